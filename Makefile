@@ -1,0 +1,41 @@
+# offsim - the README's commands.  CMake does the real build in build/.
+#   make run    set up, build, run the quickstart scenario, write a database and a plot
+#   make test   set up, build, run the whole cmocka suite through ctest
+#   make build  set up and build only
+#   make bench  build and run the benchmarks
+#   make asan   build in build-asan/ with ASan/UBSan and run the suite there
+BUILD   ?= build
+JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_FLAGS ?=
+
+.PHONY: all setup build run test bench asan clean
+all: build
+
+setup:
+	@sh tools/setup.sh
+
+$(BUILD)/Makefile: CMakeLists.txt
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+
+build: setup
+	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/offsim run scenarios/examples/quickstart.yaml --db results/quickstart.db
+	./$(BUILD)/offsim report results/quickstart.db
+	./$(BUILD)/offsim plot results/quickstart.db --out results/quickstart-latency.png
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: build
+	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+asan: setup
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOFFSIM_SANITIZE=ON >/dev/null
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf $(BUILD) build-asan

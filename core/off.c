@@ -1,0 +1,197 @@
+/* off.c - shared core: errors, hashes, small utilities.  See off.h. */
+#define _POSIX_C_SOURCE 200809L
+#include "off.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+off_status off_verrf(off_err *err, off_status st, const char *file, int line,
+                     int col, const char *fmt, va_list ap)
+{
+    if (!err)
+        return st;
+    err->status = st;
+    size_t n = 0, cap = sizeof err->msg;
+    int w = 0;
+    if (file && line > 0 && col > 0)
+        w = snprintf(err->msg, cap, "%s:%d:%d: ", file, line, col);
+    else if (file && line > 0)
+        w = snprintf(err->msg, cap, "%s:%d: ", file, line);
+    else if (file)
+        w = snprintf(err->msg, cap, "%s: ", file);
+    if (w > 0)
+        n = (size_t)w < cap ? (size_t)w : cap - 1;
+    vsnprintf(err->msg + n, cap - n, fmt, ap);
+    return st;
+}
+
+off_status off_errf(off_err *err, off_status st, const char *file, int line,
+                    int col, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    off_verrf(err, st, file, line, col, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+void off_err_clear(off_err *err)
+{
+    if (!err)
+        return;
+    err->status = OFF_OK;
+    err->msg[0] = '\0';
+}
+
+int off_exit_code(off_status st)
+{
+    switch (st) {
+    case OFF_OK:
+        return 0;
+    case OFF_EUSAGE:
+    case OFF_EPARSE:
+    case OFF_EINVAL:
+        return 2;
+    default:
+        return 1;
+    }
+}
+
+const char *off_status_str(off_status st)
+{
+    switch (st) {
+    case OFF_OK: return "ok";
+    case OFF_EUSAGE: return "usage error";
+    case OFF_EPARSE: return "parse error";
+    case OFF_EINVAL: return "invalid value";
+    case OFF_ENOMEM: return "out of memory";
+    case OFF_EIO: return "I/O error";
+    case OFF_EDB: return "database error";
+    case OFF_ERUNTIME: return "run-time error";
+    }
+    return "unknown error";
+}
+
+size_t off_edit_distance(const char *a, const char *b)
+{
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 254 || lb > 254)
+        return 255;
+    size_t row[256];
+    for (size_t j = 0; j <= lb; j++)
+        row[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            size_t up = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = diag + cost;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            if (up + 1 < best) best = up + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb] > 255 ? 255 : row[lb];
+}
+
+const char *off_did_you_mean(const char *word, const char *const *candidates,
+                             size_t n)
+{
+    size_t len = strlen(word);
+    size_t limit = len / 3 > 1 ? len / 3 : 1;
+    const char *best = NULL;
+    size_t best_d = (size_t)-1;
+    for (size_t i = 0; i < n; i++) {
+        size_t d = off_edit_distance(word, candidates[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = candidates[i];
+        }
+    }
+    return best_d <= limit ? best : NULL;
+}
+
+uint64_t off_mix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
+uint64_t off_hash_bytes(const void *data, size_t len, uint64_t seed)
+{
+    const unsigned char *p = data;
+    uint64_t h = 0xcbf29ce484222325ULL ^ off_mix64(seed);
+    for (size_t i = 0; i < len; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ULL;
+    }
+    return off_mix64(h);
+}
+
+char *off_strdup(const char *s)
+{
+    if (!s)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d)
+        memcpy(d, s, n);
+    return d;
+}
+
+off_status off_read_file(const char *path, char **buf_out, size_t *len_out,
+                         off_err *err)
+{
+    *buf_out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return off_errf(err, OFF_EIO, path, 0, 0, "cannot open: %s",
+                        strerror(errno));
+    size_t cap = 4096, len = 0;
+    char *buf = malloc(cap);
+    if (!buf) {
+        fclose(f);
+        return off_errf(err, OFF_ENOMEM, path, 0, 0, "out of memory");
+    }
+    for (;;) {
+        if (len + 1 >= cap) {
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return off_errf(err, OFF_ENOMEM, path, 0, 0, "out of memory");
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        size_t got = fread(buf + len, 1, cap - len - 1, f);
+        len += got;
+        if (got == 0)
+            break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return off_errf(err, OFF_EIO, path, 0, 0, "read error");
+    }
+    buf[len] = '\0';
+    *buf_out = buf;
+    if (len_out)
+        *len_out = len;
+    return OFF_OK;
+}
+
+double off_wall_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
