@@ -1,0 +1,109 @@
+/*
+ * res.h - run results in SQLite: schema, recorder, statistics, report.
+ *
+ * One database holds any number of runs.  A run is opened with
+ * res_run_begin (row in `runs` with status 'running'), fed task rows
+ * (batched: one transaction per RES_BATCH rows), and closed with
+ * res_run_end (summary row, status 'ok' or 'failed').  The database is in
+ * WAL mode; a run killed half-way leaves every committed batch and its
+ * `runs` row with status 'running' (report shows it as interrupted).
+ *
+ * Schema: docs/results-schema.md.
+ */
+#ifndef RES_H
+#define RES_H
+
+#include <stdio.h>
+
+#include "off.h"
+
+typedef struct res_db res_db;
+
+#define RES_BATCH 4096
+
+/* Open (creating if needed) the database at path and make sure the schema
+ * exists; the parent directory is created if missing.  A file that is not an
+ * offsim database (or a newer schema version) is an error naming the path. */
+off_status res_open(res_db **db, const char *path, off_err *err);
+/* Open an existing database read-only (report, plot): missing file is an error. */
+off_status res_open_readonly(res_db **db, const char *path, off_err *err);
+void res_close(res_db *db); /* NULL-safe; commits a pending batch */
+
+typedef struct res_run_info {
+    const char *scenario;     /* scenario name                              */
+    const char *scenario_file;
+    const char *config_text;  /* full YAML text                              */
+    const char *overrides;    /* --set lines, may be ""                      */
+    uint64_t config_hash;     /* hash of text + overrides                    */
+    uint64_t seed;
+    const char *policy;       /* policy type                                 */
+} res_run_info;
+
+/* Insert the runs row (status 'running', start time now, version).
+ * *run_id receives its id. */
+off_status res_run_begin(res_db *db, const res_run_info *info, int64_t *run_id,
+                         off_err *err);
+
+typedef struct res_task_row {
+    int64_t task_id;          /* 0-based in arrival order within the run     */
+    int32_t device;           /* device index                                */
+    const char *device_name;  /* e.g. "phone[3]"                             */
+    int32_t server;           /* server index, -1 if none used               */
+    int64_t sample;           /* dataset sample index, -1 if none            */
+    double t_arrival, t_start, t_done; /* s; t_done NaN if never finished    */
+    double latency_s;         /* t_done - t_arrival                          */
+    double compute_device_s, uplink_s, queue_s, compute_server_s, downlink_s;
+    double energy_j;          /* device energy spent on the task             */
+    double bytes_up, bytes_down;
+    int32_t exit, split, bits;
+    int32_t correct;          /* 0/1                                         */
+    int32_t deadline_met;     /* 0/1                                         */
+    double deadline_s;        /* relative deadline                           */
+} res_task_row;
+
+/* Append one task row to the current batch (committed every RES_BATCH rows
+ * and at res_run_end).  The strings are copied by SQLite when bound. */
+off_status res_add_task(res_db *db, int64_t run_id, const res_task_row *row,
+                        off_err *err);
+
+/* ---- statistics (used by the simulator for summaries, and by report) --- */
+typedef struct res_stat {
+    size_t n;
+    double mean;
+    double ci95;      /* half-width of the 95 % CI of the mean, by batch
+                         means (20 batches, Student t), NaN if n < 40       */
+    double p50, p95, p99;
+    double min, max;
+} res_stat;
+
+/* Statistics of x[0..n) in the order given (order matters for batch means:
+ * pass values in completion or arrival order).  x is not modified; scratch
+ * must have room for n doubles (used to sort for the quantiles). */
+void res_stat_compute(res_stat *st, const double *x, size_t n, double *scratch);
+
+typedef struct res_summary {
+    size_t n_tasks;           /* tasks arrived after warm-up                 */
+    size_t n_done;            /* of which finished                           */
+    res_stat latency;         /* of finished tasks, s                        */
+    double energy_mean_j;     /* mean device energy per task                 */
+    double accuracy;          /* fraction correct among finished             */
+    double deadline_miss;     /* fraction that missed (unfinished count)    */
+    double bytes_up_mean;
+    double sim_time_s;        /* simulated time at the end                   */
+    uint64_t events;          /* events processed                            */
+} res_summary;
+
+/* Close the run: write the summary row, the status ("ok", "failed") and
+ * the wall time, and commit. */
+off_status res_run_end(res_db *db, int64_t run_id, const char *status,
+                       double wall_s, const res_summary *sum, off_err *err);
+
+/* Print the report of every run in db to out: per run the mean latency with
+ * its 95 % CI, p50/p95/p99, mean energy, deadline-miss rate and accuracy. */
+off_status res_report(res_db *db, FILE *out, off_err *err);
+
+/* The underlying handle, for read-only queries by plots. */
+struct sqlite3 *res_handle(res_db *db);
+const char *res_path(const res_db *db);
+
+#endif /* RES_H */

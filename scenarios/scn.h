@@ -1,0 +1,220 @@
+/*
+ * scn.h - the scenario language: YAML scenarios loaded into a typed,
+ * validated scn_scenario with units converted to SI once, at load time.
+ *
+ * Every value keeps the position it came from (scn_pos) so that later
+ * checks (sim's world build, policy parameters) can still report
+ * FILE:LINE:COL.  Overrides given as --set path.to.key=value are applied to
+ * the YAML tree before validation and are reported with the position
+ * "<--set N>:1:COL".
+ *
+ * The schema (every key, unit, default, range) is documented in
+ * docs/scenario-reference.md; this header is its C mirror.
+ */
+#ifndef SCN_H
+#define SCN_H
+
+#include "off.h"
+
+typedef struct scn_pos {
+    const char *file; /* points into scn_scenario.file or an override label */
+    int line, col;    /* 1-based */
+} scn_pos;
+
+/* ---- units -------------------------------------------------------------
+ * Values are written as a number followed by an optional unit, with or
+ * without a space: "5 ms", "20Mbps", "2.4 GHz", "23 dBm", "1.5 W",
+ * "64 KiB", "3 GMAC", "2 GMAC/s", "10 /s".  scn_parse_quantity converts to
+ * the SI base of the expected dimension (s, bit/s, Hz, W, J, B, MAC, MAC/s,
+ * 1/s, m, dB).  dBm converts to W; a bare number means the base unit.
+ */
+typedef enum scn_dim {
+    SCN_DIM_NONE,     /* a plain number, no unit allowed (but "%": 0.01)   */
+    SCN_DIM_TIME,     /* s: ns us ms s min h                                */
+    SCN_DIM_RATE,     /* bit/s: bps kbps Mbps Gbps, B/s KB/s MB/s (x8)      */
+    SCN_DIM_FREQ,     /* Hz: Hz kHz MHz GHz                                 */
+    SCN_DIM_POWER,    /* W: uW mW W kW, dBm dBW                             */
+    SCN_DIM_ENERGY,   /* J: uJ mJ J kJ, Wh mWh                              */
+    SCN_DIM_BYTES,    /* B: b (bits, /8) B KB MB GB (1000s) KiB MiB GiB     */
+    SCN_DIM_WORK,     /* MAC: MAC kMAC MMAC GMAC TMAC (also "K M G T" bare) */
+    SCN_DIM_SPEED,    /* MAC/s: MAC/s ... GMAC/s TMAC/s                     */
+    SCN_DIM_HZ_EVENTS,/* 1/s: /s /min /h, "per s"                          */
+    SCN_DIM_LENGTH,   /* m: mm cm m km                                      */
+    SCN_DIM_DB,       /* dB                                                 */
+} scn_dim;
+
+/* Parse text as a quantity of dimension dim into *out (SI base units).
+ * On failure returns OFF_EINVAL with a message naming what was expected
+ * (e.g. "expected a duration such as '5 ms' (units: ns, us, ms, s, min, h)"),
+ * positioned at pos. */
+off_status scn_parse_quantity(const char *text, scn_dim dim, double *out,
+                              scn_pos pos, off_err *err);
+
+/* ---- distributions (task work, validation scenarios) ------------------ */
+typedef enum scn_dist_kind {
+    SCN_DIST_DETERMINISTIC, /* value                                        */
+    SCN_DIST_EXPONENTIAL,   /* mean                                         */
+    SCN_DIST_UNIFORM,       /* min, max                                     */
+    SCN_DIST_LOGNORMAL,     /* mean, cv (coefficient of variation)          */
+} scn_dist_kind;
+
+typedef struct scn_dist {
+    scn_dist_kind kind;
+    double mean;  /* deterministic value / exponential mean / lognormal mean */
+    double min, max;   /* uniform                                            */
+    double cv;         /* lognormal: std/mean                                */
+    scn_pos pos;
+} scn_dist;
+
+/* ---- the model -------------------------------------------------------- */
+typedef enum scn_model_kind {
+    SCN_MODEL_PROFILED,  /* a layer table: per layer MACs and output bytes   */
+    SCN_MODEL_SYNTHETIC, /* one block whose work is drawn per task           */
+} scn_model_kind;
+
+typedef struct scn_layer {
+    char *name;
+    double macs;      /* work of the layer, MAC                              */
+    double out_bytes; /* size of its output activation as float32, B         */
+    scn_pos pos;
+} scn_layer;
+
+typedef struct scn_exit {
+    char *name;
+    size_t after;     /* number of backbone layers before the branch: 1..L;
+                         the final exit has after == n_layers                */
+    double macs;      /* work of the branch classifier itself, MAC           */
+    double accuracy;  /* probability that a task leaving here is correct     */
+    scn_pos pos;
+} scn_exit;
+
+typedef struct scn_model {
+    scn_model_kind kind;
+    char *name;
+    double input_bytes;   /* raw input sent when split = 0, B               */
+    double result_bytes;  /* result sent back on the downlink, B            */
+    scn_layer *layers;    /* profiled: L >= 1 layers; synthetic: one layer  */
+    size_t n_layers;
+    scn_exit *exits;      /* sorted by after; exits[n_exits-1].after == L   */
+    size_t n_exits;
+    int *bits;            /* allowed bit-widths of the split tensor,
+                             ascending; 32 = float32 reference            */
+    size_t n_bits;
+    scn_dist work;        /* synthetic: per-task work, MAC                  */
+    scn_pos pos;
+} scn_model;
+
+/* ---- devices ---------------------------------------------------------- */
+typedef enum scn_arrival_kind {
+    SCN_ARR_POISSON,  /* rate                                               */
+    SCN_ARR_PERIODIC, /* period, optional phase (default: uniform random)   */
+    SCN_ARR_TRACE,    /* file: one arrival time (s) per line, ascending     */
+} scn_arrival_kind;
+
+typedef struct scn_arrivals {
+    scn_arrival_kind kind;
+    double rate_hz;      /* poisson                                          */
+    double period_s;     /* periodic                                         */
+    double phase_s;      /* periodic; < 0 means "random in [0, period)"     */
+    char *trace_path;    /* trace, resolved relative to the scenario file   */
+    double *trace_s;     /* trace, loaded at scenario load time (ascending) */
+    size_t n_trace;
+    scn_pos pos;
+} scn_arrivals;
+
+typedef struct scn_link {
+    double rate_bps;     /* > 0; "inf" allowed (no transmission time)       */
+    double delay_s;      /* propagation delay, >= 0                          */
+    scn_pos pos;
+} scn_link;
+
+typedef struct scn_device {
+    char *name;           /* group name; instances are "name[i]" if count>1 */
+    size_t count;         /* >= 1, default 1                                 */
+    double speed_macs;    /* compute throughput, MAC/s, > 0                  */
+    double power_active_w, power_idle_w, power_tx_w, power_rx_w; /* >= 0     */
+    scn_arrivals arrivals;
+    double deadline_s;    /* relative deadline, > 0; default inf            */
+    scn_link uplink, downlink;
+    char *server;         /* name of the server it offloads to (default:
+                             the first server)                               */
+    scn_pos pos;
+} scn_device;
+
+/* ---- servers ---------------------------------------------------------- */
+typedef enum scn_discipline { SCN_DISC_FCFS } scn_discipline;
+
+typedef struct scn_server {
+    char *name;
+    size_t cores;         /* >= 1, default 1                                 */
+    double speed_macs;    /* per core, MAC/s, > 0                            */
+    scn_discipline discipline;
+    scn_pos pos;
+} scn_server;
+
+/* ---- policy: kept generic; sim checks keys against the policy's spec --- */
+typedef struct scn_param {
+    char *key;
+    char *value;          /* scalar text as written (units not yet parsed)  */
+    scn_pos pos;          /* position of the value                          */
+    scn_pos key_pos;
+} scn_param;
+
+typedef struct scn_policy {
+    char *type;           /* registry name: local, edge, fixed, random, ... */
+    scn_param *params;    /* every other key of the policy mapping           */
+    size_t n_params;
+    scn_pos pos;
+} scn_policy;
+
+/* ---- the whole scenario ----------------------------------------------- */
+typedef struct scn_scenario {
+    char *file;           /* path as given                                   */
+    char *text;           /* the file text                                   */
+    char *overrides;      /* the --set overrides, one "k=v" per line, or ""  */
+    char *name;           /* default: file name without directory and .yaml */
+    uint64_t seed;        /* default 1; --seed overrides                     */
+    double duration_s;    /* arrivals stop after this simulated time; > 0   */
+    size_t max_tasks;     /* arrivals stop after this many tasks (0 = no cap)*/
+    double warmup_s;      /* tasks arriving before this are not in summary  */
+    scn_model model;
+    scn_device *devices;
+    size_t n_devices;     /* >= 1 groups                                     */
+    scn_server *servers;
+    size_t n_servers;     /* >= 1                                            */
+    scn_policy policy;
+    char *db_path;        /* output.db, default "results/<name>.db"; --db   */
+    bool record_tasks;    /* output.tasks: write per-task rows (default yes) */
+} scn_scenario;
+
+typedef struct scn_override {
+    const char *path;     /* dotted path; list items by index: devices.0.count */
+    const char *value;    /* YAML scalar text                                */
+} scn_override;
+
+/* Load and validate a scenario file.  overrides (n may be 0) are applied to
+ * the YAML tree before validation; a path that names no key of the schema
+ * is an error.  On success *out owns everything (free with scn_free).  On
+ * failure nothing is left allocated and err holds FILE:LINE:COL: message,
+ * with status OFF_EPARSE (malformed YAML, unreadable bytes) or OFF_EINVAL
+ * (unknown key, wrong type, bad unit, out of range), or OFF_EIO (file). */
+off_status scn_load(scn_scenario *out, const char *path,
+                    const scn_override *overrides, size_t n_overrides,
+                    off_err *err);
+
+/* Same, from text in memory; file is used in messages only. */
+off_status scn_load_text(scn_scenario *out, const char *file, const char *text,
+                         size_t len, const scn_override *overrides,
+                         size_t n_overrides, off_err *err);
+
+/* Split "a.b.c=value" into an override (pointing into s, which is modified).
+ * Errors name the flag: "--set 'abc': expected path.to.key=value". */
+off_status scn_override_parse(char *s, scn_override *out, off_err *err);
+
+/* Release everything owned by s; NULL-safe and idempotent. */
+void scn_free(scn_scenario *s);
+
+/* Find a policy parameter by key, or NULL. */
+const scn_param *scn_policy_param(const scn_policy *p, const char *key);
+
+#endif /* SCN_H */
