@@ -1,0 +1,197 @@
+/* pol.c - policy instances and parameter helpers.  See pol.h. */
+#include "pol.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void list_names(char *buf, size_t cap, const char *const *names, size_t n)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n && len + 1 < cap; i++) {
+        int w = snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", names[i]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}
+
+off_status pol_create(pol_policy *p, const char *type, const pol_cfg *cfg,
+                      const char *pos_file, int pos_line, int pos_col,
+                      off_err *err)
+{
+    p->cls = NULL;
+    p->state = NULL;
+    const pol_class *cls = pol_find(type);
+    if (!cls) {
+        size_t n;
+        const pol_class *const *all = pol_registry(&n);
+        const char *names[64];
+        if (n > 64)
+            n = 64;
+        for (size_t i = 0; i < n; i++)
+            names[i] = all[i]->name;
+        char list[512];
+        list_names(list, sizeof list, names, n);
+        const char *dym = off_did_you_mean(type, names, n);
+        if (dym)
+            return off_errf(err, OFF_EINVAL, pos_file, pos_line, pos_col,
+                            "unknown policy '%s' (did you mean '%s'?); policies: %s",
+                            type, dym, list);
+        return off_errf(err, OFF_EINVAL, pos_file, pos_line, pos_col,
+                        "unknown policy '%s'; policies: %s", type, list);
+    }
+    size_t nk = 0;
+    while (cls->param_keys && cls->param_keys[nk])
+        nk++;
+    for (size_t i = 0; i < cfg->n_params; i++) {
+        const pol_param *pp = &cfg->params[i];
+        bool ok = false;
+        for (size_t k = 0; k < nk; k++)
+            ok = ok || strcmp(pp->key, cls->param_keys[k]) == 0;
+        if (ok)
+            continue;
+        if (nk == 0)
+            return off_errf(err, OFF_EINVAL, pp->file, pp->key_line, pp->key_col,
+                            "unknown key '%s': policy '%s' takes no parameters",
+                            pp->key, cls->name);
+        char list[512];
+        list_names(list, sizeof list, cls->param_keys, nk);
+        const char *dym = off_did_you_mean(pp->key, cls->param_keys, nk);
+        if (dym)
+            return off_errf(err, OFF_EINVAL, pp->file, pp->key_line, pp->key_col,
+                            "unknown key '%s' for policy '%s' (did you mean '%s'?); "
+                            "valid keys: type, %s", pp->key, cls->name, dym, list);
+        return off_errf(err, OFF_EINVAL, pp->file, pp->key_line, pp->key_col,
+                        "unknown key '%s' for policy '%s'; valid keys: type, %s",
+                        pp->key, cls->name, list);
+    }
+    off_status st = cls->create(&p->state, cfg, err);
+    if (st != OFF_OK)
+        return st;
+    p->cls = cls;
+    return OFF_OK;
+}
+
+void pol_destroy(pol_policy *p)
+{
+    if (!p || !p->cls)
+        return;
+    if (p->cls->destroy)
+        p->cls->destroy(p->state);
+    p->cls = NULL;
+    p->state = NULL;
+}
+
+const pol_param *pol_cfg_param(const pol_cfg *cfg, const char *key)
+{
+    for (size_t i = 0; i < cfg->n_params; i++)
+        if (strcmp(cfg->params[i].key, key) == 0)
+            return &cfg->params[i];
+    return NULL;
+}
+
+static bool parse_long(const char *s, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (end == s || errno)
+        return false;
+    while (*end == ' ' || *end == '\t')
+        end++;
+    if (*end)
+        return false;
+    *out = v;
+    return true;
+}
+
+off_status pol_param_int(const pol_cfg *cfg, const char *key, long dflt,
+                         long min, long max, long *out, off_err *err)
+{
+    const pol_param *p = pol_cfg_param(cfg, key);
+    if (!p) {
+        *out = dflt;
+        return OFF_OK;
+    }
+    long v;
+    if (!parse_long(p->text, &v))
+        return off_errf(err, OFF_EINVAL, p->file, p->line, p->col,
+                        "'%s' must be an integer in %ld..%ld, got '%s'", key, min,
+                        max, p->text);
+    if (v < min || v > max)
+        return off_errf(err, OFF_EINVAL, p->file, p->line, p->col,
+                        "'%s' must be in %ld..%ld, got %ld", key, min, max, v);
+    *out = v;
+    return OFF_OK;
+}
+
+off_status pol_param_exit(const pol_cfg *cfg, const char *key, int dflt,
+                          int *out, off_err *err)
+{
+    const pol_param *p = pol_cfg_param(cfg, key);
+    const mdl_model *m = cfg->model;
+    if (!p) {
+        *out = dflt;
+        return OFF_OK;
+    }
+    long v;
+    if (parse_long(p->text, &v)) {
+        if (v < 0 || (size_t)v >= m->n_exits)
+            return off_errf(err, OFF_EINVAL, p->file, p->line, p->col,
+                            "'%s' must be an exit index in 0..%zu or an exit name, "
+                            "got %ld", key, m->n_exits - 1, v);
+        *out = (int)v;
+        return OFF_OK;
+    }
+    int idx = mdl_exit_index(m, p->text);
+    if (idx < 0) {
+        char list[512];
+        const char *names[64];
+        size_t n = m->n_exits < 64 ? m->n_exits : 64;
+        for (size_t i = 0; i < n; i++)
+            names[i] = m->exits[i].name;
+        list_names(list, sizeof list, names, n);
+        return off_errf(err, OFF_EINVAL, p->file, p->line, p->col,
+                        "model '%s' has no exit '%s'; exits: %s", m->name, p->text,
+                        list);
+    }
+    *out = idx;
+    return OFF_OK;
+}
+
+off_status pol_param_bits(const pol_cfg *cfg, const char *key, int dflt,
+                          int *out, off_err *err)
+{
+    const pol_param *p = pol_cfg_param(cfg, key);
+    const mdl_model *m = cfg->model;
+    if (!p) {
+        *out = dflt;
+        return OFF_OK;
+    }
+    long v;
+    if (!parse_long(p->text, &v) || v < 1 || v > 32 || mdl_bits_index(m, (int)v) < 0) {
+        char list[128];
+        size_t len = 0;
+        list[0] = '\0';
+        for (size_t i = 0; i < m->n_bits && len < sizeof list; i++) {
+            int w = snprintf(list + len, sizeof list - len, "%s%d", i ? ", " : "",
+                             m->bits[i]);
+            if (w < 0)
+                break;
+            len += (size_t)w;
+        }
+        return off_errf(err, OFF_EINVAL, p->file, p->line, p->col,
+                        "'%s' must be one of the model's bit-widths (%s), got '%s'",
+                        key, list, p->text);
+    }
+    *out = (int)v;
+    return OFF_OK;
+}
+
+int pol_default_bits(const mdl_model *m)
+{
+    return mdl_bits_index(m, 8) >= 0 ? 8 : m->bits[m->n_bits - 1];
+}

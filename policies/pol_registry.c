@@ -1,0 +1,25 @@
+/* pol_registry.c - the compiled-in policies, by name.  Add new ones here. */
+#include "pol.h"
+
+#include <string.h>
+
+extern const pol_class pol_local_class, pol_edge_class, pol_fixed_class,
+    pol_random_class;
+
+static const pol_class *const registry[] = {
+    &pol_local_class, &pol_edge_class, &pol_fixed_class, &pol_random_class,
+};
+
+const pol_class *const *pol_registry(size_t *n)
+{
+    *n = sizeof registry / sizeof registry[0];
+    return registry;
+}
+
+const pol_class *pol_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof registry / sizeof registry[0]; i++)
+        if (strcmp(registry[i]->name, name) == 0)
+            return registry[i];
+    return NULL;
+}

@@ -1,0 +1,458 @@
+/*
+ * sim_task.c - the task lifecycle as events.
+ *
+ *   arrival(device) -> decide -> [device FIFO] compute -> [uplink FIFO]
+ *   transmit -> propagate -> [server FCFS, c cores] compute -> [downlink
+ *   FIFO] transmit -> propagate -> done
+ *
+ * Every random draw of a task (its work and its outcome) is made at arrival
+ * from the device's own streams, whatever the policy then decides, so that
+ * two policies see the same tasks (common random numbers).
+ *
+ * Device energy of a task = P_active * device compute time + P_tx * upload
+ * transmission time + P_rx * result reception time + P_idle * the time
+ * between the end of its upload and the start of its result.
+ */
+#include "sim_int.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static sim_handler ev_arrival, ev_dev_done, ev_up_done, ev_srv_arrive,
+    ev_srv_done, ev_down_done, ev_done;
+
+static void fail(sim_world *w, off_status st, const char *what)
+{
+    if (w->st == OFF_OK)
+        w->st = off_errf(w->err, st, NULL, 0, 0, "%s", what);
+    sim_engine_stop(w->eng);
+}
+
+static bool schedule(sim_world *w, double t, sim_handler *fn, uint64_t arg)
+{
+    if (sim_engine_schedule(w->eng, t, fn, w, arg) == 0) {
+        fail(w, OFF_ENOMEM, "out of memory scheduling an event");
+        return false;
+    }
+    return true;
+}
+
+/* A task record from the pool (grown geometrically; never per event once
+ * the pool covers the tasks in flight). */
+static bool task_alloc(sim_world *w, uint32_t *idx)
+{
+    if (w->free_head == UINT32_MAX) {
+        size_t old = w->n_tasks_cap, ncap = old ? old * 2 : 1024;
+        if (ncap > UINT32_MAX - 1)
+            return false;
+        sim_task *nt = realloc(w->tasks, ncap * sizeof *nt);
+        if (!nt)
+            return false;
+        w->tasks = nt;
+        w->n_tasks_cap = ncap;
+        for (size_t i = ncap; i-- > old;) {
+            nt[i].next_free = w->free_head;
+            w->free_head = (uint32_t)i;
+        }
+    }
+    *idx = w->free_head;
+    w->free_head = w->tasks[*idx].next_free;
+    return true;
+}
+
+static void task_release(sim_world *w, uint32_t idx)
+{
+    w->tasks[idx].next_free = w->free_head;
+    w->free_head = idx;
+}
+
+/* Draw the next arrival time of device d after now; INFINITY if none. */
+static double next_arrival(sim_world *w, sim_device *d, double now, bool first)
+{
+    const scn_arrivals *a = &d->cfg->arrivals;
+    switch (a->kind) {
+    case SCN_ARR_POISSON:
+        return now + gsl_ran_exponential(d->rng_arrivals, 1.0 / a->rate_hz);
+    case SCN_ARR_PERIODIC:
+        if (first)
+            return a->phase_s >= 0 ? a->phase_s
+                                   : gsl_rng_uniform(d->rng_arrivals) * a->period_s;
+        return now + a->period_s;
+    case SCN_ARR_TRACE:
+        (void)w;
+        return d->trace_pos < a->n_trace ? a->trace_s[d->trace_pos++] : INFINITY;
+    }
+    return INFINITY;
+}
+
+static bool arrivals_open(const sim_world *w, double t)
+{
+    const scn_scenario *s = w->scn;
+    if (w->arrivals_closed)
+        return false;
+    if (!(t < s->duration_s))
+        return false;
+    return true;
+}
+
+void sim_tasks_start(sim_world *w)
+{
+    for (size_t i = 0; i < w->n_dev; i++) {
+        double t = next_arrival(w, &w->dev[i], 0.0, true);
+        if (arrivals_open(w, t))
+            schedule(w, t, ev_arrival, i);
+    }
+}
+
+static double draw_work_scale(sim_world *w, sim_device *d)
+{
+    const scn_model *m = &w->scn->model;
+    if (m->kind != SCN_MODEL_SYNTHETIC || !(w->nominal_macs > 0))
+        return 1.0;
+    const scn_dist *ds = &m->work;
+    double x;
+    switch (ds->kind) {
+    case SCN_DIST_EXPONENTIAL:
+        x = gsl_ran_exponential(d->rng_work, ds->mean);
+        break;
+    case SCN_DIST_UNIFORM:
+        x = gsl_ran_flat(d->rng_work, ds->min, ds->max);
+        break;
+    case SCN_DIST_LOGNORMAL: {
+        /* mean m, coefficient of variation cv: sigma^2 = ln(1 + cv^2),
+         * mu = ln m - sigma^2 / 2. */
+        double s2 = log1p(ds->cv * ds->cv);
+        x = gsl_ran_lognormal(d->rng_work, log(ds->mean) - 0.5 * s2, sqrt(s2));
+        break;
+    }
+    case SCN_DIST_DETERMINISTIC:
+    default:
+        x = ds->mean;
+        break;
+    }
+    return x / w->nominal_macs;
+}
+
+static void fill_obs(const sim_world *w, const sim_device *d, const sim_task *t,
+                     pol_obs *o)
+{
+    const sim_server *s = &w->srv[d->server];
+    double now = sim_engine_now(w->eng);
+    o->now_s = now;
+    o->task_id = t->id;
+    o->device = (size_t)(d - w->dev);
+    o->deadline_s = t->deadline_s;
+    o->model = &w->model;
+    o->device_speed_macs = d->cfg->speed_macs;
+    o->device_backlog_s = d->cpu_free_at > now ? d->cpu_free_at - now : 0.0;
+    o->device_queue = d->cpu_q.len + (d->cpu_busy ? 1 : 0);
+    o->uplink_rate_bps = d->cfg->uplink.rate_bps;
+    o->uplink_delay_s = d->cfg->uplink.delay_s;
+    o->downlink_rate_bps = d->cfg->downlink.rate_bps;
+    o->downlink_delay_s = d->cfg->downlink.delay_s;
+    o->uplink_backlog_s = d->up_free_at > now ? d->up_free_at - now : 0.0;
+    o->uplink_queue = d->up_q.len + (d->up_busy ? 1 : 0);
+    o->server_speed_macs = s->cfg->speed_macs;
+    o->server_cores = s->cfg->cores;
+    o->server_busy = s->busy;
+    o->server_queue = s->q.len;
+}
+
+/* Clamp an action to the model's valid range. */
+static void normalise(const mdl_model *m, pol_action *a)
+{
+    if (a->exit < 0 || (size_t)a->exit >= m->n_exits)
+        a->exit = (int)m->n_exits - 1;
+    if (a->split < 0)
+        a->split = 0;
+    a->split = (int)mdl_norm_split(m, (size_t)a->exit, (size_t)a->split);
+    if (mdl_bits_index(m, a->bits) < 0)
+        a->bits = pol_default_bits(m);
+}
+
+static double tx_time(double bytes, double rate_bps)
+{
+    if (bytes <= 0 || isinf(rate_bps))
+        return 0.0;
+    return bytes * 8.0 / rate_bps;
+}
+
+/* ---- stages ------------------------------------------------------------ */
+
+static void cpu_start(sim_world *w, sim_device *d, uint32_t ti)
+{
+    sim_task *t = &w->tasks[ti];
+    double now = sim_engine_now(w->eng);
+    t->wait_s += now - t->t_queued;
+    if (isnan(t->t_first))
+        t->t_first = now;
+    d->cpu_busy = true;
+    schedule(w, now + t->dev_s, ev_dev_done, ti);
+}
+
+static void up_start(sim_world *w, sim_device *d, uint32_t ti)
+{
+    sim_task *t = &w->tasks[ti];
+    double now = sim_engine_now(w->eng);
+    t->wait_s += now - t->t_queued;
+    if (isnan(t->t_first))
+        t->t_first = now;
+    d->up_busy = true;
+    schedule(w, now + t->up_tx_s, ev_up_done, ti);
+}
+
+static void srv_start(sim_world *w, sim_server *s, uint32_t ti)
+{
+    sim_task *t = &w->tasks[ti];
+    double now = sim_engine_now(w->eng);
+    t->wait_s += now - t->t_queued;
+    s->busy++;
+    schedule(w, now + t->srv_s, ev_srv_done, ti);
+}
+
+static void down_start(sim_world *w, sim_device *d, uint32_t ti)
+{
+    sim_task *t = &w->tasks[ti];
+    double now = sim_engine_now(w->eng);
+    t->wait_s += now - t->t_queued;
+    t->t_down_start = now;
+    d->down_busy = true;
+    schedule(w, now + t->down_tx_s, ev_down_done, ti);
+}
+
+static void enqueue_uplink(sim_world *w, sim_device *d, uint32_t ti)
+{
+    sim_task *t = &w->tasks[ti];
+    double now = sim_engine_now(w->eng);
+    t->t_queued = now;
+    d->up_free_at = (d->up_free_at > now ? d->up_free_at : now) + t->up_tx_s;
+    if (!d->up_busy)
+        up_start(w, d, ti);
+    else if (!sim_fifo_push(&d->up_q, ti))
+        fail(w, OFF_ENOMEM, "out of memory in the uplink queue");
+}
+
+static void finish(sim_world *w, uint32_t ti);
+
+static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
+{
+    sim_world *w = ud;
+    sim_device *d = &w->dev[arg];
+    double now = sim_engine_now(e);
+    const scn_scenario *s = w->scn;
+    if (w->arrivals_closed) /* the task cap was reached by another device */
+        return;
+
+    /* The next arrival first, so the device's stream is consumed in the
+     * same order whatever happens to this task. */
+    double tn = next_arrival(w, d, now, false);
+    if (s->max_tasks && w->next_task_id + 1 >= s->max_tasks)
+        w->arrivals_closed = true;
+    if (arrivals_open(w, tn))
+        schedule(w, tn, ev_arrival, arg);
+
+    uint32_t ti;
+    if (!task_alloc(w, &ti)) {
+        fail(w, OFF_ENOMEM, "out of memory for tasks");
+        return;
+    }
+    sim_task *t = &w->tasks[ti];
+    memset(t, 0, sizeof *t);
+    t->id = w->next_task_id++;
+    t->device = (uint32_t)arg;
+    t->t_arrival = now;
+    t->t_first = NAN;
+    t->deadline_s = d->cfg->deadline_s;
+    t->work_scale = draw_work_scale(w, d);
+    t->u_outcome = gsl_rng_uniform(d->rng_outcome);
+    w->in_flight++;
+
+    pol_obs o;
+    fill_obs(w, d, t, &o);
+    pol_decide(&w->policy, &o, &t->act);
+    normalise(&w->model, &t->act);
+
+    const mdl_model *m = &w->model;
+    size_t ex = (size_t)t->act.exit, sp = (size_t)t->act.split;
+    t->local = mdl_is_local(m, ex, sp);
+    t->dev_s = mdl_device_macs(m, ex, sp) * t->work_scale / d->cfg->speed_macs;
+    if (!t->local) {
+        const sim_server *sv = &w->srv[d->server];
+        t->srv_s = mdl_server_macs(m, ex, sp) * t->work_scale / sv->cfg->speed_macs;
+        t->bytes_up = mdl_payload_bytes(m, ex, sp, t->act.bits);
+        t->bytes_down = m->result_bytes;
+        t->up_tx_s = tx_time(t->bytes_up, d->cfg->uplink.rate_bps);
+        t->down_tx_s = tx_time(t->bytes_down, d->cfg->downlink.rate_bps);
+    }
+    t->t_queued = now;
+    if (sp > 0 || t->local) {
+        d->cpu_free_at = (d->cpu_free_at > now ? d->cpu_free_at : now) + t->dev_s;
+        if (!d->cpu_busy)
+            cpu_start(w, d, ti);
+        else if (!sim_fifo_push(&d->cpu_q, ti))
+            fail(w, OFF_ENOMEM, "out of memory in the device queue");
+    } else {
+        enqueue_uplink(w, d, ti);
+    }
+}
+
+static void ev_dev_done(sim_engine *e, void *ud, uint64_t arg)
+{
+    sim_world *w = ud;
+    (void)e;
+    uint32_t ti = (uint32_t)arg;
+    sim_device *d = &w->dev[w->tasks[ti].device];
+    d->cpu_busy = false;
+    if (d->cpu_q.len)
+        cpu_start(w, d, sim_fifo_pop(&d->cpu_q));
+    if (w->tasks[ti].local)
+        finish(w, ti);
+    else
+        enqueue_uplink(w, d, ti);
+}
+
+static void ev_up_done(sim_engine *e, void *ud, uint64_t arg)
+{
+    sim_world *w = ud;
+    uint32_t ti = (uint32_t)arg;
+    sim_task *t = &w->tasks[ti];
+    sim_device *d = &w->dev[t->device];
+    double now = sim_engine_now(e);
+    t->t_up_end = now;
+    d->up_busy = false;
+    if (d->up_q.len)
+        up_start(w, d, sim_fifo_pop(&d->up_q));
+    schedule(w, now + d->cfg->uplink.delay_s, ev_srv_arrive, ti);
+}
+
+static void ev_srv_arrive(sim_engine *e, void *ud, uint64_t arg)
+{
+    sim_world *w = ud;
+    uint32_t ti = (uint32_t)arg;
+    sim_task *t = &w->tasks[ti];
+    sim_server *s = &w->srv[w->dev[t->device].server];
+    t->t_queued = sim_engine_now(e);
+    if (s->busy < s->cfg->cores)
+        srv_start(w, s, ti);
+    else if (!sim_fifo_push(&s->q, ti))
+        fail(w, OFF_ENOMEM, "out of memory in a server queue");
+}
+
+static void ev_srv_done(sim_engine *e, void *ud, uint64_t arg)
+{
+    sim_world *w = ud;
+    uint32_t ti = (uint32_t)arg;
+    sim_task *t = &w->tasks[ti];
+    sim_device *d = &w->dev[t->device];
+    sim_server *s = &w->srv[d->server];
+    s->busy--;
+    if (s->q.len)
+        srv_start(w, s, sim_fifo_pop(&s->q));
+    t->t_queued = sim_engine_now(e);
+    if (!d->down_busy)
+        down_start(w, d, ti);
+    else if (!sim_fifo_push(&d->down_q, ti))
+        fail(w, OFF_ENOMEM, "out of memory in the downlink queue");
+}
+
+static void ev_down_done(sim_engine *e, void *ud, uint64_t arg)
+{
+    sim_world *w = ud;
+    uint32_t ti = (uint32_t)arg;
+    sim_device *d = &w->dev[w->tasks[ti].device];
+    d->down_busy = false;
+    if (d->down_q.len)
+        down_start(w, d, sim_fifo_pop(&d->down_q));
+    schedule(w, sim_engine_now(e) + d->cfg->downlink.delay_s, ev_done, ti);
+}
+
+static void ev_done(sim_engine *e, void *ud, uint64_t arg)
+{
+    (void)e;
+    finish(ud, (uint32_t)arg);
+}
+
+static void record_latency(sim_world *w, double lat)
+{
+    if (w->n_lat == w->cap_lat) {
+        size_t nc = w->cap_lat ? w->cap_lat * 2 : 4096;
+        double *nl = realloc(w->lat, nc * sizeof *nl);
+        if (!nl) {
+            fail(w, OFF_ENOMEM, "out of memory for latencies");
+            return;
+        }
+        w->lat = nl;
+        w->cap_lat = nc;
+    }
+    w->lat[w->n_lat++] = lat;
+}
+
+static void finish(sim_world *w, uint32_t ti)
+{
+    sim_task *t = &w->tasks[ti];
+    const sim_device *d = &w->dev[t->device];
+    const scn_device *dc = d->cfg;
+    const mdl_model *m = &w->model;
+    double now = sim_engine_now(w->eng);
+    double lat = now - t->t_arrival;
+    double idle_s = t->local ? 0.0 : t->t_down_start - t->t_up_end;
+    double energy = dc->power_active_w * t->dev_s + dc->power_tx_w * t->up_tx_s +
+                    dc->power_rx_w * t->down_tx_s + dc->power_idle_w * idle_s;
+    bool correct = t->u_outcome < m->exits[t->act.exit].accuracy;
+    bool met = lat <= t->deadline_s;
+
+    if (t->t_arrival >= w->scn->warmup_s) {
+        w->n_counted++;
+        record_latency(w, lat);
+        w->sum_energy += energy;
+        w->sum_bytes_up += t->bytes_up;
+        w->n_correct += correct;
+        w->n_missed += !met;
+    }
+    pol_outcome po = {t->id, t->device, t->act, lat, energy, correct, met};
+    pol_feedback(&w->policy, &po);
+
+    if (w->hook || (w->db && w->scn->record_tasks)) {
+        bool sent = !t->local;
+        double up_s = sent ? t->up_tx_s + dc->uplink.delay_s : 0.0;
+        double down_s = sent ? t->down_tx_s + dc->downlink.delay_s : 0.0;
+        res_task_row r = {
+            .task_id = (int64_t)t->id,
+            .device = (int32_t)t->device,
+            .device_name = d->name,
+            .server = sent ? (int32_t)d->server : -1,
+            .sample = -1,
+            .t_arrival = t->t_arrival,
+            .t_start = t->t_first,
+            .t_done = now,
+            .latency_s = lat,
+            .compute_device_s = t->dev_s,
+            .uplink_s = up_s,
+            .queue_s = t->wait_s,
+            .compute_server_s = t->srv_s,
+            .downlink_s = down_s,
+            .energy_j = energy,
+            .bytes_up = t->bytes_up,
+            .bytes_down = t->bytes_down,
+            .exit = t->act.exit,
+            .split = t->act.split,
+            .bits = sent && t->act.split > 0 ? t->act.bits : 0,
+            .correct = correct,
+            .deadline_met = met,
+            .deadline_s = t->deadline_s,
+        };
+        if (w->hook)
+            w->hook(w->hook_ud, &r);
+        if (w->db && w->scn->record_tasks && w->st == OFF_OK) {
+            off_status st = res_add_task(w->db, w->run_id, &r, w->err);
+            if (st != OFF_OK) {
+                w->st = st;
+                sim_engine_stop(w->eng);
+            }
+        }
+    }
+    w->in_flight--;
+    task_release(w, ti);
+}

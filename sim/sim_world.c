@@ -1,0 +1,221 @@
+/*
+ * sim_world.c - building (and freeing) the world from a scenario: the model
+ * view, devices with their random streams, servers, and the policy.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "sim_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sim_rng.h"
+
+bool sim_fifo_push(sim_fifo *q, uint32_t v)
+{
+    if (q->len == q->cap) {
+        size_t ncap = q->cap ? q->cap * 2 : 16; /* power of two: mask wraps */
+        uint32_t *nb = malloc(ncap * sizeof *nb);
+        if (!nb)
+            return false;
+        for (size_t i = 0; i < q->len; i++)
+            nb[i] = q->buf[(q->head + i) & (q->cap - 1)];
+        free(q->buf);
+        q->buf = nb;
+        q->cap = ncap;
+        q->head = 0;
+    }
+    q->buf[(q->head + q->len) & (q->cap - 1)] = v;
+    q->len++;
+    return true;
+}
+
+void sim_fifo_free(sim_fifo *q)
+{
+    free(q->buf);
+    memset(q, 0, sizeof *q);
+}
+
+static void copy_str(char *dst, size_t cap, const char *src)
+{
+    snprintf(dst, cap, "%s", src ? src : "");
+}
+
+static off_status build_model(sim_world *w, off_err *err)
+{
+    const scn_model *sm = &w->scn->model;
+    mdl_layer *layers = calloc(sm->n_layers ? sm->n_layers : 1, sizeof *layers);
+    mdl_exit *exits = calloc(sm->n_exits ? sm->n_exits : 1, sizeof *exits);
+    if (!layers || !exits) {
+        free(layers);
+        free(exits);
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (size_t i = 0; i < sm->n_layers; i++) {
+        copy_str(layers[i].name, sizeof layers[i].name, sm->layers[i].name);
+        layers[i].macs = sm->layers[i].macs;
+        layers[i].out_bytes = sm->layers[i].out_bytes;
+    }
+    for (size_t i = 0; i < sm->n_exits; i++) {
+        copy_str(exits[i].name, sizeof exits[i].name, sm->exits[i].name);
+        exits[i].after = sm->exits[i].after;
+        exits[i].macs = sm->exits[i].macs;
+        exits[i].accuracy = sm->exits[i].accuracy;
+    }
+    mdl_model_desc d = {sm->name, layers, sm->n_layers, exits, sm->n_exits,
+                        sm->bits, sm->n_bits, sm->input_bytes, sm->result_bytes};
+    off_status st = mdl_model_init(&w->model, &d, err);
+    free(layers);
+    free(exits);
+    if (st != OFF_OK) {
+        /* The loader checks all of this with positions; restate where. */
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
+        return off_errf(err, st, w->scn->file, sm->pos.line, sm->pos.col, "%s", msg);
+    }
+    w->nominal_macs = w->model.prefix_macs[w->model.n_layers];
+    return OFF_OK;
+}
+
+static off_status build_devices(sim_world *w, off_err *err)
+{
+    const scn_scenario *s = w->scn;
+    size_t n = 0;
+    for (size_t g = 0; g < s->n_devices; g++)
+        n += s->devices[g].count;
+    if (n == 0 || n > UINT32_MAX / 2)
+        return off_errf(err, OFF_EINVAL, s->file, 0, 0, "%zu devices: need 1..%u", n,
+                        UINT32_MAX / 2);
+    w->dev = calloc(n, sizeof *w->dev);
+    if (!w->dev)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    w->n_dev = n;
+    size_t k = 0;
+    for (size_t g = 0; g < s->n_devices; g++) {
+        const scn_device *sd = &s->devices[g];
+        size_t server = 0;
+        if (sd->server) {
+            bool found = false;
+            for (size_t j = 0; j < s->n_servers && !found; j++)
+                if (strcmp(s->servers[j].name, sd->server) == 0) {
+                    server = j;
+                    found = true;
+                }
+            if (!found)
+                return off_errf(err, OFF_EINVAL, s->file, sd->pos.line, sd->pos.col,
+                                "device '%s' names server '%s', which is not in "
+                                "'servers'", sd->name, sd->server);
+        }
+        for (size_t i = 0; i < sd->count; i++, k++) {
+            sim_device *d = &w->dev[k];
+            d->cfg = sd;
+            d->server = server;
+            if (sd->count > 1)
+                snprintf(d->name, sizeof d->name, "%s[%zu]", sd->name, i);
+            else
+                copy_str(d->name, sizeof d->name, sd->name);
+            /* The stream key is group#index whatever the count, so that
+             * growing a group leaves its existing members' draws alone. */
+            char key[96];
+            snprintf(key, sizeof key, "device:%s#%zu", sd->name, i);
+            uint64_t ek = sim_rng_entity_key(key);
+            d->rng_arrivals = sim_rng_stream(s->seed, ek, SIM_RNG_ARRIVALS);
+            d->rng_work = sim_rng_stream(s->seed, ek, SIM_RNG_WORK);
+            d->rng_outcome = sim_rng_stream(s->seed, ek, SIM_RNG_OUTCOME);
+            if (!d->rng_arrivals || !d->rng_work || !d->rng_outcome)
+                return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+    }
+    return OFF_OK;
+}
+
+static off_status build_policy(sim_world *w, off_err *err)
+{
+    const scn_policy *sp = &w->scn->policy;
+    w->rng_policy = sim_rng_stream(w->scn->seed, sim_rng_entity_key("policy"),
+                                   SIM_RNG_POLICY);
+    if (!w->rng_policy)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    pol_param *pp = calloc(sp->n_params ? sp->n_params : 1, sizeof *pp);
+    if (!pp)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; i < sp->n_params; i++) {
+        const scn_param *q = &sp->params[i];
+        pp[i] = (pol_param){q->key, q->value, q->pos.file ? q->pos.file : w->scn->file,
+                            q->pos.line, q->pos.col, q->key_pos.line, q->key_pos.col};
+    }
+    pol_cfg cfg = {&w->model, pp, sp->n_params, w->rng_policy, w->n_dev};
+    off_status st = pol_create(&w->policy, sp->type ? sp->type : "local", &cfg,
+                               sp->pos.file ? sp->pos.file : w->scn->file,
+                               sp->pos.line, sp->pos.col, err);
+    free(pp);
+    return st;
+}
+
+off_status sim_world_new(sim_world **out, const scn_scenario *s, off_err *err)
+{
+    *out = NULL;
+    sim_world *w = calloc(1, sizeof *w);
+    if (!w)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    w->scn = s;
+    w->free_head = UINT32_MAX;
+    off_status st;
+    if ((st = build_model(w, err)) || (st = build_devices(w, err)) ||
+        (st = build_policy(w, err)))
+        goto fail;
+    w->srv = calloc(s->n_servers ? s->n_servers : 1, sizeof *w->srv);
+    if (!w->srv) {
+        st = off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+        goto fail;
+    }
+    w->n_srv = s->n_servers;
+    for (size_t j = 0; j < s->n_servers; j++)
+        w->srv[j].cfg = &s->servers[j];
+    if (s->n_servers == 0) {
+        st = off_errf(err, OFF_EINVAL, s->file, 0, 0, "the scenario has no servers");
+        goto fail;
+    }
+    sim_engine_cfg ec = {4096};
+    if ((st = sim_engine_new(&w->eng, &ec, err)))
+        goto fail;
+    *out = w;
+    return OFF_OK;
+fail:
+    sim_world_free(w);
+    return st;
+}
+
+void sim_world_free(sim_world *w)
+{
+    if (!w)
+        return;
+    pol_destroy(&w->policy);
+    gsl_rng_free(w->rng_policy);
+    for (size_t i = 0; i < w->n_dev; i++) {
+        sim_device *d = &w->dev[i];
+        if (d->rng_arrivals) gsl_rng_free(d->rng_arrivals);
+        if (d->rng_work) gsl_rng_free(d->rng_work);
+        if (d->rng_outcome) gsl_rng_free(d->rng_outcome);
+        sim_fifo_free(&d->cpu_q);
+        sim_fifo_free(&d->up_q);
+        sim_fifo_free(&d->down_q);
+    }
+    free(w->dev);
+    for (size_t j = 0; j < w->n_srv; j++)
+        sim_fifo_free(&w->srv[j].q);
+    free(w->srv);
+    mdl_model_free(&w->model);
+    sim_engine_free(w->eng);
+    free(w->tasks);
+    free(w->lat);
+    free(w);
+}
+
+uint64_t sim_config_hash(const scn_scenario *s)
+{
+    uint64_t h = off_hash_bytes(s->text ? s->text : "", s->text ? strlen(s->text) : 0, 0);
+    const char *o = s->overrides ? s->overrides : "";
+    return off_hash_bytes(o, strlen(o), h);
+}

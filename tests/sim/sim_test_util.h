@@ -1,0 +1,42 @@
+/* sim_test_util.h - running a scenario file inside a test. */
+#ifndef SIM_TEST_UTIL_H
+#define SIM_TEST_UTIL_H
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "scn.h"
+#include "sim.h"
+
+/* Load path with overrides ("k=v" strings, n may be 0), run it without a
+ * database, call hook per task; fail the test on any error. */
+static inline void run_scenario_file(const char *path, const char *const *sets,
+                                     size_t n_sets, sim_task_hook *hook, void *ud,
+                                     res_summary *sum)
+{
+    scn_override ov[16];
+    char buf[16][256];
+    off_err err = {0};
+    for (size_t i = 0; i < n_sets && i < 16; i++) {
+        snprintf(buf[i], sizeof buf[i], "%s", sets[i]);
+        if (scn_override_parse(buf[i], &ov[i], &err) != OFF_OK) {
+            fprintf(stderr, "%s\n", err.msg);
+            abort();
+        }
+    }
+    scn_scenario s;
+    if (scn_load(&s, path, ov, n_sets, &err) != OFF_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        abort();
+    }
+    sim_world *w = NULL;
+    if (sim_world_new(&w, &s, &err) != OFF_OK ||
+        sim_world_run(w, NULL, 0, hook, ud, sum, &err) != OFF_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        abort();
+    }
+    sim_world_free(w);
+    scn_free(&s);
+}
+
+#endif
