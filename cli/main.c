@@ -76,6 +76,13 @@ static int fail(off_status st, const off_err *err)
     return off_exit_code(st);
 }
 
+/* A file named on the command line that cannot be read, or is not what it
+ * should be (not a scenario, not an offsim database), is bad input (2). */
+static int fail_input(off_status st, const off_err *err)
+{
+    return fail(st == OFF_EIO || st == OFF_EDB ? OFF_EINVAL : st, err);
+}
+
 static int usage_error(const char *cmd, const char *fmt, const char *arg,
                        const char *usage)
 {
@@ -221,7 +228,7 @@ static int cmd_run(int argc, char **argv)
     off_err err = {0};
     off_status st = scn_load(&s, ra.file, ra.sets, ra.n_sets, &err);
     if (st != OFF_OK)
-        return fail(st, &err);
+        return fail_input(st, &err);
     res_summary sum;
     int64_t run_id = -1;
     double t0 = off_wall_seconds();
@@ -250,7 +257,7 @@ static int cmd_validate(int argc, char **argv)
     off_err err = {0};
     off_status st = scn_load(&s, ra.file, ra.sets, ra.n_sets, &err);
     if (st != OFF_OK)
-        return fail(st, &err);
+        return fail_input(st, &err);
     sim_world *w = NULL;
     st = sim_world_new(&w, &s, &err);
     sim_world_free(w);
@@ -318,7 +325,7 @@ static int cmd_report(int argc, char **argv)
     off_err err = {0};
     off_status st = res_open_readonly(&db, path, &err);
     if (st != OFF_OK)
-        return fail(st, &err);
+        return fail_input(st, &err);
     st = res_report(db, stdout, &err);
     res_close(db);
     return st == OFF_OK ? 0 : fail(st, &err);
@@ -334,7 +341,7 @@ static int cmd_plot(int argc, char **argv)
     off_err err = {0};
     off_status st = res_open_readonly(&db, path, &err);
     if (st != OFF_OK)
-        return fail(st, &err);
+        return fail_input(st, &err);
     plt_opts opts = {PLT_LATENCY_CDF, out, 0, 0};
     char written[4096];
     st = plt_draw(db, &opts, written, sizeof written, &err);

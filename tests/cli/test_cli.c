@@ -1,0 +1,174 @@
+/*
+ * test_cli.c - the `offsim` command end to end: exit statuses, error
+ * messages on bad input with nothing written, and identical database rows
+ * for the same scenario and seed.  Runs the built binary ($OFFSIM_BIN).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static char bin[1024], tmp[1024];
+
+/* Run "offsim ARGS", capturing stdout+stderr into out; return exit status. */
+static int offsim(char *out, size_t cap, const char *args)
+{
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "%s %s 2>&1", bin, args);
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    size_t n = fread(out, 1, cap - 1, p);
+    out[n] = '\0';
+    int st = pclose(p);
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    const char *b = getenv("OFFSIM_BIN");
+    const char *t = getenv("OFFSIM_TMP");
+    snprintf(bin, sizeof bin, "%s", b ? b : "build/offsim");
+    snprintf(tmp, sizeof tmp, "%s/cli", t ? t : "/tmp/offsim-test");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", tmp, tmp);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static bool exists(const char *path)
+{
+    struct stat sb;
+    return stat(path, &sb) == 0;
+}
+
+static void test_help_and_usage_errors(void **state)
+{
+    (void)state;
+    char out[8192];
+    assert_int_equal(offsim(out, sizeof out, "--help"), 0);
+    assert_non_null(strstr(out, "usage: offsim COMMAND"));
+    assert_int_equal(offsim(out, sizeof out, "run --help"), 0);
+    assert_non_null(strstr(out, "--seed N"));
+    assert_int_equal(offsim(out, sizeof out, ""), 2);
+    assert_int_equal(offsim(out, sizeof out, "rnu x.yaml"), 2);
+    assert_non_null(strstr(out, "unknown command 'rnu' (did you mean 'run'?)"));
+    assert_int_equal(offsim(out, sizeof out, "run scenarios/examples/quickstart.yaml --sed 3"), 2);
+    assert_non_null(strstr(out, "unknown option '--sed' (did you mean '--seed'?)"));
+    assert_int_equal(offsim(out, sizeof out, "run scenarios/examples/quickstart.yaml --seed -3"), 2);
+    assert_non_null(strstr(out, "--seed expects a non-negative integer"));
+    assert_int_equal(offsim(out, sizeof out, "run"), 2);
+    assert_int_equal(offsim(out, sizeof out, "report"), 2);
+    assert_int_equal(offsim(out, sizeof out, "run scenarios/examples/quickstart.yaml --set nokey"), 2);
+}
+
+static void test_bad_scenario_exits_2_and_writes_nothing(void **state)
+{
+    (void)state;
+    char out[8192], args[2048], db[1100], yaml[1100];
+    snprintf(yaml, sizeof yaml, "%s/bad.yaml", tmp);
+    FILE *f = fopen(yaml, "w");
+    assert_non_null(f);
+    fputs("name: bad\nduration: 10 s\nmodel:\n  kind: synthetic\n  work: {dist: exponential, mean: 1 MMAC}\n"
+          "devices:\n  - name: d\n    speed: 1 GMAC/s\n    arrivals: {process: poisson, rate: 5 /s}\n"
+          "    uplink: {rate: 20 Mbs}\nservers:\n  - {name: e, speed: 1 GMAC/s}\n", f);
+    fclose(f);
+    snprintf(db, sizeof db, "%s/bad.db", tmp);
+    snprintf(args, sizeof args, "run %s --db %s", yaml, db);
+    assert_int_equal(offsim(out, sizeof out, args), 2);
+    printf("  -> %s", out);
+    assert_non_null(strstr(out, "bad.yaml:10:"));
+    assert_false(exists(db));
+    snprintf(args, sizeof args, "validate %s", yaml);
+    assert_int_equal(offsim(out, sizeof out, args), 2);
+    assert_int_equal(offsim(out, sizeof out, "validate scenarios/examples/quickstart.yaml"), 0);
+    assert_non_null(strstr(out, ": ok"));
+    assert_int_equal(offsim(out, sizeof out, "validate /nonexistent.yaml"), 2);
+    /* a policy error found at world build time also writes nothing */
+    snprintf(args, sizeof args,
+             "run scenarios/examples/quickstart.yaml --db %s --set policy.type=nope", db);
+    assert_int_equal(offsim(out, sizeof out, args), 2);
+    assert_false(exists(db));
+}
+
+static char *tasks_dump(const char *db, int64_t run_id)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h,
+        "SELECT task_id, device, device_name, t_arrival, t_done, latency_s, energy_j, "
+        "bytes_up, exit, split, bits, correct, deadline_met FROM tasks WHERE run_id = ? "
+        "ORDER BY task_id", -1, &st, NULL), SQLITE_OK);
+    sqlite3_bind_int64(st, 1, run_id);
+    size_t cap = 1 << 20, len = 0;
+    char *buf = malloc(cap);
+    buf[0] = '\0';
+    int rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        rows++;
+        for (int c = 0; c < sqlite3_column_count(st); c++) {
+            const char *v = (const char *)sqlite3_column_text(st, c);
+            /* %.17g round-trips doubles exactly */
+            char cell[64];
+            if (sqlite3_column_type(st, c) == SQLITE_FLOAT)
+                snprintf(cell, sizeof cell, "%.17g|", sqlite3_column_double(st, c));
+            else
+                snprintf(cell, sizeof cell, "%s|", v ? v : "NULL");
+            size_t cl = strlen(cell);
+            if (len + cl + 2 > cap) {
+                cap *= 2;
+                buf = realloc(buf, cap);
+            }
+            memcpy(buf + len, cell, cl + 1);
+            len += cl;
+        }
+        buf[len++] = '\n';
+        buf[len] = '\0';
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    assert_true(rows > 100);
+    return buf;
+}
+
+static void test_same_seed_same_rows_in_the_database(void **state)
+{
+    (void)state;
+    char out[8192], args[2048], db[1100];
+    snprintf(db, sizeof db, "%s/det.db", tmp);
+    for (int i = 0; i < 3; i++) {
+        snprintf(args, sizeof args,
+                 "run scenarios/examples/quickstart.yaml --db %s --seed %d --quiet", db,
+                 i == 2 ? 8 : 7);
+        assert_int_equal(offsim(out, sizeof out, args), 0);
+    }
+    char *a = tasks_dump(db, 1), *b = tasks_dump(db, 2), *c = tasks_dump(db, 3);
+    assert_string_equal(a, b);
+    assert_true(strcmp(a, c) != 0);
+    free(a);
+    free(b);
+    free(c);
+    snprintf(args, sizeof args, "report %s", db);
+    assert_int_equal(offsim(out, sizeof out, args), 0);
+    assert_non_null(strstr(out, "quickstart"));
+    assert_int_equal(offsim(out, sizeof out, "report /nonexistent/x.db"), 2);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_help_and_usage_errors),
+        cmocka_unit_test(test_bad_scenario_exits_2_and_writes_nothing),
+        cmocka_unit_test(test_same_seed_same_rows_in_the_database),
+    };
+    return cmocka_run_group_tests(tests, setup, NULL);
+}
