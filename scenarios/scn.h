@@ -52,7 +52,7 @@ off_status scn_parse_quantity(const char *text, scn_dim dim, double *out,
 
 /* ---- distributions (task work, validation scenarios) ------------------ */
 typedef enum scn_dist_kind {
-    SCN_DIST_DETERMINISTIC, /* value                                        */
+    SCN_DIST_DETERMINISTIC, /* mean (the value itself)                      */
     SCN_DIST_EXPONENTIAL,   /* mean                                         */
     SCN_DIST_UNIFORM,       /* min, max                                     */
     SCN_DIST_LOGNORMAL,     /* mean, cv (coefficient of variation)          */
@@ -100,7 +100,9 @@ typedef struct scn_model {
     int *bits;            /* allowed bit-widths of the split tensor,
                              ascending; 32 = float32 reference            */
     size_t n_bits;
-    scn_dist work;        /* synthetic: per-task work, MAC                  */
+    scn_dist work;        /* synthetic: per-task work, MAC (its layer's macs
+                             is the mean); profiled: deterministic, mean =
+                             the sum of the layers' MACs                    */
     scn_pos pos;
 } scn_model;
 
@@ -185,17 +187,24 @@ typedef struct scn_scenario {
     scn_policy policy;
     char *db_path;        /* output.db, default "results/<name>.db"; --db   */
     bool record_tasks;    /* output.tasks: write per-task rows (default yes) */
+    char **set_labels;    /* "<--set 1>", ...: the file names of positions
+                             of values that came from overrides            */
+    size_t n_set_labels;
 } scn_scenario;
 
 typedef struct scn_override {
-    const char *path;     /* dotted path; list items by index: devices.0.count */
-    const char *value;    /* YAML scalar text                                */
+    const char *path;     /* dotted path; list items by index (devices.0.count)
+                             or by their name (devices.phone.count)         */
+    const char *value;    /* YAML text: a scalar or a flow value ([4, 8])   */
 } scn_override;
 
 /* Load and validate a scenario file.  overrides (n may be 0) are applied to
  * the YAML tree before validation; a path that names no key of the schema
- * is an error.  On success *out owns everything (free with scn_free).  On
- * failure nothing is left allocated and err holds FILE:LINE:COL: message,
+ * is an error.  Positions of overridden values name "<--set N>" (N from 1,
+ * column within the value); those labels live in out->set_labels.  Trace
+ * files are read here, relative to the scenario file's directory.  On
+ * success *out owns everything (free with scn_free).  On failure *out is
+ * zeroed, nothing is left allocated and err holds FILE:LINE:COL: message,
  * with status OFF_EPARSE (malformed YAML, unreadable bytes) or OFF_EINVAL
  * (unknown key, wrong type, bad unit, out of range), or OFF_EIO (file). */
 off_status scn_load(scn_scenario *out, const char *path,
@@ -207,8 +216,9 @@ off_status scn_load_text(scn_scenario *out, const char *file, const char *text,
                          size_t len, const scn_override *overrides,
                          size_t n_overrides, off_err *err);
 
-/* Split "a.b.c=value" into an override (pointing into s, which is modified).
- * Errors name the flag: "--set 'abc': expected path.to.key=value". */
+/* Split "a.b.c=value" into an override (pointing into s, which is modified;
+ * blanks around the path are dropped).  Errors are OFF_EUSAGE and name the
+ * flag: "--set 'abc': expected path.to.key=value". */
 off_status scn_override_parse(char *s, scn_override *out, off_err *err);
 
 /* Release everything owned by s; NULL-safe and idempotent. */

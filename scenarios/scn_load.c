@@ -1,0 +1,341 @@
+/* scn_load.c - scn_load / scn_load_text: text -> tree -> overrides -> the
+ * top-level schema (name, seed, duration, max_tasks, warmup, policy,
+ * output; model, devices and servers are in scn_model.c and scn_world.c);
+ * scn_free.  See scn.h. */
+#include "scn_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *const k_top[] = {"name",    "seed",      "duration",
+                                    "max_tasks", "warmup",  "model",
+                                    "devices", "servers",   "policy",
+                                    "output"};
+static const char *const k_output[] = {"db", "tasks"};
+
+/* The out-of-memory error (no position). */
+static off_status oom(off_err *err)
+{
+    return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+}
+
+/* "dir/urban.yaml" -> "urban"; "" -> "scenario". */
+static char *default_name(const char *file)
+{
+    const char *b = strrchr(file, '/');
+    b = b ? b + 1 : file;
+    size_t n = strlen(b);
+    if (n > 5 && !strcmp(b + n - 5, ".yaml"))
+        n -= 5;
+    else if (n > 4 && !strcmp(b + n - 4, ".yml"))
+        n -= 4;
+    if (!n) {
+        b = "scenario";
+        n = strlen(b);
+    }
+    char *s = malloc(n + 1);
+    if (s) {
+        memcpy(s, b, n);
+        s[n] = '\0';
+    }
+    return s;
+}
+
+/* policy: absent (-> "local"), a name, or {type, params...}; params must be
+ * scalars and are kept as text with their positions. */
+static off_status load_policy(scn_policy *p, const scn_node *root,
+                              off_err *err)
+{
+    const scn_node *v = scn_map_get(root, "policy");
+    p->pos = root->pos;
+    if (!v) {
+        p->type = off_strdup("local");
+        return p->type ? OFF_OK : oom(err);
+    }
+    p->pos = v->pos;
+    if (v->kind == SCN_NODE_SCALAR) /* policy: edge */
+        return scn_get_string(v, "policy", &p->type, err);
+    if (v->kind != SCN_NODE_MAP) {
+        char got[80];
+        return scn_errp(err, OFF_EINVAL, v->pos,
+                        "policy: expected a policy name (e.g. 'edge') or a "
+                        "mapping with 'type' and the policy's parameters, got "
+                        "%s", scn_describe(v, got, sizeof got));
+    }
+    scn_node *t;
+    off_status st;
+    if ((st = scn_require(v, "type", "policy", &t, err)) ||
+        (st = scn_get_string(t, "type", &p->type, err)))
+        return st;
+    if (v->n > 1) {
+        p->params = calloc(v->n - 1, sizeof *p->params);
+        if (!p->params)
+            return oom(err);
+    }
+    for (size_t i = 0; i < v->n; i++) {
+        const scn_node *k = v->keys[i], *x = v->items[i];
+        if (!strcmp(k->text, "type"))
+            continue;
+        if (x->kind != SCN_NODE_SCALAR) {
+            char ks[64], got[80];
+            return scn_errp(err, OFF_EINVAL, x->pos,
+                            "policy parameter '%s' must be a scalar (a number, "
+                            "word or quantity), got %s",
+                            scn_short(k->text, ks, sizeof ks),
+                            scn_describe(x, got, sizeof got));
+        }
+        scn_param *q = &p->params[p->n_params++];
+        q->key = off_strdup(k->text);
+        q->value = off_strdup(x->text);
+        q->pos = x->pos;
+        q->key_pos = k->pos;
+        if (!q->key || !q->value)
+            return oom(err);
+    }
+    return OFF_OK;
+}
+
+/* output: {db, tasks}; db defaults to results/<name>.db (name known). */
+static off_status load_output(scn_scenario *s, const scn_node *root,
+                              off_err *err)
+{
+    const scn_node *v = scn_map_get(root, "output"), *x;
+    off_status st = OFF_OK;
+    s->record_tasks = true;
+    if (v && ((st = scn_want_map(v, "output", k_output, N(k_output), err)) ||
+              (st = scn_check_keys(v, k_output, N(k_output), "output", NULL,
+                                   0, NULL, err)) ||
+              ((x = scn_map_get(v, "tasks")) &&
+               (st = scn_get_bool(x, "tasks", &s->record_tasks, err))) ||
+              ((x = scn_map_get(v, "db")) &&
+               (st = scn_get_string(x, "db", &s->db_path, err)))))
+        return st;
+    if (!s->db_path) {
+        size_t n = strlen(s->name) + sizeof "results/.db";
+        if (!(s->db_path = malloc(n)))
+            return oom(err);
+        snprintf(s->db_path, n, "results/%s.db", s->name);
+    }
+    return OFF_OK;
+}
+
+/* The top-level mapping: everything but the tree building. */
+static off_status load_root(scn_scenario *s, const scn_node *root,
+                            off_err *err)
+{
+    char list[300];
+    scn_join(k_top, N(k_top), list, sizeof list);
+    if (root->kind != SCN_NODE_MAP) {
+        char got[80];
+        return scn_errp(err, OFF_EINVAL, root->pos,
+                        "a scenario must be a mapping with keys %s; got %s",
+                        list, scn_describe(root, got, sizeof got));
+    }
+    off_status st;
+    scn_node *model, *devs, *servers;
+    const scn_node *v, *dur;
+    uint64_t u;
+    if ((st = scn_check_keys(root, k_top, N(k_top), "the scenario", NULL, 0,
+                             NULL, err)) ||
+        (st = scn_require(root, "model", "the scenario", &model, err)) ||
+        (st = scn_require(root, "devices", "the scenario", &devs, err)) ||
+        (st = scn_require(root, "servers", "the scenario", &servers, err)))
+        return st;
+
+    if ((v = scn_map_get(root, "name"))) {
+        if ((st = scn_get_string(v, "name", &s->name, err)))
+            return st;
+    } else if (!(s->name = default_name(s->file))) {
+        return oom(err);
+    }
+    s->seed = 1;
+    if ((v = scn_map_get(root, "seed")) &&
+        (st = scn_get_uint(v, "seed", 0, UINT64_MAX, &s->seed, err)))
+        return st;
+    u = 0;
+    if ((v = scn_map_get(root, "max_tasks")) &&
+        (st = scn_get_uint(v, "max_tasks", 0, SIZE_MAX, &u, err)))
+        return st;
+    s->max_tasks = (size_t)u;
+    s->duration_s = INFINITY;
+    if ((dur = scn_map_get(root, "duration"))) {
+        if ((st = scn_get_quantity(dur, "duration", SCN_DIM_TIME, SCN_Q_GT0,
+                                   &s->duration_s, err)))
+            return st;
+        if (isinf(s->duration_s) && s->max_tasks == 0)
+            return scn_errp(err, OFF_EINVAL, dur->pos,
+                            "duration is infinite and max_tasks is 0: the "
+                            "run would never end (give a finite duration or "
+                            "max_tasks > 0)");
+    } else if (s->max_tasks == 0) {
+        return scn_errp(err, OFF_EINVAL, root->pos,
+                        "the scenario has no 'duration' and no 'max_tasks': "
+                        "give at least one so that the run ends (e.g. "
+                        "duration: 60 s)");
+    }
+    s->warmup_s = 0;
+    if ((v = scn_map_get(root, "warmup"))) {
+        if ((st = scn_get_quantity(v, "warmup", SCN_DIM_TIME,
+                                   SCN_Q_GE0 | SCN_Q_FINITE, &s->warmup_s,
+                                   err)))
+            return st;
+        if (!(s->warmup_s < s->duration_s))
+            return scn_errp(err, OFF_EINVAL, v->pos,
+                            "warmup must be < duration (%s), got %s",
+                            dur->text, v->text);
+    }
+    if ((st = scn_load_model(&s->model, model, err)) ||
+        (st = scn_load_servers(s, servers, err)) ||
+        (st = scn_load_devices(s, devs, err)) ||
+        (st = scn_link_servers(s, devs, err)) ||
+        (st = load_policy(&s->policy, root, err)) ||
+        (st = load_output(s, root, err)))
+        return st;
+    return OFF_OK;
+}
+
+/* Copy the inputs the scenario keeps: file, text, overrides and labels. */
+static off_status keep_inputs(scn_scenario *s, const char *file,
+                              const char *text, size_t len,
+                              const scn_override *ov, size_t n_ov,
+                              off_err *err)
+{
+    s->file = off_strdup(file);
+    s->text = malloc(len + 1);
+    if (!s->file || !s->text)
+        return oom(err);
+    memcpy(s->text, text, len);
+    s->text[len] = '\0';
+    size_t total = 1;
+    for (size_t i = 0; i < n_ov; i++)
+        total += strlen(ov[i].path ? ov[i].path : "") +
+                 strlen(ov[i].value ? ov[i].value : "") + 2;
+    if (!(s->overrides = malloc(total)))
+        return oom(err);
+    s->overrides[0] = '\0';
+    size_t at = 0;
+    for (size_t i = 0; i < n_ov; i++)
+        at += (size_t)snprintf(s->overrides + at, total - at, "%s%s=%s",
+                               i ? "\n" : "", ov[i].path ? ov[i].path : "",
+                               ov[i].value ? ov[i].value : "");
+    if (n_ov) {
+        if (!(s->set_labels = calloc(n_ov, sizeof *s->set_labels)))
+            return oom(err);
+        for (size_t i = 0; i < n_ov; i++) {
+            char l[32];
+            snprintf(l, sizeof l, "<--set %zu>", i + 1);
+            if (!(s->set_labels[i] = off_strdup(l)))
+                return oom(err);
+            s->n_set_labels = i + 1;
+        }
+    }
+    return OFF_OK;
+}
+
+off_status scn_load_text(scn_scenario *out, const char *file, const char *text,
+                         size_t len, const scn_override *overrides,
+                         size_t n_overrides, off_err *err)
+{
+    memset(out, 0, sizeof *out);
+    if (!file)
+        file = "<scenario>";
+    if (!text)
+        text = "", len = 0;
+    if (n_overrides && !overrides)
+        n_overrides = 0;
+    scn_node *root = NULL;
+    off_status st = keep_inputs(out, file, text, len, overrides, n_overrides,
+                                err);
+    if (!st)
+        st = scn_tree_parse(out->text, len, out->file, &root, err);
+    if (!st && (!root || scn_node_is_null(root))) {
+        char list[300];
+        st = off_errf(err, OFF_EINVAL, out->file, 1, 1,
+                      "empty scenario: expected a mapping with keys %s",
+                      scn_join(k_top, N(k_top), list, sizeof list));
+    }
+    if (!st && root->kind == SCN_NODE_MAP && n_overrides)
+        st = scn_overrides_apply(root, overrides, n_overrides,
+                                 out->set_labels, err);
+    if (!st)
+        st = load_root(out, root, err);
+    scn_node_free(root);
+    if (st)
+        scn_free(out);
+    return st;
+}
+
+off_status scn_load(scn_scenario *out, const char *path,
+                    const scn_override *overrides, size_t n_overrides,
+                    off_err *err)
+{
+    memset(out, 0, sizeof *out);
+    char *buf;
+    size_t len;
+    off_status st = off_read_file(path, &buf, &len, err);
+    if (st)
+        return st;
+    st = scn_load_text(out, path, buf, len, overrides, n_overrides, err);
+    free(buf);
+    return st;
+}
+
+/* Free what a (possibly partly filled) model owns. */
+static void free_model(scn_model *m)
+{
+    free(m->name);
+    for (size_t i = 0; i < m->n_layers; i++)
+        free(m->layers[i].name);
+    free(m->layers);
+    for (size_t i = 0; i < m->n_exits; i++)
+        free(m->exits[i].name);
+    free(m->exits);
+    free(m->bits);
+}
+
+void scn_free(scn_scenario *s)
+{
+    if (!s)
+        return;
+    free(s->file);
+    free(s->text);
+    free(s->overrides);
+    free(s->name);
+    free_model(&s->model);
+    for (size_t i = 0; i < s->n_devices; i++) {
+        scn_device *d = &s->devices[i];
+        free(d->name);
+        free(d->server);
+        free(d->arrivals.trace_path);
+        free(d->arrivals.trace_s);
+    }
+    free(s->devices);
+    for (size_t i = 0; i < s->n_servers; i++)
+        free(s->servers[i].name);
+    free(s->servers);
+    free(s->policy.type);
+    for (size_t i = 0; i < s->policy.n_params; i++) {
+        free(s->policy.params[i].key);
+        free(s->policy.params[i].value);
+    }
+    free(s->policy.params);
+    free(s->db_path);
+    for (size_t i = 0; i < s->n_set_labels; i++)
+        free(s->set_labels[i]);
+    free(s->set_labels);
+    memset(s, 0, sizeof *s);
+}
+
+const scn_param *scn_policy_param(const scn_policy *p, const char *key)
+{
+    if (!p || !key)
+        return NULL;
+    for (size_t i = 0; i < p->n_params; i++)
+        if (!strcmp(p->params[i].key, key))
+            return &p->params[i];
+    return NULL;
+}

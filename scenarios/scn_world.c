@@ -1,0 +1,312 @@
+/* scn_world.c - the `devices` and `servers` sections: device groups with
+ * their compute speed, power, arrivals, deadline and links; edge servers.
+ * See scn_int.h and docs/scenario-reference.md. */
+#include "scn_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+#define SCN_MAX_COUNT 10000000ULL /* devices in one group */
+#define SCN_MAX_CORES 1000000ULL
+
+static const char *const k_device[] = {"name",     "count",    "speed",
+                                       "power",    "arrivals", "deadline",
+                                       "uplink",   "downlink", "server"};
+static const char *const k_power[] = {"active", "idle", "tx", "rx"};
+static const char *const k_arr_all[] = {"process", "rate", "period", "phase",
+                                        "file"};
+static const char *const k_link[] = {"rate", "delay"};
+static const char *const k_server[] = {"name", "cores", "speed", "discipline"};
+static const char *const processes[] = {"poisson", "periodic", "trace"};
+static const char *const disciplines[] = {"fcfs"};
+
+/* The out-of-memory error (no position). */
+static off_status oom(off_err *err)
+{
+    return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+}
+
+/* Optional quantity: *out keeps its default when key is absent. */
+static off_status opt_q(const scn_node *map, const char *key, scn_dim dim,
+                        unsigned flags, double *out, off_err *err)
+{
+    const scn_node *v = scn_map_get(map, key);
+    return v ? scn_get_quantity(v, key, dim, flags, out, err) : OFF_OK;
+}
+
+/* "device 'phone'" when the item has a scalar name, else "devices.3". */
+static void item_where(const scn_node *item, const char *kind,
+                       const char *path, size_t i, char *buf, size_t cap)
+{
+    const scn_node *nm = scn_map_get(item, "name");
+    char s[64];
+    if (nm && nm->kind == SCN_NODE_SCALAR && nm->text[0])
+        snprintf(buf, cap, "%s '%s'", kind, scn_short(nm->text, s, sizeof s));
+    else
+        snprintf(buf, cap, "%s.%zu", path, i);
+}
+
+/* device.power: {active, idle, tx, rx}, each >= 0, with defaults. */
+static off_status load_power(scn_device *d, const scn_node *dev,
+                             const char *where, off_err *err)
+{
+    d->power_active_w = 2.0;
+    d->power_idle_w = 0.1;
+    d->power_tx_w = 1.2;
+    d->power_rx_w = 0.9;
+    const scn_node *p = scn_map_get(dev, "power");
+    if (!p)
+        return OFF_OK;
+    char w[128];
+    snprintf(w, sizeof w, "power of %s", where);
+    off_status st;
+    const unsigned f = SCN_Q_GE0 | SCN_Q_FINITE;
+    if ((st = scn_want_map(p, w, k_power, N(k_power), err)) ||
+        (st = scn_check_keys(p, k_power, N(k_power), w, NULL, 0, NULL, err)) ||
+        (st = opt_q(p, "active", SCN_DIM_POWER, f, &d->power_active_w, err)) ||
+        (st = opt_q(p, "idle", SCN_DIM_POWER, f, &d->power_idle_w, err)) ||
+        (st = opt_q(p, "tx", SCN_DIM_POWER, f, &d->power_tx_w, err)) ||
+        (st = opt_q(p, "rx", SCN_DIM_POWER, f, &d->power_rx_w, err)))
+        return st;
+    return OFF_OK;
+}
+
+/* device.uplink/downlink: {rate > 0 (inf default), delay >= 0 (0)}. */
+static off_status load_link(scn_link *l, const scn_node *dev, const char *key,
+                            const char *where, off_err *err)
+{
+    l->rate_bps = INFINITY;
+    l->delay_s = 0;
+    l->pos = dev->pos;
+    const scn_node *v = scn_map_get(dev, key);
+    if (!v)
+        return OFF_OK;
+    l->pos = v->pos;
+    char w[128];
+    snprintf(w, sizeof w, "%s of %s", key, where);
+    off_status st;
+    if ((st = scn_want_map(v, w, k_link, N(k_link), err)) ||
+        (st = scn_check_keys(v, k_link, N(k_link), w, NULL, 0, NULL, err)) ||
+        (st = opt_q(v, "rate", SCN_DIM_RATE, SCN_Q_GT0, &l->rate_bps, err)) ||
+        (st = opt_q(v, "delay", SCN_DIM_TIME, SCN_Q_GE0 | SCN_Q_FINITE,
+                    &l->delay_s, err)))
+        return st;
+    return OFF_OK;
+}
+
+/* device.arrivals: process poisson {rate} | periodic {period, phase} |
+ * trace {file} (resolved against scn_file's directory and read now). */
+static off_status load_arrivals(scn_arrivals *a, const scn_node *v,
+                                const char *where, const char *scn_file,
+                                off_err *err)
+{
+    char w[128], msg[200], list[80];
+    snprintf(w, sizeof w, "arrivals of %s", where);
+    off_status st = scn_want_map(v, w, k_arr_all, N(k_arr_all), err);
+    if (st)
+        return st;
+    a->pos = v->pos;
+    a->phase_s = -1;
+    scn_node *pn, *x;
+    size_t kind;
+    if ((st = scn_require(v, "process", w, &pn, err)) ||
+        (st = scn_get_choice(pn, "arrival process", processes, N(processes),
+                             &kind, err)))
+        return st;
+    a->kind = (scn_arrival_kind)kind;
+    static const char *const k_poi[] = {"process", "rate"};
+    static const char *const k_per[] = {"process", "period", "phase"};
+    static const char *const k_tr[] = {"process", "file"};
+    const char *const *valid = kind == 0 ? k_poi : kind == 1 ? k_per : k_tr;
+    size_t nv = kind == 1 ? 3 : 2;
+    snprintf(msg, sizeof msg, "does not apply to %s arrivals (their keys: %s)",
+             processes[kind], scn_join(valid, nv, list, sizeof list));
+    if ((st = scn_check_keys(v, valid, nv, w, k_arr_all, N(k_arr_all), msg,
+                             err)))
+        return st;
+    switch (a->kind) {
+    case SCN_ARR_POISSON:
+        return (st = scn_require(v, "rate", w, &x, err))
+                   ? st
+                   : scn_get_quantity(x, "rate", SCN_DIM_HZ_EVENTS,
+                                      SCN_Q_GT0 | SCN_Q_FINITE, &a->rate_hz,
+                                      err);
+    case SCN_ARR_PERIODIC:
+        if ((st = scn_require(v, "period", w, &x, err)) ||
+            (st = scn_get_quantity(x, "period", SCN_DIM_TIME,
+                                   SCN_Q_GT0 | SCN_Q_FINITE, &a->period_s,
+                                   err)))
+            return st;
+        return opt_q(v, "phase", SCN_DIM_TIME, SCN_Q_GE0 | SCN_Q_FINITE,
+                     &a->phase_s, err);
+    case SCN_ARR_TRACE: {
+        char *rel = NULL;
+        if ((st = scn_require(v, "file", w, &x, err)) ||
+            (st = scn_get_string(x, "file", &rel, err)))
+            return st;
+        a->trace_path = scn_resolve_path(scn_file, rel);
+        free(rel);
+        if (!a->trace_path)
+            return oom(err);
+        return scn_trace_load(a->trace_path, x->pos, &a->trace_s, &a->n_trace,
+                              err);
+    }
+    }
+    return OFF_OK;
+}
+
+/* devices[i] into s->devices[i]; names unique among devices 0..i. */
+static off_status load_device(scn_scenario *s, size_t i, const scn_node *it,
+                              off_err *err)
+{
+    scn_device *d = &s->devices[i];
+    char where[96], what[40];
+    snprintf(what, sizeof what, "devices.%zu", i);
+    off_status st = scn_want_map(it, what, k_device, N(k_device), err);
+    if (st)
+        return st;
+    item_where(it, "device", "devices", i, where, sizeof where);
+    d->pos = it->pos;
+    d->deadline_s = INFINITY;
+    uint64_t count = 1;
+    scn_node *nm, *speed, *arr;
+    const scn_node *v;
+    if ((st = scn_check_keys(it, k_device, N(k_device), where, NULL, 0, NULL,
+                             err)) ||
+        (st = scn_require(it, "name", where, &nm, err)) ||
+        (st = scn_require(it, "speed", where, &speed, err)) ||
+        (st = scn_require(it, "arrivals", where, &arr, err)) ||
+        (st = scn_get_string(nm, "name", &d->name, err)))
+        return st;
+    for (size_t j = 0; j < i; j++)
+        if (!strcmp(s->devices[j].name, d->name))
+            return scn_errp(err, OFF_EINVAL, nm->pos,
+                            "duplicate device name '%s' (first at line %d)",
+                            d->name, s->devices[j].pos.line);
+    if (((v = scn_map_get(it, "count")) &&
+         (st = scn_get_uint(v, "count", 1, SCN_MAX_COUNT, &count, err))) ||
+        (st = scn_get_quantity(speed, "speed", SCN_DIM_SPEED,
+                               SCN_Q_GT0 | SCN_Q_FINITE, &d->speed_macs,
+                               err)) ||
+        (st = load_power(d, it, where, err)) ||
+        (st = load_arrivals(&d->arrivals, arr, where, s->file, err)) ||
+        (st = opt_q(it, "deadline", SCN_DIM_TIME, SCN_Q_GT0, &d->deadline_s,
+                    err)) ||
+        (st = load_link(&d->uplink, it, "uplink", where, err)) ||
+        (st = load_link(&d->downlink, it, "downlink", where, err)))
+        return st;
+    d->count = (size_t)count;
+    if ((v = scn_map_get(it, "server")) &&
+        (st = scn_get_string(v, "server", &d->server, err)))
+        return st;
+    return OFF_OK;
+}
+
+off_status scn_load_devices(scn_scenario *s, const scn_node *n, off_err *err)
+{
+    off_status st = scn_want_seq(n, "devices", err);
+    if (st)
+        return st;
+    if (n->n == 0)
+        return scn_errp(err, OFF_EINVAL, n->pos,
+                        "devices must list at least one device group");
+    s->devices = calloc(n->n, sizeof *s->devices);
+    if (!s->devices)
+        return oom(err);
+    s->n_devices = n->n;
+    for (size_t i = 0; i < n->n; i++)
+        if ((st = load_device(s, i, n->items[i], err)))
+            return st;
+    return OFF_OK;
+}
+
+off_status scn_load_servers(scn_scenario *s, const scn_node *n, off_err *err)
+{
+    off_status st = scn_want_seq(n, "servers", err);
+    if (st)
+        return st;
+    if (n->n == 0)
+        return scn_errp(err, OFF_EINVAL, n->pos,
+                        "servers must list at least one server");
+    s->servers = calloc(n->n, sizeof *s->servers);
+    if (!s->servers)
+        return oom(err);
+    s->n_servers = n->n;
+    for (size_t i = 0; i < n->n; i++) {
+        const scn_node *it = n->items[i];
+        scn_server *sv = &s->servers[i];
+        char where[96], what[40];
+        snprintf(what, sizeof what, "servers.%zu", i);
+        if ((st = scn_want_map(it, what, k_server, N(k_server), err)))
+            return st;
+        item_where(it, "server", "servers", i, where, sizeof where);
+        sv->pos = it->pos;
+        sv->discipline = SCN_DISC_FCFS;
+        uint64_t cores = 1;
+        size_t disc = 0;
+        scn_node *nm, *speed;
+        const scn_node *v;
+        if ((st = scn_check_keys(it, k_server, N(k_server), where, NULL, 0,
+                                 NULL, err)) ||
+            (st = scn_require(it, "name", where, &nm, err)) ||
+            (st = scn_require(it, "speed", where, &speed, err)) ||
+            (st = scn_get_string(nm, "name", &sv->name, err)))
+            return st;
+        for (size_t j = 0; j < i; j++)
+            if (!strcmp(s->servers[j].name, sv->name))
+                return scn_errp(err, OFF_EINVAL, nm->pos,
+                                "duplicate server name '%s' (first at line %d)",
+                                sv->name, s->servers[j].pos.line);
+        if (((v = scn_map_get(it, "cores")) &&
+             (st = scn_get_uint(v, "cores", 1, SCN_MAX_CORES, &cores, err))) ||
+            (st = scn_get_quantity(speed, "speed", SCN_DIM_SPEED,
+                                   SCN_Q_GT0 | SCN_Q_FINITE, &sv->speed_macs,
+                                   err)) ||
+            ((v = scn_map_get(it, "discipline")) &&
+             (st = scn_get_choice(v, "discipline", disciplines,
+                                  N(disciplines), &disc, err))))
+            return st;
+        sv->cores = (size_t)cores;
+        sv->discipline = (scn_discipline)disc;
+    }
+    return OFF_OK;
+}
+
+off_status scn_link_servers(scn_scenario *s, const scn_node *devs,
+                            off_err *err)
+{
+    const char *names[64];
+    size_t nn = s->n_servers < 64 ? s->n_servers : 64;
+    for (size_t j = 0; j < nn; j++)
+        names[j] = s->servers[j].name;
+    for (size_t i = 0; i < s->n_devices; i++) {
+        scn_device *d = &s->devices[i];
+        if (!d->server) {
+            if (!(d->server = off_strdup(s->servers[0].name)))
+                return oom(err);
+            continue;
+        }
+        bool found = false;
+        for (size_t j = 0; j < s->n_servers && !found; j++)
+            found = !strcmp(s->servers[j].name, d->server);
+        if (found)
+            continue;
+        const scn_node *v = scn_map_get(devs->items[i], "server");
+        char list[400], sv[64];
+        scn_join(names, nn, list, sizeof list);
+        scn_short(d->server, sv, sizeof sv);
+        const char *dym = scn_suggest(d->server, names, nn);
+        if (dym)
+            return scn_errp(err, OFF_EINVAL, v->pos,
+                            "device '%s': unknown server '%s' (did you mean "
+                            "'%s'?); servers: %s", d->name, sv, dym, list);
+        return scn_errp(err, OFF_EINVAL, v->pos,
+                        "device '%s': unknown server '%s'; servers: %s",
+                        d->name, sv, list);
+    }
+    return OFF_OK;
+}
