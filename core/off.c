@@ -77,26 +77,31 @@ const char *off_status_str(off_status st)
 
 size_t off_edit_distance(const char *a, const char *b)
 {
+    /* Optimal string alignment distance: insertions, deletions,
+     * substitutions and transpositions of adjacent characters cost 1, so
+     * that "egde" is one edit from "edge". */
     size_t la = strlen(a), lb = strlen(b);
     if (la > 254 || lb > 254)
         return 255;
-    size_t row[256];
+    size_t prev2[256], prev[256], cur[256];
     for (size_t j = 0; j <= lb; j++)
-        row[j] = j;
+        prev[j] = j;
     for (size_t i = 1; i <= la; i++) {
-        size_t diag = row[0];
-        row[0] = i;
+        cur[0] = i;
         for (size_t j = 1; j <= lb; j++) {
-            size_t up = row[j];
             size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-            size_t best = diag + cost;
-            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
-            if (up + 1 < best) best = up + 1;
-            row[j] = best;
-            diag = up;
+            size_t best = prev[j - 1] + cost;
+            if (prev[j] + 1 < best) best = prev[j] + 1;
+            if (cur[j - 1] + 1 < best) best = cur[j - 1] + 1;
+            if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] &&
+                prev2[j - 2] + 1 < best)
+                best = prev2[j - 2] + 1;
+            cur[j] = best;
         }
+        memcpy(prev2, prev, (lb + 1) * sizeof *prev);
+        memcpy(prev, cur, (lb + 1) * sizeof *prev);
     }
-    return row[lb] > 255 ? 255 : row[lb];
+    return prev[lb] > 255 ? 255 : prev[lb];
 }
 
 const char *off_did_you_mean(const char *word, const char *const *candidates,

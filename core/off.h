@@ -52,7 +52,8 @@ int off_exit_code(off_status st);
 /* Short name of a status ("parse error", ...). */
 const char *off_status_str(off_status st);
 
-/* Levenshtein distance between a and b (case-sensitive), capped at 255. */
+/* Edit distance between a and b (case-sensitive; insert, delete, substitute
+ * and swap two adjacent characters each cost 1), capped at 255. */
 size_t off_edit_distance(const char *a, const char *b);
 
 /* The candidate closest to word by edit distance, or NULL when none is

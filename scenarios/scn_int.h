@@ -113,9 +113,6 @@ off_status scn_errp(off_err *err, off_status st, scn_pos pos, const char *fmt,
 /* Describe n for "got ...": "a mapping", "a list", "an empty value" or the
  * quoted, shortened text of a scalar.  Returns buf. */
 const char *scn_describe(const scn_node *n, char *buf, size_t cap);
-/* off_did_you_mean, plus one swap of adjacent characters ("egde" ->
- * "edge"), which Levenshtein counts as 2.  NULL when nothing is close. */
-const char *scn_suggest(const char *word, const char *const *cands, size_t n);
 /* s shortened to fit cap (with "..."), control characters shown as '?'. */
 const char *scn_short(const char *s, char *buf, size_t cap);
 /* Join the n strings of list with ", " into buf. */

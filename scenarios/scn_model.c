@@ -184,7 +184,7 @@ static off_status load_exits(scn_model *m, const scn_node *v, off_err *err)
             size_t nn = m->n_layers < 64 ? m->n_layers : 64;
             for (size_t j = 0; j < nn; j++)
                 names[j] = m->layers[j].name;
-            const char *dym = scn_suggest(after->text, names, nn);
+            const char *dym = off_did_you_mean(after->text, names, nn);
             scn_join(names, nn, list, sizeof list);
             scn_short(after->text, s, sizeof s);
             if (dym)

@@ -149,7 +149,7 @@ static off_status apply_one(scn_node *root, const scn_override *o,
                     size_t nk = cur->n < 64 ? cur->n : 64;
                     for (size_t i = 0; i < nk; i++)
                         keys[i] = cur->keys[i]->text;
-                    const char *d = scn_suggest(seg, keys, nk);
+                    const char *d = off_did_you_mean(seg, keys, nk);
                     if (d)
                         snprintf(dym, sizeof dym, " (did you mean '%.60s'?)",
                                  d);

@@ -222,7 +222,7 @@ static const char *suggest_unit(scn_dim dim, const char *word)
         orig[n] = u;
         n++;
     }
-    const char *best = scn_suggest(lw, cands, n);
+    const char *best = off_did_you_mean(lw, cands, n);
     if (!best)
         return NULL;
     for (size_t i = 0; i < n; i++)

@@ -41,27 +41,6 @@ const char *scn_short(const char *s, char *buf, size_t cap)
     return buf;
 }
 
-/* True when a and b differ by exactly one swap of adjacent characters. */
-static bool one_swap(const char *a, const char *b)
-{
-    size_t n = strlen(a), i = 0;
-    if (n != strlen(b) || n < 2)
-        return false;
-    while (i < n && a[i] == b[i])
-        i++;
-    return i + 1 < n && a[i] == b[i + 1] && a[i + 1] == b[i] &&
-           strcmp(a + i + 2, b + i + 2) == 0;
-}
-
-const char *scn_suggest(const char *word, const char *const *cands, size_t n)
-{
-    const char *d = off_did_you_mean(word, cands, n);
-    for (size_t i = 0; !d && i < n; i++)
-        if (one_swap(word, cands[i]))
-            d = cands[i];
-    return d;
-}
-
 const char *scn_join(const char *const *list, size_t n, char *buf, size_t cap)
 {
     if (!cap)
@@ -151,7 +130,7 @@ off_status scn_check_keys(const scn_node *map, const char *const *valid,
         if (other && in_list(k->text, other, n_other))
             return scn_errp(err, OFF_EINVAL, k->pos, "'%s' %s", ks, other_msg);
         scn_join(valid, n_valid, list, sizeof list);
-        const char *dym = scn_suggest(k->text, valid, n_valid);
+        const char *dym = off_did_you_mean(k->text, valid, n_valid);
         if (dym)
             return scn_errp(err, OFF_EINVAL, k->pos,
                             "unknown key '%s' in %s (did you mean '%s'?); "
@@ -258,7 +237,7 @@ off_status scn_get_choice(const scn_node *v, const char *what,
             return OFF_OK;
         }
     scn_short(v->text, got, sizeof got);
-    const char *dym = scn_suggest(v->text, choices, n);
+    const char *dym = off_did_you_mean(v->text, choices, n);
     if (dym)
         return scn_errp(err, OFF_EINVAL, v->pos,
                         "unknown %s '%s' (did you mean '%s'?); accepted "

@@ -299,7 +299,7 @@ off_status scn_link_servers(scn_scenario *s, const scn_node *devs,
         char list[400], sv[64];
         scn_join(names, nn, list, sizeof list);
         scn_short(d->server, sv, sizeof sv);
-        const char *dym = scn_suggest(d->server, names, nn);
+        const char *dym = off_did_you_mean(d->server, names, nn);
         if (dym)
             return scn_errp(err, OFF_EINVAL, v->pos,
                             "device '%s': unknown server '%s' (did you mean "

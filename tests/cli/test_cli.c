@@ -40,7 +40,7 @@ static int setup(void **state)
     const char *t = getenv("OFFSIM_TMP");
     snprintf(bin, sizeof bin, "%s", b ? b : "build/offsim");
     snprintf(tmp, sizeof tmp, "%s/cli", t ? t : "/tmp/offsim-test");
-    char cmd[2048];
+    char cmd[4096];
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", tmp, tmp);
     return system(cmd) == 0 ? 0 : -1;
 }
@@ -74,7 +74,7 @@ static void test_help_and_usage_errors(void **state)
 static void test_bad_scenario_exits_2_and_writes_nothing(void **state)
 {
     (void)state;
-    char out[8192], args[2048], db[1100], yaml[1100];
+    char out[8192], args[4096], db[1100], yaml[1100];
     snprintf(yaml, sizeof yaml, "%s/bad.yaml", tmp);
     FILE *f = fopen(yaml, "w");
     assert_non_null(f);
@@ -144,7 +144,7 @@ static char *tasks_dump(const char *db, int64_t run_id)
 static void test_same_seed_same_rows_in_the_database(void **state)
 {
     (void)state;
-    char out[8192], args[2048], db[1100];
+    char out[8192], args[4096], db[1100];
     snprintf(db, sizeof db, "%s/det.db", tmp);
     for (int i = 0; i < 3; i++) {
         snprintf(args, sizeof args,

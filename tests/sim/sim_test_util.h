@@ -14,7 +14,7 @@ static inline void run_scenario_file(const char *path, const char *const *sets,
                                      size_t n_sets, sim_task_hook *hook, void *ud,
                                      res_summary *sum)
 {
-    scn_override ov[16];
+    scn_override ov[16] = {{0}};
     char buf[16][256];
     off_err err = {0};
     for (size_t i = 0; i < n_sets && i < 16; i++) {

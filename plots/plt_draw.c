@@ -1,0 +1,245 @@
+/*
+ * plt_draw.c - the latency CDF of every run in a database, drawn by
+ * gnuplot.
+ *
+ * The data go to a temporary file beside the output (one gnuplot data
+ * block per run: latency in ms, cumulative fraction), the script goes to
+ * gnuplot's standard input, and the temporary file is removed afterwards.
+ * Runs with many tasks are thinned to at most PLT_MAX_POINTS points per
+ * curve, taken at evenly spaced quantiles, so plots of million-task runs
+ * stay fast and small.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "plt.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define PLT_MAX_POINTS 2000
+
+extern char **environ;
+
+typedef struct run_meta {
+    long long id;
+    char title[160];
+    long long n;
+} run_meta;
+
+static off_status sql_err(res_db *db, off_err *err)
+{
+    return off_errf(err, OFF_EDB, res_path(db), 0, 0, "%s",
+                    sqlite3_errmsg(res_handle(db)));
+}
+
+/* Escape a title for a gnuplot double-quoted string. */
+static void gp_escape(char *dst, size_t cap, const char *src)
+{
+    size_t j = 0;
+    for (size_t i = 0; src[i] && j + 3 < cap; i++) {
+        char c = src[i];
+        if (c == '"' || c == '\\')
+            dst[j++] = '\\';
+        if (c == '_' || c == '^' || c == '{' || c == '}' || c == '@' || c == '&' ||
+            c == '~')
+            dst[j++] = '\\'; /* enhanced-text specials */
+        dst[j++] = (c == '\n' || c == '\r') ? ' ' : c;
+    }
+    dst[j] = '\0';
+}
+
+/* Write one block per run with finished tasks; fills metas (up to cap). */
+static off_status write_data(res_db *db, FILE *f, run_meta *metas, size_t cap,
+                             size_t *n_runs, double *lo, double *hi, off_err *err)
+{
+    sqlite3 *h = res_handle(db);
+    sqlite3_stmt *runs, *lat;
+    *n_runs = 0;
+    *lo = INFINITY;
+    *hi = 0;
+    if (sqlite3_prepare_v2(h,
+                           "SELECT r.run_id, r.scenario, r.policy, count(t.latency_s) "
+                           "FROM runs r JOIN tasks t ON t.run_id = r.run_id "
+                           "WHERE t.latency_s IS NOT NULL GROUP BY r.run_id ORDER BY r.run_id",
+                           -1, &runs, NULL) != SQLITE_OK)
+        return sql_err(db, err);
+    if (sqlite3_prepare_v2(h,
+                           "SELECT latency_s FROM tasks WHERE run_id = ? AND latency_s "
+                           "IS NOT NULL ORDER BY latency_s",
+                           -1, &lat, NULL) != SQLITE_OK) {
+        sqlite3_finalize(runs);
+        return sql_err(db, err);
+    }
+    off_status st = OFF_OK;
+    int rc;
+    while ((rc = sqlite3_step(runs)) == SQLITE_ROW && *n_runs < cap) {
+        run_meta *m = &metas[*n_runs];
+        m->id = sqlite3_column_int64(runs, 0);
+        char raw[128];
+        snprintf(raw, sizeof raw, "run %lld: %s / %s", m->id,
+                 (const char *)sqlite3_column_text(runs, 1),
+                 (const char *)sqlite3_column_text(runs, 2));
+        gp_escape(m->title, sizeof m->title, raw);
+        m->n = sqlite3_column_int64(runs, 3);
+        if (*n_runs)
+            fputs("\n\n", f);
+        sqlite3_bind_int64(lat, 1, m->id);
+        long long i = 0, step = m->n > PLT_MAX_POINTS ? m->n / PLT_MAX_POINTS : 1;
+        while (sqlite3_step(lat) == SQLITE_ROW) {
+            double v = sqlite3_column_double(lat, 0) * 1e3;
+            /* keep every step-th point and always the last one */
+            if (i % step == 0 || i == m->n - 1) {
+                fprintf(f, "%.9g %.9g\n", v, (double)(i + 1) / (double)m->n);
+                if (v > 0 && v < *lo)
+                    *lo = v;
+                if (v > *hi)
+                    *hi = v;
+            }
+            i++;
+        }
+        sqlite3_reset(lat);
+        (*n_runs)++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = sql_err(db, err);
+    sqlite3_finalize(runs);
+    sqlite3_finalize(lat);
+    return st;
+}
+
+static bool has_pngcairo(void)
+{
+    FILE *p = popen("gnuplot -e 'set terminal' 2>&1", "r");
+    if (!p)
+        return false;
+    char line[256];
+    bool found = false;
+    while (fgets(line, sizeof line, p))
+        found = found || strstr(line, "pngcairo") != NULL;
+    pclose(p);
+    return found;
+}
+
+static bool gnuplot_present(void)
+{
+    return system("command -v gnuplot >/dev/null 2>&1") == 0;
+}
+
+off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf, size_t out_cap,
+                    off_err *err)
+{
+    if (opts->kind != PLT_LATENCY_CDF)
+        return off_errf(err, OFF_EUSAGE, NULL, 0, 0, "unknown plot kind");
+    if (!gnuplot_present())
+        return off_errf(err, OFF_ERUNTIME, NULL, 0, 0,
+                        "gnuplot not found on PATH (Debian package gnuplot-nox; "
+                        "`make build` installs it)");
+    /* Output path: given, or the database's with .db -> -latency.png. */
+    const char *dbp = res_path(db);
+    if (opts->out_path) {
+        snprintf(out_buf, out_cap, "%s", opts->out_path);
+    } else {
+        size_t n = strlen(dbp);
+        if (n > 3 && strcmp(dbp + n - 3, ".db") == 0)
+            n -= 3;
+        snprintf(out_buf, out_cap, "%.*s-latency.png", (int)n, dbp);
+    }
+    char data_path[4200];
+    snprintf(data_path, sizeof data_path, "%s.XXXXXX", out_buf);
+    int fd = mkstemp(data_path);
+    if (fd < 0)
+        return off_errf(err, OFF_EIO, out_buf, 0, 0,
+                        "cannot create a temporary file beside the plot: %s",
+                        strerror(errno));
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(data_path);
+        return off_errf(err, OFF_EIO, data_path, 0, 0, "cannot write: %s", strerror(errno));
+    }
+    enum { MAX_RUNS = 64 };
+    run_meta metas[MAX_RUNS];
+    size_t n_runs;
+    double lo, hi;
+    off_status st = write_data(db, f, metas, MAX_RUNS, &n_runs, &lo, &hi, err);
+    if (fclose(f) != 0 && st == OFF_OK)
+        st = off_errf(err, OFF_EIO, data_path, 0, 0, "write error");
+    if (st == OFF_OK && n_runs == 0)
+        st = off_errf(err, OFF_EINVAL, dbp, 0, 0, "no finished tasks to plot");
+    if (st != OFF_OK) {
+        unlink(data_path);
+        return st;
+    }
+
+    char script_path[4200], errf_path[4200];
+    snprintf(script_path, sizeof script_path, "%s.gp.XXXXXX", out_buf);
+    snprintf(errf_path, sizeof errf_path, "%s.err.XXXXXX", out_buf);
+    int sfd = mkstemp(script_path), efd = mkstemp(errf_path);
+    FILE *s = sfd >= 0 ? fdopen(sfd, "w") : NULL;
+    if (!s || efd < 0) {
+        if (s) fclose(s); else if (sfd >= 0) close(sfd);
+        if (efd >= 0) close(efd);
+        unlink(data_path);
+        unlink(script_path);
+        unlink(errf_path);
+        return off_errf(err, OFF_EIO, out_buf, 0, 0, "cannot create gnuplot script");
+    }
+    close(efd);
+    int w = opts->width > 0 ? opts->width : 900, hgt = opts->height > 0 ? opts->height : 600;
+    char out_esc[4200], data_esc[4200];
+    gp_escape(out_esc, sizeof out_esc, out_buf);
+    gp_escape(data_esc, sizeof data_esc, data_path);
+    fprintf(s, "set terminal %s size %d,%d\n", has_pngcairo() ? "pngcairo" : "png", w, hgt);
+    fprintf(s, "set output \"%s\"\n", out_esc);
+    fprintf(s, "set title \"Task latency (CDF)\"\nset xlabel \"latency (ms)\"\n"
+               "set ylabel \"fraction of tasks\"\nset yrange [0:1]\nset grid\n"
+               "set key bottom right\n");
+    if (isfinite(lo) && hi / lo > 100.0)
+        fprintf(s, "set logscale x\n");
+    fprintf(s, "plot ");
+    for (size_t i = 0; i < n_runs; i++)
+        fprintf(s, "%s\"%s\" index %zu using 1:2 with steps lw 2 title \"%s\"",
+                i ? ", \\\n     " : "", data_esc, i, metas[i].title);
+    fprintf(s, "\n");
+    fclose(s);
+
+    /* gnuplot SCRIPT with stderr to errf_path: spawned without a shell so
+     * that no path needs quoting. */
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 2, errf_path, O_WRONLY | O_TRUNC, 0600);
+    char *argv[] = {"gnuplot", script_path, NULL};
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    if (rc == 0) {
+        int wst;
+        while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
+            ;
+        rc = WIFEXITED(wst) && WEXITSTATUS(wst) == 0 ? 0 : 1;
+    }
+    if (rc != 0) {
+        char msg[600] = "";
+        FILE *e = fopen(errf_path, "r");
+        if (e) {
+            size_t n = fread(msg, 1, sizeof msg - 1, e);
+            msg[n] = '\0';
+            fclose(e);
+            for (char *p = msg; *p; p++)
+                if (*p == '\n')
+                    *p = ' ';
+        }
+        st = off_errf(err, OFF_ERUNTIME, out_buf, 0, 0, "gnuplot failed: %s", msg);
+    }
+    unlink(data_path);
+    unlink(script_path);
+    unlink(errf_path);
+    return st;
+}

@@ -1,0 +1,371 @@
+/*
+ * res_db.c - the results database: schema, opening, and the recorder.
+ *
+ * Consistency: the runs row is committed on its own at res_run_begin, task
+ * rows are inserted inside a transaction committed every RES_BATCH rows, and
+ * res_run_end commits the rest with the summary and the final status in one
+ * transaction.  In WAL mode a process killed at any point leaves the last
+ * committed state: whole batches, and the run marked 'running' (reported as
+ * interrupted).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "res.h"
+
+#include <errno.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#define RES_APP_ID 0x4f464653 /* "OFFS" */
+#define RES_SCHEMA_VERSION 1
+
+struct res_db {
+    sqlite3 *h;
+    char *path;
+    sqlite3_stmt *ins_task;
+    bool in_txn;
+    size_t pending;
+};
+
+static const char *schema_sql =
+    "CREATE TABLE IF NOT EXISTS runs ("
+    " run_id INTEGER PRIMARY KEY,"
+    " scenario TEXT NOT NULL, scenario_file TEXT, config_text TEXT NOT NULL,"
+    " overrides TEXT NOT NULL DEFAULT '', config_hash TEXT NOT NULL,"
+    " seed INTEGER NOT NULL, policy TEXT NOT NULL, version TEXT NOT NULL,"
+    " started_at TEXT NOT NULL, wall_s REAL,"
+    " status TEXT NOT NULL CHECK (status IN ('running','ok','failed')));"
+    "CREATE TABLE IF NOT EXISTS tasks ("
+    " run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
+    " task_id INTEGER NOT NULL, device INTEGER NOT NULL, device_name TEXT NOT NULL,"
+    " server INTEGER, sample INTEGER,"
+    " t_arrival REAL NOT NULL, t_start REAL, t_done REAL, latency_s REAL,"
+    " compute_device_s REAL, uplink_s REAL, queue_s REAL, compute_server_s REAL,"
+    " downlink_s REAL, energy_j REAL, bytes_up REAL, bytes_down REAL,"
+    " exit INTEGER, split INTEGER, bits INTEGER, correct INTEGER,"
+    " deadline_met INTEGER, deadline_s REAL,"
+    " PRIMARY KEY (run_id, task_id)) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS summary ("
+    " run_id INTEGER PRIMARY KEY REFERENCES runs(run_id) ON DELETE CASCADE,"
+    " n_tasks INTEGER, n_done INTEGER, latency_mean REAL, latency_ci95 REAL,"
+    " latency_p50 REAL, latency_p95 REAL, latency_p99 REAL, latency_min REAL,"
+    " latency_max REAL, energy_mean_j REAL, accuracy REAL, deadline_miss REAL,"
+    " bytes_up_mean REAL, sim_time_s REAL, events INTEGER);";
+
+static off_status db_err(res_db *db, off_err *err, const char *what)
+{
+    return off_errf(err, OFF_EDB, db->path, 0, 0, "%s: %s", what, sqlite3_errmsg(db->h));
+}
+
+static off_status exec(res_db *db, const char *sql, off_err *err)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db->h, sql, NULL, NULL, &msg) != SQLITE_OK) {
+        off_errf(err, OFF_EDB, db->path, 0, 0, "%s", msg ? msg : "SQL error");
+        sqlite3_free(msg);
+        return OFF_EDB;
+    }
+    return OFF_OK;
+}
+
+static int pragma_int(res_db *db, const char *sql)
+{
+    sqlite3_stmt *st;
+    int v = -1;
+    if (sqlite3_prepare_v2(db->h, sql, -1, &st, NULL) != SQLITE_OK)
+        return -1;
+    if (sqlite3_step(st) == SQLITE_ROW)
+        v = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return v;
+}
+
+/* mkdir -p of the directory part of path. */
+static void make_parent(const char *path)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/')
+            continue;
+        *p = '\0';
+        mkdir(buf, 0777);
+        *p = '/';
+    }
+}
+
+/* Check that an opened file is ours (or empty, when we may create). */
+static off_status check_identity(res_db *db, bool may_create, off_err *err)
+{
+    /* Reading the header fails on a file that is not SQLite at all. */
+    int app = pragma_int(db, "PRAGMA application_id");
+    int ver = pragma_int(db, "PRAGMA user_version");
+    int ntab = pragma_int(db, "SELECT count(*) FROM sqlite_master");
+    if (app < 0 || ver < 0 || ntab < 0)
+        return off_errf(err, OFF_EDB, db->path, 0, 0,
+                        "not an offsim results database (%s)", sqlite3_errmsg(db->h));
+    if (app == 0 && ver == 0 && ntab == 0)
+        return may_create ? OFF_OK
+                          : off_errf(err, OFF_EDB, db->path, 0, 0,
+                                     "empty database: no runs recorded");
+    if (app != RES_APP_ID)
+        return off_errf(err, OFF_EDB, db->path, 0, 0,
+                        "not an offsim results database");
+    if (ver > RES_SCHEMA_VERSION)
+        return off_errf(err, OFF_EDB, db->path, 0, 0,
+                        "results schema version %d is newer than this offsim "
+                        "understands (%d): use a newer offsim", ver, RES_SCHEMA_VERSION);
+    return OFF_OK;
+}
+
+static off_status open_common(res_db **out, const char *path, bool rw, off_err *err)
+{
+    *out = NULL;
+    res_db *db = calloc(1, sizeof *db);
+    if (!db || !(db->path = strdup(path))) {
+        free(db);
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    struct stat sb;
+    if (!rw && stat(path, &sb) != 0) {
+        off_errf(err, OFF_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
+        res_close(db);
+        return OFF_EIO;
+    }
+    if (rw)
+        make_parent(path);
+    int flags = rw ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+    if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
+        off_errf(err, OFF_EDB, path, 0, 0, "cannot open database: %s",
+                 db->h ? sqlite3_errmsg(db->h) : "out of memory");
+        res_close(db);
+        return OFF_EDB;
+    }
+    sqlite3_busy_timeout(db->h, 10000);
+    off_status st = check_identity(db, rw, err);
+    if (st == OFF_OK && rw) {
+        static const char *setup =
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+        char ids[128];
+        snprintf(ids, sizeof ids, "PRAGMA application_id=%d; PRAGMA user_version=%d;",
+                 RES_APP_ID, RES_SCHEMA_VERSION);
+        if ((st = exec(db, setup, err)) == OFF_OK &&
+            (st = exec(db, "BEGIN IMMEDIATE", err)) == OFF_OK) {
+            if ((st = exec(db, schema_sql, err)) == OFF_OK &&
+                (st = exec(db, ids, err)) == OFF_OK)
+                st = exec(db, "COMMIT", err);
+            else
+                sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        }
+    }
+    if (st != OFF_OK) {
+        res_close(db);
+        return st;
+    }
+    *out = db;
+    return OFF_OK;
+}
+
+off_status res_open(res_db **db, const char *path, off_err *err)
+{
+    return open_common(db, path, true, err);
+}
+
+off_status res_open_readonly(res_db **db, const char *path, off_err *err)
+{
+    return open_common(db, path, false, err);
+}
+
+static off_status commit_pending(res_db *db, off_err *err)
+{
+    if (!db->in_txn)
+        return OFF_OK;
+    db->in_txn = false;
+    db->pending = 0;
+    if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        off_status st = db_err(db, err, "commit");
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        return st;
+    }
+    return OFF_OK;
+}
+
+void res_close(res_db *db)
+{
+    if (!db)
+        return;
+    if (db->h) {
+        commit_pending(db, NULL);
+        sqlite3_finalize(db->ins_task);
+        sqlite3_close(db->h);
+    }
+    free(db->path);
+    free(db);
+}
+
+off_status res_run_begin(res_db *db, const res_run_info *info, int64_t *run_id,
+                         off_err *err)
+{
+    off_status st = commit_pending(db, err);
+    if (st != OFF_OK)
+        return st;
+    sqlite3_stmt *s;
+    if (sqlite3_prepare_v2(db->h,
+                           "INSERT INTO runs (scenario, scenario_file, config_text, "
+                           "overrides, config_hash, seed, policy, version, started_at, "
+                           "status) VALUES (?,?,?,?,?,?,?,?,?,'running')",
+                           -1, &s, NULL) != SQLITE_OK)
+        return db_err(db, err, "recording the run");
+    char hash[17], when[32];
+    snprintf(hash, sizeof hash, "%016llx", (unsigned long long)info->config_hash);
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    sqlite3_bind_text(s, 1, info->scenario ? info->scenario : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, info->scenario_file ? info->scenario_file : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 3, info->config_text ? info->config_text : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 4, info->overrides ? info->overrides : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, hash, -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)info->seed);
+    sqlite3_bind_text(s, 7, info->policy ? info->policy : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 8, OFF_VERSION, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 9, when, -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    if (rc != SQLITE_DONE)
+        return db_err(db, err, "recording the run");
+    *run_id = sqlite3_last_insert_rowid(db->h);
+    return OFF_OK;
+}
+
+static void bind_real(sqlite3_stmt *s, int i, double v)
+{
+    if (isnan(v) || isinf(v))
+        sqlite3_bind_null(s, i);
+    else
+        sqlite3_bind_double(s, i, v);
+}
+
+off_status res_add_task(res_db *db, int64_t run_id, const res_task_row *r,
+                        off_err *err)
+{
+    if (!db->ins_task &&
+        sqlite3_prepare_v3(db->h,
+                           "INSERT INTO tasks VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                           "?,?,?,?,?,?,?,?)",
+                           -1, SQLITE_PREPARE_PERSISTENT, &db->ins_task, NULL) != SQLITE_OK)
+        return db_err(db, err, "preparing task insert");
+    if (!db->in_txn) {
+        if (sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+            return db_err(db, err, "begin");
+        db->in_txn = true;
+    }
+    sqlite3_stmt *s = db->ins_task;
+    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_int64(s, 2, r->task_id);
+    sqlite3_bind_int(s, 3, r->device);
+    sqlite3_bind_text(s, 4, r->device_name ? r->device_name : "", -1, SQLITE_STATIC);
+    if (r->server < 0)
+        sqlite3_bind_null(s, 5);
+    else
+        sqlite3_bind_int(s, 5, r->server);
+    if (r->sample < 0)
+        sqlite3_bind_null(s, 6);
+    else
+        sqlite3_bind_int64(s, 6, r->sample);
+    bind_real(s, 7, r->t_arrival);
+    bind_real(s, 8, r->t_start);
+    bind_real(s, 9, r->t_done);
+    bind_real(s, 10, r->latency_s);
+    bind_real(s, 11, r->compute_device_s);
+    bind_real(s, 12, r->uplink_s);
+    bind_real(s, 13, r->queue_s);
+    bind_real(s, 14, r->compute_server_s);
+    bind_real(s, 15, r->downlink_s);
+    bind_real(s, 16, r->energy_j);
+    bind_real(s, 17, r->bytes_up);
+    bind_real(s, 18, r->bytes_down);
+    sqlite3_bind_int(s, 19, r->exit);
+    sqlite3_bind_int(s, 20, r->split);
+    sqlite3_bind_int(s, 21, r->bits);
+    sqlite3_bind_int(s, 22, r->correct);
+    sqlite3_bind_int(s, 23, r->deadline_met);
+    bind_real(s, 24, r->deadline_s);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE) {
+        off_status st = db_err(db, err, "inserting a task row");
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        db->in_txn = false;
+        db->pending = 0;
+        return st;
+    }
+    if (++db->pending >= RES_BATCH)
+        return commit_pending(db, err);
+    return OFF_OK;
+}
+
+off_status res_run_end(res_db *db, int64_t run_id, const char *status,
+                       double wall_s, const res_summary *sum, off_err *err)
+{
+    if (!db->in_txn) {
+        if (sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+            return db_err(db, err, "begin");
+        db->in_txn = true;
+    }
+    sqlite3_stmt *s = NULL;
+    int rc = SQLITE_DONE;
+    if (sum) {
+        rc = sqlite3_prepare_v2(db->h,
+                                "INSERT OR REPLACE INTO summary VALUES "
+                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                -1, &s, NULL);
+        if (rc == SQLITE_OK) {
+            sqlite3_bind_int64(s, 1, run_id);
+            sqlite3_bind_int64(s, 2, (sqlite3_int64)sum->n_tasks);
+            sqlite3_bind_int64(s, 3, (sqlite3_int64)sum->n_done);
+            bind_real(s, 4, sum->latency.mean);
+            bind_real(s, 5, sum->latency.ci95);
+            bind_real(s, 6, sum->latency.p50);
+            bind_real(s, 7, sum->latency.p95);
+            bind_real(s, 8, sum->latency.p99);
+            bind_real(s, 9, sum->latency.min);
+            bind_real(s, 10, sum->latency.max);
+            bind_real(s, 11, sum->energy_mean_j);
+            bind_real(s, 12, sum->accuracy);
+            bind_real(s, 13, sum->deadline_miss);
+            bind_real(s, 14, sum->bytes_up_mean);
+            bind_real(s, 15, sum->sim_time_s);
+            sqlite3_bind_int64(s, 16, (sqlite3_int64)sum->events);
+            rc = sqlite3_step(s);
+        }
+        sqlite3_finalize(s);
+    }
+    if (rc == SQLITE_DONE &&
+        sqlite3_prepare_v2(db->h, "UPDATE runs SET status = ?, wall_s = ? WHERE run_id = ?",
+                           -1, &s, NULL) == SQLITE_OK) {
+        sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
+        bind_real(s, 2, wall_s);
+        sqlite3_bind_int64(s, 3, run_id);
+        rc = sqlite3_step(s);
+        sqlite3_finalize(s);
+    } else if (rc == SQLITE_DONE) {
+        rc = SQLITE_ERROR;
+    }
+    if (rc != SQLITE_DONE) {
+        off_status st = db_err(db, err, "closing the run");
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+        db->in_txn = false;
+        db->pending = 0;
+        return st;
+    }
+    return commit_pending(db, err);
+}
+
+struct sqlite3 *res_handle(res_db *db) { return db->h; }
+const char *res_path(const res_db *db) { return db->path; }

@@ -1,0 +1,88 @@
+/*
+ * res_report.c - the per-run report of `offsim report`.
+ *
+ * One block per run, in run_id order:
+ *
+ *   run 3  quickstart  policy=edge  seed=1  status=ok  wall=0.041 s
+ *     tasks      2893 done / 2893 arrived (after warm-up)
+ *     latency    mean 12.345 ms +- 0.120 (95% CI)  p50 11.0  p95 20.1  p99 25.3 ms
+ *     energy     4.567 mJ/task    deadline miss 1.23 %    accuracy 90.12 %
+ *
+ * Runs without a summary ('running' = interrupted, or 'failed') get a line
+ * saying so and the number of task rows they recorded.
+ */
+#include "res.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+
+static double col_real(sqlite3_stmt *s, int i)
+{
+    return sqlite3_column_type(s, i) == SQLITE_NULL ? NAN : sqlite3_column_double(s, i);
+}
+
+static void print_ms(FILE *out, const char *label, double v)
+{
+    if (isnan(v))
+        fprintf(out, "  %s -", label);
+    else
+        fprintf(out, "  %s %.3f", label, v * 1e3);
+}
+
+off_status res_report(res_db *db, FILE *out, off_err *err)
+{
+    sqlite3 *h = res_handle(db);
+    sqlite3_stmt *s;
+    const char *sql =
+        "SELECT r.run_id, r.scenario, r.policy, r.seed, r.status, r.wall_s,"
+        " s.run_id IS NOT NULL, s.n_tasks, s.n_done, s.latency_mean, s.latency_ci95,"
+        " s.latency_p50, s.latency_p95, s.latency_p99, s.energy_mean_j,"
+        " s.deadline_miss, s.accuracy,"
+        " (SELECT count(*) FROM tasks t WHERE t.run_id = r.run_id)"
+        " FROM runs r LEFT JOIN summary s ON s.run_id = r.run_id ORDER BY r.run_id";
+    if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK)
+        return off_errf(err, OFF_EDB, res_path(db), 0, 0, "reading runs: %s",
+                        sqlite3_errmsg(h));
+    int rc, n = 0;
+    while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+        n++;
+        const char *status = (const char *)sqlite3_column_text(s, 4);
+        const char *shown = status && status[0] == 'r' ? "interrupted" : status;
+        fprintf(out, "run %lld  %s  policy=%s  seed=%lld  status=%s",
+                (long long)sqlite3_column_int64(s, 0),
+                (const char *)sqlite3_column_text(s, 1),
+                (const char *)sqlite3_column_text(s, 2),
+                (long long)sqlite3_column_int64(s, 3), shown ? shown : "?");
+        if (sqlite3_column_type(s, 5) != SQLITE_NULL)
+            fprintf(out, "  wall=%.3f s", sqlite3_column_double(s, 5));
+        fputc('\n', out);
+        if (!sqlite3_column_int(s, 6)) {
+            fprintf(out, "    no summary (run %s); %lld task rows recorded\n",
+                    shown ? shown : "?", (long long)sqlite3_column_int64(s, 17));
+            continue;
+        }
+        fprintf(out, "    tasks      %lld done / %lld arrived (after warm-up)\n",
+                (long long)sqlite3_column_int64(s, 8),
+                (long long)sqlite3_column_int64(s, 7));
+        fprintf(out, "    latency  ");
+        print_ms(out, "mean", col_real(s, 9));
+        double ci = col_real(s, 10);
+        if (!isnan(ci))
+            fprintf(out, " +- %.3f (95%% CI)", ci * 1e3);
+        print_ms(out, "p50", col_real(s, 11));
+        print_ms(out, "p95", col_real(s, 12));
+        print_ms(out, "p99", col_real(s, 13));
+        fprintf(out, " ms\n");
+        fprintf(out, "    energy     %.3f mJ/task    deadline miss %.2f %%    accuracy %.2f %%\n",
+                col_real(s, 14) * 1e3, col_real(s, 15) * 100, col_real(s, 16) * 100);
+    }
+    off_status st = OFF_OK;
+    if (rc != SQLITE_DONE)
+        st = off_errf(err, OFF_EDB, res_path(db), 0, 0, "reading runs: %s",
+                      sqlite3_errmsg(h));
+    else if (n == 0)
+        fprintf(out, "%s: no runs\n", res_path(db));
+    sqlite3_finalize(s);
+    return st;
+}
