@@ -21,10 +21,16 @@ build: setup
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The quickstart scenario three times on the same tasks (common random
+# numbers): its own split policy, then all-local and full offload.
+QS_DB = results/quickstart.db
 run: build
-	./$(BUILD)/offsim run scenarios/examples/quickstart.yaml --db results/quickstart.db
-	./$(BUILD)/offsim report results/quickstart.db
-	./$(BUILD)/offsim plot results/quickstart.db --out results/quickstart-latency.png
+	@rm -f $(QS_DB) $(QS_DB)-wal $(QS_DB)-shm
+	./$(BUILD)/offsim run scenarios/examples/quickstart.yaml --db $(QS_DB)
+	./$(BUILD)/offsim run scenarios/examples/quickstart.yaml --db $(QS_DB) --set policy=local --quiet
+	./$(BUILD)/offsim run scenarios/examples/quickstart.yaml --db $(QS_DB) --set policy=edge --quiet
+	./$(BUILD)/offsim report $(QS_DB)
+	./$(BUILD)/offsim plot $(QS_DB) --out results/quickstart-latency.png
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)

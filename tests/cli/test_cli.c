@@ -23,7 +23,7 @@ static char bin[1024], tmp[1024];
 /* Run "offsim ARGS", capturing stdout+stderr into out; return exit status. */
 static int offsim(char *out, size_t cap, const char *args)
 {
-    char cmd[4096];
+    char cmd[8400];
     snprintf(cmd, sizeof cmd, "%s %s 2>&1", bin, args);
     FILE *p = popen(cmd, "r");
     assert_non_null(p);

@@ -1,0 +1,221 @@
+/*
+ * test_res_db.c - the results database: schema, run lifecycle, batching,
+ * interrupted runs, refusal of foreign files, report.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "res.h"
+
+static char dir[] = "/tmp/offsim-res-XXXXXX";
+
+static int setup(void **state)
+{
+    (void)state;
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[256];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void path(char *buf, size_t cap, const char *name)
+{
+    snprintf(buf, cap, "%s/%s", dir, name);
+}
+
+static long long count(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *s;
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
+    long long v = sqlite3_column_int64(s, 0);
+    sqlite3_finalize(s);
+    sqlite3_close(h);
+    return v;
+}
+
+static res_task_row row(int64_t id)
+{
+    res_task_row r = {0};
+    r.task_id = id;
+    r.device = (int32_t)(id % 3);
+    r.device_name = "dev";
+    r.server = 0;
+    r.sample = -1;
+    r.t_arrival = (double)id;
+    r.t_start = (double)id;
+    r.t_done = (double)id + 0.25;
+    r.latency_s = 0.25;
+    r.energy_j = 0.5;
+    r.exit = 1;
+    r.split = 2;
+    r.bits = 8;
+    r.correct = 1;
+    r.deadline_met = 1;
+    r.deadline_s = INFINITY; /* stored as NULL */
+    return r;
+}
+
+static const res_run_info info = {"s", "s.yaml", "name: s\n", "", 0x1234abcdULL, 7, "edge"};
+
+static void test_run_lifecycle_round_trips(void **state)
+{
+    (void)state;
+    char p[512];
+    path(p, sizeof p, "sub/dir/a.db"); /* parent directories are created */
+    res_db *db;
+    off_err e;
+    assert_int_equal(res_open(&db, p, &e), OFF_OK);
+    int64_t run;
+    assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
+    assert_int_equal(run, 1);
+    size_t n = RES_BATCH * 2 + 17; /* crosses batch boundaries */
+    for (size_t i = 0; i < n; i++) {
+        res_task_row r = row((int64_t)i);
+        assert_int_equal(res_add_task(db, run, &r, &e), OFF_OK);
+    }
+    res_summary sum = {0};
+    sum.n_tasks = sum.n_done = n;
+    sum.latency.mean = 0.25;
+    sum.latency.ci95 = NAN;
+    assert_int_equal(res_run_end(db, run, "ok", 1.5, &sum, &e), OFF_OK);
+    res_close(db);
+    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), (long long)n);
+    assert_int_equal(count(p, "SELECT count(*) FROM tasks WHERE deadline_s IS NULL"), (long long)n);
+    assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status='ok' AND config_hash='000000001234abcd' AND seed=7"), 1);
+    assert_int_equal(count(p, "SELECT count(*) FROM summary WHERE latency_ci95 IS NULL AND n_done > 0"), 1);
+    assert_int_equal(count(p, "PRAGMA user_version"), 1);
+    /* reopening appends a second run */
+    assert_int_equal(res_open(&db, p, &e), OFF_OK);
+    assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
+    assert_int_equal(run, 2);
+    res_close(db);
+}
+
+static void test_interrupted_run_keeps_committed_batches(void **state)
+{
+    (void)state;
+    char p[512];
+    path(p, sizeof p, "b.db");
+    res_db *db;
+    off_err e;
+    assert_int_equal(res_open(&db, p, &e), OFF_OK);
+    int64_t run;
+    assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
+    /* another connection sees the run as soon as it begins */
+    assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status='running'"), 1);
+    for (int64_t i = 0; i < RES_BATCH + 5; i++) {
+        res_task_row r = row(i);
+        assert_int_equal(res_add_task(db, run, &r, &e), OFF_OK);
+    }
+    /* one whole batch committed and visible, the 5 others not yet */
+    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), RES_BATCH);
+    res_close(db); /* no res_run_end: the process "stopped" */
+    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), RES_BATCH + 5);
+    assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status='running'"), 1);
+    assert_int_equal(res_open_readonly(&db, p, &e), OFF_OK);
+    char *buf;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(res_report(db, f, &e), OFF_OK);
+    fclose(f);
+    res_close(db);
+    printf("%s", buf);
+    assert_non_null(strstr(buf, "status=interrupted"));
+    assert_non_null(strstr(buf, "4101 task rows recorded"));
+    free(buf);
+}
+
+static void test_foreign_and_broken_files_are_refused(void **state)
+{
+    (void)state;
+    char p[512];
+    res_db *db;
+    off_err e;
+    path(p, sizeof p, "junk.db");
+    FILE *f = fopen(p, "w");
+    fputs("this is not a database, just some text that is long enough to matter\n", f);
+    fclose(f);
+    assert_int_equal(res_open(&db, p, &e), OFF_EDB);
+    assert_non_null(strstr(e.msg, p));
+    assert_non_null(strstr(e.msg, "not an offsim results database"));
+    path(p, sizeof p, "other.db");
+    sqlite3 *h;
+    sqlite3_open(p, &h);
+    sqlite3_exec(h, "CREATE TABLE x(a); INSERT INTO x VALUES (1);", NULL, NULL, NULL);
+    sqlite3_close(h);
+    assert_int_equal(res_open(&db, p, &e), OFF_EDB);
+    assert_non_null(strstr(e.msg, "not an offsim results database"));
+    assert_int_equal(res_open_readonly(&db, "/nonexistent/x.db", &e), OFF_EIO);
+    assert_non_null(strstr(e.msg, "/nonexistent/x.db: cannot open"));
+    path(p, sizeof p, "newer.db");
+    assert_int_equal(res_open(&db, p, &e), OFF_OK);
+    res_close(db);
+    sqlite3_open(p, &h);
+    sqlite3_exec(h, "PRAGMA user_version=99", NULL, NULL, NULL);
+    sqlite3_close(h);
+    assert_int_equal(res_open(&db, p, &e), OFF_EDB);
+    assert_non_null(strstr(e.msg, "newer"));
+}
+
+static void test_report_prints_the_summary_figures(void **state)
+{
+    (void)state;
+    char p[512];
+    path(p, sizeof p, "rep.db");
+    res_db *db;
+    off_err e;
+    assert_int_equal(res_open(&db, p, &e), OFF_OK);
+    int64_t run;
+    assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
+    res_summary s = {0};
+    s.n_tasks = 100;
+    s.n_done = 99;
+    s.latency = (res_stat){99, 0.012345, 0.000678, 0.011, 0.02, 0.03, 0.001, 0.04};
+    s.energy_mean_j = 0.004567;
+    s.accuracy = 0.9012;
+    s.deadline_miss = 0.0123;
+    assert_int_equal(res_run_end(db, run, "ok", 0.5, &s, &e), OFF_OK);
+    res_close(db);
+    assert_int_equal(res_open_readonly(&db, p, &e), OFF_OK);
+    char *buf;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    assert_int_equal(res_report(db, f, &e), OFF_OK);
+    fclose(f);
+    res_close(db);
+    printf("%s", buf);
+    assert_non_null(strstr(buf, "run 1  s  policy=edge  seed=7  status=ok  wall=0.500 s"));
+    assert_non_null(strstr(buf, "99 done / 100 arrived"));
+    assert_non_null(strstr(buf, "mean 12.345 +- 0.678 (95% CI)  p50 11.000  p95 20.000  p99 30.000 ms"));
+    assert_non_null(strstr(buf, "energy     4.567 mJ/task    deadline miss 1.23 %    accuracy 90.12 %"));
+    free(buf);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_lifecycle_round_trips),
+        cmocka_unit_test(test_interrupted_run_keeps_committed_batches),
+        cmocka_unit_test(test_foreign_and_broken_files_are_refused),
+        cmocka_unit_test(test_report_prints_the_summary_figures),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
