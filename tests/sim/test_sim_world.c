@@ -27,6 +27,10 @@ typedef struct rows {
 static void collect(void *ud, const res_task_row *tr)
 {
     rows *rs = ud;
+    /* the parts of a task's latency add up to it */
+    double parts = tr->compute_device_s + tr->uplink_s + tr->queue_s +
+                   tr->compute_server_s + tr->downlink_s;
+    assert_true(fabs(parts - tr->latency_s) <= 1e-9 * (1 + tr->latency_s));
     if (rs->n == rs->cap) {
         rs->cap = rs->cap ? rs->cap * 2 : 1024;
         rs->r = realloc(rs->r, rs->cap * sizeof *rs->r);
