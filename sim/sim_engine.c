@@ -25,7 +25,8 @@
  *
  *   - sift_down prefetches the four grandchild groups of the node it is
  *     at; step prefetches the next event's record.  The first raised the
- *     hold model at N = 10^5 from ~1.05x to ~1.3x the plain heap.
+ *     hold model at N = 10^5 from ~1.03x to ~1.27x the plain heap (medians
+ *     of 5 A/B runs); the second made no difference beyond noise.
  *
  *   - Event records (handler, user pointer, argument, generation) live in a
  *     slab that grows geometrically; free records are chained through a free
@@ -174,8 +175,7 @@ static void sift_down(sim_qent *h, size_t n, size_t i, sim_qent x)
         if (c + SIM_ARITY <= n) { /* all four children: tournament */
             /* Fetch the four grandchild groups (one line each) while this
              * level is compared: at N = 10^5 the lower levels are not in
-             * L1, and this took the hold model from ~1.05x to ~1.3x the
-             * plain heap's speed. */
+             * L1 (see the design notes at the top). */
             size_t g = SIM_ARITY * c + 1;
             if (g + 3 * SIM_ARITY < n) { /* stay inside the array */
                 SIM_PREFETCH(&h[g]);

@@ -6,14 +6,18 @@
  * of its inputs.  The engine knows nothing about devices or tasks: an event
  * is a handler, a user pointer and a 64-bit argument.
  *
- * Cost: schedule, cancel and pop are O(log n).  Event records live in a
- * slab that grows geometrically and is recycled through a free list, so a
- * run in steady state allocates nothing per event.
+ * Cost: schedule and pop are O(log n); cancel is O(1), or O(log n) when it
+ * cancels the next event (cancelled events are marked and dropped lazily;
+ * memory stays within about twice the pending events).  Event records live
+ * in a slab that grows geometrically and is recycled through a free list,
+ * so a run in steady state allocates nothing per event.  Limit: 2^32 - 1
+ * events pending at once.
  *
  * Re-entrancy: handlers may schedule and cancel freely (including cancelling
  * events at the current time).  An id stays unique for the engine's life
  * (slot index + generation), so cancelling an id whose event already fired
- * or was cancelled is a harmless no-op returning false.
+ * or was cancelled is a harmless no-op returning false.  A handler's own
+ * id is already stale while it runs.  Handlers must not free the engine.
  */
 #ifndef SIM_ENGINE_H
 #define SIM_ENGINE_H
@@ -45,11 +49,14 @@ void sim_engine_free(sim_engine *e); /* NULL-safe */
 double sim_engine_now(const sim_engine *e);
 
 /* Schedule fn(e, ud, arg) at absolute time t (t >= now; an earlier t is
- * clamped to now).  Returns the event's id, or 0 if memory ran out. */
+ * clamped to now; INFINITY is allowed and fires only when running to
+ * empty).  An event scheduled at the current time fires after every event
+ * already scheduled at that time.  Returns the event's id, or 0 (engine
+ * unchanged) if t is NaN, fn is NULL or memory ran out. */
 sim_event_id sim_engine_schedule(sim_engine *e, double t, sim_handler *fn,
                                  void *ud, uint64_t arg);
 
-/* Schedule at now + delay. */
+/* Schedule at now + delay (negative delay: now; NaN: returns 0). */
 sim_event_id sim_engine_schedule_in(sim_engine *e, double delay, sim_handler *fn,
                                     void *ud, uint64_t arg);
 
@@ -61,11 +68,13 @@ bool sim_engine_cancel(sim_engine *e, sim_event_id id);
 bool sim_engine_step(sim_engine *e);
 
 /* Fire events in order while the next one is at time <= t_end (use INFINITY
- * for "until empty") and sim_engine_stop was not called.  The clock ends at
- * the last fired event's time.  Returns the number of events fired. */
+ * for "until empty") and sim_engine_stop was not called during this call.
+ * The clock ends at the last fired event's time (it does not advance to
+ * t_end; a NaN t_end fires nothing).  Returns the number of events fired. */
 uint64_t sim_engine_run_until(sim_engine *e, double t_end);
 
-/* Ask run_until to return after the current handler. */
+/* Ask run_until to return after the current handler.  The request ends
+ * the run in progress only: each run_until starts with it cleared. */
 void sim_engine_stop(sim_engine *e);
 
 size_t sim_engine_pending(const sim_engine *e);  /* events scheduled, not fired/cancelled */
