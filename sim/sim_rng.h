@@ -7,20 +7,21 @@
  * reordering devices or changing the policy never changes another entity's
  * draws: policies are compared on identical arrivals, samples and channels.
  *
- * Generator: GSL's mt19937 (period 2^19937-1), seeded with a 32-bit
- * value.  The exact derivation (changing any step changes every result and
- * must bump the results' version):
+ * Generator: GSL's mt19937 (period 2^19937-1) with its whole 624-word state
+ * filled from a 64-bit seed.  The exact derivation (changing any step
+ * changes every result and must bump the results' version):
  *
  *   mix(x)    = off_mix64(x)            (splitmix64 finaliser)
  *   key(name) = off_hash_bytes(name, strlen(name), 0)
  *               (FNV-1a 64 over the bytes, no NUL, then mixed; NULL = "")
  *   seed64    = mix(mix(mix(master) ^ key) ^ purpose)
- *   seed32    = (seed64 ^ (seed64 >> 32)) & 0xffffffff, and 0x6f666673
- *               ("offs") if that is 0 (GSL would silently use 4357)
- *   stream    = gsl_rng_alloc(gsl_rng_mt19937); gsl_rng_set(stream, seed32)
+ *   state     = mt[i] = low 32 bits of the (i+1)-th output of splitmix64
+ *               started at seed64, i = 0..623; mt[0] |= 0x80000000 (never an
+ *               all-zero state); the first draw regenerates the block
  *
- * Note: mt19937 takes only 32 bits of seed, so among k streams of one run
- * two share a seed with probability about k^2 / 2^33 (1 % at k = 10^4).
+ * gsl_rng_set takes only 32 bits of seed: among k streams two would share a
+ * seed with probability about k^2 / 2^33 (1 % at k = 10^4), hence the full
+ * state.
  */
 #ifndef SIM_RNG_H
 #define SIM_RNG_H
