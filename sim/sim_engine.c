@@ -63,6 +63,7 @@
  * reaped); schedule returns 0 past that, as on out of memory.
  */
 #include "sim_engine.h"
+#include "sim_engine_int.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -482,11 +483,9 @@ double sim_engine_next_time(const sim_engine *e)
     return e->live > 0 ? bits_time(e->heap[0].tbits) : INFINITY;
 }
 
-/* Test hook, not part of the interface (tests/sim/test_sim_engine.c declares
- * it): lower the sequence limit so that renumbering, normally once per 2^32
- * schedules, can be exercised.  limit >= 1; takes effect at the next
- * schedule.  Belongs in a private sim_engine_int.h once there is one. */
-void sim_engine_test_set_seq_limit(sim_engine *e, uint64_t limit);
+/* Test hook (sim_engine_int.h): lower the sequence limit so that
+ * renumbering, normally once per 2^32 schedules, can be exercised.  Takes
+ * effect at the next schedule. */
 void sim_engine_test_set_seq_limit(sim_engine *e, uint64_t limit)
 {
     e->seq_limit = limit < 1 ? 1 : limit > SIM_SEQ_LIMIT ? SIM_SEQ_LIMIT : limit;

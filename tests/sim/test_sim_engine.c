@@ -17,7 +17,7 @@
 #include "sim_engine.h"
 
 /* Test hook defined in sim_engine.c (not part of the interface). */
-void sim_engine_test_set_seq_limit(sim_engine *e, uint64_t limit);
+#include "sim_engine_int.h"
 
 /* ---- helpers ------------------------------------------------------------ */
 
