@@ -22,7 +22,7 @@ static int cmp(const void *a, const void *b)
 static double one(const char *policy, bool rows, size_t *n_tasks)
 {
     /* policy NULL: the scenario's own (fixed split after pool1, 8 bits) */
-    char s1[] = "devices.0.count=1000", s2[] = "duration=20 s", s3[64];
+    char s1[] = "devices.0.count=1000", s2[] = "duration=100 s", s3[64];
     snprintf(s3, sizeof s3, "policy=%s", policy ? policy : "");
     scn_override ov[3];
     off_err err = {0};
