@@ -190,6 +190,9 @@ typedef struct scn_scenario {
     char **set_labels;    /* "<--set 1>", ...: the file names of positions
                              of values that came from overrides            */
     size_t n_set_labels;
+    char *model_file;     /* `model: FILE`: the resolved path of the model
+                             file (positions in it name this), else NULL   */
+    char *model_text;     /* that file's text, else NULL                     */
 } scn_scenario;
 
 typedef struct scn_override {

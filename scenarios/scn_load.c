@@ -236,6 +236,49 @@ static off_status keep_inputs(scn_scenario *s, const char *file,
     return OFF_OK;
 }
 
+/* `model: FILE`: replace the scalar by the mapping read from FILE (resolved
+ * against the scenario's directory).  Done before the overrides, so that
+ * --set model.... reaches into it, and again after them, for --set
+ * model=FILE (resolved against the scenario's directory as well).
+ * Positions inside name the resolved path. */
+static off_status include_model(scn_scenario *s, scn_node *root, off_err *err)
+{
+    size_t i = scn_map_index(root, "model");
+    if (i == (size_t)-1)
+        return OFF_OK;
+    scn_node *v = root->items[i];
+    if (v->kind != SCN_NODE_SCALAR || scn_node_is_null(v))
+        return OFF_OK;
+    free(s->model_file); /* `--set model=OTHER.yaml` replaces the first */
+    free(s->model_text);
+    s->model_text = NULL;
+    if (!(s->model_file = scn_resolve_path(s->file, v->text)))
+        return oom(err);
+    size_t len;
+    off_err e2;
+    off_status st = off_read_file(s->model_file, &s->model_text, &len, &e2);
+    if (st == OFF_ENOMEM)
+        return oom(err);
+    if (st != OFF_OK) {
+        const char *why = strstr(e2.msg, ": ") ? strstr(e2.msg, ": ") + 2 : e2.msg;
+        return scn_errp(err, OFF_EINVAL, v->pos,
+                        "model: expected a mapping or the path of a model file, "
+                        "got '%s' (%s: %s)", v->text, s->model_file, why);
+    }
+    scn_node *m = NULL;
+    if ((st = scn_tree_parse(s->model_text, len, s->model_file, &m, err)))
+        return st;
+    if (!m || scn_node_is_null(m)) {
+        scn_node_free(m);
+        return off_errf(err, OFF_EINVAL, s->model_file, 1, 1,
+                        "empty model file: expected a mapping with the keys "
+                        "of 'model' (kind, layers, exits, ...)");
+    }
+    scn_node_free(v);
+    root->items[i] = m;
+    return OFF_OK;
+}
+
 off_status scn_load_text(scn_scenario *out, const char *file, const char *text,
                          size_t len, const scn_override *overrides,
                          size_t n_overrides, off_err *err)
@@ -258,9 +301,14 @@ off_status scn_load_text(scn_scenario *out, const char *file, const char *text,
                       "empty scenario: expected a mapping with keys %s",
                       scn_join(k_top, N(k_top), list, sizeof list));
     }
-    if (!st && root->kind == SCN_NODE_MAP && n_overrides)
+    if (!st && root->kind == SCN_NODE_MAP)
+        st = include_model(out, root, err);
+    if (!st && root->kind == SCN_NODE_MAP && n_overrides) {
         st = scn_overrides_apply(root, overrides, n_overrides,
                                  out->set_labels, err);
+        if (!st) /* an override may have named another model file */
+            st = include_model(out, root, err);
+    }
     if (!st)
         st = load_root(out, root, err);
     scn_node_free(root);
@@ -327,6 +375,8 @@ void scn_free(scn_scenario *s)
     for (size_t i = 0; i < s->n_set_labels; i++)
         free(s->set_labels[i]);
     free(s->set_labels);
+    free(s->model_file);
+    free(s->model_text);
     memset(s, 0, sizeof *s);
 }
 

@@ -46,7 +46,11 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
 off_status sim_run_scenario(const scn_scenario *s, const char *db_path,
                             res_summary *sum, int64_t *run_id, off_err *err);
 
-/* Hash of a scenario's text and overrides (the runs.config_hash). */
+/* Hash of a scenario's text, overrides and model file (runs.config_hash). */
 uint64_t sim_config_hash(const scn_scenario *s);
+
+/* The configuration text recorded with a run: the scenario text, followed
+ * by the model file's text when the model comes from a file.  malloc'd. */
+char *sim_config_text(const scn_scenario *s);
 
 #endif /* SIM_H */

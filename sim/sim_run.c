@@ -54,16 +54,23 @@ off_status sim_run_scenario(const scn_scenario *s, const char *db_path,
         sim_world_free(w);
         return st;
     }
+    char *config = sim_config_text(s);
+    if (!config) {
+        st = off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+        goto out;
+    }
     res_run_info info = {
         .scenario = s->name,
         .scenario_file = s->file,
-        .config_text = s->text ? s->text : "",
+        .config_text = config,
         .overrides = s->overrides ? s->overrides : "",
         .config_hash = sim_config_hash(s),
         .seed = s->seed,
         .policy = w->policy.cls->name,
     };
-    if ((st = res_run_begin(db, &info, &run_id, err)) != OFF_OK)
+    st = res_run_begin(db, &info, &run_id, err);
+    free(config);
+    if (st != OFF_OK)
         goto out;
     if (run_id_out)
         *run_id_out = run_id;
@@ -80,4 +87,18 @@ out:
     res_close(db);
     sim_world_free(w);
     return st;
+}
+
+char *sim_config_text(const scn_scenario *s)
+{
+    const char *t = s->text ? s->text : "";
+    if (!s->model_text)
+        return off_strdup(t);
+    const char *sep = "\n# ---- model file: ";
+    size_t n = strlen(t) + strlen(sep) + strlen(s->model_file) + 6 +
+               strlen(s->model_text) + 1;
+    char *buf = malloc(n);
+    if (buf)
+        snprintf(buf, n, "%s%s%s ----\n%s", t, sep, s->model_file, s->model_text);
+    return buf;
 }

@@ -217,5 +217,8 @@ uint64_t sim_config_hash(const scn_scenario *s)
 {
     uint64_t h = off_hash_bytes(s->text ? s->text : "", s->text ? strlen(s->text) : 0, 0);
     const char *o = s->overrides ? s->overrides : "";
-    return off_hash_bytes(o, strlen(o), h);
+    h = off_hash_bytes(o, strlen(o), h);
+    if (s->model_text) /* a model file is part of the configuration */
+        h = off_hash_bytes(s->model_text, strlen(s->model_text), h);
+    return h;
 }

@@ -1,0 +1,71 @@
+/* test_scn_model_file.c - `model: FILE`: a model kept in its own file. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "scn.h"
+
+static void test_model_file_is_read_relative_to_the_scenario(void **state)
+{
+    (void)state;
+    scn_scenario s;
+    off_err e = {0};
+    assert_int_equal(scn_load(&s, "scenarios/examples/quickstart.yaml", NULL, 0, &e), OFF_OK);
+    assert_string_equal(s.model_file, "scenarios/examples/../../models/zoo/lenet5-2exit.yaml");
+    assert_non_null(s.model_text);
+    assert_string_equal(s.model.name, "lenet5-2exit");
+    assert_int_equal(s.model.n_layers, 7);
+    assert_int_equal(s.model.n_exits, 2);
+    assert_int_equal(s.model.exits[0].after, 2);
+    /* positions inside name the model file */
+    assert_string_equal(s.model.layers[0].pos.file, s.model_file);
+    scn_free(&s);
+}
+
+static void test_overrides_reach_into_the_model_file(void **state)
+{
+    (void)state;
+    char buf[] = "model.layers.0.macs=1 MMAC";
+    scn_override ov;
+    off_err e = {0};
+    assert_int_equal(scn_override_parse(buf, &ov, &e), OFF_OK);
+    scn_scenario s;
+    assert_int_equal(scn_load(&s, "scenarios/examples/quickstart.yaml", &ov, 1, &e), OFF_OK);
+    assert_true(s.model.layers[0].macs == 1e6);
+    scn_free(&s);
+}
+
+static void test_errors_in_the_model_file_name_it(void **state)
+{
+    (void)state;
+    scn_scenario s;
+    off_err e = {0};
+    off_status st = scn_load(&s, "tests/data/scenarios/model_file/uses_bad.yaml", NULL, 0, &e);
+    printf("  -> %s\n", e.msg);
+    assert_int_equal(st, OFF_EINVAL);
+    assert_non_null(strstr(e.msg, "tests/data/scenarios/model_file/bad_model.yaml:5:29: "
+                                  "unknown key 'acuracy'"));
+    assert_non_null(strstr(e.msg, "did you mean 'accuracy'?"));
+    char buf[] = "model=missing.yaml";
+    scn_override ov;
+    assert_int_equal(scn_override_parse(buf, &ov, &e), OFF_OK);
+    st = scn_load(&s, "tests/data/scenarios/model_file/uses_bad.yaml", &ov, 1, &e);
+    printf("  -> %s\n", e.msg);
+    assert_int_equal(st, OFF_EINVAL);
+    assert_non_null(strstr(e.msg, "<--set 1>:1:1: model: expected a mapping or the path "
+                                  "of a model file, got 'missing.yaml'"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_model_file_is_read_relative_to_the_scenario),
+        cmocka_unit_test(test_overrides_reach_into_the_model_file),
+        cmocka_unit_test(test_errors_in_the_model_file_name_it),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
