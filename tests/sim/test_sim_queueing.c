@@ -33,10 +33,12 @@ static double erlang_c(int c, double a)
     return top / (sum + top);
 }
 
-static void check(const char *file, const char *what, double analytic)
+static void check_set(const char *file, const char *set, const char *set2,
+                      const char *what, double analytic)
 {
     res_summary sum;
-    run_scenario_file(file, NULL, 0, NULL, NULL, &sum);
+    const char *sets[2] = {set, set2};
+    run_scenario_file(file, sets, set ? (set2 ? 2 : 1) : 0, NULL, NULL, &sum);
     double sim = sum.latency.mean;
     double rel = (sim - analytic) / analytic;
     printf("  %-28s analytic %.5f ms   simulated %.5f ms +- %.5f (95%% CI, n=%zu)   "
@@ -45,6 +47,11 @@ static void check(const char *file, const char *what, double analytic)
            rel * 100);
     assert_true(sum.latency.n > 100000);
     assert_true(fabs(rel) < 0.02);
+}
+
+static void check(const char *file, const char *what, double analytic)
+{
+    check_set(file, NULL, NULL, what, analytic);
 }
 
 static void test_mm1_mean_response_matches_theory(void **state)
@@ -85,6 +92,24 @@ static void test_md1_mean_response_matches_pollaczek_khinchine(void **state)
     }
 }
 
+/* M/G/1 (Pollaczek-Khinchine): E[T] = lambda E[S^2] / (2 (1 - rho)) + E[S].
+ * Uniform and log-normal work exercise the other two distributions. */
+static void test_mg1_uniform_and_lognormal_service_match_pollaczek_khinchine(void **state)
+{
+    (void)state;
+    double lam = 500.0;
+    /* uniform on [0.5, 1.5] ms: E[S] = 1 ms, E[S^2] = (a^2 + ab + b^2) / 3 */
+    double a = 0.5e-3, b = 1.5e-3, es = 1e-3, es2 = (a * a + a * b + b * b) / 3;
+    check_set("tests/data/queueing/md1_rho05.yaml",
+              "model.work={dist: uniform, min: 0.5 MMAC, max: 1.5 MMAC}", NULL,
+              "M/U/1 rho=0.5", lam * es2 / (2 * (1 - lam * es)) + es);
+    /* log-normal, mean 1 ms, cv 1: E[S^2] = mean^2 (1 + cv^2) */
+    es2 = es * es * (1 + 1.0 * 1.0);
+    check_set("tests/data/queueing/md1_rho05.yaml",
+              "model.work={dist: lognormal, mean: 1 MMAC, cv: 1}", "duration=4000 s",
+              "M/LN/1 rho=0.5 cv=1", lam * es2 / (2 * (1 - lam * es)) + es);
+}
+
 static void test_erlang_c_reference_values(void **state)
 {
     (void)state;
@@ -100,6 +125,7 @@ int main(void)
         cmocka_unit_test(test_mm1_mean_response_matches_theory),
         cmocka_unit_test(test_mmc_mean_response_matches_erlang_c),
         cmocka_unit_test(test_md1_mean_response_matches_pollaczek_khinchine),
+        cmocka_unit_test(test_mg1_uniform_and_lognormal_service_match_pollaczek_khinchine),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
