@@ -218,17 +218,28 @@ static void print_summary(const scn_scenario *s, const char *db, int64_t run_id,
            sum->energy_mean_j * 1e3, sum->deadline_miss * 100, sum->accuracy * 100);
 }
 
+/* Parse the arguments of run/validate and load the scenario.  Returns -1
+ * when the scenario is loaded (*s owns it), else the exit status. */
+static int load_from_args(const char *cmd, int argc, char **argv, bool run_flags,
+                          const char *usage, run_args *ra, scn_scenario *s)
+{
+    int rc = parse_run_args(cmd, argc, argv, ra, run_flags, usage);
+    if (rc)
+        return rc < 0 ? 0 : rc;
+    off_err err = {0};
+    off_status st = scn_load(s, ra->file, ra->sets, ra->n_sets, &err);
+    return st == OFF_OK ? -1 : fail_input(st, &err);
+}
+
 static int cmd_run(int argc, char **argv)
 {
     run_args ra;
-    int rc = parse_run_args("run", argc, argv, &ra, true, usage_run);
-    if (rc)
-        return rc < 0 ? 0 : rc;
     scn_scenario s;
+    int rc = load_from_args("run", argc, argv, true, usage_run, &ra, &s);
+    if (rc >= 0)
+        return rc;
     off_err err = {0};
-    off_status st = scn_load(&s, ra.file, ra.sets, ra.n_sets, &err);
-    if (st != OFF_OK)
-        return fail_input(st, &err);
+    off_status st;
     res_summary sum;
     int64_t run_id = -1;
     double t0 = off_wall_seconds();
@@ -250,16 +261,13 @@ static int cmd_run(int argc, char **argv)
 static int cmd_validate(int argc, char **argv)
 {
     run_args ra;
-    int rc = parse_run_args("validate", argc, argv, &ra, false, usage_validate);
-    if (rc)
-        return rc < 0 ? 0 : rc;
     scn_scenario s;
+    int rc = load_from_args("validate", argc, argv, false, usage_validate, &ra, &s);
+    if (rc >= 0)
+        return rc;
     off_err err = {0};
-    off_status st = scn_load(&s, ra.file, ra.sets, ra.n_sets, &err);
-    if (st != OFF_OK)
-        return fail_input(st, &err);
     sim_world *w = NULL;
-    st = sim_world_new(&w, &s, &err);
+    off_status st = sim_world_new(&w, &s, &err);
     sim_world_free(w);
     if (st != OFF_OK) {
         scn_free(&s);

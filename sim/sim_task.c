@@ -181,45 +181,41 @@ static double tx_time(double bytes, double rate_bps)
 
 /* ---- stages ------------------------------------------------------------ */
 
-static void cpu_start(sim_world *w, sim_device *d, uint32_t ti)
+/* A task leaves its queue and starts a service: account the wait, note
+ * the first service, and schedule the end of the service after dur. */
+static double start_service(sim_world *w, uint32_t ti, double dur, sim_handler *done)
 {
     sim_task *t = &w->tasks[ti];
     double now = sim_engine_now(w->eng);
     t->wait_s += now - t->t_queued;
     if (isnan(t->t_first))
         t->t_first = now;
+    schedule(w, now + dur, done, ti);
+    return now;
+}
+
+static void cpu_start(sim_world *w, sim_device *d, uint32_t ti)
+{
     d->cpu_busy = true;
-    schedule(w, now + t->dev_s, ev_dev_done, ti);
+    start_service(w, ti, w->tasks[ti].dev_s, ev_dev_done);
 }
 
 static void up_start(sim_world *w, sim_device *d, uint32_t ti)
 {
-    sim_task *t = &w->tasks[ti];
-    double now = sim_engine_now(w->eng);
-    t->wait_s += now - t->t_queued;
-    if (isnan(t->t_first))
-        t->t_first = now;
     d->up_busy = true;
-    schedule(w, now + t->up_tx_s, ev_up_done, ti);
+    start_service(w, ti, w->tasks[ti].up_tx_s, ev_up_done);
 }
 
 static void srv_start(sim_world *w, sim_server *s, uint32_t ti)
 {
-    sim_task *t = &w->tasks[ti];
-    double now = sim_engine_now(w->eng);
-    t->wait_s += now - t->t_queued;
     s->busy++;
-    schedule(w, now + t->srv_s, ev_srv_done, ti);
+    start_service(w, ti, w->tasks[ti].srv_s, ev_srv_done);
 }
 
 static void down_start(sim_world *w, sim_device *d, uint32_t ti)
 {
-    sim_task *t = &w->tasks[ti];
-    double now = sim_engine_now(w->eng);
-    t->wait_s += now - t->t_queued;
-    t->t_down_start = now;
     d->down_busy = true;
-    schedule(w, now + t->down_tx_s, ev_down_done, ti);
+    w->tasks[ti].t_down_start = start_service(w, ti, w->tasks[ti].down_tx_s, ev_down_done);
 }
 
 static void enqueue_uplink(sim_world *w, sim_device *d, uint32_t ti)
