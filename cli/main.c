@@ -35,7 +35,8 @@ static const char *usage_main =
     "  policies            list the policies and their parameters\n"
     "\n"
     "options: --help (also after a command), --version\n"
-    "exit status: 0 success, 1 run-time failure, 2 bad usage or bad input\n"
+    "exit status: 0 success, 1 run-time failure, 2 bad usage or bad input,\n"
+    "             130 run interrupted (Ctrl-C; recorded as 'interrupted')\n"
     "docs: README.md, docs/scenario-reference.md, docs/results-schema.md\n";
 
 static const char *usage_run =
@@ -240,6 +241,7 @@ static int cmd_run(int argc, char **argv)
         return rc;
     off_err err = {0};
     off_status st;
+    off_interrupt_install();
     res_summary sum;
     int64_t run_id = -1;
     double t0 = off_wall_seconds();
@@ -247,6 +249,12 @@ static int cmd_run(int argc, char **argv)
     double wall = off_wall_seconds() - t0;
     if (st != OFF_OK) {
         scn_free(&s);
+        if (off_interrupted()) {
+            fprintf(stderr, "offsim: interrupted; run %lld is recorded as "
+                            "'interrupted' with the tasks finished so far\n",
+                    (long long)run_id);
+            return 130;
+        }
         return fail(st, &err);
     }
     if (!ra.quiet) {

@@ -3,6 +3,7 @@
 #include "off.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -193,6 +194,26 @@ off_status off_read_file(const char *path, char **buf_out, size_t *len_out,
         *len_out = len;
     return OFF_OK;
 }
+
+static volatile sig_atomic_t interrupt_flag;
+
+static void on_signal(int sig)
+{
+    interrupt_flag = 1;
+    signal(sig, SIG_DFL); /* a second one ends the process */
+}
+
+void off_interrupt_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+bool off_interrupted(void) { return interrupt_flag != 0; }
 
 double off_wall_seconds(void)
 {

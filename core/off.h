@@ -74,6 +74,12 @@ char *off_strdup(const char *s);
 off_status off_read_file(const char *path, char **buf_out, size_t *len_out,
                          off_err *err);
 
+/* Interruption (SIGINT, SIGTERM): off_interrupt_install sets handlers that
+ * only raise a flag; long loops poll off_interrupted() and stop cleanly, so
+ * that what they write stays consistent.  A second signal kills at once. */
+void off_interrupt_install(void);
+bool off_interrupted(void);
+
 /* Monotonic wall clock in seconds (for wall-time measurements only, never
  * for simulated time). */
 double off_wall_seconds(void);

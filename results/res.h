@@ -4,9 +4,10 @@
  * One database holds any number of runs.  A run is opened with
  * res_run_begin (row in `runs` with status 'running'), fed task rows
  * (batched: one transaction per RES_BATCH rows), and closed with
- * res_run_end (summary row, status 'ok' or 'failed').  The database is in
- * WAL mode; a run killed half-way leaves every committed batch and its
- * `runs` row with status 'running' (report shows it as interrupted).
+ * res_run_end (summary row, status 'ok'; or 'failed' / 'interrupted' without
+ * summary).  The database is in WAL mode; a run killed half-way leaves
+ * every committed batch and its `runs` row with status 'running' (report
+ * shows it as "killed").
  *
  * Schema: docs/results-schema.md.
  */
@@ -93,7 +94,8 @@ typedef struct res_summary {
     uint64_t events;          /* events processed                            */
 } res_summary;
 
-/* Close the run: write the summary row, the status ("ok", "failed") and
+/* Close the run: write the summary row (sum may be NULL), the status
+ * ("ok", "failed", "interrupted") and
  * the wall time, and commit. */
 off_status res_run_end(res_db *db, int64_t run_id, const char *status,
                        double wall_s, const res_summary *sum, off_err *err);

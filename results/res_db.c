@@ -38,7 +38,7 @@ static const char *schema_sql =
     " overrides TEXT NOT NULL DEFAULT '', config_hash TEXT NOT NULL,"
     " seed INTEGER NOT NULL, policy TEXT NOT NULL, version TEXT NOT NULL,"
     " started_at TEXT NOT NULL, wall_s REAL,"
-    " status TEXT NOT NULL CHECK (status IN ('running','ok','failed')));"
+    " status TEXT NOT NULL CHECK (status IN ('running','ok','failed','interrupted')));"
     "CREATE TABLE IF NOT EXISTS tasks ("
     " run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
     " task_id INTEGER NOT NULL, device INTEGER NOT NULL, device_name TEXT NOT NULL,"

@@ -8,7 +8,8 @@
  *     latency    mean 12.345 ms +- 0.120 (95% CI)  p50 11.0  p95 20.1  p99 25.3 ms
  *     energy     4.567 mJ/task    deadline miss 1.23 %    accuracy 90.12 %
  *
- * Runs without a summary ('running' = interrupted, or 'failed') get a line
+ * Runs without a summary ('failed', 'interrupted' by a signal, or still
+ * 'running' = killed or in progress, shown as "killed") get a line
  * saying so and the number of task rows they recorded.
  */
 #include "res.h"
@@ -48,7 +49,8 @@ off_status res_report(res_db *db, FILE *out, off_err *err)
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         n++;
         const char *status = (const char *)sqlite3_column_text(s, 4);
-        const char *shown = status && status[0] == 'r' ? "interrupted" : status;
+        /* 'running' in a closed database: the process died mid-run */
+        const char *shown = status && status[0] == 'r' ? "killed" : status;
         fprintf(out, "run %lld  %s  policy=%s  seed=%lld  status=%s",
                 (long long)sqlite3_column_int64(s, 0),
                 (const char *)sqlite3_column_text(s, 1),

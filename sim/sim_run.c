@@ -81,7 +81,8 @@ off_status sim_run_scenario(const scn_scenario *s, const char *db_path,
         st = res_run_end(db, run_id, "ok", wall, sum, err);
     } else {
         off_err e2;
-        res_run_end(db, run_id, "failed", wall, NULL, &e2);
+        res_run_end(db, run_id, off_interrupted() ? "interrupted" : "failed", wall,
+                    NULL, &e2);
     }
 out:
     res_close(db);

@@ -240,6 +240,10 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
     const scn_scenario *s = w->scn;
     if (w->arrivals_closed) /* the task cap was reached by another device */
         return;
+    if (off_interrupted()) {
+        fail(w, OFF_ERUNTIME, "interrupted");
+        return;
+    }
 
     /* The next arrival first, so the device's stream is consumed in the
      * same order whatever happens to this task. */
@@ -451,4 +455,6 @@ static void finish(sim_world *w, uint32_t ti)
     }
     w->in_flight--;
     task_release(w, ti);
+    if (off_interrupted())
+        fail(w, OFF_ERUNTIME, "interrupted");
 }

@@ -15,7 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 static char bin[1024], tmp[1024];
@@ -164,12 +167,64 @@ static void test_same_seed_same_rows_in_the_database(void **state)
     assert_int_equal(offsim(out, sizeof out, "report /nonexistent/x.db"), 2);
 }
 
+static long long db_count(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    long long v = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+static void test_sigint_stops_the_run_and_records_it_as_interrupted(void **state)
+{
+    (void)state;
+    char db[1100];
+    snprintf(db, sizeof db, "%s/int.db", tmp);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        /* a run of hours: 1000 devices for 10^6 simulated seconds */
+        execl(bin, "offsim", "run", "scenarios/examples/quickstart.yaml", "--db", db,
+              "--set", "devices.0.count=1000", "--set", "duration=1000000 s",
+              (char *)NULL);
+        _exit(127);
+    }
+    /* wait until the run has committed its first batch of rows */
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    for (int i = 0; i < 200; i++) {
+        nanosleep(&ts, NULL);
+        if (exists(db) && db_count(db, "SELECT count(*) FROM tasks") > 0)
+            break;
+    }
+    assert_int_equal(kill(pid, SIGINT), 0);
+    int wst;
+    assert_int_equal(waitpid(pid, &wst, 0), pid);
+    assert_true(WIFEXITED(wst));
+    assert_int_equal(WEXITSTATUS(wst), 130);
+    assert_int_equal(db_count(db, "SELECT count(*) FROM runs WHERE status = 'interrupted'"), 1);
+    long long n = db_count(db, "SELECT count(*) FROM tasks");
+    printf("  interrupted run kept %lld task rows\n", n);
+    assert_true(n > 0);
+    char out[8192], args[2048];
+    snprintf(args, sizeof args, "report %s", db);
+    assert_int_equal(offsim(out, sizeof out, args), 0);
+    assert_non_null(strstr(out, "status=interrupted"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_help_and_usage_errors),
         cmocka_unit_test(test_bad_scenario_exits_2_and_writes_nothing),
         cmocka_unit_test(test_same_seed_same_rows_in_the_database),
+        cmocka_unit_test(test_sigint_stops_the_run_and_records_it_as_interrupted),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -138,7 +138,7 @@ static void test_interrupted_run_keeps_committed_batches(void **state)
     fclose(f);
     res_close(db);
     printf("%s", buf);
-    assert_non_null(strstr(buf, "status=interrupted"));
+    assert_non_null(strstr(buf, "status=killed"));
     assert_non_null(strstr(buf, "4101 task rows recorded"));
     free(buf);
 }
