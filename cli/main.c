@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "off.h"
 #include "plt.h"
 #include "pol.h"
@@ -33,6 +34,7 @@ static const char *usage_main =
     "                      deadline misses and accuracy\n"
     "  plot DB [--out FILE]  draw the latency CDF of every run (PNG, gnuplot)\n"
     "  policies            list the policies and their parameters\n"
+    "  models list|info|export  the model zoo: architectures and model files\n"
     "\n"
     "options: --help (also after a command), --version\n"
     "exit status: 0 success, 1 run-time failure, 2 bad usage or bad input,\n"
@@ -71,7 +73,7 @@ static const char *usage_plot =
 
 static const char *usage_policies = "usage: offsim policies\n\nLists the policies.\n";
 
-static int fail(off_status st, const off_err *err)
+int cli_fail(off_status st, const off_err *err)
 {
     fprintf(stderr, "offsim: %s\n", err->msg[0] ? err->msg : off_status_str(st));
     return off_exit_code(st);
@@ -79,12 +81,12 @@ static int fail(off_status st, const off_err *err)
 
 /* A file named on the command line that cannot be read, or is not what it
  * should be (not a scenario, not an offsim database), is bad input (2). */
-static int fail_input(off_status st, const off_err *err)
+int cli_fail_input(off_status st, const off_err *err)
 {
-    return fail(st == OFF_EIO || st == OFF_EDB ? OFF_EINVAL : st, err);
+    return cli_fail(st == OFF_EIO || st == OFF_EDB ? OFF_EINVAL : st, err);
 }
 
-static int usage_error(const char *cmd, const char *fmt, const char *arg,
+int cli_usage_error(const char *cmd, const char *fmt, const char *arg,
                        const char *usage)
 {
     fprintf(stderr, "offsim %s: ", cmd);
@@ -93,7 +95,7 @@ static int usage_error(const char *cmd, const char *fmt, const char *arg,
     return 2;
 }
 
-static bool is_help(const char *a)
+bool cli_is_help(const char *a)
 {
     return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
 }
@@ -119,7 +121,7 @@ static int parse_run_args(const char *cmd, int argc, char **argv, run_args *ra,
     memset(ra, 0, sizeof *ra);
     for (int i = 0; i < argc; i++) {
         char *a = argv[i];
-        if (is_help(a)) {
+        if (cli_is_help(a)) {
             fputs(usage, stdout);
             return -1;
         }
@@ -149,7 +151,7 @@ static int parse_run_args(const char *cmd, int argc, char **argv, run_args *ra,
         if (known) {
             if (!val) {
                 if (i + 1 >= argc)
-                    return usage_error(cmd, "option '%s' needs a value", a, usage);
+                    return cli_usage_error(cmd, "option '%s' needs a value", a, usage);
                 val = argv[++i];
             }
             if (strcmp(a, "--seed") == 0) {
@@ -157,18 +159,18 @@ static int parse_run_args(const char *cmd, int argc, char **argv, run_args *ra,
                 errno = 0;
                 unsigned long long v = strtoull(val, &end, 10);
                 if (!*val || *end || errno || val[0] == '-')
-                    return usage_error(cmd,
+                    return cli_usage_error(cmd,
                                        "--seed expects a non-negative integer, got '%s'",
                                        val, usage);
                 snprintf(ra->seed_buf, sizeof ra->seed_buf, "seed=%llu", v);
                 ra->seed = ra->seed_buf;
             } else if (strcmp(a, "--db") == 0) {
                 if (!*val)
-                    return usage_error(cmd, "--db expects a path%s", "", usage);
+                    return cli_usage_error(cmd, "--db expects a path%s", "", usage);
                 ra->db = val;
             } else { /* --set */
                 if (ra->n_sets >= MAX_SETS - 1)
-                    return usage_error(cmd, "too many --set options (at most %s)",
+                    return cli_usage_error(cmd, "too many --set options (at most %s)",
                                        "255", usage);
                 off_err err = {0};
                 off_status st = scn_override_parse((char *)val, &ra->sets[ra->n_sets], &err);
@@ -181,12 +183,12 @@ static int parse_run_args(const char *cmd, int argc, char **argv, run_args *ra,
             continue;
         }
         if (ra->file)
-            return usage_error(cmd, "unexpected argument '%s' (one scenario file)", a,
+            return cli_usage_error(cmd, "unexpected argument '%s' (one scenario file)", a,
                                usage);
         ra->file = a;
     }
     if (!ra->file)
-        return usage_error(cmd, "missing the scenario file%s", "", usage);
+        return cli_usage_error(cmd, "missing the scenario file%s", "", usage);
     if (ra->seed) {
         /* --seed is an override of the key `seed`: same validation, and it
          * is recorded with the run's overrides. */
@@ -229,7 +231,7 @@ static int load_from_args(const char *cmd, int argc, char **argv, bool run_flags
         return rc < 0 ? 0 : rc;
     off_err err = {0};
     off_status st = scn_load(s, ra->file, ra->sets, ra->n_sets, &err);
-    return st == OFF_OK ? -1 : fail_input(st, &err);
+    return st == OFF_OK ? -1 : cli_fail_input(st, &err);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -255,7 +257,7 @@ static int cmd_run(int argc, char **argv)
                     (long long)run_id);
             return 130;
         }
-        return fail(st, &err);
+        return cli_fail(st, &err);
     }
     if (!ra.quiet) {
         print_summary(&s, ra.db ? ra.db : s.db_path, run_id, &sum);
@@ -279,7 +281,7 @@ static int cmd_validate(int argc, char **argv)
     sim_world_free(w);
     if (st != OFF_OK) {
         scn_free(&s);
-        return fail(st, &err);
+        return cli_fail(st, &err);
     }
     size_t n = 0;
     for (size_t i = 0; i < s.n_devices; i++)
@@ -299,13 +301,13 @@ static int one_db_arg(const char *cmd, int argc, char **argv, const char *usage,
     *db = NULL;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
-        if (is_help(a)) {
+        if (cli_is_help(a)) {
             fputs(usage, stdout);
             return -1;
         }
         if (out && strcmp(a, "--out") == 0) {
             if (i + 1 >= argc)
-                return usage_error(cmd, "option '%s' needs a value", a, usage);
+                return cli_usage_error(cmd, "option '%s' needs a value", a, usage);
             *out = argv[++i];
             continue;
         }
@@ -323,11 +325,11 @@ static int one_db_arg(const char *cmd, int argc, char **argv, const char *usage,
             return 2;
         }
         if (*db)
-            return usage_error(cmd, "unexpected argument '%s' (one database)", a, usage);
+            return cli_usage_error(cmd, "unexpected argument '%s' (one database)", a, usage);
         *db = a;
     }
     if (!*db)
-        return usage_error(cmd, "missing the database%s", "", usage);
+        return cli_usage_error(cmd, "missing the database%s", "", usage);
     return 0;
 }
 
@@ -341,10 +343,10 @@ static int cmd_report(int argc, char **argv)
     off_err err = {0};
     off_status st = res_open_readonly(&db, path, &err);
     if (st != OFF_OK)
-        return fail_input(st, &err);
+        return cli_fail_input(st, &err);
     st = res_report(db, stdout, &err);
     res_close(db);
-    return st == OFF_OK ? 0 : fail(st, &err);
+    return st == OFF_OK ? 0 : cli_fail(st, &err);
 }
 
 static int cmd_plot(int argc, char **argv)
@@ -357,25 +359,25 @@ static int cmd_plot(int argc, char **argv)
     off_err err = {0};
     off_status st = res_open_readonly(&db, path, &err);
     if (st != OFF_OK)
-        return fail_input(st, &err);
+        return cli_fail_input(st, &err);
     plt_opts opts = {PLT_LATENCY_CDF, out, 0, 0};
     char written[4096];
     st = plt_draw(db, &opts, written, sizeof written, &err);
     res_close(db);
     if (st != OFF_OK)
-        return fail(st, &err);
+        return cli_fail(st, &err);
     printf("wrote %s\n", written);
     return 0;
 }
 
 static int cmd_policies(int argc, char **argv)
 {
-    if (argc > 0 && is_help(argv[0])) {
+    if (argc > 0 && cli_is_help(argv[0])) {
         fputs(usage_policies, stdout);
         return 0;
     }
     if (argc > 0)
-        return usage_error("policies", "unexpected argument '%s'", argv[0], usage_policies);
+        return cli_usage_error("policies", "unexpected argument '%s'", argv[0], usage_policies);
     size_t n;
     const pol_class *const *all = pol_registry(&n);
     for (size_t i = 0; i < n; i++) {
@@ -397,7 +399,7 @@ int main(int argc, char **argv)
         return 2;
     }
     const char *cmd = argv[1];
-    if (is_help(cmd) || strcmp(cmd, "help") == 0) {
+    if (cli_is_help(cmd) || strcmp(cmd, "help") == 0) {
         fputs(usage_main, stdout);
         return 0;
     }
@@ -410,12 +412,12 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {{"run", cmd_run},       {"validate", cmd_validate},
                 {"report", cmd_report}, {"plot", cmd_plot},
-                {"policies", cmd_policies}};
+                {"policies", cmd_policies}, {"models", cmd_models}};
     size_t nc = sizeof cmds / sizeof cmds[0];
     for (size_t i = 0; i < nc; i++)
         if (strcmp(cmd, cmds[i].name) == 0)
             return cmds[i].fn(argc - 2, argv + 2);
-    const char *names[8];
+    const char *names[16];
     for (size_t i = 0; i < nc; i++)
         names[i] = cmds[i].name;
     const char *dym = off_did_you_mean(cmd, names, nc);

@@ -104,6 +104,7 @@ typedef struct scn_model {
                              is the mean); profiled: deterministic, mean =
                              the sum of the layers' MACs                    */
     scn_pos pos;
+    char *own_file;       /* scn_load_model_file: the path positions name   */
 } scn_model;
 
 /* ---- devices ---------------------------------------------------------- */
@@ -223,6 +224,12 @@ off_status scn_load_text(scn_scenario *out, const char *file, const char *text,
  * blanks around the path are dropped).  Errors are OFF_EUSAGE and name the
  * flag: "--set 'abc': expected path.to.key=value". */
 off_status scn_override_parse(char *s, scn_override *out, off_err *err);
+
+/* Load a model file (the mapping `model:` may name) on its own, e.g. for
+ * `offsim models info FILE`.  *out owns everything; free with
+ * scn_model_free.  Errors as scn_load, positioned in path. */
+off_status scn_load_model_file(scn_model *out, const char *path, off_err *err);
+void scn_model_free(scn_model *m); /* NULL-safe, idempotent */
 
 /* Release everything owned by s; NULL-safe and idempotent. */
 void scn_free(scn_scenario *s);

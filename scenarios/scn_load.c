@@ -335,6 +335,7 @@ off_status scn_load(scn_scenario *out, const char *path,
 /* Free what a (possibly partly filled) model owns. */
 static void free_model(scn_model *m)
 {
+    free(m->own_file);
     free(m->name);
     for (size_t i = 0; i < m->n_layers; i++)
         free(m->layers[i].name);
@@ -343,6 +344,41 @@ static void free_model(scn_model *m)
         free(m->exits[i].name);
     free(m->exits);
     free(m->bits);
+}
+
+void scn_model_free(scn_model *m)
+{
+    if (!m)
+        return;
+    free_model(m);
+    memset(m, 0, sizeof *m);
+}
+
+off_status scn_load_model_file(scn_model *out, const char *path, off_err *err)
+{
+    memset(out, 0, sizeof *out);
+    char *text;
+    size_t len;
+    off_status st = off_read_file(path, &text, &len, err);
+    if (st)
+        return st;
+    if (!(out->own_file = off_strdup(path))) {
+        free(text);
+        return oom(err);
+    }
+    scn_node *root = NULL;
+    st = scn_tree_parse(text, len, out->own_file, &root, err);
+    if (!st && (!root || scn_node_is_null(root)))
+        st = off_errf(err, OFF_EINVAL, path, 1, 1,
+                      "empty model file: expected a mapping with the keys of "
+                      "'model' (kind, layers, exits, ...)");
+    if (!st)
+        st = scn_load_model(out, root, err);
+    scn_node_free(root);
+    free(text);
+    if (st)
+        scn_model_free(out);
+    return st;
 }
 
 void scn_free(scn_scenario *s)

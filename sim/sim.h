@@ -14,6 +14,7 @@
 #ifndef SIM_H
 #define SIM_H
 
+#include "mdl.h"
 #include "off.h"
 #include "res.h"
 #include "scn.h"
@@ -45,6 +46,11 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
  * receives the run's id. */
 off_status sim_run_scenario(const scn_scenario *s, const char *db_path,
                             res_summary *sum, int64_t *run_id, off_err *err);
+
+/* The model view (mdl.h) of a loaded model; errors name file when the
+ * model has no position of its own. */
+off_status sim_model_from_scn(mdl_model *m, const scn_model *sm, const char *file,
+                              off_err *err);
 
 /* Hash of a scenario's text, overrides and model file (runs.config_hash). */
 uint64_t sim_config_hash(const scn_scenario *s);

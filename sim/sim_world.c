@@ -42,9 +42,9 @@ static void copy_str(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src ? src : "");
 }
 
-static off_status build_model(sim_world *w, off_err *err)
+off_status sim_model_from_scn(mdl_model *m, const scn_model *sm, const char *file,
+                              off_err *err)
 {
-    const scn_model *sm = &w->scn->model;
     mdl_layer *layers = calloc(sm->n_layers ? sm->n_layers : 1, sizeof *layers);
     mdl_exit *exits = calloc(sm->n_exits ? sm->n_exits : 1, sizeof *exits);
     if (!layers || !exits) {
@@ -65,17 +65,25 @@ static off_status build_model(sim_world *w, off_err *err)
     }
     mdl_model_desc d = {sm->name, layers, sm->n_layers, exits, sm->n_exits,
                         sm->bits, sm->n_bits, sm->input_bytes, sm->result_bytes};
-    off_status st = mdl_model_init(&w->model, &d, err);
+    off_status st = mdl_model_init(m, &d, err);
     free(layers);
     free(exits);
-    if (st != OFF_OK) {
+    if (st != OFF_OK && st != OFF_ENOMEM) {
         /* The loader checks all of this with positions; restate where. */
         char msg[sizeof err->msg];
         snprintf(msg, sizeof msg, "%s", err ? err->msg : "");
-        return off_errf(err, st, w->scn->file, sm->pos.line, sm->pos.col, "%s", msg);
+        return off_errf(err, st, sm->pos.file ? sm->pos.file : file, sm->pos.line,
+                        sm->pos.col, "%s", msg);
     }
-    w->nominal_macs = w->model.prefix_macs[w->model.n_layers];
-    return OFF_OK;
+    return st;
+}
+
+static off_status build_model(sim_world *w, off_err *err)
+{
+    off_status st = sim_model_from_scn(&w->model, &w->scn->model, w->scn->file, err);
+    if (st == OFF_OK)
+        w->nominal_macs = w->model.prefix_macs[w->model.n_layers];
+    return st;
 }
 
 static off_status build_devices(sim_world *w, off_err *err)

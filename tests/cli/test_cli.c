@@ -218,6 +218,40 @@ static void test_sigint_stops_the_run_and_records_it_as_interrupted(void **state
     assert_non_null(strstr(out, "status=interrupted"));
 }
 
+/* The committed zoo files are exactly what `offsim models export` writes,
+ * and scenarios can run them. */
+static void test_zoo_files_match_the_architectures(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"alexnet", "vgg11", "vgg16", "resnet18",
+                                        "resnet50", "mobilenetv2"};
+    static char out[1 << 16];
+    for (size_t i = 0; i < 6; i++) {
+        char args[256], path[256];
+        snprintf(args, sizeof args, "models export %s", names[i]);
+        assert_int_equal(offsim(out, sizeof out, args), 0);
+        snprintf(path, sizeof path, "models/zoo/%s.yaml", names[i]);
+        FILE *f = fopen(path, "r");
+        assert_non_null(f);
+        static char file[1 << 16];
+        size_t n = fread(file, 1, sizeof file - 1, f);
+        file[n] = '\0';
+        fclose(f);
+        assert_string_equal(out, file);
+    }
+    assert_int_equal(offsim(out, sizeof out, "models info vgg16"), 0);
+    assert_non_null(strstr(out, "model vgg16: 21 layers, 1 exit, 15470.3 MMAC"));
+    assert_int_equal(offsim(out, sizeof out, "models info lenet5-2exit"), 0);
+    assert_non_null(strstr(out, "early  pool1"));
+    assert_int_equal(offsim(out, sizeof out, "models info resnet51"), 2);
+    assert_non_null(strstr(out, "did you mean 'resnet50'?"));
+    assert_int_equal(offsim(out, sizeof out, "models list"), 0);
+    assert_non_null(strstr(out, "mobilenetv2"));
+    assert_int_equal(offsim(out, sizeof out,
+                            "validate scenarios/examples/quickstart.yaml --set "
+                            "model=../../models/zoo/resnet50.yaml"), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -225,6 +259,7 @@ int main(void)
         cmocka_unit_test(test_bad_scenario_exits_2_and_writes_nothing),
         cmocka_unit_test(test_same_seed_same_rows_in_the_database),
         cmocka_unit_test(test_sigint_stops_the_run_and_records_it_as_interrupted),
+        cmocka_unit_test(test_zoo_files_match_the_architectures),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
