@@ -138,7 +138,10 @@ static off_status open_common(res_db **out, const char *path, bool rw, off_err *
     }
     if (rw)
         make_parent(path);
-    int flags = rw ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY;
+    /* NOMUTEX: a connection is used by one thread only, so SQLite need not
+     * lock around every call (a measurable share of the per-row cost). */
+    int flags = (rw ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE : SQLITE_OPEN_READONLY) |
+                SQLITE_OPEN_NOMUTEX;
     if (sqlite3_open_v2(path, &db->h, flags, NULL) != SQLITE_OK) {
         off_errf(err, OFF_EDB, path, 0, 0, "cannot open database: %s",
                  db->h ? sqlite3_errmsg(db->h) : "out of memory");
