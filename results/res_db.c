@@ -151,8 +151,12 @@ static off_status open_common(res_db **out, const char *path, bool rw, off_err *
     sqlite3_busy_timeout(db->h, 10000);
     off_status st = check_identity(db, rw, err);
     if (st == OFF_OK && rw) {
+        /* page_size only takes effect on a new database (before WAL); with
+         * 16 KiB pages and a 32 MiB cache, rows go in ~20 % faster than
+         * with the 4 KiB default (bench/RESULTS.md). */
         static const char *setup =
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+            "PRAGMA page_size=16384; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+            " PRAGMA foreign_keys=ON; PRAGMA cache_size=-32768;";
         char ids[128];
         snprintf(ids, sizeof ids, "PRAGMA application_id=%d; PRAGMA user_version=%d;",
                  RES_APP_ID, RES_SCHEMA_VERSION);
