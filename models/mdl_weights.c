@@ -159,7 +159,7 @@ off_status mdl_weights_read(mdl_weights *w, const char *path, off_err *err)
                       (uint32_t)b[len - 2] << 16 | (uint32_t)b[len - 1] << 24;
     uint32_t crc = (uint32_t)crc32(crc32(0, NULL, 0), b, (uInt)(len - 4));
     rd r = {b + 4, len - 8};
-    uint64_t version, n, reserved;
+    uint64_t version = 0, n = 0, reserved = 0;
     get_u(&r, 4, &version);
     if (version != MDL_WEIGHTS_VERSION) {
         st = off_errf(err, OFF_EPARSE, path, 0, 0,
@@ -187,7 +187,7 @@ off_status mdl_weights_read(mdl_weights *w, const char *path, off_err *err)
     }
     for (size_t i = 0; i < n; i++) {
         mdl_tensor_rec *t = &w->t[i];
-        uint64_t nl, dt, nd, nb, d;
+        uint64_t nl = 0, dt = 0, nd = 0, nb = 0, d = 0;
         if (!get_u(&r, 2, &nl) || nl == 0 || nl >= sizeof t->name || r.left < nl) {
             st = nl >= sizeof t->name ? off_errf(err, OFF_EPARSE, path, 0, 0,
                                                  "tensor %zu: name of %llu bytes", i,
