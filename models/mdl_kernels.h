@@ -77,4 +77,20 @@ off_status mdl_avgpool_s8_ref(size_t kh, size_t kw, size_t stride, size_t pad,
                               int32_t act_min, int32_t act_max, mdl_dims in_d,
                               const int8_t *in, int8_t *out, off_err *err);
 
+/* ---- AVX-512 VNNI variants (mdl_k_conv_vnni.c), bit-exact with the above */
+
+/* True when the CPU has AVX-512 F, BW and VNNI. */
+bool mdl_kernels_have_vnni(void);
+
+/* Scratch bytes mdl_conv2d_s8_vnni needs. */
+size_t mdl_conv2d_s8_vnni_buffer_size(mdl_dims out_d, size_t kh, size_t kw, size_t c_in);
+
+/* conv2d as mdl_conv2d_s8_ref (grouped convolutions fall back to it); only
+ * call when mdl_kernels_have_vnni(). */
+off_status mdl_conv2d_s8_vnni(const mdl_conv_params *p, const mdl_requant *rq,
+                              mdl_dims in_d, const int8_t *in, size_t kh, size_t kw,
+                              const int8_t *w, const int32_t *bias, mdl_dims out_d,
+                              int8_t *out, void *scratch, size_t scratch_size,
+                              off_err *err);
+
 #endif /* MDL_KERNELS_H */
