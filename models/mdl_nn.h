@@ -35,6 +35,16 @@ void mdl_conv2d_forward(float *out, const float *inp, const float *w, const floa
 void mdl_conv2d_backward(float *dinp, float *dw, float *db, const float *dout,
                          const float *inp, const float *w, const mdl_conv_shape *s);
 
+/* The same through im2col and SGEMM (mdl_nn_gemm.c), results equal to the
+ * loops above up to float rounding; col is scratch of mdl_conv2d_col_size
+ * floats. */
+size_t mdl_conv2d_col_size(const mdl_conv_shape *s);
+void mdl_conv2d_forward_gemm(float *out, const float *inp, const float *w, const float *b,
+                             const mdl_conv_shape *s, float *col);
+void mdl_conv2d_backward_gemm(float *dinp, float *dw, float *db, const float *dout,
+                              const float *inp, const float *w, const mdl_conv_shape *s,
+                              float *col);
+
 // inp (B,C), w (OC,C), b (OC) or NULL -> out (B,OC)
 void mdl_fc_forward(float *out, const float *inp, const float *w, const float *b,
                     size_t B, size_t C, size_t OC);

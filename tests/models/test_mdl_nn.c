@@ -319,6 +319,45 @@ static void test_initialisation_is_deterministic_and_scaled(void **state)
     assert_true(fabs(m) < 0.01 && fabs(v - 0.04) < 0.002);
 }
 
+static void test_gemm_convolution_matches_the_loops(void **state)
+{
+    (void)state;
+    mdl_conv_shape shapes[] = {
+        {2, 3, 9, 8, 5, 3, 3, 1, 1, 1, 0, 0},
+        {1, 4, 10, 10, 6, 5, 5, 2, 2, 2, 0, 0},
+        {3, 6, 7, 7, 6, 3, 3, 1, 1, 6, 0, 0},
+        {2, 1, 28, 28, 16, 5, 5, 1, 2, 1, 0, 0},
+    };
+    for (size_t t = 0; t < sizeof shapes / sizeof shapes[0]; t++) {
+        mdl_conv_shape s = shapes[t];
+        assert_true(mdl_conv_shape_init(&s));
+        size_t ni = s.B * s.C * s.H * s.W, nw = s.OC * (s.C / s.groups) * s.KH * s.KW,
+               no = s.B * s.OC * s.OH * s.OW;
+        float *in = randv(ni), *w = randv(nw), *b = randv(s.OC), *r = randv(no);
+        float *o1 = malloc(no * 4), *o2 = malloc(no * 4),
+              *col = malloc(mdl_conv2d_col_size(&s) * 4);
+        float *di1 = calloc(ni, 4), *di2 = calloc(ni, 4), *dw1 = calloc(nw, 4),
+              *dw2 = calloc(nw, 4), *db1 = calloc(s.OC, 4), *db2 = calloc(s.OC, 4);
+        mdl_conv2d_forward(o1, in, w, b, &s);
+        mdl_conv2d_forward_gemm(o2, in, w, b, &s, col);
+        mdl_conv2d_backward(di1, dw1, db1, r, in, w, &s);
+        mdl_conv2d_backward_gemm(di2, dw2, db2, r, in, w, &s, col);
+        double worst = 0;
+        for (size_t i = 0; i < no; i++)
+            worst = fmax(worst, fabs(o1[i] - o2[i]));
+        for (size_t i = 0; i < ni; i++)
+            worst = fmax(worst, fabs(di1[i] - di2[i]));
+        for (size_t i = 0; i < nw; i++)
+            worst = fmax(worst, fabs(dw1[i] - dw2[i]) / fmax(1.0, fabs(dw1[i])));
+        for (size_t i = 0; i < s.OC; i++)
+            worst = fmax(worst, fabs(db1[i] - db2[i]) / fmax(1.0, fabs(db1[i])));
+        printf("  gemm conv case %zu: worst difference %.2e\n", t, worst);
+        assert_true(worst < 1e-4);
+        free(in); free(w); free(b); free(r); free(o1); free(o2); free(col);
+        free(di1); free(di2); free(dw1); free(dw2); free(db1); free(db2);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -331,6 +370,7 @@ int main(void)
         cmocka_unit_test(test_batchnorm_folding_preserves_outputs),
         cmocka_unit_test(test_optimiser_steps_by_hand),
         cmocka_unit_test(test_initialisation_is_deterministic_and_scaled),
+        cmocka_unit_test(test_gemm_convolution_matches_the_loops),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
