@@ -17,6 +17,7 @@
 
 #include "cli.h"
 #include "mdl_arch.h"
+#include "mdl_mexit.h"
 #include "scn.h"
 #include "sim.h"
 
@@ -24,6 +25,8 @@ static const char *usage_models =
     "usage: offsim models list\n"
     "       offsim models info NAME|FILE\n"
     "       offsim models export NAME [--out FILE]\n"
+    "       offsim models train mexit [--epochs N] [--seed N] [--out FILE]\n"
+    "       offsim models eval mexit WEIGHTS\n"
     "\n"
     "NAME is an architecture (see `offsim models list`) or the name of a model\n"
     "file in models/zoo/; FILE is the path of a model file.  `export` writes an\n"
@@ -223,6 +226,97 @@ static int models_export(int argc, char **argv)
     return 0;
 }
 
+static int parse_count(const char *cmd, const char *flag, const char *v, size_t *out)
+{
+    char *end;
+    unsigned long long x = strtoull(v, &end, 10);
+    if (!*v || *end || v[0] == '-' || x == 0 || x > 1000000)
+        return cli_usage_error(cmd, "expects a positive integer, got '%s'", v, usage_models);
+    (void)flag;
+    *out = (size_t)x;
+    return 0;
+}
+
+/* offsim models train mexit: the multi-exit CNN on Fashion-MNIST (mdl_mexit.h). */
+static int models_train(int argc, char **argv)
+{
+    size_t epochs = 10, seed = 1;
+    const char *out = "models/zoo/mexit-fmnist.offw";
+    if (argc < 1 || strcmp(argv[0], "mexit") != 0)
+        return cli_usage_error("models train", "trainable models: mexit%s", "", usage_models);
+    for (int i = 1; i < argc; i++) {
+        if (i + 1 >= argc)
+            return cli_usage_error("models train", "option '%s' needs a value", argv[i],
+                                   usage_models);
+        int rc = 0;
+        if (strcmp(argv[i], "--epochs") == 0)
+            rc = parse_count("models train", "--epochs", argv[++i], &epochs);
+        else if (strcmp(argv[i], "--seed") == 0)
+            rc = parse_count("models train", "--seed", argv[++i], &seed);
+        else if (strcmp(argv[i], "--out") == 0)
+            out = argv[++i];
+        else
+            return cli_usage_error("models train", "unknown option '%s'", argv[i],
+                                   usage_models);
+        if (rc)
+            return rc;
+    }
+    mdl_dataset tr, te;
+    off_err err = {0};
+    off_status st = mdl_dataset_load_fashion(&tr, NULL, false, &err);
+    if (st == OFF_OK && (st = mdl_dataset_load_fashion(&te, NULL, true, &err)) != OFF_OK)
+        mdl_dataset_free(&tr);
+    if (st != OFF_OK)
+        return cli_fail(st, &err);
+    mdl_mexit *net = mdl_mexit_new(64, seed);
+    if (!net) {
+        mdl_dataset_free(&tr);
+        mdl_dataset_free(&te);
+        off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+        return cli_fail(OFF_ENOMEM, &err);
+    }
+    mdl_mexit_train_cfg cfg = {epochs, 64, 0, 1e-3f, 1e-4f, {0.5f, 1.0f}, seed, 1};
+    double t0 = off_wall_seconds();
+    st = mdl_mexit_train(net, &tr, &cfg, &err);
+    double acc[MDL_MEXIT_N_EXITS];
+    if (st == OFF_OK) {
+        mdl_mexit_eval(net, &te, 0, acc);
+        st = mdl_mexit_save(net, out, &err);
+    }
+    if (st == OFF_OK)
+        printf("mexit: %zu epochs, seed %zu, %.1f s; test accuracy (10,000 images): early "
+               "%.2f %%, final %.2f %%; weights -> %s\n",
+               epochs, seed, off_wall_seconds() - t0, acc[0] * 100, acc[1] * 100, out);
+    mdl_mexit_free(net);
+    mdl_dataset_free(&tr);
+    mdl_dataset_free(&te);
+    return st == OFF_OK ? 0 : cli_fail(st, &err);
+}
+
+static int models_eval(int argc, char **argv)
+{
+    if (argc != 2 || strcmp(argv[0], "mexit") != 0)
+        return cli_usage_error("models eval", "expects: mexit WEIGHTS%s", "", usage_models);
+    mdl_dataset te;
+    off_err err = {0};
+    off_status st = mdl_dataset_load_fashion(&te, NULL, true, &err);
+    if (st != OFF_OK)
+        return cli_fail(st, &err);
+    mdl_mexit *net = mdl_mexit_new(256, 1);
+    if (!net || (st = mdl_mexit_load(net, argv[1], &err)) != OFF_OK) {
+        mdl_mexit_free(net);
+        mdl_dataset_free(&te);
+        return net ? cli_fail_input(st, &err) : 1;
+    }
+    double acc[MDL_MEXIT_N_EXITS];
+    mdl_mexit_eval(net, &te, 0, acc);
+    printf("mexit %s: test accuracy (10,000 images): early %.2f %%, final %.2f %%\n", argv[1],
+           acc[0] * 100, acc[1] * 100);
+    mdl_mexit_free(net);
+    mdl_dataset_free(&te);
+    return 0;
+}
+
 int cmd_models(int argc, char **argv)
 {
     if (argc < 1)
@@ -250,6 +344,10 @@ int cmd_models(int argc, char **argv)
     }
     if (strcmp(argv[0], "export") == 0)
         return models_export(argc - 1, argv + 1);
-    return cli_usage_error("models", "unknown subcommand '%s' (list, info, export)",
+    if (strcmp(argv[0], "train") == 0)
+        return models_train(argc - 1, argv + 1);
+    if (strcmp(argv[0], "eval") == 0)
+        return models_eval(argc - 1, argv + 1);
+    return cli_usage_error("models", "unknown subcommand '%s' (list, info, export, train, eval)",
                            argv[0], usage_models);
 }
