@@ -9,6 +9,7 @@
 #include "mdl_data.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,53 +18,94 @@
 /* Sanity cap on elements (Fashion-MNIST's training images are 47 M). */
 #define IDX_MAX_ELEMS ((size_t)1 << 31)
 
-/* Read an IDX file of unsigned bytes with `ndim` dimensions into a new
- * buffer; dims receives the sizes. */
-static off_status idx_read(const char *path, unsigned ndim, uint32_t *dims,
-                           uint8_t **data, off_err *err)
+/* Read up to n bytes; *got receives how many were read.  Returns zlib's
+ * error state afterwards: Z_OK, Z_BUF_ERROR (a gzip stream cut short) or
+ * another code (a corrupt stream; *msg then says what zlib found). */
+static int gz_read_full(gzFile f, uint8_t *buf, size_t n, size_t *got, const char **msg)
 {
+    *got = 0;
+    while (*got < n) {
+        unsigned chunk = n - *got > (1u << 30) ? 1u << 30 : (unsigned)(n - *got);
+        int r = gzread(f, buf + *got, chunk);
+        if (r <= 0)
+            break;
+        *got += (size_t)r;
+    }
+    int zerr = Z_OK;
+    *msg = gzerror(f, &zerr);
+    return zerr;
+}
+
+/* Read an IDX file of unsigned bytes with `ndim` (1 or 3) dimensions into a
+ * new buffer; dims receives the sizes.  hint (may be "") is appended to the
+ * message when the file cannot be opened.  On error *data is NULL. */
+static off_status idx_read(const char *path, unsigned ndim, const char *hint,
+                           uint32_t *dims, uint8_t **data, off_err *err)
+{
+    const char *what = ndim == 3 ? "images" : "labels";
     *data = NULL;
+    /* fopen first for a reliable errno: gzopen's is not always set */
     FILE *probe = fopen(path, "rb");
     if (!probe)
-        return off_errf(err, OFF_EIO, path, 0, 0, "cannot open: %s%s", strerror(errno),
-                        strstr(path, "fashion-mnist")
-                            ? " (install Debian package dataset-fashion-mnist; "
-                              "`make build` does)"
-                            : "");
+        return off_errf(err, OFF_EIO, path, 0, 0, "cannot open: %s%s", strerror(errno), hint);
     fclose(probe);
     gzFile f = gzopen(path, "rb");
     if (!f)
-        return off_errf(err, OFF_EIO, path, 0, 0, "cannot open");
+        return off_errf(err, OFF_EIO, path, 0, 0, "cannot open%s", hint);
     off_status st = OFF_OK;
-    unsigned char hdr[4 + 4 * 3];
-    size_t hlen = 4 + 4 * (size_t)ndim;
-    int got = gzread(f, hdr, (unsigned)hlen);
-    if (got < 0) {
-        int zerr;
-        const char *m = gzerror(f, &zerr);
-        st = off_errf(err, OFF_EPARSE, path, 0, 0, "not a valid gzip stream: %s", m);
+    uint8_t hdr[4 + 4 * 3];
+    size_t hlen = 4 + 4 * (size_t)ndim, got;
+    const char *zmsg;
+    int zerr = gz_read_full(f, hdr, hlen, &got, &zmsg);
+    if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
+        st = off_errf(err, OFF_EPARSE, path, 0, 0, "corrupt gzip stream: %s", zmsg);
         goto out;
     }
-    if ((size_t)got < 4 || hdr[0] != 0 || hdr[1] != 0) {
-        st = off_errf(err, OFF_EPARSE, path, 0, 0, "not an IDX file (bad magic)");
-        goto out;
-    }
-    if (hdr[2] != 0x08 || hdr[3] != ndim) {
+    if (got < hlen) {
         st = off_errf(err, OFF_EPARSE, path, 0, 0,
-                      "IDX element type 0x%02x with %u dimensions, expected unsigned "
-                      "bytes (0x08) with %u", hdr[2], hdr[3], ndim);
+                      "truncated: the file ends inside the IDX header (%zu of %zu bytes)%s",
+                      got, hlen, zerr == Z_BUF_ERROR ? "; the gzip stream is cut short" : "");
         goto out;
     }
-    if ((size_t)got < hlen) {
-        st = off_errf(err, OFF_EPARSE, path, 0, 0, "truncated: the header is incomplete");
+    uint32_t magic = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | (uint32_t)hdr[2] << 8 | hdr[3];
+    if (hdr[0] != 0 || hdr[1] != 0) {
+        st = off_errf(err, OFF_EPARSE, path, 0, 0,
+                      "not an IDX file: magic 0x%08x, expected 0x%08x (IDX %s)", magic,
+                      0x800u | ndim, what);
         goto out;
     }
+    if (hdr[2] != 0x08) {
+        st = off_errf(err, OFF_EPARSE, path, 0, 0,
+                      "IDX element type 0x%02x, expected 0x08 (unsigned byte)", hdr[2]);
+        goto out;
+    }
+    if (hdr[3] != ndim) {
+        st = off_errf(err, OFF_EPARSE, path, 0, 0,
+                      "IDX file with %u dimensions, expected %u (%s: magic 0x%08x)", hdr[3],
+                      ndim, what, 0x800u | ndim);
+        goto out;
+    }
+    for (unsigned i = 0; i < ndim; i++) {
+        const uint8_t *p = hdr + 4 + 4 * i;
+        dims[i] = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+    }
+    /* total = product of dims, checked against the cap before each multiply,
+     * so it can neither overflow size_t nor allocate absurd amounts */
     size_t total = 1;
     for (unsigned i = 0; i < ndim; i++) {
-        const unsigned char *p = hdr + 4 + 4 * i;
-        dims[i] = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-        if (dims[i] == 0 || total > IDX_MAX_ELEMS / dims[i]) {
-            st = off_errf(err, OFF_EPARSE, path, 0, 0, "bad dimension %u: %u", i, dims[i]);
+        if (dims[i] == 0) {
+            st = off_errf(err, OFF_EPARSE, path, 0, 0,
+                          "dimension %u of %u is 0, expected at least 1", i + 1, ndim);
+            goto out;
+        }
+        if (total > IDX_MAX_ELEMS / dims[i]) {
+            st = ndim == 3
+                     ? off_errf(err, OFF_EPARSE, path, 0, 0,
+                                "%" PRIu32 " images of %" PRIu32 "x%" PRIu32
+                                " exceed the limit of 2^31 bytes",
+                                dims[0], dims[1], dims[2])
+                     : off_errf(err, OFF_EPARSE, path, 0, 0,
+                                "%" PRIu32 " labels exceed the limit of 2^31", dims[0]);
             goto out;
         }
         total *= dims[i];
@@ -73,35 +115,39 @@ static off_status idx_read(const char *path, unsigned ndim, uint32_t *dims,
         st = off_errf(err, OFF_ENOMEM, path, 0, 0, "out of memory for %zu bytes", total);
         goto out;
     }
-    size_t have = 0;
-    while (have < total) {
-        unsigned chunk = total - have > (1u << 30) ? 1u << 30 : (unsigned)(total - have);
-        int r = gzread(f, *data + have, chunk);
-        if (r <= 0)
-            break;
-        have += (size_t)r;
-    }
-    int zerr = Z_OK;
-    gzerror(f, &zerr);
-    if (have < total) {
-        st = zerr != Z_OK && zerr != Z_BUF_ERROR
-                 ? off_errf(err, OFF_EPARSE, path, 0, 0, "corrupt gzip stream after %zu of "
-                            "%zu data bytes", have, total)
-                 : off_errf(err, OFF_EPARSE, path, 0, 0,
-                            "truncated: the header says %zu data bytes, the file has %zu",
-                            total, have);
-        goto out;
-    }
-    unsigned char extra;
-    if (gzread(f, &extra, 1) != 0) {
+    size_t have;
+    zerr = gz_read_full(f, *data, total, &have, &zmsg);
+    if (zerr != Z_OK && zerr != Z_BUF_ERROR) {
         st = off_errf(err, OFF_EPARSE, path, 0, 0,
-                      "unexpected bytes after the %zu data bytes the header announces",
-                      total);
+                      "corrupt gzip stream after %zu of %zu data bytes: %s", have, total, zmsg);
         goto out;
     }
-    gzerror(f, &zerr);
-    if (zerr != Z_OK && zerr != Z_BUF_ERROR)
-        st = off_errf(err, OFF_EPARSE, path, 0, 0, "corrupt gzip stream");
+    if (have < total) {
+        if (ndim == 1)
+            st = off_errf(err, OFF_EPARSE, path, 0, 0,
+                          "truncated: header says %" PRIu32 " labels, file has %zu", dims[0],
+                          have);
+        else {
+            size_t item = total / dims[0];
+            st = off_errf(err, OFF_EPARSE, path, 0, 0,
+                          "truncated: header says %" PRIu32 " images of %" PRIu32 "x%" PRIu32
+                          ", file has %zu (and %zu bytes of the next)",
+                          dims[0], dims[1], dims[2], have / item, have % item);
+        }
+        goto out;
+    }
+    uint8_t extra;
+    zerr = gz_read_full(f, &extra, 1, &got, &zmsg);
+    if (got != 0)
+        st = off_errf(err, OFF_EPARSE, path, 0, 0,
+                      "trailing garbage: bytes after the %zu data bytes the header announces",
+                      total);
+    else if (zerr == Z_BUF_ERROR)
+        st = off_errf(err, OFF_EPARSE, path, 0, 0,
+                      "truncated: all %zu data bytes are there but the gzip stream is cut short "
+                      "(its checksum is missing)", total);
+    else if (zerr != Z_OK)
+        st = off_errf(err, OFF_EPARSE, path, 0, 0, "corrupt gzip stream: %s", zmsg);
 out:
     gzclose(f);
     if (st != OFF_OK) {
@@ -111,17 +157,19 @@ out:
     return st;
 }
 
-off_status mdl_dataset_load(mdl_dataset *ds, const char *images_path,
-                            const char *labels_path, off_err *err)
+/* mdl_dataset_load with a hint for missing files. */
+static off_status dataset_load(mdl_dataset *ds, const char *images_path,
+                               const char *labels_path, const char *hint, off_err *err)
 {
     memset(ds, 0, sizeof *ds);
     uint32_t idims[3], ldims[1];
-    off_status st = idx_read(images_path, 3, idims, &ds->images, err);
+    off_status st = idx_read(images_path, 3, hint, idims, &ds->images, err);
     if (st == OFF_OK)
-        st = idx_read(labels_path, 1, ldims, &ds->labels, err);
+        st = idx_read(labels_path, 1, hint, ldims, &ds->labels, err);
     if (st == OFF_OK && ldims[0] != idims[0])
         st = off_errf(err, OFF_EPARSE, labels_path, 0, 0,
-                      "%u labels for %u images in %s", ldims[0], idims[0], images_path);
+                      "%" PRIu32 " labels, expected one per image: %s has %" PRIu32 " images",
+                      ldims[0], images_path, idims[0]);
     for (size_t i = 0; st == OFF_OK && i < ldims[0]; i++)
         if (ds->labels[i] > 9)
             st = off_errf(err, OFF_EPARSE, labels_path, 0, 0,
@@ -136,18 +184,35 @@ off_status mdl_dataset_load(mdl_dataset *ds, const char *images_path,
     return OFF_OK;
 }
 
+off_status mdl_dataset_load(mdl_dataset *ds, const char *images_path,
+                            const char *labels_path, off_err *err)
+{
+    return dataset_load(ds, images_path, labels_path, "", err);
+}
+
 off_status mdl_dataset_load_fashion(mdl_dataset *ds, const char *dir, bool test_split,
                                     off_err *err)
 {
+    memset(ds, 0, sizeof *ds);
+    const char *hint = " (install Debian package dataset-fashion-mnist; `make build` does)";
     if (!dir) {
         const char *env = getenv("OFFSIM_FASHION_MNIST_DIR");
-        dir = env && *env ? env : MDL_FASHION_DIR;
+        if (env && *env) {
+            dir = env;
+            hint = " (set by OFFSIM_FASHION_MNIST_DIR; unset it to use Debian package "
+                   "dataset-fashion-mnist)";
+        } else {
+            dir = MDL_FASHION_DIR;
+        }
     }
     const char *pre = test_split ? "t10k" : "train";
     char img[4096], lab[4096];
-    snprintf(img, sizeof img, "%s/%s-images-idx3-ubyte.gz", dir, pre);
-    snprintf(lab, sizeof lab, "%s/%s-labels-idx1-ubyte.gz", dir, pre);
-    return mdl_dataset_load(ds, img, lab, err);
+    int ni = snprintf(img, sizeof img, "%s/%s-images-idx3-ubyte.gz", dir, pre);
+    int nl = snprintf(lab, sizeof lab, "%s/%s-labels-idx1-ubyte.gz", dir, pre);
+    if (ni < 0 || nl < 0 || (size_t)ni >= sizeof img || (size_t)nl >= sizeof lab)
+        return off_errf(err, OFF_EINVAL, NULL, 0, 0,
+                        "Fashion-MNIST directory path too long (%zu bytes)", strlen(dir));
+    return dataset_load(ds, img, lab, hint, err);
 }
 
 void mdl_dataset_free(mdl_dataset *ds)

@@ -75,8 +75,10 @@ static void test_real_test_split_has_1000_images_per_class(void **state)
 static void test_real_training_split_has_6000_images_per_class(void **state)
 {
     (void)state;
-    if (!have_fashion())
+    if (!have_fashion()) {
+        printf("  %s missing (package dataset-fashion-mnist): skipped\n", MDL_FASHION_DIR);
         skip();
+    }
     mdl_dataset ds;
     off_err e;
     double t0 = off_wall_seconds();
@@ -169,57 +171,128 @@ static void test_malformed_files_get_clear_errors(void **state)
     const char *lab = put("l.gz", lb, nl, true);
     memcpy(b, ib, ni);
     b[3] = 1; /* labels magic in the image file */
-    expect(put("x.gz", b, ni, true), lab, OFF_EPARSE, "expected unsigned bytes (0x08) with 3");
+    expect(put("x.gz", b, ni, true), lab, OFF_EPARSE, "IDX file with 1 dimensions, expected 3");
+    memcpy(b, ib, ni);
+    b[2] = 0x0d; /* floats */
+    expect(put("x.gz", b, ni, true), lab, OFF_EPARSE,
+           "element type 0x0d, expected 0x08 (unsigned byte)");
     memcpy(b, ib, ni);
     b[0] = 0x12;
-    expect(put("x.gz", b, ni, true), lab, OFF_EPARSE, "not an IDX file");
-    expect(put("x.gz", ib, ni - 5, true), lab, OFF_EPARSE,
-           "truncated: the header says 12 data bytes, the file has 7");
-    memcpy(b, ib, ni);
-    b[ni] = 1;
-    expect(put("x.gz", b, ni + 1, true), lab, OFF_EPARSE, "unexpected bytes after");
+    expect(put("x.gz", b, ni, true), lab, OFF_EPARSE,
+           "not an IDX file: magic 0x12000803, expected 0x00000803");
+    expect(put("x.gz", ib, 10, true), lab, OFF_EPARSE,
+           "truncated: the file ends inside the IDX header (10 of 16 bytes)");
+    for (int gz = 0; gz < 2; gz++) {
+        expect(put("x", ib, ni - 5, gz), lab, OFF_EPARSE,
+               "truncated: header says 3 images of 2x2, file has 1 (and 3 bytes of the next)");
+        memcpy(b, ib, ni);
+        b[ni] = 1;
+        expect(put("x", b, ni + 1, gz), lab, OFF_EPARSE,
+               "trailing garbage: bytes after the 12 data bytes");
+    }
     memcpy(b, ib, ni);
     b[7] = 0; /* zero images */
-    expect(put("x.gz", b, ni, true), lab, OFF_EPARSE, "bad dimension 0: 0");
+    expect(put("x.gz", b, ni, true), lab, OFF_EPARSE, "dimension 1 of 3 is 0, expected at least 1");
     memcpy(b, ib, ni);
     b[4] = 0x7f; /* 2 billion images: capped before allocating */
-    expect(put("x.gz", b, ni, true), lab, OFF_EPARSE, "bad dimension");
+    expect(put("x.gz", b, ni, true), lab, OFF_EPARSE,
+           "2130706435 images of 2x2 exceed the limit of 2^31 bytes");
+    memset(b + 4, 0xff, 12); /* 2^96 elements would overflow any size_t */
+    expect(put("x.gz", b, ni, true), lab, OFF_EPARSE, "exceed the limit");
     char img[300];
     snprintf(img, sizeof img, "%s", put("i.gz", ib, ni, true));
     memcpy(b, lb, nl);
     b[9] = 10;
-    expect(img, put("y.gz", b, nl, true), OFF_EPARSE, "label 10 of item 1 is not a class");
+    expect(img, put("y.gz", b, nl, true), OFF_EPARSE, "label 10 of item 1 is not a class 0..9");
     memcpy(b, lb, nl);
     b[7] = 2;
-    expect(img, put("y.gz", b, nl - 1, true), OFF_EPARSE, "2 labels for 3 images");
-    expect(img, "/nonexistent/t10k-labels-idx1-ubyte.gz", OFF_EIO, "cannot open");
-    expect("/x/fashion-mnist/a.gz", lab, OFF_EIO, "install Debian package dataset-fashion-mnist");
+    expect(img, put("y.gz", b, nl - 1, true), OFF_EPARSE,
+           "2 labels, expected one per image");
+    expect(img, put("y.gz", lb, nl - 1, true), OFF_EPARSE,
+           "y.gz: truncated: header says 3 labels, file has 2");
+    expect(img, "/nonexistent/t10k-labels-idx1-ubyte.gz", OFF_EIO,
+           "/nonexistent/t10k-labels-idx1-ubyte.gz: cannot open: No such file");
 }
 
-static void test_every_truncation_of_a_gzip_file_is_an_error(void **state)
+static void test_bad_gzip_checksum_is_reported_as_corruption(void **state)
+{
+    (void)state;
+    uint8_t ib[64], raw[512];
+    size_t ni = make_images(ib);
+    const char *lab = put("l.gz", (uint8_t[]){0, 0, 8, 1, 0, 0, 0, 3, 7, 0, 9}, 11, true);
+    const char *gz = put("full.gz", ib, ni, true);
+    FILE *f = fopen(gz, "rb");
+    size_t n = fread(raw, 1, sizeof raw, f);
+    fclose(f);
+    raw[n - 8] ^= 0x01; /* the CRC-32 in the gzip trailer */
+    expect(put("crc.gz", raw, n, false), lab, OFF_EPARSE, "corrupt gzip stream");
+}
+
+static void test_fashion_loader_follows_env_and_says_where_files_come_from(void **state)
 {
     (void)state;
     uint8_t ib[64], lb[64];
     size_t ni = make_images(ib), nl = make_labels(lb);
-    const char *lab = put("l.gz", lb, nl, true);
-    const char *gz = put("full.gz", ib, ni, true);
-    FILE *f = fopen(gz, "rb");
-    uint8_t raw[512];
-    size_t n = fread(raw, 1, sizeof raw, f);
-    fclose(f);
+    put("t10k-images-idx3-ubyte.gz", ib, ni, true);
+    put("t10k-labels-idx1-ubyte.gz", lb, nl, true);
+    mdl_dataset ds;
+    off_err e;
+    assert_int_equal(setenv("OFFSIM_FASHION_MNIST_DIR", dir, 1), 0);
+    assert_int_equal(mdl_dataset_load_fashion(&ds, NULL, true, &e), OFF_OK);
+    assert_int_equal(ds.n, 3);
+    assert_int_equal(ds.labels[0], 7);
+    mdl_dataset_free(&ds);
+    /* no training split there: the error names the file and the variable */
+    assert_int_equal(mdl_dataset_load_fashion(&ds, NULL, false, &e), OFF_EIO);
+    assert_non_null(strstr(e.msg, "/train-images-idx3-ubyte.gz: cannot open"));
+    assert_non_null(strstr(e.msg, "OFFSIM_FASHION_MNIST_DIR"));
+    assert_null(ds.images);
+    unsetenv("OFFSIM_FASHION_MNIST_DIR");
+    assert_int_equal(mdl_dataset_load_fashion(&ds, "/nonexistent", true, &e), OFF_EIO);
+    assert_non_null(strstr(e.msg, "/nonexistent/t10k-images-idx3-ubyte.gz: cannot open"));
+    assert_non_null(strstr(e.msg, "install Debian package dataset-fashion-mnist"));
+    char longdir[5000];
+    memset(longdir, 'a', sizeof longdir - 1);
+    longdir[sizeof longdir - 1] = '\0';
+    assert_int_equal(mdl_dataset_load_fashion(&ds, longdir, true, &e), OFF_EINVAL);
+    assert_null(ds.images);
+    assert_string_equal(mdl_fashion_class_name(9), "Ankle boot");
+    assert_string_equal(mdl_fashion_class_name(10), "?");
+    assert_string_equal(mdl_fashion_class_name(-1), "?");
+    mdl_dataset_free(NULL);
+}
+
+/* Cut a file at every length; every cut is a parse error (never a crash,
+ * never a leak: run under ASan). */
+static void fuzz_truncations(const uint8_t *raw, size_t n, bool images, const char *other)
+{
     for (size_t cut = 0; cut < n; cut++) {
         mdl_dataset ds;
         off_err e;
-        const char *p = put("cut.gz", raw, cut, false);
-        off_status st = mdl_dataset_load(&ds, p, lab, &e);
-        /* the last bytes of a gzip file are its CRC and length: zlib may
-         * still deliver all data; anything short of that is an error */
-        if (st == OFF_OK) {
-            assert_true(cut >= n - 8);
-            mdl_dataset_free(&ds);
-        } else {
-            assert_int_equal(st, OFF_EPARSE);
-        }
+        const char *p = put("cut", raw, cut, false);
+        off_status st = images ? mdl_dataset_load(&ds, p, other, &e)
+                               : mdl_dataset_load(&ds, other, p, &e);
+        if (st != OFF_EPARSE)
+            fail_msg("cut at %zu of %zu: status %d: %s", cut, n, st, e.msg);
+        assert_null(ds.images);
+    }
+}
+
+static void test_every_truncation_is_an_error(void **state)
+{
+    (void)state;
+    uint8_t ib[64], lb[64], raw[512];
+    size_t ni = make_images(ib), nl = make_labels(lb);
+    char img[300], lab[300];
+    snprintf(img, sizeof img, "%s", put("i.gz", ib, ni, true));
+    snprintf(lab, sizeof lab, "%s", put("l.gz", lb, nl, true));
+    for (int images = 0; images < 2; images++) {
+        const char *gz = images ? img : lab;
+        FILE *f = fopen(gz, "rb");
+        size_t n = fread(raw, 1, sizeof raw, f);
+        fclose(f);
+        fuzz_truncations(raw, n, images, images ? lab : img);      /* gzip'd */
+        fuzz_truncations(images ? ib : lb, images ? ni : nl, images, images ? lab : img); /* plain */
     }
 }
 
@@ -230,7 +303,9 @@ int main(void)
         cmocka_unit_test(test_real_training_split_has_6000_images_per_class),
         cmocka_unit_test(test_small_files_plain_and_gzip_round_trip),
         cmocka_unit_test(test_malformed_files_get_clear_errors),
-        cmocka_unit_test(test_every_truncation_of_a_gzip_file_is_an_error),
+        cmocka_unit_test(test_bad_gzip_checksum_is_reported_as_corruption),
+        cmocka_unit_test(test_fashion_loader_follows_env_and_says_where_files_come_from),
+        cmocka_unit_test(test_every_truncation_is_an_error),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
