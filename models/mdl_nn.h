@@ -5,6 +5,8 @@
  *
  * Layout: NCHW, batch first: a feature map is (B, C, H, W) row-major;
  * conv weights (OC, C/groups, KH, KW); fully connected weights (OC, C).
+ * Flatten is a no-op: a contiguous (B, C, H, W) buffer is the (B, C*H*W)
+ * input of a fully connected layer as it stands.
  *
  * Gradients ACCUMULATE (+=) into dinp, dw, db, like llm.c: zero them once
  * per step, then every consumer adds its share.  Forward outputs are
@@ -104,5 +106,15 @@ double mdl_rng_normal(mdl_rng *r);   /* N(0, 1), Box-Muller */
 
 /* Kaiming/He normal: N(0, 2/fan_in). */
 void mdl_init_kaiming(float *w, size_t n, size_t fan_in, mdl_rng *r);
+/* Kaiming/He uniform: U(-sqrt(6/fan_in), sqrt(6/fan_in)), same variance. */
+void mdl_init_kaiming_uniform(float *w, size_t n, size_t fan_in, mdl_rng *r);
+
+// Multi-exit loss (BranchyNet): E exits, logits[e] (B,K), weights (E),
+// labels (B) -> returns sum_e weights[e] * CE_e (CE_e = mean over the batch);
+// dlogits[e] (B,K) = weights[e] * (softmax - onehot) / B (written, not added,
+// like mdl_softmax_ce); per_exit (E) gets the unweighted CE_e, or NULL.
+double mdl_multiexit_ce(float *const *dlogits, const float *const *logits,
+                        const float *weights, size_t E, const uint8_t *labels, size_t B,
+                        size_t K, double *per_exit);
 
 #endif /* MDL_NN_H */

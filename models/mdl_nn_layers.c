@@ -156,7 +156,7 @@ void mdl_maxpool_forward(float *out, int32_t *argmax, const float *inp, size_t B
                     }
                 }
                 size_t oi = (nc * OH + oy) * OW + ox;
-                out[oi] = best;
+                out[oi] = bi < 0 ? 0.0f : best; /* a window all in padding: 0 */
                 argmax[oi] = bi;
             }
 }
@@ -165,7 +165,8 @@ void mdl_maxpool_backward(float *dinp, const float *dout, const int32_t *argmax,
                           size_t n_out)
 {
     for (size_t i = 0; i < n_out; i++)
-        dinp[argmax[i]] += dout[i];
+        if (argmax[i] >= 0)
+            dinp[argmax[i]] += dout[i];
 }
 
 /* Visit the valid inputs of every output window: fn(out index, in index, 1/count). */
