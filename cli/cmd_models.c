@@ -17,7 +17,8 @@
 
 #include "cli.h"
 #include "mdl_arch.h"
-#include "mdl_mexit.h"
+#include "mdl_graph.h"
+#include "mdl_qgraph.h"
 #include "scn.h"
 #include "sim.h"
 
@@ -25,8 +26,8 @@ static const char *usage_models =
     "usage: offsim models list\n"
     "       offsim models info NAME|FILE\n"
     "       offsim models export NAME [--out FILE]\n"
-    "       offsim models train mexit [--epochs N] [--seed N] [--out FILE]\n"
-    "       offsim models eval mexit WEIGHTS\n"
+    "       offsim models train MODEL [--epochs N] [--seed N] [--n-train N] [--out FILE]\n"
+    "       offsim models eval MODEL [WEIGHTS] [--n N]\n"
     "\n"
     "NAME is an architecture (see `offsim models list`) or the name of a model\n"
     "file in models/zoo/; FILE is the path of a model file.  `export` writes an\n"
@@ -237,13 +238,61 @@ static int parse_count(const char *cmd, const char *flag, const char *v, size_t 
     return 0;
 }
 
-/* offsim models train mexit: the multi-exit CNN on Fashion-MNIST (mdl_mexit.h). */
+/* The zoo graph named name, or a usage error listing the names. */
+static const mdl_gspec *graph_arg(const char *cmd, const char *name)
+{
+    const mdl_gspec *sp = mdl_zoo_graph(name);
+    if (!sp) {
+        size_t n;
+        const mdl_gspec *const *z = mdl_zoo_graphs(&n);
+        char msg[512];
+        int k = snprintf(msg, sizeof msg, "unknown trained model '%%s' (the zoo has:");
+        for (size_t i = 0; i < n && k > 0 && (size_t)k < sizeof msg; i++)
+            k += snprintf(msg + k, sizeof msg - (size_t)k, " %s", z[i]->name);
+        if (k > 0 && (size_t)k < sizeof msg - 1)
+            snprintf(msg + k, sizeof msg - (size_t)k, ")");
+        cli_usage_error(cmd, msg, name, usage_models);
+    }
+    return sp;
+}
+
+static void default_weights(const mdl_gspec *sp, char *path, size_t cap)
+{
+    snprintf(path, cap, "%s/%s", zoo_dir(), sp->weights);
+}
+
+static int load_fashion(mdl_dataset *tr, mdl_dataset *te, off_err *err)
+{
+    off_status st = OFF_OK;
+    if (tr && (st = mdl_dataset_load_fashion(tr, NULL, false, err)) != OFF_OK)
+        return cli_fail(st, err);
+    if ((st = mdl_dataset_load_fashion(te, NULL, true, err)) != OFF_OK) {
+        if (tr)
+            mdl_dataset_free(tr);
+        return cli_fail(st, err);
+    }
+    return 0;
+}
+
+static void print_acc(const mdl_gspec *sp, const char *what, const double *acc)
+{
+    printf("%s:", what);
+    for (size_t e = 0; e < sp->n_exits; e++)
+        printf(" %s %.2f %%", sp->exits[e].name, acc[e] * 100);
+    printf("\n");
+}
+
+/* offsim models train NAME: a zoo graph on Fashion-MNIST (mdl_graph.h). */
 static int models_train(int argc, char **argv)
 {
-    size_t epochs = 10, seed = 1;
-    const char *out = "models/zoo/mexit-fmnist.offw";
-    if (argc < 1 || strcmp(argv[0], "mexit") != 0)
-        return cli_usage_error("models train", "trainable models: mexit%s", "", usage_models);
+    if (argc < 1)
+        return cli_usage_error("models train", "missing the model name%s", "", usage_models);
+    const mdl_gspec *sp = graph_arg("models train", argv[0]);
+    if (!sp)
+        return 2;
+    size_t epochs = sp->epochs, seed = 1, n_train = 0;
+    char out[4096];
+    default_weights(sp, out, sizeof out);
     for (int i = 1; i < argc; i++) {
         if (i + 1 >= argc)
             return cli_usage_error("models train", "option '%s' needs a value", argv[i],
@@ -253,8 +302,10 @@ static int models_train(int argc, char **argv)
             rc = parse_count("models train", "--epochs", argv[++i], &epochs);
         else if (strcmp(argv[i], "--seed") == 0)
             rc = parse_count("models train", "--seed", argv[++i], &seed);
+        else if (strcmp(argv[i], "--n-train") == 0)
+            rc = parse_count("models train", "--n-train", argv[++i], &n_train);
         else if (strcmp(argv[i], "--out") == 0)
-            out = argv[++i];
+            snprintf(out, sizeof out, "%s", argv[++i]);
         else
             return cli_usage_error("models train", "unknown option '%s'", argv[i],
                                    usage_models);
@@ -263,58 +314,154 @@ static int models_train(int argc, char **argv)
     }
     mdl_dataset tr, te;
     off_err err = {0};
-    off_status st = mdl_dataset_load_fashion(&tr, NULL, false, &err);
-    if (st == OFF_OK && (st = mdl_dataset_load_fashion(&te, NULL, true, &err)) != OFF_OK)
-        mdl_dataset_free(&tr);
-    if (st != OFF_OK)
-        return cli_fail(st, &err);
-    mdl_mexit *net = mdl_mexit_new(64, seed);
-    if (!net) {
-        mdl_dataset_free(&tr);
-        mdl_dataset_free(&te);
-        off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-        return cli_fail(OFF_ENOMEM, &err);
-    }
-    mdl_mexit_train_cfg cfg = {epochs, 64, 0, 1e-3f, 1e-4f, {0.5f, 1.0f}, seed, 1};
-    double t0 = off_wall_seconds();
-    st = mdl_mexit_train(net, &tr, &cfg, &err);
-    double acc[MDL_MEXIT_N_EXITS];
+    int rc = load_fashion(&tr, &te, &err);
+    if (rc)
+        return rc;
+    mdl_graph g;
+    mdl_trainer *t = NULL;
+    off_status st = mdl_graph_init(&g, sp, &err);
+    if (st == OFF_OK && !(t = mdl_trainer_new(&g, sp->batch)))
+        st = off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    double t0 = off_wall_seconds(), acc[MDL_GRAPH_MAX_EXITS];
     if (st == OFF_OK) {
-        mdl_mexit_eval(net, &te, 0, acc);
-        st = mdl_mexit_save(net, out, &err);
+        mdl_graph_init_params(&g, seed);
+        mdl_train_cfg cfg = {epochs, sp->batch, n_train, sp->lr, sp->weight_decay, seed, 1};
+        st = mdl_graph_train(t, &tr, &cfg, &err);
     }
-    if (st == OFF_OK)
-        printf("mexit: %zu epochs, seed %zu, %.1f s; test accuracy (10,000 images): early "
-               "%.2f %%, final %.2f %%; weights -> %s\n",
-               epochs, seed, off_wall_seconds() - t0, acc[0] * 100, acc[1] * 100, out);
-    mdl_mexit_free(net);
+    if (st == OFF_OK) {
+        mdl_graph_eval(t, &te, 0, acc);
+        st = mdl_graph_save(&g, out, &err);
+    }
+    if (st == OFF_OK) {
+        printf("%s: %zu epochs, seed %zu, %.1f s; weights -> %s\n", sp->name, epochs, seed,
+               off_wall_seconds() - t0, out);
+        print_acc(sp, "float test accuracy (10,000 images)", acc);
+    }
+    mdl_trainer_free(t);
+    mdl_graph_free(&g);
     mdl_dataset_free(&tr);
     mdl_dataset_free(&te);
     return st == OFF_OK ? 0 : cli_fail(st, &err);
 }
 
+/* The accuracy tables of a trained model: float and int8 per exit, then per
+ * split and bit-width the final exit's accuracy and the mean payload. */
+static off_status eval_tables(const mdl_graph *g, const mdl_dataset *tr, const mdl_dataset *te,
+                              size_t n, off_err *err)
+{
+    const mdl_gspec *sp = g->spec;
+    size_t L = sp->n_layers, E = sp->n_exits;
+    static const int bits[] = {2, 4, 6, 8, 32};
+    const size_t NB = sizeof bits / sizeof bits[0];
+    mdl_qgraph *q = NULL;
+    off_status st = mdl_qgraph_new(&q, g, tr, 2000, err);
+    if (st)
+        return st;
+    double *acc = malloc((L + 1) * NB * E * sizeof *acc);
+    double *pay = malloc((L + 1) * NB * sizeof *pay), i8[MDL_GRAPH_MAX_EXITS];
+    if (!acc || !pay)
+        st = off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    double t0 = off_wall_seconds();
+    if (!st)
+        st = mdl_qgraph_eval(q, te, n, bits, NB, acc, pay, i8, err);
+    if (!st) {
+        size_t nn = n && n < te->n ? n : te->n;
+        printf("int8 (per-channel weights, activations calibrated on 2,000 training "
+               "images), %zu test images, %.1f s:\n", nn, off_wall_seconds() - t0);
+        print_acc(sp, "int8 test accuracy", i8);
+        printf("\nper split: accuracy of each exit the server computes, mean payload "
+               "(bytes, zlib)\n%-6s %-8s", "split", "after");
+        for (size_t k = 0; k < NB; k++)
+            printf(" | b=%-2d acc%%  bytes", bits[k]);
+        printf("\n");
+        for (size_t s = 0; s <= L; s++) {
+            printf("%-6zu %-8s", s, s ? g->node[s - 1].spec->name : "input");
+            for (size_t k = 0; k < NB; k++) {
+                size_t cell = s * NB + k;
+                printf(" | %6.2f %7.0f", acc[cell * E + E - 1] * 100, pay[cell]);
+            }
+            printf("\n");
+        }
+        printf("\nper split and exit at b = 2 / 4 / 6 bits (exits on the device are "
+               "unaffected):\n");
+        for (size_t s = 0; s < L; s++) {
+            printf("split %-2zu", s);
+            for (size_t e = 0; e < E; e++)
+                if (sp->exits[e].after > s)
+                    printf("  %s %.2f/%.2f/%.2f", sp->exits[e].name,
+                           acc[(s * NB + 0) * E + e] * 100, acc[(s * NB + 1) * E + e] * 100,
+                           acc[(s * NB + 2) * E + e] * 100);
+            printf("\n");
+        }
+    }
+    free(acc);
+    free(pay);
+    mdl_qgraph_free(q);
+    return st;
+}
+
 static int models_eval(int argc, char **argv)
 {
-    if (argc != 2 || strcmp(argv[0], "mexit") != 0)
-        return cli_usage_error("models eval", "expects: mexit WEIGHTS%s", "", usage_models);
-    mdl_dataset te;
-    off_err err = {0};
-    off_status st = mdl_dataset_load_fashion(&te, NULL, true, &err);
-    if (st != OFF_OK)
-        return cli_fail(st, &err);
-    mdl_mexit *net = mdl_mexit_new(256, 1);
-    if (!net || (st = mdl_mexit_load(net, argv[1], &err)) != OFF_OK) {
-        mdl_mexit_free(net);
-        mdl_dataset_free(&te);
-        return net ? cli_fail_input(st, &err) : 1;
+    const char *name = NULL, *wpath = NULL;
+    size_t n = 0;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--n") == 0) {
+            if (i + 1 >= argc)
+                return cli_usage_error("models eval", "option '%s' needs a value", argv[i],
+                                       usage_models);
+            int rc = parse_count("models eval", "--n", argv[++i], &n);
+            if (rc)
+                return rc;
+        } else if (argv[i][0] == '-') {
+            return cli_usage_error("models eval", "unknown option '%s'", argv[i], usage_models);
+        } else if (!name) {
+            name = argv[i];
+        } else if (!wpath) {
+            wpath = argv[i];
+        } else {
+            return cli_usage_error("models eval", "unexpected argument '%s'", argv[i],
+                                   usage_models);
+        }
     }
-    double acc[MDL_MEXIT_N_EXITS];
-    mdl_mexit_eval(net, &te, 0, acc);
-    printf("mexit %s: test accuracy (10,000 images): early %.2f %%, final %.2f %%\n", argv[1],
-           acc[0] * 100, acc[1] * 100);
-    mdl_mexit_free(net);
+    if (!name)
+        return cli_usage_error("models eval", "expects: NAME [WEIGHTS] [--n N]%s", "",
+                               usage_models);
+    const mdl_gspec *sp = graph_arg("models eval", name);
+    if (!sp)
+        return 2;
+    char path[4096];
+    if (wpath)
+        snprintf(path, sizeof path, "%s", wpath);
+    else
+        default_weights(sp, path, sizeof path);
+    mdl_dataset tr, te;
+    off_err err = {0};
+    int rc = load_fashion(&tr, &te, &err);
+    if (rc)
+        return rc;
+    mdl_graph g;
+    mdl_trainer *t = NULL;
+    off_status st = mdl_graph_init(&g, sp, &err);
+    if (st == OFF_OK && (st = mdl_graph_load(&g, path, &err)) != OFF_OK) {
+        mdl_graph_free(&g);
+        mdl_dataset_free(&tr);
+        mdl_dataset_free(&te);
+        return cli_fail_input(st, &err);
+    }
+    if (st == OFF_OK && !(t = mdl_trainer_new(&g, 256)))
+        st = off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == OFF_OK) {
+        double acc[MDL_GRAPH_MAX_EXITS];
+        mdl_graph_eval(t, &te, n, acc);
+        printf("%s (%s, crc %08x)\n", sp->name, path, g.crc);
+        print_acc(sp, "float test accuracy", acc);
+        st = eval_tables(&g, &tr, &te, n, &err);
+    }
+    mdl_trainer_free(t);
+    mdl_graph_free(&g);
+    mdl_dataset_free(&tr);
     mdl_dataset_free(&te);
-    return 0;
+    return st == OFF_OK ? 0 : cli_fail(st, &err);
 }
 
 int cmd_models(int argc, char **argv)

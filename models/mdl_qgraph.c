@@ -1,0 +1,498 @@
+/*
+ * mdl_qgraph.c - post-training quantization of a layer graph and its int8
+ * inference with a split at b bits.  See mdl_qgraph.h.
+ */
+#include "mdl_qgraph.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mdl_infer.h"
+#include "mdl_k_dispatch.h"
+#include "off.h"
+
+typedef struct qnode {
+    int8_t *w;                  /* (OC, KH, KW, C/g) or (OC, C in HWC order) */
+    int32_t *bias, *mult, *shift;
+    mdl_conv_params p;
+    float out_scale;
+    int32_t out_zp;
+} qnode;
+
+struct mdl_qgraph {
+    const mdl_graph *g;
+    qnode n[MDL_GRAPH_MAX_NODES];
+    void *mem;                  /* every array above, one allocation        */
+    size_t max_act, scratch;    /* largest activation, conv scratch bytes   */
+};
+
+struct mdl_qctx {
+    const mdl_qgraph *q;
+    int8_t *in;                              /* quantized input (HWC)      */
+    int8_t *out[MDL_GRAPH_MAX_NODES];        /* node outputs (HWC)         */
+    int8_t *dec;                             /* the decoded split tensor   */
+    uint8_t *wire, *wscratch;                /* payload and codec scratch  */
+    size_t wire_cap;
+    void *scratch;                           /* kernel scratch             */
+    void *mem;
+};
+
+static const mdl_gnode *gn(const mdl_qgraph *q, size_t i)
+{
+    return &q->g->node[i];
+}
+
+static size_t node_out(const mdl_gnode *n)
+{
+    return n->out_c * n->out_h * n->out_w;
+}
+
+static size_t input_size(const mdl_graph *g)
+{
+    return g->spec->in_c * g->spec->in_h * g->spec->in_w;
+}
+
+/* scale and zero point of the tensor node i reads */
+static void in_q(const mdl_qgraph *q, int src, float *scale, int32_t *zp)
+{
+    if (src < 0) {
+        *scale = 1.0f / 255.0f;
+        *zp = -128;
+    } else {
+        *scale = q->n[src].out_scale;
+        *zp = q->n[src].out_zp;
+    }
+}
+
+const mdl_graph *mdl_qgraph_graph(const mdl_qgraph *q)
+{
+    return q->g;
+}
+
+void mdl_qgraph_act(const mdl_qgraph *q, size_t node, float *scale, int32_t *zp)
+{
+    *scale = q->n[node].out_scale;
+    *zp = q->n[node].out_zp;
+}
+
+bool mdl_qgraph_bits_ok(int bits)
+{
+    return (bits >= 1 && bits <= 8) || bits == 32;
+}
+
+/* Float ranges of every node's output over the calibration images. */
+static off_status calibrate(const mdl_graph *g, const mdl_dataset *ds, size_t n, float *lo,
+                            float *hi, off_err *err)
+{
+    const size_t B = 128, isz = input_size(g);
+    if (ds->rows * ds->cols != isz || n == 0)
+        return off_errf(err, OFF_EINVAL, NULL, 0, 0,
+                        "quantize '%s': calibration needs images of %zu pixels", g->spec->name,
+                        isz);
+    mdl_trainer *t = mdl_trainer_new((mdl_graph *)g, B);
+    if (!t)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    n = n < ds->n ? n : ds->n;
+    for (size_t i = 0; i < g->n_nodes; i++)
+        lo[i] = hi[i] = 0.0f;
+    for (size_t b0 = 0; b0 < n; b0 += B) {
+        size_t nb = n - b0 < B ? n - b0 : B;
+        mdl_trainer_forward(t, ds->images + b0 * isz, nb);
+        for (size_t i = 0; i < g->n_nodes; i++) {
+            const float *o = mdl_trainer_output(t, i);
+            for (size_t k = 0, m = nb * node_out(&g->node[i]); k < m; k++) {
+                lo[i] = o[k] < lo[i] ? o[k] : lo[i];
+                hi[i] = o[k] > hi[i] ? o[k] : hi[i];
+            }
+        }
+    }
+    mdl_trainer_free(t);
+    return OFF_OK;
+}
+
+static int32_t clamp_i32(long v, long lo, long hi)
+{
+    return (int32_t)(v < lo ? lo : v > hi ? hi : v);
+}
+
+/* Quantize node i's weights and bias, set its kernel parameters. */
+static void quantize_node(mdl_qgraph *q, size_t i)
+{
+    const mdl_gnode *n = gn(q, i);
+    const mdl_gspec_layer *l = n->spec;
+    qnode *qn = &q->n[i];
+    float is;
+    int32_t izp;
+    in_q(q, n->src, &is, &izp);
+    qn->p = (mdl_conv_params){l->op == MDL_OP_CONV ? (l->stride ? l->stride : 1) : 1,
+                              l->op == MDL_OP_CONV ? (l->stride ? l->stride : 1) : 1,
+                              l->pad, l->pad, l->groups ? l->groups : 1, -izp,
+                              qn->out_zp, -128, 127};
+    if (l->act == MDL_ACT_RELU || l->act == MDL_ACT_RELU6) {
+        qn->p.act_min = qn->out_zp;
+        if (l->act == MDL_ACT_RELU6)
+            qn->p.act_max = clamp_i32(qn->out_zp + lround(6.0 / qn->out_scale), -128, 127);
+    }
+    const float *w = q->g->params + n->w_off, *b = q->g->params + n->b_off;
+    size_t per = n->fan_in, kk = l->op == MDL_OP_CONV ? l->k * l->k : 1;
+    size_t cg = per / kk; /* conv: input channels per group; fc: fan-in */
+    for (size_t oc = 0; oc < n->out_c; oc++) {
+        const float *wo = w + oc * per;
+        float amax = 0;
+        for (size_t k = 0; k < per; k++)
+            amax = fabsf(wo[k]) > amax ? fabsf(wo[k]) : amax;
+        double ws = amax > 0 ? amax / 127.0 : 1.0;
+        int8_t *dst = qn->w + oc * per;
+        for (size_t k = 0; k < per; k++) {
+            size_t d; /* destination of float index k */
+            if (l->op == MDL_OP_CONV) { /* (c, ky, kx) -> (ky, kx, c) */
+                size_t c = k / kk, r = k % kk;
+                d = r * cg + c;
+            } else { /* CHW -> HWC */
+                size_t hw = n->in_h * n->in_w, c = k / hw, r = k % hw;
+                d = r * n->in_c + c;
+            }
+            dst[d] = (int8_t)clamp_i32(lround(wo[k] / ws), -127, 127);
+        }
+        double bs = (double)is * ws;
+        qn->bias[oc] = clamp_i32(lround(b[oc] / bs), -2147483647L, 2147483647L);
+        mdl_quantize_multiplier(bs / qn->out_scale, &qn->mult[oc], &qn->shift[oc]);
+    }
+}
+
+void mdl_qgraph_free(mdl_qgraph *q)
+{
+    if (!q)
+        return;
+    free(q->mem);
+    free(q);
+}
+
+off_status mdl_qgraph_new(mdl_qgraph **out, const mdl_graph *g, const mdl_dataset *calib,
+                          size_t n_calib, off_err *err)
+{
+    *out = NULL;
+    float lo[MDL_GRAPH_MAX_NODES], hi[MDL_GRAPH_MAX_NODES];
+    off_status st = calibrate(g, calib, n_calib, lo, hi, err);
+    if (st)
+        return st;
+    mdl_qgraph *q = calloc(1, sizeof *q);
+    size_t bytes = 0;
+    for (size_t i = 0; i < g->n_nodes; i++) /* weights, then 3 int32 per channel */
+        if (g->node[i].w_n)
+            bytes += (g->node[i].w_n + 15) / 16 * 16 + 3 * 4 * g->node[i].out_c;
+    if (!q || !(q->mem = aligned_alloc(64, (bytes + 63) / 64 * 64 + 64))) {
+        free(q);
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    q->g = g;
+    q->max_act = input_size(g);
+    uint8_t *p = q->mem;
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        const mdl_gnode *n = &g->node[i];
+        qnode *qn = &q->n[i];
+        size_t no = node_out(n);
+        q->max_act = no > q->max_act ? no : q->max_act;
+        if (n->spec->op == MDL_OP_MAXPOOL || n->spec->op == MDL_OP_AVGPOOL) {
+            in_q(q, n->src, &qn->out_scale, &qn->out_zp); /* pooling keeps it */
+            qn->p = (mdl_conv_params){0};
+            qn->p.act_min = -128;
+            qn->p.act_max = 127;
+            continue;
+        }
+        double range = (double)hi[i] - (double)lo[i];
+        qn->out_scale = range > 0 ? (float)(range / 255.0) : 1.0f;
+        qn->out_zp = clamp_i32(lround(-128.0 - lo[i] / qn->out_scale), -128, 127);
+        qn->w = (int8_t *)p;
+        p += (n->w_n + 15) / 16 * 16;
+        qn->bias = (int32_t *)p;
+        qn->mult = qn->bias + n->out_c;
+        qn->shift = qn->mult + n->out_c;
+        p += 3 * 4 * n->out_c;
+        quantize_node(q, i);
+        if (n->spec->op == MDL_OP_CONV) {
+            mdl_dims od = {1, n->out_h, n->out_w, n->out_c};
+            size_t s = mdl_conv2d_s8_get_buffer_size(od, n->spec->k, n->spec->k,
+                                                     n->in_c / qn->p.groups);
+            q->scratch = s > q->scratch ? s : q->scratch;
+        }
+    }
+    *out = q;
+    return OFF_OK;
+}
+
+void mdl_qctx_free(mdl_qctx *c)
+{
+    if (!c)
+        return;
+    free(c->mem);
+    free(c);
+}
+
+mdl_qctx *mdl_qctx_new(const mdl_qgraph *q)
+{
+    mdl_qctx *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    const mdl_graph *g = q->g;
+    size_t A = (q->max_act + 63) / 64 * 64;
+    size_t wire = mdl_split_bound(q->max_act, 8);
+    size_t wire32 = MDL_SPLIT_HEADER + 4 * q->max_act;
+    c->wire_cap = wire > wire32 ? wire : wire32;
+    size_t ws = mdl_split_scratch_size(q->max_act, 8);
+    size_t total = A * (g->n_nodes + 2) + (c->wire_cap + 63) / 64 * 64 +
+                   (ws + 63) / 64 * 64 + (q->scratch + 63) / 64 * 64 + 64;
+    if (!(c->mem = aligned_alloc(64, (total + 63) / 64 * 64))) {
+        free(c);
+        return NULL;
+    }
+    uint8_t *p = c->mem;
+    c->q = q;
+    c->in = (int8_t *)p;
+    p += A;
+    c->dec = (int8_t *)p;
+    p += A;
+    for (size_t i = 0; i < g->n_nodes; i++, p += A)
+        c->out[i] = (int8_t *)p;
+    c->wire = p;
+    p += (c->wire_cap + 63) / 64 * 64;
+    c->wscratch = p;
+    p += (ws + 63) / 64 * 64;
+    c->scratch = p;
+    return c;
+}
+
+/* Node i on its input in. */
+static off_status run_node(const mdl_qgraph *q, mdl_qctx *c, size_t i, const int8_t *in,
+                           off_err *err)
+{
+    const mdl_gnode *n = gn(q, i);
+    const mdl_gspec_layer *l = n->spec;
+    const qnode *qn = &q->n[i];
+    mdl_dims id = {1, n->in_h, n->in_w, n->in_c}, od = {1, n->out_h, n->out_w, n->out_c};
+    mdl_requant rq = {qn->mult, qn->shift};
+    switch (l->op) {
+    case MDL_OP_CONV:
+        return mdl_conv2d_s8(&qn->p, &rq, id, in, l->k, l->k, qn->w, qn->bias, od, c->out[i],
+                             c->scratch, q->scratch, err);
+    case MDL_OP_FC:
+        return mdl_fc_s8(&qn->p, &rq, 1, n->fan_in, in, qn->w, qn->bias, n->out_c, c->out[i],
+                         err);
+    case MDL_OP_MAXPOOL:
+        return mdl_maxpool_s8_ref(l->k, l->k, mdl_pool_stride(l), l->pad, -128, 127, id, in,
+                                  c->out[i], err);
+    case MDL_OP_AVGPOOL:
+        return mdl_avgpool_s8_ref(l->k, l->k, mdl_pool_stride(l), l->pad, -128, 127, id, in,
+                                  c->out[i], err);
+    }
+    return off_errf(err, OFF_EINVAL, NULL, 0, 0, "unknown layer kind");
+}
+
+/* The tensor at boundary s as the device has it. */
+static const int8_t *boundary(const mdl_qctx *c, size_t s)
+{
+    return s == 0 ? c->in : c->out[s - 1];
+}
+
+/* Backbone layers [a, b) and the exits branching off in (a, b]; the first
+ * layer reads sub instead of its input when sub is not NULL. */
+static off_status run_range(const mdl_qgraph *q, mdl_qctx *c, size_t a, size_t b,
+                            const int8_t *sub, off_err *err)
+{
+    const mdl_graph *g = q->g;
+    const mdl_gspec *sp = g->spec;
+    off_status st;
+    for (size_t j = a; j < b; j++) {
+        const int8_t *in = j == a && sub ? sub : boundary(c, j);
+        if ((st = run_node(q, c, j, in, err)))
+            return st;
+        for (size_t e = 0; e < sp->n_exits; e++) {
+            if (sp->exits[e].after != j + 1 || g->exit_first[e] < 0)
+                continue;
+            for (int i = g->exit_first[e]; i <= g->exit_out[e]; i++)
+                if ((st = run_node(q, c, (size_t)i, c->out[g->node[i].src], err)))
+                    return st;
+        }
+    }
+    return OFF_OK;
+}
+
+/* Exit e's answer from its int8 logits. */
+static void exit_answer(const mdl_qgraph *q, const mdl_qctx *c, size_t e, mdl_qresult *r)
+{
+    const mdl_graph *g = q->g;
+    size_t K = g->spec->n_classes, o = (size_t)g->exit_out[e];
+    float lg[256];
+    const qnode *qn = &q->n[o];
+    for (size_t k = 0; k < K && k < 256; k++)
+        lg[k] = qn->out_scale * (float)(c->out[o][k] - qn->out_zp);
+    double mp, ent;
+    size_t am;
+    mdl_exit_confidence(lg, K < 256 ? K : 256, &mp, &ent, &am);
+    r->pred[e] = (uint8_t)am;
+    r->max_prob[e] = (float)mp;
+    r->entropy[e] = (float)ent;
+}
+
+/* Send the tensor at split s at bits: *payload, and the tensor the server
+ * receives (c->dec, or the original when nothing is lost). */
+static off_status send(const mdl_qgraph *q, mdl_qctx *c, size_t s, int bits,
+                       const int8_t **recv, uint32_t *payload, off_err *err)
+{
+    const mdl_graph *g = q->g;
+    size_t n = s == 0 ? input_size(g) : node_out(&g->node[s - 1]);
+    const int8_t *t = boundary(c, s);
+    *recv = t;
+    if (bits == 32) {
+        *payload = (uint32_t)(MDL_SPLIT_HEADER + 4 * n);
+        return OFF_OK;
+    }
+    size_t len;
+    off_status st = mdl_split_encode(t, n, bits, MDL_COMPRESS_ZLIB, c->wire, c->wire_cap,
+                                     &len, c->wscratch, err);
+    if (st)
+        return st;
+    *payload = (uint32_t)len;
+    if (bits >= 8)
+        return OFF_OK;
+    if ((st = mdl_split_decode(c->wire, len, c->dec, n, c->wscratch, err)))
+        return st;
+    *recv = c->dec;
+    return OFF_OK;
+}
+
+static void quantize_input(const mdl_graph *g, mdl_qctx *c, const uint8_t *image)
+{
+    size_t C = g->spec->in_c, HW = g->spec->in_h * g->spec->in_w;
+    for (size_t ch = 0; ch < C; ch++) /* CHW -> HWC, pixel - 128 */
+        for (size_t k = 0; k < HW; k++)
+            c->in[k * C + ch] = (int8_t)((int)image[ch * HW + k] - 128);
+}
+
+off_status mdl_qgraph_infer(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *image,
+                            size_t split, int bits, mdl_qresult *r, off_err *err)
+{
+    const mdl_graph *g = q->g;
+    size_t L = g->spec->n_layers;
+    if (split > L || !mdl_qgraph_bits_ok(bits))
+        return off_errf(err, OFF_EINVAL, NULL, 0, 0,
+                        "model '%s': split %zu / bits %d out of range (splits 0..%zu, bits "
+                        "1..8 or 32)", g->spec->name, split, bits, L);
+    memset(r, 0, sizeof *r);
+    quantize_input(g, c, image);
+    off_status st = run_range(q, c, 0, split, NULL, err);
+    const int8_t *recv = NULL;
+    if (!st && split < L)
+        st = send(q, c, split, bits, &recv, &r->payload, err);
+    if (!st)
+        st = run_range(q, c, split, L, recv, err);
+    if (st)
+        return st;
+    for (size_t e = 0; e < g->spec->n_exits; e++)
+        exit_answer(q, c, e, r);
+    return OFF_OK;
+}
+
+off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
+                           const int *bits, size_t n_bits, double *acc, double *payload,
+                           double *int8_acc, off_err *err)
+{
+    const mdl_graph *g = q->g;
+    const mdl_gspec *sp = g->spec;
+    size_t L = sp->n_layers, E = sp->n_exits, isz = input_size(g);
+    if (ds->rows * ds->cols != isz)
+        return off_errf(err, OFF_EINVAL, NULL, 0, 0, "eval '%s': images of %zu pixels needed",
+                        sp->name, isz);
+    for (size_t k = 0; k < n_bits; k++)
+        if (!mdl_qgraph_bits_ok(bits[k]))
+            return off_errf(err, OFF_EINVAL, NULL, 0, 0, "eval: bits %d not in 1..8 or 32",
+                            bits[k]);
+    n = n && n < ds->n ? n : ds->n;
+    mdl_qctx *c = mdl_qctx_new(q);
+    if (!c)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    size_t cells = (L + 1) * n_bits;
+    memset(acc, 0, cells * E * sizeof *acc);
+    memset(payload, 0, cells * sizeof *payload);
+    memset(int8_acc, 0, E * sizeof *int8_acc);
+    off_status st = OFF_OK;
+    for (size_t i = 0; i < n && !st; i++) {
+        uint8_t y = ds->labels[i];
+        mdl_qresult full, r;
+        memset(&full, 0, sizeof full);
+        quantize_input(g, c, ds->images + i * isz);
+        if ((st = run_range(q, c, 0, L, NULL, err)))
+            break;
+        for (size_t e = 0; e < E; e++) {
+            exit_answer(q, c, e, &full);
+            int8_acc[e] += full.pred[e] == y;
+        }
+        /* splits from the last down: a suffix run rewrites only layers >= s,
+         * so the device's tensors at smaller splits stay intact */
+        for (size_t s = L + 1; s-- > 0 && !st;) {
+            for (size_t k = 0; k < n_bits && !st; k++) {
+                size_t cell = s * n_bits + k;
+                r = full;
+                if (s < L) {
+                    const int8_t *recv;
+                    if ((st = send(q, c, s, bits[k], &recv, &r.payload, err)))
+                        break;
+                    if (recv != boundary(c, s)) {
+                        if ((st = run_range(q, c, s, L, recv, err)))
+                            break;
+                        for (size_t e = 0; e < E; e++)
+                            if (sp->exits[e].after > s)
+                                exit_answer(q, c, e, &r);
+                    }
+                }
+                payload[cell] += r.payload;
+                for (size_t e = 0; e < E; e++)
+                    acc[cell * E + e] += r.pred[e] == y;
+            }
+        }
+    }
+    mdl_qctx_free(c);
+    if (st)
+        return st;
+    for (size_t k = 0; k < cells; k++) {
+        payload[k] /= (double)n;
+        for (size_t e = 0; e < E; e++)
+            acc[k * E + e] /= (double)n;
+    }
+    for (size_t e = 0; e < E; e++)
+        int8_acc[e] /= (double)n;
+    return OFF_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+off_status mdl_qgraph_time_nodes(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *image,
+                                 size_t reps, double *seconds, off_err *err)
+{
+    const mdl_graph *g = q->g;
+    mdl_qresult r;
+    off_status st = mdl_qgraph_infer(q, c, image, g->spec->n_layers, 8, &r, err);
+    if (st)
+        return st;
+    reps = reps ? reps : 1;
+    double *t = malloc(reps * sizeof *t);
+    if (!t)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; i < g->n_nodes && !st; i++) {
+        const int8_t *in = g->node[i].src < 0 ? c->in : c->out[g->node[i].src];
+        for (size_t k = 0; k < reps && !st; k++) {
+            double t0 = off_wall_seconds();
+            st = run_node(q, c, i, in, err);
+            t[k] = off_wall_seconds() - t0;
+        }
+        qsort(t, reps, sizeof *t, cmp_double);
+        seconds[i] = t[reps / 2];
+    }
+    free(t);
+    return st;
+}

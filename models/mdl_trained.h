@@ -1,0 +1,52 @@
+/*
+ * mdl_trained.h - a trained zoo model ready for the simulator: the graph
+ * and its weights, the int8 graph after post-training quantization, the
+ * Fashion-MNIST test set the tasks draw their images from, and the
+ * persistent inference cache that answers (sample, split, bits) with every
+ * exit's prediction and confidence and the payload bytes.
+ *
+ * The cache lives beside the weights file (mdl_cache_path: the weights'
+ * path, a hash of the data and configuration, ".offc"); it is filled by
+ * the int8 kernels on first use and saved by mdl_trained_close, so later
+ * runs and sweeps only look records up.
+ *
+ * The cost view (mdl_trained_model) has the graph's layers and exits, the
+ * bit-widths {2, 4, 6, 8, 32}, and as exit accuracies the int8 accuracy on
+ * the whole test set (computed through the cache on open).
+ */
+#ifndef MDL_TRAINED_H
+#define MDL_TRAINED_H
+
+#include <stdbool.h>
+
+#include "mdl.h"
+#include "mdl_cache.h"
+#include "mdl_graph.h"
+
+#define MDL_TRAINED_CALIBRATION 2000 /* training images for PTQ */
+
+typedef struct mdl_trained mdl_trained;
+
+/* Open zoo model `name` with the weights at weights_path (NULL = the
+ * shipped file in zoo_dir).  use_cache: persist the cache beside the
+ * weights (else memory only).  *warning (may be NULL) receives a message
+ * to print when a cache file was damaged, else NULL. */
+off_status mdl_trained_open(mdl_trained **out, const char *name, const char *weights_path,
+                            const char *zoo_dir, bool use_cache, const char **warning,
+                            off_err *err);
+/* Save the cache (if anything new) and free; NULL-safe. */
+off_status mdl_trained_close(mdl_trained *t, off_err *err);
+
+const mdl_model *mdl_trained_model(const mdl_trained *t);
+const mdl_graph *mdl_trained_graph(const mdl_trained *t);
+size_t mdl_trained_n_samples(const mdl_trained *t);
+uint8_t mdl_trained_label(const mdl_trained *t, size_t sample);
+
+/* The answer for test image `sample` with the split tensor at `split` sent
+ * at `bits` (one of the model's bit-widths).  Cached. */
+off_status mdl_trained_get(mdl_trained *t, size_t sample, size_t split, int bits,
+                           mdl_cache_rec *r, off_err *err);
+
+void mdl_trained_stats(const mdl_trained *t, mdl_cache_stats *s);
+
+#endif /* MDL_TRAINED_H */

@@ -1,0 +1,73 @@
+/*
+ * mdl_zoo.c - the trained multi-exit models of the zoo (models/zoo/), as
+ * graph specifications (mdl_graph.h).  Their weights are reproduced by
+ * `offsim models train NAME` with the recipe recorded here; their accuracy
+ * tables are in docs/models.md.
+ */
+#include <string.h>
+
+#include "mdl_graph.h"
+
+#define CONV(nm, oc, k, p, a) {nm, MDL_OP_CONV, oc, k, 1, p, 1, a}
+#define FC(nm, oc, a) {nm, MDL_OP_FC, oc, 0, 0, 0, 0, a}
+#define MAXPOOL(nm, k, s) {nm, MDL_OP_MAXPOOL, 0, k, s, 0, 0, MDL_ACT_NONE}
+#define N(a) (sizeof(a) / sizeof(a)[0])
+
+/* mexit: LeNet-like, two exits.  conv 5x5 1->16, pool -> early exit (a
+ * linear classifier on 16x14x14); conv 5x5 16->32, pool, fc 1568->128, fc 10. */
+static const mdl_gspec_layer mexit_layers[] = {
+    CONV("conv1", 16, 5, 2, MDL_ACT_RELU), MAXPOOL("pool1", 2, 2),
+    CONV("conv2", 32, 5, 2, MDL_ACT_RELU), MAXPOOL("pool2", 2, 2),
+    FC("fc1", 128, MDL_ACT_RELU),           FC("fc2", 10, MDL_ACT_NONE),
+};
+static const mdl_gspec_layer mexit_early[] = {FC("early", 10, MDL_ACT_NONE)};
+static const mdl_gspec_exit mexit_exits[] = {
+    {"early", 2, mexit_early, N(mexit_early), 0.5f},
+    {"final", 6, NULL, 0, 1.0f},
+};
+static const mdl_gspec mexit = {
+    "mexit", "LeNet-like CNN for 28x28x1, 2 exits, 7 split points",
+    "mexit-fmnist.offw", 1, 28, 28, 10, mexit_layers, N(mexit_layers),
+    mexit_exits, N(mexit_exits), 10, 64, 1e-3f, 1e-4f,
+};
+
+/* alexnet-mx: AlexNet-style (five 3x3 convolutions, three fully connected
+ * layers, the channel widths of BranchyNet's B-AlexNet for CIFAR-10) for
+ * 28x28x1, three exits, twelve split points.  Exit 1 is a linear classifier
+ * on the first pooled features, exit 2 one on the second. */
+static const mdl_gspec_layer alex_layers[] = {
+    CONV("conv1", 32, 3, 1, MDL_ACT_RELU),  MAXPOOL("pool1", 2, 2),
+    CONV("conv2", 64, 3, 1, MDL_ACT_RELU),  MAXPOOL("pool2", 2, 2),
+    CONV("conv3", 96, 3, 1, MDL_ACT_RELU),  CONV("conv4", 96, 3, 1, MDL_ACT_RELU),
+    CONV("conv5", 64, 3, 1, MDL_ACT_RELU),  MAXPOOL("pool5", 3, 2),
+    FC("fc6", 256, MDL_ACT_RELU),           FC("fc7", 128, MDL_ACT_RELU),
+    FC("fc8", 10, MDL_ACT_NONE),
+};
+static const mdl_gspec_layer alex_exit1[] = {FC("exit1", 10, MDL_ACT_NONE)};
+static const mdl_gspec_layer alex_exit2[] = {FC("exit2", 10, MDL_ACT_NONE)};
+static const mdl_gspec_exit alex_exits[] = {
+    {"exit1", 2, alex_exit1, N(alex_exit1), 0.5f},
+    {"exit2", 4, alex_exit2, N(alex_exit2), 0.5f},
+    {"final", 11, NULL, 0, 1.0f},
+};
+static const mdl_gspec alexnet_mx = {
+    "alexnet-mx", "AlexNet-style CNN for 28x28x1, 3 exits, 12 split points",
+    "alexnet-mx-fmnist.offw", 1, 28, 28, 10, alex_layers, N(alex_layers),
+    alex_exits, N(alex_exits), 10, 64, 1e-3f, 1e-4f,
+};
+
+static const mdl_gspec *const zoo[] = {&mexit, &alexnet_mx};
+
+const mdl_gspec *const *mdl_zoo_graphs(size_t *n)
+{
+    *n = N(zoo);
+    return zoo;
+}
+
+const mdl_gspec *mdl_zoo_graph(const char *name)
+{
+    for (size_t i = 0; i < N(zoo); i++)
+        if (strcmp(zoo[i]->name, name) == 0)
+            return zoo[i];
+    return NULL;
+}
