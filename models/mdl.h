@@ -29,11 +29,31 @@
 
 #define MDL_MAX_BITS 8
 
+/* What a layer mostly is, for the hardware cost model (mdl_profile.h):
+ * kernels of different kinds reach different fractions of a device's peak.
+ * A layer of the table that is a block of several ops (a residual block,
+ * an inverted residual) takes the kind of the op that bounds its speed:
+ * ResNet blocks are conv, MobileNetV2 blocks dwconv.  The names
+ * (mdl_layer_kind_name) are those of model files (`kind: conv`). */
+typedef enum mdl_layer_kind {
+    MDL_LAYER_OTHER = 0, /* unknown or anything else (the default)        */
+    MDL_LAYER_CONV,      /* dense convolution (or a block of them)        */
+    MDL_LAYER_DWCONV,    /* depthwise(-separable) convolution or block    */
+    MDL_LAYER_FC,        /* fully connected                               */
+    MDL_LAYER_POOL,      /* pooling (and the activations/LRN folded in)   */
+    MDL_LAYER_N_KINDS
+} mdl_layer_kind;
+
 typedef struct mdl_layer {
     char name[32];
-    double macs;       /* MAC */
-    double out_bytes;  /* float32 size of its output, B */
+    double macs;         /* MAC */
+    double out_bytes;    /* float32 size of its output, B */
+    mdl_layer_kind kind; /* MDL_LAYER_OTHER when unknown */
+    double params;       /* its weights and biases (count), 0 when unknown */
 } mdl_layer;
+
+/* "other", "conv", "dwconv", "fc", "pool"; NULL for a value out of range. */
+const char *mdl_layer_kind_name(mdl_layer_kind k);
 
 typedef struct mdl_exit {
     char name[32];

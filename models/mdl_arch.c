@@ -7,6 +7,11 @@
  * configurations A and D), ResNet-18/50 (He et al. 2016, table 1), and
  * MobileNetV2 (Sandler et al. 2018, table 2, width 1.0, 224x224).  Top-1
  * accuracies on ImageNet are those torchvision publishes for its weights.
+ * B-AlexNet (CIFAR-10, three exits) is described at b_alexnet below.
+ *
+ * params counts what torchvision counts: weights, biases and, for the
+ * networks with batch norm (ResNets, MobileNetV2), the two affine
+ * parameters per channel (gamma, beta; not the running statistics).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "mdl_arch.h"
@@ -17,59 +22,109 @@
 #include <string.h>
 
 #define ARCH_MAX_LAYERS 64
+#define ARCH_MAX_EXITS 4
+
+typedef struct shape {
+    size_t c, h, w;                      /* a tensor, CHW */
+} shape;
 
 typedef struct builder {
-    size_t c, h, w;                      /* current tensor, CHW */
+    shape t;                             /* the backbone's current tensor */
+    bool bn;                             /* convs: BN (gamma, beta) instead of a bias */
     mdl_layer layers[ARCH_MAX_LAYERS];
     size_t n;
-    double block_macs;                   /* accumulating a residual block */
+    mdl_exit exits[ARCH_MAX_EXITS];      /* early exits the build adds */
+    size_t n_exits;
+    double macs, params;                 /* accumulating the open layer */
 } builder;
 
-static size_t out_dim(size_t in, size_t k, size_t s, size_t p)
+/* floor((in + 2p - k) / s) + 1, or with ceil = true the ceiling, as
+ * Chainer's max_pooling_2d (cover_all) and PyTorch's ceil_mode compute. */
+static size_t out_dim(size_t in, size_t k, size_t s, size_t p, bool ceil)
 {
-    return (in + 2 * p - k) / s + 1;
+    return (in + 2 * p - k + (ceil ? s - 1 : 0)) / s + 1;
 }
 
-/* conv: accumulate into the open block (emit = false) or emit a layer. */
-static double conv(builder *b, size_t cout, size_t k, size_t s, size_t p, size_t groups)
+/* conv on tensor x (which takes the output shape): its MACs; *params (may
+ * be NULL) grows by its weights and per-channel bias or BN. */
+static double conv_on(shape *x, bool bn, double *params, size_t cout, size_t k, size_t s,
+                      size_t p, size_t groups)
 {
-    size_t ho = out_dim(b->h, k, s, p), wo = out_dim(b->w, k, s, p);
-    double macs = (double)ho * wo * cout * k * k * (b->c / groups);
-    b->c = cout;
-    b->h = ho;
-    b->w = wo;
+    size_t ho = out_dim(x->h, k, s, p, false), wo = out_dim(x->w, k, s, p, false);
+    double per_out = (double)k * k * (x->c / groups);
+    double macs = (double)ho * wo * cout * per_out;
+    if (params)
+        *params += (double)cout * per_out + (bn ? 2.0 : 1.0) * cout;
+    x->c = cout;
+    x->h = ho;
+    x->w = wo;
     return macs;
 }
 
-static void emit(builder *b, const char *name, double macs)
+static void pool_on(shape *x, size_t k, size_t s, size_t p, bool ceil)
+{
+    x->h = out_dim(x->h, k, s, p, ceil);
+    x->w = out_dim(x->w, k, s, p, ceil);
+}
+
+/* fully connected (with bias) on the flattened x. */
+static double fc_on(shape *x, double *params, size_t out)
+{
+    double in = (double)x->c * x->h * x->w;
+    if (params)
+        *params += in * out + out;
+    x->c = out;
+    x->h = x->w = 1;
+    return in * out;
+}
+
+/* conv into the open layer (a block accumulates several). */
+static void conv(builder *b, size_t cout, size_t k, size_t s, size_t p, size_t groups)
+{
+    b->macs += conv_on(&b->t, b->bn, &b->params, cout, k, s, p, groups);
+}
+
+/* Close the open layer: its name, kind, MACs, weights and output size. */
+static void emit(builder *b, const char *name, mdl_layer_kind kind)
 {
     mdl_layer *l = &b->layers[b->n++];
     snprintf(l->name, sizeof l->name, "%s", name);
-    l->macs = macs;
-    l->out_bytes = 4.0 * (double)b->c * (double)b->h * (double)b->w;
+    l->kind = kind;
+    l->macs = b->macs;
+    l->params = b->params;
+    l->out_bytes = 4.0 * (double)b->t.c * (double)b->t.h * (double)b->t.w;
+    b->macs = b->params = 0;
 }
 
 static void conv_layer(builder *b, const char *name, size_t cout, size_t k, size_t s,
                        size_t p)
 {
-    emit(b, name, conv(b, cout, k, s, p, 1));
+    conv(b, cout, k, s, p, 1);
+    emit(b, name, MDL_LAYER_CONV);
 }
 
 static void pool_layer(builder *b, const char *name, size_t k, size_t s, size_t p)
 {
-    b->h = out_dim(b->h, k, s, p);
-    b->w = out_dim(b->w, k, s, p);
-    emit(b, name, 0);
+    pool_on(&b->t, k, s, p, false);
+    emit(b, name, MDL_LAYER_POOL);
 }
 
-static void gap(builder *b) { b->h = b->w = 1; }
+static void gap(builder *b) { b->t.h = b->t.w = 1; }
 
 static void fc_layer(builder *b, const char *name, size_t out)
 {
-    double macs = (double)b->c * b->h * b->w * out;
-    b->c = out;
-    b->h = b->w = 1;
-    emit(b, name, macs);
+    b->macs += fc_on(&b->t, &b->params, out);
+    emit(b, name, MDL_LAYER_FC);
+}
+
+/* An early exit after the last emitted layer, with its branch's MACs. */
+static void add_exit(builder *b, const char *name, double macs, double accuracy)
+{
+    mdl_exit *e = &b->exits[b->n_exits++];
+    snprintf(e->name, sizeof e->name, "%s", name);
+    e->after = b->n;
+    e->macs = macs;
+    e->accuracy = accuracy;
 }
 
 static void alexnet(builder *b)
@@ -129,29 +184,26 @@ static void resnet_stem(builder *b)
 /* Basic block (ResNet-18/34): 3x3, 3x3, projection when the shape changes. */
 static void basic_block(builder *b, const char *name, size_t cout, size_t stride)
 {
-    size_t cin = b->c, h = b->h, w = b->w;
-    double macs = conv(b, cout, 3, stride, 1, 1);
-    macs += conv(b, cout, 3, 1, 1, 1);
-    if (stride != 1 || cin != cout) { /* 1x1 projection on the block input */
-        size_t ho = out_dim(h, 1, stride, 0), wo = out_dim(w, 1, stride, 0);
-        macs += (double)ho * wo * cout * cin;
-    }
-    emit(b, name, macs);
+    shape in = b->t;
+    conv(b, cout, 3, stride, 1, 1);
+    conv(b, cout, 3, 1, 1, 1);
+    if (stride != 1 || in.c != cout) /* 1x1 projection on the block input */
+        b->macs += conv_on(&in, b->bn, &b->params, cout, 1, stride, 0, 1);
+    emit(b, name, MDL_LAYER_CONV);
 }
 
 /* Bottleneck (ResNet-50): 1x1 reduce, 3x3 (stride here, as torchvision
  * "v1.5"), 1x1 expand x4, projection when the shape changes. */
 static void bottleneck(builder *b, const char *name, size_t width, size_t stride)
 {
-    size_t cin = b->c, h = b->h, w = b->w, cout = 4 * width;
-    double macs = conv(b, width, 1, 1, 0, 1);
-    macs += conv(b, width, 3, stride, 1, 1);
-    macs += conv(b, cout, 1, 1, 0, 1);
-    if (stride != 1 || cin != cout) {
-        size_t ho = out_dim(h, 1, stride, 0), wo = out_dim(w, 1, stride, 0);
-        macs += (double)ho * wo * cout * cin;
-    }
-    emit(b, name, macs);
+    shape in = b->t;
+    size_t cout = 4 * width;
+    conv(b, width, 1, 1, 0, 1);
+    conv(b, width, 3, stride, 1, 1);
+    conv(b, cout, 1, 1, 0, 1);
+    if (stride != 1 || in.c != cout)
+        b->macs += conv_on(&in, b->bn, &b->params, cout, 1, stride, 0, 1);
+    emit(b, name, MDL_LAYER_CONV);
 }
 
 static void resnet18(builder *b)
@@ -183,17 +235,17 @@ static void resnet50(builder *b)
 }
 
 /* MobileNetV2 inverted residual: 1x1 expand (t > 1), 3x3 depthwise with
- * the stride, 1x1 linear projection; one layer of the table. */
+ * the stride, 1x1 linear projection; one layer of the table, of kind
+ * dwconv (the depthwise conv is what bounds its speed, see mdl.h). */
 static void inverted_residual(builder *b, const char *name, size_t cout, size_t stride,
                               size_t t)
 {
-    size_t hidden = b->c * t;
-    double macs = 0;
+    size_t hidden = b->t.c * t;
     if (t != 1)
-        macs += conv(b, hidden, 1, 1, 0, 1);
-    macs += conv(b, hidden, 3, stride, 1, hidden); /* depthwise: groups = C */
-    macs += conv(b, cout, 1, 1, 0, 1);
-    emit(b, name, macs);
+        conv(b, hidden, 1, 1, 0, 1);
+    conv(b, hidden, 3, stride, 1, hidden); /* depthwise: groups = C */
+    conv(b, cout, 1, 1, 0, 1);
+    emit(b, name, MDL_LAYER_DWCONV);
 }
 
 static void mobilenetv2(builder *b)
@@ -215,24 +267,85 @@ static void mobilenetv2(builder *b)
     fc_layer(b, "fc", 1000);
 }
 
+/* B-AlexNet for CIFAR-10, the BranchyNet network that Edgent uses
+ * (kunglab/branchynet, networks/alex_cifar10.py; Teerapittayanon et al.,
+ * ICPR 2016; Li et al., MECOMM 2018).  Chainer's max_pooling_2d(3, 2)
+ * rounds up (cover_all), so its pools take 32 -> 16 -> 8 -> 4 and, in the
+ * branches, 16 -> 8 -> 4 and 8 -> 4 -> 2: the fully connected inputs come
+ * out as the published 1024 (64x4x4), 512 (32x4x4) and 128 (32x2x2)
+ * without adjusting any pool.
+ *
+ * A layer of the table ends at a convolution's raw output, where the
+ * branches attach, so the ReLU, pool and LRN after a conv open the next
+ * layer: conv2 is [relu, pool, lrn, conv 5x5 32->64], conv3 is [relu,
+ * pool, lrn, conv 3x3 64->96], conv4/conv5 are [relu, conv], pool5 is
+ * [relu, pool], fc1/fc2 are [(relu, dropout), linear].
+ *
+ * Exit accuracies: the final one is BranchyNet's AlexNet baseline on
+ * CIFAR-10 (table 1, 78.38 %); the papers do not publish the branches'
+ * accuracies alone, so exit1/exit2 carry placeholders (0.70, 0.74) until
+ * a trained graph measures them. */
+static void b_alexnet(builder *b)
+{
+    conv_layer(b, "conv1", 32, 5, 1, 2);                 /* 32x32x32 */
+    pool_on(&b->t, 3, 2, 0, true);                       /* 32x16x16 */
+    conv_layer(b, "conv2", 64, 5, 1, 2);                 /* 64x16x16 */
+    {   /* branch 1: relu, pool, lrn, conv 64->32, conv 32->32, pool, fc 512->10 */
+        shape x = b->t;
+        double macs = 0;
+        pool_on(&x, 3, 2, 0, true);                      /* 64x8x8 */
+        macs += conv_on(&x, false, NULL, 32, 3, 1, 1, 1);
+        macs += conv_on(&x, false, NULL, 32, 3, 1, 1, 1);
+        pool_on(&x, 3, 2, 0, true);                      /* 32x4x4 = 512 */
+        macs += fc_on(&x, NULL, 10);
+        add_exit(b, "exit1", macs, 0.70);
+    }
+    pool_on(&b->t, 3, 2, 0, true);                       /* 64x8x8 */
+    conv_layer(b, "conv3", 96, 3, 1, 1);                 /* 96x8x8 */
+    {   /* branch 2: relu, pool, lrn, conv 96->32, pool, fc 128->10 */
+        shape x = b->t;
+        double macs = 0;
+        pool_on(&x, 3, 2, 0, true);                      /* 96x4x4 */
+        macs += conv_on(&x, false, NULL, 32, 3, 1, 1, 1);
+        pool_on(&x, 3, 2, 0, true);                      /* 32x2x2 = 128 */
+        macs += fc_on(&x, NULL, 10);
+        add_exit(b, "exit2", macs, 0.74);
+    }
+    conv_layer(b, "conv4", 96, 3, 1, 1);
+    conv_layer(b, "conv5", 64, 3, 1, 1);                 /* 64x8x8 */
+    pool_on(&b->t, 3, 2, 0, true);                       /* 64x4x4 = 1024 */
+    emit(b, "pool5", MDL_LAYER_POOL);
+    fc_layer(b, "fc1", 256);
+    fc_layer(b, "fc2", 128);
+    fc_layer(b, "fc3", 10);
+}
+
 typedef struct arch_def {
     mdl_arch_info info;
     void (*build)(builder *b);
+    size_t in_hw;  /* square input, 3 channels */
+    bool bn;       /* convs carry BN (2 per channel) rather than a bias */
 } arch_def;
 
 static const arch_def archs[] = {
-    {{"alexnet", "AlexNet, 3x224x224 (torchvision single-tower variant)", 0.56522, 0.72},
-     alexnet},
-    {{"vgg11", "VGG-11 (configuration A), 3x224x224", 0.69020, 7.6}, vgg11},
-    {{"vgg16", "VGG-16 (configuration D), 3x224x224", 0.71592, 15.5}, vgg16},
-    {{"resnet18", "ResNet-18, 3x224x224; one layer per residual block", 0.69758, 1.8},
-     resnet18},
+    {{"alexnet", "AlexNet, 3x224x224 (torchvision single-tower variant)", 0.56522, 0.72, "ImageNet"},
+     alexnet, 224, false},
+    {{"vgg11", "VGG-11 (configuration A), 3x224x224", 0.69020, 7.6, "ImageNet"}, vgg11, 224, false},
+    {{"vgg16", "VGG-16 (configuration D), 3x224x224", 0.71592, 15.5, "ImageNet"}, vgg16, 224, false},
+    {{"resnet18", "ResNet-18, 3x224x224; one layer per residual block", 0.69758, 1.8, "ImageNet"},
+     resnet18, 224, true},
     {{"resnet50", "ResNet-50 (v1.5), 3x224x224; one layer per residual block", 0.76130,
-      4.1},
-     resnet50},
+      4.1, "ImageNet"},
+     resnet50, 224, true},
     {{"mobilenetv2", "MobileNetV2 width 1.0, 3x224x224; one layer per inverted residual",
-      0.71878, 0.3},
-     mobilenetv2},
+      0.71878, 0.3, "ImageNet"},
+     mobilenetv2, 224, true},
+    /* No published MAC total: 0.02825 is the hand count of test_mdl_arch.c. */
+    {{"b-alexnet",
+      "B-AlexNet (BranchyNet/Edgent), 3x32x32 CIFAR-10, 3 exits (exit1/exit2 "
+      "accuracies: placeholders)",
+      0.7838, 0.02825, "CIFAR-10"},
+     b_alexnet, 32, false},
 };
 #define N_ARCHS (sizeof archs / sizeof archs[0])
 
@@ -263,16 +376,26 @@ off_status mdl_arch_build(mdl_model *m, const char *name, off_err *err)
     builder *b = calloc(1, sizeof *b);
     if (!b)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-    b->c = 3;
-    b->h = b->w = 224;
+    b->t = (shape){3, a->in_hw, a->in_hw};
+    b->bn = a->bn;
     a->build(b);
-    mdl_exit ex = {"final", b->n, 0, a->info.top1};
+    mdl_exit *ex = &b->exits[b->n_exits++];
+    snprintf(ex->name, sizeof ex->name, "final");
+    ex->after = b->n;
+    ex->accuracy = a->info.top1;
     static const int bits[] = {8, 32};
-    mdl_model_desc d = {a->info.name, b->layers, b->n, &ex, 1, bits, 2,
-                        3.0 * 224 * 224, 4};
+    mdl_model_desc d = {a->info.name, b->layers, b->n, b->exits, b->n_exits, bits, 2,
+                        3.0 * (double)a->in_hw * (double)a->in_hw, 4};
     off_status st = mdl_model_init(m, &d, err);
     free(b);
     return st;
+}
+
+const char *mdl_layer_kind_name(mdl_layer_kind k)
+{
+    static const char *const names[MDL_LAYER_N_KINDS] = {"other", "conv", "dwconv",
+                                                         "fc", "pool"};
+    return (unsigned)k < MDL_LAYER_N_KINDS ? names[k] : NULL;
 }
 
 /* Print x as an exact decimal (integers up to 2^53 print without loss). */
@@ -304,10 +427,18 @@ void mdl_model_write_yaml(const mdl_model *m, const char *header, FILE *out)
         fprintf(out, "%s%d", i ? ", " : "", m->bits[i]);
     fprintf(out, "]\nlayers:\n");
     for (size_t i = 0; i < m->n_layers; i++) {
-        fprintf(out, "  - {name: %s, macs: ", m->layers[i].name);
-        print_num(out, m->layers[i].macs);
+        const mdl_layer *l = &m->layers[i];
+        fprintf(out, "  - {name: %s, ", l->name);
+        if (l->kind != MDL_LAYER_OTHER && mdl_layer_kind_name(l->kind))
+            fprintf(out, "kind: %s, ", mdl_layer_kind_name(l->kind));
+        fprintf(out, "macs: ");
+        print_num(out, l->macs);
+        if (l->params > 0) {
+            fprintf(out, ", params: ");
+            print_num(out, l->params);
+        }
         fprintf(out, ", out: ");
-        print_num(out, m->layers[i].out_bytes);
+        print_num(out, l->out_bytes);
         fprintf(out, " B}\n");
     }
     fprintf(out, "exits:\n");

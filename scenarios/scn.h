@@ -72,10 +72,24 @@ typedef enum scn_model_kind {
     SCN_MODEL_SYNTHETIC, /* one block whose work is drawn per task           */
 } scn_model_kind;
 
+/* What a layer mostly is (`kind:` in a model file), for the hardware cost
+ * model.  Same values and names, in the same order, as mdl_layer_kind
+ * (models/mdl.h), which sim_model_from_scn copies it into. */
+typedef enum scn_layer_kind {
+    SCN_LAYER_OTHER = 0, /* "other" (the default) */
+    SCN_LAYER_CONV,      /* "conv"                */
+    SCN_LAYER_DWCONV,    /* "dwconv"              */
+    SCN_LAYER_FC,        /* "fc"                  */
+    SCN_LAYER_POOL,      /* "pool"                */
+    SCN_LAYER_N_KINDS
+} scn_layer_kind;
+
 typedef struct scn_layer {
     char *name;
     double macs;      /* work of the layer, MAC                              */
     double out_bytes; /* size of its output activation as float32, B         */
+    scn_layer_kind kind; /* SCN_LAYER_OTHER when the file does not say      */
+    double params;    /* its weights and biases (count); 0 when not given    */
     scn_pos pos;
 } scn_layer;
 

@@ -16,7 +16,9 @@ static const char *const k_synthetic[] = {"kind", "name", "input", "result",
                                           "bits", "work", "accuracy"};
 static const char *const k_only_profiled[] = {"layers", "exits"};
 static const char *const k_only_synthetic[] = {"work", "accuracy"};
-static const char *const k_layer[] = {"name", "macs", "out"};
+static const char *const k_layer[] = {"name", "kind", "macs", "params", "out"};
+static const char *const layer_kinds[SCN_LAYER_N_KINDS] = {"other", "conv", "dwconv",
+                                                           "fc", "pool"};
 static const char *const k_exit[] = {"name", "after", "macs", "accuracy"};
 static const char *const k_dist_all[] = {"dist", "mean", "min", "max", "cv"};
 static const char *const dist_names[] = {"deterministic", "exponential",
@@ -87,7 +89,8 @@ static off_status load_bits(scn_model *m, const scn_node *n, off_err *err)
     return OFF_OK;
 }
 
-/* model.layers: >= 1 {name (unique), macs >= 0, out > 0}. */
+/* model.layers: >= 1 {name (unique), kind (optional, a layer_kinds name),
+ * macs >= 0, params (optional, >= 0), out > 0}. */
 static off_status load_layers(scn_model *m, const scn_node *v, off_err *err)
 {
     off_status st = scn_want_seq(v, "model.layers", err);
@@ -120,8 +123,16 @@ static off_status load_layers(scn_model *m, const scn_node *v, off_err *err)
                                    SCN_Q_GE0 | SCN_Q_FINITE, &l->macs, err)) ||
             (st = scn_get_quantity(out, "out", SCN_DIM_BYTES,
                                    SCN_Q_GT0 | SCN_Q_FINITE, &l->out_bytes,
-                                   err)))
+                                   err)) ||
+            (st = opt_q(it, "params", SCN_DIM_NONE, SCN_Q_GE0 | SCN_Q_FINITE,
+                        &l->params, err)))
             return st;
+        const scn_node *kn = scn_map_get(it, "kind");
+        size_t kind = SCN_LAYER_OTHER;
+        if (kn && (st = scn_get_choice(kn, "layer kind", layer_kinds,
+                                       SCN_LAYER_N_KINDS, &kind, err)))
+            return st;
+        l->kind = (scn_layer_kind)kind;
         for (size_t j = 0; j < i; j++)
             if (!strcmp(m->layers[j].name, l->name))
                 return scn_errp(err, OFF_EINVAL, nm->pos,

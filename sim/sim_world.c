@@ -42,6 +42,11 @@ static void copy_str(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src ? src : "");
 }
 
+_Static_assert((int)SCN_LAYER_N_KINDS == (int)MDL_LAYER_N_KINDS &&
+                   (int)SCN_LAYER_DWCONV == (int)MDL_LAYER_DWCONV &&
+                   (int)SCN_LAYER_POOL == (int)MDL_LAYER_POOL,
+               "scn_layer_kind and mdl_layer_kind must list the same kinds");
+
 off_status sim_model_from_scn(mdl_model *m, const scn_model *sm, const char *file,
                               off_err *err)
 {
@@ -56,6 +61,8 @@ off_status sim_model_from_scn(mdl_model *m, const scn_model *sm, const char *fil
         copy_str(layers[i].name, sizeof layers[i].name, sm->layers[i].name);
         layers[i].macs = sm->layers[i].macs;
         layers[i].out_bytes = sm->layers[i].out_bytes;
+        layers[i].kind = (mdl_layer_kind)sm->layers[i].kind; /* same values */
+        layers[i].params = sm->layers[i].params;
     }
     for (size_t i = 0; i < sm->n_exits; i++) {
         copy_str(exits[i].name, sizeof exits[i].name, sm->exits[i].name);

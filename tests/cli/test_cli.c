@@ -252,10 +252,10 @@ static void test_sigint_stops_the_run_and_records_it_as_interrupted(void **state
 static void test_zoo_files_match_the_architectures(void **state)
 {
     (void)state;
-    static const char *const names[] = {"alexnet", "vgg11", "vgg16", "resnet18",
-                                        "resnet50", "mobilenetv2"};
+    static const char *const names[] = {"alexnet",  "vgg11",       "vgg16",    "resnet18",
+                                        "resnet50", "mobilenetv2", "b-alexnet"};
     static char out[1 << 16];
-    for (size_t i = 0; i < 6; i++) {
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         char args[256], path[256];
         snprintf(args, sizeof args, "models export %s", names[i]);
         assert_int_equal(offsim(out, sizeof out, args), 0);

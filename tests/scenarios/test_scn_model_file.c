@@ -60,12 +60,64 @@ static void test_errors_in_the_model_file_name_it(void **state)
                                   "of a model file, got 'missing.yaml'"));
 }
 
+/* Layers may say what they are (`kind`) and how many weights they have
+ * (`params`), for hardware cost models; both are optional. */
+static void test_layer_kind_and_params_are_read(void **state)
+{
+    (void)state;
+    scn_model m;
+    off_err e = {0};
+    assert_int_equal(scn_load_model_file(&m, "models/zoo/b-alexnet.yaml", &e), OFF_OK);
+    assert_int_equal(m.n_layers, 9);
+    assert_int_equal(m.layers[0].kind, SCN_LAYER_CONV);
+    assert_true(m.layers[0].params == 2432);
+    assert_int_equal(m.layers[5].kind, SCN_LAYER_POOL);
+    assert_true(m.layers[5].params == 0);
+    assert_int_equal(m.layers[8].kind, SCN_LAYER_FC);
+    scn_model_free(&m);
+    assert_int_equal(scn_load_model_file(&m, "models/zoo/mobilenetv2.yaml", &e), OFF_OK);
+    assert_int_equal(m.layers[1].kind, SCN_LAYER_DWCONV);
+    scn_model_free(&m);
+    /* absent: other, 0 */
+    scn_scenario s;
+#define REST "servers: [{name: edge, speed: 10 GMAC/s}]\n" \
+             "devices: [{name: phone, speed: 1 GMAC/s, " \
+             "arrivals: {process: poisson, rate: 1 /s}}]\n"   \
+             "duration: 1 s\n"
+    static const char ok[] = "model:\n"
+                             "  layers: [{name: l1, macs: 1 G, out: 1 kB}]\n"
+                             "  exits: [{name: out, after: l1, accuracy: 0.9}]\n" REST;
+    if (scn_load_text(&s, "t.yaml", ok, strlen(ok), NULL, 0, &e) != OFF_OK)
+        fail_msg("%s", e.msg);
+    assert_int_equal(s.model.layers[0].kind, SCN_LAYER_OTHER);
+    assert_true(s.model.layers[0].params == 0);
+    scn_free(&s);
+    /* an unknown kind names the file, line and column and the accepted ones */
+    static const char bad[] = "model:\n"
+                              "  layers: [{name: l1, kind: cnov, macs: 1 G, out: 1 kB}]\n"
+                              "  exits: [{name: out, after: l1, accuracy: 0.9}]\n" REST;
+    off_status st = scn_load_text(&s, "t.yaml", bad, strlen(bad), NULL, 0, &e);
+    printf("  -> %s\n", e.msg);
+    assert_int_equal(st, OFF_EINVAL);
+    assert_string_equal(e.msg, "t.yaml:2:29: unknown layer kind 'cnov' (did you mean "
+                               "'conv'?); accepted values: other, conv, dwconv, fc, pool");
+    static const char neg[] = "model:\n"
+                              "  layers: [{name: l1, params: -3, macs: 1 G, out: 1 kB}]\n"
+                              "  exits: [{name: out, after: l1, accuracy: 0.9}]\n" REST;
+    st = scn_load_text(&s, "t.yaml", neg, strlen(neg), NULL, 0, &e);
+    printf("  -> %s\n", e.msg);
+    assert_int_equal(st, OFF_EINVAL);
+    assert_non_null(strstr(e.msg, "t.yaml:2:31: "));
+    assert_non_null(strstr(e.msg, "params"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_file_is_read_relative_to_the_scenario),
         cmocka_unit_test(test_overrides_reach_into_the_model_file),
         cmocka_unit_test(test_errors_in_the_model_file_name_it),
+        cmocka_unit_test(test_layer_kind_and_params_are_read),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
