@@ -76,5 +76,18 @@ int main(void)
     shape("conv 5x5 1->6 @ 28x28 p2", 28, 1, 6, 5, 2);
     shape("fc 400->120", 0, 400, 120, 0, 0);
     shape("fc 1024->10", 0, 1024, 10, 0, 0);
+    printf("the zoo's trained models (models/mdl_zoo.c):\n");
+    shape("mexit conv1 5x5 1->16 @28", 28, 1, 16, 5, 2);
+    shape("mexit conv2 5x5 16->32 @14", 14, 16, 32, 5, 2);
+    shape("mexit fc1 1568->128", 0, 1568, 128, 0, 0);
+    shape("mexit early 3136->10", 0, 3136, 10, 0, 0);
+    shape("alex conv1 3x3 1->32 @28", 28, 1, 32, 3, 1);
+    shape("alex conv2 3x3 32->64 @14", 14, 32, 64, 3, 1);
+    shape("alex conv3 3x3 64->96 @7", 7, 64, 96, 3, 1);
+    shape("alex conv4 3x3 96->96 @7", 7, 96, 96, 3, 1);
+    shape("alex conv5 3x3 96->64 @7", 7, 96, 64, 3, 1);
+    shape("alex fc6 576->256", 0, 576, 256, 0, 0);
+    shape("alex fc7 256->128", 0, 256, 128, 0, 0);
+    shape("alex exit1 6272->10", 0, 6272, 10, 0, 0);
     return 0;
 }
