@@ -4,6 +4,9 @@
  *   offsim models list                 architectures and model files
  *   offsim models info NAME|FILE       layers, split points, exits, payloads
  *   offsim models export NAME [--out FILE]   an architecture as a model file
+ *   offsim models train|eval MODEL ...       a trained zoo model (mdl_graph.h)
+ *   offsim models profile MODEL [--reps N] [--out FILE]
+ *                                      a measured profile of MODEL on this host
  *
  * NAME is an architecture (mdl_arch.h), or a model file: a path, or the
  * name of a file in models/zoo/ without ".yaml".
@@ -14,11 +17,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "cli.h"
 #include "mdl_arch.h"
 #include "mdl_graph.h"
+#include "mdl_k_dispatch.h"
+#include "mdl_profile.h"
 #include "mdl_qgraph.h"
+#include "mdl_trained.h"
 #include "scn.h"
 #include "sim.h"
 
@@ -28,10 +35,16 @@ static const char *usage_models =
     "       offsim models export NAME [--out FILE]\n"
     "       offsim models train MODEL [--epochs N] [--seed N] [--n-train N] [--out FILE]\n"
     "       offsim models eval MODEL [WEIGHTS] [--n N]\n"
+    "       offsim models profile MODEL [--reps N] [--out FILE]\n"
     "\n"
     "NAME is an architecture (see `offsim models list`) or the name of a model\n"
     "file in models/zoo/; FILE is the path of a model file.  `export` writes an\n"
-    "architecture as a model file that scenarios can name with `model: FILE`.\n";
+    "architecture as a model file that scenarios can name with `model: FILE`.\n"
+    "MODEL is a trained zoo model (mexit, alexnet-mx).  `profile` times MODEL's\n"
+    "int8 kernels layer by layer on this host (the median of N runs, default 21,\n"
+    "on each of 5 test images, then over the images) and writes a hardware\n"
+    "profile of kind `measured` (docs/models.md, \"Measured profiles\") to FILE,\n"
+    "default stdout; the per-layer table goes to stdout with --out, else stderr.\n";
 
 static const char *zoo_dir(void)
 {
@@ -464,6 +477,335 @@ static int models_eval(int argc, char **argv)
     return st == OFF_OK ? 0 : cli_fail(st, &err);
 }
 
+/* ---- offsim models profile ---------------------------------------------- */
+
+#define PROFILE_IMAGES 5   /* test images timed, spread over the test set */
+#define PROFILE_REPS 21    /* default runs per image and layer (odd: a true median) */
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The CPU's "model name" from /proc/cpuinfo, else "unknown CPU". */
+static void host_cpu(char *buf, size_t cap)
+{
+    snprintf(buf, cap, "unknown CPU");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f)
+        return;
+    char line[512];
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "model name", 10) != 0)
+            continue;
+        const char *v = strchr(line, ':');
+        if (!v)
+            continue;
+        for (v++; *v == ' ' || *v == '\t'; v++)
+            ;
+        size_t n = strcspn(v, "\r\n");
+        if (n)
+            snprintf(buf, cap, "%.*s", (int)n, v);
+        break;
+    }
+    fclose(f);
+}
+
+/* s as a YAML scalar: plain when it is a simple word, else double-quoted. */
+static void yaml_scalar(FILE *f, const char *s)
+{
+    bool plain = *s != '\0';
+    for (const char *c = s; *c && plain; c++)
+        plain = (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+                (*c >= '0' && *c <= '9') || *c == '_' || *c == '-' || *c == '.';
+    if (plain && !(s[0] >= '0' && s[0] <= '9') && s[0] != '-' && s[0] != '.') {
+        fputs(s, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *c = s; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            fputc('\\', f);
+        if ((unsigned char)*c >= 0x20)
+            fputc(*c, f);
+    }
+    fputc('"', f);
+}
+
+static const char *op_name(mdl_op op)
+{
+    switch (op) {
+    case MDL_OP_CONV:
+        return "conv";
+    case MDL_OP_FC:
+        return "fc";
+    case MDL_OP_MAXPOOL:
+        return "maxpool";
+    case MDL_OP_AVGPOOL:
+        return "avgpool";
+    }
+    return "?";
+}
+
+/* The file name of path without directories and ".yaml"/".yml". */
+static void stem(const char *path, char *buf, size_t cap)
+{
+    const char *b = strrchr(path, '/');
+    b = b ? b + 1 : path;
+    size_t n = strlen(b);
+    if (n > 5 && strcmp(b + n - 5, ".yaml") == 0)
+        n -= 5;
+    else if (n > 4 && strcmp(b + n - 4, ".yml") == 0)
+        n -= 4;
+    snprintf(buf, cap, "%.*s", (int)n, b);
+}
+
+/* The measured profile of g's timed nodes (sec, one per node) as YAML. */
+static void write_profile(FILE *f, const mdl_graph *g, const double *sec, const char *name,
+                          const char *cpu, const char *cmdline, const char *wpath,
+                          size_t reps)
+{
+    const mdl_gspec *sp = g->spec;
+    char date[64];
+    time_t now = time(NULL);
+    struct tm tm;
+    if (gmtime_r(&now, &tm))
+        strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
+    else
+        snprintf(date, sizeof date, "unknown");
+    const char *isa = mdl_isa_str(mdl_kernels_isa());
+    fprintf(f,
+            "# Measured hardware profile: offsim's int8 kernels for model '%s' timed\n"
+            "# layer by layer on this host, one thread, batch 1: the median of %zu runs\n"
+            "# on each of %d Fashion-MNIST test images, then the median over the images.\n"
+            "# Exits: the sum of the exit branch's layers (the final exit has none).\n"
+            "# host CPU: %s\n"
+            "# kernels:  %s\n"
+            "# weights:  %s (crc %08x)\n"
+            "# date:     %s\n"
+            "# command:  %s\n"
+            "# Format: docs/models.md, \"Measured profiles\".  Regenerate rather than edit.\n",
+            sp->name, reps, PROFILE_IMAGES, cpu, isa, wpath, g->crc, date, cmdline);
+    fputs("name: ", f);
+    yaml_scalar(f, name);
+    fputs("\nkind: measured\ndevice: ", f);
+    yaml_scalar(f, cpu);
+    fprintf(f, "\nframework: \"offsim int8 kernels (%s), 1 thread, batch 1\"\n", isa);
+    fputs("model: ", f);
+    yaml_scalar(f, sp->name);
+    fputs("\nbits: 8\nlayers:\n", f);
+    for (size_t i = 0; i < sp->n_layers; i++) {
+        fputs("  ", f);
+        yaml_scalar(f, sp->layers[i].name);
+        fprintf(f, ": %.3f us\n", sec[i] * 1e6);
+    }
+    fputs("exits:\n", f);
+    for (size_t e = 0; e < sp->n_exits; e++) {
+        double t = 0;
+        for (int i = g->exit_first[e]; i >= 0 && i <= g->exit_out[e]; i++)
+            t += sec[i];
+        fputs("  ", f);
+        yaml_scalar(f, sp->exits[e].name);
+        if (g->exit_first[e] >= 0)
+            fprintf(f, ": %.3f us\n", t * 1e6);
+        else
+            fputs(": 0\n", f);
+    }
+}
+
+/* The per-layer table: op, MACs, time, rate, share of the whole model. */
+static void print_profile_table(FILE *f, const mdl_graph *g, const double *sec,
+                                const char *cpu, size_t reps)
+{
+    const mdl_gspec *sp = g->spec;
+    double total = 0;
+    for (size_t i = 0; i < sp->n_layers; i++)
+        total += sec[i];
+    fprintf(f, "%s on %s, %s kernels, median of %zu runs x %d images:\n", sp->name, cpu,
+            mdl_isa_str(mdl_kernels_isa()), reps, PROFILE_IMAGES);
+    fprintf(f, "%-10s %-8s %-8s %10s %12s %10s %7s\n", "layer", "op", "exit", "MMAC",
+            "time", "GMAC/s", "share");
+    /* share: of the backbone (the final exit's inference) */
+    for (size_t i = 0; i < g->n_nodes; i++) {
+        const char *owner = "-";
+        for (size_t e = 0; e < sp->n_exits; e++)
+            if (g->exit_first[e] >= 0 && (int)i >= g->exit_first[e] && (int)i <= g->exit_out[e])
+                owner = sp->exits[e].name;
+        const mdl_gnode *n = &g->node[i];
+        fprintf(f, "%-10s %-8s %-8s %10.4f %9.3f us %10.2f", n->spec->name,
+                op_name(n->spec->op), owner, n->macs / 1e6, sec[i] * 1e6,
+                sec[i] > 0 ? n->macs / sec[i] / 1e9 : 0.0);
+        if (i < sp->n_layers && total > 0)
+            fprintf(f, " %6.1f%%", 100 * sec[i] / total);
+        fprintf(f, "\n");
+    }
+    fprintf(f, "backbone (final exit): %.3f us", total * 1e6);
+    for (size_t e = 0; e + 1 < sp->n_exits; e++) {
+        double t = 0;
+        for (size_t i = 0; i < sp->exits[e].after; i++)
+            t += sec[i];
+        for (int i = g->exit_first[e]; i >= 0 && i <= g->exit_out[e]; i++)
+            t += sec[i];
+        fprintf(f, "; exit %s on the device: %.3f us", sp->exits[e].name, t * 1e6);
+    }
+    fprintf(f, "\n");
+}
+
+/* Time g's nodes on the test images: sec[i] = median over PROFILE_IMAGES
+ * images of the median of reps runs of node i. */
+static off_status time_graph(const mdl_graph *g, const mdl_dataset *tr, const mdl_dataset *te,
+                             size_t reps, double *sec, off_err *err)
+{
+    mdl_qgraph *q = NULL;
+    mdl_qctx *c = NULL;
+    off_status st = mdl_qgraph_new(&q, g, tr, MDL_TRAINED_CALIBRATION, err);
+    if (!st && !(c = mdl_qctx_new(q)))
+        st = off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    static double per[PROFILE_IMAGES][MDL_GRAPH_MAX_NODES];
+    size_t isz = te->rows * te->cols;
+    for (size_t k = 0; !st && k < PROFILE_IMAGES; k++) {
+        size_t img = k * (te->n / PROFILE_IMAGES);
+        st = mdl_qgraph_time_nodes(q, c, te->images + img * isz, reps, per[k], err);
+    }
+    for (size_t i = 0; !st && i < g->n_nodes; i++) {
+        double v[PROFILE_IMAGES];
+        for (size_t k = 0; k < PROFILE_IMAGES; k++)
+            v[k] = per[k][i];
+        qsort(v, PROFILE_IMAGES, sizeof *v, cmp_double);
+        sec[i] = v[PROFILE_IMAGES / 2];
+    }
+    mdl_qctx_free(c);
+    mdl_qgraph_free(q);
+    return st;
+}
+
+static int models_profile(int argc, char **argv)
+{
+    const char *name = NULL, *out = NULL;
+    size_t reps = PROFILE_REPS;
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "--reps") == 0 || strcmp(argv[i], "--out") == 0) {
+            if (i + 1 >= argc)
+                return cli_usage_error("models profile", "option '%s' needs a value", argv[i],
+                                       usage_models);
+            if (argv[i][2] == 'o') {
+                out = argv[++i];
+            } else {
+                int rc = parse_count("models profile", "--reps", argv[++i], &reps);
+                if (rc)
+                    return rc;
+            }
+        } else if (argv[i][0] == '-' && argv[i][1]) {
+            static const char *const opts[] = {"--reps", "--out"};
+            const char *dym = off_did_you_mean(argv[i], opts, 2);
+            char msg[128];
+            snprintf(msg, sizeof msg, "unknown option '%%s'%s%s%s", dym ? " (did you mean '" : "",
+                     dym ? dym : "", dym ? "'?)" : "");
+            return cli_usage_error("models profile", msg, argv[i], usage_models);
+        } else if (!name) {
+            name = argv[i];
+        } else {
+            return cli_usage_error("models profile", "unexpected argument '%s'", argv[i],
+                                   usage_models);
+        }
+    }
+    if (!name)
+        return cli_usage_error("models profile", "missing the model name%s", "", usage_models);
+    const mdl_gspec *sp = graph_arg("models profile", name);
+    if (!sp)
+        return 2;
+    char wpath[4096], cmdline[1024], pname[64], cpu[160];
+    default_weights(sp, wpath, sizeof wpath);
+    int k = snprintf(cmdline, sizeof cmdline, "offsim models profile");
+    for (int i = 0; i < argc && k > 0 && (size_t)k < sizeof cmdline; i++)
+        k += snprintf(cmdline + k, sizeof cmdline - (size_t)k, " %s", argv[i]);
+    if (out)
+        stem(out, pname, sizeof pname);
+    if (!out || !pname[0])
+        snprintf(pname, sizeof pname, "host-%s", sp->name);
+    host_cpu(cpu, sizeof cpu);
+
+    off_err err = {0};
+    mdl_graph g;
+    off_status st = mdl_graph_init(&g, sp, &err);
+    if (st)
+        return cli_fail(st, &err);
+    if ((st = mdl_graph_load(&g, wpath, &err))) {
+        mdl_graph_free(&g);
+        return cli_fail_input(st, &err);
+    }
+    mdl_dataset tr, te;
+    int rc = load_fashion(&tr, &te, &err);
+    if (rc) {
+        mdl_graph_free(&g);
+        return rc;
+    }
+    double sec[MDL_GRAPH_MAX_NODES] = {0};
+    st = time_graph(&g, &tr, &te, reps, sec, &err);
+    mdl_dataset_free(&tr);
+    mdl_dataset_free(&te);
+    if (st) {
+        mdl_graph_free(&g);
+        return cli_fail(st, &err);
+    }
+
+    /* Write the profile to memory, read it back and check it against the
+     * model's cost view, so what lands in FILE is known to load. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *mem = NULL;
+    if (!(mem = open_memstream(&text, &len)))
+        st = off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    if (!st) {
+        write_profile(mem, &g, sec, pname, cpu, cmdline, wpath, reps);
+        if (fclose(mem))
+            st = off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    mdl_profile *prof = NULL;
+    mdl_model m = {0};
+    if (!st && !(prof = malloc(sizeof *prof)))
+        st = off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    if (!st)
+        st = mdl_profile_parse(prof, text, len, out ? out : "<stdout>", &err);
+    if (!st)
+        st = mdl_graph_cost_model(&g, NULL, &m, &err);
+    if (!st)
+        st = mdl_profile_check_model(prof, &m, &err);
+    if (st) { /* a bug of ours, not the user's input */
+        off_status r = st == OFF_ENOMEM ? st : OFF_ERUNTIME;
+        free(text);
+        free(prof);
+        mdl_model_free(&m);
+        mdl_graph_free(&g);
+        return cli_fail(r, &err);
+    }
+    FILE *f = out ? fopen(out, "w") : stdout;
+    if (!f) {
+        off_errf(&err, OFF_EIO, out, 0, 0, "cannot write");
+        st = OFF_EIO;
+    } else {
+        fwrite(text, 1, len, f);
+        int bad = ferror(f);
+        if (out)
+            bad |= fclose(f);
+        else
+            bad |= fflush(f);
+        if (bad)
+            st = off_errf(&err, OFF_EIO, out ? out : "<stdout>", 0, 0, "write error");
+    }
+    if (!st) {
+        print_profile_table(out ? stdout : stderr, &g, sec, cpu, reps);
+        if (out)
+            printf("profile '%s' (kind: measured) -> %s\n", prof->name, out);
+    }
+    free(text);
+    free(prof);
+    mdl_model_free(&m);
+    mdl_graph_free(&g);
+    return st ? cli_fail(st, &err) : 0;
+}
+
 int cmd_models(int argc, char **argv)
 {
     if (argc < 1)
@@ -495,6 +837,9 @@ int cmd_models(int argc, char **argv)
         return models_train(argc - 1, argv + 1);
     if (strcmp(argv[0], "eval") == 0)
         return models_eval(argc - 1, argv + 1);
-    return cli_usage_error("models", "unknown subcommand '%s' (list, info, export, train, eval)",
+    if (strcmp(argv[0], "profile") == 0)
+        return models_profile(argc - 1, argv + 1);
+    return cli_usage_error("models",
+                           "unknown subcommand '%s' (list, info, export, train, eval, profile)",
                            argv[0], usage_models);
 }

@@ -69,6 +69,9 @@ mdl_trainer *mdl_trainer_new(mdl_graph *g, size_t max_batch)
         return NULL;
     t->g = g;
     t->max_batch = max_batch;
+    /* one summation order everywhere (training, evaluation, calibration):
+     * same seed and weights, same numbers, whatever the core count */
+    openblas_set_num_threads(1);
     const mdl_gspec *sp = g->spec;
     bool ok = (t->x = malloc(max_batch * sp->in_c * sp->in_h * sp->in_w * sizeof(float)));
     size_t col = 1;
@@ -259,7 +262,6 @@ off_status mdl_graph_train(mdl_trainer *t, const mdl_dataset *ds, const mdl_trai
         return off_errf(err, OFF_EINVAL, NULL, 0, 0,
                         "train: model '%s' needs %zux%zu images and a batch of 1..%zu",
                         sp->name, sp->in_h, sp->in_w, t->max_batch);
-    openblas_set_num_threads(1); /* one summation order: same seed, same weights */
     size_t n = cfg->n_train && cfg->n_train < ds->n ? cfg->n_train : ds->n;
     uint32_t *order = malloc(n * sizeof *order);
     uint8_t *images = malloc(cfg->batch * isz), *labels = malloc(cfg->batch);

@@ -1,13 +1,16 @@
 /*
  * mdl_profile.c - hardware profiles: the loader (libyaml, errors with
- * file:line:col) and the roofline of mdl_profile.h.  The format and the
- * equations are documented in docs/models.md, "Hardware profiles".
+ * file:line:col) of both kinds, the roofline of mdl_profile.h and the
+ * lookups of a measured table.  The format and the equations are
+ * documented in docs/models.md, "Hardware profiles" and "Measured
+ * profiles".
  */
 #define _POSIX_C_SOURCE 200809L
 #include "mdl_profile.h"
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +56,7 @@ static const dim d_size = {"a size", "512 KiB", u_size, N(u_size)};
 static const dim d_time = {"a duration", "0.3 ms", u_time, N(u_time)};
 static const dim d_stream = {"bytes per MAC", "64 B/MAC", u_stream, N(u_stream)};
 static const dim d_frac = {"a fraction", "0.35 or 35 %", u_frac, N(u_frac)};
+static const dim d_bits = {"a bit-width", "8", NULL, 0}; /* no unit */
 
 static off_status errat(ctx *c, const yaml_node_t *n, off_status st, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -196,6 +200,9 @@ static off_status number(ctx *c, const yaml_node_t *n, const char *what, const d
     while (*p == ' ')
         p++;
     double scale = 1;
+    if (*p && d->n == 0)
+        return errat(c, n, OFF_EINVAL, "%s: expected %s like '%s', got %s", what, d->noun,
+                     d->example, describe(n, got, sizeof got));
     if (*p) {
         const char *names[16];
         size_t k = 0;
@@ -348,11 +355,18 @@ static off_status load_memory(ctx *c, mdl_profile *p, const yaml_node_t *n)
     return OFF_OK;
 }
 
-static off_status load_root(ctx *c, mdl_profile *p, const yaml_node_t *root)
+/* The keys of the root mapping of each kind ("kind" last so that the
+ * roofline list reads as it did before kinds existed). */
+static const char *const roofline_keys[] = {"name",       "device",   "framework", "peak",
+                                            "efficiency", "overhead", "memory",    "kind"};
+static const char *const measured_keys[] = {"name",  "kind", "device", "framework",
+                                            "model", "bits", "layers", "exits"};
+static const char *const kind_names[] = {"roofline", "measured"}; /* by mdl_profile_kind */
+
+static off_status load_roofline(ctx *c, mdl_profile *p, const yaml_node_t *root)
 {
-    static const char *const keys[] = {"name",       "device",   "framework", "peak",
-                                       "efficiency", "overhead", "memory"};
-    off_status st = check_map(c, root, "the profile", keys, N(keys));
+    const char *const *keys = roofline_keys;
+    off_status st = check_map(c, root, "the profile", keys, N(roofline_keys));
     yaml_node_t *name, *peak, *eff, *ovh, *mem, *v;
     if (st || (st = require(c, root, "the profile", "name", &name)) ||
         (st = require(c, root, "the profile", "peak", &peak)) ||
@@ -374,6 +388,147 @@ static off_status load_root(ctx *c, mdl_profile *p, const yaml_node_t *root)
     return OFF_OK;
 }
 
+/* A mapping "NAME: duration" into t[0..cap), in file order: names are
+ * unique scalars short enough for mdl_layer.name, durations >= 0. */
+static off_status load_times(ctx *c, const yaml_node_t *n, const char *what, const char *noun,
+                             mdl_profile_time *t, size_t cap, size_t *n_out)
+{
+    char got[80];
+    *n_out = 0;
+    if (n->type != YAML_MAPPING_NODE ||
+        n->data.mapping.pairs.top == n->data.mapping.pairs.start)
+        return errat(c, n, OFF_EINVAL,
+                     "%s: expected a mapping of %s name to its time, like '%s: 41.2 us', "
+                     "got %s",
+                     what, noun, strcmp(noun, "layer") == 0 ? "conv1" : "early",
+                     n->type == YAML_MAPPING_NODE ? "an empty mapping"
+                                                  : describe(n, got, sizeof got));
+    for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top;
+         q++) {
+        yaml_node_t *k = yaml_document_get_node(c->doc, q->key);
+        yaml_node_t *v = yaml_document_get_node(c->doc, q->value);
+        const char *ks = scalar(k);
+        if (!ks || k->data.scalar.length == 0)
+            return errat(c, k, OFF_EINVAL, "%s: %s names must be plain words, got %s", what,
+                         noun, describe(k, got, sizeof got));
+        if (k->data.scalar.length >= sizeof t->name)
+            return errat(c, k, OFF_EINVAL, "%s: %s name '%.60s' is longer than %zu characters",
+                         what, noun, ks, sizeof t->name - 1);
+        for (size_t i = 0; i < *n_out; i++)
+            if (strcmp(t[i].name, ks) == 0) {
+                const yaml_node_t *k2 = yaml_document_get_node(
+                    c->doc, n->data.mapping.pairs.start[i].key);
+                return errat(c, k, OFF_EINVAL, "duplicate %s '%s' in %s (first at line %d)",
+                             noun, ks, what, (int)k2->start_mark.line + 1);
+            }
+        if (*n_out == cap)
+            return errat(c, k, OFF_EINVAL, "%s: more than %zu entries", what, cap);
+        char vwhat[96];
+        snprintf(vwhat, sizeof vwhat, "%s.%s", what, ks);
+        off_status st = number_in(c, v, vwhat, &d_time, 0, true, INFINITY, &t[*n_out].seconds);
+        if (st)
+            return st;
+        snprintf(t[*n_out].name, sizeof t->name, "%s", ks);
+        (*n_out)++;
+    }
+    return OFF_OK;
+}
+
+static off_status load_measured(ctx *c, mdl_profile *p, const yaml_node_t *root)
+{
+    off_status st = check_map(c, root, "the profile", measured_keys, N(measured_keys));
+    yaml_node_t *name, *model, *bits, *layers, *exits, *v;
+    static const char *const what = "the profile (kind: measured)";
+    if (st || (st = require(c, root, what, "name", &name)) ||
+        (st = require(c, root, what, "model", &model)) ||
+        (st = require(c, root, what, "bits", &bits)) ||
+        (st = require(c, root, what, "layers", &layers)) ||
+        (st = require(c, root, what, "exits", &exits)) ||
+        (st = text(c, name, "name", p->name, sizeof p->name)) ||
+        (st = text(c, model, "model", p->model, sizeof p->model)))
+        return st;
+    if ((v = get(c, root, "device")) &&
+        (st = text(c, v, "device", p->device, sizeof p->device)))
+        return st;
+    if ((v = get(c, root, "framework")) &&
+        (st = text(c, v, "framework", p->framework, sizeof p->framework)))
+        return st;
+    double b;
+    if ((st = number_in(c, bits, "bits", &d_bits, 1, true, 32, &b)))
+        return st;
+    if (b != floor(b)) {
+        char got[80];
+        return errat(c, bits, OFF_EINVAL, "bits: expected a whole number of bits, got %s",
+                     describe(bits, got, sizeof got));
+    }
+    p->bits = (int)b;
+    if ((st = load_times(c, layers, "layers", "layer", p->layer_times, MDL_PROFILE_MAX_LAYERS,
+                         &p->n_layer_times)) ||
+        (st = load_times(c, exits, "exits", "exit", p->exit_times, MDL_PROFILE_MAX_EXITS,
+                         &p->n_exit_times)))
+        return st;
+    const yaml_node_t *at[3] = {model, layers, exits};
+    int *to[3] = {p->model_at, p->layers_at, p->exits_at};
+    for (size_t i = 0; i < 3; i++) {
+        to[i][0] = (int)at[i]->start_mark.line + 1;
+        to[i][1] = (int)at[i]->start_mark.column + 1;
+    }
+    return OFF_OK;
+}
+
+static bool listed(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, list[i]) == 0)
+            return true;
+    return false;
+}
+
+/* `kind:` picks the loader; a key of the other kind is reported as such
+ * (a measured table without `kind: measured` is read as a roofline). */
+static off_status load_root(ctx *c, mdl_profile *p, const yaml_node_t *root)
+{
+    if (root->type != YAML_MAPPING_NODE)
+        return load_roofline(c, p, root); /* reports "expected a mapping" */
+    yaml_node_t *kn = get(c, root, "kind");
+    p->kind = MDL_PROFILE_ROOFLINE;
+    if (kn) {
+        char got[80], list[64];
+        const char *ks = scalar(kn);
+        size_t k = 0;
+        while (ks && k < N(kind_names) && strcmp(ks, kind_names[k]) != 0)
+            k++;
+        if (!ks || k == N(kind_names)) {
+            join(kind_names, N(kind_names), list, sizeof list);
+            const char *dym = ks ? off_did_you_mean(ks, kind_names, N(kind_names)) : NULL;
+            if (dym)
+                return errat(c, kn, OFF_EINVAL,
+                             "kind: unknown kind %s (did you mean '%s'?); kinds: %s",
+                             describe(kn, got, sizeof got), dym, list);
+            return errat(c, kn, OFF_EINVAL, "kind: unknown kind %s; kinds: %s",
+                         describe(kn, got, sizeof got), list);
+        }
+        p->kind = (mdl_profile_kind)k;
+    }
+    bool measured = p->kind == MDL_PROFILE_MEASURED;
+    const char *const *mine = measured ? measured_keys : roofline_keys;
+    const char *const *other = measured ? roofline_keys : measured_keys;
+    size_t n_mine = measured ? N(measured_keys) : N(roofline_keys);
+    size_t n_other = measured ? N(roofline_keys) : N(measured_keys);
+    for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < root->data.mapping.pairs.top;
+         q++) {
+        yaml_node_t *k = yaml_document_get_node(c->doc, q->key);
+        const char *ks = scalar(k);
+        if (ks && !listed(ks, mine, n_mine) && listed(ks, other, n_other))
+            return errat(c, k, OFF_EINVAL,
+                         "key '%s' belongs to profiles of kind: %s, and this one is kind: "
+                         "%s%s",
+                         ks, kind_names[!measured], kind_names[measured],
+                         kn ? "" : " (the default; add 'kind: measured' for a measured table)");
+    }
+    return measured ? load_measured(c, p, root) : load_roofline(c, p, root);
+}
+
 /* A libyaml parser error as "FILE:LINE:COL: YAML: problem context", with
  * a hint when the text ends inside a construct (a truncated file). */
 static off_status yaml_error(ctx *c, const yaml_parser_t *y, size_t len)
@@ -392,6 +547,7 @@ off_status mdl_profile_parse(mdl_profile *p, const char *text_in, size_t len, co
 {
     memset(p, 0, sizeof *p);
     ctx c = {file ? file : "<profile>", NULL, err};
+    snprintf(p->file, sizeof p->file, "%s", c.file);
     yaml_parser_t y;
     yaml_document_t doc, extra;
     if (!yaml_parser_initialize(&y))
@@ -445,7 +601,11 @@ off_status mdl_profile_load(mdl_profile *p, const char *path, off_err *err)
 
 mdl_precision mdl_profile_precision(const mdl_profile *p, int bits)
 {
+    if (p->kind == MDL_PROFILE_MEASURED)
+        bits = p->bits;
     mdl_precision want = bits <= 8 ? MDL_PREC_INT8 : bits <= 16 ? MDL_PREC_FP16 : MDL_PREC_FP32;
+    if (p->kind == MDL_PROFILE_MEASURED)
+        return want;
     if (want == MDL_PREC_INT8 && p->peak_ops[MDL_PREC_INT8] <= 0)
         want = MDL_PREC_FP16;
     if (want == MDL_PREC_FP16 && p->peak_ops[MDL_PREC_FP16] <= 0)
@@ -453,8 +613,78 @@ mdl_precision mdl_profile_precision(const mdl_profile *p, int bits)
     return want;
 }
 
-/* The roofline of one layer; in_cache_always for exit branches (W = 0). */
-static void cost(const mdl_profile *p, const mdl_layer *l, int bits, mdl_layer_cost *o)
+/* The entry named name of t[0..n), trying t[hint] first (a model's layers
+ * come in the table's order, so a range finds each at once); NULL if none. */
+static const mdl_profile_time *find_time(const mdl_profile_time *t, size_t n, size_t hint,
+                                         const char *name)
+{
+    if (hint < n && strcmp(t[hint].name, name) == 0)
+        return &t[hint];
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(t[i].name, name) == 0)
+            return &t[i];
+    return NULL;
+}
+
+static double measured_layer(const mdl_profile *p, const mdl_layer *l, size_t hint)
+{
+    const mdl_profile_time *t = find_time(p->layer_times, p->n_layer_times, hint, l->name);
+    return t ? t->seconds : NAN;
+}
+
+/* The names of t[0..n) joined with ", " into buf (cut short with "..."). */
+static const char *time_names(const mdl_profile_time *t, size_t n, char *buf, size_t cap)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        size_t need = strlen(t[i].name) + 2;
+        if (len + need + 4 >= cap) {
+            snprintf(buf + len, cap - len, "%s...", i ? ", " : "");
+            break;
+        }
+        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", t[i].name);
+    }
+    return buf;
+}
+
+off_status mdl_profile_check_model(const mdl_profile *p, const mdl_model *m, off_err *err)
+{
+    if (p->kind != MDL_PROFILE_MEASURED)
+        return OFF_OK;
+    char list[400];
+    if (strcmp(p->model, m->name) != 0)
+        return off_errf(err, OFF_EINVAL, p->file, p->model_at[0], p->model_at[1],
+                        "model: profile '%s' was measured on model '%s', not on '%s' (a "
+                        "measured profile fits one model; `offsim models profile %s` "
+                        "measures it)",
+                        p->name, p->model, m->name, m->name);
+    for (size_t i = 0; i < m->n_layers; i++)
+        if (!find_time(p->layer_times, p->n_layer_times, i, m->layers[i].name))
+            return off_errf(err, OFF_EINVAL, p->file, p->layers_at[0], p->layers_at[1],
+                            "layers: profile '%s' has no time for layer '%s' of model '%s' "
+                            "(it has: %s); measure the model again with `offsim models "
+                            "profile %s`",
+                            p->name, m->layers[i].name, m->name,
+                            time_names(p->layer_times, p->n_layer_times, list, sizeof list),
+                            m->name);
+    for (size_t e = 0; e < m->n_exits; e++)
+        if (!find_time(p->exit_times, p->n_exit_times, e, m->exits[e].name))
+            return off_errf(err, OFF_EINVAL, p->file, p->exits_at[0], p->exits_at[1],
+                            "exits: profile '%s' has no time for exit '%s' of model '%s' "
+                            "(it has: %s); measure the model again with `offsim models "
+                            "profile %s`",
+                            p->name, m->exits[e].name, m->name,
+                            time_names(p->exit_times, p->n_exit_times, list, sizeof list),
+                            m->name);
+    return OFF_OK;
+}
+
+/* The roofline of one layer.  branch: an exit branch, whose working set is
+ * taken as cache-resident (from DRAM at its rate when there is no cache
+ * level). */
+static void cost(const mdl_profile *p, const mdl_layer *l, int bits, bool branch,
+                 mdl_layer_cost *o)
 {
     memset(o, 0, sizeof *o);
     double elem = (bits > 0 ? bits : 32) / 8.0;          /* B per operand */
@@ -479,8 +709,8 @@ static void cost(const mdl_profile *p, const mdl_layer *l, int bits, mdl_layer_c
     o->prec = mdl_profile_precision(p, bits);
     o->working_set_bytes = (P + X + O) * elem;
     o->traffic_bytes = o->working_set_bytes + p->stream_bytes_per_mac * M;
-    o->in_cache = p->cache_bytes > 0 && o->working_set_bytes <= p->cache_bytes;
-    double bw = o->in_cache ? p->cache_bw_Bps : p->dram_bw_Bps;
+    o->in_cache = branch || (p->cache_bytes > 0 && o->working_set_bytes <= p->cache_bytes);
+    double bw = o->in_cache && p->cache_bytes > 0 ? p->cache_bw_Bps : p->dram_bw_Bps;
     double rate = p->peak_ops[o->prec] * p->efficiency[kind];
     o->compute_s = M > 0 && rate > 0 ? 2 * M / rate : 0;
     o->memory_s = bw > 0 ? o->traffic_bytes / bw : 0;
@@ -491,13 +721,21 @@ static void cost(const mdl_profile *p, const mdl_layer *l, int bits, mdl_layer_c
 void mdl_profile_layer_cost(const mdl_profile *p, const mdl_layer *l, int bits,
                             mdl_layer_cost *out)
 {
-    cost(p, l, bits, out);
+    if (p->kind == MDL_PROFILE_MEASURED) {
+        memset(out, 0, sizeof *out);
+        out->total_s = measured_layer(p, l, SIZE_MAX);
+        out->prec = mdl_profile_precision(p, bits);
+        return;
+    }
+    cost(p, l, bits, false, out);
 }
 
 double mdl_profile_layer_seconds(const mdl_profile *p, const mdl_layer *l, int bits)
 {
+    if (p->kind == MDL_PROFILE_MEASURED)
+        return measured_layer(p, l, SIZE_MAX);
     mdl_layer_cost c;
-    cost(p, l, bits, &c);
+    cost(p, l, bits, false, &c);
     return c.total_s;
 }
 
@@ -508,24 +746,28 @@ double mdl_profile_range_seconds(const mdl_profile *p, const mdl_model *m, size_
         b = m->n_layers;
     double t = 0;
     for (size_t i = a; i < b; i++)
-        t += mdl_profile_layer_seconds(p, &m->layers[i], bits);
+        t += p->kind == MDL_PROFILE_MEASURED ? measured_layer(p, &m->layers[i], i)
+                                             : mdl_profile_layer_seconds(p, &m->layers[i], bits);
     return t;
 }
 
 double mdl_profile_exit_seconds(const mdl_profile *p, const mdl_model *m, size_t exit,
                                 int bits)
 {
-    if (exit >= m->n_exits || !(m->exits[exit].macs > 0))
+    if (exit >= m->n_exits)
+        return 0;
+    if (p->kind == MDL_PROFILE_MEASURED) {
+        const mdl_profile_time *t =
+            find_time(p->exit_times, p->n_exit_times, exit, m->exits[exit].name);
+        return t ? t->seconds : NAN;
+    }
+    if (!(m->exits[exit].macs > 0))
         return 0;
     /* a branch: kind other, no known weights, out = 0 so W = 0 (the
      * cache, when the profile has one, holds its small tensors) */
     mdl_layer br = {.macs = m->exits[exit].macs, .kind = MDL_LAYER_OTHER};
     mdl_layer_cost c;
-    mdl_profile tmp = *p;
-    if (tmp.cache_bytes <= 0) /* no cache level: the stream comes from DRAM */
-        tmp.cache_bw_Bps = tmp.dram_bw_Bps;
-    tmp.cache_bytes = tmp.cache_bytes > 0 ? tmp.cache_bytes : 1;
-    cost(&tmp, &br, bits, &c);
+    cost(p, &br, bits, true, &c);
     return c.total_s;
 }
 

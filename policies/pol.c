@@ -128,6 +128,24 @@ off_status pol_param_int(const pol_cfg *cfg, const char *key, long dflt,
     return OFF_OK;
 }
 
+off_status pol_param_double(const pol_cfg *cfg, const char *key, double dflt, double min,
+                            double max, double *out, off_err *err)
+{
+    const pol_param *p = pol_cfg_param(cfg, key);
+    if (!p) {
+        *out = dflt;
+        return OFF_OK;
+    }
+    char *end;
+    errno = 0;
+    double v = strtod(p->text, &end);
+    if (end == p->text || *end || errno || !(v >= min && v <= max))
+        return off_errf(err, OFF_EINVAL, p->file, p->line, p->col,
+                        "'%s' must be a number in %g..%g, got '%s'", key, min, max, p->text);
+    *out = v;
+    return OFF_OK;
+}
+
 off_status pol_param_exit(const pol_cfg *cfg, const char *key, int dflt,
                           int *out, off_err *err)
 {

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "mdl.h"
+#include "mdl_profile.h"
 #include "off.h"
 
 typedef struct pol_obs {
@@ -27,7 +28,10 @@ typedef struct pol_obs {
     double deadline_s;          /* relative deadline (INFINITY if none)    */
     const mdl_model *model;
     /* the device */
-    double device_speed_macs;   /* MAC/s                                   */
+    double device_speed_macs;   /* MAC/s (given, or the profile's rate over
+                                   the whole model)                        */
+    const mdl_profile *device_profile; /* hardware profile, or NULL        */
+    int device_compute_bits;    /* 8, 16, 32: arithmetic of its kernels    */
     double device_backlog_s;    /* compute already queued on the device, s */
     size_t device_queue;        /* tasks waiting for or using the device   */
     /* the links: current estimates, not future values */
@@ -37,6 +41,8 @@ typedef struct pol_obs {
     size_t uplink_queue;
     /* the server it offloads to */
     double server_speed_macs;   /* per core                                */
+    const mdl_profile *server_profile;
+    int server_compute_bits;
     size_t server_cores;
     size_t server_busy;         /* cores busy                              */
     size_t server_queue;        /* tasks waiting (not in service)          */
@@ -46,6 +52,10 @@ typedef struct pol_action {
     int exit;   /* 0..n_exits-1                                          */
     int split;  /* 0..n_layers                                           */
     int bits;   /* one of model->bits                                    */
+    /* BranchyNet's rule, for trained models: > 0 means "take the first exit
+     * up to `exit` whose normalised entropy is below this" (0..1); 0 forces
+     * `exit`.  Profiled models have no confidences and ignore it. */
+    double entropy_threshold;
 } pol_action;
 
 typedef struct pol_outcome {
@@ -121,6 +131,9 @@ const pol_param *pol_cfg_param(const pol_cfg *cfg, const char *key);
 /* An integer parameter in [min, max]; *out = dflt when absent. */
 off_status pol_param_int(const pol_cfg *cfg, const char *key, long dflt,
                          long min, long max, long *out, off_err *err);
+/* A real number in [min, max]; *out = dflt when absent. */
+off_status pol_param_double(const pol_cfg *cfg, const char *key, double dflt, double min,
+                            double max, double *out, off_err *err);
 /* An exit, by name or index; *out = dflt when absent. */
 off_status pol_param_exit(const pol_cfg *cfg, const char *key, int dflt,
                           int *out, off_err *err);

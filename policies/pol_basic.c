@@ -33,14 +33,14 @@ static void fixed_destroy(void *state) { free(state); }
 static off_status local_create(void **state, const pol_cfg *cfg, off_err *err)
 {
     const mdl_model *m = cfg->model;
-    pol_action a = {(int)m->n_exits - 1, (int)m->n_layers, pol_default_bits(m)};
+    pol_action a = {(int)m->n_exits - 1, (int)m->n_layers, pol_default_bits(m), 0};
     return fixed_alloc(state, a, err);
 }
 
 static off_status edge_create(void **state, const pol_cfg *cfg, off_err *err)
 {
     const mdl_model *m = cfg->model;
-    pol_action a = {(int)m->n_exits - 1, 0, pol_default_bits(m)};
+    pol_action a = {(int)m->n_exits - 1, 0, pol_default_bits(m), 0};
     return fixed_alloc(state, a, err);
 }
 
@@ -54,14 +54,16 @@ static off_status fixed_create(void **state, const pol_cfg *cfg, off_err *err)
         return st;
     if ((st = pol_param_int(cfg, "split", 0, 0, (long)m->n_layers, &split, err)))
         return st;
-    if ((st = pol_param_bits(cfg, "bits", pol_default_bits(m), &bits, err)))
+    double thr;
+    if ((st = pol_param_bits(cfg, "bits", pol_default_bits(m), &bits, err)) ||
+        (st = pol_param_double(cfg, "threshold", 0, 0, 1, &thr, err)))
         return st;
-    pol_action a = {exit, (int)split, bits};
+    pol_action a = {exit, (int)split, bits, thr};
     return fixed_alloc(state, a, err);
 }
 
 static const char *const no_keys[] = {NULL};
-static const char *const fixed_keys[] = {"exit", "split", "bits", NULL};
+static const char *const fixed_keys[] = {"exit", "split", "bits", "threshold", NULL};
 
 const pol_class pol_local_class = {
     "local", "everything on the device, final exit", no_keys,
@@ -70,5 +72,6 @@ const pol_class pol_edge_class = {
     "edge", "full offload: the raw input is sent, the server runs the whole model",
     no_keys, edge_create, fixed_decide, NULL, fixed_destroy};
 const pol_class pol_fixed_class = {
-    "fixed", "a given exit (name or index), split (0..L) and bits", fixed_keys,
+    "fixed", "a given exit (name or index), split (0..L), bits; optional entropy threshold",
+    fixed_keys,
     fixed_create, fixed_decide, NULL, fixed_destroy};

@@ -70,6 +70,9 @@ typedef struct scn_dist {
 typedef enum scn_model_kind {
     SCN_MODEL_PROFILED,  /* a layer table: per layer MACs and output bytes   */
     SCN_MODEL_SYNTHETIC, /* one block whose work is drawn per task           */
+    SCN_MODEL_TRAINED,   /* a trained zoo graph run in int8 on real images:
+                            name, weights, cache; the simulator builds its
+                            layer table, exits and bit-widths              */
 } scn_model_kind;
 
 /* What a layer mostly is (`kind:` in a model file), for the hardware cost
@@ -119,6 +122,11 @@ typedef struct scn_model {
                              the sum of the layers' MACs                    */
     scn_pos pos;
     char *own_file;       /* scn_load_model_file: the path positions name   */
+    /* trained models */
+    scn_pos name_pos;     /* of `name`                                      */
+    char *weights;        /* resolved path, or NULL: the zoo's own file     */
+    scn_pos weights_pos;
+    bool cache;           /* keep the inference cache beside the weights    */
 } scn_model;
 
 /* ---- devices ---------------------------------------------------------- */
@@ -148,13 +156,18 @@ typedef struct scn_link {
 typedef struct scn_device {
     char *name;           /* group name; instances are "name[i]" if count>1 */
     size_t count;         /* >= 1, default 1                                 */
-    double speed_macs;    /* compute throughput, MAC/s, > 0                  */
+    double speed_macs;    /* compute throughput, MAC/s, > 0; 0 when only a
+                             profile is given                                */
     double power_active_w, power_idle_w, power_tx_w, power_rx_w; /* >= 0     */
     scn_arrivals arrivals;
     double deadline_s;    /* relative deadline, > 0; default inf            */
     scn_link uplink, downlink;
     char *server;         /* name of the server it offloads to (default:
                              the first server)                               */
+    char *profile;        /* hardware profile: a name in models/profiles/ or
+                             a resolved path; NULL = speed only             */
+    scn_pos profile_pos;
+    int compute_bits;     /* arithmetic of its kernels: 8, 16 or 32 (default) */
     scn_pos pos;
 } scn_device;
 
@@ -164,8 +177,11 @@ typedef enum scn_discipline { SCN_DISC_FCFS } scn_discipline;
 typedef struct scn_server {
     char *name;
     size_t cores;         /* >= 1, default 1                                 */
-    double speed_macs;    /* per core, MAC/s, > 0                            */
+    double speed_macs;    /* per core, MAC/s, > 0; 0 when only a profile    */
     scn_discipline discipline;
+    char *profile;        /* as for devices                                  */
+    scn_pos profile_pos;
+    int compute_bits;
     scn_pos pos;
 } scn_server;
 

@@ -344,6 +344,7 @@ static void free_model(scn_model *m)
         free(m->exits[i].name);
     free(m->exits);
     free(m->bits);
+    free(m->weights);
 }
 
 void scn_model_free(scn_model *m)
@@ -396,10 +397,13 @@ void scn_free(scn_scenario *s)
         free(d->server);
         free(d->arrivals.trace_path);
         free(d->arrivals.trace_s);
+        free(d->profile);
     }
     free(s->devices);
-    for (size_t i = 0; i < s->n_servers; i++)
+    for (size_t i = 0; i < s->n_servers; i++) {
         free(s->servers[i].name);
+        free(s->servers[i].profile);
+    }
     free(s->servers);
     free(s->policy.type);
     for (size_t i = 0; i < s->policy.n_params; i++) {

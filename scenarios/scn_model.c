@@ -14,6 +14,7 @@ static const char *const k_profiled[] = {"kind", "name", "input", "result",
                                          "bits", "layers", "exits"};
 static const char *const k_synthetic[] = {"kind", "name", "input", "result",
                                           "bits", "work", "accuracy"};
+static const char *const k_trained[] = {"kind", "name", "weights", "cache", "result"};
 static const char *const k_only_profiled[] = {"layers", "exits"};
 static const char *const k_only_synthetic[] = {"work", "accuracy"};
 static const char *const k_layer[] = {"name", "kind", "macs", "params", "out"};
@@ -317,6 +318,38 @@ static off_status synth_table(scn_model *m, double accuracy, off_err *err)
     return OFF_OK;
 }
 
+/* kind: trained - a zoo graph by name; its layers, exits and bit-widths
+ * come from the graph when the simulator opens it. */
+static off_status load_trained(scn_model *m, const scn_node *n, off_err *err)
+{
+    off_status st = scn_check_keys(n, k_trained, N(k_trained), "model", NULL, 0, NULL, err);
+    scn_node *nm;
+    const scn_node *v;
+    if (st || (st = scn_require(n, "name", "model", &nm, err)) ||
+        (st = scn_get_string(nm, "name", &m->name, err)))
+        return st;
+    m->name_pos = nm->pos;
+    m->cache = true;
+    m->result_bytes = 4;
+    if ((v = scn_map_get(n, "weights"))) {
+        char *rel = NULL;
+        if ((st = scn_get_string(v, "weights", &rel, err)))
+            return st;
+        m->weights = scn_resolve_path(v->pos.file, rel);
+        free(rel);
+        if (!m->weights)
+            return oom(err);
+        m->weights_pos = v->pos;
+    }
+    if (((v = scn_map_get(n, "cache")) && (st = scn_get_bool(v, "cache", &m->cache, err))) ||
+        (st = opt_q(n, "result", SCN_DIM_BYTES, SCN_Q_GE0 | SCN_Q_FINITE, &m->result_bytes,
+                    err)))
+        return st;
+    m->work.kind = SCN_DIST_DETERMINISTIC;
+    m->work.pos = n->pos;
+    return OFF_OK;
+}
+
 off_status scn_load_model(scn_model *m, const scn_node *n, off_err *err)
 {
     off_status st = scn_want_map(n, "model", k_profiled, N(k_profiled), err);
@@ -324,11 +357,13 @@ off_status scn_load_model(scn_model *m, const scn_node *n, off_err *err)
         return st;
     m->pos = n->pos;
     size_t kind = 0;
-    static const char *const kinds[] = {"profiled", "synthetic"};
+    static const char *const kinds[] = {"profiled", "synthetic", "trained"};
     const scn_node *kn = scn_map_get(n, "kind");
-    if (kn && (st = scn_get_choice(kn, "model kind", kinds, 2, &kind, err)))
+    if (kn && (st = scn_get_choice(kn, "model kind", kinds, 3, &kind, err)))
         return st;
-    m->kind = kind ? SCN_MODEL_SYNTHETIC : SCN_MODEL_PROFILED;
+    m->kind = kind == 2 ? SCN_MODEL_TRAINED : kind ? SCN_MODEL_SYNTHETIC : SCN_MODEL_PROFILED;
+    if (m->kind == SCN_MODEL_TRAINED)
+        return load_trained(m, n, err);
     if (m->kind == SCN_MODEL_PROFILED)
         st = scn_check_keys(n, k_profiled, N(k_profiled), "model",
                             k_only_synthetic, N(k_only_synthetic),

@@ -15,12 +15,14 @@
 
 static const char *const k_device[] = {"name",     "count",    "speed",
                                        "power",    "arrivals", "deadline",
-                                       "uplink",   "downlink", "server"};
+                                       "uplink",   "downlink", "server",
+                                       "profile",  "compute_bits"};
 static const char *const k_power[] = {"active", "idle", "tx", "rx"};
 static const char *const k_arr_all[] = {"process", "rate", "period", "phase",
                                         "file"};
 static const char *const k_link[] = {"rate", "delay"};
-static const char *const k_server[] = {"name", "cores", "speed", "discipline"};
+static const char *const k_server[] = {"name",       "cores",   "speed",
+                                       "discipline", "profile", "compute_bits"};
 static const char *const processes[] = {"poisson", "periodic", "trace"};
 static const char *const disciplines[] = {"fcfs"};
 
@@ -159,6 +161,48 @@ static off_status load_arrivals(scn_arrivals *a, const scn_node *v,
     return OFF_OK;
 }
 
+/* `profile` and `compute_bits` of a device or server, and its `speed`,
+ * which is required unless a profile is given.  A profile that looks like a
+ * path (has a '/' or ends in ".yaml") is resolved against the file that
+ * names it; otherwise it names a file of models/profiles/. */
+static off_status load_compute(const scn_node *it, const char *where, double *speed,
+                               char **profile, scn_pos *profile_pos, int *bits,
+                               off_err *err)
+{
+    const scn_node *v, *sp = scn_map_get(it, "speed");
+    off_status st;
+    *bits = 32;
+    if ((v = scn_map_get(it, "profile"))) {
+        char *txt = NULL;
+        if ((st = scn_get_string(v, "profile", &txt, err)))
+            return st;
+        size_t n = strlen(txt);
+        bool path = strchr(txt, '/') || (n > 5 && !strcmp(txt + n - 5, ".yaml"));
+        *profile = path ? scn_resolve_path(v->pos.file, txt) : txt;
+        if (path)
+            free(txt);
+        if (!*profile)
+            return oom(err);
+        *profile_pos = v->pos;
+    } else if (!sp) {
+        scn_node *dummy;
+        return scn_require(it, "speed", where, &dummy, err);
+    }
+    if (sp && (st = scn_get_quantity(sp, "speed", SCN_DIM_SPEED, SCN_Q_GT0 | SCN_Q_FINITE,
+                                     speed, err)))
+        return st;
+    if ((v = scn_map_get(it, "compute_bits"))) {
+        uint64_t b;
+        if ((st = scn_get_uint(v, "compute_bits", 8, 32, &b, err)))
+            return st;
+        if (b != 8 && b != 16 && b != 32)
+            return scn_errp(err, OFF_EINVAL, v->pos,
+                            "compute_bits must be 8, 16 or 32 (int8, fp16, fp32 kernels)");
+        *bits = (int)b;
+    }
+    return OFF_OK;
+}
+
 /* devices[i] into s->devices[i]; names unique among devices 0..i. */
 static off_status load_device(scn_scenario *s, size_t i, const scn_node *it,
                               off_err *err)
@@ -173,12 +217,11 @@ static off_status load_device(scn_scenario *s, size_t i, const scn_node *it,
     d->pos = it->pos;
     d->deadline_s = INFINITY;
     uint64_t count = 1;
-    scn_node *nm, *speed, *arr;
+    scn_node *nm, *arr;
     const scn_node *v;
     if ((st = scn_check_keys(it, k_device, N(k_device), where, NULL, 0, NULL,
                              err)) ||
         (st = scn_require(it, "name", where, &nm, err)) ||
-        (st = scn_require(it, "speed", where, &speed, err)) ||
         (st = scn_require(it, "arrivals", where, &arr, err)) ||
         (st = scn_get_string(nm, "name", &d->name, err)))
         return st;
@@ -189,9 +232,8 @@ static off_status load_device(scn_scenario *s, size_t i, const scn_node *it,
                             d->name, s->devices[j].pos.line);
     if (((v = scn_map_get(it, "count")) &&
          (st = scn_get_uint(v, "count", 1, SCN_MAX_COUNT, &count, err))) ||
-        (st = scn_get_quantity(speed, "speed", SCN_DIM_SPEED,
-                               SCN_Q_GT0 | SCN_Q_FINITE, &d->speed_macs,
-                               err)) ||
+        (st = load_compute(it, where, &d->speed_macs, &d->profile, &d->profile_pos,
+                           &d->compute_bits, err)) ||
         (st = load_power(d, it, where, err)) ||
         (st = load_arrivals(&d->arrivals, arr, where, s->file, err)) ||
         (st = opt_q(it, "deadline", SCN_DIM_TIME, SCN_Q_GT0, &d->deadline_s,
@@ -248,12 +290,11 @@ off_status scn_load_servers(scn_scenario *s, const scn_node *n, off_err *err)
         sv->discipline = SCN_DISC_FCFS;
         uint64_t cores = 1;
         size_t disc = 0;
-        scn_node *nm, *speed;
+        scn_node *nm;
         const scn_node *v;
         if ((st = scn_check_keys(it, k_server, N(k_server), where, NULL, 0,
                                  NULL, err)) ||
             (st = scn_require(it, "name", where, &nm, err)) ||
-            (st = scn_require(it, "speed", where, &speed, err)) ||
             (st = scn_get_string(nm, "name", &sv->name, err)))
             return st;
         for (size_t j = 0; j < i; j++)
@@ -263,9 +304,8 @@ off_status scn_load_servers(scn_scenario *s, const scn_node *n, off_err *err)
                                 sv->name, s->servers[j].pos.line);
         if (((v = scn_map_get(it, "cores")) &&
              (st = scn_get_uint(v, "cores", 1, SCN_MAX_CORES, &cores, err))) ||
-            (st = scn_get_quantity(speed, "speed", SCN_DIM_SPEED,
-                                   SCN_Q_GT0 | SCN_Q_FINITE, &sv->speed_macs,
-                                   err)) ||
+            (st = load_compute(it, where, &sv->speed_macs, &sv->profile,
+                               &sv->profile_pos, &sv->compute_bits, err)) ||
             ((v = scn_map_get(it, "discipline")) &&
              (st = scn_get_choice(v, "discipline", disciplines,
                                   N(disciplines), &disc, err))))

@@ -8,6 +8,8 @@
 #include <gsl/gsl_rng.h>
 
 #include "mdl.h"
+#include "mdl_profile.h"
+#include "mdl_trained.h"
 #include "pol.h"
 #include "sim.h"
 #include "sim_engine.h"
@@ -34,6 +36,8 @@ typedef struct sim_task {
     uint32_t next_free;        /* free-list link                         */
     double work_scale;         /* drawn work / the model's nominal work  */
     double u_outcome;          /* uniform draw deciding correctness      */
+    int32_t sample;            /* test image it carries (trained), or -1 */
+    bool correct;              /* decided when the action is known       */
     double deadline_s;
     pol_action act;
     double dev_s, up_tx_s, srv_s, down_tx_s; /* service durations         */
@@ -50,7 +54,10 @@ typedef struct sim_device {
     char name[64];
     const scn_device *cfg;
     size_t server;
-    gsl_rng *rng_arrivals, *rng_work, *rng_outcome;
+    gsl_rng *rng_arrivals, *rng_work, *rng_outcome, *rng_samples;
+    const mdl_profile *prof;   /* hardware profile, or NULL: speed only  */
+    int compute_bits;
+    double speed_macs;         /* given, or the profile's full-model rate */
     size_t trace_pos;
     sim_fifo cpu_q, up_q, down_q;
     bool cpu_busy, up_busy, down_busy;
@@ -59,6 +66,9 @@ typedef struct sim_device {
 
 typedef struct sim_server {
     const scn_server *cfg;
+    const mdl_profile *prof;
+    int compute_bits;
+    double speed_macs;
     size_t busy;
     sim_fifo q;
 } sim_server;
@@ -67,6 +77,10 @@ struct sim_world {
     const scn_scenario *scn;
     sim_engine *eng;
     mdl_model model;
+    mdl_trained *trained;     /* kind: trained - real images and kernels */
+    mdl_profile **profiles;   /* loaded once per distinct file           */
+    char **profile_paths;
+    size_t n_profiles;
     double nominal_macs;      /* the model's total work (synthetic scaling) */
     pol_policy policy;
     gsl_rng *rng_policy;

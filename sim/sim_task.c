@@ -145,7 +145,9 @@ static void fill_obs(const sim_world *w, const sim_device *d, const sim_task *t,
     o->device = (size_t)(d - w->dev);
     o->deadline_s = t->deadline_s;
     o->model = &w->model;
-    o->device_speed_macs = d->cfg->speed_macs;
+    o->device_speed_macs = d->speed_macs;
+    o->device_profile = d->prof;
+    o->device_compute_bits = d->compute_bits;
     o->device_backlog_s = d->cpu_free_at > now ? d->cpu_free_at - now : 0.0;
     o->device_queue = d->cpu_q.len + (d->cpu_busy ? 1 : 0);
     o->uplink_rate_bps = d->cfg->uplink.rate_bps;
@@ -154,7 +156,9 @@ static void fill_obs(const sim_world *w, const sim_device *d, const sim_task *t,
     o->downlink_delay_s = d->cfg->downlink.delay_s;
     o->uplink_backlog_s = d->up_free_at > now ? d->up_free_at - now : 0.0;
     o->uplink_queue = d->up_q.len + (d->up_busy ? 1 : 0);
-    o->server_speed_macs = s->cfg->speed_macs;
+    o->server_speed_macs = s->speed_macs;
+    o->server_profile = s->prof;
+    o->server_compute_bits = s->compute_bits;
     o->server_cores = s->cfg->cores;
     o->server_busy = s->busy;
     o->server_queue = s->q.len;
@@ -170,6 +174,75 @@ static void normalise(const mdl_model *m, pol_action *a)
     a->split = (int)mdl_norm_split(m, (size_t)a->exit, (size_t)a->split);
     if (mdl_bits_index(m, a->bits) < 0)
         a->bits = pol_default_bits(m);
+}
+
+/* Compute seconds of (exit, split) on the device / a server: the hardware
+ * profile if there is one, else MACs / speed. */
+static double device_s(const sim_device *d, const mdl_model *m, size_t ex, size_t sp)
+{
+    return d->prof ? mdl_profile_device_seconds(d->prof, m, ex, sp, d->compute_bits)
+                   : mdl_device_macs(m, ex, sp) / d->speed_macs;
+}
+
+static double server_s(const sim_server *s, const mdl_model *m, size_t ex, size_t sp)
+{
+    return s->prof ? mdl_profile_server_seconds(s->prof, m, ex, sp, s->compute_bits)
+                   : mdl_server_macs(m, ex, sp) / s->speed_macs;
+}
+
+/* The branch classifier of exit e alone (tried, not taken). */
+static double branch_s(const mdl_profile *p, int bits, double speed, const mdl_model *m,
+                       size_t e)
+{
+    return p ? mdl_profile_exit_seconds(p, m, e, bits) : m->exits[e].macs / speed;
+}
+
+/* A trained model answers for real: look the task's image up in the
+ * inference cache for its (split, bits), apply the BranchyNet rule when the
+ * policy set an entropy threshold (the first exit up to the chosen one whose
+ * normalised entropy is below it is taken), and settle correctness and the
+ * payload.  *extra_dev / *extra_srv get the time of the branches tried and
+ * passed over.  Returns false on an error (recorded). */
+static bool answer(sim_world *w, const sim_device *d, sim_task *t, double *extra_dev,
+                   double *extra_srv)
+{
+    const mdl_model *m = &w->model;
+    size_t L = m->n_layers;
+    size_t ex = (size_t)t->act.exit, sp = (size_t)t->act.split;
+    bool local = mdl_is_local(m, ex, sp);
+    mdl_cache_rec r;
+    off_err e;
+    off_status st = mdl_trained_get(w->trained, (size_t)t->sample, local ? L : sp,
+                                    t->act.bits, &r, &e);
+    if (st) {
+        if (w->st == OFF_OK)
+            w->st = off_errf(w->err, st, NULL, 0, 0, "%s", e.msg);
+        sim_engine_stop(w->eng);
+        return false;
+    }
+    *extra_dev = *extra_srv = 0;
+    if (t->act.entropy_threshold > 0) {
+        size_t taken = ex;
+        for (size_t k = 0; k < ex; k++)
+            if (r.entropy[k] < t->act.entropy_threshold) {
+                taken = k;
+                break;
+            }
+        const sim_server *sv = &w->srv[d->server];
+        for (size_t k = 0; k < taken; k++) {
+            if (m->exits[k].after <= sp)
+                *extra_dev += branch_s(d->prof, d->compute_bits, d->speed_macs, m, k);
+            else
+                *extra_srv += branch_s(sv->prof, sv->compute_bits, sv->speed_macs, m, k);
+        }
+        t->act.exit = (int)taken;
+        t->act.split = (int)mdl_norm_split(m, taken, sp);
+        ex = taken;
+        local = mdl_is_local(m, ex, (size_t)t->act.split);
+    }
+    t->correct = r.pred[ex] == mdl_trained_label(w->trained, (size_t)t->sample);
+    t->bytes_up = local ? 0 : r.payload;
+    return true;
 }
 
 static double tx_time(double bytes, double rate_bps)
@@ -267,6 +340,9 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
     t->deadline_s = d->cfg->deadline_s;
     t->work_scale = draw_work_scale(w, d);
     t->u_outcome = gsl_rng_uniform(d->rng_outcome);
+    t->sample = w->trained ? (int32_t)gsl_rng_uniform_int(
+                                 d->rng_samples, mdl_trained_n_samples(w->trained))
+                           : -1;
     w->in_flight++;
 
     pol_obs o;
@@ -275,13 +351,21 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
     normalise(&w->model, &t->act);
 
     const mdl_model *m = &w->model;
+    double extra_dev = 0, extra_srv = 0;
+    if (w->trained) {
+        if (!answer(w, d, t, &extra_dev, &extra_srv))
+            return;
+    } else {
+        t->correct = t->u_outcome < m->exits[t->act.exit].accuracy;
+    }
     size_t ex = (size_t)t->act.exit, sp = (size_t)t->act.split;
     t->local = mdl_is_local(m, ex, sp);
-    t->dev_s = mdl_device_macs(m, ex, sp) * t->work_scale / d->cfg->speed_macs;
+    t->dev_s = (device_s(d, m, ex, sp) + extra_dev) * t->work_scale;
     if (!t->local) {
         const sim_server *sv = &w->srv[d->server];
-        t->srv_s = mdl_server_macs(m, ex, sp) * t->work_scale / sv->cfg->speed_macs;
-        t->bytes_up = mdl_payload_bytes(m, ex, sp, t->act.bits);
+        t->srv_s = (server_s(sv, m, ex, sp) + extra_srv) * t->work_scale;
+        if (!w->trained)
+            t->bytes_up = mdl_payload_bytes(m, ex, sp, t->act.bits);
         t->bytes_down = m->result_bytes;
         t->up_tx_s = tx_time(t->bytes_up, d->cfg->uplink.rate_bps);
         t->down_tx_s = tx_time(t->bytes_down, d->cfg->downlink.rate_bps);
@@ -394,13 +478,12 @@ static void finish(sim_world *w, uint32_t ti)
     sim_task *t = &w->tasks[ti];
     const sim_device *d = &w->dev[t->device];
     const scn_device *dc = d->cfg;
-    const mdl_model *m = &w->model;
     double now = sim_engine_now(w->eng);
     double lat = now - t->t_arrival;
     double idle_s = t->local ? 0.0 : t->t_down_start - t->t_up_end;
     double energy = dc->power_active_w * t->dev_s + dc->power_tx_w * t->up_tx_s +
                     dc->power_rx_w * t->down_tx_s + dc->power_idle_w * idle_s;
-    bool correct = t->u_outcome < m->exits[t->act.exit].accuracy;
+    bool correct = t->correct;
     bool met = lat <= t->deadline_s;
 
     if (t->t_arrival >= w->scn->warmup_s) {
@@ -423,7 +506,7 @@ static void finish(sim_world *w, uint32_t ti)
             .device = (int32_t)t->device,
             .device_name = d->name,
             .server = sent ? (int32_t)d->server : -1,
-            .sample = -1,
+            .sample = t->sample,
             .t_arrival = t->t_arrival,
             .t_start = t->t_first,
             .t_done = now,

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim_rng.h"
 
@@ -85,12 +86,130 @@ off_status sim_model_from_scn(mdl_model *m, const scn_model *sm, const char *fil
     return st;
 }
 
+/* The directory of the zoo (trained weights) and of the hardware profiles:
+ * $OFFSIM_ZOO / $OFFSIM_PROFILES, else the source tree's. */
+static const char *data_dir(const char *env, const char *dflt)
+{
+    const char *v = getenv(env);
+    return v && *v ? v : dflt;
+}
+
+/* kind: trained - open the zoo graph (weights, int8 graph, test set,
+ * inference cache) and take its cost view. */
+static off_status build_trained(sim_world *w, off_err *err)
+{
+    const scn_model *sm = &w->scn->model;
+    const char *file = sm->name_pos.file ? sm->name_pos.file : w->scn->file;
+    if (!mdl_zoo_graph(sm->name)) {
+        size_t n;
+        const mdl_gspec *const *z = mdl_zoo_graphs(&n);
+        const char *names[MDL_GRAPH_MAX_EXITS * 2];
+        char list[256] = "";
+        for (size_t i = 0; i < n && i < sizeof names / sizeof names[0]; i++) {
+            names[i] = z[i]->name;
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? ", " : "",
+                     z[i]->name);
+        }
+        const char *dym = off_did_you_mean(sm->name, names, n);
+        return off_errf(err, OFF_EINVAL, file, sm->name_pos.line, sm->name_pos.col,
+                        "no trained model '%s'%s%s%s; the zoo has: %s", sm->name,
+                        dym ? " (did you mean '" : "", dym ? dym : "", dym ? "'?)" : "", list);
+    }
+    const char *warning = NULL;
+    off_status st = mdl_trained_open(&w->trained, sm->name, sm->weights,
+                                     data_dir("OFFSIM_ZOO", OFFSIM_SOURCE_DIR "/models/zoo"),
+                                     sm->cache, &warning, err);
+    if (st) {
+        if (st == OFF_EPARSE || st == OFF_EIO) { /* say which scenario line led here */
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            scn_pos p = sm->weights ? sm->weights_pos : sm->name_pos;
+            return off_errf(err, st, p.file ? p.file : w->scn->file, p.line, p.col,
+                            "model '%s': %s", sm->name, msg);
+        }
+        return st;
+    }
+    if (warning)
+        fprintf(stderr, "offsim: warning: %s\n", warning);
+    const mdl_model *tm = mdl_trained_model(w->trained);
+    double acc[MDL_GRAPH_MAX_EXITS];
+    for (size_t e = 0; e < tm->n_exits; e++)
+        acc[e] = tm->exits[e].accuracy;
+    st = mdl_graph_cost_model(mdl_trained_graph(w->trained), acc, &w->model, err);
+    if (st == OFF_OK)
+        w->model.result_bytes = sm->result_bytes;
+    return st;
+}
+
 static off_status build_model(sim_world *w, off_err *err)
 {
-    off_status st = sim_model_from_scn(&w->model, &w->scn->model, w->scn->file, err);
+    off_status st = w->scn->model.kind == SCN_MODEL_TRAINED
+                        ? build_trained(w, err)
+                        : sim_model_from_scn(&w->model, &w->scn->model, w->scn->file, err);
     if (st == OFF_OK)
         w->nominal_macs = w->model.prefix_macs[w->model.n_layers];
     return st;
+}
+
+/* The hardware profile `ref` (a resolved path, or a name in the profiles
+ * directory) named at pos, loaded once per file and checked against the
+ * model.  *out points into w->profiles. */
+static off_status get_profile(sim_world *w, const char *ref, scn_pos pos,
+                              const mdl_profile **out, off_err *err)
+{
+    char path[4096];
+    const char *dir = data_dir("OFFSIM_PROFILES", OFFSIM_SOURCE_DIR "/models/profiles");
+    if (strchr(ref, '/'))
+        snprintf(path, sizeof path, "%s", ref);
+    else
+        snprintf(path, sizeof path, "%s/%s.yaml", dir, ref);
+    for (size_t i = 0; i < w->n_profiles; i++)
+        if (strcmp(w->profile_paths[i], path) == 0) {
+            *out = w->profiles[i];
+            return OFF_OK;
+        }
+    const char *file = pos.file ? pos.file : w->scn->file;
+    if (!strchr(ref, '/') && access(path, R_OK) != 0)
+        return off_errf(err, OFF_EINVAL, file, pos.line, pos.col,
+                        "no hardware profile '%s' in %s (see `ls %s`, or give a path "
+                        "to a profile file)", ref, dir, dir);
+    mdl_profile **np = realloc(w->profiles, (w->n_profiles + 1) * sizeof *np);
+    if (np)
+        w->profiles = np;
+    char **pp = np ? realloc(w->profile_paths, (w->n_profiles + 1) * sizeof *pp) : NULL;
+    if (pp)
+        w->profile_paths = pp;
+    mdl_profile *p = pp ? calloc(1, sizeof *p) : NULL;
+    if (!p || !(pp[w->n_profiles] = strdup(path))) {
+        free(p);
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    w->profiles[w->n_profiles++] = p; /* each its own block: devices keep pointers */
+    off_status st = mdl_profile_load(p, path, err);
+    if (st == OFF_OK) /* a measured table must time every layer of this model */
+        st = mdl_profile_check_model(p, &w->model, err);
+    if (st == OFF_EIO) { /* the file named by the scenario cannot be read */
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        st = off_errf(err, OFF_EINVAL, file, pos.line, pos.col, "profile: %s", msg);
+    }
+    if (st == OFF_OK)
+        *out = p;
+    return st;
+}
+
+/* The speed a policy is told: the given one, or the profile's rate over the
+ * whole model (total MACs / the time of every layer and the final exit). */
+static double effective_speed(const sim_world *w, double given, const mdl_profile *p,
+                              int bits)
+{
+    if (given > 0 || !p)
+        return given;
+    const mdl_model *m = &w->model;
+    size_t last = m->n_exits - 1;
+    double t = mdl_profile_device_seconds(p, m, last, m->n_layers, bits);
+    double macs = mdl_device_macs(m, last, m->n_layers);
+    return t > 0 && macs > 0 ? macs / t : 1.0;
 }
 
 static off_status build_devices(sim_world *w, off_err *err)
@@ -122,10 +241,18 @@ static off_status build_devices(sim_world *w, off_err *err)
                                 "device '%s' names server '%s', which is not in "
                                 "'servers'", sd->name, sd->server);
         }
+        const mdl_profile *prof = NULL;
+        off_status st;
+        if (sd->profile && (st = get_profile(w, sd->profile, sd->profile_pos, &prof, err)))
+            return st;
+        double speed = effective_speed(w, sd->speed_macs, prof, sd->compute_bits);
         for (size_t i = 0; i < sd->count; i++, k++) {
             sim_device *d = &w->dev[k];
             d->cfg = sd;
             d->server = server;
+            d->prof = prof;
+            d->compute_bits = sd->compute_bits;
+            d->speed_macs = speed;
             if (sd->count > 1)
                 snprintf(d->name, sizeof d->name, "%s[%zu]", sd->name, i);
             else
@@ -138,7 +265,8 @@ static off_status build_devices(sim_world *w, off_err *err)
             d->rng_arrivals = sim_rng_stream(s->seed, ek, SIM_RNG_ARRIVALS);
             d->rng_work = sim_rng_stream(s->seed, ek, SIM_RNG_WORK);
             d->rng_outcome = sim_rng_stream(s->seed, ek, SIM_RNG_OUTCOME);
-            if (!d->rng_arrivals || !d->rng_work || !d->rng_outcome)
+            d->rng_samples = sim_rng_stream(s->seed, ek, SIM_RNG_SAMPLES);
+            if (!d->rng_arrivals || !d->rng_work || !d->rng_outcome || !d->rng_samples)
                 return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
         }
     }
@@ -177,8 +305,7 @@ off_status sim_world_new(sim_world **out, const scn_scenario *s, off_err *err)
     w->scn = s;
     w->free_head = UINT32_MAX;
     off_status st;
-    if ((st = build_model(w, err)) || (st = build_devices(w, err)) ||
-        (st = build_policy(w, err)))
+    if ((st = build_model(w, err)) || (st = build_devices(w, err)))
         goto fail;
     w->srv = calloc(s->n_servers ? s->n_servers : 1, sizeof *w->srv);
     if (!w->srv) {
@@ -186,8 +313,17 @@ off_status sim_world_new(sim_world **out, const scn_scenario *s, off_err *err)
         goto fail;
     }
     w->n_srv = s->n_servers;
-    for (size_t j = 0; j < s->n_servers; j++)
-        w->srv[j].cfg = &s->servers[j];
+    for (size_t j = 0; j < s->n_servers; j++) {
+        sim_server *sv = &w->srv[j];
+        const scn_server *c = &s->servers[j];
+        sv->cfg = c;
+        sv->compute_bits = c->compute_bits;
+        if (c->profile && (st = get_profile(w, c->profile, c->profile_pos, &sv->prof, err)))
+            goto fail;
+        sv->speed_macs = effective_speed(w, c->speed_macs, sv->prof, c->compute_bits);
+    }
+    if ((st = build_policy(w, err)))
+        goto fail;
     if (s->n_servers == 0) {
         st = off_errf(err, OFF_EINVAL, s->file, 0, 0, "the scenario has no servers");
         goto fail;
@@ -213,6 +349,7 @@ void sim_world_free(sim_world *w)
         if (d->rng_arrivals) gsl_rng_free(d->rng_arrivals);
         if (d->rng_work) gsl_rng_free(d->rng_work);
         if (d->rng_outcome) gsl_rng_free(d->rng_outcome);
+        if (d->rng_samples) gsl_rng_free(d->rng_samples);
         sim_fifo_free(&d->cpu_q);
         sim_fifo_free(&d->up_q);
         sim_fifo_free(&d->down_q);
@@ -222,6 +359,17 @@ void sim_world_free(sim_world *w)
         sim_fifo_free(&w->srv[j].q);
     free(w->srv);
     mdl_model_free(&w->model);
+    if (w->trained) { /* keep what the kernels computed for the next run */
+        off_err e;
+        if (mdl_trained_close(w->trained, &e) != OFF_OK)
+            fprintf(stderr, "offsim: warning: inference cache not saved: %s\n", e.msg);
+    }
+    for (size_t i = 0; i < w->n_profiles; i++) {
+        free(w->profiles[i]);
+        free(w->profile_paths[i]);
+    }
+    free(w->profiles);
+    free(w->profile_paths);
     sim_engine_free(w->eng);
     free(w->tasks);
     free(w->lat);

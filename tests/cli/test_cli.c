@@ -1,7 +1,8 @@
 /*
  * test_cli.c - the `offsim` command end to end: exit statuses, error
  * messages on bad input with nothing written, and identical database rows
- * for the same scenario and seed.  Runs the built binary ($OFFSIM_BIN).
+ * for the same scenario and seed; `models profile` writes a measured
+ * profile that loads.  Runs the built binary ($OFFSIM_BIN).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -20,6 +21,9 @@
 #include <time.h>
 #include <fcntl.h>
 #include <unistd.h>
+
+#include "mdl_graph.h"
+#include "mdl_profile.h"
 
 static char bin[1024], tmp[1024];
 
@@ -278,7 +282,67 @@ static void test_zoo_files_match_the_architectures(void **state)
     assert_non_null(strstr(out, "mobilenetv2"));
     assert_int_equal(offsim(out, sizeof out,
                             "validate scenarios/examples/quickstart.yaml --set "
-                            "model=../../models/zoo/resnet50.yaml"), 0);
+                            "model=../../models/zoo/resnet50.yaml --set policy.bits=8"), 0);
+}
+
+/* `models profile` times the int8 kernels and writes a measured profile
+ * that loads and fits the model's cost view. */
+static void test_models_profile_writes_a_loadable_measured_profile(void **state)
+{
+    (void)state;
+    static char out[1 << 16];
+    char args[2048], path[1100];
+    snprintf(path, sizeof path, "%s/mexit-measured.yaml", tmp);
+    snprintf(args, sizeof args, "models profile mexit --reps 3 --out %s", path);
+    int rc = offsim(out, sizeof out, args);
+    printf("%s", out);
+    assert_int_equal(rc, 0);
+    assert_non_null(strstr(out, "conv1"));
+    mdl_profile *p = malloc(sizeof *p);
+    assert_non_null(p);
+    off_err e = {0};
+    if (mdl_profile_load(p, path, &e) != OFF_OK)
+        fail_msg("%s", e.msg);
+    assert_int_equal(p->kind, MDL_PROFILE_MEASURED);
+    assert_string_equal(p->name, "mexit-measured");
+    assert_string_equal(p->model, "mexit");
+    assert_int_equal(p->bits, 8);
+    mdl_graph g;
+    mdl_model m;
+    assert_int_equal(mdl_graph_init(&g, mdl_zoo_graph("mexit"), &e), OFF_OK);
+    assert_int_equal(mdl_graph_cost_model(&g, NULL, &m, &e), OFF_OK);
+    if (mdl_profile_check_model(p, &m, &e) != OFF_OK)
+        fail_msg("%s", e.msg);
+    for (size_t i = 0; i < m.n_layers; i++) {
+        double t = mdl_profile_layer_seconds(p, &m.layers[i], 8);
+        assert_true(t >= 0 && t < 1);
+    }
+    double whole = mdl_profile_device_seconds(p, &m, m.n_exits - 1, m.n_layers, 8);
+    double early = mdl_profile_device_seconds(p, &m, 0, m.n_layers, 8);
+    printf("  mexit on this host: whole %.1f us, early exit %.1f us\n", whole * 1e6,
+           early * 1e6);
+    assert_true(whole > 0 && early > 0 && mdl_profile_exit_seconds(p, &m, 0, 8) > 0);
+    mdl_model_free(&m);
+    mdl_graph_free(&g);
+    free(p);
+    /* to stdout: the YAML alone there, the table on stderr */
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "%s models profile mexit --reps 1 2>/dev/null", bin);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    size_t n = fread(out, 1, sizeof out - 1, f);
+    out[n] = '\0';
+    assert_int_equal(pclose(f), 0);
+    assert_non_null(strstr(out, "\nkind: measured\n"));
+    assert_non_null(strstr(out, "\nname: host-mexit\n"));
+    assert_null(strstr(out, "GMAC/s"));
+    /* bad usage */
+    assert_int_equal(offsim(out, sizeof out, "models profile nosuch"), 2);
+    assert_non_null(strstr(out, "unknown trained model 'nosuch'"));
+    assert_int_equal(offsim(out, sizeof out, "models profile mexit --reps 0"), 2);
+    assert_int_equal(offsim(out, sizeof out, "models profile mexit --rep 3"), 2);
+    assert_non_null(strstr(out, "did you mean '--reps'?"));
+    assert_int_equal(offsim(out, sizeof out, "models profile"), 2);
 }
 
 int main(void)
@@ -289,6 +353,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_same_rows_in_the_database),
         cmocka_unit_test(test_sigint_stops_the_run_and_records_it_as_interrupted),
         cmocka_unit_test(test_zoo_files_match_the_architectures),
+        cmocka_unit_test(test_models_profile_writes_a_loadable_measured_profile),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -3,7 +3,9 @@
  * reproduce the published latencies they are calibrated on (each printed
  * beside the model's, within 25 %), the model-level helpers split the work
  * as mdl_device_macs/mdl_server_macs do, and bad profile files give one
- * clear "FILE:LINE:COL: message".
+ * clear "FILE:LINE:COL: message".  Measured profiles (a table of seconds
+ * by layer and exit name) cost a model by its names whatever the bits,
+ * and mdl_profile_check_model tells which model they do not fit.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +18,7 @@
 #include <string.h>
 
 #include "mdl_arch.h"
+#include "mdl_graph.h"
 #include "mdl_profile.h"
 
 #define DIR "models/profiles/"
@@ -339,6 +342,258 @@ static void test_every_truncation_fails_cleanly(void **state)
     free(text);
 }
 
+/* ---- measured profiles ---------------------------------------------------- */
+
+/* A measured table for the model tiny() below, line by line; its layers are
+ * not in the model's order (lookups are by name). */
+#define M_HEAD "name: host-tiny\n"          /* 1 */ \
+               "kind: measured\n"           /* 2 */ \
+               "device: a test CPU\n"       /* 3 */ \
+               "model: tiny\n"              /* 4 */ \
+               "bits: 8\n"                  /* 5 */
+#define M_LAYERS "layers:\n"                /* 6 */ \
+                 "  conv1: 40 us\n"         /* 7 */ \
+                 "  fc1: 0.01 ms\n"         /* 8 */ \
+                 "  pool1: 5e-6\n"          /* 9 */
+#define M_EXITS "exits:\n"                  /* 10 */ \
+                "  early: 2.5 us\n"         /* 11 */ \
+                "  final: 0\n"              /* 12 */
+#define MEASURED M_HEAD M_LAYERS M_EXITS
+
+/* conv1 -> pool1 -> fc1, exit "early" after conv1, "final" after fc1. */
+static void tiny(mdl_model *m, const char *name)
+{
+    static const mdl_layer layers[] = {
+        {.name = "conv1", .macs = 1e6, .out_bytes = 4096, .kind = MDL_LAYER_CONV},
+        {.name = "pool1", .macs = 0, .out_bytes = 1024, .kind = MDL_LAYER_POOL},
+        {.name = "fc1", .macs = 1e4, .out_bytes = 40, .kind = MDL_LAYER_FC}};
+    static const mdl_exit exits[] = {{"early", 1, 5e3, 0.8}, {"final", 3, 0, 0.9}};
+    static const int bits[] = {2, 8, 32};
+    mdl_model_desc d = {name, layers, 3, exits, 2, bits, 3, 784, 4};
+    off_err e = {0};
+    if (mdl_model_init(m, &d, &e) != OFF_OK)
+        fail_msg("%s", e.msg);
+}
+
+static void parse_ok(mdl_profile *p, const char *text, const char *file)
+{
+    off_err e = {0};
+    if (mdl_profile_parse(p, text, strlen(text), file, &e) != OFF_OK)
+        fail_msg("%s", e.msg);
+}
+
+#define NEAR(a, b) assert_true(fabs((a) - (b)) <= 1e-12 * fabs(b) + 1e-18)
+
+static void test_measured_profile_costs_layers_and_exits_by_name(void **state)
+{
+    (void)state;
+    mdl_profile p;
+    mdl_model m;
+    parse_ok(&p, MEASURED, "m.yaml");
+    tiny(&m, "tiny");
+    assert_int_equal(p.kind, MDL_PROFILE_MEASURED);
+    assert_string_equal(p.name, "host-tiny");
+    assert_string_equal(p.model, "tiny");
+    assert_string_equal(p.device, "a test CPU");
+    assert_int_equal(p.bits, 8);
+    assert_int_equal(p.n_layer_times, 3);
+    assert_int_equal(p.n_exit_times, 2);
+    off_err e = {0};
+    assert_int_equal(mdl_profile_check_model(&p, &m, &e), OFF_OK);
+    /* per layer, whatever the bits: the time measured at int8 */
+    static const int bits[] = {2, 4, 8, 16, 32};
+    for (size_t k = 0; k < sizeof bits / sizeof bits[0]; k++) {
+        NEAR(mdl_profile_layer_seconds(&p, &m.layers[0], bits[k]), 40e-6);
+        NEAR(mdl_profile_layer_seconds(&p, &m.layers[1], bits[k]), 5e-6);
+        NEAR(mdl_profile_layer_seconds(&p, &m.layers[2], bits[k]), 10e-6);
+        assert_int_equal(mdl_profile_precision(&p, bits[k]), MDL_PREC_INT8);
+    }
+    mdl_layer_cost c;
+    mdl_profile_layer_cost(&p, &m.layers[2], 32, &c);
+    NEAR(c.total_s, 10e-6);
+    assert_true(c.compute_s == 0 && c.memory_s == 0 && c.prec == MDL_PREC_INT8);
+    /* ranges add, exits are the table's */
+    NEAR(mdl_profile_range_seconds(&p, &m, 0, 3, 8), 55e-6);
+    NEAR(mdl_profile_range_seconds(&p, &m, 1, 3, 2), 15e-6);
+    assert_true(mdl_profile_range_seconds(&p, &m, 2, 2, 8) == 0);
+    NEAR(mdl_profile_exit_seconds(&p, &m, 0, 8), 2.5e-6);
+    assert_true(mdl_profile_exit_seconds(&p, &m, 1, 8) == 0);
+    /* device and server: early exit taken on the device, then offloaded */
+    NEAR(mdl_profile_device_seconds(&p, &m, 0, 3, 8), 42.5e-6);
+    NEAR(mdl_profile_device_seconds(&p, &m, 1, 1, 4), 40e-6);
+    NEAR(mdl_profile_server_seconds(&p, &m, 1, 1, 4), 15e-6);
+    NEAR(mdl_profile_server_seconds(&p, &m, 0, 0, 8), 42.5e-6);
+    printf("  measured tiny: device-only %.1f us, early exit %.1f us\n",
+           mdl_profile_device_seconds(&p, &m, 1, 3, 8) * 1e6,
+           mdl_profile_device_seconds(&p, &m, 0, 3, 8) * 1e6);
+    /* a layer the table lacks costs NaN (check_model reports it first) */
+    mdl_layer stray = {.name = "conv9", .macs = 1};
+    assert_true(isnan(mdl_profile_layer_seconds(&p, &stray, 8)));
+    /* an explicit roofline kind is the roofline, and fits any model */
+    mdl_profile r;
+    parse_ok(&r, "kind: roofline\n" GOOD, "r.yaml");
+    assert_int_equal(r.kind, MDL_PROFILE_ROOFLINE);
+    assert_int_equal(mdl_profile_check_model(&r, &m, &e), OFF_OK);
+    mdl_model_free(&m);
+}
+
+/* The names a measured table must hold are those of a trained graph's cost
+ * view (mdl_graph_cost_model: backbone layers and exits by name). */
+static void test_measured_profile_fits_the_graph_cost_view(void **state)
+{
+    (void)state;
+    const mdl_gspec *sp = mdl_zoo_graph("mexit");
+    assert_non_null(sp);
+    mdl_graph g;
+    mdl_model m;
+    off_err e = {0};
+    assert_int_equal(mdl_graph_init(&g, sp, &e), OFF_OK);
+    assert_int_equal(mdl_graph_cost_model(&g, NULL, &m, &e), OFF_OK);
+    char text[2048];
+    int k = snprintf(text, sizeof text, "name: h\nkind: measured\nmodel: %s\nbits: 8\nlayers:\n",
+                     sp->name);
+    for (size_t i = 0; i < sp->n_layers; i++)
+        k += snprintf(text + k, sizeof text - (size_t)k, "  %s: %zu us\n", sp->layers[i].name,
+                      i + 1);
+    k += snprintf(text + k, sizeof text - (size_t)k, "exits:\n");
+    for (size_t x = 0; x < sp->n_exits; x++)
+        k += snprintf(text + k, sizeof text - (size_t)k, "  %s: %s\n", sp->exits[x].name,
+                      x + 1 < sp->n_exits ? "3 us" : "0");
+    mdl_profile p;
+    parse_ok(&p, text, "mexit.yaml");
+    assert_int_equal(mdl_profile_check_model(&p, &m, &e), OFF_OK);
+    double L = (double)sp->n_layers;
+    NEAR(mdl_profile_range_seconds(&p, &m, 0, sp->n_layers, 8), L * (L + 1) / 2 * 1e-6);
+    mdl_model_free(&m);
+    mdl_graph_free(&g);
+}
+
+static void expect_misfit(const mdl_profile *p, const mdl_model *m, const char *msg)
+{
+    off_err e = {0};
+    off_status st = mdl_profile_check_model(p, m, &e);
+    printf("  -> %s\n", e.msg);
+    assert_int_equal(st, OFF_EINVAL);
+    if (!strstr(e.msg, msg))
+        fail_msg("'%s' lacks '%s'", e.msg, msg);
+}
+
+static void test_check_model_names_what_a_measured_profile_lacks(void **state)
+{
+    (void)state;
+    mdl_profile p;
+    mdl_model m, other;
+    tiny(&m, "tiny");
+    tiny(&other, "tiny-v2");
+    /* a table without pool1 */
+    parse_ok(&p, M_HEAD "layers: {conv1: 40 us, fc1: 10 us}\n" M_EXITS, "dir/m.yaml");
+    expect_misfit(&p, &m,
+                  "dir/m.yaml:6:9: layers: profile 'host-tiny' has no time for layer 'pool1' "
+                  "of model 'tiny' (it has: conv1, fc1)");
+    /* nor the early exit */
+    parse_ok(&p, M_HEAD M_LAYERS "exits:\n  final: 0\n", "m.yaml");
+    expect_misfit(&p, &m, "m.yaml:11:3: exits: profile 'host-tiny' has no time for exit "
+                          "'early' of model 'tiny' (it has: final)");
+    /* measured on another model, even one with the same layer names */
+    parse_ok(&p, MEASURED, "m.yaml");
+    expect_misfit(&p, &other,
+                  "m.yaml:4:8: model: profile 'host-tiny' was measured on model 'tiny', not "
+                  "on 'tiny-v2'");
+    /* extra entries are fine */
+    parse_ok(&p, M_HEAD M_LAYERS "  conv2: 3 us\n" M_EXITS "  late: 1 us\n", "m.yaml");
+    off_err e = {0};
+    assert_int_equal(mdl_profile_check_model(&p, &m, &e), OFF_OK);
+    NEAR(mdl_profile_range_seconds(&p, &m, 0, 3, 8), 55e-6);
+    mdl_model_free(&m);
+    mdl_model_free(&other);
+}
+
+static void test_bad_measured_profiles_give_clear_errors(void **state)
+{
+    (void)state;
+    /* kind */
+    expect_bad("name: t\nkind: mesured\n", OFF_EINVAL,
+               "bad.yaml:2:7: kind: unknown kind 'mesured' (did you mean 'measured'?); kinds: "
+               "roofline, measured");
+    expect_bad("name: t\nkind: [a]\n", OFF_EINVAL, "bad.yaml:2:7: kind: unknown kind a list");
+    /* keys of the other kind, and unknown keys */
+    expect_bad(GOOD "layers: {conv1: 1 us}\n", OFF_EINVAL,
+               "bad.yaml:9:1: key 'layers' belongs to profiles of kind: measured, and this one "
+               "is kind: roofline (the default; add 'kind: measured' for a measured table)");
+    expect_bad(MEASURED "overhead: 1 ms\n", OFF_EINVAL,
+               "bad.yaml:13:1: key 'overhead' belongs to profiles of kind: roofline, and this "
+               "one is kind: measured");
+    expect_bad(MEASURED "exit: {a: 1 us}\n", OFF_EINVAL,
+               "bad.yaml:13:1: unknown key 'exit' in the profile (did you mean 'exits'?); valid "
+               "keys: name, kind, device, framework, model, bits, layers, exits");
+    /* missing keys */
+    expect_bad(M_HEAD M_EXITS, OFF_EINVAL,
+               "bad.yaml:1:1: the profile (kind: measured) has no 'layers' (required)");
+    expect_bad("name: t\nkind: measured\nbits: 8\n" M_LAYERS M_EXITS, OFF_EINVAL,
+               "bad.yaml:1:1: the profile (kind: measured) has no 'model' (required)");
+    /* bits */
+    expect_bad("name: t\nkind: measured\nmodel: m\nbits: 8.5\n" M_LAYERS M_EXITS, OFF_EINVAL,
+               "bad.yaml:4:7: bits: expected a whole number of bits, got '8.5'");
+    expect_bad("name: t\nkind: measured\nmodel: m\nbits: 8 b\n" M_LAYERS M_EXITS, OFF_EINVAL,
+               "bad.yaml:4:7: bits: expected a bit-width like '8', got '8 b'");
+    expect_bad("name: t\nkind: measured\nmodel: m\nbits: 0\n" M_LAYERS M_EXITS, OFF_EINVAL,
+               "bad.yaml:4:7: bits must be in [1, 32], got '0'");
+    /* the tables */
+    expect_bad(M_HEAD "layers:\n  conv1: 40 usec\n" M_EXITS, OFF_EINVAL,
+               "bad.yaml:7:10: layers.conv1: unknown unit 'usec' in '40 usec'; layers.conv1 "
+               "takes s, ms, us, ns");
+    expect_bad(M_HEAD "layers:\n  conv1: -1 us\n" M_EXITS, OFF_EINVAL,
+               "bad.yaml:7:10: layers.conv1 must be >= 0, got '-1 us'");
+    expect_bad(M_HEAD "layers:\n  conv1: fast\n" M_EXITS, OFF_EINVAL,
+               "bad.yaml:7:10: layers.conv1: expected a duration like '0.3 ms', got 'fast'");
+    expect_bad(M_HEAD M_LAYERS "  conv1: 3 us\n" M_EXITS, OFF_EINVAL,
+               "bad.yaml:10:3: duplicate layer 'conv1' in layers (first at line 7)");
+    expect_bad(M_HEAD "layers: {}\n" M_EXITS, OFF_EINVAL,
+               "bad.yaml:6:9: layers: expected a mapping of layer name to its time, like "
+               "'conv1: 41.2 us', got an empty mapping");
+    expect_bad(M_HEAD "layers: [conv1, fc1]\n" M_EXITS, OFF_EINVAL,
+               "bad.yaml:6:9: layers: expected a mapping of layer name to its time, like "
+               "'conv1: 41.2 us', got a list");
+    expect_bad(M_HEAD M_LAYERS "exits: 0\n", OFF_EINVAL,
+               "bad.yaml:10:8: exits: expected a mapping of exit name to its time, like "
+               "'early: 41.2 us', got '0'");
+    expect_bad(M_HEAD "layers:\n  a_layer_name_of_more_than_31_chars: 1 us\n" M_EXITS,
+               OFF_EINVAL,
+               "bad.yaml:7:3: layers: layer name 'a_layer_name_of_more_than_31_chars' is longer "
+               "than 31 characters");
+    char big[4096];
+    int k = snprintf(big, sizeof big, M_HEAD "layers:\n");
+    for (int i = 0; i <= MDL_PROFILE_MAX_LAYERS; i++)
+        k += snprintf(big + k, sizeof big - (size_t)k, "  l%d: 1 us\n", i);
+    snprintf(big + k, sizeof big - (size_t)k, M_EXITS);
+    expect_bad(big, OFF_EINVAL, "bad.yaml:71:3: layers: more than 64 entries");
+    /* broken YAML */
+    expect_bad(M_HEAD "layers: {conv1: 40 us\n", OFF_EPARSE, "truncated?");
+}
+
+/* Every truncation of a measured profile loads or fails with a positioned
+ * OFF_EPARSE/OFF_EINVAL; the whole text loads. */
+static void test_every_truncation_of_a_measured_profile_fails_cleanly(void **state)
+{
+    (void)state;
+    const char *text = "# a comment\n" MEASURED;
+    size_t len = strlen(text), ok = 0;
+    off_err e = {0};
+    for (size_t n = 0; n <= len; n++) {
+        mdl_profile p;
+        off_status st = mdl_profile_parse(&p, text, n, "m.yaml", &e);
+        if (st == OFF_OK) {
+            ok++;
+            continue;
+        }
+        assert_true(st == OFF_EPARSE || st == OFF_EINVAL);
+        assert_int_equal(strncmp(e.msg, "m.yaml:", 7), 0);
+    }
+    mdl_profile p;
+    assert_int_equal(mdl_profile_parse(&p, text, len, "m.yaml", &e), OFF_OK);
+    printf("  %zu truncations, %zu load\n", len + 1, ok);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -349,6 +604,11 @@ int main(void)
         cmocka_unit_test(test_roofline_terms_by_hand),
         cmocka_unit_test(test_bad_profiles_give_clear_errors),
         cmocka_unit_test(test_every_truncation_fails_cleanly),
+        cmocka_unit_test(test_measured_profile_costs_layers_and_exits_by_name),
+        cmocka_unit_test(test_measured_profile_fits_the_graph_cost_view),
+        cmocka_unit_test(test_check_model_names_what_a_measured_profile_lacks),
+        cmocka_unit_test(test_bad_measured_profiles_give_clear_errors),
+        cmocka_unit_test(test_every_truncation_of_a_measured_profile_fails_cleanly),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

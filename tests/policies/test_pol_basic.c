@@ -9,7 +9,9 @@
 
 #include "pol.h"
 
-static const mdl_layer layers[] = {{"a", 100, 4000}, {"b", 10, 1000}, {"c", 200, 40}};
+static const mdl_layer layers[] = {{"a", 100, 4000, MDL_LAYER_OTHER, 0},
+                                   {"b", 10, 1000, MDL_LAYER_OTHER, 0},
+                                   {"c", 200, 40, MDL_LAYER_OTHER, 0}};
 static const mdl_exit exits[] = {{"early", 1, 5, 0.7}, {"final", 3, 0, 0.9}};
 static const int bits[] = {4, 8, 32};
 static mdl_model model;
@@ -97,7 +99,8 @@ static void test_parameter_errors_carry_positions(void **state)
     pol_cfg cfg = {&model, bad_key, 1, NULL, 1};
     assert_int_equal(pol_create(&p, "fixed", &cfg, "s.yaml", 6, 3, &e), OFF_EINVAL);
     assert_string_equal(e.msg, "s.yaml:7:5: unknown key 'splt' for policy 'fixed' "
-                               "(did you mean 'split'?); valid keys: type, exit, split, bits");
+                               "(did you mean 'split'?); valid keys: type, exit, split, "
+                               "bits, threshold");
     pol_param bad_split[] = {{"split", "9", "s.yaml", 7, 12, 7, 5}};
     cfg.params = bad_split;
     assert_int_equal(pol_create(&p, "fixed", &cfg, "s.yaml", 6, 3, &e), OFF_EINVAL);
@@ -105,6 +108,10 @@ static void test_parameter_errors_carry_positions(void **state)
     pol_param bad_int[] = {{"split", "two", "s.yaml", 7, 12, 7, 5}};
     cfg.params = bad_int;
     assert_int_equal(pol_create(&p, "fixed", &cfg, "s.yaml", 6, 3, &e), OFF_EINVAL);
+    pol_param bad_thr[] = {{"threshold", "1.5", "s.yaml", 8, 14, 8, 3}};
+    cfg.params = bad_thr;
+    assert_int_equal(pol_create(&p, "fixed", &cfg, "s.yaml", 6, 3, &e), OFF_EINVAL);
+    assert_string_equal(e.msg, "s.yaml:8:14: 'threshold' must be a number in 0..1, got '1.5'");
     cfg.n_params = 0;
     assert_int_equal(pol_create(&p, "lokal", &cfg, "s.yaml", 6, 9, &e), OFF_EINVAL);
     assert_non_null(strstr(e.msg, "s.yaml:6:9: unknown policy 'lokal' (did you mean 'local'?)"));

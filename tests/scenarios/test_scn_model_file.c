@@ -14,8 +14,10 @@ static void test_model_file_is_read_relative_to_the_scenario(void **state)
     (void)state;
     scn_scenario s;
     off_err e = {0};
-    assert_int_equal(scn_load(&s, "scenarios/examples/quickstart.yaml", NULL, 0, &e), OFF_OK);
-    assert_string_equal(s.model_file, "scenarios/examples/../../models/zoo/lenet5-2exit.yaml");
+    assert_int_equal(scn_load(&s, "tests/data/scenarios/model_file/uses_zoo.yaml", NULL, 0, &e),
+                     OFF_OK);
+    assert_string_equal(s.model_file,
+                        "tests/data/scenarios/model_file/../../../../models/zoo/lenet5-2exit.yaml");
     assert_non_null(s.model_text);
     assert_string_equal(s.model.name, "lenet5-2exit");
     assert_int_equal(s.model.n_layers, 7);
@@ -34,7 +36,8 @@ static void test_overrides_reach_into_the_model_file(void **state)
     off_err e = {0};
     assert_int_equal(scn_override_parse(buf, &ov, &e), OFF_OK);
     scn_scenario s;
-    assert_int_equal(scn_load(&s, "scenarios/examples/quickstart.yaml", &ov, 1, &e), OFF_OK);
+    assert_int_equal(scn_load(&s, "tests/data/scenarios/model_file/uses_zoo.yaml", &ov, 1, &e),
+                     OFF_OK);
     assert_true(s.model.layers[0].macs == 1e6);
     scn_free(&s);
 }

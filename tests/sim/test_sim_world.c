@@ -69,7 +69,7 @@ static rows run(const char *file, const char *const *sets, size_t n)
     return rs;
 }
 
-#define QS "scenarios/examples/quickstart.yaml"
+#define QS "tests/data/scenarios/model_file/uses_zoo.yaml"
 
 static void test_lifecycle_times_and_energy_match_hand_computation(void **state)
 {

@@ -1,0 +1,189 @@
+/*
+ * test_sim_trained.c - tasks that carry real Fashion-MNIST test images
+ * through a trained zoo model (tests/data/sim/trained.yaml):
+ *   - every task records its sample; correctness is the int8 model's answer
+ *     for that image (checked against an independent mdl_qgraph_infer), and
+ *     the payload is that image's real compressed split tensor;
+ *   - compute times come from the hardware profiles;
+ *   - the BranchyNet threshold takes early exits for confident images only,
+ *     and a threshold of 1 takes the first exit for every task;
+ *   - the same scenario and seed give the same tasks, bit for bit;
+ *   - scenario mistakes (unknown model, unknown profile) are positioned errors.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mdl_profile.h"
+#include "mdl_qgraph.h"
+#include "sim_test_util.h"
+
+#define SCN "tests/data/sim/trained.yaml"
+#define MAX_ROWS 2000
+
+typedef struct rows {
+    res_task_row r[MAX_ROWS];
+    size_t n;
+} rows;
+
+static void keep(void *ud, const res_task_row *r)
+{
+    rows *k = ud;
+    if (k->n < MAX_ROWS)
+        k->r[k->n++] = *r;
+}
+
+static rows A, B;
+
+static void test_tasks_carry_real_images(void **state)
+{
+    (void)state;
+    res_summary sum;
+    A.n = 0;
+    run_scenario_file(SCN, NULL, 0, keep, &A, &sum);
+    assert_true(A.n > 200);
+    /* an independent int8 graph over the same images */
+    off_err e;
+    mdl_graph g;
+    mdl_dataset tr, te;
+    assert_int_equal(mdl_graph_init(&g, mdl_zoo_graph("mexit"), &e), OFF_OK);
+    assert_int_equal(mdl_graph_load(&g, OFFSIM_SOURCE_DIR "/models/zoo/mexit-fmnist.offw", &e),
+                     OFF_OK);
+    assert_int_equal(mdl_dataset_load_fashion(&tr, NULL, false, &e), OFF_OK);
+    assert_int_equal(mdl_dataset_load_fashion(&te, NULL, true, &e), OFF_OK);
+    mdl_qgraph *q;
+    assert_int_equal(mdl_qgraph_new(&q, &g, &tr, 2000, &e), OFF_OK);
+    mdl_qctx *c = mdl_qctx_new(q);
+    mdl_profile pi4;
+    assert_int_equal(mdl_profile_load(&pi4, OFFSIM_SOURCE_DIR "/models/profiles/raspberry-pi4.yaml",
+                                      &e), OFF_OK);
+    mdl_model m;
+    assert_int_equal(mdl_graph_cost_model(&g, NULL, &m, &e), OFF_OK);
+    double dev_s = mdl_profile_device_seconds(&pi4, &m, 1, 2, 8);
+    size_t right = 0, distinct_payloads = 0;
+    double last_payload = -1;
+    for (size_t i = 0; i < A.n; i++) {
+        const res_task_row *r = &A.r[i];
+        assert_true(r->sample >= 0 && r->sample < 10000);
+        mdl_qresult qr;
+        assert_int_equal(mdl_qgraph_infer(q, c, te.images + (size_t)r->sample * 784, 2, 4, &qr,
+                                          &e), OFF_OK);
+        assert_int_equal(r->correct, qr.pred[1] == te.labels[r->sample]);
+        assert_true(r->bytes_up == qr.payload);
+        assert_int_equal(r->exit, 1);
+        assert_int_equal(r->split, 2);
+        assert_true(fabs(r->compute_device_s - dev_s) < 1e-12);
+        assert_true(r->compute_server_s > 0);
+        right += (size_t)r->correct;
+        distinct_payloads += r->bytes_up != last_payload;
+        last_payload = r->bytes_up;
+    }
+    double acc = (double)right / (double)A.n;
+    printf("  %zu tasks, accuracy %.2f %% on their real images, device %.3f ms (Pi 4 "
+           "profile, int8)\n", A.n, acc * 100, dev_s * 1e3);
+    assert_true(acc > 0.85 && acc < 0.97);
+    assert_true(distinct_payloads > A.n / 4); /* per-image sizes, not a constant */
+    mdl_model_free(&m);
+    mdl_qctx_free(c);
+    mdl_qgraph_free(q);
+    mdl_dataset_free(&tr);
+    mdl_dataset_free(&te);
+    mdl_graph_free(&g);
+}
+
+static void test_same_seed_same_tasks(void **state)
+{
+    (void)state;
+    res_summary sum;
+    B.n = 0;
+    run_scenario_file(SCN, NULL, 0, keep, &B, &sum);
+    assert_int_equal(A.n, B.n);
+    for (size_t i = 0; i < A.n; i++) {
+        assert_int_equal(A.r[i].sample, B.r[i].sample);
+        assert_true(A.r[i].latency_s == B.r[i].latency_s);
+        assert_true(A.r[i].bytes_up == B.r[i].bytes_up);
+        assert_int_equal(A.r[i].correct, B.r[i].correct);
+    }
+}
+
+static void test_entropy_threshold(void **state)
+{
+    (void)state;
+    res_summary sum;
+    const char *mid[] = {"policy.threshold=0.3"};
+    B.n = 0;
+    run_scenario_file(SCN, mid, 1, keep, &B, &sum);
+    size_t early = 0, right_early = 0, right_final = 0, final = 0;
+    for (size_t i = 0; i < B.n; i++) {
+        if (B.r[i].exit == 0) {
+            early++;
+            right_early += (size_t)B.r[i].correct;
+            assert_true(B.r[i].bytes_up == 0); /* exit 0 is on the device (after 2) */
+        } else {
+            final++;
+            right_final += (size_t)B.r[i].correct;
+        }
+    }
+    printf("  threshold 0.3: %zu of %zu tasks exit early (accuracy %.1f %%), the rest "
+           "%.1f %%\n", early, B.n, 100.0 * (double)right_early / (double)(early ? early : 1),
+           100.0 * (double)right_final / (double)(final ? final : 1));
+    assert_true(early > B.n / 4 && early < B.n); /* confident images only */
+    /* confident early answers are more often right than the hard rest */
+    assert_true((double)right_early / (double)early > (double)right_final / (double)final);
+    const char *all[] = {"policy.threshold=1"};
+    B.n = 0;
+    run_scenario_file(SCN, all, 1, keep, &B, &sum);
+    for (size_t i = 0; i < B.n; i++)
+        assert_int_equal(B.r[i].exit, 0);
+}
+
+static void expect_error(const char *set, const char *want)
+{
+    scn_override ov;
+    char buf[256];
+    snprintf(buf, sizeof buf, "%s", set);
+    off_err e;
+    assert_int_equal(scn_override_parse(buf, &ov, &e), OFF_OK);
+    scn_scenario s;
+    off_status st = scn_load(&s, SCN, &ov, 1, &e);
+    if (st == OFF_OK) {
+        sim_world *w = NULL;
+        st = sim_world_new(&w, &s, &e);
+        sim_world_free(w);
+        scn_free(&s);
+    }
+    printf("  %s -> %s\n", set, e.msg);
+    assert_int_equal(st, OFF_EINVAL);
+    assert_non_null(strstr(e.msg, want));
+}
+
+static void test_scenario_mistakes(void **state)
+{
+    (void)state;
+    expect_error("model.name=mexti", "no trained model 'mexti' (did you mean 'mexit'?)");
+    expect_error("devices.0.profile=raspberry-pi5", "no hardware profile 'raspberry-pi5'");
+    expect_error("devices.0.compute_bits=12", "compute_bits must be 8, 16 or 32");
+    expect_error("model.bits=[4]", "unknown key 'bits'");
+}
+
+int main(void)
+{
+    struct stat sb;
+    if (stat(MDL_FASHION_DIR, &sb) != 0 && !getenv("OFFSIM_FASHION_MNIST_DIR")) {
+        printf("%s missing (package dataset-fashion-mnist): skipped\n", MDL_FASHION_DIR);
+        return 0;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tasks_carry_real_images),
+        cmocka_unit_test(test_same_seed_same_tasks),
+        cmocka_unit_test(test_entropy_threshold),
+        cmocka_unit_test(test_scenario_mistakes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
