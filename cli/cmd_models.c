@@ -26,6 +26,7 @@
 #include "mdl_profile.h"
 #include "mdl_qgraph.h"
 #include "mdl_trained.h"
+#include "mdl_trained.h"
 #include "scn.h"
 #include "sim.h"
 
@@ -71,6 +72,21 @@ static int models_list(void)
     for (size_t i = 0; i < n; i++)
         printf("  %-12s %5.2f GMAC  top-1 %5.2f %%  %s\n", a[i].name,
                a[i].published_gmacs, a[i].top1 * 100, a[i].summary);
+    size_t ng;
+    const mdl_gspec *const *z = mdl_zoo_graphs(&ng);
+    printf("trained multi-exit models (weights in the zoo; `offsim models "
+           "info|eval|train|profile NAME`, scenarios: `model: {kind: trained, name: NAME}`):\n");
+    for (size_t i = 0; i < ng; i++) {
+        mdl_graph g;
+        off_err e;
+        double macs = 0;
+        if (mdl_graph_init(&g, z[i], &e) == OFF_OK)
+            for (size_t k = 0; k < g.n_nodes; k++)
+                macs += g.node[k].macs;
+        mdl_graph_free(&g);
+        printf("  %-12s %5.2f MMAC  %-22s %s\n", z[i]->name, macs / 1e6, z[i]->weights,
+               z[i]->summary);
+    }
     printf("model files in %s:\n", zoo_dir());
     DIR *d = opendir(zoo_dir());
     if (!d) {
@@ -108,9 +124,28 @@ static int models_list(void)
     return 0;
 }
 
-/* Resolve NAME|FILE into a model view. */
+/* Resolve NAME|FILE into a model view.  A trained zoo model is opened for
+ * real: its exit accuracies are the int8 ones on the test set (through the
+ * inference cache beside its weights). */
 static off_status resolve(mdl_model *m, const char *what, off_err *err)
 {
+    if (mdl_zoo_graph(what)) {
+        mdl_trained *t;
+        const char *warn;
+        off_status st = mdl_trained_open(&t, what, NULL, zoo_dir(), true, &warn, err);
+        if (st)
+            return st;
+        if (warn)
+            fprintf(stderr, "offsim: warning: %s\n", warn);
+        const mdl_model *tm = mdl_trained_model(t);
+        double acc[MDL_GRAPH_MAX_EXITS];
+        for (size_t e = 0; e < tm->n_exits; e++)
+            acc[e] = tm->exits[e].accuracy;
+        st = mdl_graph_cost_model(mdl_trained_graph(t), acc, m, err);
+        off_err ignore;
+        mdl_trained_close(t, &ignore);
+        return st;
+    }
     size_t n;
     const mdl_arch_info *a = mdl_arch_list(&n);
     for (size_t i = 0; i < n; i++)
@@ -179,6 +214,10 @@ static int models_info(const char *what)
     printf("\nsplit s: the device runs layers 1..s; payload columns are the split\n"
            "tensor at each bit-width (ceil(out * bits / 32)); split = %zu is local.\n",
            m.n_layers);
+    if (mdl_zoo_graph(what))
+        printf("Trained model: accuracies are int8 on the 10,000 test images; the real\n"
+               "payloads (packed, zlib) and the accuracy per split and bit-width are\n"
+               "measured by `offsim models eval %s`.\n", what);
     mdl_model_free(&m);
     return 0;
 }

@@ -233,6 +233,20 @@ off_status mdl_graph_cost_model(const mdl_graph *g, const double *accuracy, mdl_
         snprintf(layers[i].name, sizeof layers[i].name, "%s", n->spec->name);
         layers[i].macs = n->macs;
         layers[i].out_bytes = 4.0 * (double)(n->out_c * n->out_h * n->out_w);
+        layers[i].params = n->w_n ? (double)(n->w_n + n->out_c) : 0;
+        switch (n->spec->op) {
+        case MDL_OP_CONV:
+            layers[i].kind = n->spec->groups > 1 && n->spec->groups == n->in_c
+                                 ? MDL_LAYER_DWCONV
+                                 : MDL_LAYER_CONV;
+            break;
+        case MDL_OP_FC:
+            layers[i].kind = MDL_LAYER_FC;
+            break;
+        default:
+            layers[i].kind = MDL_LAYER_POOL;
+            break;
+        }
     }
     for (size_t e = 0; e < sp->n_exits; e++) {
         snprintf(exits[e].name, sizeof exits[e].name, "%s", sp->exits[e].name);

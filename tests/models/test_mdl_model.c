@@ -8,8 +8,10 @@
 
 #include "mdl.h"
 
-static const mdl_layer layers[] = {
-    {"conv1", 100, 4000}, {"pool1", 10, 1000}, {"conv2", 200, 800}, {"fc", 50, 40}};
+static const mdl_layer layers[] = {{"conv1", 100, 4000, MDL_LAYER_CONV, 0},
+                                   {"pool1", 10, 1000, MDL_LAYER_POOL, 0},
+                                   {"conv2", 200, 800, MDL_LAYER_CONV, 0},
+                                   {"fc", 50, 40, MDL_LAYER_FC, 0}};
 static const mdl_exit exits[] = {{"e1", 2, 5, 0.7}, {"final", 4, 0, 0.9}};
 static const int bits[] = {2, 4, 8, 32};
 
