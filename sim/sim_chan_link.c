@@ -1,0 +1,37 @@
+/* sim_chan_link.c - one link's rate process: link budget, fading,
+ * Gilbert-Elliott and the rate model (or a trace) composed, with the
+ * earliest of the parts' block boundaries. */
+#include "sim_chan.h"
+
+#include <math.h>
+
+double sim_chan_link_rate(void *link, double t_s, double *next_s)
+{
+    sim_chan_link *l = link;
+    double next = INFINITY, nx, rate;
+    if (l->model == SIM_CHAN_RATE_TRACE) {
+        rate = l->trace ? sim_chan_trace_rate(l->trace, t_s, &next) : 0.0;
+    } else {
+        double gain_db = l->gain_db;
+        if (l->fading) {
+            gain_db += sim_chan_lin_to_db(sim_chan_fading_gain(l->fading, t_s, &nx));
+            next = nx < next ? nx : next;
+        }
+        double snr_db = sim_chan_snr_db(l->ptx_dbm, gain_db, l->bandwidth_hz,
+                                        l->n0_dbm_hz, l->nf_db);
+        if (l->model == SIM_CHAN_RATE_MCS)
+            rate = l->mcs ? sim_chan_mcs_rate_bps(l->mcs, l->bandwidth_hz, snr_db,
+                                                  l->eta)
+                          : 0.0;
+        else
+            rate = sim_chan_shannon_bps(l->bandwidth_hz, sim_chan_db_to_lin(snr_db),
+                                        l->eta);
+    }
+    if (l->ge) {
+        rate *= sim_chan_ge_mult(l->ge, t_s, &nx);
+        next = nx < next ? nx : next;
+    }
+    if (next_s)
+        *next_s = next;
+    return rate;
+}
