@@ -381,9 +381,9 @@ static int cmd_policies(int argc, char **argv)
     size_t n;
     const pol_class *const *all = pol_registry(&n);
     for (size_t i = 0; i < n; i++) {
-        printf("%-10s %s\n", all[i]->name, all[i]->summary);
+        printf("%-13s %s\n", all[i]->name, all[i]->summary);
         if (all[i]->param_keys && all[i]->param_keys[0]) {
-            printf("%-10s keys:", "");
+            printf("%-13s keys:", "");
             for (size_t k = 0; all[i]->param_keys[k]; k++)
                 printf(" %s", all[i]->param_keys[k]);
             printf("\n");

@@ -213,3 +213,31 @@ int pol_default_bits(const mdl_model *m)
 {
     return mdl_bits_index(m, 8) >= 0 ? 8 : m->bits[m->n_bits - 1];
 }
+
+off_status pol_param_choice(const pol_cfg *cfg, const char *key,
+                            const char *const *choices, int dflt, int *out,
+                            off_err *err)
+{
+    const pol_param *p = pol_cfg_param(cfg, key);
+    if (!p) {
+        *out = dflt;
+        return OFF_OK;
+    }
+    size_t n = 0;
+    while (choices[n])
+        n++;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(p->text, choices[i]) == 0) {
+            *out = (int)i;
+            return OFF_OK;
+        }
+    char list[256];
+    list_names(list, sizeof list, choices, n);
+    const char *dym = off_did_you_mean(p->text, choices, n);
+    if (dym)
+        return off_errf(err, OFF_EINVAL, p->file, p->line, p->col,
+                        "'%s' must be one of %s, got '%s' (did you mean '%s'?)", key,
+                        list, p->text, dym);
+    return off_errf(err, OFF_EINVAL, p->file, p->line, p->col,
+                    "'%s' must be one of %s, got '%s'", key, list, p->text);
+}

@@ -46,6 +46,12 @@ typedef struct pol_obs {
     size_t server_cores;
     size_t server_busy;         /* cores busy                              */
     size_t server_queue;        /* tasks waiting (not in service)          */
+    /* the device's power figures (scenario `power:`), for energy-aware
+     * policies: a task's device energy is active * compute + tx * upload
+     * transmission + rx * result reception + idle * (upload end .. result
+     * start), as the simulator charges it (sim/sim_task.c) */
+    double device_power_active_w, device_power_tx_w;
+    double device_power_rx_w, device_power_idle_w;
 } pol_obs;
 
 typedef struct pol_action {
@@ -141,8 +147,137 @@ off_status pol_param_exit(const pol_cfg *cfg, const char *key, int dflt,
 off_status pol_param_bits(const pol_cfg *cfg, const char *key, int dflt,
                           int *out, off_err *err);
 
+/* One of a fixed list of words (choices NULL-terminated); *out = the index
+ * of the word, dflt when absent.  Anything else: an error at the value's
+ * position listing the choices, with a did-you-mean. */
+off_status pol_param_choice(const pol_cfg *cfg, const char *key,
+                            const char *const *choices, int dflt, int *out,
+                            off_err *err);
+
 /* The default bit-width for policies that do not choose one: 8 if the model
  * allows it, else the largest allowed. */
 int pol_default_bits(const mdl_model *m);
+
+/* ---- predicted costs, for model-based policies (pol_predict.c) --------- *
+ *
+ * What an action will cost if the world stays as the observation says,
+ * following the task lifecycle of the simulator (sim/sim_task.c) stage by
+ * stage, from the decision time:
+ *
+ *   local (split >= after(exit)):  latency = device backlog + device compute
+ *   offloaded:
+ *     t_dev  = split > 0 ? device backlog + device compute : 0
+ *              (full offload skips the device queue)
+ *     t_up   = max(t_dev, uplink backlog) + payload * 8 / uplink rate
+ *              + uplink propagation                     (arrival at server)
+ *     t_srv  = max(t_up, server_free)                   (start of service)
+ *     latency = t_srv + server compute + result * 8 / downlink rate
+ *              + downlink propagation
+ *   server_free = 0 when a core is idle, else (tasks ahead - cores + 1) *
+ *              mean service / cores, tasks ahead = busy + queued: the wait
+ *              of an M/M/c-like FCFS queue, drained while this task is
+ *              computed and sent.  The mean service is the server time of
+ *              the full model scaled by a running mean (weight 1/8) of the
+ *              server work of the offloads this predictor was told about
+ *              (pol_pred_note), relative to the full model (1 at start).
+ *   device energy = P_active * device compute + P_tx * upload transmission
+ *              + P_rx * result reception + P_idle * (uplink propagation +
+ *              server wait + server compute)
+ *
+ * Compute times come from the hardware profile when the observation has
+ * one (mdl_profile_device_seconds / _server_seconds at the side's
+ * compute_bits), else MACs / speed.  The rates are the observation's
+ * estimates (obs->uplink_rate_bps); an infinite rate costs no time.
+ * The payload is mdl_payload_bytes (the layer table's size at b bits; a
+ * trained model's real, compressed tensor is usually smaller).  The work of
+ * a synthetic model is its nominal work; the BranchyNet threshold is not
+ * modelled (the action's exit is costed).  Nothing else in flight (tasks in
+ * the device queue that will upload first, later arrivals at the server,
+ * the downlink queue) is foreseen.
+ *
+ * Tables per (exit, split) of device and server MACs and per (split, bits)
+ * of payload bytes are built by pol_pred_init; tables of seconds for a
+ * hardware profile are built the first time a (profile, compute bits) pair
+ * is observed, into one of POL_PRED_SLOTS slots per side (no allocation;
+ * more distinct pairs than slots are recomputed round-robin).  After
+ * pol_pred_begin, pol_pred_latency is a few table reads and adds. */
+#define POL_PRED_SLOTS 8
+
+typedef struct pol_pred_table {
+    const mdl_profile *prof; /* NULL: slot free */
+    int bits;
+    double *s;               /* [E][L+1] seconds */
+} pol_pred_table;
+
+typedef struct pol_pred {
+    const mdl_model *model;
+    size_t stride;                  /* L + 1 */
+    double *dev_macs, *srv_macs;    /* [E][L+1]: mdl_device_macs, _server_macs */
+    double *payload;                /* [L+1][n_bits]: bytes sent (0 at L) */
+    pol_pred_table dev[POL_PRED_SLOTS], srv[POL_PRED_SLOTS];
+    unsigned dev_next, srv_next;    /* round-robin victims */
+    double srv_frac;                /* running mean server work / full model */
+    double *mem;                    /* the one allocation */
+} pol_pred;
+
+/* The per-decision view: the tables for this observation and its terms. */
+typedef struct pol_pred_ctx {
+    const mdl_model *model;
+    size_t stride, n_bits;
+    const double *dev, *srv, *payload;
+    double dev_scale, srv_scale;        /* seconds per table unit */
+    double dev_backlog_s, up_backlog_s;
+    double up_s_per_byte, up_delay_s;   /* 8 / rate (0 if infinite) */
+    double down_tx_s, down_delay_s;     /* the result's transmission */
+    double server_free_s;               /* from now; see above */
+    double p_active_w, p_tx_w, p_rx_w, p_idle_w;
+} pol_pred_ctx;
+
+/* One action's predicted cost, term by term. */
+typedef struct pol_pred_cost {
+    bool local;
+    double latency_s, energy_j;
+    double device_s;          /* device compute                       */
+    double payload_bytes;     /* 0 when local                         */
+    double uplink_s;          /* payload transmission                 */
+    double server_wait_s;     /* queueing at the server               */
+    double server_s;          /* server compute                       */
+    double downlink_s;        /* result transmission                  */
+} pol_pred_cost;
+
+/* Build the tables for m (kept by pointer; it must outlive p). */
+off_status pol_pred_init(pol_pred *p, const mdl_model *m, off_err *err);
+void pol_pred_free(pol_pred *p); /* NULL-safe, idempotent */
+
+/* The view for one observation (obs->model must be p's model). */
+void pol_pred_begin(pol_pred *p, const pol_obs *obs, pol_pred_ctx *c);
+
+/* Cost of (exit, split, model->bits[bits_idx]); split is clamped to
+ * after(exit); bits_idx is ignored when nothing intermediate is sent. */
+void pol_pred_eval(const pol_pred_ctx *c, size_t exit, size_t split, size_t bits_idx,
+                   pol_pred_cost *out);
+
+/* Tell the predictor which action was taken, for its mean server work. */
+void pol_pred_note(pol_pred *p, const pol_pred_ctx *c, size_t exit, size_t split);
+
+/* Predicted latency only (= pol_pred_eval's latency_s), for searches. */
+static inline double pol_pred_latency(const pol_pred_ctx *c, size_t exit, size_t split,
+                                      size_t bits_idx)
+{
+    size_t after = c->model->exits[exit].after;
+    const size_t row = exit * c->stride;
+    if (split >= after)
+        return c->dev_backlog_s + c->dev[row + after] * c->dev_scale;
+    double t = split ? c->dev_backlog_s + c->dev[row + split] * c->dev_scale : 0.0;
+    if (t < c->up_backlog_s)
+        t = c->up_backlog_s;
+    double bytes = c->payload[split * c->n_bits + bits_idx];
+    if (bytes > 0)
+        t += bytes * c->up_s_per_byte;
+    t += c->up_delay_s;
+    if (t < c->server_free_s)
+        t = c->server_free_s;
+    return t + c->srv[row + split] * c->srv_scale + c->down_tx_s + c->down_delay_s;
+}
 
 #endif /* POL_H */

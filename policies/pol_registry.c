@@ -4,10 +4,12 @@
 #include <string.h>
 
 extern const pol_class pol_local_class, pol_edge_class, pol_fixed_class,
-    pol_random_class;
+    pol_random_class, pol_neurosurgeon_class, pol_edgent_class, pol_branchynet_class,
+    pol_dyno_class;
 
 static const pol_class *const registry[] = {
-    &pol_local_class, &pol_edge_class, &pol_fixed_class, &pol_random_class,
+    &pol_local_class,        &pol_edge_class,   &pol_fixed_class, &pol_random_class,
+    &pol_neurosurgeon_class, &pol_edgent_class, &pol_branchynet_class, &pol_dyno_class,
 };
 
 const pol_class *const *pol_registry(size_t *n)
