@@ -172,7 +172,35 @@ typedef struct scn_device {
 } scn_device;
 
 /* ---- servers ---------------------------------------------------------- */
-typedef enum scn_discipline { SCN_DISC_FCFS } scn_discipline;
+/* Queue discipline of a server (docs/scenario-reference.md, "servers"). */
+typedef enum scn_discipline {
+    SCN_DISC_FCFS, /* first come, first served on c cores                  */
+    SCN_DISC_PS,   /* processor sharing: n jobs share c cores, each at
+                      min(1, c/n) of a core                               */
+    SCN_DISC_EDF,  /* earliest absolute deadline waits least (non-
+                      preemptive); infinite deadlines last, ties FIFO     */
+} scn_discipline;
+
+/* Competing jobs that are not tasks: Poisson arrivals at the server. */
+typedef struct scn_background {
+    double rate_hz;       /* arrival rate, >= 0; 0 = no background load      */
+    scn_dist work;        /* work of one job, MAC (run at the server's speed) */
+    scn_pos pos;
+} scn_background;
+
+/* Batched service (GPU-style): jobs queued together run as one batch. */
+typedef struct scn_batching {
+    size_t max;           /* most jobs per batch, 1..SCN_MAX_BATCH; 0 = off  */
+    double window_s;      /* a batch starts when `max` jobs wait or the
+                             oldest has waited this long, >= 0, finite    */
+    double *speedup;      /* [max]: speedup[n-1] = throughput of a batch of
+                             n over one job at a time, 1 <= S(n) <= n,
+                             S(1) = 1; a batch of n jobs takes
+                             mean single-job time * n / S(n)              */
+    scn_pos pos;
+} scn_batching;
+
+#define SCN_MAX_BATCH 4096
 
 typedef struct scn_server {
     char *name;
@@ -182,6 +210,8 @@ typedef struct scn_server {
     char *profile;        /* as for devices                                  */
     scn_pos profile_pos;
     int compute_bits;
+    scn_background background; /* rate_hz 0 when absent                     */
+    scn_batching batching;     /* max 0 when absent; fcfs only              */
     scn_pos pos;
 } scn_server;
 

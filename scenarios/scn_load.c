@@ -403,6 +403,7 @@ void scn_free(scn_scenario *s)
     for (size_t i = 0; i < s->n_servers; i++) {
         free(s->servers[i].name);
         free(s->servers[i].profile);
+        free(s->servers[i].batching.speedup);
     }
     free(s->servers);
     free(s->policy.type);

@@ -22,9 +22,16 @@ static const char *const k_arr_all[] = {"process", "rate", "period", "phase",
                                         "file"};
 static const char *const k_link[] = {"rate", "delay"};
 static const char *const k_server[] = {"name",       "cores",   "speed",
-                                       "discipline", "profile", "compute_bits"};
+                                       "discipline", "profile", "compute_bits",
+                                       "background", "batching"};
+static const char *const k_background[] = {"rate", "work"};
+static const char *const k_batching[] = {"window", "max", "speedup"};
+static const char *const k_dist_all[] = {"dist", "mean", "min", "max", "cv"};
+static const char *const dist_names[] = {"deterministic", "exponential",
+                                         "uniform", "lognormal"};
 static const char *const processes[] = {"poisson", "periodic", "trace"};
-static const char *const disciplines[] = {"fcfs"};
+/* Same order as scn_discipline. */
+static const char *const disciplines[] = {"fcfs", "ps", "edf"};
 
 /* The out-of-memory error (no position). */
 static off_status oom(off_err *err)
@@ -266,6 +273,157 @@ off_status scn_load_devices(scn_scenario *s, const scn_node *n, off_err *err)
     return OFF_OK;
 }
 
+/* A work distribution: a work quantity (deterministic) or {dist,
+ * mean|min,max|cv}, written as the synthetic model's `work`
+ * (docs/scenario-reference.md, "A distribution"); d->mean is the mean in
+ * every case.  The twin of scn_model.c's load_work, for `background.work`. */
+static off_status load_dist(scn_dist *d, const scn_node *v, const char *what,
+                            off_err *err)
+{
+    d->pos = v->pos;
+    d->kind = SCN_DIST_DETERMINISTIC;
+    if (v->kind == SCN_NODE_SCALAR && !scn_node_is_null(v))
+        return scn_get_quantity(v, what, SCN_DIM_WORK, SCN_Q_GE0 | SCN_Q_FINITE,
+                                &d->mean, err);
+    off_status st = scn_want_map(v, what, k_dist_all, N(k_dist_all), err);
+    if (st)
+        return st;
+    size_t kind = 0;
+    const scn_node *dn = scn_map_get(v, "dist");
+    if (dn && (st = scn_get_choice(dn, "distribution", dist_names, N(dist_names),
+                                   &kind, err)))
+        return st;
+    d->kind = (scn_dist_kind)kind;
+    static const char *const k_det[] = {"dist", "mean"};
+    static const char *const k_uni[] = {"dist", "min", "max"};
+    static const char *const k_logn[] = {"dist", "mean", "cv"};
+    const char *const *valid = d->kind == SCN_DIST_UNIFORM     ? k_uni
+                               : d->kind == SCN_DIST_LOGNORMAL ? k_logn
+                                                               : k_det;
+    size_t nv = d->kind == SCN_DIST_UNIFORM || d->kind == SCN_DIST_LOGNORMAL ? 3 : 2;
+    char where[64], msg[160], list[80];
+    snprintf(where, sizeof where, "a %s distribution", dist_names[kind]);
+    snprintf(msg, sizeof msg, "does not apply to %s (its keys: %s)", where,
+             scn_join(valid, nv, list, sizeof list));
+    if ((st = scn_check_keys(v, valid, nv, where, k_dist_all, N(k_dist_all), msg,
+                             err)))
+        return st;
+    scn_node *a, *b;
+    if (d->kind == SCN_DIST_UNIFORM) {
+        if ((st = scn_require(v, "min", where, &a, err)) ||
+            (st = scn_require(v, "max", where, &b, err)) ||
+            (st = scn_get_quantity(a, "min", SCN_DIM_WORK, SCN_Q_GE0 | SCN_Q_FINITE,
+                                   &d->min, err)) ||
+            (st = scn_get_quantity(b, "max", SCN_DIM_WORK, SCN_Q_GE0 | SCN_Q_FINITE,
+                                   &d->max, err)))
+            return st;
+        if (d->max < d->min)
+            return scn_errp(err, OFF_EINVAL, b->pos,
+                            "max must be >= min, got max %s < min %s", b->text,
+                            a->text);
+        d->mean = 0.5 * (d->min + d->max);
+        return OFF_OK;
+    }
+    unsigned f = SCN_Q_FINITE | (d->kind == SCN_DIST_DETERMINISTIC ? SCN_Q_GE0 : SCN_Q_GT0);
+    if ((st = scn_require(v, "mean", where, &a, err)) ||
+        (st = scn_get_quantity(a, "mean", SCN_DIM_WORK, f, &d->mean, err)))
+        return st;
+    if (d->kind == SCN_DIST_LOGNORMAL &&
+        ((st = scn_require(v, "cv", where, &b, err)) ||
+         (st = scn_get_quantity(b, "cv", SCN_DIM_NONE, SCN_Q_GT0 | SCN_Q_FINITE, &d->cv,
+                                err))))
+        return st;
+    return OFF_OK;
+}
+
+/* server.background: {rate >= 0 (events/s), work (a distribution)}, both
+ * required. */
+static off_status load_background(scn_background *b, const scn_node *v,
+                                  const char *where, off_err *err)
+{
+    char w[128];
+    snprintf(w, sizeof w, "background of %s", where);
+    scn_node *rate, *work;
+    off_status st;
+    b->pos = v->pos;
+    if ((st = scn_want_map(v, w, k_background, N(k_background), err)) ||
+        (st = scn_check_keys(v, k_background, N(k_background), w, NULL, 0, NULL, err)) ||
+        (st = scn_require(v, "rate", w, &rate, err)) ||
+        (st = scn_require(v, "work", w, &work, err)) ||
+        (st = scn_get_quantity(rate, "rate", SCN_DIM_HZ_EVENTS, SCN_Q_GE0 | SCN_Q_FINITE,
+                               &b->rate_hz, err)) ||
+        (st = load_dist(&b->work, work, "work", err)))
+        return st;
+    return OFF_OK;
+}
+
+/* server.batching: {window >= 0 (0 s), max 1..SCN_MAX_BATCH (required),
+ * speedup (required): one number S(max) in [1, max], filled in for every
+ * batch size by the affine model n / S(n) = a + (1 - a) n; or a list of max
+ * numbers S(1) = 1, ..., 1 <= S(n) <= n, with n / S(n) non-decreasing}. */
+static off_status load_batching(scn_batching *b, const scn_node *v, const char *where,
+                                off_err *err)
+{
+    char w[128];
+    snprintf(w, sizeof w, "batching of %s", where);
+    scn_node *mx, *sp;
+    uint64_t max;
+    off_status st;
+    b->pos = v->pos;
+    if ((st = scn_want_map(v, w, k_batching, N(k_batching), err)) ||
+        (st = scn_check_keys(v, k_batching, N(k_batching), w, NULL, 0, NULL, err)) ||
+        (st = scn_require(v, "max", w, &mx, err)) ||
+        (st = scn_require(v, "speedup", w, &sp, err)) ||
+        (st = scn_get_uint(mx, "max", 1, SCN_MAX_BATCH, &max, err)) ||
+        (st = opt_q(v, "window", SCN_DIM_TIME, SCN_Q_GE0 | SCN_Q_FINITE, &b->window_s,
+                    err)))
+        return st;
+    if (!(b->speedup = calloc((size_t)max, sizeof *b->speedup)))
+        return oom(err);
+    b->max = (size_t)max;
+    if (sp->kind != SCN_NODE_SEQ) {
+        double smax;
+        if ((st = scn_get_quantity(sp, "speedup", SCN_DIM_NONE, SCN_Q_GT0 | SCN_Q_FINITE,
+                                   &smax, err)))
+            return st;
+        if (smax < 1 || smax > (double)max)
+            return scn_errp(err, OFF_EINVAL, sp->pos,
+                            "speedup must be between 1 (no gain) and max (%zu: a full "
+                            "batch costs one job), got %s", b->max, sp->text);
+        /* a = the part of one job's time a batch shares: S(max) = max / (a + (1-a) max) */
+        double a = max > 1 ? (double)max * (1 - 1 / smax) / (double)(max - 1) : 0;
+        b->speedup[0] = 1;
+        for (size_t n = 2; n <= b->max; n++)
+            b->speedup[n - 1] = (double)n / (a + (1 - a) * (double)n);
+        return OFF_OK;
+    }
+    if (sp->n != b->max)
+        return scn_errp(err, OFF_EINVAL, sp->pos,
+                        "speedup: a list must give S(n) for every batch size n = 1..max "
+                        "(%zu values), got %zu", b->max, sp->n);
+    for (size_t i = 0; i < sp->n; i++) {
+        const scn_node *it = sp->items[i];
+        double x, n = (double)(i + 1);
+        if ((st = scn_get_quantity(it, "speedup", SCN_DIM_NONE, SCN_Q_GT0 | SCN_Q_FINITE,
+                                   &x, err)))
+            return st;
+        if (i == 0 && x != 1)
+            return scn_errp(err, OFF_EINVAL, it->pos,
+                            "speedup of a batch of 1 must be 1, got %s", it->text);
+        if (x < 1 || x > n)
+            return scn_errp(err, OFF_EINVAL, it->pos,
+                            "speedup of a batch of %zu must be between 1 and %zu, got %s",
+                            i + 1, i + 1, it->text);
+        if (i && n / x < (n - 1) / b->speedup[i - 1])
+            return scn_errp(err, OFF_EINVAL, it->pos,
+                            "speedup %s for a batch of %zu makes it faster than a batch "
+                            "of %zu (a batch's time n / S(n) must not decrease)",
+                            it->text, i + 1, i);
+        b->speedup[i] = x;
+    }
+    return OFF_OK;
+}
+
 off_status scn_load_servers(scn_scenario *s, const scn_node *n, off_err *err)
 {
     off_status st = scn_want_seq(n, "servers", err);
@@ -308,10 +466,19 @@ off_status scn_load_servers(scn_scenario *s, const scn_node *n, off_err *err)
                                &sv->profile_pos, &sv->compute_bits, err)) ||
             ((v = scn_map_get(it, "discipline")) &&
              (st = scn_get_choice(v, "discipline", disciplines,
-                                  N(disciplines), &disc, err))))
+                                  N(disciplines), &disc, err))) ||
+            ((v = scn_map_get(it, "background")) &&
+             (st = load_background(&sv->background, v, where, err))) ||
+            ((v = scn_map_get(it, "batching")) &&
+             (st = load_batching(&sv->batching, v, where, err))))
             return st;
         sv->cores = (size_t)cores;
         sv->discipline = (scn_discipline)disc;
+        if (sv->batching.max && sv->discipline != SCN_DISC_FCFS)
+            return scn_errp(err, OFF_EINVAL, sv->batching.pos,
+                            "%s: batching needs discipline fcfs (batches are formed "
+                            "in arrival order), but the discipline is %s", where,
+                            disciplines[disc]);
     }
     return OFF_OK;
 }

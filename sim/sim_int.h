@@ -1,6 +1,7 @@
 /*
- * sim_int.h - the world's internals, shared by sim_world.c (build) and
- * sim_task.c (lifecycle).  Not for other modules.
+ * sim_int.h - the world's internals, shared by sim_world.c (build),
+ * sim_task.c (task lifecycle) and sim_server.c (server queues: FCFS, PS,
+ * EDF, background load, batching).  Not for other modules.
  */
 #ifndef SIM_INT_H
 #define SIM_INT_H
@@ -29,6 +30,27 @@ static inline uint32_t sim_fifo_pop(sim_fifo *q)
     return v;
 }
 void sim_fifo_free(sim_fifo *q);
+
+/* A binary min-heap of jobs ordered by (key, seq): seq breaks ties in
+ * insertion order.  Grows geometrically; pop/push are O(log n). */
+typedef struct sim_hent {
+    double key;
+    uint64_t seq;
+    uint32_t job;
+} sim_hent;
+
+typedef struct sim_heap {
+    sim_hent *a;
+    size_t len, cap;
+} sim_heap;
+
+bool sim_heap_push(sim_heap *h, double key, uint64_t seq, uint32_t job);
+sim_hent sim_heap_pop(sim_heap *h); /* h->len > 0 */
+void sim_heap_free(sim_heap *h);
+
+/* A job at a server is a task's index (< SIM_JOB_BG), or SIM_JOB_BG | the
+ * index of a background job in its server's pool. */
+#define SIM_JOB_BG 0x80000000u
 
 typedef struct sim_task {
     uint64_t id;
@@ -64,14 +86,54 @@ typedef struct sim_device {
     double cpu_free_at, up_free_at; /* for the backlog observations */
 } sim_device;
 
+/* A background job: a competing job that is not a task. */
+typedef struct sim_bgjob {
+    double service_s;          /* its work / the server's speed           */
+    double t_queued;           /* arrival at the server                   */
+    uint32_t next_free;        /* free-list link                          */
+} sim_bgjob;
+
 typedef struct sim_server {
     const scn_server *cfg;
     const mdl_profile *prof;
     int compute_bits;
     double speed_macs;
-    size_t busy;
-    sim_fifo q;
+    size_t busy;               /* fcfs, edf: jobs in service; batching:
+                                  batches in service (one per core)       */
+    sim_fifo q;                /* fcfs: the waiting jobs                  */
+    sim_heap h;                /* edf: the waiting jobs by absolute
+                                  deadline; ps: the jobs in service by
+                                  their finishing tag                    */
+    uint64_t seq;              /* heap insertions, for FIFO ties          */
+    /* processor sharing */
+    double ps_v;               /* service attained by each job in service
+                                  since the server was last empty, s      */
+    double ps_t;               /* when ps_v was last brought up to date   */
+    sim_event_id ps_ev;        /* the next completion                     */
+    /* background load */
+    gsl_rng *rng_bg_arr;       /* SIM_RNG_SERVER streams of entities      */
+    gsl_rng *rng_bg_work;      /* "server:NAME" and "server:NAME/work"    */
+    sim_bgjob *bg;             /* pool, grown geometrically               */
+    size_t bg_cap;
+    uint32_t bg_free;          /* UINT32_MAX = none free                  */
+    /* batching: records of (max + 1) words, [0] = count or free link   */
+    uint32_t *batch;
+    size_t batch_cap;
+    uint32_t batch_free;
+    sim_event_id batch_ev;     /* the window timer, 0 when none           */
+    double batch_due;
+    /* statistics */
+    uint64_t bg_arrived, bg_done;
+    double busy_area;          /* core-seconds busy after warm-up         */
+    double t_acc;              /* busy_area is complete up to this time   */
 } sim_server;
+
+/* What a server did in a run (for tests and reports). */
+typedef struct sim_server_stats {
+    uint64_t bg_arrived, bg_done; /* background jobs                        */
+    double utilisation;           /* busy core-seconds / (cores x time),
+                                     from warm-up to the end of the run    */
+} sim_server_stats;
 
 struct sim_world {
     const scn_scenario *scn;
@@ -93,6 +155,7 @@ struct sim_world {
     uint32_t free_head;       /* UINT32_MAX = empty */
     uint64_t next_task_id;
     size_t in_flight;
+    size_t arr_pending;       /* device arrival events scheduled          */
     bool arrivals_closed;
     /* recording */
     res_db *db;
@@ -109,7 +172,31 @@ struct sim_world {
     size_t n_correct, n_missed;
 };
 
-/* Schedule every device's first arrival (sim_task.c). */
+/* ---- sim_task.c ---- */
+/* Schedule every device's first arrival, then the servers' background
+ * arrivals. */
 void sim_tasks_start(sim_world *w);
+/* Record the run's first error and stop the engine. */
+void sim_fail(sim_world *w, off_status st, const char *what);
+/* Schedule fn(w, arg) at t; false (error recorded) when out of memory. */
+bool sim_schedule(sim_world *w, double t, sim_handler *fn, uint64_t arg);
+/* One draw of a distribution (its mean for deterministic). */
+double sim_draw(gsl_rng *r, const scn_dist *d);
+/* Task ti's server service ended: on to the downlink. */
+void sim_task_served(sim_world *w, uint32_t ti);
+
+/* ---- sim_server.c ---- */
+/* Set up server j (its stream and batching tables) once its speed is
+ * known; sim_server_free releases it (idempotent). */
+off_status sim_server_init(sim_world *w, size_t j, off_err *err);
+void sim_server_free(sim_server *s);
+/* Schedule the first background arrival of every server that has one. */
+void sim_servers_start(sim_world *w);
+/* A job arrives at server j (a task's t_queued must be set). */
+void sim_server_arrive(sim_world *w, size_t j, uint32_t job);
+/* Load as policies see it: cores busy, and jobs beyond them. */
+void sim_server_load(const sim_server *s, size_t *busy, size_t *queue);
+/* After a run: what server j did. */
+void sim_server_stats_get(const sim_world *w, size_t j, sim_server_stats *out);
 
 #endif /* SIM_INT_H */

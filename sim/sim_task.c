@@ -2,8 +2,9 @@
  * sim_task.c - the task lifecycle as events.
  *
  *   arrival(device) -> decide -> [device FIFO] compute -> [uplink FIFO]
- *   transmit -> propagate -> [server FCFS, c cores] compute -> [downlink
- *   FIFO] transmit -> propagate -> done
+ *   transmit -> propagate -> [server: fcfs, ps or edf on c cores, maybe
+ *   batched; sim_server.c] compute -> [downlink FIFO] transmit ->
+ *   propagate -> done
  *
  * Every random draw of a task (its work and its outcome) is made at arrival
  * from the device's own streams, whatever the policy then decides, so that
@@ -21,31 +22,32 @@
 #include <string.h>
 
 static sim_handler ev_arrival, ev_dev_done, ev_up_done, ev_srv_arrive,
-    ev_srv_done, ev_down_done, ev_done;
+    ev_down_done, ev_done;
 
-static void fail(sim_world *w, off_status st, const char *what)
+void sim_fail(sim_world *w, off_status st, const char *what)
 {
     if (w->st == OFF_OK)
         w->st = off_errf(w->err, st, NULL, 0, 0, "%s", what);
     sim_engine_stop(w->eng);
 }
 
-static bool schedule(sim_world *w, double t, sim_handler *fn, uint64_t arg)
+bool sim_schedule(sim_world *w, double t, sim_handler *fn, uint64_t arg)
 {
     if (sim_engine_schedule(w->eng, t, fn, w, arg) == 0) {
-        fail(w, OFF_ENOMEM, "out of memory scheduling an event");
+        sim_fail(w, OFF_ENOMEM, "out of memory scheduling an event");
         return false;
     }
     return true;
 }
 
 /* A task record from the pool (grown geometrically; never per event once
- * the pool covers the tasks in flight). */
+ * the pool covers the tasks in flight).  Indices stay below SIM_JOB_BG,
+ * which marks background jobs at servers. */
 static bool task_alloc(sim_world *w, uint32_t *idx)
 {
     if (w->free_head == UINT32_MAX) {
         size_t old = w->n_tasks_cap, ncap = old ? old * 2 : 1024;
-        if (ncap > UINT32_MAX - 1)
+        if (ncap > SIM_JOB_BG)
             return false;
         sim_task *nt = realloc(w->tasks, ncap * sizeof *nt);
         if (!nt)
@@ -101,8 +103,28 @@ void sim_tasks_start(sim_world *w)
 {
     for (size_t i = 0; i < w->n_dev; i++) {
         double t = next_arrival(w, &w->dev[i], 0.0, true);
-        if (arrivals_open(w, t))
-            schedule(w, t, ev_arrival, i);
+        if (arrivals_open(w, t) && sim_schedule(w, t, ev_arrival, i))
+            w->arr_pending++;
+    }
+    sim_servers_start(w); /* background load, while tasks may come */
+}
+
+double sim_draw(gsl_rng *r, const scn_dist *ds)
+{
+    switch (ds->kind) {
+    case SCN_DIST_EXPONENTIAL:
+        return gsl_ran_exponential(r, ds->mean);
+    case SCN_DIST_UNIFORM:
+        return gsl_ran_flat(r, ds->min, ds->max);
+    case SCN_DIST_LOGNORMAL: {
+        /* mean m, coefficient of variation cv: sigma^2 = ln(1 + cv^2),
+         * mu = ln m - sigma^2 / 2. */
+        double s2 = log1p(ds->cv * ds->cv);
+        return gsl_ran_lognormal(r, log(ds->mean) - 0.5 * s2, sqrt(s2));
+    }
+    case SCN_DIST_DETERMINISTIC:
+    default:
+        return ds->mean;
     }
 }
 
@@ -111,28 +133,7 @@ static double draw_work_scale(sim_world *w, sim_device *d)
     const scn_model *m = &w->scn->model;
     if (m->kind != SCN_MODEL_SYNTHETIC || !(w->nominal_macs > 0))
         return 1.0;
-    const scn_dist *ds = &m->work;
-    double x;
-    switch (ds->kind) {
-    case SCN_DIST_EXPONENTIAL:
-        x = gsl_ran_exponential(d->rng_work, ds->mean);
-        break;
-    case SCN_DIST_UNIFORM:
-        x = gsl_ran_flat(d->rng_work, ds->min, ds->max);
-        break;
-    case SCN_DIST_LOGNORMAL: {
-        /* mean m, coefficient of variation cv: sigma^2 = ln(1 + cv^2),
-         * mu = ln m - sigma^2 / 2. */
-        double s2 = log1p(ds->cv * ds->cv);
-        x = gsl_ran_lognormal(d->rng_work, log(ds->mean) - 0.5 * s2, sqrt(s2));
-        break;
-    }
-    case SCN_DIST_DETERMINISTIC:
-    default:
-        x = ds->mean;
-        break;
-    }
-    return x / w->nominal_macs;
+    return sim_draw(d->rng_work, &m->work) / w->nominal_macs;
 }
 
 static void fill_obs(const sim_world *w, const sim_device *d, const sim_task *t,
@@ -148,6 +149,10 @@ static void fill_obs(const sim_world *w, const sim_device *d, const sim_task *t,
     o->device_speed_macs = d->speed_macs;
     o->device_profile = d->prof;
     o->device_compute_bits = d->compute_bits;
+    o->device_power_active_w = d->cfg->power_active_w;
+    o->device_power_tx_w = d->cfg->power_tx_w;
+    o->device_power_rx_w = d->cfg->power_rx_w;
+    o->device_power_idle_w = d->cfg->power_idle_w;
     o->device_backlog_s = d->cpu_free_at > now ? d->cpu_free_at - now : 0.0;
     o->device_queue = d->cpu_q.len + (d->cpu_busy ? 1 : 0);
     o->uplink_rate_bps = d->cfg->uplink.rate_bps;
@@ -160,8 +165,7 @@ static void fill_obs(const sim_world *w, const sim_device *d, const sim_task *t,
     o->server_profile = s->prof;
     o->server_compute_bits = s->compute_bits;
     o->server_cores = s->cfg->cores;
-    o->server_busy = s->busy;
-    o->server_queue = s->q.len;
+    sim_server_load(s, &o->server_busy, &o->server_queue);
 }
 
 /* Clamp an action to the model's valid range. */
@@ -263,7 +267,7 @@ static double start_service(sim_world *w, uint32_t ti, double dur, sim_handler *
     t->wait_s += now - t->t_queued;
     if (isnan(t->t_first))
         t->t_first = now;
-    schedule(w, now + dur, done, ti);
+    sim_schedule(w, now + dur, done, ti);
     return now;
 }
 
@@ -277,12 +281,6 @@ static void up_start(sim_world *w, sim_device *d, uint32_t ti)
 {
     d->up_busy = true;
     start_service(w, ti, w->tasks[ti].up_tx_s, ev_up_done);
-}
-
-static void srv_start(sim_world *w, sim_server *s, uint32_t ti)
-{
-    s->busy++;
-    start_service(w, ti, w->tasks[ti].srv_s, ev_srv_done);
 }
 
 static void down_start(sim_world *w, sim_device *d, uint32_t ti)
@@ -300,7 +298,7 @@ static void enqueue_uplink(sim_world *w, sim_device *d, uint32_t ti)
     if (!d->up_busy)
         up_start(w, d, ti);
     else if (!sim_fifo_push(&d->up_q, ti))
-        fail(w, OFF_ENOMEM, "out of memory in the uplink queue");
+        sim_fail(w, OFF_ENOMEM, "out of memory in the uplink queue");
 }
 
 static void finish(sim_world *w, uint32_t ti);
@@ -311,10 +309,11 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
     sim_device *d = &w->dev[arg];
     double now = sim_engine_now(e);
     const scn_scenario *s = w->scn;
+    w->arr_pending--;
     if (w->arrivals_closed) /* the task cap was reached by another device */
         return;
     if (off_interrupted()) {
-        fail(w, OFF_ERUNTIME, "interrupted");
+        sim_fail(w, OFF_ERUNTIME, "interrupted");
         return;
     }
 
@@ -323,12 +322,12 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
     double tn = next_arrival(w, d, now, false);
     if (s->max_tasks && w->next_task_id + 1 >= s->max_tasks)
         w->arrivals_closed = true;
-    if (arrivals_open(w, tn))
-        schedule(w, tn, ev_arrival, arg);
+    if (arrivals_open(w, tn) && sim_schedule(w, tn, ev_arrival, arg))
+        w->arr_pending++;
 
     uint32_t ti;
     if (!task_alloc(w, &ti)) {
-        fail(w, OFF_ENOMEM, "out of memory for tasks");
+        sim_fail(w, OFF_ENOMEM, "out of memory for tasks");
         return;
     }
     sim_task *t = &w->tasks[ti];
@@ -376,7 +375,7 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
         if (!d->cpu_busy)
             cpu_start(w, d, ti);
         else if (!sim_fifo_push(&d->cpu_q, ti))
-            fail(w, OFF_ENOMEM, "out of memory in the device queue");
+            sim_fail(w, OFF_ENOMEM, "out of memory in the device queue");
     } else {
         enqueue_uplink(w, d, ti);
     }
@@ -408,7 +407,7 @@ static void ev_up_done(sim_engine *e, void *ud, uint64_t arg)
     d->up_busy = false;
     if (d->up_q.len)
         up_start(w, d, sim_fifo_pop(&d->up_q));
-    schedule(w, now + d->cfg->uplink.delay_s, ev_srv_arrive, ti);
+    sim_schedule(w, now + d->cfg->uplink.delay_s, ev_srv_arrive, ti);
 }
 
 static void ev_srv_arrive(sim_engine *e, void *ud, uint64_t arg)
@@ -416,29 +415,19 @@ static void ev_srv_arrive(sim_engine *e, void *ud, uint64_t arg)
     sim_world *w = ud;
     uint32_t ti = (uint32_t)arg;
     sim_task *t = &w->tasks[ti];
-    sim_server *s = &w->srv[w->dev[t->device].server];
     t->t_queued = sim_engine_now(e);
-    if (s->busy < s->cfg->cores)
-        srv_start(w, s, ti);
-    else if (!sim_fifo_push(&s->q, ti))
-        fail(w, OFF_ENOMEM, "out of memory in a server queue");
+    sim_server_arrive(w, w->dev[t->device].server, ti);
 }
 
-static void ev_srv_done(sim_engine *e, void *ud, uint64_t arg)
+void sim_task_served(sim_world *w, uint32_t ti)
 {
-    sim_world *w = ud;
-    uint32_t ti = (uint32_t)arg;
     sim_task *t = &w->tasks[ti];
     sim_device *d = &w->dev[t->device];
-    sim_server *s = &w->srv[d->server];
-    s->busy--;
-    if (s->q.len)
-        srv_start(w, s, sim_fifo_pop(&s->q));
-    t->t_queued = sim_engine_now(e);
+    t->t_queued = sim_engine_now(w->eng);
     if (!d->down_busy)
         down_start(w, d, ti);
     else if (!sim_fifo_push(&d->down_q, ti))
-        fail(w, OFF_ENOMEM, "out of memory in the downlink queue");
+        sim_fail(w, OFF_ENOMEM, "out of memory in the downlink queue");
 }
 
 static void ev_down_done(sim_engine *e, void *ud, uint64_t arg)
@@ -449,7 +438,7 @@ static void ev_down_done(sim_engine *e, void *ud, uint64_t arg)
     d->down_busy = false;
     if (d->down_q.len)
         down_start(w, d, sim_fifo_pop(&d->down_q));
-    schedule(w, sim_engine_now(e) + d->cfg->downlink.delay_s, ev_done, ti);
+    sim_schedule(w, sim_engine_now(e) + d->cfg->downlink.delay_s, ev_done, ti);
 }
 
 static void ev_done(sim_engine *e, void *ud, uint64_t arg)
@@ -464,7 +453,7 @@ static void record_latency(sim_world *w, double lat)
         size_t nc = w->cap_lat ? w->cap_lat * 2 : 4096;
         double *nl = realloc(w->lat, nc * sizeof *nl);
         if (!nl) {
-            fail(w, OFF_ENOMEM, "out of memory for latencies");
+            sim_fail(w, OFF_ENOMEM, "out of memory for latencies");
             return;
         }
         w->lat = nl;
@@ -539,5 +528,5 @@ static void finish(sim_world *w, uint32_t ti)
     w->in_flight--;
     task_release(w, ti);
     if (off_interrupted())
-        fail(w, OFF_ERUNTIME, "interrupted");
+        sim_fail(w, OFF_ERUNTIME, "interrupted");
 }

@@ -321,6 +321,8 @@ off_status sim_world_new(sim_world **out, const scn_scenario *s, off_err *err)
         if (c->profile && (st = get_profile(w, c->profile, c->profile_pos, &sv->prof, err)))
             goto fail;
         sv->speed_macs = effective_speed(w, c->speed_macs, sv->prof, c->compute_bits);
+        if ((st = sim_server_init(w, j, err)))
+            goto fail;
     }
     if ((st = build_policy(w, err)))
         goto fail;
@@ -356,7 +358,7 @@ void sim_world_free(sim_world *w)
     }
     free(w->dev);
     for (size_t j = 0; j < w->n_srv; j++)
-        sim_fifo_free(&w->srv[j].q);
+        sim_server_free(&w->srv[j]);
     free(w->srv);
     mdl_model_free(&w->model);
     if (w->trained) { /* keep what the kernels computed for the next run */

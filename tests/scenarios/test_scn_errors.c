@@ -354,11 +354,58 @@ static void test_device_and_server_errors(void **state)
                "unknown arrival process 'poison' (did you mean 'poisson'?); "
                "accepted values: poisson, periodic, trace");
     EXPECT_ERR("duration: 1 s\n" MODEL DEVICES
-               "servers:\n  - {name: edge, speed: 1 GMAC/s, discipline: ps}\n",
+               "servers:\n  - {name: edge, speed: 1 GMAC/s, discipline: sjf}\n",
                OFF_EINVAL, "t.yaml:8:47: ",
-               "unknown discipline 'ps'; accepted values: fcfs");
+               "unknown discipline 'sjf'; accepted values: fcfs, ps, edf");
+    EXPECT_ERR("duration: 1 s\n" MODEL DEVICES
+               "servers:\n  - {name: edge, speed: 1 GMAC/s, discipline: edff}\n",
+               OFF_EINVAL, "t.yaml:8:47: ",
+               "unknown discipline 'edff' (did you mean 'edf'?)");
     EXPECT_ERR("duration: 1 s\n" MODEL DEVICES "servers: []\n", OFF_EINVAL,
                "t.yaml:7:10: ", "servers must list at least one server");
+}
+
+/* servers' background and batching mappings */
+#define SRV_HEAD "duration: 1 s\n" MODEL DEVICES "servers:\n  - name: edge\n" \
+                 "    speed: 1 GMAC/s\n"
+static void test_background_and_batching_errors(void **state)
+{
+    (void)state;
+    /* line 10 is the server's third line */
+    EXPECT_ERR(SRV_HEAD "    background: {rate: 20 /s}\n", OFF_EINVAL, "t.yaml:10:17: ",
+               "background of server 'edge' has no 'work'");
+    EXPECT_ERR(SRV_HEAD "    background: {rate: 20 /s, wrok: 5 MMAC}\n", OFF_EINVAL,
+               "t.yaml:10:31: ", "unknown key 'wrok' in background of server 'edge' "
+               "(did you mean 'work'?); valid keys: rate, work");
+    EXPECT_ERR(SRV_HEAD "    background: {rate: 20 ms, work: 5 MMAC}\n", OFF_EINVAL,
+               "t.yaml:10:24: ", "rate: '20 ms' is a duration, expected an event rate");
+    EXPECT_ERR(SRV_HEAD "    background: {rate: -1 /s, work: 5 MMAC}\n", OFF_EINVAL,
+               "t.yaml:10:24: ", "rate must be >= 0");
+    EXPECT_ERR(SRV_HEAD "    background: {rate: 2 /s, work: {dist: uniform, min: 2 M, "
+               "max: 1 M}}\n", OFF_EINVAL, "t.yaml:10:67: ",
+               "max must be >= min");
+    EXPECT_ERR(SRV_HEAD "    background: {rate: 2 /s, work: {dist: exponential, min: 1 M}}\n",
+               OFF_EINVAL, "t.yaml:10:56: ",
+               "'min' does not apply to a exponential distribution (its keys: dist, mean)");
+    EXPECT_ERR(SRV_HEAD "    batching: {window: 5 ms, speedup: 2}\n", OFF_EINVAL,
+               "t.yaml:10:15: ", "batching of server 'edge' has no 'max'");
+    EXPECT_ERR(SRV_HEAD "    batching: {max: 8, speedup: 9}\n", OFF_EINVAL,
+               "t.yaml:10:33: ", "speedup must be between 1 (no gain) and max (8");
+    EXPECT_ERR(SRV_HEAD "    batching: {max: 0, speedup: 1}\n", OFF_EINVAL,
+               "t.yaml:10:21: ", "max must be between 1 and 4096, got 0");
+    EXPECT_ERR(SRV_HEAD "    batching: {max: 3, speedup: [1, 1.5]}\n", OFF_EINVAL,
+               "t.yaml:10:33: ", "a list must give S(n) for every batch size n = 1..max "
+               "(3 values), got 2");
+    EXPECT_ERR(SRV_HEAD "    batching: {max: 3, speedup: [1.2, 1.5, 2]}\n", OFF_EINVAL,
+               "t.yaml:10:34: ", "speedup of a batch of 1 must be 1, got 1.2");
+    EXPECT_ERR(SRV_HEAD "    batching: {max: 3, speedup: [1, 2.5, 2]}\n", OFF_EINVAL,
+               "t.yaml:10:37: ", "speedup of a batch of 2 must be between 1 and 2, got 2.5");
+    EXPECT_ERR(SRV_HEAD "    batching: {max: 3, speedup: [1, 1.5, 3]}\n", OFF_EINVAL,
+               "t.yaml:10:42: ", "speedup 3 for a batch of 3 makes it faster than a batch "
+               "of 2");
+    EXPECT_ERR(SRV_HEAD "    discipline: ps\n    batching: {max: 2, speedup: 2}\n",
+               OFF_EINVAL, "t.yaml:11:15: ",
+               "server 'edge': batching needs discipline fcfs", "the discipline is ps");
 }
 
 static void test_policy_errors(void **state)
@@ -435,6 +482,7 @@ int main(void)
         cmocka_unit_test(test_numbers_overflow_nan_and_non_integers),
         cmocka_unit_test(test_model_structure_errors),
         cmocka_unit_test(test_device_and_server_errors),
+        cmocka_unit_test(test_background_and_batching_errors),
         cmocka_unit_test(test_policy_errors),
         cmocka_unit_test(test_yaml_features_rejected_clearly),
         cmocka_unit_test(test_not_text_is_reported_with_position),

@@ -320,6 +320,45 @@ static void test_anchors_aliases_and_merge_keys(void **state)
     scn_free(&s);
 }
 
+static void test_server_disciplines_background_and_batching(void **state)
+{
+    (void)state;
+    scn_scenario s;
+    load_ok(&s, "duration: 1 s\n" MODEL DEVICES
+                "servers:\n"
+                "  - {name: a, speed: 1 GMAC/s, discipline: ps,\n"
+                "     background: {rate: 20 /s, work: 5 MMAC}}\n"
+                "  - {name: b, speed: 1 GMAC/s, discipline: edf,\n"
+                "     background: {rate: 1 /min, work: {dist: exponential, mean: 2 GMAC}}}\n"
+                "  - {name: c, speed: 1 GMAC/s, cores: 2,\n"
+                "     batching: {window: 5 ms, max: 8, speedup: 4}}\n"
+                "  - {name: d, speed: 1 GMAC/s, batching: {max: 3, speedup: [1, 1.5, 2]}}\n");
+    const scn_server *a = &s.servers[0], *b = &s.servers[1], *c = &s.servers[2],
+                     *d = &s.servers[3];
+    assert_int_equal(a->discipline, SCN_DISC_PS);
+    assert_near(a->background.rate_hz, 20);
+    assert_int_equal(a->background.work.kind, SCN_DIST_DETERMINISTIC);
+    assert_near(a->background.work.mean, 5e6);
+    assert_int_equal(a->batching.max, 0);
+    assert_int_equal(b->discipline, SCN_DISC_EDF);
+    assert_near(b->background.rate_hz, 1.0 / 60);
+    assert_int_equal(b->background.work.kind, SCN_DIST_EXPONENTIAL);
+    assert_near(b->background.work.mean, 2e9);
+    assert_int_equal(c->discipline, SCN_DISC_FCFS);
+    assert_near(c->background.rate_hz, 0); /* none */
+    assert_int_equal(c->batching.max, 8);
+    assert_near(c->batching.window_s, 0.005);
+    /* affine model: n / S(n) = a + (1 - a) n, a = 8 (1 - 1/4) / 7 = 6/7 */
+    assert_near(c->batching.speedup[0], 1);
+    assert_near(c->batching.speedup[7], 4);
+    assert_near(c->batching.speedup[2], 3.0 / (6.0 / 7 + 3.0 / 7));
+    assert_int_equal(d->batching.max, 3);
+    assert_near(d->batching.window_s, 0);
+    assert_near(d->batching.speedup[1], 1.5);
+    assert_near(d->batching.speedup[2], 2);
+    scn_free(&s);
+}
+
 static void test_load_text_copies_text_and_free_is_null_safe(void **state)
 {
     (void)state;
@@ -346,6 +385,7 @@ int main(void)
         cmocka_unit_test(test_synthetic_model_has_one_layer_and_one_exit),
         cmocka_unit_test(test_policy_short_form_and_params),
         cmocka_unit_test(test_anchors_aliases_and_merge_keys),
+        cmocka_unit_test(test_server_disciplines_background_and_batching),
         cmocka_unit_test(test_load_text_copies_text_and_free_is_null_safe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
