@@ -147,11 +147,125 @@ typedef struct scn_arrivals {
     scn_pos pos;
 } scn_arrivals;
 
+/* A link's channel model (`channel:` of an uplink or downlink); equations
+ * and citations in docs/models-reference.md ("Channels"). */
+typedef enum scn_chan_model {
+    SCN_CHAN_FIXED = 0,  /* no channel: the link's `rate` (the default)        */
+    SCN_CHAN_SHANNON,    /* rate = efficiency * W * log2(1 + SNR(t))           */
+    SCN_CHAN_MCS,        /* rate = W * spectral efficiency of the CQI table 1
+                            row the SNR reaches (TS 38.214), 0 below row 1     */
+    SCN_CHAN_TRACE,      /* rate from a (time, throughput) CSV file            */
+} scn_chan_model;
+
+typedef enum scn_pathloss_model {
+    SCN_PL_GAIN = 0,     /* a fixed path gain `gain` (dB, usually negative)    */
+    SCN_PL_FREE_SPACE,   /* Friis                                              */
+    SCN_PL_LOG_DISTANCE, /* PL(d0) + 10 n log10(d / d0)                        */
+    SCN_PL_UMI_LOS,      /* 3GPP TR 38.901 UMi-Street Canyon, LOS              */
+    SCN_PL_UMI_NLOS,
+    SCN_PL_UMA_LOS,      /* 3GPP TR 38.901 UMa                                 */
+    SCN_PL_UMA_NLOS,
+} scn_pathloss_model;
+
+typedef enum scn_fading_model {
+    SCN_FADE_NONE = 0,
+    SCN_FADE_BLOCK,        /* i.i.d. per coherence block (Rayleigh, or Rician
+                              with k > 0)                                     */
+    SCN_FADE_GAUSS_MARKOV, /* AR(1) with rho = J0(2 pi f_D T)                 */
+} scn_fading_model;
+
+typedef struct scn_channel {
+    scn_chan_model model;
+    double bandwidth_hz;       /* > 0 (shannon, mcs)                          */
+    double efficiency;         /* shannon: 0 < eta <= 1, default 1            */
+    double tx_power_dbm;       /* default 23 dBm                              */
+    double noise_density_dbm_hz; /* default -174 dBm/Hz                       */
+    double noise_figure_db;    /* the receiver's: default 5 dB on an uplink
+                                  (base station), 9 dB on a downlink (device),
+                                  TR 36.814 Annex A                           */
+    scn_pathloss_model pathloss;
+    double gain_db;            /* SCN_PL_GAIN: the path gain, dB              */
+    double frequency_hz;       /* carrier, for free space / 38.901 / Doppler  */
+    double distance_m;         /* device to its access point / server, > 0    */
+    double exponent;           /* log-distance n, default 3                   */
+    double ref_distance_m;     /* log-distance d0, default 1 m                */
+    double shadowing_db;       /* log-normal sigma, drawn once per device;
+                                  < 0 = the model's own (38.901), else 0      */
+    scn_fading_model fading;
+    double k_factor;           /* Rician K (linear), 0 = Rayleigh            */
+    double coherence_s;        /* block length (block: coherence time; GM:
+                                  sample period); default 0.423 / doppler    */
+    double doppler_hz;         /* GM correlation; default 10 Hz              */
+    bool outage;               /* Gilbert-Elliott on top                      */
+    double good_s, bad_s;      /* mean sojourns in good / bad                 */
+    double outage_slot_s;      /* slot of the chain, default 1 ms             */
+    double bad_factor;         /* rate multiplier in the bad state, default 0 */
+    char *trace_path;          /* trace: resolved path                        */
+    bool trace_loop;           /* trace: loop (default) or hold the last rate */
+    bool shared;               /* share the server's cell with the other
+                                  shared links to it (equal time shares);
+                                  uplinks only                                */
+    scn_pos pos;
+} scn_channel;
+
+/* What the device believes the link's throughput is (observations). */
+typedef enum scn_estimator_kind {
+    SCN_EST_LAST = 0,     /* the last transfer's measured throughput         */
+    SCN_EST_EWMA,         /* exponentially weighted moving average, alpha    */
+    SCN_EST_HARMONIC,     /* harmonic mean of the last k transfers           */
+} scn_estimator_kind;
+
+typedef struct scn_estimator {
+    scn_estimator_kind kind;
+    double alpha;         /* ewma weight of the newest sample, 0 < a <= 1
+                             (required for ewma; 1 otherwise)               */
+    size_t k;             /* harmonic: samples, 1..64 (required for
+                             harmonic; 1 otherwise)                          */
+} scn_estimator;
+
 typedef struct scn_link {
     double rate_bps;     /* > 0; "inf" allowed (no transmission time)       */
     double delay_s;      /* propagation delay, >= 0                          */
+    scn_channel chan;    /* model SCN_CHAN_FIXED = the rate above            */
+    scn_estimator est;
     scn_pos pos;
 } scn_link;
+
+/* A device's radio tail, DVFS level and battery (scn_power.c; equations in
+ * docs/models-reference.md, "Device radios and power").  All zero = off. */
+#define SCN_MAX_TAIL_STATES 8
+#define SCN_MAX_DVFS_LEVELS 16
+
+typedef struct scn_tail_state {
+    double duration_s;    /* > 0, finite                                     */
+    double power_w;       /* radio power in this state, on top of the rest  */
+} scn_tail_state;
+
+typedef struct scn_radio {
+    size_t n_tail;        /* 0 = no tail                                     */
+    scn_tail_state tail[SCN_MAX_TAIL_STATES]; /* in the order gone through   */
+    scn_pos pos;
+} scn_radio;
+
+typedef struct scn_dvfs_level {
+    double freq_hz;       /* > 0; levels strictly ascending                 */
+    double power_w;       /* active power at this level, or < 0: from kappa
+                             (kappa f^3) or power.active (f / f_max)^3     */
+} scn_dvfs_level;
+
+typedef struct scn_dvfs {
+    size_t n_levels;      /* 0 = no DVFS                                     */
+    scn_dvfs_level levels[SCN_MAX_DVFS_LEVELS];
+    double kappa;         /* effective switched capacitance, W/Hz^3; 0 = not
+                             given                                          */
+    size_t level;         /* the level the device runs at (default the last) */
+    scn_pos pos;
+} scn_dvfs;
+
+typedef struct scn_battery {
+    double capacity_j;    /* > 0; 0 = no battery                             */
+    scn_pos pos;
+} scn_battery;
 
 typedef struct scn_device {
     char *name;           /* group name; instances are "name[i]" if count>1 */
@@ -168,6 +282,9 @@ typedef struct scn_device {
                              a resolved path; NULL = speed only             */
     scn_pos profile_pos;
     int compute_bits;     /* arithmetic of its kernels: 8, 16 or 32 (default) */
+    scn_radio radio;      /* `radio`, `dvfs`, `battery` (scn_power.c)        */
+    scn_dvfs dvfs;
+    scn_battery battery;
     scn_pos pos;
 } scn_device;
 

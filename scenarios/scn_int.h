@@ -4,8 +4,8 @@
  *
  * Loading goes text -> node tree (scn_tree.c) -> overrides applied to the
  * tree (scn_override.c) -> schema walk that fills scn_scenario
- * (scn_load.c, scn_model.c, scn_world.c, with the helpers of scn_walk.c
- * and the unit parser of scn_units.c).
+ * (scn_load.c, scn_model.c, scn_world.c, scn_link.c, with the helpers of
+ * scn_walk.c and the unit parser of scn_units.c).
  */
 #ifndef SCN_INT_H
 #define SCN_INT_H
@@ -163,6 +163,17 @@ off_status scn_get_quantity(const scn_node *v, const char *what, scn_dim dim,
 off_status scn_load_model(scn_model *m, const scn_node *n, off_err *err);
 off_status scn_load_devices(scn_scenario *s, const scn_node *n, off_err *err);
 off_status scn_load_servers(scn_scenario *s, const scn_node *n, off_err *err);
+/* dev's optional `radio`, `dvfs` and `battery` into d (scn_power.c); call
+ * after d's power is loaded (a single tail's power defaults to rx). */
+off_status scn_load_device_power(scn_device *d, const scn_node *dev,
+                                 const char *where, off_err *err);
+/* dev's `key` ("uplink" or "downlink") into *l (scn_link.c): rate, delay,
+ * channel, estimator, with the defaults of scn.h when absent; where names
+ * the device in messages; a channel trace path is resolved against
+ * scn_file's directory and must be readable. */
+off_status scn_load_link(scn_link *l, const scn_node *dev, const char *key,
+                         const char *where, const char *scn_file,
+                         off_err *err);
 /* After both lists are loaded: every device's server names a server. */
 off_status scn_link_servers(scn_scenario *s, const scn_node *devs,
                             off_err *err);

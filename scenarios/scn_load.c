@@ -397,6 +397,8 @@ void scn_free(scn_scenario *s)
         free(d->server);
         free(d->arrivals.trace_path);
         free(d->arrivals.trace_s);
+        free(d->uplink.chan.trace_path);
+        free(d->downlink.chan.trace_path);
         free(d->profile);
     }
     free(s->devices);

@@ -1,5 +1,6 @@
 /* scn_world.c - the `devices` and `servers` sections: device groups with
- * their compute speed, power, arrivals, deadline and links; edge servers.
+ * their compute speed, power, arrivals, deadline and links (parsed by
+ * scn_link.c); edge servers.
  * See scn_int.h and docs/scenario-reference.md. */
 #include "scn_int.h"
 
@@ -16,11 +17,11 @@
 static const char *const k_device[] = {"name",     "count",    "speed",
                                        "power",    "arrivals", "deadline",
                                        "uplink",   "downlink", "server",
-                                       "profile",  "compute_bits"};
+                                       "profile",  "compute_bits", "radio",
+                                       "dvfs",     "battery"};
 static const char *const k_power[] = {"active", "idle", "tx", "rx"};
 static const char *const k_arr_all[] = {"process", "rate", "period", "phase",
                                         "file"};
-static const char *const k_link[] = {"rate", "delay"};
 static const char *const k_server[] = {"name",       "cores",   "speed",
                                        "discipline", "profile", "compute_bits",
                                        "background", "batching"};
@@ -80,29 +81,6 @@ static off_status load_power(scn_device *d, const scn_node *dev,
         (st = opt_q(p, "idle", SCN_DIM_POWER, f, &d->power_idle_w, err)) ||
         (st = opt_q(p, "tx", SCN_DIM_POWER, f, &d->power_tx_w, err)) ||
         (st = opt_q(p, "rx", SCN_DIM_POWER, f, &d->power_rx_w, err)))
-        return st;
-    return OFF_OK;
-}
-
-/* device.uplink/downlink: {rate > 0 (inf default), delay >= 0 (0)}. */
-static off_status load_link(scn_link *l, const scn_node *dev, const char *key,
-                            const char *where, off_err *err)
-{
-    l->rate_bps = INFINITY;
-    l->delay_s = 0;
-    l->pos = dev->pos;
-    const scn_node *v = scn_map_get(dev, key);
-    if (!v)
-        return OFF_OK;
-    l->pos = v->pos;
-    char w[128];
-    snprintf(w, sizeof w, "%s of %s", key, where);
-    off_status st;
-    if ((st = scn_want_map(v, w, k_link, N(k_link), err)) ||
-        (st = scn_check_keys(v, k_link, N(k_link), w, NULL, 0, NULL, err)) ||
-        (st = opt_q(v, "rate", SCN_DIM_RATE, SCN_Q_GT0, &l->rate_bps, err)) ||
-        (st = opt_q(v, "delay", SCN_DIM_TIME, SCN_Q_GE0 | SCN_Q_FINITE,
-                    &l->delay_s, err)))
         return st;
     return OFF_OK;
 }
@@ -242,11 +220,12 @@ static off_status load_device(scn_scenario *s, size_t i, const scn_node *it,
         (st = load_compute(it, where, &d->speed_macs, &d->profile, &d->profile_pos,
                            &d->compute_bits, err)) ||
         (st = load_power(d, it, where, err)) ||
+        (st = scn_load_device_power(d, it, where, err)) ||
         (st = load_arrivals(&d->arrivals, arr, where, s->file, err)) ||
         (st = opt_q(it, "deadline", SCN_DIM_TIME, SCN_Q_GT0, &d->deadline_s,
                     err)) ||
-        (st = load_link(&d->uplink, it, "uplink", where, err)) ||
-        (st = load_link(&d->downlink, it, "downlink", where, err)))
+        (st = scn_load_link(&d->uplink, it, "uplink", where, s->file, err)) ||
+        (st = scn_load_link(&d->downlink, it, "downlink", where, s->file, err)))
         return st;
     d->count = (size_t)count;
     if ((v = scn_map_get(it, "server")) &&

@@ -9,6 +9,8 @@
 #include <gsl/gsl_rng.h>
 
 #include "mdl.h"
+#include "sim_chan.h"
+#include "sim_power.h"
 #include "mdl_profile.h"
 #include "mdl_trained.h"
 #include "pol.h"
@@ -65,12 +67,46 @@ typedef struct sim_task {
     double dev_s, up_tx_s, srv_s, down_tx_s; /* service durations         */
     double bytes_up, bytes_down;
     double t_arrival, t_first;  /* arrival; first service started          */
+    double t_up_start;          /* start of own upload transmission         */
     double t_up_end;            /* end of own upload transmission           */
     double t_down_start;        /* start of result transmission             */
     double wait_s;              /* time spent in queues                     */
     double t_queued;            /* when it entered its current queue        */
+    double tail_j;              /* radio tail charged to it (sim_power.c)   */
     bool local;
 } sim_task;
+
+/* One direction of a device's link (sim_link.c). */
+typedef struct sim_cell sim_cell;
+typedef struct sim_link {
+    const scn_link *cfg;
+    bool varying;              /* a channel model: the rate changes in time */
+    sim_chan_link chan;
+    sim_chan_fading fading;
+    sim_chan_ge ge;
+    sim_chan_trace trace;
+    double nominal_bps;        /* at the mean SNR, before any measurement   */
+    double est_bps;            /* the estimator's current value            */
+    double hist[64];
+    size_t n_hist, hist_pos;
+    sim_cell *cell;            /* shared uplink: its server's cell, or NULL */
+} sim_link;
+
+/* A server's shared cell: uploads in progress get equal time shares. */
+typedef struct sim_cell_xfer {
+    uint32_t task;
+    sim_link *link;
+    double bits, total_bits;   /* left, and in all                         */
+    double rate;               /* its share now, bit/s                     */
+} sim_cell_xfer;
+
+struct sim_cell {
+    size_t index;
+    sim_cell_xfer *x;
+    size_t n, cap;
+    double t_last;
+    uint64_t ev;               /* the pending cell event, 0 = none         */
+};
 
 typedef struct sim_device {
     char name[64];
@@ -80,10 +116,14 @@ typedef struct sim_device {
     const mdl_profile *prof;   /* hardware profile, or NULL: speed only  */
     int compute_bits;
     double speed_macs;         /* given, or the profile's full-model rate */
+    const double *ptab;        /* profile seconds per (exit, split), or NULL */
     size_t trace_pos;
     sim_fifo cpu_q, up_q, down_q;
     bool cpu_busy, up_busy, down_busy;
+    sim_link up, down;
+    gsl_rng *rng_channel;
     double cpu_free_at, up_free_at; /* for the backlog observations */
+    sim_power pw;              /* tail, DVFS, battery (sim_power.c)       */
 } sim_device;
 
 /* A background job: a competing job that is not a task. */
@@ -98,6 +138,7 @@ typedef struct sim_server {
     const mdl_profile *prof;
     int compute_bits;
     double speed_macs;
+    const double *ptab;        /* profile seconds per (exit, split), or NULL */
     size_t busy;               /* fcfs, edf: jobs in service; batching:
                                   batches in service (one per core)       */
     sim_fifo q;                /* fcfs: the waiting jobs                  */
@@ -140,8 +181,14 @@ struct sim_world {
     sim_engine *eng;
     mdl_model model;
     mdl_trained *trained;     /* kind: trained - real images and kernels */
+    sim_chan_mcs mcs;         /* CQI table 1 thresholds, for mcs links    */
+    sim_cell *cells;          /* one per server                           */
     mdl_profile **profiles;   /* loaded once per distinct file           */
     char **profile_paths;
+    double **ptabs;           /* per (profile, bits, side), see sim_ptab  */
+    const mdl_profile **ptab_prof;
+    int *ptab_key;
+    size_t n_ptabs;
     size_t n_profiles;
     double nominal_macs;      /* the model's total work (synthetic scaling) */
     pol_policy policy;
@@ -184,6 +231,22 @@ bool sim_schedule(sim_world *w, double t, sim_handler *fn, uint64_t arg);
 double sim_draw(gsl_rng *r, const scn_dist *d);
 /* Task ti's server service ended: on to the downlink. */
 void sim_task_served(sim_world *w, uint32_t ti);
+/* A task's upload through a shared cell ended (sim_link.c calls it). */
+void sim_task_uploaded(sim_world *w, uint32_t ti);
+
+/* Links (sim_link.c). */
+off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,
+                         const char *where, off_err *err);
+void sim_link_free(sim_link *l);
+double sim_link_rate(sim_link *l, double t, double *next);
+/* Seconds to send bytes from t0 (piecewise over the rate; +inf if it
+ * never comes back); 0 for nothing to send. */
+double sim_link_duration(sim_world *w, sim_link *l, double t0, double bytes);
+void sim_link_observe(sim_link *l, double bytes, double dur);
+off_status sim_cells_init(sim_world *w, off_err *err);
+void sim_cells_free(sim_world *w);
+void sim_cell_start(sim_world *w, sim_cell *c, sim_link *l, uint32_t ti, double bytes);
+size_t sim_cell_active(const sim_cell *c);
 
 /* ---- sim_server.c ---- */
 /* Set up server j (its stream and batching tables) once its speed is

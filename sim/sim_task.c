@@ -12,7 +12,9 @@
  *
  * Device energy of a task = P_active * device compute time + P_tx * upload
  * transmission time + P_rx * result reception time + P_idle * the time
- * between the end of its upload and the start of its result.
+ * between the end of its upload and the start of its result + the radio
+ * tail charged to it; P_active and the compute time at the device's DVFS
+ * level.  Tails, DVFS and the battery: sim_power.c, hooked in below.
  */
 #include "sim_int.h"
 
@@ -146,18 +148,18 @@ static void fill_obs(const sim_world *w, const sim_device *d, const sim_task *t,
     o->device = (size_t)(d - w->dev);
     o->deadline_s = t->deadline_s;
     o->model = &w->model;
-    o->device_speed_macs = d->speed_macs;
+    o->device_speed_macs = d->speed_macs / d->pw.time_scale; /* at its DVFS level */
     o->device_profile = d->prof;
     o->device_compute_bits = d->compute_bits;
-    o->device_power_active_w = d->cfg->power_active_w;
+    o->device_power_active_w = d->pw.active_w;
     o->device_power_tx_w = d->cfg->power_tx_w;
     o->device_power_rx_w = d->cfg->power_rx_w;
     o->device_power_idle_w = d->cfg->power_idle_w;
     o->device_backlog_s = d->cpu_free_at > now ? d->cpu_free_at - now : 0.0;
     o->device_queue = d->cpu_q.len + (d->cpu_busy ? 1 : 0);
-    o->uplink_rate_bps = d->cfg->uplink.rate_bps;
+    o->uplink_rate_bps = d->up.est_bps; /* measured, not the future */
     o->uplink_delay_s = d->cfg->uplink.delay_s;
-    o->downlink_rate_bps = d->cfg->downlink.rate_bps;
+    o->downlink_rate_bps = d->down.est_bps;
     o->downlink_delay_s = d->cfg->downlink.delay_s;
     o->uplink_backlog_s = d->up_free_at > now ? d->up_free_at - now : 0.0;
     o->uplink_queue = d->up_q.len + (d->up_busy ? 1 : 0);
@@ -184,13 +186,13 @@ static void normalise(const mdl_model *m, pol_action *a)
  * profile if there is one, else MACs / speed. */
 static double device_s(const sim_device *d, const mdl_model *m, size_t ex, size_t sp)
 {
-    return d->prof ? mdl_profile_device_seconds(d->prof, m, ex, sp, d->compute_bits)
+    return d->ptab ? d->ptab[ex * (m->n_layers + 1) + sp]
                    : mdl_device_macs(m, ex, sp) / d->speed_macs;
 }
 
 static double server_s(const sim_server *s, const mdl_model *m, size_t ex, size_t sp)
 {
-    return s->prof ? mdl_profile_server_seconds(s->prof, m, ex, sp, s->compute_bits)
+    return s->ptab ? s->ptab[ex * (m->n_layers + 1) + sp]
                    : mdl_server_macs(m, ex, sp) / s->speed_macs;
 }
 
@@ -274,19 +276,40 @@ static double start_service(sim_world *w, uint32_t ti, double dur, sim_handler *
 static void cpu_start(sim_world *w, sim_device *d, uint32_t ti)
 {
     d->cpu_busy = true;
+    sim_power_begin(w, d, SIM_PW_CPU, ti);
     start_service(w, ti, w->tasks[ti].dev_s, ev_dev_done);
 }
 
+/* An upload starts: through the server's shared cell (it ends when the
+ * cell says so), or alone on the device's link, whose rate may vary during
+ * the transfer (integrated piecewise from now). */
 static void up_start(sim_world *w, sim_device *d, uint32_t ti)
 {
+    sim_task *t = &w->tasks[ti];
+    double now = sim_engine_now(w->eng);
     d->up_busy = true;
-    start_service(w, ti, w->tasks[ti].up_tx_s, ev_up_done);
+    sim_power_begin(w, d, SIM_PW_TX, ti);
+    t->t_up_start = now;
+    if (d->up.cell) {
+        t->wait_s += now - t->t_queued;
+        if (isnan(t->t_first))
+            t->t_first = now;
+        sim_cell_start(w, d->up.cell, &d->up, ti, t->bytes_up);
+        return;
+    }
+    if (d->up.varying)
+        t->up_tx_s = sim_link_duration(w, &d->up, now, t->bytes_up);
+    start_service(w, ti, t->up_tx_s, ev_up_done);
 }
 
 static void down_start(sim_world *w, sim_device *d, uint32_t ti)
 {
+    sim_task *t = &w->tasks[ti];
     d->down_busy = true;
-    w->tasks[ti].t_down_start = start_service(w, ti, w->tasks[ti].down_tx_s, ev_down_done);
+    sim_power_begin(w, d, SIM_PW_RX, ti);
+    if (d->down.varying)
+        t->down_tx_s = sim_link_duration(w, &d->down, sim_engine_now(w->eng), t->bytes_down);
+    t->t_down_start = start_service(w, ti, t->down_tx_s, ev_down_done);
 }
 
 static void enqueue_uplink(sim_world *w, sim_device *d, uint32_t ti)
@@ -311,6 +334,8 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
     const scn_scenario *s = w->scn;
     w->arr_pending--;
     if (w->arrivals_closed) /* the task cap was reached by another device */
+        return;
+    if (sim_power_dead(w, d)) /* its battery ran empty: no more tasks */
         return;
     if (off_interrupted()) {
         sim_fail(w, OFF_ERUNTIME, "interrupted");
@@ -359,15 +384,18 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
     }
     size_t ex = (size_t)t->act.exit, sp = (size_t)t->act.split;
     t->local = mdl_is_local(m, ex, sp);
-    t->dev_s = (device_s(d, m, ex, sp) + extra_dev) * t->work_scale;
+    t->dev_s = (device_s(d, m, ex, sp) + extra_dev) * t->work_scale * d->pw.time_scale;
     if (!t->local) {
         const sim_server *sv = &w->srv[d->server];
         t->srv_s = (server_s(sv, m, ex, sp) + extra_srv) * t->work_scale;
         if (!w->trained)
             t->bytes_up = mdl_payload_bytes(m, ex, sp, t->act.bits);
         t->bytes_down = m->result_bytes;
-        t->up_tx_s = tx_time(t->bytes_up, d->cfg->uplink.rate_bps);
-        t->down_tx_s = tx_time(t->bytes_down, d->cfg->downlink.rate_bps);
+        /* exact for fixed links; for channels the estimate, replaced by the
+         * realised time when the transfer starts */
+        t->up_tx_s = tx_time(t->bytes_up, d->up.varying ? d->up.est_bps : d->cfg->uplink.rate_bps);
+        t->down_tx_s =
+            tx_time(t->bytes_down, d->down.varying ? d->down.est_bps : d->cfg->downlink.rate_bps);
     }
     t->t_queued = now;
     if (sp > 0 || t->local) {
@@ -388,6 +416,7 @@ static void ev_dev_done(sim_engine *e, void *ud, uint64_t arg)
     uint32_t ti = (uint32_t)arg;
     sim_device *d = &w->dev[w->tasks[ti].device];
     d->cpu_busy = false;
+    sim_power_end(w, d, SIM_PW_CPU, ti);
     if (d->cpu_q.len)
         cpu_start(w, d, sim_fifo_pop(&d->cpu_q));
     if (w->tasks[ti].local)
@@ -398,13 +427,21 @@ static void ev_dev_done(sim_engine *e, void *ud, uint64_t arg)
 
 static void ev_up_done(sim_engine *e, void *ud, uint64_t arg)
 {
-    sim_world *w = ud;
-    uint32_t ti = (uint32_t)arg;
+    (void)e;
+    sim_task_uploaded(ud, (uint32_t)arg);
+}
+
+void sim_task_uploaded(sim_world *w, uint32_t ti)
+{
     sim_task *t = &w->tasks[ti];
     sim_device *d = &w->dev[t->device];
-    double now = sim_engine_now(e);
+    double now = sim_engine_now(w->eng);
     t->t_up_end = now;
+    if (d->up.cell) /* its share varied with the others' transfers */
+        t->up_tx_s = now - t->t_up_start;
+    sim_link_observe(&d->up, t->bytes_up, t->up_tx_s);
     d->up_busy = false;
+    sim_power_end(w, d, SIM_PW_TX, ti);
     if (d->up_q.len)
         up_start(w, d, sim_fifo_pop(&d->up_q));
     sim_schedule(w, now + d->cfg->uplink.delay_s, ev_srv_arrive, ti);
@@ -436,6 +473,8 @@ static void ev_down_done(sim_engine *e, void *ud, uint64_t arg)
     uint32_t ti = (uint32_t)arg;
     sim_device *d = &w->dev[w->tasks[ti].device];
     d->down_busy = false;
+    sim_power_end(w, d, SIM_PW_RX, ti);
+    sim_link_observe(&d->down, w->tasks[ti].bytes_down, w->tasks[ti].down_tx_s);
     if (d->down_q.len)
         down_start(w, d, sim_fifo_pop(&d->down_q));
     sim_schedule(w, sim_engine_now(e) + d->cfg->downlink.delay_s, ev_done, ti);
@@ -470,8 +509,9 @@ static void finish(sim_world *w, uint32_t ti)
     double now = sim_engine_now(w->eng);
     double lat = now - t->t_arrival;
     double idle_s = t->local ? 0.0 : t->t_down_start - t->t_up_end;
-    double energy = dc->power_active_w * t->dev_s + dc->power_tx_w * t->up_tx_s +
-                    dc->power_rx_w * t->down_tx_s + dc->power_idle_w * idle_s;
+    sim_power_task_done(w, &w->dev[t->device], ti); /* its radio tail */
+    double energy = d->pw.active_w * t->dev_s + dc->power_tx_w * t->up_tx_s +
+                    dc->power_rx_w * t->down_tx_s + dc->power_idle_w * idle_s + t->tail_j;
     bool correct = t->correct;
     bool met = lat <= t->deadline_s;
 

@@ -198,6 +198,44 @@ static off_status get_profile(sim_world *w, const char *ref, scn_pos pos,
     return st;
 }
 
+/* Seconds of every (exit, split) on profile p at bits, device side or
+ * server side: computed once per world and shared by the devices and
+ * servers that use them (a task then costs a table lookup). */
+static off_status ptab(sim_world *w, const mdl_profile *p, int bits, bool server,
+                       const double **out, off_err *err)
+{
+    int key = bits * 2 + (server ? 1 : 0);
+    for (size_t i = 0; i < w->n_ptabs; i++)
+        if (w->ptab_prof[i] == p && w->ptab_key[i] == key) {
+            *out = w->ptabs[i];
+            return OFF_OK;
+        }
+    const mdl_model *m = &w->model;
+    size_t L = m->n_layers, E = m->n_exits, n = w->n_ptabs + 1;
+    double **t = realloc(w->ptabs, n * sizeof *t);
+    if (t)
+        w->ptabs = t;
+    const mdl_profile **pp = t ? realloc(w->ptab_prof, n * sizeof *pp) : NULL;
+    if (pp)
+        w->ptab_prof = pp;
+    int *kk = pp ? realloc(w->ptab_key, n * sizeof *kk) : NULL;
+    if (kk)
+        w->ptab_key = kk;
+    double *tab = kk ? malloc(E * (L + 1) * sizeof *tab) : NULL;
+    if (!tab)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t e = 0; e < E; e++)
+        for (size_t s = 0; s <= L; s++)
+            tab[e * (L + 1) + s] = server ? mdl_profile_server_seconds(p, m, e, s, bits)
+                                          : mdl_profile_device_seconds(p, m, e, s, bits);
+    w->ptabs[w->n_ptabs] = tab;
+    w->ptab_prof[w->n_ptabs] = p;
+    w->ptab_key[w->n_ptabs] = key;
+    w->n_ptabs = n;
+    *out = tab;
+    return OFF_OK;
+}
+
 /* The speed a policy is told: the given one, or the profile's rate over the
  * whole model (total MACs / the time of every layer and the final exit). */
 static double effective_speed(const sim_world *w, double given, const mdl_profile *p,
@@ -246,6 +284,9 @@ static off_status build_devices(sim_world *w, off_err *err)
         if (sd->profile && (st = get_profile(w, sd->profile, sd->profile_pos, &prof, err)))
             return st;
         double speed = effective_speed(w, sd->speed_macs, prof, sd->compute_bits);
+        const double *tab = NULL;
+        if (prof && (st = ptab(w, prof, sd->compute_bits, false, &tab, err)))
+            return st;
         for (size_t i = 0; i < sd->count; i++, k++) {
             sim_device *d = &w->dev[k];
             d->cfg = sd;
@@ -253,6 +294,8 @@ static off_status build_devices(sim_world *w, off_err *err)
             d->prof = prof;
             d->compute_bits = sd->compute_bits;
             d->speed_macs = speed;
+            d->ptab = tab;
+            sim_power_init(d); /* tail, DVFS level, battery */
             if (sd->count > 1)
                 snprintf(d->name, sizeof d->name, "%s[%zu]", sd->name, i);
             else
@@ -269,6 +312,43 @@ static off_status build_devices(sim_world *w, off_err *err)
             if (!d->rng_arrivals || !d->rng_work || !d->rng_outcome || !d->rng_samples)
                 return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
         }
+    }
+    return OFF_OK;
+}
+
+/* Every device's uplink and downlink (after the servers: a shared uplink
+ * joins its server's cell). */
+static off_status build_links(sim_world *w, off_err *err)
+{
+    off_status st;
+    if ((st = sim_chan_mcs_cqi1_gap(&w->mcs, SIM_CHAN_GAP_BER, err)) ||
+        (st = sim_cells_init(w, err)))
+        return st;
+    for (size_t i = 0; i < w->n_dev; i++) {
+        sim_device *d = &w->dev[i];
+        const scn_device *sd = d->cfg;
+        char key[96], where[128];
+        /* the key of the device's own streams (group#index, as above) */
+        size_t idx = 0;
+        for (size_t j = i; j > 0 && w->dev[j - 1].cfg == sd; j--)
+            idx++;
+        snprintf(key, sizeof key, "device:%s#%zu", sd->name, idx);
+        d->rng_channel = sim_rng_stream(w->scn->seed, sim_rng_entity_key(key), SIM_RNG_CHANNEL);
+        if (!d->rng_channel)
+            return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+        snprintf(where, sizeof where, "the uplink of device '%s'", d->name);
+        if ((st = sim_link_init(w, &d->up, &sd->uplink, d->rng_channel, where, err)))
+            return st;
+        snprintf(where, sizeof where, "the downlink of device '%s'", d->name);
+        if ((st = sim_link_init(w, &d->down, &sd->downlink, d->rng_channel, where, err)))
+            return st;
+        if (sd->downlink.chan.shared) {
+            scn_pos p = sd->downlink.chan.pos;
+            return off_errf(err, OFF_EINVAL, p.file ? p.file : w->scn->file, p.line, p.col,
+                            "device '%s': only uplinks can share a cell", sd->name);
+        }
+        if (sd->uplink.chan.shared)
+            d->up.cell = &w->cells[d->server];
     }
     return OFF_OK;
 }
@@ -321,10 +401,12 @@ off_status sim_world_new(sim_world **out, const scn_scenario *s, off_err *err)
         if (c->profile && (st = get_profile(w, c->profile, c->profile_pos, &sv->prof, err)))
             goto fail;
         sv->speed_macs = effective_speed(w, c->speed_macs, sv->prof, c->compute_bits);
+        if (sv->prof && (st = ptab(w, sv->prof, c->compute_bits, true, &sv->ptab, err)))
+            goto fail;
         if ((st = sim_server_init(w, j, err)))
             goto fail;
     }
-    if ((st = build_policy(w, err)))
+    if ((st = build_links(w, err)) || (st = build_policy(w, err)))
         goto fail;
     if (s->n_servers == 0) {
         st = off_errf(err, OFF_EINVAL, s->file, 0, 0, "the scenario has no servers");
@@ -352,11 +434,15 @@ void sim_world_free(sim_world *w)
         if (d->rng_work) gsl_rng_free(d->rng_work);
         if (d->rng_outcome) gsl_rng_free(d->rng_outcome);
         if (d->rng_samples) gsl_rng_free(d->rng_samples);
+        if (d->rng_channel) gsl_rng_free(d->rng_channel);
+        sim_link_free(&d->up);
+        sim_link_free(&d->down);
         sim_fifo_free(&d->cpu_q);
         sim_fifo_free(&d->up_q);
         sim_fifo_free(&d->down_q);
     }
     free(w->dev);
+    sim_cells_free(w);
     for (size_t j = 0; j < w->n_srv; j++)
         sim_server_free(&w->srv[j]);
     free(w->srv);
@@ -371,6 +457,11 @@ void sim_world_free(sim_world *w)
         free(w->profile_paths[i]);
     }
     free(w->profiles);
+    for (size_t i = 0; i < w->n_ptabs; i++)
+        free(w->ptabs[i]);
+    free(w->ptabs);
+    free(w->ptab_prof);
+    free(w->ptab_key);
     free(w->profile_paths);
     sim_engine_free(w->eng);
     free(w->tasks);

@@ -54,6 +54,18 @@ static void test_reference_examples_load(void **state)
             assert_string_equal(s.policy.type, "fixed");
             assert_int_equal(s.policy.n_params, 3);
         }
+        if (strstr(label, "channels")) {
+            const scn_channel *up = &s.devices[0].uplink.chan;
+            assert_int_equal(up->model, SCN_CHAN_SHANNON);
+            assert_true(up->tx_power_dbm == 23.0);
+            assert_true(fabs(up->bandwidth_hz - 1e7) < 1e-3);
+            assert_int_equal(up->pathloss, SCN_PL_UMA_NLOS);
+            assert_true(up->outage && up->shared);
+            assert_int_equal(s.devices[0].uplink.est.kind, SCN_EST_EWMA);
+            assert_int_equal(s.devices[0].downlink.chan.model, SCN_CHAN_MCS);
+            assert_int_equal(s.devices[0].downlink.est.k, 5);
+            assert_true(s.devices[1].uplink.chan.shared);
+        }
         scn_free(&s);
         n++;
         p = end;

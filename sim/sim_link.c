@@ -1,0 +1,292 @@
+/*
+ * sim_link.c - a device's uplink and downlink in the world: a fixed rate,
+ * or a channel model (sim_chan.h) whose rate varies with time; transfers
+ * integrated piecewise over that rate; the shared cell of a server, whose
+ * concurrent uploads get equal time shares (processor sharing, re-evaluated
+ * whenever a transfer starts or ends or a rate changes); and the estimator
+ * of throughput that observations report.
+ *
+ * Randomness: each device's CHANNEL stream gives, in this fixed order, the
+ * uplink's shadowing draw and process key, then the downlink's, so a
+ * device's channel does not depend on the policy or on other devices
+ * (common random numbers).
+ */
+#include "sim_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- building a link ---------------------------------------------------- */
+
+/* Static path gain (dB, negative) and shadowing of a channel. */
+static double path_gain_db(const scn_channel *c, gsl_rng *r)
+{
+    double pl = 0, sigma = c->shadowing_db > 0 ? c->shadowing_db : 0;
+    sim_chan_38901 p;
+    switch (c->pathloss) {
+    case SCN_PL_GAIN:
+        return c->gain_db + (sigma > 0 ? sim_chan_shadow_db(r, sigma) : 0);
+    case SCN_PL_FREE_SPACE:
+        pl = sim_chan_fspl_db(c->distance_m, c->frequency_hz);
+        break;
+    case SCN_PL_LOG_DISTANCE:
+        pl = sim_chan_logdist_db(c->distance_m, c->ref_distance_m,
+                                 sim_chan_fspl_db(c->ref_distance_m, c->frequency_hz),
+                                 c->exponent);
+        break;
+    default: {
+        bool umi = c->pathloss == SCN_PL_UMI_LOS || c->pathloss == SCN_PL_UMI_NLOS;
+        bool los = c->pathloss == SCN_PL_UMI_LOS || c->pathloss == SCN_PL_UMA_LOS;
+        sim_chan_38901_defaults(&p, umi ? SIM_CHAN_38901_UMI : SIM_CHAN_38901_UMA, los,
+                                c->frequency_hz);
+        pl = sim_chan_38901_pl_db(&p, c->distance_m);
+        if (c->shadowing_db < 0)
+            sigma = sim_chan_38901_sigma_db(&p);
+        break;
+    }
+    }
+    return -pl - (sigma > 0 ? sim_chan_shadow_db(r, sigma) : 0);
+}
+
+off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,
+                         const char *where, off_err *err)
+{
+    memset(l, 0, sizeof *l);
+    l->cfg = cfg;
+    const scn_channel *c = &cfg->chan;
+    const char *file = c->pos.file ? c->pos.file : w->scn->file;
+    off_status st;
+    if (c->model == SCN_CHAN_FIXED) {
+        l->nominal_bps = cfg->rate_bps;
+        l->est_bps = cfg->rate_bps;
+        return OFF_OK;
+    }
+    l->varying = true;
+    sim_chan_link *k = &l->chan;
+    k->ptx_dbm = c->tx_power_dbm;
+    k->bandwidth_hz = c->bandwidth_hz;
+    k->n0_dbm_hz = c->noise_density_dbm_hz;
+    k->nf_db = c->noise_figure_db;
+    k->eta = c->efficiency > 0 ? c->efficiency : 1;
+    k->gain_db = c->model == SCN_CHAN_TRACE ? 0 : path_gain_db(c, rng);
+    uint64_t key = sim_chan_key_from_rng(rng);
+    switch (c->model) {
+    case SCN_CHAN_SHANNON:
+        k->model = SIM_CHAN_RATE_SHANNON;
+        break;
+    case SCN_CHAN_MCS:
+        k->model = SIM_CHAN_RATE_MCS;
+        k->mcs = &w->mcs;
+        k->eta = 1;
+        break;
+    case SCN_CHAN_TRACE:
+        k->model = SIM_CHAN_RATE_TRACE;
+        if ((st = sim_chan_trace_load(&l->trace, c->trace_path, c->trace_loop, err)))
+            return st;
+        k->trace = &l->trace;
+        break;
+    default:
+        break;
+    }
+    if (c->fading != SCN_FADE_NONE && c->model != SCN_CHAN_TRACE) {
+        double T = c->coherence_s > 0 ? c->coherence_s
+                                      : sim_chan_coherence_time_s(c->doppler_hz);
+        sim_chan_fading_cfg fc = {c->fading == SCN_FADE_BLOCK ? SIM_CHAN_FADING_BLOCK
+                                                              : SIM_CHAN_FADING_GM,
+                                  c->k_factor, T,
+                                  c->fading == SCN_FADE_GAUSS_MARKOV
+                                      ? sim_chan_gm_rho(c->doppler_hz, T)
+                                      : 0};
+        if ((st = sim_chan_fading_init(&l->fading, &fc, key, err)))
+            return off_errf(err, st, file, c->pos.line, c->pos.col, "fading of %s: %s", where,
+                            err->msg);
+        k->fading = &l->fading;
+    }
+    if (c->outage) {
+        sim_chan_ge_cfg gc;
+        if ((st = sim_chan_ge_cfg_sojourn(&gc, c->outage_slot_s, c->good_s, c->bad_s,
+                                          c->bad_factor, err)) ||
+            (st = sim_chan_ge_init(&l->ge, &gc, off_mix64(key ^ 0x6e0u), err)))
+            return off_errf(err, st, file, c->pos.line, c->pos.col, "outage of %s: %s", where,
+                            err->msg);
+        k->ge = &l->ge;
+    }
+    /* the rate at the mean SNR, without fading or outage: the estimate
+     * before the first transfer has been measured */
+    sim_chan_link mean = *k;
+    mean.fading = NULL;
+    mean.ge = NULL;
+    double next;
+    l->nominal_bps = k->model == SIM_CHAN_RATE_TRACE ? sim_chan_trace_rate(&l->trace, 0, &next)
+                                                     : sim_chan_link_rate(&mean, 0, &next);
+    l->est_bps = l->nominal_bps;
+    return OFF_OK;
+}
+
+void sim_link_free(sim_link *l)
+{
+    sim_chan_trace_free(&l->trace);
+}
+
+/* ---- transfers, estimates ----------------------------------------------- */
+
+double sim_link_rate(sim_link *l, double t, double *next)
+{
+    if (!l->varying) {
+        *next = INFINITY;
+        return l->cfg->rate_bps;
+    }
+    return sim_chan_link_rate(&l->chan, t, next);
+}
+
+double sim_link_duration(sim_world *w, sim_link *l, double t0, double bytes)
+{
+    if (bytes <= 0)
+        return 0.0;
+    if (!l->varying)
+        return isinf(l->cfg->rate_bps) ? 0.0 : bytes * 8.0 / l->cfg->rate_bps;
+    double t_end;
+    off_err e;
+    if (sim_chan_transfer_end(sim_chan_link_rate, &l->chan, t0, bytes, &t_end, &e)) {
+        sim_fail(w, OFF_ERUNTIME, e.msg);
+        return 0.0;
+    }
+    return t_end - t0; /* +inf if the rate never comes back */
+}
+
+void sim_link_observe(sim_link *l, double bytes, double dur)
+{
+    if (!(bytes > 0) || !(dur > 0) || !isfinite(dur))
+        return;
+    double x = bytes * 8.0 / dur;
+    const scn_estimator *e = &l->cfg->est;
+    switch (e->kind) {
+    case SCN_EST_LAST:
+        l->est_bps = x;
+        break;
+    case SCN_EST_EWMA:
+        l->est_bps = l->n_hist++ ? e->alpha * x + (1 - e->alpha) * l->est_bps : x;
+        break;
+    case SCN_EST_HARMONIC: {
+        size_t k = e->k >= 1 && e->k <= 64 ? e->k : 1;
+        l->hist[l->hist_pos] = x;
+        l->hist_pos = (l->hist_pos + 1) % k;
+        if (l->n_hist < k)
+            l->n_hist++;
+        double inv = 0;
+        for (size_t i = 0; i < l->n_hist; i++)
+            inv += 1.0 / l->hist[i];
+        l->est_bps = (double)l->n_hist / inv;
+        break;
+    }
+    }
+}
+
+/* ---- the shared cell ------------------------------------------------------ */
+
+#define CELL_EPS_BITS 1e-6
+
+static sim_handler ev_cell;
+
+/* Advance every transfer to now at the rates set at the last update. */
+static void cell_advance(sim_cell *c, double now)
+{
+    double dt = now - c->t_last;
+    if (dt > 0)
+        for (size_t i = 0; i < c->n; i++)
+            c->x[i].bits -= c->x[i].rate * dt;
+    c->t_last = now;
+}
+
+/* New shares and the next event: the earliest finish or rate change. */
+static void cell_update(sim_world *w, sim_cell *c)
+{
+    double now = sim_engine_now(w->eng), t_next = INFINITY;
+    for (size_t i = 0; i < c->n; i++) {
+        sim_cell_xfer *x = &c->x[i];
+        double next;
+        x->rate = sim_link_rate(x->link, now, &next) / (double)c->n;
+        double fin = x->rate > 0 ? now + x->bits / x->rate : INFINITY;
+        t_next = fmin(t_next, fmin(fin, next));
+    }
+    if (c->ev)
+        sim_engine_cancel(w->eng, c->ev);
+    c->ev = 0;
+    if (isfinite(t_next)) {
+        c->ev = sim_engine_schedule(w->eng, t_next, ev_cell, w, c->index);
+        if (!c->ev)
+            sim_fail(w, OFF_ENOMEM, "out of memory scheduling a cell event");
+    }
+}
+
+static void ev_cell(sim_engine *e, void *ud, uint64_t arg)
+{
+    sim_world *w = ud;
+    sim_cell *c = &w->cells[arg];
+    double now = sim_engine_now(e);
+    c->ev = 0;
+    cell_advance(c, now);
+    /* finished transfers leave (in their start order), then the rest
+     * continue with new shares */
+    size_t k = 0, nd = 0;
+    uint32_t done[64];
+    for (size_t i = 0; i < c->n; i++) {
+        sim_cell_xfer *x = &c->x[i];
+        /* done when what is left is rounding: a few bits' worth of the
+         * clock's resolution at this time, or less */
+        double tol = CELL_EPS_BITS + 1e-12 * x->total_bits + x->rate * 8e-16 * (1 + fabs(now));
+        if (x->bits <= tol && nd < 64)
+            done[nd++] = x->task;
+        else
+            c->x[k++] = *x;
+    }
+    c->n = k;
+    cell_update(w, c);
+    for (size_t i = 0; i < nd; i++)
+        sim_task_uploaded(w, done[i]);
+}
+
+off_status sim_cells_init(sim_world *w, off_err *err)
+{
+    w->cells = calloc(w->n_srv ? w->n_srv : 1, sizeof *w->cells);
+    if (!w->cells)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t j = 0; j < w->n_srv; j++)
+        w->cells[j].index = j;
+    return OFF_OK;
+}
+
+void sim_cells_free(sim_world *w)
+{
+    if (!w->cells)
+        return;
+    for (size_t j = 0; j < w->n_srv; j++)
+        free(w->cells[j].x);
+    free(w->cells);
+    w->cells = NULL;
+}
+
+void sim_cell_start(sim_world *w, sim_cell *c, sim_link *l, uint32_t ti, double bytes)
+{
+    double now = sim_engine_now(w->eng);
+    cell_advance(c, now);
+    if (c->n == c->cap) {
+        size_t nc = c->cap ? c->cap * 2 : 16;
+        sim_cell_xfer *nx = realloc(c->x, nc * sizeof *nx);
+        if (!nx) {
+            sim_fail(w, OFF_ENOMEM, "out of memory in a cell");
+            return;
+        }
+        c->x = nx;
+        c->cap = nc;
+    }
+    c->x[c->n++] = (sim_cell_xfer){ti, l, bytes * 8.0, bytes * 8.0, 0};
+    cell_update(w, c);
+}
+
+size_t sim_cell_active(const sim_cell *c)
+{
+    return c->n;
+}
