@@ -194,7 +194,8 @@ typedef struct scn_channel {
     scn_fading_model fading;
     double k_factor;           /* Rician K (linear), 0 = Rayleigh            */
     double coherence_s;        /* block length (block: coherence time; GM:
-                                  sample period); default 0.423 / doppler    */
+                                  sample period); default 0.423 / doppler
+                                  (block) or a tenth of it (GM)              */
     double doppler_hz;         /* GM correlation; default 10 Hz              */
     bool outage;               /* Gilbert-Elliott on top                      */
     double good_s, bad_s;      /* mean sojourns in good / bad                 */

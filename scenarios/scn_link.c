@@ -301,8 +301,11 @@ static off_status load_fading(scn_channel *c, const scn_node *v,
                         "%s: doppler only sets block fading's default "
                         "coherence (0.423 / doppler); give coherence or "
                         "doppler, not both", w);
+    /* block: the coherence time; gauss-markov: a tenth of it, so that
+     * successive samples are correlated (J0(2 pi 0.0423) = 0.98) */
     if (!coh)
-        c->coherence_s = COHERENCE_K / c->doppler_hz;
+        c->coherence_s =
+            COHERENCE_K / c->doppler_hz / (c->fading == SCN_FADE_GAUSS_MARKOV ? 10 : 1);
     return OFF_OK;
 }
 
