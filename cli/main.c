@@ -278,19 +278,20 @@ static int cmd_validate(int argc, char **argv)
     off_err err = {0};
     sim_world *w = NULL;
     off_status st = sim_world_new(&w, &s, &err);
-    sim_world_free(w);
     if (st != OFF_OK) {
         scn_free(&s);
         return cli_fail(st, &err);
     }
+    const mdl_model *m = sim_world_model(w);
     size_t n = 0;
     for (size_t i = 0; i < s.n_devices; i++)
         n += s.devices[i].count;
     printf("%s: ok (scenario '%s': %zu device%s, %zu server%s, model '%s' with %zu "
-           "layers and %zu exits, policy %s)\n",
+           "layer%s and %zu exit%s, policy %s)\n",
            ra.file, s.name, n, n == 1 ? "" : "s", s.n_servers,
-           s.n_servers == 1 ? "" : "s", s.model.name ? s.model.name : "model",
-           s.model.n_layers, s.model.n_exits, s.policy.type ? s.policy.type : "local");
+           s.n_servers == 1 ? "" : "s", m->name, m->n_layers, m->n_layers == 1 ? "" : "s",
+           m->n_exits, m->n_exits == 1 ? "" : "s", s.policy.type ? s.policy.type : "local");
+    sim_world_free(w);
     scn_free(&s);
     return 0;
 }

@@ -27,6 +27,9 @@ typedef struct sim_world sim_world;
  * too: a scenario that builds is a scenario that runs. */
 off_status sim_world_new(sim_world **w, const scn_scenario *s, off_err *err);
 void sim_world_free(sim_world *w); /* NULL-safe */
+/* The model the world runs (its layers, exits and bit-widths; for trained
+ * models built from the graph). */
+const mdl_model *sim_world_model(const sim_world *w);
 
 /* Per-task callback for tests and tools (may be NULL): called at each task's
  * completion with its row. */

@@ -422,6 +422,11 @@ fail:
     return st;
 }
 
+const mdl_model *sim_world_model(const sim_world *w)
+{
+    return &w->model;
+}
+
 void sim_world_free(sim_world *w)
 {
     if (!w)
