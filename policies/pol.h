@@ -21,6 +21,20 @@
 #include "mdl_profile.h"
 #include "off.h"
 
+/* What really happens to the task under an action: only the `oracle` is
+ * given this (pol_obs.realised), an upper bound for the other policies. */
+typedef struct pol_realised {
+    double latency_s, energy_j;
+    bool correct;             /* trained models: the image's real answer;
+                                 else a draw with the exit's accuracy     */
+} pol_realised;
+
+typedef struct pol_action pol_action;
+typedef struct pol_oracle_view {
+    void *ctx;
+    void (*eval)(void *ctx, const pol_action *a, pol_realised *out);
+} pol_oracle_view;
+
 typedef struct pol_obs {
     double now_s;               /* decision time                           */
     uint64_t task_id;
@@ -46,15 +60,22 @@ typedef struct pol_obs {
     size_t server_cores;
     size_t server_busy;         /* cores busy                              */
     size_t server_queue;        /* tasks waiting (not in service)          */
+    /* its backhaul (a cloud server): a task crosses it after its uplink,
+     * rtt/2 + payload / rate, and its result before the downlink; 0 and
+     * INFINITY without a backhaul */
+    double server_backhaul_rtt_s, server_backhaul_rate_bps;
     /* the device's power figures (scenario `power:`), for energy-aware
      * policies: a task's device energy is active * compute + tx * upload
      * transmission + rx * result reception + idle * (upload end .. result
      * start), as the simulator charges it (sim/sim_task.c) */
     double device_power_active_w, device_power_tx_w;
     double device_power_rx_w, device_power_idle_w;
+    /* realised outcomes of candidate actions: set for the oracle only
+     * (pol_sees_realised), NULL for every other policy */
+    const pol_oracle_view *realised;
 } pol_obs;
 
-typedef struct pol_action {
+struct pol_action {
     int exit;   /* 0..n_exits-1                                          */
     int split;  /* 0..n_layers                                           */
     int bits;   /* one of model->bits                                    */
@@ -62,7 +83,7 @@ typedef struct pol_action {
      * up to `exit` whose normalised entropy is below this" (0..1); 0 forces
      * `exit`.  Profiled models have no confidences and ignore it. */
     double entropy_threshold;
-} pol_action;
+};
 
 typedef struct pol_outcome {
     uint64_t task_id;
@@ -102,6 +123,9 @@ typedef struct pol_class {
     void (*feedback)(void *state, const pol_outcome *out);
     void (*destroy)(void *state);   /* NULL-safe */
 } pol_class;
+
+/* True for the one class that is shown realised outcomes (the oracle). */
+bool pol_sees_realised(const pol_class *c);
 
 /* The registered policy classes, and lookup by name (NULL if none). */
 const pol_class *const *pol_registry(size_t *n);

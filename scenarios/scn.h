@@ -320,6 +320,16 @@ typedef struct scn_batching {
 
 #define SCN_MAX_BATCH 4096
 
+/* A cloud server's backhaul: tasks cross it after their uplink and results
+ * before their downlink (sim/sim_backhaul.c; docs/models-reference.md,
+ * "Cloud backhaul"). */
+typedef struct scn_backhaul {
+    bool on;              /* false: no backhaul (an edge server)             */
+    double rtt_s;         /* round-trip time, >= 0, finite; rtt/2 each way   */
+    double rate_bps;      /* > 0; inf = no transmission time (default)      */
+    scn_pos pos;
+} scn_backhaul;
+
 typedef struct scn_server {
     char *name;
     size_t cores;         /* >= 1, default 1                                 */
@@ -330,6 +340,7 @@ typedef struct scn_server {
     int compute_bits;
     scn_background background; /* rate_hz 0 when absent                     */
     scn_batching batching;     /* max 0 when absent; fcfs only              */
+    scn_backhaul backhaul;     /* on false when absent                      */
     scn_pos pos;
 } scn_server;
 

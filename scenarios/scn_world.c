@@ -1,6 +1,6 @@
 /* scn_world.c - the `devices` and `servers` sections: device groups with
  * their compute speed, power, arrivals, deadline and links (parsed by
- * scn_link.c); edge servers.
+ * scn_link.c); edge and cloud servers (a cloud server's backhaul).
  * See scn_int.h and docs/scenario-reference.md. */
 #include "scn_int.h"
 
@@ -24,8 +24,9 @@ static const char *const k_arr_all[] = {"process", "rate", "period", "phase",
                                         "file"};
 static const char *const k_server[] = {"name",       "cores",   "speed",
                                        "discipline", "profile", "compute_bits",
-                                       "background", "batching"};
+                                       "background", "batching", "backhaul"};
 static const char *const k_background[] = {"rate", "work"};
+static const char *const k_backhaul[] = {"rtt", "rate"};
 static const char *const k_batching[] = {"window", "max", "speedup"};
 static const char *const k_dist_all[] = {"dist", "mean", "min", "max", "cv"};
 static const char *const dist_names[] = {"deterministic", "exponential",
@@ -403,6 +404,28 @@ static off_status load_batching(scn_batching *b, const scn_node *v, const char *
     return OFF_OK;
 }
 
+/* server.backhaul: {rtt >= 0, finite (required), rate > 0, inf allowed
+ * (default inf)}. */
+static off_status load_backhaul(scn_backhaul *b, const scn_node *v, const char *where,
+                                off_err *err)
+{
+    char w[128];
+    snprintf(w, sizeof w, "backhaul of %s", where);
+    scn_node *rtt;
+    off_status st;
+    b->pos = v->pos;
+    b->on = true;
+    b->rate_bps = INFINITY;
+    if ((st = scn_want_map(v, w, k_backhaul, N(k_backhaul), err)) ||
+        (st = scn_check_keys(v, k_backhaul, N(k_backhaul), w, NULL, 0, NULL, err)) ||
+        (st = scn_require(v, "rtt", w, &rtt, err)) ||
+        (st = scn_get_quantity(rtt, "rtt", SCN_DIM_TIME, SCN_Q_GE0 | SCN_Q_FINITE,
+                               &b->rtt_s, err)) ||
+        (st = opt_q(v, "rate", SCN_DIM_RATE, SCN_Q_GT0, &b->rate_bps, err)))
+        return st;
+    return OFF_OK;
+}
+
 off_status scn_load_servers(scn_scenario *s, const scn_node *n, off_err *err)
 {
     off_status st = scn_want_seq(n, "servers", err);
@@ -449,7 +472,9 @@ off_status scn_load_servers(scn_scenario *s, const scn_node *n, off_err *err)
             ((v = scn_map_get(it, "background")) &&
              (st = load_background(&sv->background, v, where, err))) ||
             ((v = scn_map_get(it, "batching")) &&
-             (st = load_batching(&sv->batching, v, where, err))))
+             (st = load_batching(&sv->batching, v, where, err))) ||
+            ((v = scn_map_get(it, "backhaul")) &&
+             (st = load_backhaul(&sv->backhaul, v, where, err))))
             return st;
         sv->cores = (size_t)cores;
         sv->discipline = (scn_discipline)disc;

@@ -163,6 +163,8 @@ typedef struct sim_server {
     uint32_t batch_free;
     sim_event_id batch_ev;     /* the window timer, 0 when none           */
     double batch_due;
+    /* backhaul (sim_backhaul.c): when each direction's transmitter frees */
+    double bh_up_free, bh_down_free;
     /* statistics */
     uint64_t bg_arrived, bg_done;
     double busy_area;          /* core-seconds busy after warm-up         */
@@ -192,6 +194,7 @@ struct sim_world {
     size_t n_profiles;
     double nominal_macs;      /* the model's total work (synthetic scaling) */
     pol_policy policy;
+    bool policy_sees_realised; /* the oracle: obs.realised is filled      */
     gsl_rng *rng_policy;
     sim_device *dev;
     size_t n_dev;
@@ -233,6 +236,20 @@ double sim_draw(gsl_rng *r, const scn_dist *d);
 void sim_task_served(sim_world *w, uint32_t ti);
 /* A task's upload through a shared cell ended (sim_link.c calls it). */
 void sim_task_uploaded(sim_world *w, uint32_t ti);
+/* Task ti's result is back at its device's access point: on to the
+ * downlink (after the backhaul, if its server has one). */
+void sim_task_returned(sim_world *w, uint32_t ti);
+
+/* ---- sim_backhaul.c ---- */
+/* If task ti's server has a backhaul, send the task (up: its payload, after
+ * the access link's delay) or its result (down: after the server) across
+ * it and return true; the crossing ends in sim_server_arrive or
+ * sim_task_returned.  False, doing nothing, without a backhaul. */
+bool sim_backhaul_up(sim_world *w, uint32_t ti);
+bool sim_backhaul_down(sim_world *w, uint32_t ti);
+/* Seconds to cross server s's backhaul with bytes, queueing apart:
+ * rtt/2 + bytes / rate; 0 without a backhaul. */
+double sim_backhaul_s(const sim_server *s, double bytes);
 
 /* Links (sim_link.c). */
 off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,

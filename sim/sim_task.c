@@ -2,9 +2,10 @@
  * sim_task.c - the task lifecycle as events.
  *
  *   arrival(device) -> decide -> [device FIFO] compute -> [uplink FIFO]
- *   transmit -> propagate -> [server: fcfs, ps or edf on c cores, maybe
- *   batched; sim_server.c] compute -> [downlink FIFO] transmit ->
- *   propagate -> done
+ *   transmit -> propagate -> [a cloud server's backhaul FIFO, sim_backhaul.c]
+ *   -> [server: fcfs, ps or edf on c cores, maybe batched; sim_server.c]
+ *   compute -> [backhaul FIFO] -> [downlink FIFO] transmit -> propagate ->
+ *   done
  *
  * Every random draw of a task (its work and its outcome) is made at arrival
  * from the device's own streams, whatever the policy then decides, so that
@@ -168,6 +169,9 @@ static void fill_obs(const sim_world *w, const sim_device *d, const sim_task *t,
     o->server_compute_bits = s->compute_bits;
     o->server_cores = s->cfg->cores;
     sim_server_load(s, &o->server_busy, &o->server_queue);
+    o->realised = NULL; /* the oracle alone gets it (ev_arrival) */
+    o->server_backhaul_rtt_s = s->cfg->backhaul.on ? s->cfg->backhaul.rtt_s : 0.0;
+    o->server_backhaul_rate_bps = s->cfg->backhaul.on ? s->cfg->backhaul.rate_bps : INFINITY;
 }
 
 /* Clamp an action to the model's valid range. */
@@ -249,6 +253,75 @@ static bool answer(sim_world *w, const sim_device *d, sim_task *t, double *extra
     t->correct = r.pred[ex] == mdl_trained_label(w->trained, (size_t)t->sample);
     t->bytes_up = local ? 0 : r.payload;
     return true;
+}
+
+/* ---- the oracle's view ------------------------------------------------ */
+
+typedef struct oracle_ctx {
+    sim_world *w;
+    sim_device *d;
+    sim_task *t;
+} oracle_ctx;
+
+/* What action a would really give the task being decided: the device's
+ * queue (exact: compute times are known), the channel over the transfer's
+ * own interval (integrated from when the radio is free; a shared cell is
+ * taken with the uploads active now plus this one), the real payload and
+ * answer of the task's image, the backhaul and the downlink; the server's
+ * queue as it is now (later arrivals there are not foreseen).  No tails. */
+static void oracle_eval(void *ud, const pol_action *in, pol_realised *out)
+{
+    oracle_ctx *c = ud;
+    sim_world *w = c->w;
+    sim_device *d = c->d;
+    sim_task *t = c->t;
+    const mdl_model *m = &w->model;
+    pol_action a = *in;
+    normalise(m, &a);
+    size_t ex = (size_t)a.exit, sp = (size_t)a.split, L = m->n_layers;
+    bool local = mdl_is_local(m, ex, sp);
+    double now = sim_engine_now(w->eng), scale = t->work_scale * d->pw.time_scale;
+    double bytes = local ? 0 : mdl_payload_bytes(m, ex, sp, a.bits);
+    out->correct = t->u_outcome < m->exits[ex].accuracy;
+    if (w->trained) {
+        mdl_cache_rec r;
+        off_err e;
+        if (mdl_trained_get(w->trained, (size_t)t->sample, local ? L : sp, a.bits, &r, &e) ==
+            OFF_OK) {
+            out->correct = r.pred[ex] == mdl_trained_label(w->trained, (size_t)t->sample);
+            bytes = local ? 0 : r.payload;
+        }
+    }
+    double dev_s = (sp > 0 || local) ? device_s(d, m, ex, sp) * scale : 0.0;
+    double t_dev = (dev_s > 0 ? (d->cpu_free_at > now ? d->cpu_free_at : now) : now) + dev_s;
+    const scn_device *dc = d->cfg;
+    if (local) {
+        out->latency_s = t_dev - now;
+        out->energy_j = d->pw.active_w * dev_s;
+        return;
+    }
+    const sim_server *sv = &w->srv[d->server];
+    double t_up = t_dev > d->up_free_at ? t_dev : d->up_free_at, up_s;
+    if (d->up.cell) {
+        double next, rate = sim_link_rate(&d->up, t_up, &next);
+        up_s = rate > 0 ? bytes * 8.0 * (double)(sim_cell_active(d->up.cell) + 1) / rate
+                        : INFINITY;
+    } else {
+        up_s = sim_link_duration(w, &d->up, t_up, bytes);
+    }
+    double t_srv = t_up + up_s + dc->uplink.delay_s + sim_backhaul_s(sv, bytes);
+    double srv_s = server_s(sv, m, ex, sp) * t->work_scale;
+    size_t busy, queue;
+    sim_server_load(sv, &busy, &queue);
+    size_t cores = sv->cfg->cores ? sv->cfg->cores : 1;
+    double wait = busy + queue >= cores ? (double)(busy + queue + 1 - cores) * srv_s / (double)cores
+                                        : 0.0;
+    double t_back = t_srv + wait + srv_s + sim_backhaul_s(sv, m->result_bytes);
+    double down_s = sim_link_duration(w, &d->down, t_back, m->result_bytes);
+    double t_end = t_back + down_s + dc->downlink.delay_s;
+    out->latency_s = t_end - now;
+    out->energy_j = d->pw.active_w * dev_s + dc->power_tx_w * up_s + dc->power_rx_w * down_s +
+                    dc->power_idle_w * (t_back - (t_up + up_s));
 }
 
 static double tx_time(double bytes, double rate_bps)
@@ -371,6 +444,10 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
 
     pol_obs o;
     fill_obs(w, d, t, &o);
+    oracle_ctx oc = {w, d, t};
+    pol_oracle_view ov = {&oc, oracle_eval};
+    if (w->policy_sees_realised)
+        o.realised = &ov;
     pol_decide(&w->policy, &o, &t->act);
     normalise(&w->model, &t->act);
 
@@ -453,10 +530,18 @@ static void ev_srv_arrive(sim_engine *e, void *ud, uint64_t arg)
     uint32_t ti = (uint32_t)arg;
     sim_task *t = &w->tasks[ti];
     t->t_queued = sim_engine_now(e);
+    if (sim_backhaul_up(w, ti)) /* a cloud server: its backhaul first */
+        return;
     sim_server_arrive(w, w->dev[t->device].server, ti);
 }
 
 void sim_task_served(sim_world *w, uint32_t ti)
+{
+    if (!sim_backhaul_down(w, ti))
+        sim_task_returned(w, ti);
+}
+
+void sim_task_returned(sim_world *w, uint32_t ti)
 {
     sim_task *t = &w->tasks[ti];
     sim_device *d = &w->dev[t->device];
@@ -528,8 +613,12 @@ static void finish(sim_world *w, uint32_t ti)
 
     if (w->hook || (w->db && w->scn->record_tasks)) {
         bool sent = !t->local;
-        double up_s = sent ? t->up_tx_s + dc->uplink.delay_s : 0.0;
-        double down_s = sent ? t->down_tx_s + dc->downlink.delay_s : 0.0;
+        const sim_server *sv = &w->srv[d->server]; /* its backhaul, if any */
+        double up_s = sent ? t->up_tx_s + dc->uplink.delay_s + sim_backhaul_s(sv, t->bytes_up)
+                           : 0.0;
+        double down_s =
+            sent ? t->down_tx_s + dc->downlink.delay_s + sim_backhaul_s(sv, t->bytes_down)
+                 : 0.0;
         res_task_row r = {
             .task_id = (int64_t)t->id,
             .device = (int32_t)t->device,

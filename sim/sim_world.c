@@ -373,6 +373,7 @@ static off_status build_policy(sim_world *w, off_err *err)
                                sp->pos.file ? sp->pos.file : w->scn->file,
                                sp->pos.line, sp->pos.col, err);
     free(pp);
+    w->policy_sees_realised = st == OFF_OK && pol_sees_realised(w->policy.cls);
     return st;
 }
 

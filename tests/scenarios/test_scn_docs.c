@@ -66,6 +66,13 @@ static void test_reference_examples_load(void **state)
             assert_int_equal(s.devices[0].downlink.est.k, 5);
             assert_true(s.devices[1].uplink.chan.shared);
         }
+        if (strstr(label, "servers")) { /* the cloud server's backhaul */
+            assert_int_equal(s.n_servers, 4);
+            assert_false(s.servers[0].backhaul.on);
+            assert_true(s.servers[3].backhaul.on);
+            assert_true(fabs(s.servers[3].backhaul.rtt_s - 0.040) < 1e-15);
+            assert_true(s.servers[3].backhaul.rate_bps == 1e9);
+        }
         scn_free(&s);
         n++;
         p = end;

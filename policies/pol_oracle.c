@@ -1,0 +1,86 @@
+/*
+ * pol_oracle.c - the oracle: an exhaustive search over exit x split x bits
+ * with what really happens to the task (pol_obs.realised, which the
+ * simulator gives this policy alone): the device's queue, the channel over
+ * the very transfer, the real payload and answer of the task's image (for
+ * trained models), the backhaul.  Not a realisable policy: a reference that
+ * bounds what the others could reach.  Its one approximation is the
+ * server: later arrivals there are not foreseen (its queue is taken as it
+ * is at decision time, see docs/policies.md).
+ *
+ * objective: latency (default) or energy.  Among the actions whose answer
+ * is right and that meet the deadline it takes the one with the least
+ * objective; if none, the right ones; if none is right, all of them.
+ */
+#include "pol.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+typedef struct oracle {
+    const mdl_model *m;
+    int objective; /* 0 latency, 1 energy */
+} oracle;
+
+static off_status oracle_create(void **state, const pol_cfg *cfg, off_err *err)
+{
+    static const char *const objectives[] = {"latency", "energy", NULL};
+    oracle *o = calloc(1, sizeof *o);
+    if (!o)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    o->m = cfg->model;
+    off_status st = pol_param_choice(cfg, "objective", objectives, 0, &o->objective, err);
+    if (st) {
+        free(o);
+        return st;
+    }
+    *state = o;
+    return OFF_OK;
+}
+
+static void oracle_decide(void *state, const pol_obs *obs, pol_action *act)
+{
+    const oracle *o = state;
+    const mdl_model *m = o->m;
+    /* without the realised view (never in the simulator): full local */
+    *act = (pol_action){(int)m->n_exits - 1, (int)m->n_layers, pol_default_bits(m), 0};
+    if (!obs->realised)
+        return;
+    double best[3] = {INFINITY, INFINITY, INFINITY}; /* right+met, right, any */
+    pol_action pick[3] = {*act, *act, *act};
+    for (size_t e = 0; e < m->n_exits; e++) {
+        size_t after = m->exits[e].after;
+        for (size_t s = 0; s <= after; s++) {
+            /* local (s == after) and full offload of the raw input (s == 0)
+             * send no intermediate tensor: one bit-width is enough */
+            size_t nb = s == after ? 1 : m->n_bits;
+            for (size_t b = 0; b < nb; b++) {
+                pol_action a = {(int)e, (int)s, s == after ? pol_default_bits(m) : m->bits[b],
+                                0};
+                pol_realised r;
+                obs->realised->eval(obs->realised->ctx, &a, &r);
+                double v = o->objective ? r.energy_j : r.latency_s;
+                int cls[3] = {r.correct && r.latency_s <= obs->deadline_s, r.correct, 1};
+                for (int k = 0; k < 3; k++)
+                    if (cls[k] && v < best[k]) {
+                        best[k] = v;
+                        pick[k] = a;
+                    }
+            }
+        }
+    }
+    *act = isfinite(best[0]) ? pick[0] : isfinite(best[1]) ? pick[1] : pick[2];
+}
+
+static void oracle_destroy(void *state)
+{
+    free(state);
+}
+
+static const char *const oracle_keys[] = {"objective", NULL};
+
+const pol_class pol_oracle_class = {
+    "oracle",
+    "UPPER BOUND, not realisable: exhaustive exit x split x bits with the realised "
+    "channel, payload and answer",
+    oracle_keys, oracle_create, oracle_decide, NULL, oracle_destroy};
