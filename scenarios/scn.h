@@ -203,6 +203,10 @@ typedef struct scn_channel {
     double bad_factor;         /* rate multiplier in the bad state, default 0 */
     char *trace_path;          /* trace: resolved path                        */
     bool trace_loop;           /* trace: loop (default) or hold the last rate */
+    size_t subchannels;        /* shared shannon uplinks: 0 = equal time
+                                  shares; K = OFDMA, the band split into K
+                                  subchannels, devices on the same one
+                                  interfering (rate from the SINR)            */
     bool shared;               /* share the server's cell with the other
                                   shared links to it (equal time shares);
                                   uplinks only                                */
@@ -268,6 +272,29 @@ typedef struct scn_battery {
     scn_pos pos;
 } scn_battery;
 
+/* A device's position over time (`mobility:`; scn_mobility.c; equations
+ * in docs/models-reference.md, "Mobility").  Positions are metres in the
+ * plane of the servers' `position`s. */
+typedef enum scn_mobility_model {
+    SCN_MOB_NONE = 0,     /* no `mobility`: at the channel's `distance` from
+                             its server, no position (the default)          */
+    SCN_MOB_STATIC,       /* fixed at `position`                             */
+    SCN_MOB_WAYPOINT,     /* random waypoint (Johnson & Maltz 1996)          */
+    SCN_MOB_TRACE,        /* (time, x, y) rows, linear between them          */
+} scn_mobility_model;
+
+typedef struct scn_mobility {
+    scn_mobility_model model;
+    double x_m, y_m;      /* static: the position (default [0, 0])          */
+    double area_w_m, area_h_m; /* waypoint: the area [0, w] x [0, h], > 0   */
+    double vmin_mps, vmax_mps; /* waypoint: 0 < vmin <= vmax, finite        */
+    double pause_s;       /* waypoint: pause at each waypoint, >= 0 (1 s)   */
+    char *trace_path;     /* trace: resolved path                            */
+    double *trace_t, *trace_x, *trace_y; /* trace rows (times increasing)   */
+    size_t n_trace;       /* >= 1                                            */
+    scn_pos pos;
+} scn_mobility;
+
 typedef struct scn_device {
     char *name;           /* group name; instances are "name[i]" if count>1 */
     size_t count;         /* >= 1, default 1                                 */
@@ -279,6 +306,9 @@ typedef struct scn_device {
     scn_link uplink, downlink;
     char *server;         /* name of the server it offloads to (default:
                              the first server)                               */
+    bool server_nearest;  /* `server: nearest`: the nearest server at build
+                             time (needs a position: `mobility`)            */
+    scn_mobility mobility;
     char *profile;        /* hardware profile: a name in models/profiles/ or
                              a resolved path; NULL = speed only             */
     scn_pos profile_pos;
@@ -341,6 +371,7 @@ typedef struct scn_server {
     scn_background background; /* rate_hz 0 when absent                     */
     scn_batching batching;     /* max 0 when absent; fcfs only              */
     scn_backhaul backhaul;     /* on false when absent                      */
+    double x_m, y_m;           /* `position`, m (default [0, 0])            */
     scn_pos pos;
 } scn_server;
 

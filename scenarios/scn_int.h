@@ -174,6 +174,15 @@ off_status scn_load_device_power(scn_device *d, const scn_node *dev,
 off_status scn_load_link(scn_link *l, const scn_node *dev, const char *key,
                          const char *where, const char *scn_file,
                          off_err *err);
+/* dev's optional `mobility` into d->mobility (scn_mobility.c): a trace
+ * file is resolved against scn_file's directory and read now. */
+off_status scn_load_mobility(scn_device *d, const scn_node *dev,
+                             const char *where, const char *scn_file,
+                             off_err *err);
+/* A `position: [x, y]` (lengths, finite) at v into *x, *y. */
+off_status scn_load_position(const scn_node *v, const char *what, double *x,
+                             double *y, off_err *err);
+void scn_mobility_free(scn_mobility *m);
 /* After both lists are loaded: every device's server names a server. */
 off_status scn_link_servers(scn_scenario *s, const scn_node *devs,
                             off_err *err);

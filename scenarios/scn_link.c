@@ -42,11 +42,12 @@ typedef struct keyset {
 static const char *const k_chan_all[] = {
     "model",        "bandwidth", "efficiency", "tx_power", "noise_density",
     "noise_figure", "pathloss",  "fading",     "outage",   "file",
-    "loop",         "shared"};
+    "loop",         "shared",    "subchannels"};
 static const char *const k_chan_fixed[] = {"model", "shared"};
 static const char *const k_chan_shannon[] = {
     "model",        "bandwidth", "efficiency", "tx_power", "noise_density",
-    "noise_figure", "pathloss",  "fading",     "outage",   "shared"};
+    "noise_figure", "pathloss",  "fading",     "outage",   "shared",
+    "subchannels"};
 static const char *const k_chan_mcs[] = {
     "model",    "bandwidth", "tx_power", "noise_density", "noise_figure",
     "pathloss", "fading",    "outage",   "shared"};
@@ -405,6 +406,15 @@ static off_status load_channel(scn_channel *c, const scn_node *v,
         return scn_errp(err, OFF_EINVAL, x->pos,
                         "%s: only uplinks can share a cell (shared: true "
                         "applies to uplinks)", w);
+    if ((x = scn_map_get(v, "subchannels"))) { /* OFDMA, shannon only */
+        uint64_t k;
+        if ((st = scn_get_uint(x, "subchannels", 1, 1024, &k, err)))
+            return st;
+        if (!c->shared)
+            return scn_errp(err, OFF_EINVAL, x->pos,
+                            "%s: subchannels divide a shared cell: add shared: true", w);
+        c->subchannels = (size_t)k;
+    }
     if ((x = scn_map_get(v, "outage")) && (st = load_outage(c, x, where, err)))
         return st;
     switch (c->model) {

@@ -400,6 +400,7 @@ void scn_free(scn_scenario *s)
         free(d->uplink.chan.trace_path);
         free(d->downlink.chan.trace_path);
         free(d->profile);
+        scn_mobility_free(&d->mobility);
     }
     free(s->devices);
     for (size_t i = 0; i < s->n_servers; i++) {

@@ -18,13 +18,14 @@ static const char *const k_device[] = {"name",     "count",    "speed",
                                        "power",    "arrivals", "deadline",
                                        "uplink",   "downlink", "server",
                                        "profile",  "compute_bits", "radio",
-                                       "dvfs",     "battery"};
+                                       "dvfs",     "battery", "mobility"};
 static const char *const k_power[] = {"active", "idle", "tx", "rx"};
 static const char *const k_arr_all[] = {"process", "rate", "period", "phase",
                                         "file"};
 static const char *const k_server[] = {"name",       "cores",   "speed",
                                        "discipline", "profile", "compute_bits",
-                                       "background", "batching", "backhaul"};
+                                       "background", "batching", "backhaul",
+                                       "position"};
 static const char *const k_background[] = {"rate", "work"};
 static const char *const k_backhaul[] = {"rtt", "rate"};
 static const char *const k_batching[] = {"window", "max", "speedup"};
@@ -226,12 +227,20 @@ static off_status load_device(scn_scenario *s, size_t i, const scn_node *it,
         (st = opt_q(it, "deadline", SCN_DIM_TIME, SCN_Q_GT0, &d->deadline_s,
                     err)) ||
         (st = scn_load_link(&d->uplink, it, "uplink", where, s->file, err)) ||
-        (st = scn_load_link(&d->downlink, it, "downlink", where, s->file, err)))
+        (st = scn_load_link(&d->downlink, it, "downlink", where, s->file, err)) ||
+        (st = scn_load_mobility(d, it, where, s->file, err)))
         return st;
     d->count = (size_t)count;
     if ((v = scn_map_get(it, "server")) &&
         (st = scn_get_string(v, "server", &d->server, err)))
         return st;
+    if (d->server && !strcmp(d->server, "nearest")) {
+        d->server_nearest = true;
+        if (d->mobility.model == SCN_MOB_NONE)
+            return scn_errp(err, OFF_EINVAL, v->pos,
+                            "%s: server: nearest needs the device's position (a "
+                            "`mobility`, e.g. {model: static, position: [x, y]})", where);
+    }
     return OFF_OK;
 }
 
@@ -474,7 +483,9 @@ off_status scn_load_servers(scn_scenario *s, const scn_node *n, off_err *err)
             ((v = scn_map_get(it, "batching")) &&
              (st = load_batching(&sv->batching, v, where, err))) ||
             ((v = scn_map_get(it, "backhaul")) &&
-             (st = load_backhaul(&sv->backhaul, v, where, err))))
+             (st = load_backhaul(&sv->backhaul, v, where, err))) ||
+            ((v = scn_map_get(it, "position")) &&
+             (st = scn_load_position(v, "position", &sv->x_m, &sv->y_m, err))))
             return st;
         sv->cores = (size_t)cores;
         sv->discipline = (scn_discipline)disc;
@@ -496,6 +507,8 @@ off_status scn_link_servers(scn_scenario *s, const scn_node *devs,
         names[j] = s->servers[j].name;
     for (size_t i = 0; i < s->n_devices; i++) {
         scn_device *d = &s->devices[i];
+        if (d->server_nearest)
+            continue; /* chosen when the world is built (sim_mobility.c) */
         if (!d->server) {
             if (!(d->server = off_strdup(s->servers[0].name)))
                 return oom(err);

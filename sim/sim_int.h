@@ -90,6 +90,8 @@ typedef struct sim_link {
     double hist[64];
     size_t n_hist, hist_pos;
     sim_cell *cell;            /* shared uplink: its server's cell, or NULL */
+    size_t subch;              /* OFDMA: its subchannel (cfg subchannels > 0) */
+    double shadow_db;          /* the shadowing draw, fixed (mobility)      */
 } sim_link;
 
 /* A server's shared cell: uploads in progress get equal time shares. */
@@ -98,15 +100,29 @@ typedef struct sim_cell_xfer {
     sim_link *link;
     double bits, total_bits;   /* left, and in all                         */
     double rate;               /* its share now, bit/s                     */
+    double s_mw, mult;         /* OFDMA: received power, outage multiplier */
 } sim_cell_xfer;
 
 struct sim_cell {
     size_t index;
+    size_t n_ofdma;            /* OFDMA devices attached (subchannel plan) */
     sim_cell_xfer *x;
     size_t n, cap;
     double t_last;
     uint64_t ev;               /* the pending cell event, 0 = none         */
 };
+
+/* A device's position over time (sim_mobility.c): a pure function of
+ * time, computed lazily; the waypoint state only moves forward (an
+ * earlier time replays the legs from the saved stream state). */
+typedef struct sim_mob {
+    const scn_mobility *cfg;
+    gsl_rng *rng, *rng0;       /* waypoint: SIM_RNG_MOBILITY, its start    */
+    double t0, x0, y0;         /* the current leg leaves (x0, y0) at t0    */
+    double t1, x1, y1;         /* and reaches (x1, y1) at t1               */
+    double t2;                 /* then pauses there until t2               */
+    size_t hint;               /* trace: the row last found               */
+} sim_mob;
 
 typedef struct sim_device {
     char name[64];
@@ -124,6 +140,7 @@ typedef struct sim_device {
     gsl_rng *rng_channel;
     double cpu_free_at, up_free_at; /* for the backlog observations */
     sim_power pw;              /* tail, DVFS, battery (sim_power.c)       */
+    sim_mob mob;               /* position (sim_mobility.c)               */
 } sim_device;
 
 /* A background job: a competing job that is not a task. */
@@ -264,6 +281,24 @@ off_status sim_cells_init(sim_world *w, off_err *err);
 void sim_cells_free(sim_world *w);
 void sim_cell_start(sim_world *w, sim_cell *c, sim_link *l, uint32_t ti, double bytes);
 size_t sim_cell_active(const sim_cell *c);
+
+/* Recompute a link's path gain at distance d_m from its server (the
+ * shadowing draw kept); no effect on fixed, trace and `gain` links. */
+void sim_link_update_distance(sim_link *l, double d_m);
+
+/* ---- sim_mobility.c ---- */
+/* Set up device d's mobility (its SIM_RNG_MOBILITY stream from the entity
+ * key ek) and, for `server: nearest`, choose its server; before its links. */
+off_status sim_mobility_init(sim_world *w, sim_device *d, uint64_t ek, off_err *err);
+void sim_mobility_free(sim_mob *m);
+/* Position of a device at time t >= 0, m; false without a position. */
+bool sim_mob_position(sim_mob *m, double t, double *x, double *y);
+/* Set the gain of d's link l (up or down) from d's distance to its server
+ * at time t, when a transfer on l starts; nothing without a position. */
+void sim_mobility_update(sim_world *w, sim_device *d, sim_link *l, double t);
+/* After d's links are built: gains at its position at time 0, and the
+ * throughput estimate before any measurement at that distance. */
+void sim_mobility_links_built(sim_world *w, sim_device *d);
 
 /* ---- sim_server.c ---- */
 /* Set up server j (its stream and batching tables) once its speed is

@@ -20,34 +20,57 @@
 
 /* ---- building a link ---------------------------------------------------- */
 
-/* Static path gain (dB, negative) and shadowing of a channel. */
-static double path_gain_db(const scn_channel *c, gsl_rng *r)
+/* Path loss (dB, positive) of channel c at distance d_m (not for
+ * SCN_PL_GAIN); *sigma_db receives the 38.901 model's own shadowing sigma
+ * when c asks for it (shadowing < 0), else c's. */
+static double path_loss_db(const scn_channel *c, double d_m, double *sigma_db)
 {
-    double pl = 0, sigma = c->shadowing_db > 0 ? c->shadowing_db : 0;
     sim_chan_38901 p;
+    *sigma_db = c->shadowing_db > 0 ? c->shadowing_db : 0;
     switch (c->pathloss) {
     case SCN_PL_GAIN:
-        return c->gain_db + (sigma > 0 ? sim_chan_shadow_db(r, sigma) : 0);
+        return -c->gain_db;
     case SCN_PL_FREE_SPACE:
-        pl = sim_chan_fspl_db(c->distance_m, c->frequency_hz);
-        break;
+        return sim_chan_fspl_db(d_m, c->frequency_hz);
     case SCN_PL_LOG_DISTANCE:
-        pl = sim_chan_logdist_db(c->distance_m, c->ref_distance_m,
-                                 sim_chan_fspl_db(c->ref_distance_m, c->frequency_hz),
-                                 c->exponent);
-        break;
+        return sim_chan_logdist_db(d_m, c->ref_distance_m,
+                                   sim_chan_fspl_db(c->ref_distance_m, c->frequency_hz),
+                                   c->exponent);
     default: {
         bool umi = c->pathloss == SCN_PL_UMI_LOS || c->pathloss == SCN_PL_UMI_NLOS;
         bool los = c->pathloss == SCN_PL_UMI_LOS || c->pathloss == SCN_PL_UMA_LOS;
         sim_chan_38901_defaults(&p, umi ? SIM_CHAN_38901_UMI : SIM_CHAN_38901_UMA, los,
                                 c->frequency_hz);
-        pl = sim_chan_38901_pl_db(&p, c->distance_m);
         if (c->shadowing_db < 0)
-            sigma = sim_chan_38901_sigma_db(&p);
-        break;
+            *sigma_db = sim_chan_38901_sigma_db(&p);
+        return sim_chan_38901_pl_db(&p, d_m);
     }
     }
-    return -pl - (sigma > 0 ? sim_chan_shadow_db(r, sigma) : 0);
+}
+
+/* Static path gain (dB, negative) and shadowing of a channel; the
+ * shadowing draw is kept in *shadow_db (for sim_link_update_distance). */
+static double path_gain_db(const scn_channel *c, gsl_rng *r, double *shadow_db)
+{
+    double sigma, pl = path_loss_db(c, c->distance_m, &sigma);
+    *shadow_db = sigma > 0 ? sim_chan_shadow_db(r, sigma) : 0;
+    if (c->pathloss == SCN_PL_GAIN)
+        return c->gain_db + *shadow_db;
+    return -pl - *shadow_db;
+}
+
+void sim_link_update_distance(sim_link *l, double d_m)
+{
+    const scn_channel *c = &l->cfg->chan;
+    if (!l->varying || c->model == SCN_CHAN_TRACE || c->pathloss == SCN_PL_GAIN ||
+        !(d_m >= 0) || !isfinite(d_m))
+        return;
+    double sigma;
+    bool tr38901 = c->pathloss >= SCN_PL_UMI_LOS;
+    /* free space and log-distance below 1 m / d0 are outside their far
+     * field; 38.901 is defined for 10 m <= d_2D <= 5 km */
+    double d = tr38901 ? fmax(d_m, 10.0) : fmax(d_m, 1.0);
+    l->chan.gain_db = -path_loss_db(c, d, &sigma) - l->shadow_db;
 }
 
 off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,
@@ -70,7 +93,7 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
     k->n0_dbm_hz = c->noise_density_dbm_hz;
     k->nf_db = c->noise_figure_db;
     k->eta = c->efficiency > 0 ? c->efficiency : 1;
-    k->gain_db = c->model == SCN_CHAN_TRACE ? 0 : path_gain_db(c, rng);
+    k->gain_db = c->model == SCN_CHAN_TRACE ? 0 : path_gain_db(c, rng, &l->shadow_db);
     uint64_t key = sim_chan_key_from_rng(rng);
     switch (c->model) {
     case SCN_CHAN_SHANNON:
@@ -200,14 +223,58 @@ static void cell_advance(sim_cell *c, double now)
     c->t_last = now;
 }
 
-/* New shares and the next event: the earliest finish or rate change. */
+/* OFDMA: the link's received power now, mW (transmit power + path gain +
+ * fading), its Gilbert-Elliott multiplier, and when either changes. */
+static double rx_mw(sim_link *l, double t, double *mult, double *next)
+{
+    double n1 = INFINITY, n2 = INFINITY, g = 1;
+    if (l->chan.fading)
+        g = sim_chan_fading_gain(l->chan.fading, t, &n1);
+    *mult = l->chan.ge ? sim_chan_ge_mult(l->chan.ge, t, &n2) : 1.0;
+    *next = fmin(n1, n2);
+    return sim_chan_db_to_lin(l->chan.ptx_dbm + l->chan.gain_db) * g;
+}
+
+static bool is_ofdma(const sim_link *l)
+{
+    return l->cfg->chan.subchannels > 0;
+}
+
+/* New shares and the next event: the earliest finish or rate change.
+ * Equal time shares among the cell's TDMA uploads; an OFDMA upload gets its
+ * subchannel's Shannon rate at its SINR, the other OFDMA uploads on the same
+ * subchannel being its interference (Hao et al., MAHPPO):
+ *   rate_i = GE_i eta (W/K) log2(1 + S_i / (sum_{j same subch} S_j + N_i)). */
 static void cell_update(sim_world *w, sim_cell *c)
 {
     double now = sim_engine_now(w->eng), t_next = INFINITY;
+    size_t n_tdma = 0;
     for (size_t i = 0; i < c->n; i++) {
         sim_cell_xfer *x = &c->x[i];
-        double next;
-        x->rate = sim_link_rate(x->link, now, &next) / (double)c->n;
+        if (is_ofdma(x->link)) {
+            double next;
+            x->s_mw = rx_mw(x->link, now, &x->mult, &next);
+            t_next = fmin(t_next, next);
+        } else {
+            n_tdma++;
+        }
+    }
+    for (size_t i = 0; i < c->n; i++) {
+        sim_cell_xfer *x = &c->x[i];
+        sim_link *l = x->link;
+        double next = INFINITY;
+        if (is_ofdma(l)) {
+            double in = 0, K = (double)l->cfg->chan.subchannels;
+            for (size_t j = 0; j < c->n; j++)
+                if (j != i && is_ofdma(c->x[j].link) && c->x[j].link->subch == l->subch)
+                    in += c->x[j].s_mw;
+            double bw = l->chan.bandwidth_hz / K;
+            double noise = sim_chan_db_to_lin(sim_chan_noise_dbm(bw, l->chan.n0_dbm_hz,
+                                                                 l->chan.nf_db));
+            x->rate = x->mult * sim_chan_shannon_bps(bw, x->s_mw / (in + noise), l->chan.eta);
+        } else {
+            x->rate = sim_link_rate(l, now, &next) / (double)n_tdma;
+        }
         double fin = x->rate > 0 ? now + x->bits / x->rate : INFINITY;
         t_next = fmin(t_next, fmin(fin, next));
     }
@@ -282,7 +349,7 @@ void sim_cell_start(sim_world *w, sim_cell *c, sim_link *l, uint32_t ti, double 
         c->x = nx;
         c->cap = nc;
     }
-    c->x[c->n++] = (sim_cell_xfer){ti, l, bytes * 8.0, bytes * 8.0, 0};
+    c->x[c->n++] = (sim_cell_xfer){ti, l, bytes * 8.0, bytes * 8.0, 0, 0, 1};
     cell_update(w, c);
 }
 

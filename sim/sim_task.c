@@ -363,6 +363,7 @@ static void up_start(sim_world *w, sim_device *d, uint32_t ti)
     d->up_busy = true;
     sim_power_begin(w, d, SIM_PW_TX, ti);
     t->t_up_start = now;
+    sim_mobility_update(w, d, &d->up, now); /* the distance now sets the path loss */
     if (d->up.cell) {
         t->wait_s += now - t->t_queued;
         if (isnan(t->t_first))
@@ -380,6 +381,7 @@ static void down_start(sim_world *w, sim_device *d, uint32_t ti)
     sim_task *t = &w->tasks[ti];
     d->down_busy = true;
     sim_power_begin(w, d, SIM_PW_RX, ti);
+    sim_mobility_update(w, d, &d->down, sim_engine_now(w->eng));
     if (d->down.varying)
         t->down_tx_s = sim_link_duration(w, &d->down, sim_engine_now(w->eng), t->bytes_down);
     t->t_down_start = start_service(w, ti, t->down_tx_s, ev_down_done);

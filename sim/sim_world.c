@@ -267,7 +267,7 @@ static off_status build_devices(sim_world *w, off_err *err)
     for (size_t g = 0; g < s->n_devices; g++) {
         const scn_device *sd = &s->devices[g];
         size_t server = 0;
-        if (sd->server) {
+        if (sd->server && !sd->server_nearest) {
             bool found = false;
             for (size_t j = 0; j < s->n_servers && !found; j++)
                 if (strcmp(s->servers[j].name, sd->server) == 0) {
@@ -336,19 +336,33 @@ static off_status build_links(sim_world *w, off_err *err)
         d->rng_channel = sim_rng_stream(w->scn->seed, sim_rng_entity_key(key), SIM_RNG_CHANNEL);
         if (!d->rng_channel)
             return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+        if ((st = sim_mobility_init(w, d, sim_rng_entity_key(key), err)))
+            return st;
         snprintf(where, sizeof where, "the uplink of device '%s'", d->name);
         if ((st = sim_link_init(w, &d->up, &sd->uplink, d->rng_channel, where, err)))
             return st;
         snprintf(where, sizeof where, "the downlink of device '%s'", d->name);
         if ((st = sim_link_init(w, &d->down, &sd->downlink, d->rng_channel, where, err)))
             return st;
+        sim_mobility_links_built(w, d);
         if (sd->downlink.chan.shared) {
             scn_pos p = sd->downlink.chan.pos;
             return off_errf(err, OFF_EINVAL, p.file ? p.file : w->scn->file, p.line, p.col,
                             "device '%s': only uplinks can share a cell", sd->name);
         }
-        if (sd->uplink.chan.shared)
+        if (sd->uplink.chan.shared) {
             d->up.cell = &w->cells[d->server];
+            const scn_channel *c = &sd->uplink.chan;
+            if (c->subchannels) { /* OFDMA: round robin over the subchannels */
+                if (c->model != SCN_CHAN_SHANNON) {
+                    scn_pos p = c->pos;
+                    return off_errf(err, OFF_EINVAL, p.file ? p.file : w->scn->file, p.line,
+                                    p.col, "device '%s': OFDMA subchannels need a shannon "
+                                    "channel", sd->name);
+                }
+                d->up.subch = w->cells[d->server].n_ofdma++ % c->subchannels;
+            }
+        }
     }
     return OFF_OK;
 }
@@ -443,6 +457,7 @@ void sim_world_free(sim_world *w)
         if (d->rng_channel) gsl_rng_free(d->rng_channel);
         sim_link_free(&d->up);
         sim_link_free(&d->down);
+        sim_mobility_free(&d->mob);
         sim_fifo_free(&d->cpu_q);
         sim_fifo_free(&d->up_q);
         sim_fifo_free(&d->down_q);

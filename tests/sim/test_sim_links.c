@@ -79,6 +79,32 @@ static void test_shared_pair_and_block_fading(void **state)
     assert_int_equal(shared, 2);
 }
 
+/* OFDMA: the two shared devices of cell_two.yaml on one subchannel
+ * interfere (SINR = S / (S + N)); on two they do not, each with half the
+ * band (and half the noise). */
+static void test_ofdma_interference(void **state)
+{
+    (void)state;
+    double S = sim_chan_db_to_lin(23 - 100);
+    for (int K = 1; K <= 2; K++) {
+        char set[64];
+        snprintf(set, sizeof set, "devices.0.uplink.channel.subchannels=%d", K);
+        const char *sets[] = {set};
+        rows k = {0};
+        res_summary sum;
+        run_scenario_file("tests/data/sim/cell_two.yaml", sets, 1, keep, &k, &sum);
+        double bw = 1e6 / K, N = sim_chan_db_to_lin(sim_chan_noise_dbm(bw, -174, 9));
+        double rate = sim_chan_shannon_bps(bw, S / ((K == 1 ? S : 0) + N), 1.0);
+        double want = 125000.0 * 8 / rate;
+        for (size_t i = 0; i < k.n; i++)
+            if (k.r[i].device < 2) {
+                printf("  OFDMA, %d subchannel%s: upload %.6f s, by hand %.6f s\n", K,
+                       K == 1 ? "" : "s", k.r[i].uplink_s, want);
+                assert_true(fabs(k.r[i].uplink_s - want) < 1e-9);
+            }
+    }
+}
+
 typedef struct acc {
     double sum;
     size_t n;
@@ -146,6 +172,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_shared_pair_and_block_fading),
         cmocka_unit_test(test_cell_is_processor_sharing),
+        cmocka_unit_test(test_ofdma_interference),
         cmocka_unit_test(test_estimators),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

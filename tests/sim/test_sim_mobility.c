@@ -1,0 +1,276 @@
+/*
+ * test_sim_mobility.c - device mobility and positions (sim/sim_mobility.c):
+ *   - random waypoint stays in its area and moves at speeds in [vmin, vmax]
+ *     (sampled every 0.1 s over an hour), and is a pure function of time
+ *     (same seed, same path; asking for an earlier time replays it);
+ *   - a trace is interpolated linearly and held at the end; a bad row is
+ *     reported as FILE:LINE;
+ *   - a device moving away (trace 10 m -> 100 m) takes longer to upload, by
+ *     exactly the free-space link budget at each distance;
+ *   - `server: nearest` picks the nearest server;
+ *   - a static position at the channel's distance gives the same tasks as
+ *     no mobility at all.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "sim_int.h"
+#include "sim_rng.h"
+
+/* ---- random waypoint ---------------------------------------------------- */
+
+static void rwp_init(sim_mob *m, const scn_mobility *c, uint64_t seed)
+{
+    memset(m, 0, sizeof *m);
+    scn_device d = {0};
+    d.mobility = *c;
+    d.name = "ue";
+    scn_scenario s = {0};
+    s.seed = seed;
+    sim_world w = {0};
+    w.scn = &s;
+    sim_device dev = {0};
+    dev.cfg = &d;
+    off_err e;
+    assert_int_equal(sim_mobility_init(&w, &dev, sim_rng_entity_key("device:ue#0"), &e),
+                     OFF_OK);
+    *m = dev.mob;
+    m->cfg = c; /* d dies here; c lives in the caller */
+}
+
+static void test_waypoint_area_speed_determinism(void **state)
+{
+    (void)state;
+    scn_mobility c = {.model = SCN_MOB_WAYPOINT, .area_w_m = 200, .area_h_m = 50,
+                      .vmin_mps = 1, .vmax_mps = 3, .pause_s = 2};
+    sim_mob a, b;
+    rwp_init(&a, &c, 7);
+    rwp_init(&b, &c, 7);
+    const double dt = 0.1;
+    double px, py, vmin = INFINITY, vmax = 0, xs[100], ys[100];
+    size_t moving = 0, paused = 0;
+    assert_true(sim_mob_position(&a, 0, &px, &py));
+    for (int i = 1; i <= 36000; i++) {
+        double t = i * dt, x, y, bx, by;
+        assert_true(sim_mob_position(&a, t, &x, &y));
+        assert_true(x >= 0 && x <= 200 && y >= 0 && y <= 50);
+        assert_true(sim_mob_position(&b, t, &bx, &by));
+        assert_true(x == bx && y == by); /* same seed, same path */
+        if (i % 360 == 0) {
+            xs[i / 360 - 1] = x;
+            ys[i / 360 - 1] = y;
+        }
+        double v = hypot(x - px, y - py) / dt;
+        assert_true(v <= 3 * (1 + 1e-9));
+        /* both samples inside the moving part of one leg: v in [vmin, vmax] */
+        if (t - dt >= a.t0 && t <= a.t1) {
+            assert_true(v >= 1 * (1 - 1e-9));
+            vmin = fmin(vmin, v);
+            vmax = fmax(vmax, v);
+            moving++;
+        } else if (v == 0) {
+            paused++;
+        }
+        px = x;
+        py = y;
+    }
+    printf("  waypoint: %zu moving samples, speeds %.3f..%.3f m/s, %zu paused\n", moving,
+           vmin, vmax, paused);
+    assert_true(moving > 10000 && paused > 100);
+    /* back in time: the same positions again */
+    for (int k = 0; k < 100; k++) {
+        double x, y;
+        assert_true(sim_mob_position(&a, (k + 1) * 36.0, &x, &y));
+        assert_true(fabs(x - xs[k]) < 1e-9 && fabs(y - ys[k]) < 1e-9);
+    }
+    /* another seed, another path */
+    sim_mob o;
+    double x1, y1, x2, y2;
+    rwp_init(&o, &c, 8);
+    sim_mob_position(&o, 100, &x1, &y1);
+    sim_mob_position(&a, 100, &x2, &y2);
+    assert_true(x1 != x2 || y1 != y2);
+    sim_mobility_free(&a);
+    sim_mobility_free(&b);
+    sim_mobility_free(&o);
+}
+
+/* ---- scenarios ------------------------------------------------------------ */
+
+#define TRACE "/tmp/offsim_test_mobility_pos.csv"
+
+static void write_file(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+}
+
+/* A device uploading 125 KB every 10 s over a Shannon link with free-space
+ * path loss (2.4 GHz, 1 MHz, 23 dBm, uplink NF 5 dB); `extra` completes
+ * the device (mobility, server) and `servers` the list. */
+static void scenario(char *buf, size_t cap, const char *extra, const char *servers)
+{
+    snprintf(buf, cap,
+             "name: mob\n"
+             "seed: 3\n"
+             "duration: 15 s\n"
+             "model: {kind: synthetic, input: 125 KB, work: 1 kMAC}\n"
+             "devices:\n"
+             "  - name: ue\n"
+             "    speed: 1 TMAC/s\n"
+             "    arrivals: {process: periodic, period: 10 s, phase: 0 s}\n"
+             "    uplink:\n"
+             "      channel:\n"
+             "        model: shannon\n"
+             "        bandwidth: 1 MHz\n"
+             "        tx_power: 23 dBm\n"
+             "        pathloss: {model: free-space, frequency: 2.4 GHz, distance: 10 m}\n"
+             "%s"
+             "servers:\n%s"
+             "policy: edge\n",
+             extra, servers);
+}
+
+typedef struct rows {
+    res_task_row r[8];
+    size_t n;
+} rows;
+
+static void keep(void *ud, const res_task_row *r)
+{
+    rows *k = ud;
+    if (k->n < 8)
+        k->r[k->n++] = *r;
+}
+
+static void run_text(const char *text, rows *k, size_t *server)
+{
+    scn_scenario s;
+    off_err e = {0};
+    if (scn_load_text(&s, "/tmp/mob.yaml", text, strlen(text), NULL, 0, &e) != OFF_OK)
+        fail_msg("%s", e.msg);
+    sim_world *w = NULL;
+    res_summary sum;
+    if (sim_world_new(&w, &s, &e) != OFF_OK)
+        fail_msg("%s", e.msg);
+    if (server)
+        *server = w->dev[0].server;
+    if (k && sim_world_run(w, NULL, 0, keep, k, &sum, &e) != OFF_OK)
+        fail_msg("%s", e.msg);
+    sim_world_free(w);
+    scn_free(&s);
+}
+
+static double upload_s(double d_m) /* by hand: the link budget at d */
+{
+    double fspl = 20 * log10(d_m) + 20 * log10(2.4e9) + 20 * log10(4 * 3.14159265358979323846 / 299792458.0);
+    double snr_db = 23 - fspl - (-174 + 60 + 5);
+    return 125000.0 * 8 / (1e6 * log2(1 + pow(10, snr_db / 10)));
+}
+
+static void test_moving_away_uploads_longer(void **state)
+{
+    (void)state;
+    write_file(TRACE, "time,x,y\n# walks away along x\n0,10,0\n10,100,0\n");
+    char text[2048];
+    scenario(text, sizeof text, "    mobility: {model: trace, file: " TRACE "}\n",
+             "  - {name: edge, speed: 1 TMAC/s}\n");
+    rows k = {0};
+    run_text(text, &k, NULL);
+    assert_int_equal(k.n, 2);
+    double near = upload_s(10), far = upload_s(100);
+    printf("  upload at 10 m: %.6f s (by hand %.6f), at 100 m: %.6f s (by hand %.6f)\n",
+           k.r[0].uplink_s, near, k.r[1].uplink_s, far);
+    assert_true(fabs(k.r[0].uplink_s - near) < 1e-9 * near);
+    assert_true(fabs(k.r[1].uplink_s - far) < 1e-9 * far);
+    assert_true(far > near);
+
+    /* interpolation and holding: halfway at t = 5, held after the end */
+    scn_scenario s;
+    off_err e = {0};
+    assert_int_equal(scn_load_text(&s, "/tmp/mob.yaml", text, strlen(text), NULL, 0, &e),
+                     OFF_OK);
+    sim_mob m = {.cfg = &s.devices[0].mobility};
+    double x, y;
+    assert_true(sim_mob_position(&m, 5, &x, &y) && fabs(x - 55) < 1e-12 && y == 0);
+    assert_true(sim_mob_position(&m, 99, &x, &y) && x == 100);
+    assert_true(sim_mob_position(&m, 2.5, &x, &y) && fabs(x - 32.5) < 1e-12);
+    scn_free(&s);
+
+    /* a bad row names the file and line */
+    write_file(TRACE, "time,x,y\n0,10,0\n5,20\n");
+    assert_int_not_equal(scn_load_text(&s, "/tmp/mob.yaml", text, strlen(text), NULL, 0, &e),
+                         OFF_OK);
+    printf("  %s\n", e.msg);
+    assert_non_null(strstr(e.msg, TRACE ":3:"));
+    write_file(TRACE, "0,10,0\n0,20,0\n");
+    assert_int_not_equal(scn_load_text(&s, "/tmp/mob.yaml", text, strlen(text), NULL, 0, &e),
+                         OFF_OK);
+    assert_non_null(strstr(e.msg, TRACE ":2:"));
+    remove(TRACE);
+}
+
+static void test_nearest_server(void **state)
+{
+    (void)state;
+    const char *srv = "  - {name: a, speed: 1 TMAC/s, position: [0 m, 0 m]}\n"
+                      "  - {name: b, speed: 1 TMAC/s, position: [100 m, 0]}\n"
+                      "  - {name: c, speed: 1 TMAC/s, position: [50, 80]}\n";
+    char text[2048];
+    size_t j = 99;
+    scenario(text, sizeof text,
+             "    server: nearest\n    mobility: {model: static, position: [90, 10]}\n", srv);
+    run_text(text, NULL, &j);
+    assert_int_equal(j, 1);
+    scenario(text, sizeof text,
+             "    server: nearest\n    mobility: {model: static, position: [45, 60]}\n", srv);
+    run_text(text, NULL, &j);
+    assert_int_equal(j, 2);
+    /* nearest without a position is an error at load */
+    scenario(text, sizeof text, "    server: nearest\n", srv);
+    scn_scenario s;
+    off_err e = {0};
+    assert_int_equal(scn_load_text(&s, "/tmp/mob.yaml", text, strlen(text), NULL, 0, &e),
+                     OFF_EINVAL);
+    printf("  %s\n", e.msg);
+    assert_non_null(strstr(e.msg, "needs the device's position"));
+}
+
+static void test_static_default_identical(void **state)
+{
+    (void)state;
+    char text[2048];
+    rows a = {0}, b = {0};
+    scenario(text, sizeof text, "", "  - {name: edge, speed: 1 TMAC/s}\n");
+    run_text(text, &a, NULL);
+    scenario(text, sizeof text, "    mobility: {model: static, position: [6 m, 8 m]}\n",
+             "  - {name: edge, speed: 1 TMAC/s}\n");
+    run_text(text, &b, NULL);
+    assert_int_equal(a.n, 2);
+    assert_int_equal(b.n, 2);
+    for (size_t i = 0; i < a.n; i++) {
+        assert_true(fabs(a.r[i].uplink_s - b.r[i].uplink_s) < 1e-12 * a.r[i].uplink_s);
+        assert_true(a.r[i].t_done == b.r[i].t_done || fabs(a.r[i].t_done - b.r[i].t_done) <
+                                                          1e-12 * a.r[i].t_done);
+    }
+    assert_true(fabs(a.r[0].uplink_s - upload_s(10)) < 1e-9 * upload_s(10));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_waypoint_area_speed_determinism),
+        cmocka_unit_test(test_moving_away_uploads_longer),
+        cmocka_unit_test(test_nearest_server),
+        cmocka_unit_test(test_static_default_identical),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
