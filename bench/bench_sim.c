@@ -87,9 +87,10 @@ static double cell(bool fading, bool rows, size_t *n_tasks)
 {
     char s1[] = "model.input=1 KB", s2[] = "devices.0.arrivals.rate=0.58 /s",
          s3[] = "duration=400 s", s4[] = "warmup=0 s",
-         s5[] = "devices.0.uplink.channel.fading={model: block, coherence: 10 ms}";
-    char *sets[] = {s1, s2, s3, s4, s5};
-    return run("tests/data/sim/cell_ps.yaml", sets, fading ? 5 : 4, rows, n_tasks);
+         s5[] = "output.tasks=true",
+         s6[] = "devices.0.uplink.channel.fading={model: block, coherence: 10 ms}";
+    char *sets[] = {s1, s2, s3, s4, s5, s6};
+    return run("tests/data/sim/cell_ps.yaml", sets, fading ? 6 : 5, rows, n_tasks);
 }
 
 int main(void)

@@ -131,6 +131,10 @@ off_status mdl_graph_cost_model(const mdl_graph *g, const double *accuracy,
 
 /* ---- float32 training and evaluation (mdl_graph_train.c) --------------- */
 
+/* OpenBLAS on one thread (one summation order, and no idle worker threads
+ * spinning beside a single-threaded simulation). */
+void mdl_blas_single_thread(void);
+
 typedef struct mdl_train_cfg {
     size_t epochs, batch;
     size_t n_train;          /* use the first n training images (0 = all)     */

@@ -41,6 +41,11 @@ static mdl_conv_shape conv_shape(const mdl_gnode *n, size_t B)
     return s;
 }
 
+void mdl_blas_single_thread(void)
+{
+    openblas_set_num_threads(1);
+}
+
 void mdl_trainer_free(mdl_trainer *t)
 {
     if (!t)

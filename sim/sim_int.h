@@ -91,6 +91,7 @@ typedef struct sim_link {
     size_t n_hist, hist_pos;
     sim_cell *cell;            /* shared uplink: its server's cell, or NULL */
     size_t subch;              /* OFDMA: its subchannel (cfg subchannels > 0) */
+    double memo_t, memo_next, memo_rate; /* sim_link_rate's last answer    */
     double shadow_db;          /* the shadowing draw, fixed (mobility)      */
 } sim_link;
 

@@ -71,6 +71,7 @@ void sim_link_update_distance(sim_link *l, double d_m)
      * field; 38.901 is defined for 10 m <= d_2D <= 5 km */
     double d = tr38901 ? fmax(d_m, 10.0) : fmax(d_m, 1.0);
     l->chan.gain_db = -path_loss_db(c, d, &sigma) - l->shadow_db;
+    l->memo_next = -INFINITY; /* the memoised rate no longer holds */
 }
 
 off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,
@@ -161,7 +162,16 @@ double sim_link_rate(sim_link *l, double t, double *next)
         *next = INFINITY;
         return l->cfg->rate_bps;
     }
-    return sim_chan_link_rate(&l->chan, t, next);
+    /* the rate is constant from the last query to its next boundary: a
+     * cell re-asks at every start and end of any upload, so memoise it */
+    if (t >= l->memo_t && t < l->memo_next) {
+        *next = l->memo_next;
+        return l->memo_rate;
+    }
+    l->memo_rate = sim_chan_link_rate(&l->chan, t, next);
+    l->memo_t = t;
+    l->memo_next = *next;
+    return l->memo_rate;
 }
 
 double sim_link_duration(sim_world *w, sim_link *l, double t0, double bytes)

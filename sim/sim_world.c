@@ -399,6 +399,7 @@ off_status sim_world_new(sim_world **out, const scn_scenario *s, off_err *err)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     w->scn = s;
     w->free_head = UINT32_MAX;
+    mdl_blas_single_thread();
     off_status st;
     if ((st = build_model(w, err)) || (st = build_devices(w, err)))
         goto fail;
