@@ -308,6 +308,20 @@ static const mdl_gspec *graph_arg(const char *cmd, const char *name)
     return sp;
 }
 
+/* The graph of sp with the weights at path: 0, or the exit status after
+ * reporting the error (a bad weights file is bad input). */
+static int open_graph(const mdl_gspec *sp, const char *path, mdl_graph *g, off_err *err)
+{
+    off_status st = mdl_graph_init(g, sp, err);
+    if (st)
+        return cli_fail(st, err);
+    if ((st = mdl_graph_load(g, path, err))) {
+        mdl_graph_free(g);
+        return cli_fail_input(st, err);
+    }
+    return 0;
+}
+
 static void default_weights(const mdl_gspec *sp, char *path, size_t cap)
 {
     snprintf(path, cap, "%s/%s", zoo_dir(), sp->weights);
@@ -486,21 +500,19 @@ static int models_eval(int argc, char **argv)
         snprintf(path, sizeof path, "%s", wpath);
     else
         default_weights(sp, path, sizeof path);
-    mdl_dataset tr, te;
     off_err err = {0};
-    int rc = load_fashion(&tr, &te, &err);
+    mdl_graph g;
+    int rc = open_graph(sp, path, &g, &err);
     if (rc)
         return rc;
-    mdl_graph g;
-    mdl_trainer *t = NULL;
-    off_status st = mdl_graph_init(&g, sp, &err);
-    if (st == OFF_OK && (st = mdl_graph_load(&g, path, &err)) != OFF_OK) {
+    mdl_dataset tr, te;
+    if ((rc = load_fashion(&tr, &te, &err))) {
         mdl_graph_free(&g);
-        mdl_dataset_free(&tr);
-        mdl_dataset_free(&te);
-        return cli_fail_input(st, &err);
+        return rc;
     }
-    if (st == OFF_OK && !(t = mdl_trainer_new(&g, 256)))
+    mdl_trainer *t = NULL;
+    off_status st = OFF_OK;
+    if (!(t = mdl_trainer_new(&g, 256)))
         st = off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     if (st == OFF_OK) {
         double acc[MDL_GRAPH_MAX_EXITS];
@@ -767,21 +779,17 @@ static int models_profile(int argc, char **argv)
 
     off_err err = {0};
     mdl_graph g;
-    off_status st = mdl_graph_init(&g, sp, &err);
-    if (st)
-        return cli_fail(st, &err);
-    if ((st = mdl_graph_load(&g, wpath, &err))) {
-        mdl_graph_free(&g);
-        return cli_fail_input(st, &err);
-    }
+    int rc = open_graph(sp, wpath, &g, &err);
+    if (rc)
+        return rc;
     mdl_dataset tr, te;
-    int rc = load_fashion(&tr, &te, &err);
+    rc = load_fashion(&tr, &te, &err);
     if (rc) {
         mdl_graph_free(&g);
         return rc;
     }
     double sec[MDL_GRAPH_MAX_NODES] = {0};
-    st = time_graph(&g, &tr, &te, reps, sec, &err);
+    off_status st = time_graph(&g, &tr, &te, reps, sec, &err);
     mdl_dataset_free(&tr);
     mdl_dataset_free(&te);
     if (st) {

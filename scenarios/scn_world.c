@@ -172,8 +172,8 @@ static off_status load_compute(const scn_node *it, const char *where, double *sp
             return oom(err);
         *profile_pos = v->pos;
     } else if (!sp) {
-        scn_node *dummy;
-        return scn_require(it, "speed", where, &dummy, err);
+        scn_node *speed; /* absent: this reports "has no 'speed'" */
+        return scn_require(it, "speed", where, &speed, err);
     }
     if (sp && (st = scn_get_quantity(sp, "speed", SCN_DIM_SPEED, SCN_Q_GT0 | SCN_Q_FINITE,
                                      speed, err)))

@@ -131,7 +131,7 @@ static void test_gradient_check(void **state)
     for (size_t i = 0; i < sizeof img; i++)
         img[i] = (uint8_t)(mdl_rng_next(&r) & 255);
     float *grad = malloc(g.n_params * sizeof(float));
-    float *dummy = malloc(g.n_params * sizeof(float));
+    float *scratch = malloc(g.n_params * sizeof(float));
     mdl_trainer_loss_grad(t, img, lab, 4, grad);
     size_t checked = 0, bad = 0;
     double worst = 0;
@@ -139,9 +139,9 @@ static void test_gradient_check(void **state)
         float p0 = g.params[i];
         const float h = 1e-2f;
         g.params[i] = p0 + h;
-        double lp = mdl_trainer_loss_grad(t, img, lab, 4, dummy);
+        double lp = mdl_trainer_loss_grad(t, img, lab, 4, scratch);
         g.params[i] = p0 - h;
-        double lm = mdl_trainer_loss_grad(t, img, lab, 4, dummy);
+        double lm = mdl_trainer_loss_grad(t, img, lab, 4, scratch);
         g.params[i] = p0;
         double num = (lp - lm) / (2.0 * h), ana = grad[i];
         double rel = fabs(num - ana) / fmax(1e-3, fabs(num) + fabs(ana));
@@ -154,7 +154,7 @@ static void test_gradient_check(void **state)
     assert_true(checked > 50);
     assert_true(bad * 20 < checked);
     free(grad);
-    free(dummy);
+    free(scratch);
     mdl_trainer_free(t);
     mdl_graph_free(&g);
 }
