@@ -49,6 +49,7 @@ void pol_ppo_free(pol_ppo *p)
         gsl_rng_free(p->rng);
     free(p->obs);
     free(p->act);
+    free(p->mask);
     free(p->perm);
     memset(p, 0, sizeof *p);
 }
@@ -113,11 +114,13 @@ off_status pol_ppo_init(pol_ppo *p, const pol_ppo_cfg *cfg, off_err *err)
 
     size_t H = c->n_heads, D = c->obs_dim, mb = p->mb;
     size_t nf = B * D + 6 * B                     /* rollout */
-                + mb * D + 2 * mb * sumK + 6 * mb; /* minibatch */
+                + mb * D + 2 * mb * sumK + 6 * mb  /* minibatch */
+                + maxB * sumK;                     /* masked logits */
     p->obs = calloc(nf, sizeof *p->obs);
     p->act = calloc(B * H + mb * H, sizeof *p->act);
     p->perm = calloc(B, sizeof *p->perm);
-    if (!p->obs || !p->act || !p->perm) {
+    p->mask = malloc(B * sumK);
+    if (!p->obs || !p->act || !p->perm || !p->mask) {
         st = off_errf(err, OFF_ENOMEM, NULL, 0, 0, "ppo: out of memory");
         goto fail;
     }
@@ -137,11 +140,20 @@ off_status pol_ppo_init(pol_ppo *p, const pol_ppo_cfg *cfg, off_err *err)
     p->dent = f, f += mb;
     p->dv = f, f += mb;
     p->madv = f, f += mb;
+    p->mlog = f, f += maxB * sumK;
+    memset(p->mask, 1, B * sumK);
     p->mact = p->act + B * H;
     return OFF_OK;
 fail:
     pol_ppo_free(p);
     return st;
+}
+
+/* logits (n) with the choices where mask is 0 set to -INFINITY -> out (n) */
+static void apply_mask(float *out, const float *logits, const uint8_t *mask, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = mask[i] ? logits[i] : -INFINITY;
 }
 
 void pol_ppo_act(pol_ppo *p, const float *obs, int32_t *act)
@@ -155,6 +167,7 @@ void pol_ppo_act(pol_ppo *p, const float *obs, int32_t *act)
     for (size_t e = 0; e < N; e++)
         pol_heads_sample(act + e * H, logits + e * p->sumK, p->cfg.K, H, p->rng);
     memcpy(p->act + row * H, act, N * H * sizeof *act);
+    memset(p->mask + row * p->sumK, 1, N * p->sumK);
     /* lsm is sized for mb rows, which may be fewer than N: one row at a time */
     for (size_t e = 0; e < N; e++)
         pol_heads_forward(p->logp + row + e, NULL, p->lsm, logits + e * p->sumK,
@@ -229,6 +242,12 @@ double pol_ppo_minibatch_grad(pol_ppo *p, const size_t *idx, pol_ppo_stats *acc)
 
     /* policy: logits (mb, sumK) -> new logp, entropy */
     const float *logits = pol_mlp_forward(&p->actor, p->mobs, mb);
+    if (p->masked) {
+        for (size_t k = 0; k < mb; k++)
+            apply_mask(p->mlog + k * sumK, logits + k * sumK,
+                       p->mask + idx[k] * sumK, sumK);
+        logits = p->mlog;
+    }
     pol_heads_forward(p->nlogp, p->ent, p->lsm, logits, p->mact, mb, c->K, H);
     double pg = 0.0, ent = 0.0, kl = 0.0, cf = 0.0;
     float inv = 1.0f / (float)mb, lo = 1.0f - c->clip_coef, hi = 1.0f + c->clip_coef;
@@ -353,6 +372,7 @@ void pol_ppo_update(pol_ppo *p, const float *next_obs, pol_ppo_stats *stats)
     }
     p->updates++;
     p->t = 0;
+    p->masked = 0;
     if (stats)
         *stats = s;
 }
@@ -384,4 +404,52 @@ off_status pol_ppo_load(pol_ppo *p, const char *path, off_err *err)
     pol_tensor ts[2] = {{"ppo.actor", p->actor.params, p->actor.n_params},
                         {"ppo.critic", p->critic.params, p->critic.n_params}};
     return pol_ckpt_load(path, ts, 2, err);
+}
+
+void pol_ppo_sample(pol_ppo *p, const float *obs, const uint8_t *mask, int greedy,
+                    int32_t *act, float *logp, float *value)
+{
+    size_t H = p->cfg.n_heads, S = p->sumK;
+    const float *logits = pol_mlp_forward(&p->actor, obs, 1);
+    if (mask) {
+        apply_mask(p->mlog, logits, mask, S);
+        logits = p->mlog;
+    }
+    if (greedy) {
+        size_t off = 0;
+        for (size_t h = 0; h < H; h++) {
+            act[h] = (int32_t)pol_argmax(logits + off, p->cfg.K[h]);
+            off += p->cfg.K[h];
+        }
+    } else {
+        pol_heads_sample(act, logits, p->cfg.K, H, p->rng);
+    }
+    if (logp)
+        pol_heads_forward(logp, NULL, p->lsm, logits, act, 1, p->cfg.K, H);
+    if (value)
+        *value = pol_mlp_forward(&p->critic, obs, 1)[0];
+}
+
+int pol_ppo_push(pol_ppo *p, const float *obs, const uint8_t *mask, const int32_t *act,
+                 float logp, float value, float reward, int done)
+{
+    size_t D = p->cfg.obs_dim, H = p->cfg.n_heads, S = p->sumK, t = p->t;
+    if (p->cfg.num_envs != 1 || t >= p->cfg.num_steps)
+        return -1;
+    memcpy(p->obs + t * D, obs, D * sizeof *obs);
+    memcpy(p->act + t * H, act, H * sizeof *act);
+    if (mask) {
+        memcpy(p->mask + t * S, mask, S);
+        for (size_t i = 0; i < S; i++)
+            p->masked |= !mask[i];
+    } else {
+        memset(p->mask + t * S, 1, S);
+    }
+    p->logp[t] = logp;
+    p->val[t] = value;
+    p->rew[t] = reward;
+    p->done[t] = done ? 1.0f : 0.0f;
+    p->t++;
+    p->env_steps++;
+    return p->t >= p->cfg.num_steps;
 }

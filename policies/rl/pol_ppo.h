@@ -103,8 +103,11 @@ typedef struct pol_ppo {
     float *logp, *val, *rew, *done; /* (T N) each; done = episode ended at t */
     float *adv, *ret;             /* (T N) each */
     int32_t *act;                 /* (T N, H) */
+    uint8_t *mask;                /* (T N, sumK): 0 = choice masked out */
+    int masked;                   /* some stored row has a masked choice */
     /* minibatch scratch */
     float *mobs, *lsm, *dlog, *nlogp, *ent, *dlogp, *dent, *dv, *madv;
+    float *mlog;                  /* (max(mb, N), sumK) masked logits */
     int32_t *mact;
     size_t *perm;                 /* (B) */
 } pol_ppo;
@@ -138,6 +141,27 @@ double pol_ppo_minibatch_grad(pol_ppo *p, const size_t *idx, pol_ppo_stats *acc)
 
 /* obs (obs_dim) -> act (H): the most probable choice of each head */
 void pol_ppo_greedy(pol_ppo *p, const float *obs, int32_t *act);
+
+/* ---- transitions completed out of order (a simulator's delayed rewards) --
+ * An action mask (sumK bytes, head after head; 0 = the choice is invalid,
+ * NULL = every choice valid) sets the choice's logit to -INFINITY: it is
+ * never sampled, has probability 0, and the update recomputes the stored
+ * row's log-probabilities and entropy under the same mask.  Each head must
+ * keep at least one valid choice.
+ *
+ * pol_ppo_sample acts without storing anything: obs (obs_dim) -> act (H)
+ * sampled (or the most probable valid choice of each head when greedy),
+ * *logp its log-probability and *value the critic's value (either may be
+ * NULL).  pol_ppo_push stores one completed transition at the next rollout
+ * row (only with num_envs == 1): the observation, mask and action of a
+ * decision, the logp and value pol_ppo_sample gave then, its reward and
+ * done.  Returns 1 when the rollout is full (call pol_ppo_update with the
+ * observation of the decision that followed), 0 otherwise, -1 if the
+ * rollout was already full or num_envs != 1 (nothing stored). */
+void pol_ppo_sample(pol_ppo *p, const float *obs, const uint8_t *mask, int greedy,
+                    int32_t *act, float *logp, float *value);
+int pol_ppo_push(pol_ppo *p, const float *obs, const uint8_t *mask, const int32_t *act,
+                 float logp, float value, float reward, int done);
 /* obs (obs_dim) -> the critic's value */
 float pol_ppo_value(pol_ppo *p, const float *obs);
 
