@@ -99,7 +99,7 @@ static volatile long sink;
 static void time_policy(const char *type, const mdl_model *m, const pol_obs *o,
                         gsl_rng *rng, double out[RUNS])
 {
-    pol_cfg cfg = {m, NULL, 0, rng, 1};
+    pol_cfg cfg = {.model = m, .params = NULL, .n_params = 0, .rng = rng, .n_devices = 1};
     pol_policy p;
     off_err e;
     if (pol_create(&p, type, &cfg, "bench", 0, 0, &e)) {

@@ -14,6 +14,7 @@
 #define POL_H
 
 #include <gsl/gsl_rng.h>
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -90,8 +91,53 @@ typedef struct pol_outcome {
     size_t device;
     pol_action action;
     double latency_s, energy_j;
+    double deadline_s;       /* the task's relative deadline (INFINITY: none) */
     bool correct, deadline_met;
 } pol_outcome;
+
+/* The scenario's reward (`reward:`, docs/scenario-reference.md): per task
+ *   r = accuracy [correct] - latency * latency_s
+ *       - latency_deadline * latency_s / deadline_s   (0 without a deadline)
+ *       - energy * energy_j - deadline_miss * [deadline missed]
+ * The learning agents maximise it; every run's summary reports its mean, so
+ * that any policy can be compared on it. */
+typedef struct pol_reward {
+    double accuracy, latency, latency_deadline, energy, deadline_miss;
+} pol_reward;
+
+static inline double pol_reward_value(const pol_reward *w, const pol_outcome *o)
+{
+    double r = w->accuracy * (o->correct ? 1.0 : 0.0) - w->latency * o->latency_s -
+               w->energy * o->energy_j - w->deadline_miss * (o->deadline_met ? 0.0 : 1.0);
+    if (w->latency_deadline != 0.0 && o->deadline_s > 0.0 && o->deadline_s < INFINITY)
+        r -= w->latency_deadline * o->latency_s / o->deadline_s;
+    return r;
+}
+
+/* Training across runs (`offsim train`): a learning policy created with a
+ * pol_cfg whose `train` is set learns instead of loading a checkpoint, and
+ * keeps its agent in `agent` so that the next run's policy continues it
+ * (the first create makes it; free_agent releases it at the end).  After
+ * each gradient update it reports its curve through `log` (may be NULL).
+ * Learning stops once `max_steps` transitions have been learned from. */
+typedef struct pol_train_point {
+    uint64_t step;           /* transitions learned from so far           */
+    uint64_t updates;        /* gradient updates so far                   */
+    double reward_mean;      /* mean reward of the transitions since the
+                                last point                               */
+    double loss_policy, loss_value, entropy;
+    double temperature;      /* SAC's alpha; NaN for PPO                  */
+} pol_train_point;
+
+typedef struct pol_train {
+    void *agent;
+    void (*free_agent)(void *agent);
+    uint64_t max_steps;
+    uint64_t seed;           /* the agent's own stream                    */
+    void (*log)(void *ud, const pol_train_point *pt);
+    void *log_ud;
+    off_status st;           /* an error from log, stops the run's caller */
+} pol_train;
 
 /* A parameter from the scenario, as text with its source position. */
 typedef struct pol_param {
@@ -108,6 +154,8 @@ typedef struct pol_cfg {
     size_t n_params;
     gsl_rng *rng;        /* the policy's own stream (owned by the caller) */
     size_t n_devices;
+    const pol_reward *reward; /* the scenario's reward (never NULL in a world) */
+    pol_train *train;    /* set by `offsim train` only; NULL otherwise     */
 } pol_cfg;
 
 typedef struct pol_class {

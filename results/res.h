@@ -67,6 +67,23 @@ typedef struct res_task_row {
 off_status res_add_task(res_db *db, int64_t run_id, const res_task_row *row,
                         off_err *err);
 
+/* One point of a learning curve (`offsim train`), in table `training`:
+ * written with the task rows' batching, committed at res_run_end. */
+typedef struct res_train_row {
+    uint64_t step;            /* transitions learned from                    */
+    uint64_t episode;         /* training runs (episodes) started            */
+    uint64_t updates;         /* gradient updates                            */
+    double reward_mean;       /* mean reward since the previous point        */
+    double episode_return;    /* mean reward per task of the last finished
+                                 episode (NaN before the first ends)        */
+    double loss_policy, loss_value, entropy;
+    double temperature;       /* SAC's alpha, NaN for PPO                    */
+    double wall_s;            /* since the start of training                 */
+} res_train_row;
+
+off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *row,
+                            off_err *err);
+
 /* ---- statistics (used by the simulator for summaries, and by report) --- */
 typedef struct res_stat {
     size_t n;
@@ -90,6 +107,7 @@ typedef struct res_summary {
     double accuracy;          /* fraction correct among finished             */
     double deadline_miss;     /* fraction that missed (unfinished count)    */
     double bytes_up_mean;
+    double reward_mean;       /* mean of the scenario's reward per task      */
     double sim_time_s;        /* simulated time at the end                   */
     uint64_t events;          /* events processed                            */
 } res_summary;

@@ -21,15 +21,28 @@
 #include <time.h>
 
 #define RES_APP_ID 0x4f464653 /* "OFFS" */
-#define RES_SCHEMA_VERSION 1
+#define RES_SCHEMA_VERSION 2
 
 struct res_db {
     sqlite3 *h;
     char *path;
-    sqlite3_stmt *ins_task;
+    sqlite3_stmt *ins_task, *ins_train;
     bool in_txn;
     size_t pending;
 };
+
+/* The learning curves of `offsim train` (schema version 2). */
+#define TRAINING_SQL_TEXT                                                         \
+    "CREATE TABLE IF NOT EXISTS training ("                                       \
+    " run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"        \
+    " step INTEGER NOT NULL, episode INTEGER NOT NULL, updates INTEGER NOT NULL," \
+    " reward_mean REAL, episode_return REAL, loss_policy REAL, loss_value REAL,"  \
+    " entropy REAL, temperature REAL, wall_s REAL,"                              \
+    " PRIMARY KEY (run_id, step)) WITHOUT ROWID;"
+
+/* A version-1 database gains the reward column and the training table. */
+static const char *migrate_v1_sql =
+    "ALTER TABLE summary ADD COLUMN reward_mean REAL;" TRAINING_SQL_TEXT;
 
 static const char *schema_sql =
     "CREATE TABLE IF NOT EXISTS runs ("
@@ -54,7 +67,8 @@ static const char *schema_sql =
     " n_tasks INTEGER, n_done INTEGER, latency_mean REAL, latency_ci95 REAL,"
     " latency_p50 REAL, latency_p95 REAL, latency_p99 REAL, latency_min REAL,"
     " latency_max REAL, energy_mean_j REAL, accuracy REAL, deadline_miss REAL,"
-    " bytes_up_mean REAL, sim_time_s REAL, events INTEGER);";
+    " bytes_up_mean REAL, sim_time_s REAL, events INTEGER, reward_mean REAL);"
+    TRAINING_SQL_TEXT;
 
 static off_status db_err(res_db *db, off_err *err, const char *what)
 {
@@ -99,12 +113,13 @@ static void make_parent(const char *path)
 }
 
 /* Check that an opened file is ours (or empty, when we may create). */
-static off_status check_identity(res_db *db, bool may_create, off_err *err)
+static off_status check_identity(res_db *db, bool may_create, int *version, off_err *err)
 {
     /* Reading the header fails on a file that is not SQLite at all. */
     int app = pragma_int(db, "PRAGMA application_id");
     int ver = pragma_int(db, "PRAGMA user_version");
     int ntab = pragma_int(db, "SELECT count(*) FROM sqlite_master");
+    *version = ver;
     if (app < 0 || ver < 0 || ntab < 0)
         return off_errf(err, OFF_EDB, db->path, 0, 0,
                         "not an offsim results database (%s)", sqlite3_errmsg(db->h));
@@ -149,7 +164,8 @@ static off_status open_common(res_db **out, const char *path, bool rw, off_err *
         return OFF_EDB;
     }
     sqlite3_busy_timeout(db->h, 10000);
-    off_status st = check_identity(db, rw, err);
+    int version = 0;
+    off_status st = check_identity(db, rw, &version, err);
     if (st == OFF_OK && rw) {
         /* page_size only takes effect on a new database (before WAL); with
          * 16 KiB pages and a 32 MiB cache, rows go in ~20 % faster than
@@ -162,7 +178,8 @@ static off_status open_common(res_db **out, const char *path, bool rw, off_err *
                  RES_APP_ID, RES_SCHEMA_VERSION);
         if ((st = exec(db, setup, err)) == OFF_OK &&
             (st = exec(db, "BEGIN IMMEDIATE", err)) == OFF_OK) {
-            if ((st = exec(db, schema_sql, err)) == OFF_OK &&
+            if ((version != 1 || (st = exec(db, migrate_v1_sql, err)) == OFF_OK) &&
+                (st = exec(db, schema_sql, err)) == OFF_OK &&
                 (st = exec(db, ids, err)) == OFF_OK)
                 st = exec(db, "COMMIT", err);
             else
@@ -208,6 +225,7 @@ void res_close(res_db *db)
     if (db->h) {
         commit_pending(db, NULL);
         sqlite3_finalize(db->ins_task);
+        sqlite3_finalize(db->ins_train);
         sqlite3_close(db->h);
     }
     free(db->path);
@@ -330,7 +348,7 @@ off_status res_run_end(res_db *db, int64_t run_id, const char *status,
     if (sum) {
         rc = sqlite3_prepare_v2(db->h,
                                 "INSERT OR REPLACE INTO summary VALUES "
-                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                 -1, &s, NULL);
         if (rc == SQLITE_OK) {
             sqlite3_bind_int64(s, 1, run_id);
@@ -349,6 +367,7 @@ off_status res_run_end(res_db *db, int64_t run_id, const char *status,
             bind_real(s, 14, sum->bytes_up_mean);
             bind_real(s, 15, sum->sim_time_s);
             sqlite3_bind_int64(s, 16, (sqlite3_int64)sum->events);
+            bind_real(s, 17, sum->reward_mean);
             rc = sqlite3_step(s);
         }
         sqlite3_finalize(s);
@@ -372,6 +391,40 @@ off_status res_run_end(res_db *db, int64_t run_id, const char *status,
         return st;
     }
     return commit_pending(db, err);
+}
+
+off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
+                            off_err *err)
+{
+    if (!db->in_txn) {
+        if (sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+            return db_err(db, err, "begin");
+        db->in_txn = true;
+    }
+    if (!db->ins_train &&
+        sqlite3_prepare_v2(db->h,
+                           "INSERT OR REPLACE INTO training VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                           -1, &db->ins_train, NULL) != SQLITE_OK)
+        return db_err(db, err, "recording the learning curve");
+    sqlite3_stmt *s = db->ins_train;
+    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)r->step);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)r->episode);
+    sqlite3_bind_int64(s, 4, (sqlite3_int64)r->updates);
+    bind_real(s, 5, r->reward_mean);
+    bind_real(s, 6, r->episode_return);
+    bind_real(s, 7, r->loss_policy);
+    bind_real(s, 8, r->loss_value);
+    bind_real(s, 9, r->entropy);
+    bind_real(s, 10, r->temperature);
+    bind_real(s, 11, r->wall_s);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return db_err(db, err, "recording the learning curve");
+    if (++db->pending >= RES_BATCH)
+        return commit_pending(db, err);
+    return OFF_OK;
 }
 
 struct sqlite3 *res_handle(res_db *db) { return db->h; }

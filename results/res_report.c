@@ -35,12 +35,26 @@ off_status res_report(res_db *db, FILE *out, off_err *err)
 {
     sqlite3 *h = res_handle(db);
     sqlite3_stmt *s;
-    const char *sql =
+    /* a version-1 database (opened read-only, not migrated) has no reward */
+    sqlite3_stmt *v;
+    int ver = 2;
+    if (sqlite3_prepare_v2(h, "PRAGMA user_version", -1, &v, NULL) == SQLITE_OK) {
+        if (sqlite3_step(v) == SQLITE_ROW)
+            ver = sqlite3_column_int(v, 0);
+        sqlite3_finalize(v);
+    }
+    const char *sql = ver >= 2 ?
         "SELECT r.run_id, r.scenario, r.policy, r.seed, r.status, r.wall_s,"
         " s.run_id IS NOT NULL, s.n_tasks, s.n_done, s.latency_mean, s.latency_ci95,"
         " s.latency_p50, s.latency_p95, s.latency_p99, s.energy_mean_j,"
         " s.deadline_miss, s.accuracy,"
-        " (SELECT count(*) FROM tasks t WHERE t.run_id = r.run_id)"
+        " (SELECT count(*) FROM tasks t WHERE t.run_id = r.run_id), s.reward_mean"
+        " FROM runs r LEFT JOIN summary s ON s.run_id = r.run_id ORDER BY r.run_id" :
+        "SELECT r.run_id, r.scenario, r.policy, r.seed, r.status, r.wall_s,"
+        " s.run_id IS NOT NULL, s.n_tasks, s.n_done, s.latency_mean, s.latency_ci95,"
+        " s.latency_p50, s.latency_p95, s.latency_p99, s.energy_mean_j,"
+        " s.deadline_miss, s.accuracy,"
+        " (SELECT count(*) FROM tasks t WHERE t.run_id = r.run_id), NULL"
         " FROM runs r LEFT JOIN summary s ON s.run_id = r.run_id ORDER BY r.run_id";
     if (sqlite3_prepare_v2(h, sql, -1, &s, NULL) != SQLITE_OK)
         return off_errf(err, OFF_EDB, res_path(db), 0, 0, "reading runs: %s",
@@ -78,6 +92,9 @@ off_status res_report(res_db *db, FILE *out, off_err *err)
         fprintf(out, " ms\n");
         fprintf(out, "    energy     %.3f mJ/task    deadline miss %.2f %%    accuracy %.2f %%\n",
                 col_real(s, 14) * 1e3, col_real(s, 15) * 100, col_real(s, 16) * 100);
+        if (sqlite3_column_type(s, 18) != SQLITE_NULL)
+            fprintf(out, "    reward     %.4f per task (the scenario's reward:)\n",
+                    col_real(s, 18));
     }
     off_status st = OFF_OK;
     if (rc != SQLITE_DONE)

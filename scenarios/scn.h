@@ -390,6 +390,16 @@ typedef struct scn_policy {
     scn_pos pos;
 } scn_policy;
 
+/* ---- the reward (`reward:`) -------------------------------------------- *
+ * Per task: accuracy [correct] - latency * latency_s - latency_deadline *
+ * latency_s / deadline_s (0 without a deadline) - energy * energy_j -
+ * deadline_miss * [missed].  Plain numbers, any sign.  Defaults: accuracy 1,
+ * latency 1 (per second), the others 0.  Learning agents maximise it;
+ * every run's summary reports its mean. */
+typedef struct scn_reward {
+    double accuracy, latency, latency_deadline, energy, deadline_miss;
+} scn_reward;
+
 /* ---- the whole scenario ----------------------------------------------- */
 typedef struct scn_scenario {
     char *file;           /* path as given                                   */
@@ -406,6 +416,7 @@ typedef struct scn_scenario {
     scn_server *servers;
     size_t n_servers;     /* >= 1                                            */
     scn_policy policy;
+    scn_reward reward;
     char *db_path;        /* output.db, default "results/<name>.db"; --db   */
     bool record_tasks;    /* output.tasks: write per-task rows (default yes) */
     char **set_labels;    /* "<--set 1>", ...: the file names of positions

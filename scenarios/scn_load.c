@@ -14,8 +14,10 @@
 static const char *const k_top[] = {"name",    "seed",      "duration",
                                     "max_tasks", "warmup",  "model",
                                     "devices", "servers",   "policy",
-                                    "output"};
+                                    "reward",  "output"};
 static const char *const k_output[] = {"db", "tasks"};
+static const char *const k_reward[] = {"accuracy", "latency", "latency_deadline",
+                                       "energy", "deadline_miss"};
 
 /* The out-of-memory error (no position). */
 static off_status oom(off_err *err)
@@ -95,6 +97,29 @@ static off_status load_policy(scn_policy *p, const scn_node *root,
         q->key_pos = k->pos;
         if (!q->key || !q->value)
             return oom(err);
+    }
+    return OFF_OK;
+}
+
+/* reward: {accuracy, latency, latency_deadline, energy, deadline_miss},
+ * finite plain numbers; defaults in scn.h. */
+static off_status load_reward(scn_reward *r, const scn_node *root, off_err *err)
+{
+    *r = (scn_reward){.accuracy = 1.0, .latency = 1.0};
+    const scn_node *v = scn_map_get(root, "reward");
+    if (!v)
+        return OFF_OK;
+    off_status st;
+    if ((st = scn_want_map(v, "reward", k_reward, N(k_reward), err)) ||
+        (st = scn_check_keys(v, k_reward, N(k_reward), "reward", NULL, 0, NULL, err)))
+        return st;
+    double *dst[] = {&r->accuracy, &r->latency, &r->latency_deadline, &r->energy,
+                     &r->deadline_miss};
+    for (size_t i = 0; i < N(k_reward); i++) {
+        const scn_node *x = scn_map_get(v, k_reward[i]);
+        if (x && (st = scn_get_quantity(x, k_reward[i], SCN_DIM_NONE, SCN_Q_FINITE,
+                                        dst[i], err)))
+            return st;
     }
     return OFF_OK;
 }
@@ -193,6 +218,7 @@ static off_status load_root(scn_scenario *s, const scn_node *root,
         (st = scn_load_devices(s, devs, err)) ||
         (st = scn_link_servers(s, devs, err)) ||
         (st = load_policy(&s->policy, root, err)) ||
+        (st = load_reward(&s->reward, root, err)) ||
         (st = load_output(s, root, err)))
         return st;
     return OFF_OK;

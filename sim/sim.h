@@ -15,6 +15,7 @@
 #define SIM_H
 
 #include "mdl.h"
+#include "pol.h"
 #include "off.h"
 #include "res.h"
 #include "scn.h"
@@ -27,6 +28,11 @@ typedef struct sim_world sim_world;
  * too: a scenario that builds is a scenario that runs. */
 off_status sim_world_new(sim_world **w, const scn_scenario *s, off_err *err);
 void sim_world_free(sim_world *w); /* NULL-safe */
+/* The same for `offsim train`: the policy is created with cfg.train = train
+ * (pol.h), so that a learning policy learns and its agent outlives the
+ * world.  train outlives the world. */
+off_status sim_world_new_train(sim_world **w, const scn_scenario *s, pol_train *train,
+                               off_err *err);
 /* The model the world runs (its layers, exits and bit-widths; for trained
  * models built from the graph). */
 const mdl_model *sim_world_model(const sim_world *w);

@@ -212,6 +212,7 @@ struct sim_world {
     size_t n_profiles;
     double nominal_macs;      /* the model's total work (synthetic scaling) */
     pol_policy policy;
+    pol_train *train;          /* `offsim train`: the policy learns (pol.h)  */
     bool policy_sees_realised; /* the oracle: obs.realised is filled      */
     gsl_rng *rng_policy;
     sim_device *dev;
@@ -238,6 +239,8 @@ struct sim_world {
     size_t n_counted;
     double sum_energy, sum_bytes_up;
     size_t n_correct, n_missed;
+    pol_reward reward;          /* the scenario's, for summaries and agents */
+    double sum_reward;
 };
 
 /* ---- sim_task.c ---- */

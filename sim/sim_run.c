@@ -35,6 +35,7 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
     sum->bytes_up_mean = w->sum_bytes_up / n;
     sum->accuracy = (double)w->n_correct / n;
     sum->deadline_miss = (double)w->n_missed / n;
+    sum->reward_mean = w->sum_reward / n;
     sum->sim_time_s = sim_engine_now(w->eng);
     sum->events = sim_engine_fired(w->eng);
     return OFF_OK;

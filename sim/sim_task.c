@@ -610,7 +610,9 @@ static void finish(sim_world *w, uint32_t ti)
         w->n_correct += correct;
         w->n_missed += !met;
     }
-    pol_outcome po = {t->id, t->device, t->act, lat, energy, correct, met};
+    pol_outcome po = {t->id, t->device, t->act, lat, energy, t->deadline_s, correct, met};
+    if (t->t_arrival >= w->scn->warmup_s)
+        w->sum_reward += pol_reward_value(&w->reward, &po);
     pol_feedback(&w->policy, &po);
 
     if (w->hook || (w->db && w->scn->record_tasks)) {

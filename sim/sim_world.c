@@ -382,7 +382,11 @@ static off_status build_policy(sim_world *w, off_err *err)
         pp[i] = (pol_param){q->key, q->value, q->pos.file ? q->pos.file : w->scn->file,
                             q->pos.line, q->pos.col, q->key_pos.line, q->key_pos.col};
     }
-    pol_cfg cfg = {&w->model, pp, sp->n_params, w->rng_policy, w->n_dev};
+    const scn_reward *r = &w->scn->reward;
+    w->reward = (pol_reward){r->accuracy, r->latency, r->latency_deadline, r->energy,
+                             r->deadline_miss};
+    pol_cfg cfg = {&w->model, pp, sp->n_params, w->rng_policy, w->n_dev, &w->reward,
+                   w->train};
     off_status st = pol_create(&w->policy, sp->type ? sp->type : "local", &cfg,
                                sp->pos.file ? sp->pos.file : w->scn->file,
                                sp->pos.line, sp->pos.col, err);
@@ -393,11 +397,18 @@ static off_status build_policy(sim_world *w, off_err *err)
 
 off_status sim_world_new(sim_world **out, const scn_scenario *s, off_err *err)
 {
+    return sim_world_new_train(out, s, NULL, err);
+}
+
+off_status sim_world_new_train(sim_world **out, const scn_scenario *s, pol_train *train,
+                               off_err *err)
+{
     *out = NULL;
     sim_world *w = calloc(1, sizeof *w);
     if (!w)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     w->scn = s;
+    w->train = train;
     w->free_head = UINT32_MAX;
     mdl_blas_single_thread();
     off_status st;

@@ -33,7 +33,7 @@ static int teardown(void **state)
 
 static pol_action decide(const char *type, const pol_param *ps, size_t n, gsl_rng *rng)
 {
-    pol_cfg cfg = {&model, ps, n, rng, 1};
+    pol_cfg cfg = {.model = &model, .params = ps, .n_params = n, .rng = rng, .n_devices = 1};
     pol_policy p;
     off_err e;
     assert_int_equal(pol_create(&p, type, &cfg, "x.yaml", 1, 1, &e), OFF_OK);
@@ -68,7 +68,7 @@ static void test_random_policy_covers_valid_actions_only(void **state)
 {
     (void)state;
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-    pol_cfg cfg = {&model, NULL, 0, r, 1};
+    pol_cfg cfg = {.model = &model, .params = NULL, .n_params = 0, .rng = r, .n_devices = 1};
     pol_policy p;
     off_err e;
     assert_int_equal(pol_create(&p, "random", &cfg, "x", 1, 1, &e), OFF_OK);
@@ -96,7 +96,7 @@ static void test_parameter_errors_carry_positions(void **state)
     pol_policy p;
     off_err e;
     pol_param bad_key[] = {{"splt", "1", "s.yaml", 7, 12, 7, 5}};
-    pol_cfg cfg = {&model, bad_key, 1, NULL, 1};
+    pol_cfg cfg = {.model = &model, .params = bad_key, .n_params = 1, .rng = NULL, .n_devices = 1};
     assert_int_equal(pol_create(&p, "fixed", &cfg, "s.yaml", 6, 3, &e), OFF_EINVAL);
     assert_string_equal(e.msg, "s.yaml:7:5: unknown key 'splt' for policy 'fixed' "
                                "(did you mean 'split'?); valid keys: type, exit, split, "

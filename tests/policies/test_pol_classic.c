@@ -73,7 +73,7 @@ static pol_obs obs_at(const mdl_model *m, double rate_bps)
 static void create(pol_policy *p, const char *type, const mdl_model *m,
                    const pol_param *ps, size_t n)
 {
-    pol_cfg cfg = {m, ps, n, NULL, 1};
+    pol_cfg cfg = {.model = m, .params = ps, .n_params = n, .rng = NULL, .n_devices = 1};
     off_err e;
     off_status st = pol_create(p, type, &cfg, "x.yaml", 1, 1, &e);
     if (st)
@@ -467,7 +467,7 @@ static void test_classic_policies_are_registered(void **state)
 static void expect_error(const char *type, const mdl_model *m, const pol_param *ps,
                          size_t n, const char *msg)
 {
-    pol_cfg cfg = {m, ps, n, NULL, 1};
+    pol_cfg cfg = {.model = m, .params = ps, .n_params = n, .rng = NULL, .n_devices = 1};
     pol_policy p;
     off_err e;
     assert_int_equal(pol_create(&p, type, &cfg, "s.yaml", 6, 3, &e), OFF_EINVAL);

@@ -101,7 +101,7 @@ static void test_run_lifecycle_round_trips(void **state)
     assert_int_equal(count(p, "SELECT count(*) FROM tasks WHERE deadline_s IS NULL"), (long long)n);
     assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status='ok' AND config_hash='000000001234abcd' AND seed=7"), 1);
     assert_int_equal(count(p, "SELECT count(*) FROM summary WHERE latency_ci95 IS NULL AND n_done > 0"), 1);
-    assert_int_equal(count(p, "PRAGMA user_version"), 1);
+    assert_int_equal(count(p, "PRAGMA user_version"), 2);
     /* reopening appends a second run */
     assert_int_equal(res_open(&db, p, &e), OFF_OK);
     assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
@@ -209,6 +209,59 @@ static void test_report_prints_the_summary_figures(void **state)
     free(buf);
 }
 
+/* A version-1 database (PR before the reward and the learning curves) is
+ * upgraded in place when opened for writing: its runs stay, the summary
+ * gains reward_mean, and learning-curve rows can be added and read back. */
+static void test_v1_database_is_migrated_and_training_rows_round_trip(void **state)
+{
+    (void)state;
+    char p[512];
+    path(p, sizeof p, "v1.db");
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(p, &h), SQLITE_OK);
+    const char *v1 =
+        "PRAGMA application_id=1330005587; PRAGMA user_version=1;"
+        "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, scenario TEXT NOT NULL,"
+        " scenario_file TEXT, config_text TEXT NOT NULL, overrides TEXT NOT NULL DEFAULT '',"
+        " config_hash TEXT NOT NULL, seed INTEGER NOT NULL, policy TEXT NOT NULL,"
+        " version TEXT NOT NULL, started_at TEXT NOT NULL, wall_s REAL,"
+        " status TEXT NOT NULL);"
+        "CREATE TABLE summary (run_id INTEGER PRIMARY KEY, n_tasks INTEGER, n_done INTEGER,"
+        " latency_mean REAL, latency_ci95 REAL, latency_p50 REAL, latency_p95 REAL,"
+        " latency_p99 REAL, latency_min REAL, latency_max REAL, energy_mean_j REAL,"
+        " accuracy REAL, deadline_miss REAL, bytes_up_mean REAL, sim_time_s REAL,"
+        " events INTEGER);"
+        "INSERT INTO runs VALUES (1,'old','o.yaml','x','','0',1,'edge','0','now',1,'ok');"
+        "INSERT INTO summary (run_id, n_tasks) VALUES (1, 10);";
+    assert_int_equal(sqlite3_exec(h, v1, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+
+    res_db *db;
+    off_err e;
+    assert_int_equal(res_open(&db, p, &e), OFF_OK);
+    int64_t run;
+    assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
+    assert_int_equal(run, 2);
+    for (uint64_t k = 1; k <= 3; k++) {
+        res_train_row t = {.step = 100 * k, .episode = k, .updates = k, .reward_mean = 0.5 * k,
+                           .episode_return = NAN, .loss_policy = 1, .loss_value = 2,
+                           .entropy = 3, .temperature = NAN, .wall_s = 0.1 * k};
+        assert_int_equal(res_add_training(db, run, &t, &e), OFF_OK);
+    }
+    res_summary sum = {0};
+    sum.n_tasks = sum.n_done = 5;
+    sum.reward_mean = -0.75;
+    assert_int_equal(res_run_end(db, run, "ok", 1.0, &sum, &e), OFF_OK);
+    res_close(db);
+    assert_int_equal(count(p, "PRAGMA user_version"), 2);
+    assert_int_equal(count(p, "SELECT count(*) FROM runs"), 2);
+    assert_int_equal(count(p, "SELECT count(*) FROM summary WHERE run_id=1 AND reward_mean IS NULL"), 1);
+    assert_int_equal(count(p, "SELECT count(*) FROM summary WHERE run_id=2 AND reward_mean=-0.75"), 1);
+    assert_int_equal(count(p, "SELECT count(*) FROM training WHERE run_id=2"), 3);
+    assert_int_equal(count(p, "SELECT sum(step) FROM training WHERE episode_return IS NULL "
+                              "AND temperature IS NULL AND reward_mean > 0"), 600);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -216,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_interrupted_run_keeps_committed_batches),
         cmocka_unit_test(test_foreign_and_broken_files_are_refused),
         cmocka_unit_test(test_report_prints_the_summary_figures),
+        cmocka_unit_test(test_v1_database_is_migrated_and_training_rows_round_trip),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

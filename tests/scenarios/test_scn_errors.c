@@ -75,7 +75,7 @@ static void test_unknown_key_suggests_and_lists_valid_keys(void **state)
                "t.yaml:1:1: ",
                "unknown key 'durtion' in the scenario (did you mean "
                "'duration'?); valid keys: name, seed, duration, max_tasks, "
-               "warmup, model, devices, servers, policy, output");
+               "warmup, model, devices, servers, policy, reward, output");
     EXPECT_ERR(HEAD "    uplink: {rat: 5 Mbps, delay: 1 ms}\n", OFF_EINVAL,
                "t.yaml:11:14: ",
                "unknown key 'rat' in uplink of device 'phone' (did you mean "
@@ -223,7 +223,7 @@ static void test_empty_and_non_mapping_documents(void **state)
     EXPECT_ERR("", OFF_EINVAL, "t.yaml:1:1: ",
                "empty scenario: expected a mapping with keys name, seed, "
                "duration, max_tasks, warmup, model, devices, servers, "
-               "policy, output");
+               "policy, reward, output");
     EXPECT_ERR("# only a comment\n\n", OFF_EINVAL, "t.yaml:1:1: ",
                "empty scenario");
     EXPECT_ERR("---\n", OFF_EINVAL, "t.yaml:1:1: ", "empty scenario");
@@ -244,7 +244,7 @@ static void test_empty_and_non_mapping_documents(void **state)
                         "tests/data/scenarios/empty.yaml:1:1: empty scenario: "
                         "expected a mapping with keys name, seed, duration, "
                         "max_tasks, warmup, model, devices, servers, policy, "
-                        "output");
+                        "reward, output");
 }
 
 static void test_unreadable_file_is_an_io_error(void **state)
