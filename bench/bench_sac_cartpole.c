@@ -41,8 +41,9 @@ static void cartpole_cfg(pol_sac_cfg *c, size_t *update_freq)
     c->buffer_size = 100000;
     c->batch_size = 64;
     c->learning_starts = 1000;
-    c->tau = 1.0f;
-    c->target_network_frequency = 500;
+    c->tau = 0.005f;
+    c->target_network_frequency = 1;
+    c->target_entropy_scale = 0.5f;
     c->policy_lr = 3e-4f;
     c->q_lr = 1e-3f;
     c->alpha_lr = 3e-4f;
