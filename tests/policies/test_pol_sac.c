@@ -244,6 +244,40 @@ static void test_gradients_with_mask(void **state)
     printf("alpha loss %.4f: d/dlog_alpha %.5f, rel error %.2e\n", lt, g, et);
     assert_true(et < 1e-3);
 
+    /* the equations by hand, one state at a time through the public API:
+     * the critic target over the valid actions of s', and the temperature
+     * gradient with H_targ = scale log(valid actions of s) */
+    pol_sac_critic_grad(&s, idx);
+    double dla = 0.0, scale = s.cfg.target_entropy_scale;
+    for (int b = 0; b < GB; b++) {
+        size_t i = idx[b];
+        const float *nx = s.rb_next + i * GD;
+        float p[GA], qt[GA];
+        pol_sac_probs(&s, nx, s.rb_nmask + i * GA, p);
+        const float *q1t = pol_mlp_forward(&s.q1_targ, nx, 1);
+        memcpy(qt, q1t, sizeof qt);
+        const float *q2t = pol_mlp_forward(&s.q2_targ, nx, 1);
+        double v = 0.0;
+        for (int a = 0; a < GA; a++)
+            if (s.rb_nmask[i * GA + a])
+                v += p[a] * (fmin(qt[a], q2t[a]) - s.alpha * log(p[a]));
+            else
+                assert_true(p[a] == 0.0f);
+        double y = s.rb_rew[i] + s.cfg.gamma * (1.0 - s.rb_done[i]) * v;
+        assert_float_equal(s.y[b], y, 1e-5 * (1.0 + fabs(y)));
+
+        pol_sac_probs(&s, s.rb_obs + i * GD, s.rb_mask + i * GA, p);
+        double t = 0.0;
+        int nv = 0;
+        for (int a = 0; a < GA; a++)
+            if (s.rb_mask[i * GA + a])
+                t += p[a] * log(p[a]), nv++;
+        dla -= (t + scale * log((double)nv)) / GB;
+    }
+    pol_sac_alpha_grad(&s, idx);
+    printf("d J_alpha / d log_alpha: by hand %.6f, agent %.6f\n", dla, s.dlog_alpha[0]);
+    assert_float_equal(s.dlog_alpha[0], dla, 1e-5);
+
     free(ana);
     pol_sac_free(&s);
     gsl_rng_free(r);
