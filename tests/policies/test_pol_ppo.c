@@ -8,7 +8,9 @@
  *   - two runs with the same seed give bit-identical parameters;
  *   - a checkpoint round trip gives the same parameters and greedy actions;
  *   - the minibatch gradient (clipped surrogate, clipped value loss, entropy,
- *     two heads) agrees with central finite differences of the loss.
+ *     two heads) agrees with central finite differences of the loss;
+ *   - a 5-armed bandit (constant observation, noisy rewards): the greedy
+ *     action is the best arm and its probability is > 0.9.
  *
  * The environments autoreset like Gymnasium's SyncVectorEnv: when an episode
  * ends (terminated or truncated) the next observation is the reset one.  The
@@ -289,12 +291,59 @@ static void test_checkpoint(void **state)
     pol_ppo_free(&b);
 }
 
+/* 5 arms, constant observation 1, reward mean[a] + uniform noise in
+ * [-0.5, 0.5), every step terminal (so advantages are reward - value).
+ * CleanRL defaults but 4 x 32 steps per rollout, lr 1e-3 not annealed. */
+static void test_bandit(void **state)
+{
+    (void)state;
+    const double mean[5] = {0.1, 0.3, 0.9, 0.5, 0.2};
+    pol_ppo_cfg c;
+    size_t K[1] = {5};
+    pol_ppo_cfg_default(&c, 1, K, 1);
+    c.num_envs = NENV;
+    c.num_steps = 32;
+    c.lr = 1e-3f;
+    c.anneal_lr = 0;
+    c.seed = 9;
+    pol_ppo p;
+    off_err e;
+    assert_int_equal(pol_ppo_init(&p, &c, &e), OFF_OK);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 99);
+    float obs[NENV], rew[NENV], done[NENV];
+    int32_t act[NENV];
+    for (int i = 0; i < NENV; i++)
+        obs[i] = 1.0f, done[i] = 1.0f;
+    for (int u = 0; u < 60; u++) {
+        while (!pol_ppo_rollout_full(&p)) {
+            pol_ppo_act(&p, obs, act);
+            for (int i = 0; i < NENV; i++)
+                rew[i] = (float)(mean[act[i]] + gsl_rng_uniform(r) - 0.5);
+            pol_ppo_observe(&p, rew, done);
+        }
+        pol_ppo_update(&p, obs, NULL);
+    }
+    const float *logits = pol_mlp_forward(&p.actor, obs, 1);
+    float prob[5];
+    pol_softmax_forward(prob, logits, 1, 5);
+    int32_t g;
+    pol_ppo_greedy(&p, obs, &g);
+    printf("bandit: pi = %.3f %.3f %.3f %.3f %.3f, V = %.3f, greedy %d\n", prob[0], prob[1],
+           prob[2], prob[3], prob[4], pol_ppo_value(&p, obs), (int)g);
+    assert_int_equal(g, 2);
+    assert_true(prob[2] > 0.9f);
+    gsl_rng_free(r);
+    pol_ppo_free(&p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradient),
         cmocka_unit_test(test_deterministic),
         cmocka_unit_test(test_checkpoint),
+        cmocka_unit_test(test_bandit),
         cmocka_unit_test(test_cartpole_learns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
