@@ -17,5 +17,7 @@ bool cli_is_help(const char *a);
 
 /* offsim models list|info|export (cli/cmd_models.c) */
 int cmd_models(int argc, char **argv);
+/* offsim train (cli/cmd_train.c) */
+int cmd_train(int argc, char **argv);
 
 #endif /* CLI_H */

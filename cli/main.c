@@ -33,6 +33,8 @@ static const char *usage_main =
     "  report DB           per-run latency (mean, 95% CI, p50/p95/p99), energy,\n"
     "                      deadline misses and accuracy\n"
     "  plot DB [--out FILE]  draw the latency CDF of every run (PNG, gnuplot)\n"
+    "  train SCENARIO.yaml [--steps N] [--out CKPT] [--seed N]\n"
+    "                      train the scenario's ppo or sac-discrete policy\n"
     "  policies            list the policies and their parameters\n"
     "  models list|info|export  the model zoo: architectures and model files\n"
     "\n"
@@ -413,7 +415,8 @@ int main(int argc, char **argv)
         int (*fn)(int, char **);
     } cmds[] = {{"run", cmd_run},       {"validate", cmd_validate},
                 {"report", cmd_report}, {"plot", cmd_plot},
-                {"policies", cmd_policies}, {"models", cmd_models}};
+                {"policies", cmd_policies}, {"models", cmd_models},
+                {"train", cmd_train}};
     size_t nc = sizeof cmds / sizeof cmds[0];
     for (size_t i = 0; i < nc; i++)
         if (strcmp(cmd, cmds[i].name) == 0)

@@ -179,6 +179,13 @@ bool pol_sees_realised(const pol_class *c);
 const pol_class *const *pol_registry(size_t *n);
 const pol_class *pol_find(const char *name);
 
+/* True for the learning agents (`ppo`, `sac-discrete`, policies/rl/). */
+bool pol_is_learning(const pol_class *c);
+/* After training: the agent's weights to a checkpoint that `checkpoint:`
+ * loads (policies/rl/pol_rl.c), and the transitions it learned from. */
+off_status pol_rl_save(const pol_train *t, const char *path, off_err *err);
+uint64_t pol_rl_steps(const pol_train *t);
+
 /* A policy instance. */
 typedef struct pol_policy {
     const pol_class *cls;

@@ -8,9 +8,12 @@
  * server: later arrivals there are not foreseen (its queue is taken as it
  * is at decision time, see docs/policies.md).
  *
- * objective: latency (default) or energy.  Among the actions whose answer
+ * objective: latency (default) or energy: among the actions whose answer
  * is right and that meet the deadline it takes the one with the least
  * objective; if none, the right ones; if none is right, all of them.
+ * objective: reward: the action with the largest realised value of the
+ * scenario's reward (pol_reward_value), the reference of the learning
+ * agents' normalised score.
  */
 #include "pol.h"
 
@@ -19,16 +22,21 @@
 
 typedef struct oracle {
     const mdl_model *m;
-    int objective; /* 0 latency, 1 energy */
+    int objective; /* 0 latency, 1 energy, 2 reward */
+    pol_reward reward;
 } oracle;
 
 static off_status oracle_create(void **state, const pol_cfg *cfg, off_err *err)
 {
-    static const char *const objectives[] = {"latency", "energy", NULL};
+    static const char *const objectives[] = {"latency", "energy", "reward", NULL};
     oracle *o = calloc(1, sizeof *o);
     if (!o)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     o->m = cfg->model;
+    if (cfg->reward)
+        o->reward = *cfg->reward;
+    else
+        o->reward = (pol_reward){.accuracy = 1.0, .latency = 1.0};
     off_status st = pol_param_choice(cfg, "objective", objectives, 0, &o->objective, err);
     if (st) {
         free(o);
@@ -59,8 +67,17 @@ static void oracle_decide(void *state, const pol_obs *obs, pol_action *act)
                                 0};
                 pol_realised r;
                 obs->realised->eval(obs->realised->ctx, &a, &r);
-                double v = o->objective ? r.energy_j : r.latency_s;
-                int cls[3] = {r.correct && r.latency_s <= obs->deadline_s, r.correct, 1};
+                bool met = r.latency_s <= obs->deadline_s;
+                double v = o->objective == 1 ? r.energy_j : r.latency_s;
+                if (o->objective == 2) {
+                    pol_outcome out = {.latency_s = r.latency_s, .energy_j = r.energy_j,
+                                       .deadline_s = obs->deadline_s,
+                                       .correct = r.correct, .deadline_met = met};
+                    v = -pol_reward_value(&o->reward, &out);
+                }
+                int cls[3] = {r.correct && met, r.correct, 1};
+                if (o->objective == 2) /* the reward alone decides */
+                    cls[0] = cls[1] = 0;
                 for (int k = 0; k < 3; k++)
                     if (cls[k] && v < best[k]) {
                         best[k] = v;

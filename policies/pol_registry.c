@@ -5,12 +5,12 @@
 
 extern const pol_class pol_local_class, pol_edge_class, pol_fixed_class,
     pol_random_class, pol_neurosurgeon_class, pol_edgent_class, pol_branchynet_class,
-    pol_dyno_class, pol_oracle_class;
+    pol_dyno_class, pol_oracle_class, pol_ppo_class, pol_sac_class;
 
 static const pol_class *const registry[] = {
     &pol_local_class,        &pol_edge_class,   &pol_fixed_class, &pol_random_class,
     &pol_neurosurgeon_class, &pol_edgent_class, &pol_branchynet_class, &pol_dyno_class,
-    &pol_oracle_class,
+    &pol_oracle_class,       &pol_ppo_class,    &pol_sac_class,
 };
 
 bool pol_sees_realised(const pol_class *c)

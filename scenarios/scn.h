@@ -333,6 +333,11 @@ typedef enum scn_discipline {
 typedef struct scn_background {
     double rate_hz;       /* arrival rate, >= 0; 0 = no background load      */
     scn_dist work;        /* work of one job, MAC (run at the server's speed) */
+    /* `burst`: a two-state Markov-modulated Poisson process.  The rate is
+     * burst_rate_hz during bursts, rate_hz between them; the time between
+     * bursts is exponential with mean burst_every_s, a burst lasts an
+     * exponential time with mean burst_lasts_s.  burst_every_s 0 = none. */
+    double burst_rate_hz, burst_every_s, burst_lasts_s;
     scn_pos pos;
 } scn_background;
 

@@ -26,7 +26,8 @@ static const char *const k_server[] = {"name",       "cores",   "speed",
                                        "discipline", "profile", "compute_bits",
                                        "background", "batching", "backhaul",
                                        "position"};
-static const char *const k_background[] = {"rate", "work"};
+static const char *const k_background[] = {"rate", "work", "burst"};
+static const char *const k_burst[] = {"rate", "every", "lasts"};
 static const char *const k_backhaul[] = {"rtt", "rate"};
 static const char *const k_batching[] = {"window", "max", "speedup"};
 static const char *const k_dist_all[] = {"dist", "mean", "min", "max", "cv"};
@@ -342,6 +343,24 @@ static off_status load_background(scn_background *b, const scn_node *v,
         (st = scn_get_quantity(rate, "rate", SCN_DIM_HZ_EVENTS, SCN_Q_GE0 | SCN_Q_FINITE,
                                &b->rate_hz, err)) ||
         (st = load_dist(&b->work, work, "work", err)))
+        return st;
+    const scn_node *bu = scn_map_get(v, "burst");
+    if (!bu)
+        return OFF_OK;
+    char bw[160];
+    snprintf(bw, sizeof bw, "burst of the %s", w);
+    scn_node *br, *be, *bl;
+    if ((st = scn_want_map(bu, bw, k_burst, N(k_burst), err)) ||
+        (st = scn_check_keys(bu, k_burst, N(k_burst), bw, NULL, 0, NULL, err)) ||
+        (st = scn_require(bu, "rate", bw, &br, err)) ||
+        (st = scn_require(bu, "every", bw, &be, err)) ||
+        (st = scn_require(bu, "lasts", bw, &bl, err)) ||
+        (st = scn_get_quantity(br, "rate", SCN_DIM_HZ_EVENTS, SCN_Q_GE0 | SCN_Q_FINITE,
+                               &b->burst_rate_hz, err)) ||
+        (st = scn_get_quantity(be, "every", SCN_DIM_TIME, SCN_Q_GT0 | SCN_Q_FINITE,
+                               &b->burst_every_s, err)) ||
+        (st = scn_get_quantity(bl, "lasts", SCN_DIM_TIME, SCN_Q_GT0 | SCN_Q_FINITE,
+                               &b->burst_lasts_s, err)))
         return st;
     return OFF_OK;
 }

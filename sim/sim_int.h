@@ -172,6 +172,9 @@ typedef struct sim_server {
     /* background load */
     gsl_rng *rng_bg_arr;       /* SIM_RNG_SERVER streams of entities      */
     gsl_rng *rng_bg_work;      /* "server:NAME" and "server:NAME/work"    */
+    gsl_rng *rng_bg_burst;     /* "server:NAME/burst": the MMPP's state    */
+    bool bg_high;              /* in a burst                              */
+    double bg_switch;          /* when the state changes next             */
     sim_bgjob *bg;             /* pool, grown geometrically               */
     size_t bg_cap;
     uint32_t bg_free;          /* UINT32_MAX = none free                  */

@@ -430,6 +430,13 @@ static bool bg_alloc(sim_server *s, uint32_t *idx)
     return true;
 }
 
+/* The peak rate of the background's arrivals (its candidates' rate). */
+static double bg_max_rate(const scn_background *b)
+{
+    return b->burst_every_s > 0 && b->burst_rate_hz > b->rate_hz ? b->burst_rate_hz
+                                                                   : b->rate_hz;
+}
+
 static void ev_bg_arrival(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
@@ -437,10 +444,20 @@ static void ev_bg_arrival(sim_engine *e, void *ud, uint64_t arg)
     sim_server *s = &w->srv[j];
     const scn_background *b = &s->cfg->background;
     double now = sim_engine_now(e);
-    double next = now + gsl_ran_exponential(s->rng_bg_arr, 1.0 / b->rate_hz);
-    double work = sim_draw(s->rng_bg_work, &b->work);
+    double next = now + gsl_ran_exponential(s->rng_bg_arr, 1.0 / bg_max_rate(b));
     if (bg_active(w))
         sim_schedule(w, next, ev_bg_arrival, arg);
+    if (s->rng_bg_burst) { /* thinning: a candidate at the peak rate */
+        while (s->bg_switch <= now) {
+            s->bg_high = !s->bg_high;
+            s->bg_switch += gsl_ran_exponential(
+                s->rng_bg_burst, s->bg_high ? b->burst_lasts_s : b->burst_every_s);
+        }
+        double rate = s->bg_high ? b->burst_rate_hz : b->rate_hz;
+        if (gsl_rng_uniform(s->rng_bg_burst) * bg_max_rate(b) >= rate)
+            return;
+    }
+    double work = sim_draw(s->rng_bg_work, &b->work);
     uint32_t i;
     if (!bg_alloc(s, &i)) {
         sim_fail(w, OFF_ENOMEM, "out of memory for background jobs");
@@ -458,7 +475,7 @@ void sim_servers_start(sim_world *w)
         sim_server *s = &w->srv[j];
         if (s->rng_bg_arr && bg_active(w))
             sim_schedule(w, gsl_ran_exponential(s->rng_bg_arr,
-                                                1.0 / s->cfg->background.rate_hz),
+                                                1.0 / bg_max_rate(&s->cfg->background)),
                          ev_bg_arrival, SRV_ARG(j, 0));
     }
 }
@@ -470,7 +487,8 @@ off_status sim_server_init(sim_world *w, size_t j, off_err *err)
     sim_server *s = &w->srv[j];
     s->bg_free = UINT32_MAX;
     s->batch_free = UINT32_MAX;
-    if (s->cfg->background.rate_hz > 0) {
+    const scn_background *b = &s->cfg->background;
+    if (b->rate_hz > 0 || (b->burst_every_s > 0 && b->burst_rate_hz > 0)) {
         char key[160];
         snprintf(key, sizeof key, "server:%s", s->cfg->name);
         s->rng_bg_arr = sim_rng_stream(w->scn->seed, sim_rng_entity_key(key), SIM_RNG_SERVER);
@@ -478,6 +496,14 @@ off_status sim_server_init(sim_world *w, size_t j, off_err *err)
         s->rng_bg_work = sim_rng_stream(w->scn->seed, sim_rng_entity_key(key), SIM_RNG_SERVER);
         if (!s->rng_bg_arr || !s->rng_bg_work)
             return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+        if (b->burst_every_s > 0) { /* starts between bursts */
+            snprintf(key, sizeof key, "server:%s/burst", s->cfg->name);
+            s->rng_bg_burst =
+                sim_rng_stream(w->scn->seed, sim_rng_entity_key(key), SIM_RNG_SERVER);
+            if (!s->rng_bg_burst)
+                return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+            s->bg_switch = gsl_ran_exponential(s->rng_bg_burst, b->burst_every_s);
+        }
     }
     return OFF_OK;
 }
@@ -488,6 +514,8 @@ void sim_server_free(sim_server *s)
     sim_heap_free(&s->h);
     if (s->rng_bg_arr)
         gsl_rng_free(s->rng_bg_arr);
+    if (s->rng_bg_burst)
+        gsl_rng_free(s->rng_bg_burst);
     if (s->rng_bg_work)
         gsl_rng_free(s->rng_bg_work);
     s->rng_bg_arr = s->rng_bg_work = NULL;
