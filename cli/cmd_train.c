@@ -3,7 +3,7 @@
  * policy (`ppo` or `sac-discrete`) inside the simulator and writes its
  * checkpoint, with the learning curve in the results database.
  *
- * Episodes are runs of the scenario; episode k (from 0) runs with seed
+ * The episodes are sim_train's (sim.h): runs of the scenario with seeds
  * 1,000,000 (N + 1) + k, N the training seed (--seed, default the
  * scenario's), so that training never sees the small seeds used to
  * evaluate.  The agent's own stream is seeded with N.  Same scenario, N,
@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "mdl_trained.h"
 #include "pol.h"
 #include "res.h"
 #include "scn.h"
@@ -44,12 +45,13 @@ static const char *usage_train =
 typedef struct train_ctx {
     res_db *db;
     int64_t run_id;
-    uint64_t episode;
+    uint64_t episode;        /* episodes finished */
     double episode_return;   /* last finished episode's mean reward */
     double t0, last_print;
     uint64_t target;
     bool tty, quiet;
     double recent;           /* the last point's mean reward */
+    uint64_t last_steps;     /* the last point's step */
     off_err err;
 } train_ctx;
 
@@ -72,6 +74,7 @@ static void on_point(void *ud, const pol_train_point *pt)
 {
     train_ctx *c = ud;
     c->recent = pt->reward_mean;
+    c->last_steps = pt->step;
     res_train_row r = {pt->step,        c->episode,      pt->updates,
                        pt->reward_mean, c->episode_return, pt->loss_policy,
                        pt->loss_value,  pt->entropy,     pt->temperature,
@@ -79,6 +82,17 @@ static void on_point(void *ud, const pol_train_point *pt)
     if (c->err.msg[0] == '\0') /* after an error: no more rows; it fails at the end */
         res_add_training(c->db, c->run_id, &r, &c->err);
     progress(c, pt->step, false);
+}
+
+static void on_episode(void *ud, uint64_t episode, const res_summary *sum)
+{
+    train_ctx *c = ud;
+    c->episode = episode;
+    c->episode_return = sum->reward_mean;
+    if (!c->quiet && !c->tty)
+        printf("episode %llu: %zu tasks, mean reward %.4f\n", (unsigned long long)episode,
+               sum->n_tasks, sum->reward_mean);
+    progress(c, c->last_steps, true);
 }
 
 static int parse_u64(const char *flag, const char *v, uint64_t lo, uint64_t *out)
@@ -195,7 +209,8 @@ int cmd_train(int argc, char **argv)
      * anything is written. */
     sim_world *w = NULL;
     pol_train probe = {.max_steps = steps, .seed = seed};
-    st = sim_world_new_train(&w, &s, &probe, &err);
+    st = sim_world_new_train(&w, &s, &probe, NULL, &err);
+    struct mdl_trained *trained = st == OFF_OK ? sim_world_release_trained(w) : NULL;
     sim_world_free(w);
     w = NULL;
     if (probe.free_agent)
@@ -209,8 +224,10 @@ int cmd_train(int argc, char **argv)
     c.tty = isatty(STDOUT_FILENO);
     c.episode_return = NAN;
     c.recent = NAN;
-    if ((st = res_open(&c.db, dbp ? dbp : s.db_path, &err)) != OFF_OK)
+    if ((st = res_open(&c.db, dbp ? dbp : s.db_path, &err)) != OFF_OK) {
+        mdl_trained_close(trained, NULL);
         goto fail_input;
+    }
     char *config = sim_config_text(&s);
     char overrides[256];
     snprintf(overrides, sizeof overrides, "%s%soffsim train --steps %llu --seed %llu --out %s",
@@ -222,6 +239,7 @@ int cmd_train(int argc, char **argv)
                 : off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     free(config);
     if (st != OFF_OK) {
+        mdl_trained_close(trained, NULL);
         res_close(c.db);
         scn_free(&s);
         return cli_fail(st, &err);
@@ -237,31 +255,7 @@ int cmd_train(int argc, char **argv)
     if (!quiet)
         printf("training %s on %s: %llu steps, seed %llu -> %s\n", type, s.name,
                (unsigned long long)steps, (unsigned long long)seed, out);
-    uint64_t base = 1000000ULL * (seed + 1);
-    while (pol_rl_steps(&t) < steps) {
-        uint64_t before = pol_rl_steps(&t);
-        s.seed = base + c.episode;
-        res_summary sum;
-        if ((st = sim_world_new_train(&w, &s, &t, &err)) != OFF_OK ||
-            (st = sim_world_run(w, NULL, 0, NULL, NULL, &sum, &err)) != OFF_OK)
-            break;
-        sim_world_free(w);
-        w = NULL;
-        c.episode++;
-        c.episode_return = sum.reward_mean;
-        if (!quiet && !c.tty)
-            printf("episode %llu: %zu tasks, mean reward %.4f, steps %llu\n",
-                   (unsigned long long)c.episode, sum.n_tasks, sum.reward_mean,
-                   (unsigned long long)pol_rl_steps(&t));
-        progress(&c, pol_rl_steps(&t), true);
-        if (pol_rl_steps(&t) == before) {
-            st = off_errf(&err, OFF_EINVAL, s.file, 0, 0,
-                          "an episode gave no decision to learn from (the scenario "
-                          "produces no tasks?)");
-            break;
-        }
-    }
-    sim_world_free(w);
+    st = sim_train(&s, &t, seed, trained, on_episode, &c, &err);
     double wall = off_wall_seconds() - c.t0;
     if (c.tty && !quiet)
         putchar('\n');

@@ -68,7 +68,11 @@ off_status pol_create(pol_policy *p, const char *type, const pol_cfg *cfg,
                         "unknown key '%s' for policy '%s'; valid keys: type, %s",
                         pp->key, cls->name, list);
     }
-    off_status st = cls->create(&p->state, cfg, err);
+    pol_cfg c = *cfg;
+    c.pos_file = pos_file;
+    c.pos_line = pos_line;
+    c.pos_col = pos_col;
+    off_status st = cls->create(&p->state, &c, err);
     if (st != OFF_OK)
         return st;
     p->cls = cls;

@@ -156,6 +156,8 @@ typedef struct pol_cfg {
     size_t n_devices;
     const pol_reward *reward; /* the scenario's reward (never NULL in a world) */
     pol_train *train;    /* set by `offsim train` only; NULL otherwise     */
+    const char *pos_file;    /* the policy's `type` in the scenario, for   */
+    int pos_line, pos_col;   /* errors without a parameter (pol_create)    */
 } pol_cfg;
 
 typedef struct pol_class {

@@ -28,11 +28,18 @@ typedef struct sim_world sim_world;
  * too: a scenario that builds is a scenario that runs. */
 off_status sim_world_new(sim_world **w, const scn_scenario *s, off_err *err);
 void sim_world_free(sim_world *w); /* NULL-safe */
-/* The same for `offsim train`: the policy is created with cfg.train = train
- * (pol.h), so that a learning policy learns and its agent outlives the
- * world.  train outlives the world. */
+/* The same for `offsim train` and other series of runs: the policy is
+ * created with cfg.train = train (pol.h; may be NULL), so that a learning
+ * policy learns and its agent outlives the world (train outlives it).
+ * trained (may be NULL) is a trained model taken from an earlier world of
+ * the same scenario (sim_world_release_trained): the new world owns it and
+ * skips loading and quantizing it again.  It is closed on failure. */
+struct mdl_trained;
 off_status sim_world_new_train(sim_world **w, const scn_scenario *s, pol_train *train,
-                               off_err *err);
+                               struct mdl_trained *trained, off_err *err);
+/* Detach the world's trained model (NULL if none) for the next world; the
+ * caller owns it (mdl_trained_close saves its inference cache). */
+struct mdl_trained *sim_world_release_trained(sim_world *w);
 /* The model the world runs (its layers, exits and bit-widths; for trained
  * models built from the graph). */
 const mdl_model *sim_world_model(const sim_world *w);
@@ -55,6 +62,19 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
  * receives the run's id. */
 off_status sim_run_scenario(const scn_scenario *s, const char *db_path,
                             res_summary *sum, int64_t *run_id, off_err *err);
+
+/* Train the learning policy of s (policy ppo or sac-discrete) until it has
+ * learned from t->max_steps decisions: episode k (from 0) is a run of s with
+ * seed 1,000,000 (seed + 1) + k, without task rows; hook (may be NULL) is
+ * called after each episode with its number (from 1) and summary.  The
+ * agent is left in t (pol_rl_save writes it; t->free_agent frees it).  s's
+ * seed is restored on return.  Same s, t->seed, seed, steps: the same
+ * agent, bit for bit.  A trained model is loaded once (or taken over from
+ * `trained`, may be NULL) and handed from episode to episode. */
+typedef void sim_episode_hook(void *ud, uint64_t episode, const res_summary *sum);
+off_status sim_train(scn_scenario *s, pol_train *t, uint64_t seed,
+                     struct mdl_trained *trained, sim_episode_hook *hook, void *ud,
+                     off_err *err);
 
 /* The model view (mdl.h) of a loaded model; errors name file when the
  * model has no position of its own. */

@@ -116,9 +116,11 @@ static off_status build_trained(sim_world *w, off_err *err)
                         dym ? " (did you mean '" : "", dym ? dym : "", dym ? "'?)" : "", list);
     }
     const char *warning = NULL;
-    off_status st = mdl_trained_open(&w->trained, sm->name, sm->weights,
-                                     data_dir("OFFSIM_ZOO", OFFSIM_SOURCE_DIR "/models/zoo"),
-                                     sm->cache, &warning, err);
+    off_status st = OFF_OK;
+    if (!w->trained) /* else handed over by the previous world (sim_train) */
+        st = mdl_trained_open(&w->trained, sm->name, sm->weights,
+                              data_dir("OFFSIM_ZOO", OFFSIM_SOURCE_DIR "/models/zoo"),
+                              sm->cache, &warning, err);
     if (st) {
         if (st == OFF_EPARSE || st == OFF_EIO) { /* say which scenario line led here */
             char msg[sizeof err->msg];
@@ -385,8 +387,9 @@ static off_status build_policy(sim_world *w, off_err *err)
     const scn_reward *r = &w->scn->reward;
     w->reward = (pol_reward){r->accuracy, r->latency, r->latency_deadline, r->energy,
                              r->deadline_miss};
-    pol_cfg cfg = {&w->model, pp, sp->n_params, w->rng_policy, w->n_dev, &w->reward,
-                   w->train};
+    pol_cfg cfg = {.model = &w->model, .params = pp, .n_params = sp->n_params,
+                   .rng = w->rng_policy, .n_devices = w->n_dev, .reward = &w->reward,
+                   .train = w->train};
     off_status st = pol_create(&w->policy, sp->type ? sp->type : "local", &cfg,
                                sp->pos.file ? sp->pos.file : w->scn->file,
                                sp->pos.line, sp->pos.col, err);
@@ -397,18 +400,24 @@ static off_status build_policy(sim_world *w, off_err *err)
 
 off_status sim_world_new(sim_world **out, const scn_scenario *s, off_err *err)
 {
-    return sim_world_new_train(out, s, NULL, err);
+    return sim_world_new_train(out, s, NULL, NULL, err);
 }
 
 off_status sim_world_new_train(sim_world **out, const scn_scenario *s, pol_train *train,
-                               off_err *err)
+                               mdl_trained *trained, off_err *err)
 {
     *out = NULL;
     sim_world *w = calloc(1, sizeof *w);
-    if (!w)
+    if (!w) {
+        mdl_trained_close(trained, NULL);
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     w->scn = s;
     w->train = train;
+    if (s->model.kind == SCN_MODEL_TRAINED)
+        w->trained = trained;
+    else
+        mdl_trained_close(trained, NULL);
     w->free_head = UINT32_MAX;
     mdl_blas_single_thread();
     off_status st;
@@ -447,6 +456,13 @@ off_status sim_world_new_train(sim_world **out, const scn_scenario *s, pol_train
 fail:
     sim_world_free(w);
     return st;
+}
+
+mdl_trained *sim_world_release_trained(sim_world *w)
+{
+    mdl_trained *t = w->trained;
+    w->trained = NULL;
+    return t;
 }
 
 const mdl_model *sim_world_model(const sim_world *w)

@@ -260,7 +260,7 @@ static off_status rl_create(void **state, const pol_cfg *cfg, rl_kind kind, off_
     } else {
         const pol_param *ck = pol_cfg_param(cfg, "checkpoint");
         if (!ck) {
-            st = off_errf(err, OFF_EINVAL, NULL, 0, 0,
+            st = off_errf(err, OFF_EINVAL, cfg->pos_file, cfg->pos_line, cfg->pos_col,
                           "policy %s needs 'checkpoint: FILE' (written by offsim "
                           "train ... --out FILE)",
                           kind == RL_PPO ? "ppo" : "sac-discrete");
@@ -270,10 +270,14 @@ static off_status rl_create(void **state, const pol_cfg *cfg, rl_kind kind, off_
         if ((st = agent_new(&r->ag, kind, cfg, seed, 0, err)))
             goto fail;
         r->owns = 1;
-        st = kind == RL_PPO ? pol_ppo_load(&r->ag->ppo, ck->text, err)
-                            : pol_sac_load(&r->ag->sac, ck->text, 0, err);
-        if (st)
+        off_err e2 = {0};
+        st = kind == RL_PPO ? pol_ppo_load(&r->ag->ppo, ck->text, &e2)
+                            : pol_sac_load(&r->ag->sac, ck->text, 0, &e2);
+        if (st) { /* at the value in the scenario */
+            st = off_errf(err, OFF_EINVAL, ck->file, ck->line, ck->col, "checkpoint: %s",
+                          e2.msg);
             goto fail;
+        }
     }
     if (kind != r->ag->kind) {
         st = off_errf(err, OFF_EINVAL, NULL, 0, 0, "a training's agent changed kind");

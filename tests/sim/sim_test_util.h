@@ -15,7 +15,7 @@ static inline void run_scenario_file(const char *path, const char *const *sets,
                                      res_summary *sum)
 {
     scn_override ov[16] = {{0}};
-    char buf[16][256];
+    char buf[16][320];
     off_err err = {0};
     for (size_t i = 0; i < n_sets && i < 16; i++) {
         snprintf(buf[i], sizeof buf[i], "%s", sets[i]);

@@ -293,6 +293,37 @@ static void test_background_leaves_task_arrivals_and_draws_alone(void **state)
     free(b.r);
 }
 
+/* Background in bursts (a two-state MMPP by thinning): over a long run the
+ * mean rate is (rate every + burst lasts) / (every + lasts); without
+ * `burst` the sequence is the plain Poisson one, draw for draw. */
+static void test_background_bursts_mean_rate(void **state)
+{
+    (void)state;
+    const char *b[] = {"duration=4000 s", "warmup=0 s", "devices.0.arrivals.rate=1 /s",
+                       "servers.0.background={rate: 10 /s, work: 1 MMAC, "
+                       "burst: {rate: 50 /s, every: 20 s, lasts: 5 s}}"};
+    res_summary s1;
+    sim_server_stats st;
+    run_stats(MM1, b, 4, NULL, NULL, &s1, &st);
+    double t = s1.sim_time_s, expect = (10.0 * 20.0 + 50.0 * 5.0) / 25.0 * t;
+    printf("  bursts: %llu background jobs in %.0f s, expected %.0f (18 /s)\n",
+           (unsigned long long)st.bg_arrived, t, expect);
+    /* 160 bursts: the count's sd is about 2.5 %; 7 % is ~3 sd */
+    assert_true(fabs((double)st.bg_arrived - expect) < 0.07 * expect);
+    /* a burst at the plain rate changes nothing but the stream's use */
+    const char *p[] = {"duration=200 s", "warmup=0 s", "devices.0.arrivals.rate=1 /s",
+                       "servers.0.background={rate: 10 /s, work: 1 MMAC}"};
+    const char *q[] = {"duration=200 s", "warmup=0 s", "devices.0.arrivals.rate=1 /s",
+                       "servers.0.background={rate: 10 /s, work: 1 MMAC, "
+                       "burst: {rate: 10 /s, every: 20 s, lasts: 5 s}}"};
+    sim_server_stats sp, sq;
+    run_stats(MM1, p, 4, NULL, NULL, &s1, &sp);
+    run_stats(MM1, q, 4, NULL, NULL, &s1, &sq);
+    printf("  no burst %llu, burst at the same rate %llu\n",
+           (unsigned long long)sp.bg_arrived, (unsigned long long)sq.bg_arrived);
+    assert_int_equal(sp.bg_arrived, sq.bg_arrived);
+}
+
 /* ---- batching --------------------------------------------------------------------- */
 
 static void test_batching_window_and_speedup_by_hand(void **state)
@@ -381,6 +412,7 @@ int main(void)
         cmocka_unit_test(test_edf_serves_earliest_deadline_then_infinite_in_arrival_order),
         cmocka_unit_test(test_background_load_two_class_queue_matches_theory),
         cmocka_unit_test(test_background_leaves_task_arrivals_and_draws_alone),
+        cmocka_unit_test(test_background_bursts_mean_rate),
         cmocka_unit_test(test_batching_window_and_speedup_by_hand),
         cmocka_unit_test(test_batching_of_one_gives_the_fcfs_rows),
         cmocka_unit_test(test_batching_raises_capacity_under_saturation),
