@@ -32,7 +32,8 @@ static const char *usage_main =
     "                      check a scenario without running it\n"
     "  report DB           per-run latency (mean, 95% CI, p50/p95/p99), energy,\n"
     "                      deadline misses and accuracy\n"
-    "  plot DB [--out FILE]  draw the latency CDF of every run (PNG, gnuplot)\n"
+    "  plot DB [--out FILE] [--learning]\n"
+    "                      draw the latency CDF of every run, or the learning curves\n"
     "  train SCENARIO.yaml [--steps N] [--out CKPT] [--seed N]\n"
     "                      train the scenario's ppo or sac-discrete policy\n"
     "  policies            list the policies and their parameters\n"
@@ -68,10 +69,13 @@ static const char *usage_report =
     "deadline-miss rate and accuracy.\n";
 
 static const char *usage_plot =
-    "usage: offsim plot DB [--out FILE]\n"
+    "usage: offsim plot DB [--out FILE] [--learning]\n"
     "\n"
     "Draws the latency CDF of every run in the database with gnuplot (PNG).\n"
-    "  --out FILE   output file (default: DB with .db replaced by -latency.png)\n";
+    "  --out FILE   output file (default: DB with .db replaced by -latency.png,\n"
+    "               or -learning.png)\n"
+    "  --learning   the learning curves of the `offsim train` runs instead\n"
+    "               (mean reward per decision against decisions learned from)\n";
 
 static const char *usage_policies = "usage: offsim policies\n\nLists the policies.\n";
 
@@ -299,7 +303,7 @@ static int cmd_validate(int argc, char **argv)
 }
 
 static int one_db_arg(const char *cmd, int argc, char **argv, const char *usage,
-                      const char **db, const char **out)
+                      const char **db, const char **out, bool *learning)
 {
     *db = NULL;
     for (int i = 0; i < argc; i++) {
@@ -307,6 +311,10 @@ static int one_db_arg(const char *cmd, int argc, char **argv, const char *usage,
         if (cli_is_help(a)) {
             fputs(usage, stdout);
             return -1;
+        }
+        if (learning && strcmp(a, "--learning") == 0) {
+            *learning = true;
+            continue;
         }
         if (out && strcmp(a, "--out") == 0) {
             if (i + 1 >= argc)
@@ -319,8 +327,8 @@ static int one_db_arg(const char *cmd, int argc, char **argv, const char *usage,
             continue;
         }
         if (a[0] == '-' && a[1]) {
-            static const char *const flags[] = {"--out", "--help"};
-            const char *dym = out ? off_did_you_mean(a, flags, 2) : NULL;
+            static const char *const flags[] = {"--out", "--learning", "--help"};
+            const char *dym = out ? off_did_you_mean(a, flags, 3) : NULL;
             fprintf(stderr, "offsim %s: unknown option '%s'", cmd, a);
             if (dym)
                 fprintf(stderr, " (did you mean '%s'?)", dym);
@@ -339,7 +347,7 @@ static int one_db_arg(const char *cmd, int argc, char **argv, const char *usage,
 static int cmd_report(int argc, char **argv)
 {
     const char *path;
-    int rc = one_db_arg("report", argc, argv, usage_report, &path, NULL);
+    int rc = one_db_arg("report", argc, argv, usage_report, &path, NULL, NULL);
     if (rc)
         return rc < 0 ? 0 : rc;
     res_db *db;
@@ -355,7 +363,8 @@ static int cmd_report(int argc, char **argv)
 static int cmd_plot(int argc, char **argv)
 {
     const char *path, *out = NULL;
-    int rc = one_db_arg("plot", argc, argv, usage_plot, &path, &out);
+    bool learning = false;
+    int rc = one_db_arg("plot", argc, argv, usage_plot, &path, &out, &learning);
     if (rc)
         return rc < 0 ? 0 : rc;
     res_db *db;
@@ -363,7 +372,7 @@ static int cmd_plot(int argc, char **argv)
     off_status st = res_open_readonly(&db, path, &err);
     if (st != OFF_OK)
         return cli_fail_input(st, &err);
-    plt_opts opts = {PLT_LATENCY_CDF, out, 0, 0};
+    plt_opts opts = {learning ? PLT_LEARNING : PLT_LATENCY_CDF, out, 0, 0};
     char written[4096];
     st = plt_draw(db, &opts, written, sizeof written, &err);
     res_close(db);

@@ -9,11 +9,14 @@
 
 typedef enum plt_kind {
     PLT_LATENCY_CDF, /* empirical CDF of task latency, one curve per run     */
+    PLT_LEARNING,    /* learning curves: the `training` table's reward_mean
+                        against step, one curve per training run           */
 } plt_kind;
 
 typedef struct plt_opts {
     plt_kind kind;
-    const char *out_path; /* PNG file; NULL means "<db without .db>-latency.png" */
+    const char *out_path; /* PNG file; NULL means "<db without .db>-latency.png"
+                             (-learning.png for PLT_LEARNING)            */
     int width, height;    /* pixels; 0 = 900x600                             */
 } plt_opts;
 

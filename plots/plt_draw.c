@@ -1,6 +1,6 @@
 /*
- * plt_draw.c - the latency CDF of every run in a database, drawn by
- * gnuplot.
+ * plt_draw.c - the latency CDF of every run in a database, or the learning
+ * curves of its training runs, drawn by gnuplot.
  *
  * The data go to a temporary file beside the output (one gnuplot data
  * block per run: latency in ms, cumulative fraction), the script goes to
@@ -17,6 +17,7 @@
 #include <spawn.h>
 #include <math.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -132,10 +133,59 @@ static bool gnuplot_present(void)
     return system("command -v gnuplot >/dev/null 2>&1") == 0;
 }
 
+/* One block per training run with learning-curve rows: step, reward_mean. */
+static off_status write_learning(res_db *db, FILE *f, run_meta *metas, size_t cap,
+                                 size_t *n_runs, off_err *err)
+{
+    sqlite3 *h = res_handle(db);
+    sqlite3_stmt *runs, *pts;
+    *n_runs = 0;
+    /* a version-1 database has no training table: nothing to draw */
+    if (sqlite3_prepare_v2(h,
+                           "SELECT r.run_id, r.scenario, r.policy, count(*) FROM runs r "
+                           "JOIN training t ON t.run_id = r.run_id WHERE t.reward_mean "
+                           "IS NOT NULL GROUP BY r.run_id ORDER BY r.run_id",
+                           -1, &runs, NULL) != SQLITE_OK)
+        return OFF_OK;
+    if (sqlite3_prepare_v2(h,
+                           "SELECT step, reward_mean FROM training WHERE run_id = ? AND "
+                           "reward_mean IS NOT NULL ORDER BY step",
+                           -1, &pts, NULL) != SQLITE_OK) {
+        sqlite3_finalize(runs);
+        return sql_err(db, err);
+    }
+    off_status st = OFF_OK;
+    int rc;
+    while ((rc = sqlite3_step(runs)) == SQLITE_ROW && *n_runs < cap) {
+        run_meta *m = &metas[*n_runs];
+        m->id = sqlite3_column_int64(runs, 0);
+        char raw[128];
+        snprintf(raw, sizeof raw, "run %lld: %s / %s", m->id,
+                 (const char *)sqlite3_column_text(runs, 1),
+                 (const char *)sqlite3_column_text(runs, 2));
+        gp_escape(m->title, sizeof m->title, raw);
+        m->n = sqlite3_column_int64(runs, 3);
+        if (*n_runs)
+            fputs("\n\n", f);
+        sqlite3_bind_int64(pts, 1, m->id);
+        while (sqlite3_step(pts) == SQLITE_ROW)
+            fprintf(f, "%lld %.9g\n", (long long)sqlite3_column_int64(pts, 0),
+                    sqlite3_column_double(pts, 1));
+        sqlite3_reset(pts);
+        (*n_runs)++;
+    }
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        st = sql_err(db, err);
+    sqlite3_finalize(runs);
+    sqlite3_finalize(pts);
+    return st;
+}
+
 off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf, size_t out_cap,
                     off_err *err)
 {
-    if (opts->kind != PLT_LATENCY_CDF)
+    bool learning = opts->kind == PLT_LEARNING;
+    if (opts->kind != PLT_LATENCY_CDF && !learning)
         return off_errf(err, OFF_EUSAGE, NULL, 0, 0, "unknown plot kind");
     if (!gnuplot_present())
         return off_errf(err, OFF_ERUNTIME, NULL, 0, 0,
@@ -149,7 +199,8 @@ off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf, size_t out_
         size_t n = strlen(dbp);
         if (n > 3 && strcmp(dbp + n - 3, ".db") == 0)
             n -= 3;
-        snprintf(out_buf, out_cap, "%.*s-latency.png", (int)n, dbp);
+        snprintf(out_buf, out_cap, "%.*s-%s.png", (int)n, dbp,
+                 learning ? "learning" : "latency");
     }
     char data_path[4200];
     snprintf(data_path, sizeof data_path, "%s.XXXXXX", out_buf);
@@ -167,12 +218,15 @@ off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf, size_t out_
     enum { MAX_RUNS = 64 };
     run_meta metas[MAX_RUNS];
     size_t n_runs;
-    double lo, hi;
-    off_status st = write_data(db, f, metas, MAX_RUNS, &n_runs, &lo, &hi, err);
+    double lo = INFINITY, hi = 0;
+    off_status st = learning ? write_learning(db, f, metas, MAX_RUNS, &n_runs, err)
+                             : write_data(db, f, metas, MAX_RUNS, &n_runs, &lo, &hi, err);
     if (fclose(f) != 0 && st == OFF_OK)
         st = off_errf(err, OFF_EIO, data_path, 0, 0, "write error");
     if (st == OFF_OK && n_runs == 0)
-        st = off_errf(err, OFF_EINVAL, dbp, 0, 0, "no finished tasks to plot");
+        st = off_errf(err, OFF_EINVAL, dbp, 0, 0,
+                      learning ? "no learning curve to plot (offsim train writes them)"
+                               : "no finished tasks to plot");
     if (st != OFF_OK) {
         unlink(data_path);
         return st;
@@ -198,15 +252,21 @@ off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf, size_t out_
     gp_escape(data_esc, sizeof data_esc, data_path);
     fprintf(s, "set terminal %s size %d,%d\n", has_pngcairo() ? "pngcairo" : "png", w, hgt);
     fprintf(s, "set output \"%s\"\n", out_esc);
-    fprintf(s, "set title \"Task latency (CDF)\"\nset xlabel \"latency (ms)\"\n"
-               "set ylabel \"fraction of tasks\"\nset yrange [0:1]\nset grid\n"
-               "set key bottom right\n");
+    if (learning)
+        fprintf(s, "set title \"Learning curves\"\nset xlabel \"decisions learned from\"\n"
+                   "set ylabel \"mean reward per decision\"\nset grid\n"
+                   "set key bottom right\n");
+    else
+        fprintf(s, "set title \"Task latency (CDF)\"\nset xlabel \"latency (ms)\"\n"
+                   "set ylabel \"fraction of tasks\"\nset yrange [0:1]\nset grid\n"
+                   "set key bottom right\n");
     if (isfinite(lo) && hi / lo > 100.0)
         fprintf(s, "set logscale x\n");
     fprintf(s, "plot ");
     for (size_t i = 0; i < n_runs; i++)
-        fprintf(s, "%s\"%s\" index %zu using 1:2 with steps lw 2 title \"%s\"",
-                i ? ", \\\n     " : "", data_esc, i, metas[i].title);
+        fprintf(s, "%s\"%s\" index %zu using 1:2 with %s lw 2 title \"%s\"",
+                i ? ", \\\n     " : "", data_esc, i, learning ? "lines" : "steps",
+                metas[i].title);
     fprintf(s, "\n");
     fclose(s);
 

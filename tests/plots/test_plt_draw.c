@@ -1,4 +1,4 @@
-/* test_plt_draw.c - the latency CDF through gnuplot. */
+/* test_plt_draw.c - the latency CDF and the learning curves through gnuplot. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <dirent.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +77,50 @@ static void test_latency_cdf_writes_a_png_and_cleans_up(void **state)
     assert_true(n >= 2 && n <= 4);
 }
 
+/* Learning curves: a PNG from the training table; none is an error. */
+static void test_learning_curves(void **state)
+{
+    (void)state;
+    if (system("command -v gnuplot >/dev/null 2>&1") != 0) {
+        printf("  gnuplot not installed: skipped\n");
+        skip();
+    }
+    char p[256], out[4096];
+    snprintf(p, sizeof p, "%s/l.db", dir);
+    make_db(p, 10);
+    res_db *db;
+    off_err e;
+    plt_opts o = {PLT_LEARNING, NULL, 0, 0};
+    assert_int_equal(res_open_readonly(&db, p, &e), OFF_OK);
+    assert_int_equal(plt_draw(db, &o, out, sizeof out, &e), OFF_EINVAL);
+    assert_non_null(strstr(e.msg, "no learning curve"));
+    res_close(db);
+    assert_int_equal(res_open(&db, p, &e), OFF_OK);
+    res_run_info info = {"plot_test", "x.yaml", "", "", 1, 1, "ppo"};
+    int64_t run;
+    assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
+    for (int k = 1; k <= 50; k++) {
+        res_train_row r = {.step = 100 * (uint64_t)k, .episode = (uint64_t)k / 10,
+                           .updates = (uint64_t)k, .reward_mean = 1.0 - 1.0 / k,
+                           .episode_return = NAN, .temperature = NAN};
+        assert_int_equal(res_add_training(db, run, &r, &e), OFF_OK);
+    }
+    assert_int_equal(res_run_end(db, run, "ok", 1.0, NULL, &e), OFF_OK);
+    res_close(db);
+    assert_int_equal(res_open_readonly(&db, p, &e), OFF_OK);
+    assert_int_equal(plt_draw(db, &o, out, sizeof out, &e), OFF_OK);
+    res_close(db);
+    char expect[300];
+    snprintf(expect, sizeof expect, "%s/l-learning.png", dir);
+    assert_string_equal(out, expect);
+    FILE *f = fopen(out, "rb");
+    assert_non_null(f);
+    unsigned char magic[8];
+    assert_int_equal(fread(magic, 1, 8, f), 8);
+    fclose(f);
+    assert_memory_equal(magic, "\x89PNG\r\n\x1a\n", 8);
+}
+
 static void test_database_without_finished_tasks_is_an_error(void **state)
 {
     (void)state;
@@ -97,6 +142,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_latency_cdf_writes_a_png_and_cleans_up),
+        cmocka_unit_test(test_learning_curves),
         cmocka_unit_test(test_database_without_finished_tasks_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
