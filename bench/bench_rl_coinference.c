@@ -10,7 +10,7 @@
  * difference agent - policy with its 95 % confidence interval (Student t
  * over the N paired seeds).
  *
- *   bench_rl_coinference [STEPS [N_SEEDS]]     (default 60000 steps, 20 seeds)
+ *   bench_rl_coinference [STEPS [N_SEEDS]]     (default 30000 steps, 20 seeds)
  *
  * Run from the repository root (make bench does).
  */
@@ -97,7 +97,7 @@ static void paired(const double *a, const double *b, size_t n, double *m, double
 
 int main(int argc, char **argv)
 {
-    uint64_t steps = argc > 1 ? strtoull(argv[1], NULL, 10) : 60000;
+    uint64_t steps = argc > 1 ? strtoull(argv[1], NULL, 10) : 30000;
     size_t n = argc > 2 ? strtoul(argv[2], NULL, 10) : 20;
     if (steps == 0 || n < 2 || n > MAX_SEEDS) {
         fprintf(stderr, "usage: bench_rl_coinference [STEPS [N_SEEDS (2..100)]]\n");

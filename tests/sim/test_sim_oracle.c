@@ -103,11 +103,35 @@ static void test_oracle_answers_best_on_real_images(void **state)
     }
 }
 
+/* objective: reward: on the same tasks, without queues, its mean reward is
+ * the largest of all (the scenario's reward: latency costs 10 per second,
+ * energy 5 per joule, a wrong answer loses 1) */
+static void test_reward_oracle_has_the_best_reward(void **state)
+{
+    (void)state;
+    const char *pols[] = {"policy={type: oracle, objective: reward}", "policy=oracle",
+                          "policy={type: oracle, objective: energy}", "policy=local",
+                          "policy=edge", "policy=neurosurgeon", "policy=random"};
+    double best = -INFINITY, first = 0;
+    for (size_t i = 0; i < sizeof pols / sizeof *pols; i++) {
+        const char *sets[] = {pols[i], "reward={accuracy: 1, latency: 10, energy: 5}"};
+        res_summary sum;
+        run_scenario_file("tests/data/sim/oracle.yaml", sets, 2, NULL, NULL, &sum);
+        printf("  %-45s mean reward %.4f\n", pols[i], sum.reward_mean);
+        if (i == 0)
+            first = sum.reward_mean;
+        else if (sum.reward_mean > best)
+            best = sum.reward_mean;
+    }
+    assert_true(first >= best);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_oracle_is_never_slower),
         cmocka_unit_test(test_oracle_answers_best_on_real_images),
+        cmocka_unit_test(test_reward_oracle_has_the_best_reward),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
