@@ -223,8 +223,9 @@ static void print_summary(const scn_scenario *s, const char *db, int64_t run_id,
         printf(" +- %.3f ms (95%% CI)", sum->latency.ci95 * 1e3);
     printf(", p50 %.3f, p95 %.3f, p99 %.3f ms\n", sum->latency.p50 * 1e3,
            sum->latency.p95 * 1e3, sum->latency.p99 * 1e3);
-    printf("  energy %.3f mJ/task, deadline miss %.2f %%, accuracy %.2f %%\n",
-           sum->energy_mean_j * 1e3, sum->deadline_miss * 100, sum->accuracy * 100);
+    printf("  energy %.3f mJ/task, deadline miss %.2f %%, accuracy %.2f %%, reward %.4f/task\n",
+           sum->energy_mean_j * 1e3, sum->deadline_miss * 100, sum->accuracy * 100,
+           sum->reward_mean);
 }
 
 /* Parse the arguments of run/validate and load the scenario.  Returns -1

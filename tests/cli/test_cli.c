@@ -345,6 +345,44 @@ static void test_models_profile_writes_a_loadable_measured_profile(void **state)
     assert_int_equal(offsim(out, sizeof out, "models profile"), 2);
 }
 
+/* offsim train: bad usage exits 2 and writes nothing; a training writes its
+ * checkpoint and learning curve, the same seed the same checkpoint bytes;
+ * offsim run evaluates the checkpoint and reports the reward. */
+static void test_train_writes_checkpoint_and_curve(void **state)
+{
+    (void)state;
+    char out[16384], args[4096], db[1100], ck[1100], ck2[1100];
+    snprintf(db, sizeof db, "%s/train.db", tmp);
+    snprintf(ck, sizeof ck, "%s/a.ckpt", tmp);
+    snprintf(ck2, sizeof ck2, "%s/b.ckpt", tmp);
+    snprintf(args, sizeof args, "train tests/data/sim/rl.yaml --set policy=edge --db %s", db);
+    assert_int_equal(offsim(out, sizeof out, args), 2);
+    assert_non_null(strstr(out, "needs a learning policy"));
+    assert_int_equal(offsim(out, sizeof out, "train tests/data/sim/rl.yaml --steps x"), 2);
+    assert_int_equal(offsim(out, sizeof out, "train tests/data/sim/rl.yaml --stepz 5"), 2);
+    assert_non_null(strstr(out, "did you mean '--steps'"));
+    assert_false(exists(db));
+    for (int i = 0; i < 2; i++) {
+        snprintf(args, sizeof args,
+                 "train tests/data/sim/rl.yaml --steps 1500 --seed 4 --db %s --out %s", db,
+                 i ? ck2 : ck);
+        assert_int_equal(offsim(out, sizeof out, args), 0);
+    }
+    assert_non_null(strstr(out, "trained 1500 steps"));
+    snprintf(args, sizeof args, "cmp -s %s %s", ck, ck2);
+    assert_int_equal(system(args), 0);
+    assert_true(db_count(db, "SELECT count(*) FROM training WHERE run_id = 1") >= 5);
+    assert_int_equal(db_count(db, "SELECT max(step) FROM training WHERE run_id = 2"), 1472);
+    assert_int_equal(db_count(db, "SELECT count(*) FROM runs WHERE policy = 'ppo' AND "
+                                  "status = 'ok'"), 2);
+    snprintf(args, sizeof args, "run tests/data/sim/rl.yaml --db %s --set policy.checkpoint=%s",
+             db, ck);
+    assert_int_equal(offsim(out, sizeof out, args), 0);
+    assert_non_null(strstr(out, "reward"));
+    assert_int_equal(db_count(db, "SELECT count(*) FROM summary WHERE reward_mean IS NOT NULL"),
+                     1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -354,6 +392,7 @@ int main(void)
         cmocka_unit_test(test_sigint_stops_the_run_and_records_it_as_interrupted),
         cmocka_unit_test(test_zoo_files_match_the_architectures),
         cmocka_unit_test(test_models_profile_writes_a_loadable_measured_profile),
+        cmocka_unit_test(test_train_writes_checkpoint_and_curve),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
