@@ -1,7 +1,8 @@
 /*
  * bench_sim.c - whole-simulator throughput: tasks simulated per second on
  * the quickstart world scaled to 1,000 devices, without a database, and with
- * every task row written to SQLite.  Median of 3 runs each.
+ * every task row written to SQLite.  Median of 3 runs each (bench_sim
+ * [all|quickstart|cell [runs]] picks the worlds and the number of runs).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -93,32 +94,46 @@ static double cell(bool fading, bool rows, size_t *n_tasks)
     return run("tests/data/sim/cell_ps.yaml", sets, fading ? 6 : 5, rows, n_tasks);
 }
 
-int main(void)
+/* bench_sim [all|quickstart|cell [runs]]: which worlds, and how many runs
+ * each figure is the median of (default 3). */
+int main(int argc, char **argv)
 {
+    const char *which = argc > 1 ? argv[1] : "all";
+    int runs = argc > 2 ? atoi(argv[2]) : 3;
+    if (runs < 1 || runs > 99 ||
+        (strcmp(which, "all") && strcmp(which, "quickstart") && strcmp(which, "cell"))) {
+        fprintf(stderr, "usage: bench_sim [all|quickstart|cell [runs 1..99]]\n");
+        return 2;
+    }
+    bool qs = strcmp(which, "cell") != 0, cl = strcmp(which, "quickstart") != 0;
     const char *policies[] = {"local", "edge", NULL};
-    printf("%-8s %-10s %12s %14s\n", "policy", "rows", "tasks", "tasks/s");
-    for (int p = 0; p < 3; p++) {
+    if (qs)
+        printf("%-8s %-10s %12s %14s\n", "policy", "rows", "tasks", "tasks/s");
+    for (int p = 0; qs && p < 3; p++) {
         for (int r = 0; r < 2; r++) {
-            double v[3];
+            double v[99];
             size_t n = 0;
-            for (int i = 0; i < 3; i++)
+            for (int i = 0; i < runs; i++)
                 v[i] = one(policies[p], r, &n);
-            qsort(v, 3, sizeof v[0], cmp);
+            qsort(v, (size_t)runs, sizeof v[0], cmp);
             printf("%-8s %-10s %12zu %14.0f\n", policies[p] ? policies[p] : "split2",
-                   r ? "sqlite" : "none", n, v[1]);
+                   r ? "sqlite" : "none", n, v[runs / 2]);
         }
     }
+    if (!cl)
+        return 0;
     printf("\n1,000 devices on one shared cell (rho 0.5, 1 KB uploads)\n");
-    printf("%-8s %-10s %12s %14s\n", "fading", "rows", "tasks", "tasks/s");
+    printf("%-8s %-10s %12s %14s %14s %14s\n", "fading", "rows", "tasks", "tasks/s", "min",
+           "max");
     for (int f = 0; f < 2; f++)
         for (int r = 0; r < 2; r++) {
-            double v[3];
+            double v[99];
             size_t n = 0;
-            for (int i = 0; i < 3; i++)
+            for (int i = 0; i < runs; i++)
                 v[i] = cell(f, r, &n);
-            qsort(v, 3, sizeof v[0], cmp);
-            printf("%-8s %-10s %12zu %14.0f\n", f ? "block" : "none", r ? "sqlite" : "none", n,
-                   v[1]);
+            qsort(v, (size_t)runs, sizeof v[0], cmp);
+            printf("%-8s %-10s %12zu %14.0f %14.0f %14.0f\n", f ? "block" : "none",
+                   r ? "sqlite" : "none", n, v[runs / 2], v[0], v[runs - 1]);
         }
     return 0;
 }
