@@ -79,7 +79,7 @@ typedef struct res_stat {
 
 /* Statistics of x[0..n) in the order given (order matters for batch means:
  * pass values in completion or arrival order).  x is not modified; scratch
- * must have room for n doubles (used to sort for the quantiles). */
+ * must have room for n doubles (used to select the quantiles). */
 void res_stat_compute(res_stat *st, const double *x, size_t n, double *scratch);
 
 typedef struct res_summary {
