@@ -268,7 +268,11 @@ typedef struct sim_chan_fading_cfg {
  * Gauss-Markov (first-order autoregressive; Baddour & Beaulieu 2005), with
  * rho = J0(2 pi f_D T) matching Clarke's autocorrelation at lag T:
  *   s_0 = z_0,  s_k = rho s_{k-1} + sqrt(1 - rho^2) z_k,  h_k = a + b s_k.
- * Power gain |h_k|^2, mean 1, constant over [k T, (k+1) T).
+ * Power gain |h_k|^2, mean 1, constant over [k T, (k+1) T).  For Rayleigh
+ * blocks (K = 0) sim_chan_fading_block_gain returns |z_k|^2 = -ln u, u =
+ * sim_chan_u01(key', 2k), the Box-Muller radius squared: exactly Exp(1), and
+ * the same realisation as the coefficient's (common random numbers hold),
+ * without the sine and cosine; it equals |coef|^2 up to rounding.
  * key' = mix64(key ^ tag) with a tag per kind.  State is this struct. */
 typedef struct sim_chan_fading {
     sim_chan_fading_cfg cfg;

@@ -12,20 +12,29 @@ double sim_chan_link_rate(void *link, double t_s, double *next_s)
     if (l->model == SIM_CHAN_RATE_TRACE) {
         rate = l->trace ? sim_chan_trace_rate(l->trace, t_s, &next) : 0.0;
     } else {
-        double gain_db = l->gain_db;
+        double gain_db = l->gain_db, g = 1.0;
         if (l->fading) {
-            gain_db += sim_chan_lin_to_db(sim_chan_fading_gain(l->fading, t_s, &nx));
+            g = sim_chan_fading_gain(l->fading, t_s, &nx);
             next = nx < next ? nx : next;
         }
-        double snr_db = sim_chan_snr_db(l->ptx_dbm, gain_db, l->bandwidth_hz,
-                                        l->n0_dbm_hz, l->nf_db);
-        if (l->model == SIM_CHAN_RATE_MCS)
+        if (l->model == SIM_CHAN_RATE_MCS) {
+            if (l->fading)
+                gain_db += sim_chan_lin_to_db(g);
+            double snr_db = sim_chan_snr_db(l->ptx_dbm, gain_db, l->bandwidth_hz,
+                                            l->n0_dbm_hz, l->nf_db);
             rate = l->mcs ? sim_chan_mcs_rate_bps(l->mcs, l->bandwidth_hz, snr_db,
                                                   l->eta)
                           : 0.0;
-        else
-            rate = sim_chan_shannon_bps(l->bandwidth_hz, sim_chan_db_to_lin(snr_db),
-                                        l->eta);
+        } else {
+            /* Shannon: the fading gain multiplies the mean SNR in linear
+             * terms (no dB round trip for it) */
+            double snr_db = sim_chan_snr_db(l->ptx_dbm, gain_db, l->bandwidth_hz,
+                                            l->n0_dbm_hz, l->nf_db);
+            double snr = sim_chan_db_to_lin(snr_db);
+            if (l->fading)
+                snr *= g;
+            rate = sim_chan_shannon_bps(l->bandwidth_hz, snr, l->eta);
+        }
     }
     if (l->ge) {
         rate *= sim_chan_ge_mult(l->ge, t_s, &nx);
