@@ -63,7 +63,9 @@ typedef struct res_task_row {
 } res_task_row;
 
 /* Append one task row to the current batch (committed every RES_BATCH rows
- * and at res_run_end).  The strings are copied by SQLite when bound. */
+ * and at res_run_end; held in memory until then).  The device name is
+ * copied: the caller's string need not outlive the call.  An insert error
+ * (e.g. a duplicate task id) is returned by the call that commits the batch. */
 off_status res_add_task(res_db *db, int64_t run_id, const res_task_row *row,
                         off_err *err);
 
