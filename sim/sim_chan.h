@@ -429,7 +429,9 @@ typedef enum sim_chan_rate_model {
  * part (antenna gains - path loss - shadowing), set by the caller and
  * changed by it as devices move.  fading, ge, mcs, trace are borrowed
  * (NULL = absent; mcs needed for MCS, trace for TRACE).  The next boundary
- * is the earliest of the parts'.  Plain struct: fill the fields. */
+ * is the earliest of the parts'.  Plain struct: fill the fields (and leave
+ * the memo zeroed: sim_chan_link_rate keeps the mean SNR of the last budget
+ * it saw there, recomputed whenever any of the five inputs changes). */
 typedef struct sim_chan_link {
     sim_chan_rate_model model;
     double ptx_dbm, gain_db;
@@ -439,6 +441,9 @@ typedef struct sim_chan_link {
     sim_chan_trace *trace;
     sim_chan_fading *fading;
     sim_chan_ge *ge;
+    /* memo (Shannon with fading): inputs, 10^(SNR_dB / 10) */
+    bool snr_memo_ok;
+    double snr_memo_in[5], snr_memo_lin;
 } sim_chan_link;
 
 /* A sim_chan_rate_fn over a sim_chan_link * (ud). */

@@ -4,6 +4,7 @@
 #include "sim_chan.h"
 
 #include <math.h>
+#include <stdbool.h>
 
 double sim_chan_link_rate(void *link, double t_s, double *next_s)
 {
@@ -27,10 +28,27 @@ double sim_chan_link_rate(void *link, double t_s, double *next_s)
                           : 0.0;
         } else {
             /* Shannon: the fading gain multiplies the mean SNR in linear
-             * terms (no dB round trip for it) */
-            double snr_db = sim_chan_snr_db(l->ptx_dbm, gain_db, l->bandwidth_hz,
-                                            l->n0_dbm_hz, l->nf_db);
-            double snr = sim_chan_db_to_lin(snr_db);
+             * terms (no dB round trip for it); the mean SNR is memoised, as
+             * a faded link asks at every new block (the same values as
+             * computing it afresh: same inputs, same operations) */
+            double snr;
+            if (l->fading && l->snr_memo_ok && l->snr_memo_in[0] == l->ptx_dbm &&
+                l->snr_memo_in[1] == gain_db && l->snr_memo_in[2] == l->bandwidth_hz &&
+                l->snr_memo_in[3] == l->n0_dbm_hz && l->snr_memo_in[4] == l->nf_db) {
+                snr = l->snr_memo_lin;
+            } else {
+                snr = sim_chan_db_to_lin(sim_chan_snr_db(l->ptx_dbm, gain_db, l->bandwidth_hz,
+                                                         l->n0_dbm_hz, l->nf_db));
+                if (l->fading) {
+                    l->snr_memo_ok = true;
+                    l->snr_memo_in[0] = l->ptx_dbm;
+                    l->snr_memo_in[1] = gain_db;
+                    l->snr_memo_in[2] = l->bandwidth_hz;
+                    l->snr_memo_in[3] = l->n0_dbm_hz;
+                    l->snr_memo_in[4] = l->nf_db;
+                    l->snr_memo_lin = snr;
+                }
+            }
             if (l->fading)
                 snr *= g;
             rate = sim_chan_shannon_bps(l->bandwidth_hz, snr, l->eta);
