@@ -63,7 +63,9 @@ typedef struct res_task_row {
 } res_task_row;
 
 /* Append one task row to the current batch (committed every RES_BATCH rows
- * and at res_run_end).  The strings are copied by SQLite when bound. */
+ * and at res_run_end; held in memory until then).  The device name is
+ * copied: the caller's string need not outlive the call.  An insert error
+ * (e.g. a duplicate task id) is returned by the call that commits the batch. */
 off_status res_add_task(res_db *db, int64_t run_id, const res_task_row *row,
                         off_err *err);
 
@@ -96,7 +98,7 @@ typedef struct res_stat {
 
 /* Statistics of x[0..n) in the order given (order matters for batch means:
  * pass values in completion or arrival order).  x is not modified; scratch
- * must have room for n doubles (used to sort for the quantiles). */
+ * must have room for n doubles (used to select the quantiles). */
 void res_stat_compute(res_stat *st, const double *x, size_t n, double *scratch);
 
 typedef struct res_summary {

@@ -268,7 +268,11 @@ typedef struct sim_chan_fading_cfg {
  * Gauss-Markov (first-order autoregressive; Baddour & Beaulieu 2005), with
  * rho = J0(2 pi f_D T) matching Clarke's autocorrelation at lag T:
  *   s_0 = z_0,  s_k = rho s_{k-1} + sqrt(1 - rho^2) z_k,  h_k = a + b s_k.
- * Power gain |h_k|^2, mean 1, constant over [k T, (k+1) T).
+ * Power gain |h_k|^2, mean 1, constant over [k T, (k+1) T).  For Rayleigh
+ * blocks (K = 0) sim_chan_fading_block_gain returns |z_k|^2 = -ln u, u =
+ * sim_chan_u01(key', 2k), the Box-Muller radius squared: exactly Exp(1), and
+ * the same realisation as the coefficient's (common random numbers hold),
+ * without the sine and cosine; it equals |coef|^2 up to rounding.
  * key' = mix64(key ^ tag) with a tag per kind.  State is this struct. */
 typedef struct sim_chan_fading {
     sim_chan_fading_cfg cfg;
@@ -425,7 +429,9 @@ typedef enum sim_chan_rate_model {
  * part (antenna gains - path loss - shadowing), set by the caller and
  * changed by it as devices move.  fading, ge, mcs, trace are borrowed
  * (NULL = absent; mcs needed for MCS, trace for TRACE).  The next boundary
- * is the earliest of the parts'.  Plain struct: fill the fields. */
+ * is the earliest of the parts'.  Plain struct: fill the fields (and leave
+ * the memo zeroed: sim_chan_link_rate keeps the mean SNR of the last budget
+ * it saw there, recomputed whenever any of the five inputs changes). */
 typedef struct sim_chan_link {
     sim_chan_rate_model model;
     double ptx_dbm, gain_db;
@@ -435,6 +441,9 @@ typedef struct sim_chan_link {
     sim_chan_trace *trace;
     sim_chan_fading *fading;
     sim_chan_ge *ge;
+    /* memo (Shannon with fading): inputs, 10^(SNR_dB / 10) */
+    bool snr_memo_ok;
+    double snr_memo_in[5], snr_memo_lin;
 } sim_chan_link;
 
 /* A sim_chan_rate_fn over a sim_chan_link * (ud). */

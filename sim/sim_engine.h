@@ -6,9 +6,9 @@
  * of its inputs.  The engine knows nothing about devices or tasks: an event
  * is a handler, a user pointer and a 64-bit argument.
  *
- * Cost: schedule and pop are O(log n); cancel is O(1), or O(log n) when it
- * cancels the next event (cancelled events are marked and dropped lazily;
- * memory stays within about twice the pending events).  Event records live
+ * Cost: schedule, reschedule and pop are O(log n); cancel is O(1), or
+ * O(log n) when it cancels the next event (cancelled events are marked and
+ * dropped lazily; memory stays within about twice the pending events).  Event records live
  * in a slab that grows geometrically and is recycled through a free list,
  * so a run in steady state allocates nothing per event.  Limit: 2^32 - 1
  * events pending at once.
@@ -63,6 +63,14 @@ sim_event_id sim_engine_schedule_in(sim_engine *e, double delay, sim_handler *fn
 /* Cancel a pending event.  true if it was pending (and is now removed),
  * false if it already fired, was cancelled, or id is 0. */
 bool sim_engine_cancel(sim_engine *e, sim_event_id id);
+
+/* Move a pending event to time t (an earlier t is clamped to now) without
+ * cancelling it: its id stays valid, and it is ordered exactly as if it had
+ * been cancelled and scheduled again at t (after every event already
+ * scheduled at t).  O(log n), and unlike cancel + schedule it leaves no
+ * cancelled entry in the queue.  false (nothing changed) if the event is
+ * not pending or t is NaN. */
+bool sim_engine_reschedule(sim_engine *e, sim_event_id id, double t);
 
 /* Fire the next event, if any, advancing the clock.  false if none pending. */
 bool sim_engine_step(sim_engine *e);

@@ -130,6 +130,7 @@ typedef struct sim_device {
     const scn_device *cfg;
     size_t server;
     gsl_rng *rng_arrivals, *rng_work, *rng_outcome, *rng_samples;
+    const void *hot_arrivals, *hot_outcome; /* sim_rng_hot_word of the two */
     const mdl_profile *prof;   /* hardware profile, or NULL: speed only  */
     int compute_bits;
     double speed_macs;         /* given, or the profile's full-model rate */

@@ -288,6 +288,11 @@ static void cell_update(sim_world *w, sim_cell *c)
         double fin = x->rate > 0 ? now + x->bits / x->rate : INFINITY;
         t_next = fmin(t_next, fmin(fin, next));
     }
+    /* Move the pending event in place rather than cancel and schedule anew
+     * (it happens at every start and end of an upload): the order of events
+     * is the same, the engine's queue keeps no cancelled entry. */
+    if (c->ev && isfinite(t_next) && sim_engine_reschedule(w->eng, c->ev, t_next))
+        return;
     if (c->ev)
         sim_engine_cancel(w->eng, c->ev);
     c->ev = 0;

@@ -54,6 +54,12 @@ static void seed_full_state(gsl_rng *r, uint64_t seed)
     st->mti = 624;
 }
 
+const void *sim_rng_hot_word(const gsl_rng *r)
+{
+    const mt_state *st = r->state;
+    return &st->mti;
+}
+
 /* A new mt19937 generator whose whole state comes from sim_rng_seed(...);
  * NULL on out of memory.  Free with gsl_rng_free. */
 gsl_rng *sim_rng_stream(uint64_t master, uint64_t entity_key, uint32_t purpose)

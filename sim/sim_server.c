@@ -226,16 +226,22 @@ static void ps_advance(sim_server *s, double now)
     s->ps_t = now;
 }
 
-/* Cancel the pending completion and schedule the next one. */
+/* Move the pending completion to the next one (in place: the same order
+ * of events as cancel + schedule), or cancel it when no job is left. */
 static void ps_reschedule(sim_world *w, size_t j, sim_server *s, double now)
 {
-    if (s->ps_ev)
-        sim_engine_cancel(w->eng, s->ps_ev);
-    s->ps_ev = 0;
-    if (!s->h.len)
+    if (!s->h.len) {
+        if (s->ps_ev)
+            sim_engine_cancel(w->eng, s->ps_ev);
+        s->ps_ev = 0;
         return;
+    }
     double left = s->h.a[0].key - s->ps_v;
     double t = now + (left > 0 ? left / ps_rate(s) : 0.0);
+    if (s->ps_ev && sim_engine_reschedule(w->eng, s->ps_ev, t))
+        return;
+    if (s->ps_ev)
+        sim_engine_cancel(w->eng, s->ps_ev);
     s->ps_ev = sim_engine_schedule(w->eng, t, ev_ps_done, w, SRV_ARG(j, 0));
     if (!s->ps_ev)
         sim_fail(w, OFF_ENOMEM, "out of memory scheduling an event");

@@ -405,6 +405,16 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
     sim_device *d = &w->dev[arg];
+#if defined(__GNUC__)
+    /* The device's two streams are drawn below, and with 1,000 devices
+     * their generators' states are out of cache: start fetching them (the
+     * generator and the index word of each) so the misses overlap, instead
+     * of three dependent misses per draw one after the other. */
+    __builtin_prefetch(d->rng_arrivals);
+    __builtin_prefetch(d->rng_outcome);
+    __builtin_prefetch(d->hot_arrivals);
+    __builtin_prefetch(d->hot_outcome);
+#endif
     double now = sim_engine_now(e);
     const scn_scenario *s = w->scn;
     w->arr_pending--;

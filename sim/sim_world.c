@@ -311,6 +311,10 @@ static off_status build_devices(sim_world *w, off_err *err)
             d->rng_work = sim_rng_stream(s->seed, ek, SIM_RNG_WORK);
             d->rng_outcome = sim_rng_stream(s->seed, ek, SIM_RNG_OUTCOME);
             d->rng_samples = sim_rng_stream(s->seed, ek, SIM_RNG_SAMPLES);
+            if (d->rng_arrivals && d->rng_outcome) {
+                d->hot_arrivals = sim_rng_hot_word(d->rng_arrivals);
+                d->hot_outcome = sim_rng_hot_word(d->rng_outcome);
+            }
             if (!d->rng_arrivals || !d->rng_work || !d->rng_outcome || !d->rng_samples)
                 return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
         }

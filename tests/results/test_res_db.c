@@ -143,6 +143,56 @@ static void test_interrupted_run_keeps_committed_batches(void **state)
     free(buf);
 }
 
+/* Buffered rows keep a copy of the device name; every column reads back
+ * as written (the 16-row and the 1-row statements); a duplicate task id
+ * fails the commit of its batch, which is rolled back whole; a row whose
+ * run does not exist is refused by the foreign key. */
+static void test_buffered_rows_round_trip_and_errors_roll_back_their_batch(void **state)
+{
+    (void)state;
+    char p[512];
+    path(p, sizeof p, "c.db");
+    res_db *db;
+    off_err e;
+    assert_int_equal(res_open(&db, p, &e), OFF_OK);
+    int64_t run;
+    assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
+    size_t n = 37; /* two 16-row statements and five single rows */
+    for (size_t i = 0; i < n; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "phone[%zu]", i);
+        res_task_row r = row((int64_t)i);
+        r.device_name = name; /* gone after the call */
+        r.sample = (int64_t)i - 1;
+        r.server = i % 2 ? -1 : 3;
+        r.bytes_up = 1000.5 + (double)i;
+        assert_int_equal(res_add_task(db, run, &r, &e), OFF_OK);
+    }
+    assert_int_equal(res_run_end(db, run, "ok", 1.0, NULL, &e), OFF_OK);
+    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), (long long)n);
+    assert_int_equal(count(p, "SELECT count(*) FROM tasks WHERE device_name = 'phone[' || task_id || ']'"
+                              " AND bytes_up = 1000.5 + task_id AND t_done = task_id + 0.25"
+                              " AND (sample IS NULL) = (task_id = 0)"
+                              " AND (server IS NULL) = (task_id % 2 = 1)"),
+                     (long long)n);
+    /* a duplicate task id in the next run's first batch */
+    int64_t run2;
+    assert_int_equal(res_run_begin(db, &info, &run2, &e), OFF_OK);
+    off_status st = OFF_OK;
+    for (int64_t i = 0; i < RES_BATCH && st == OFF_OK; i++) {
+        res_task_row r = row(i == 100 ? 50 : i);
+        st = res_add_task(db, run2, &r, &e);
+    }
+    assert_int_equal(st, OFF_EDB);
+    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), (long long)n);
+    /* rows of a run that does not exist */
+    res_task_row r = row(0);
+    assert_int_equal(res_add_task(db, 999, &r, &e), OFF_OK);
+    assert_int_equal(res_run_end(db, run2, "failed", 1.0, NULL, &e), OFF_EDB);
+    res_close(db);
+    assert_int_equal(count(p, "SELECT count(*) FROM tasks WHERE run_id = 999"), 0);
+}
+
 static void test_foreign_and_broken_files_are_refused(void **state)
 {
     (void)state;
@@ -267,6 +317,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_lifecycle_round_trips),
         cmocka_unit_test(test_interrupted_run_keeps_committed_batches),
+        cmocka_unit_test(test_buffered_rows_round_trip_and_errors_roll_back_their_batch),
         cmocka_unit_test(test_foreign_and_broken_files_are_refused),
         cmocka_unit_test(test_report_prints_the_summary_figures),
         cmocka_unit_test(test_v1_database_is_migrated_and_training_rows_round_trip),

@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "res.h"
 
@@ -71,11 +72,66 @@ static void test_batch_means_ci_matches_iid_and_widens_under_correlation(void **
     free(scratch);
 }
 
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The type-7 quantile of sorted x, as the sort-based version computed it. */
+static double ref_quantile(const double *x, size_t n, double p)
+{
+    double h = (double)(n - 1) * p;
+    size_t lo = (size_t)floor(h);
+    if (lo + 1 >= n)
+        return x[n - 1];
+    return x[lo] + (h - (double)lo) * (x[lo + 1] - x[lo]);
+}
+
+/* Quantiles found by selection equal those of a full sort, bit for bit, on
+ * sizes 1..300 and 10^5 with continuous values, heavy ties, sorted and
+ * reversed inputs. */
+static void test_quantiles_by_selection_equal_those_of_a_sort(void **state)
+{
+    (void)state;
+    size_t big = 100000;
+    double *x = malloc(big * sizeof *x), *sorted = malloc(big * sizeof *x),
+           *scratch = malloc(big * sizeof *x);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 7);
+    size_t cases = 0;
+    for (size_t n = 1; n <= 301; n++) {
+        size_t len = n == 301 ? big : n;
+        for (int kind = 0; kind < 4; kind++) {
+            for (size_t i = 0; i < len; i++) {
+                double v = kind == 1 ? (double)gsl_rng_uniform_int(r, 5) /* ties */
+                                     : gsl_ran_exponential(r, 1e-3);
+                x[i] = kind == 2 ? (double)i : kind == 3 ? (double)(len - i) : v;
+            }
+            memcpy(sorted, x, len * sizeof *x);
+            qsort(sorted, len, sizeof *x, cmp_d);
+            res_stat s;
+            res_stat_compute(&s, x, len, scratch);
+            assert_true(s.min == sorted[0] && s.max == sorted[len - 1]);
+            assert_true(s.p50 == ref_quantile(sorted, len, 0.50));
+            assert_true(s.p95 == ref_quantile(sorted, len, 0.95));
+            assert_true(s.p99 == ref_quantile(sorted, len, 0.99));
+            cases++;
+        }
+    }
+    printf("  %zu inputs: selection and sort give identical quantiles\n", cases);
+    gsl_rng_free(r);
+    free(x);
+    free(sorted);
+    free(scratch);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mean_and_type7_quantiles_on_small_data),
         cmocka_unit_test(test_batch_means_ci_matches_iid_and_widens_under_correlation),
+        cmocka_unit_test(test_quantiles_by_selection_equal_those_of_a_sort),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

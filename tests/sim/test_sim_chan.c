@@ -750,6 +750,31 @@ static void test_chan_transfer_over_fading_link_matches_block_sum(void **state)
     assert_close(next, 5e-3, 1e-15);
 }
 
+/* The memoised mean SNR of a faded Shannon link follows a change of its
+ * budget (a device moving): the rate equals a fresh link's, bit for bit. */
+static void test_chan_link_snr_memo_follows_the_budget(void **state)
+{
+    (void)state;
+    sim_chan_fading f;
+    sim_chan_fading_cfg cfg = {SIM_CHAN_FADING_BLOCK, 0, 5e-3, 0};
+    assert_int_equal(sim_chan_fading_init(&f, &cfg, 77, NULL), OFF_OK);
+    sim_chan_link a = {.model = SIM_CHAN_RATE_SHANNON, .ptx_dbm = 23, .gain_db = -100,
+                       .bandwidth_hz = 20e6, .n0_dbm_hz = SIM_CHAN_N0_DBM_HZ,
+                       .nf_db = SIM_CHAN_NF_UE_DB, .eta = 1.0, .fading = &f};
+    double next;
+    for (int k = 0; k < 3; k++) {
+        double r1 = sim_chan_link_rate(&a, 0.001 + 0.005 * k, &next);
+        a.gain_db -= 3.0 * (k + 1);
+        double r2 = sim_chan_link_rate(&a, 0.001 + 0.005 * k, &next);
+        sim_chan_link fresh = {.model = SIM_CHAN_RATE_SHANNON, .ptx_dbm = 23,
+                               .gain_db = a.gain_db, .bandwidth_hz = 20e6,
+                               .n0_dbm_hz = SIM_CHAN_N0_DBM_HZ, .nf_db = SIM_CHAN_NF_UE_DB,
+                               .eta = 1.0, .fading = &f};
+        assert_true(r2 == sim_chan_link_rate(&fresh, 0.001 + 0.005 * k, &next));
+        assert_true(r2 < r1);
+    }
+}
+
 /* ---- determinism -------------------------------------------------------- */
 
 static void test_chan_same_seed_same_sequence(void **state)
@@ -815,6 +840,7 @@ int main(void)
         cmocka_unit_test(test_chan_trace_errors_name_file_and_line),
         cmocka_unit_test(test_chan_transfer_integrates_across_rate_changes),
         cmocka_unit_test(test_chan_transfer_over_fading_link_matches_block_sum),
+        cmocka_unit_test(test_chan_link_snr_memo_follows_the_budget),
         cmocka_unit_test(test_chan_same_seed_same_sequence),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

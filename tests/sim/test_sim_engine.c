@@ -207,6 +207,63 @@ static void test_engine_cancel_pending_event_prevents_firing(void **state)
     sim_engine_free(e);
 }
 
+/* Two engines, one moving an event with reschedule and one with cancel +
+ * schedule, fire the same events in the same order, ties included. */
+static void test_engine_reschedule_orders_like_cancel_and_schedule(void **state)
+{
+    (void)state;
+    sim_engine *a = new_engine(0), *b = new_engine(0);
+    fire_log la = { .n = 0 }, lb = { .n = 0 };
+    sim_event_id ia[6], ib[6];
+    const double t0[6] = { 1.0, 2.0, 2.0, 3.0, 5.0, 2.0 };
+    for (int k = 0; k < 6; k++) {
+        ia[k] = sim_engine_schedule(a, t0[k], log_handler, &la, (uint64_t)k);
+        ib[k] = sim_engine_schedule(b, t0[k], log_handler, &lb, (uint64_t)k);
+    }
+    /* to a tie (goes after the events already at 2.0), later, earlier,
+     * to the root, and the same time again (goes behind its ties) */
+    const int which[5] = { 0, 1, 4, 3, 5 };
+    const double to[5] = { 2.0, 4.0, 0.5, 0.25, 2.0 };
+    for (int k = 0; k < 5; k++) {
+        assert_true(sim_engine_reschedule(a, ia[which[k]], to[k]));
+        assert_true(sim_engine_cancel(b, ib[which[k]]));
+        ib[which[k]] = sim_engine_schedule(b, to[k], log_handler, &lb, (uint64_t)which[k]);
+    }
+    assert_int_equal(sim_engine_pending(a), 6);
+    assert_true(sim_engine_next_time(a) == 0.25);
+    assert_int_equal(sim_engine_run_until(a, INFINITY), 6);
+    assert_int_equal(sim_engine_run_until(b, INFINITY), 6);
+    assert_int_equal(la.n, lb.n);
+    for (size_t k = 0; k < la.n; k++) {
+        assert_int_equal(la.args[k], lb.args[k]);
+        assert_true(la.times[k] == lb.times[k]);
+    }
+    sim_engine_free(a);
+    sim_engine_free(b);
+}
+
+static void test_engine_reschedule_of_fired_cancelled_or_zero_id_returns_false(void **state)
+{
+    (void)state;
+    sim_engine *e = new_engine(0);
+    fire_log log = { .n = 0 };
+    sim_event_id a = sim_engine_schedule(e, 1.0, log_handler, &log, 1);
+    sim_event_id b = sim_engine_schedule(e, 2.0, log_handler, &log, 2);
+    sim_event_id c = sim_engine_schedule(e, 3.0, log_handler, &log, 3);
+    assert_true(sim_engine_step(e));
+    assert_false(sim_engine_reschedule(e, a, 5.0)); /* already fired */
+    assert_true(sim_engine_cancel(e, b));
+    assert_false(sim_engine_reschedule(e, b, 5.0)); /* cancelled */
+    assert_false(sim_engine_reschedule(e, 0, 5.0));
+    assert_false(sim_engine_reschedule(e, c, NAN));
+    assert_true(sim_engine_reschedule(e, c, 0.0)); /* the past: clamped to now */
+    assert_true(sim_engine_next_time(e) == 1.0);
+    assert_int_equal(sim_engine_run_until(e, INFINITY), 1);
+    assert_int_equal(log.args[1], 3);
+    assert_true(log.times[1] == 1.0);
+    sim_engine_free(e);
+}
+
 static void test_engine_cancel_fired_twice_or_zero_id_returns_false(void **state)
 {
     (void)state;
@@ -547,6 +604,7 @@ typedef struct fuzz {
     size_t nids, ids_cap;
     uint64_t expect_tag; /* tag the engine must fire next */
     bool in_step;
+    bool resched; /* also move pending events with sim_engine_reschedule */
 } fuzz;
 
 static void fuzz_handler(sim_engine *e, void *ud, uint64_t arg);
@@ -604,6 +662,28 @@ static void fuzz_cancel(fuzz *f)
         fuzz_cancel_id(f, f->ids[gsl_rng_uniform_int(f->r, f->nids)]);
 }
 
+/* Move a pending event (or try a stale or zero id) to a new time; the
+ * reference gives it the next sequence number, as cancel + schedule would. */
+static void fuzz_reschedule(fuzz *f)
+{
+    double u = gsl_rng_uniform(f->r);
+    sim_event_id id = 0;
+    if (u < 0.7 && f->n > 0)
+        id = f->ev[gsl_rng_uniform_int(f->r, f->n)].id;
+    else if (u < 0.95 && f->nids > 0)
+        id = f->ids[gsl_rng_uniform_int(f->r, f->nids)];
+    double t = fuzz_time(f);
+    bool want = false;
+    for (size_t i = 0; i < f->n; i++)
+        if (f->ev[i].id == id) {
+            f->ev[i].t = t < f->now ? f->now : t;
+            f->ev[i].seq = f->seq++;
+            want = true;
+            break;
+        }
+    assert_int_equal(sim_engine_reschedule(f->e, id, t), want);
+}
+
 static void fuzz_check(fuzz *f)
 {
     assert_int_equal(sim_engine_pending(f->e), f->n);
@@ -649,13 +729,16 @@ static void fuzz_handler(sim_engine *e, void *ud, uint64_t arg)
     else if (u < 0.45) {
         fuzz_schedule(f);
         fuzz_cancel(f);
+    } else if (f->resched && u < 0.6) {
+        fuzz_reschedule(f);
     }
 }
 
-static void fuzz_run(unsigned long seed, size_t ops, uint64_t seq_limit)
+static void fuzz_run(unsigned long seed, size_t ops, uint64_t seq_limit, bool resched)
 {
     fuzz f;
     memset(&f, 0, sizeof f);
+    f.resched = resched;
     f.e = new_engine(1 + seed % 8);
     if (seq_limit)
         sim_engine_test_set_seq_limit(f.e, seq_limit);
@@ -672,7 +755,9 @@ static void fuzz_run(unsigned long seed, size_t ops, uint64_t seq_limit)
         else if (u < p_sched + 0.16) { /* mass cancel: forces compaction */
             while (f.n > 3)
                 fuzz_cancel_id(&f, f.ev[gsl_rng_uniform_int(f.r, f.n)].id);
-        } else
+        } else if (resched && u < p_sched + 0.36)
+            fuzz_reschedule(&f);
+        else
             fuzz_step(&f);
         fuzz_check(&f);
     }
@@ -691,7 +776,7 @@ static void test_engine_random_ops_match_reference(void **state)
 {
     (void)state;
     for (unsigned long seed = 1; seed <= 8; seed++)
-        fuzz_run(seed, 6000, 0);
+        fuzz_run(seed, 6000, 0, false);
 }
 
 static void test_engine_random_ops_match_reference_across_seq_renumbering(void **state)
@@ -700,7 +785,17 @@ static void test_engine_random_ops_match_reference_across_seq_renumbering(void *
     /* tiny sequence spaces: renumbering happens every few schedules */
     const uint64_t limits[] = { 1, 7, 64, 1000 };
     for (size_t i = 0; i < 4; i++)
-        fuzz_run(100 + i, 4000, limits[i]);
+        fuzz_run(100 + i, 4000, limits[i], false);
+}
+
+static void test_engine_random_ops_with_reschedule_match_reference(void **state)
+{
+    (void)state;
+    for (unsigned long seed = 1; seed <= 8; seed++)
+        fuzz_run(200 + seed, 6000, 0, true);
+    const uint64_t limits[] = { 1, 7, 64, 1000 };
+    for (size_t i = 0; i < 4; i++)
+        fuzz_run(300 + i, 4000, limits[i], true);
 }
 
 int main(void)
@@ -716,6 +811,8 @@ int main(void)
         cmocka_unit_test(test_engine_infinite_time_fires_only_when_running_to_empty),
         cmocka_unit_test(test_engine_cancel_pending_event_prevents_firing),
         cmocka_unit_test(test_engine_cancel_fired_twice_or_zero_id_returns_false),
+        cmocka_unit_test(test_engine_reschedule_orders_like_cancel_and_schedule),
+        cmocka_unit_test(test_engine_reschedule_of_fired_cancelled_or_zero_id_returns_false),
         cmocka_unit_test(test_engine_stale_id_does_not_cancel_a_reused_record),
         cmocka_unit_test(test_engine_handler_can_cancel_events_at_current_and_later_times),
         cmocka_unit_test(test_engine_handler_can_schedule_at_current_time),
@@ -728,6 +825,7 @@ int main(void)
         cmocka_unit_test(test_engine_hold_loop_reuses_memory),
         cmocka_unit_test(test_engine_random_ops_match_reference),
         cmocka_unit_test(test_engine_random_ops_match_reference_across_seq_renumbering),
+        cmocka_unit_test(test_engine_random_ops_with_reschedule_match_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -66,8 +66,9 @@ static void test_shared_pair_and_block_fading(void **state)
         sim_chan_fading_cfg fc = {SIM_CHAN_FADING_BLOCK, 0, 0.01, 0};
         off_err e;
         assert_int_equal(sim_chan_fading_init(&f, &fc, key, &e), OFF_OK);
-        sim_chan_link l = {SIM_CHAN_RATE_SHANNON, 23, -100, 1e6, SIM_CHAN_N0_DBM_HZ,
-                           SIM_CHAN_NF_UE_DB, 1.0, NULL, NULL, &f, NULL};
+        sim_chan_link l = {.model = SIM_CHAN_RATE_SHANNON, .ptx_dbm = 23, .gain_db = -100,
+                           .bandwidth_hz = 1e6, .n0_dbm_hz = SIM_CHAN_N0_DBM_HZ,
+                           .nf_db = SIM_CHAN_NF_UE_DB, .eta = 1.0, .fading = &f};
         double t_end;
         assert_int_equal(sim_chan_transfer_end(sim_chan_link_rate, &l, 1.0, 125000, &t_end, &e),
                          OFF_OK);
