@@ -73,7 +73,7 @@ off_status res_add_task(res_db *db, int64_t run_id, const res_task_row *row,
  * written with the task rows' batching, committed at res_run_end. */
 typedef struct res_train_row {
     uint64_t step;            /* transitions learned from                    */
-    uint64_t episode;         /* training runs (episodes) started            */
+    uint64_t episode;         /* training runs (episodes) finished           */
     uint64_t updates;         /* gradient updates                            */
     double reward_mean;       /* mean reward since the previous point        */
     double episode_return;    /* mean reward per task of the last finished

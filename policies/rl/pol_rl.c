@@ -79,7 +79,6 @@ typedef struct rl_state {
     int owns;                     /* not a training's: free it */
     int greedy;
     int learn;
-    gsl_rng *rng;                 /* eval sampling: seeded from the world */
     const pol_reward *reward;
     const mdl_model *model;
     /* pending decisions, a ring in decision order */
