@@ -74,8 +74,24 @@ off_status res_report(res_db *db, FILE *out, off_err *err)
             fprintf(out, "  wall=%.3f s", sqlite3_column_double(s, 5));
         fputc('\n', out);
         if (!sqlite3_column_int(s, 6)) {
-            fprintf(out, "    no summary (run %s); %lld task rows recorded\n",
-                    shown ? shown : "?", (long long)sqlite3_column_int64(s, 17));
+            long long pts = 0, last = 0;
+            sqlite3_stmt *tq;
+            if (ver >= 2 &&
+                sqlite3_prepare_v2(h, "SELECT count(*), max(step) FROM training WHERE run_id = ?",
+                                   -1, &tq, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(tq, 1, sqlite3_column_int64(s, 0));
+                if (sqlite3_step(tq) == SQLITE_ROW) {
+                    pts = sqlite3_column_int64(tq, 0);
+                    last = sqlite3_column_int64(tq, 1);
+                }
+                sqlite3_finalize(tq);
+            }
+            if (pts)
+                fprintf(out, "    training: %lld learning-curve points up to step %lld "
+                             "(offsim plot --learning)\n", pts, last);
+            else
+                fprintf(out, "    no summary (run %s); %lld task rows recorded\n",
+                        shown ? shown : "?", (long long)sqlite3_column_int64(s, 17));
             continue;
         }
         fprintf(out, "    tasks      %lld done / %lld arrived (after warm-up)\n",
