@@ -284,8 +284,16 @@ static int cmd_validate(int argc, char **argv)
         return rc;
     off_err err = {0};
     sim_world *w = NULL;
-    off_status st = sim_world_new(&w, &s, &err);
+    /* a learning policy without a checkpoint is one to train: build it as
+     * `offsim train` would, and say what `offsim run` still needs */
+    const pol_class *cls = pol_find(s.policy.type ? s.policy.type : "local");
+    bool to_train = cls && pol_is_learning(cls) && !scn_policy_param(&s.policy, "checkpoint");
+    pol_train probe = {.max_steps = 1, .seed = s.seed};
+    off_status st = sim_world_new_train(&w, &s, to_train ? &probe : NULL, NULL, &err);
+    if (probe.free_agent)
+        probe.free_agent(probe.agent);
     if (st != OFF_OK) {
+        sim_world_free(w);
         scn_free(&s);
         return cli_fail(st, &err);
     }
@@ -298,6 +306,9 @@ static int cmd_validate(int argc, char **argv)
            ra.file, s.name, n, n == 1 ? "" : "s", s.n_servers,
            s.n_servers == 1 ? "" : "s", m->name, m->n_layers, m->n_layers == 1 ? "" : "s",
            m->n_exits, m->n_exits == 1 ? "" : "s", s.policy.type ? s.policy.type : "local");
+    if (to_train)
+        printf("  policy %s has no checkpoint: `offsim train %s` trains it; `offsim run` "
+               "needs policy.checkpoint\n", s.policy.type, ra.file);
     sim_world_free(w);
     scn_free(&s);
     return 0;

@@ -383,6 +383,24 @@ static void test_train_writes_checkpoint_and_curve(void **state)
                      1);
 }
 
+/* Every shipped scenario validates (a learning policy without a checkpoint
+ * is one to train: validate says so and succeeds). */
+static void test_shipped_scenarios_validate(void **state)
+{
+    (void)state;
+    static const char *const files[] = {
+        "scenarios/examples/quickstart.yaml", "scenarios/papers/edgent.yaml",
+        "scenarios/papers/neurosurgeon.yaml", "scenarios/papers/sac-coinference.yaml"};
+    char out[8192], args[512];
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        snprintf(args, sizeof args, "validate %s", files[i]);
+        int rc = offsim(out, sizeof out, args);
+        printf("  %s", out);
+        assert_int_equal(rc, 0);
+    }
+    assert_non_null(strstr(out, "offsim train"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -393,6 +411,7 @@ int main(void)
         cmocka_unit_test(test_zoo_files_match_the_architectures),
         cmocka_unit_test(test_models_profile_writes_a_loadable_measured_profile),
         cmocka_unit_test(test_train_writes_checkpoint_and_curve),
+        cmocka_unit_test(test_shipped_scenarios_validate),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
