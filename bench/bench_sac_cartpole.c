@@ -34,21 +34,6 @@ static double now(void)
 }
 
 /* the CartPole settings of test_pol_sac.c */
-static void cartpole_cfg(pol_sac_cfg *c, size_t *update_freq)
-{
-    pol_sac_cfg_default(c, POL_CARTPOLE_OBS, POL_CARTPOLE_ACTIONS);
-    c->hidden[0] = c->hidden[1] = 64;
-    c->buffer_size = 100000;
-    c->batch_size = 64;
-    c->learning_starts = 1000;
-    c->tau = 0.005f;
-    c->target_network_frequency = 1;
-    c->target_entropy_scale = 0.5f;
-    c->policy_lr = 3e-4f;
-    c->q_lr = 1e-3f;
-    c->alpha_lr = 3e-4f;
-    *update_freq = 1;
-}
 
 static int apply(pol_sac_cfg *c, size_t *freq, const char *kv)
 {
@@ -96,7 +81,8 @@ int main(int argc, char **argv)
     for (int s = 1; s <= seeds; s++) {
         pol_sac_cfg c;
         size_t freq;
-        cartpole_cfg(&c, &freq);
+        pol_sac_cfg_cartpole(&c, (unsigned long)s);
+        freq = 1;
         for (int i = 3; i < argc; i++)
             if (apply(&c, &freq, argv[i]) != 0) {
                 fprintf(stderr, "unknown setting '%s'\n", argv[i]);

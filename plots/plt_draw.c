@@ -56,6 +56,19 @@ static void gp_escape(char *dst, size_t cap, const char *src)
     dst[j] = '\0';
 }
 
+/* A run's id, curve title and point count from columns 0..3 (run_id,
+ * scenario, policy, count) of the current row of runs. */
+static void read_meta(run_meta *m, sqlite3_stmt *runs)
+{
+    m->id = sqlite3_column_int64(runs, 0);
+    char raw[128];
+    snprintf(raw, sizeof raw, "run %lld: %s / %s", m->id,
+             (const char *)sqlite3_column_text(runs, 1),
+             (const char *)sqlite3_column_text(runs, 2));
+    gp_escape(m->title, sizeof m->title, raw);
+    m->n = sqlite3_column_int64(runs, 3);
+}
+
 /* Write one block per run with finished tasks; fills metas (up to cap). */
 static off_status write_data(res_db *db, FILE *f, run_meta *metas, size_t cap,
                              size_t *n_runs, double *lo, double *hi, off_err *err)
@@ -82,13 +95,7 @@ static off_status write_data(res_db *db, FILE *f, run_meta *metas, size_t cap,
     int rc;
     while ((rc = sqlite3_step(runs)) == SQLITE_ROW && *n_runs < cap) {
         run_meta *m = &metas[*n_runs];
-        m->id = sqlite3_column_int64(runs, 0);
-        char raw[128];
-        snprintf(raw, sizeof raw, "run %lld: %s / %s", m->id,
-                 (const char *)sqlite3_column_text(runs, 1),
-                 (const char *)sqlite3_column_text(runs, 2));
-        gp_escape(m->title, sizeof m->title, raw);
-        m->n = sqlite3_column_int64(runs, 3);
+        read_meta(m, runs);
         if (*n_runs)
             fputs("\n\n", f);
         sqlite3_bind_int64(lat, 1, m->id);
@@ -158,13 +165,7 @@ static off_status write_learning(res_db *db, FILE *f, run_meta *metas, size_t ca
     int rc;
     while ((rc = sqlite3_step(runs)) == SQLITE_ROW && *n_runs < cap) {
         run_meta *m = &metas[*n_runs];
-        m->id = sqlite3_column_int64(runs, 0);
-        char raw[128];
-        snprintf(raw, sizeof raw, "run %lld: %s / %s", m->id,
-                 (const char *)sqlite3_column_text(runs, 1),
-                 (const char *)sqlite3_column_text(runs, 2));
-        gp_escape(m->title, sizeof m->title, raw);
-        m->n = sqlite3_column_int64(runs, 3);
+        read_meta(m, runs);
         if (*n_runs)
             fputs("\n\n", f);
         sqlite3_bind_int64(pts, 1, m->id);

@@ -4,6 +4,8 @@
  */
 #include "pol_sac.h"
 
+#include "pol_cartpole.h"
+
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
@@ -32,6 +34,22 @@ void pol_sac_cfg_default(pol_sac_cfg *c, size_t obs_dim, size_t n_actions)
     c->target_entropy_scale = 0.89f;
     c->max_grad_norm = 0.0f;
     c->seed = 1;
+}
+
+void pol_sac_cfg_cartpole(pol_sac_cfg *c, unsigned long seed)
+{
+    pol_sac_cfg_default(c, POL_CARTPOLE_OBS, POL_CARTPOLE_ACTIONS);
+    c->hidden[0] = c->hidden[1] = 64;
+    c->buffer_size = 100000;
+    c->batch_size = 64;
+    c->learning_starts = 1000;
+    c->tau = 0.005f;
+    c->target_network_frequency = 1;
+    c->target_entropy_scale = 0.5f;
+    c->policy_lr = 3e-4f;
+    c->q_lr = 1e-3f;
+    c->alpha_lr = 3e-4f;
+    c->seed = seed;
 }
 
 void pol_sac_free(pol_sac *s)

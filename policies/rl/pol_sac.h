@@ -106,6 +106,13 @@ typedef struct pol_sac_cfg {
  * and n_actions actions. */
 void pol_sac_cfg_default(pol_sac_cfg *c, size_t obs_dim, size_t n_actions);
 
+/* The settings that solve CartPole-v1 (pol_cartpole.h) in tests/policies/
+ * test_pol_sac.c and bench/bench_sac_cartpole.c: 64-64 networks, replay
+ * 100,000, batch 64, learning_starts 1,000, Polyak tau 0.005 after every
+ * update, target_entropy_scale 0.5, lrs actor 3e-4, critics 1e-3, alpha
+ * 3e-4; the caller updates once per environment step. */
+void pol_sac_cfg_cartpole(pol_sac_cfg *c, unsigned long seed);
+
 /* Statistics of one update. */
 typedef struct pol_sac_stats {
     double q_loss;      /* J_Q (sum of both networks' halves) */

@@ -18,7 +18,7 @@
  *   - a 5-armed bandit with one arm masked out: the greedy action is the
  *     best arm, its probability > 0.9, the masked arm's 0.
  *
- * CartPole settings (cartpole_cfg below; the same in bench_sac_cartpole.c
+ * CartPole settings (pol_sac_cfg_cartpole; the same in bench_sac_cartpole.c
  * and docs/rl.md): one environment, 64-64 ReLU networks, replay 100,000,
  * batch 64, learning_starts 1,000, one update per environment step, Polyak
  * targets after every update (tau 0.005, target_network_frequency 1), Adam
@@ -58,21 +58,6 @@ static gsl_rng *rng_new(unsigned long seed)
     return r;
 }
 
-static void cartpole_cfg(pol_sac_cfg *c, unsigned long seed)
-{
-    pol_sac_cfg_default(c, POL_CARTPOLE_OBS, POL_CARTPOLE_ACTIONS);
-    c->hidden[0] = c->hidden[1] = 64;
-    c->buffer_size = 100000;
-    c->batch_size = 64;
-    c->learning_starts = 1000;
-    c->tau = 0.005f;
-    c->target_network_frequency = 1;
-    c->target_entropy_scale = 0.5f;
-    c->policy_lr = 3e-4f;
-    c->q_lr = 1e-3f;
-    c->alpha_lr = 3e-4f;
-    c->seed = seed;
-}
 
 typedef struct cp_run {
     pol_cartpole env;
@@ -430,7 +415,7 @@ static void test_deterministic(void **state)
     (void)state;
     pol_sac a, b;
     pol_sac_cfg c;
-    cartpole_cfg(&c, 7);
+    pol_sac_cfg_cartpole(&c, 7);
     c.learning_starts = 500;
     off_err e;
     assert_int_equal(pol_sac_init(&a, &c, &e), OFF_OK);
@@ -466,7 +451,7 @@ static void test_checkpoint(void **state)
     (void)state;
     pol_sac a, b, d;
     pol_sac_cfg c;
-    cartpole_cfg(&c, 3);
+    pol_sac_cfg_cartpole(&c, 3);
     c.buffer_size = 5000;
     c.learning_starts = 500;
     off_err e;
@@ -552,7 +537,7 @@ static void test_cartpole_learns(void **state)
     (void)state;
     pol_sac s;
     pol_sac_cfg c;
-    cartpole_cfg(&c, 1);
+    pol_sac_cfg_cartpole(&c, 1);
     off_err e;
     assert_int_equal(pol_sac_init(&s, &c, &e), OFF_OK);
     cp_run r;
