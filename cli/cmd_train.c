@@ -273,6 +273,7 @@ int cmd_train(int argc, char **argv)
                     wall, NULL, &e2);
     }
     res_close(c.db);
+    uint64_t learned = pol_rl_steps(&t);
     if (t.free_agent)
         t.free_agent(t.agent);
     if (st != OFF_OK) {
@@ -287,8 +288,8 @@ int cmd_train(int argc, char **argv)
     if (!quiet)
         printf("trained %llu steps in %llu episodes, %.1f s (%.0f steps/s); last episode's "
                "mean reward %.4f\ncheckpoint %s, learning curve in %s (run %lld)\n",
-               (unsigned long long)pol_rl_steps(&t), (unsigned long long)c.episode, wall,
-               wall > 0 ? (double)pol_rl_steps(&t) / wall : 0.0, c.episode_return, out,
+               (unsigned long long)learned, (unsigned long long)c.episode, wall,
+               wall > 0 ? (double)learned / wall : 0.0, c.episode_return, out,
                dbp ? dbp : s.db_path, (long long)c.run_id);
     scn_free(&s);
     return 0;
