@@ -213,7 +213,8 @@ static off_status agent_new(rl_agent **out, rl_kind kind, const pol_cfg *cfg,
         c.q_lr = (float)(lr * 10.0 / 3.0); /* 1e-3 at the default 3e-4 */
         c.target_network_frequency = 1;  /* soft (Polyak) targets every update */
         c.batch_size = (size_t)batch;
-        c.buffer_size = (size_t)buffer;
+        /* evaluating (no training): no replay to speak of */
+        c.buffer_size = total_steps ? (size_t)buffer : (size_t)batch;
         c.learning_starts = (size_t)starts;
         c.tau = (float)tau;
         c.target_entropy_scale = (float)tes;
