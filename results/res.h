@@ -3,7 +3,8 @@
  *
  * One database holds any number of runs.  A run is opened with
  * res_run_begin (row in `runs` with status 'running'), fed task rows
- * (batched: one transaction per RES_BATCH rows), and closed with
+ * (batched: one transaction per RES_BATCH rows, written by a writer thread
+ * while the caller goes on), and closed with
  * res_run_end (summary row, status 'ok'; or 'failed' / 'interrupted' without
  * summary).  The database is in WAL mode; a run killed half-way leaves
  * every committed batch and its `runs` row with status 'running' (report
@@ -64,8 +65,14 @@ typedef struct res_task_row {
 
 /* Append one task row to the current batch (committed every RES_BATCH rows
  * and at res_run_end; held in memory until then).  The device name is
- * copied: the caller's string need not outlive the call.  An insert error
- * (e.g. a duplicate task id) is returned by the call that commits the batch. */
+ * copied: the caller's string need not outlive the call.  A full batch is
+ * inserted and committed by a writer thread while the caller fills the next
+ * one (the call waits if the writer is still busy with the previous batch).
+ * An insert error of such a batch (e.g. a duplicate task id) rolls it back
+ * and is returned by the next res_* call that waits for the writer: the
+ * res_add_task that fills the next batch, or res_run_end / res_run_begin /
+ * res_add_training; that call drops the rows buffered since and writes
+ * nothing.  Errors of the last batch are returned by res_run_end itself. */
 off_status res_add_task(res_db *db, int64_t run_id, const res_task_row *row,
                         off_err *err);
 
@@ -124,7 +131,9 @@ off_status res_run_end(res_db *db, int64_t run_id, const char *status,
  * its 95 % CI, p50/p95/p99, mean energy, deadline-miss rate and accuracy. */
 off_status res_report(res_db *db, FILE *out, off_err *err);
 
-/* The underlying handle, for read-only queries by plots. */
+/* The underlying handle, for read-only queries by plots.  Waits until the
+ * writer thread is idle; the caller must not use the handle across a later
+ * res_add_task (the writer may then be using it). */
 struct sqlite3 *res_handle(res_db *db);
 const char *res_path(const res_db *db);
 

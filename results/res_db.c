@@ -13,15 +13,37 @@
  * leaves is the same as when each row went into an open transaction at
  * once (uncommitted rows are lost either way), and SQLite's code and pages
  * stay in the caches for the whole batch instead of alternating with the
- * simulator's at every task.  An insert error (a duplicate task id, a full
- * disk) is reported by the res_add_task or res_run_end call that commits the
- * batch, and the whole batch is rolled back.
+ * simulator's at every task.
+ *
+ * The writer thread: a full batch is handed to one thread that inserts and
+ * commits it while the caller fills the other of two buffers, so that the
+ * simulation and SQLite run on two cores (SQLite's insert costs about twice
+ * the simulation of a task).  If the writer is still busy when the next
+ * batch is full, the caller waits.  Every other use of the connection
+ * (res_run_begin, res_run_end, res_add_training, res_close, res_handle)
+ * first waits until the writer is idle (join_writer), so the connection is
+ * never used by two threads at once (SQLITE_OPEN_NOMUTEX stays right; the
+ * mutex gives the memory ordering).  The statements reach SQLite in the
+ * same order as when each batch was committed at once, so the database's
+ * content does not depend on timing.
+ *
+ * Errors: an insert or commit error of a batch (a duplicate task id, a full
+ * disk) rolls the whole batch back and is reported by the next call that
+ * waits for the writer: the res_add_task that fills the next batch, or
+ * res_run_end, res_run_begin, res_add_training.  That call then does
+ * nothing else: the rows buffered since are dropped with the failed batch
+ * (a caller stops at the error; before the writer it would not have
+ * buffered them), and the call writes nothing (as when its own commit
+ * failed).  The last, partial batch is committed by res_run_end (and
+ * res_close) itself, whose errors are returned at once.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "res.h"
 
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +67,15 @@ typedef struct res_row_buf {
     size_t name_off, name_len;
 } res_row_buf;
 
+/* A batch of task rows and the arena of their device names; two of them,
+ * allocated at the first row: one filled by the caller, one written. */
+typedef struct res_batch {
+    size_t n;            /* rows buffered, not yet inserted (<= RES_BATCH) */
+    res_row_buf *rows;   /* RES_BATCH rows                                 */
+    char *names;         /* device names of the buffered rows              */
+    size_t names_len, names_cap;
+} res_batch;
+
 struct res_db {
     sqlite3 *h;
     char *path;
@@ -53,12 +84,22 @@ struct res_db {
     sqlite3_stmt *ins_train;  /* one learning-curve row                     */
     size_t train_rows;        /* curve rows in the open transaction          */
     bool in_txn;
-    size_t pending;      /* rows buffered, not yet inserted (<= RES_BATCH) */
-    res_row_buf *rows;   /* RES_BATCH rows, allocated at the first row     */
     int64_t run_cur;     /* run id of the last res_run_begin, 0 if none    */
     bool fk_off;         /* foreign keys off for the open batch            */
-    char *names;         /* device names of the buffered rows              */
-    size_t names_len, names_cap;
+    res_batch bat[2];    /* rows allocated at the first row                */
+    res_batch *fill;     /* the batch the caller appends to                */
+    /* The writer thread (started at the first task row).  Fields above
+     * that touch the connection belong to the writer while job is set. */
+    pthread_mutex_t mu;
+    pthread_cond_t work;      /* job set, or stop                           */
+    pthread_cond_t idle;      /* job back to NULL                           */
+    bool sync_ok;             /* mu, work, idle initialised                 */
+    pthread_t thr;
+    bool thr_on;              /* writer running                              */
+    bool stop;                /* writer: leave when idle                     */
+    res_batch *job;           /* batch being written, NULL when idle        */
+    off_status wst;           /* writer's error, OFF_OK if none             */
+    off_err werr;             /* its message, reported by the next join      */
 };
 
 /* The learning curves of `offsim train` (schema version 2). */
@@ -183,6 +224,16 @@ static off_status open_common(res_db **out, const char *path, bool rw, off_err *
         free(db);
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     }
+    if (pthread_mutex_init(&db->mu, NULL) == 0) {
+        if (pthread_cond_init(&db->work, NULL) == 0) {
+            if (pthread_cond_init(&db->idle, NULL) == 0)
+                db->sync_ok = true; /* else: no writer, batches committed inline */
+            else
+                pthread_cond_destroy(&db->work);
+        }
+        if (!db->sync_ok)
+            pthread_mutex_destroy(&db->mu);
+    }
     struct stat sb;
     if (!rw && stat(path, &sb) != 0) {
         off_errf(err, OFF_EIO, path, 0, 0, "cannot open: %s", strerror(errno));
@@ -258,14 +309,14 @@ static void fk_restore(res_db *db)
         db->fk_off = false;
 }
 
-/* Bind buffered row b to parameters k+1..k+24 of s. */
-static void bind_row(res_db *db, sqlite3_stmt *s, int k, const res_row_buf *b)
+/* Bind buffered row b of batch bt to parameters k+1..k+24 of s. */
+static void bind_row(const res_batch *bt, sqlite3_stmt *s, int k, const res_row_buf *b)
 {
     const res_task_row *r = &b->r;
     sqlite3_bind_int64(s, k + 1, b->run_id);
     sqlite3_bind_int64(s, k + 2, r->task_id);
     sqlite3_bind_int(s, k + 3, r->device);
-    sqlite3_bind_text(s, k + 4, db->names + b->name_off, (int)b->name_len, SQLITE_STATIC);
+    sqlite3_bind_text(s, k + 4, bt->names + b->name_off, (int)b->name_len, SQLITE_STATIC);
     if (r->server < 0)
         sqlite3_bind_null(s, k + 5);
     else
@@ -311,26 +362,27 @@ static int prepare_insert(res_db *db, size_t rows, sqlite3_stmt **st)
     return sqlite3_prepare_v3(db->h, sql, (int)k, SQLITE_PREPARE_PERSISTENT, st, NULL);
 }
 
-/* Insert rows[0..n) with the prepared statement for n rows. */
-static int insert_rows(res_db *db, sqlite3_stmt *s, const res_row_buf *rows, size_t n)
+/* Insert rows[0..n) of batch bt with the prepared statement for n rows. */
+static int insert_rows(const res_batch *bt, sqlite3_stmt *s, const res_row_buf *rows, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        bind_row(db, s, (int)(i * RES_TASK_COLS), &rows[i]);
+        bind_row(bt, s, (int)(i * RES_TASK_COLS), &rows[i]);
     int rc = sqlite3_step(s);
     sqlite3_reset(s);
     return rc;
 }
 
-/* Insert the buffered rows into the open transaction (beginning one if
- * none is open).  On error the transaction is rolled back and the rows
- * dropped. */
-static off_status flush_rows(res_db *db, off_err *err)
+/* Insert the rows of batch bt into the open transaction (beginning one if
+ * none is open) and empty bt.  On error the transaction is rolled back and
+ * the rows dropped.  Runs on the writer thread for a full batch, on the
+ * caller's for the last one (never both at once: see join_writer). */
+static off_status flush_rows(res_db *db, res_batch *bt, off_err *err)
 {
-    if (db->pending == 0)
+    if (bt->n == 0)
         return OFF_OK;
-    size_t n = db->pending;
-    db->pending = 0;
-    db->names_len = 0;
+    size_t n = bt->n;
+    bt->n = 0;
+    bt->names_len = 0; /* the names stay readable until bt is filled again */
     if ((!db->ins_task && prepare_insert(db, 1, &db->ins_task) != SQLITE_OK) ||
         (!db->ins_tasks &&
          prepare_insert(db, RES_ROWS_PER_INSERT, &db->ins_tasks) != SQLITE_OK))
@@ -340,7 +392,7 @@ static off_status flush_rows(res_db *db, off_err *err)
          * need no foreign-key lookup per row: checked here once instead. */
         bool ours = db->run_cur != 0;
         for (size_t i = 0; i < n && ours; i++)
-            ours = db->rows[i].run_id == db->run_cur;
+            ours = bt->rows[i].run_id == db->run_cur;
         if (ours && sqlite3_exec(db->h, "PRAGMA foreign_keys=OFF", NULL, NULL, NULL) == SQLITE_OK)
             db->fk_off = true;
         if (sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK) {
@@ -352,7 +404,7 @@ static off_status flush_rows(res_db *db, off_err *err)
     }
     for (size_t i = 0; i < n;) {
         size_t m = n - i >= RES_ROWS_PER_INSERT ? RES_ROWS_PER_INSERT : 1;
-        int rc = insert_rows(db, m > 1 ? db->ins_tasks : db->ins_task, &db->rows[i], m);
+        int rc = insert_rows(bt, m > 1 ? db->ins_tasks : db->ins_task, &bt->rows[i], m);
         i += m;
         if (rc != SQLITE_DONE) {
             off_status st = db_err(db, err, "inserting a task row");
@@ -365,9 +417,10 @@ static off_status flush_rows(res_db *db, off_err *err)
     return OFF_OK;
 }
 
-static off_status commit_pending(res_db *db, off_err *err)
+/* Insert batch bt (which may be empty) and commit the open transaction. */
+static off_status commit_batch(res_db *db, res_batch *bt, off_err *err)
 {
-    off_status st = flush_rows(db, err);
+    off_status st = flush_rows(db, bt, err);
     if (st != OFF_OK)
         return st;
     if (!db->in_txn)
@@ -383,19 +436,117 @@ static off_status commit_pending(res_db *db, off_err *err)
     return OFF_OK;
 }
 
+/* Commit the rows the caller has buffered (after join_writer). */
+static off_status commit_pending(res_db *db, off_err *err)
+{
+    res_batch none = {0}; /* no row buffered yet: nothing to insert */
+    return commit_batch(db, db->fill ? db->fill : &none, err);
+}
+
+/* The writer thread: commit each batch handed over in db->job, keep the
+ * first error for the caller, and leave on db->stop. */
+static void *writer_main(void *arg)
+{
+    res_db *db = arg;
+    pthread_mutex_lock(&db->mu);
+    for (;;) {
+        while (!db->job && !db->stop)
+            pthread_cond_wait(&db->work, &db->mu);
+        if (!db->job)
+            break;
+        res_batch *bt = db->job;
+        pthread_mutex_unlock(&db->mu);
+        off_err e;
+        off_status st = commit_batch(db, bt, &e);
+        pthread_mutex_lock(&db->mu);
+        if (st != OFF_OK && db->wst == OFF_OK) {
+            db->wst = st;
+            db->werr = e;
+        }
+        db->job = NULL;
+        pthread_cond_signal(&db->idle);
+    }
+    pthread_mutex_unlock(&db->mu);
+    return NULL;
+}
+
+/* Start the writer, with SIGINT and SIGTERM blocked so that they reach the
+ * caller's thread as before (the mask is inherited from the creator).  On
+ * failure the batches are committed by the caller, as without a writer. */
+static void writer_start(res_db *db)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    if (pthread_sigmask(SIG_BLOCK, &block, &old) != 0)
+        return;
+    if (pthread_create(&db->thr, NULL, writer_main, db) == 0)
+        db->thr_on = true;
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
+
+/* The join point: wait until the writer is idle.  Afterwards the caller
+ * owns the connection until it hands over the next batch. */
+static void wait_writer(res_db *db)
+{
+    if (!db->thr_on)
+        return;
+    pthread_mutex_lock(&db->mu);
+    while (db->job)
+        pthread_cond_wait(&db->idle, &db->mu);
+    pthread_mutex_unlock(&db->mu);
+}
+
+/* Wait until the writer is idle and report its error, if any: then the
+ * rows buffered since the failed batch are dropped with it. */
+static off_status join_writer(res_db *db, off_err *err)
+{
+    wait_writer(db);
+    off_status st = db->wst; /* written by the writer before it went idle */
+    if (st == OFF_OK)
+        return OFF_OK;
+    if (err)
+        *err = db->werr;
+    db->wst = OFF_OK;
+    if (db->fill) {
+        db->fill->n = 0;
+        db->fill->names_len = 0;
+    }
+    return st;
+}
+
 void res_close(res_db *db)
 {
     if (!db)
         return;
     if (db->h) {
+        join_writer(db, NULL);
         commit_pending(db, NULL);
+    }
+    if (db->thr_on) {
+        pthread_mutex_lock(&db->mu);
+        db->stop = true;
+        pthread_cond_signal(&db->work);
+        pthread_mutex_unlock(&db->mu);
+        pthread_join(db->thr, NULL);
+        db->thr_on = false;
+    }
+    if (db->h) {
         sqlite3_finalize(db->ins_task);
         sqlite3_finalize(db->ins_tasks);
         sqlite3_finalize(db->ins_train);
         sqlite3_close(db->h);
     }
-    free(db->rows);
-    free(db->names);
+    if (db->sync_ok) {
+        pthread_mutex_destroy(&db->mu);
+        pthread_cond_destroy(&db->work);
+        pthread_cond_destroy(&db->idle);
+    }
+    for (int i = 0; i < 2; i++) {
+        free(db->bat[i].rows);
+        free(db->bat[i].names);
+    }
     free(db->path);
     free(db);
 }
@@ -403,7 +554,9 @@ void res_close(res_db *db)
 off_status res_run_begin(res_db *db, const res_run_info *info, int64_t *run_id,
                          off_err *err)
 {
-    off_status st = commit_pending(db, err);
+    off_status st = join_writer(db, err);
+    if (st == OFF_OK)
+        st = commit_pending(db, err);
     if (st != OFF_OK)
         return st;
     sqlite3_stmt *s;
@@ -437,51 +590,84 @@ off_status res_run_begin(res_db *db, const res_run_info *info, int64_t *run_id,
     return OFF_OK;
 }
 
+/* Allocate both batches (once, at the first row) and start the writer. */
+static off_status batches_alloc(res_db *db, off_err *err)
+{
+    for (int i = 0; i < 2; i++) {
+        res_batch *bt = &db->bat[i];
+        bt->rows = malloc(RES_BATCH * sizeof *bt->rows);
+        bt->names = malloc(4096);
+        bt->names_cap = 4096;
+        if (!bt->rows || !bt->names) {
+            for (int j = 0; j <= i; j++) {
+                free(db->bat[j].rows);
+                free(db->bat[j].names);
+                db->bat[j] = (res_batch){0};
+            }
+            return off_errf(err, OFF_ENOMEM, db->path, 0, 0, "out of memory for task rows");
+        }
+    }
+    db->fill = &db->bat[0];
+    if (db->sync_ok)
+        writer_start(db);
+    return OFF_OK;
+}
+
+/* The batch being filled is full: hand it to the writer (once the previous
+ * one is written) and fill the other.  Without a writer, commit it here. */
+static off_status hand_over(res_db *db, off_err *err)
+{
+    off_status st = join_writer(db, err);
+    if (st != OFF_OK || !db->thr_on)
+        return st != OFF_OK ? st : commit_pending(db, err);
+    pthread_mutex_lock(&db->mu);
+    db->job = db->fill;
+    pthread_cond_signal(&db->work);
+    pthread_mutex_unlock(&db->mu);
+    db->fill = db->fill == &db->bat[0] ? &db->bat[1] : &db->bat[0];
+    return OFF_OK;
+}
+
 off_status res_add_task(res_db *db, int64_t run_id, const res_task_row *r,
                         off_err *err)
 {
-    if (!db->rows) {
-        db->rows = malloc(RES_BATCH * sizeof *db->rows);
-        db->names = malloc(4096);
-        if (!db->rows || !db->names) {
-            free(db->rows);
-            free(db->names);
-            db->rows = NULL;
-            db->names = NULL;
-            return off_errf(err, OFF_ENOMEM, db->path, 0, 0, "out of memory for task rows");
-        }
-        db->names_cap = 4096;
-    }
+    off_status st;
+    if (!db->fill && (st = batches_alloc(db, err)) != OFF_OK)
+        return st;
+    res_batch *bt = db->fill;
     const char *name = r->device_name ? r->device_name : "";
     size_t len = strlen(name);
     if (len > (size_t)INT32_MAX)
         return off_errf(err, OFF_EINVAL, db->path, 0, 0, "device name of %zu bytes", len);
-    if (db->names_len + len > db->names_cap) { /* geometric: not per row */
-        size_t cap = db->names_cap;
-        while (cap < db->names_len + len)
+    if (bt->names_len + len > bt->names_cap) { /* geometric: not per row */
+        size_t cap = bt->names_cap;
+        while (cap < bt->names_len + len)
             cap *= 2;
-        char *nn = realloc(db->names, cap);
+        char *nn = realloc(bt->names, cap);
         if (!nn)
             return off_errf(err, OFF_ENOMEM, db->path, 0, 0, "out of memory for task rows");
-        db->names = nn;
-        db->names_cap = cap;
+        bt->names = nn;
+        bt->names_cap = cap;
     }
-    memcpy(db->names + db->names_len, name, len);
-    res_row_buf *b = &db->rows[db->pending++];
+    memcpy(bt->names + bt->names_len, name, len);
+    res_row_buf *b = &bt->rows[bt->n++];
     b->r = *r;
     b->r.device_name = NULL; /* resolved from the arena at insert time */
     b->run_id = run_id;
-    b->name_off = db->names_len;
+    b->name_off = bt->names_len;
     b->name_len = len;
-    db->names_len += len;
-    if (db->pending >= RES_BATCH)
-        return commit_pending(db, err);
+    bt->names_len += len;
+    if (bt->n >= RES_BATCH)
+        return hand_over(db, err);
     return OFF_OK;
 }
 
 off_status res_run_end(res_db *db, int64_t run_id, const char *status,
                        double wall_s, const res_summary *sum, off_err *err)
 {
+    off_status wst = join_writer(db, err);
+    if (wst != OFF_OK)
+        return wst;
     if (!db->in_txn) {
         if (sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
             return db_err(db, err, "begin");
@@ -531,7 +717,10 @@ off_status res_run_end(res_db *db, int64_t run_id, const char *status,
         off_status st = db_err(db, err, "closing the run");
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
         db->in_txn = false;
-        db->pending = 0;
+        if (db->fill) {
+            db->fill->n = 0;
+            db->fill->names_len = 0;
+        }
         return st;
     }
     return commit_pending(db, err);
@@ -540,6 +729,9 @@ off_status res_run_end(res_db *db, int64_t run_id, const char *status,
 off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
                             off_err *err)
 {
+    off_status wst = join_writer(db, err);
+    if (wst != OFF_OK)
+        return wst;
     if (!db->in_txn) {
         if (sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
             return db_err(db, err, "begin");
@@ -575,5 +767,11 @@ off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
     return OFF_OK;
 }
 
-struct sqlite3 *res_handle(res_db *db) { return db->h; }
+/* Queries on the handle must not overlap the writer's batch: wait for it
+ * (its error, if any, stays for the next res_* call). */
+struct sqlite3 *res_handle(res_db *db)
+{
+    wait_writer(db);
+    return db->h;
+}
 const char *res_path(const res_db *db) { return db->path; }

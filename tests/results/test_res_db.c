@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "res.h"
@@ -125,8 +126,16 @@ static void test_interrupted_run_keeps_committed_batches(void **state)
         res_task_row r = row(i);
         assert_int_equal(res_add_task(db, run, &r, &e), OFF_OK);
     }
-    /* one whole batch committed and visible, the 5 others not yet */
-    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), RES_BATCH);
+    /* one whole batch committed and visible (by the writer thread, soon
+     * after the call that filled it returned), the 5 others not yet */
+    long long seen = 0;
+    for (int ms = 0; ms < 10000 && seen < RES_BATCH; ms++) {
+        seen = count(p, "SELECT count(*) FROM tasks");
+        assert_true(seen == 0 || seen == RES_BATCH);
+        if (seen < RES_BATCH)
+            nanosleep(&(struct timespec){0, 1000000}, NULL);
+    }
+    assert_int_equal(seen, RES_BATCH);
     res_close(db); /* no res_run_end: the process "stopped" */
     assert_int_equal(count(p, "SELECT count(*) FROM tasks"), RES_BATCH + 5);
     assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status='running'"), 1);
@@ -145,8 +154,10 @@ static void test_interrupted_run_keeps_committed_batches(void **state)
 
 /* Buffered rows keep a copy of the device name; every column reads back
  * as written (the 16-row and the 1-row statements); a duplicate task id
- * fails the commit of its batch, which is rolled back whole; a row whose
- * run does not exist is refused by the foreign key. */
+ * fails the commit of its batch, which is rolled back whole, and the error
+ * is reported by the next call that waits for the writer thread (here
+ * res_run_end, which then writes nothing); a row whose run does not exist
+ * is refused by the foreign key. */
 static void test_buffered_rows_round_trip_and_errors_roll_back_their_batch(void **state)
 {
     (void)state;
@@ -178,19 +189,69 @@ static void test_buffered_rows_round_trip_and_errors_roll_back_their_batch(void 
     /* a duplicate task id in the next run's first batch */
     int64_t run2;
     assert_int_equal(res_run_begin(db, &info, &run2, &e), OFF_OK);
-    off_status st = OFF_OK;
-    for (int64_t i = 0; i < RES_BATCH && st == OFF_OK; i++) {
+    for (int64_t i = 0; i < RES_BATCH; i++) {
         res_task_row r = row(i == 100 ? 50 : i);
-        st = res_add_task(db, run2, &r, &e);
+        /* the full batch is handed to the writer: its error comes later */
+        assert_int_equal(res_add_task(db, run2, &r, &e), OFF_OK);
     }
-    assert_int_equal(st, OFF_EDB);
+    assert_int_equal(res_run_end(db, run2, "ok", 1.0, NULL, &e), OFF_EDB);
+    assert_non_null(strstr(e.msg, "inserting a task row: UNIQUE constraint failed"));
     assert_int_equal(count(p, "SELECT count(*) FROM tasks"), (long long)n);
-    /* rows of a run that does not exist */
+    assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status = 'running'"), 1);
+    /* rows of a run that does not exist: in the last batch, inserted by
+     * res_run_end itself, which reports the error at once */
     res_task_row r = row(0);
     assert_int_equal(res_add_task(db, 999, &r, &e), OFF_OK);
     assert_int_equal(res_run_end(db, run2, "failed", 1.0, NULL, &e), OFF_EDB);
+    assert_non_null(strstr(e.msg, "inserting a task row: FOREIGN KEY constraint failed"));
     res_close(db);
     assert_int_equal(count(p, "SELECT count(*) FROM tasks WHERE run_id = 999"), 0);
+}
+
+/* A batch written by the writer thread that fails is reported by the
+ * res_add_task that fills the next batch; the rows buffered since are
+ * dropped with it (a run stops at the error), and the recorder goes on
+ * working: the failed run can be closed, and later batches are written. */
+static void test_writer_error_is_reported_by_the_next_full_batch(void **state)
+{
+    (void)state;
+    char p[512];
+    path(p, sizeof p, "w.db");
+    res_db *db;
+    off_err e;
+    assert_int_equal(res_open(&db, p, &e), OFF_OK);
+    int64_t run;
+    assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
+    for (int64_t i = 0; i < 2 * RES_BATCH; i++) {
+        res_task_row r = row(i == 100 ? 50 : i);
+        off_status st = res_add_task(db, run, &r, &e);
+        assert_int_equal(st, i + 1 < 2 * RES_BATCH ? OFF_OK : OFF_EDB);
+    }
+    assert_non_null(strstr(e.msg, "UNIQUE constraint failed"));
+    assert_int_equal(res_run_end(db, run, "failed", 1.0, NULL, &e), OFF_OK);
+    res_close(db);
+    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), 0);
+    assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status = 'failed'"), 1);
+
+    /* training rows open a transaction that the next task batch, written
+     * by the writer, commits with it; every row arrives, in one piece */
+    assert_int_equal(res_open(&db, p, &e), OFF_OK);
+    assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
+    res_train_row t = {.step = 1, .episode = 1, .updates = 1, .reward_mean = 0.5};
+    assert_int_equal(res_add_training(db, run, &t, &e), OFF_OK);
+    size_t n = 3 * RES_BATCH + 5;
+    for (size_t i = 0; i < n; i++) {
+        res_task_row r = row((int64_t)i);
+        assert_int_equal(res_add_task(db, run, &r, &e), OFF_OK);
+    }
+    t.step = 2;
+    assert_int_equal(res_add_training(db, run, &t, &e), OFF_OK);
+    assert_int_equal(res_run_end(db, run, "ok", 1.0, NULL, &e), OFF_OK);
+    res_close(db);
+    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), (long long)n);
+    assert_int_equal(count(p, "SELECT sum(task_id) FROM tasks"), (long long)(n * (n - 1) / 2));
+    assert_int_equal(count(p, "SELECT count(*) FROM training"), 2);
+    assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status = 'ok'"), 1);
 }
 
 static void test_foreign_and_broken_files_are_refused(void **state)
@@ -318,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_run_lifecycle_round_trips),
         cmocka_unit_test(test_interrupted_run_keeps_committed_batches),
         cmocka_unit_test(test_buffered_rows_round_trip_and_errors_roll_back_their_batch),
+        cmocka_unit_test(test_writer_error_is_reported_by_the_next_full_batch),
         cmocka_unit_test(test_foreign_and_broken_files_are_refused),
         cmocka_unit_test(test_report_prints_the_summary_figures),
         cmocka_unit_test(test_v1_database_is_migrated_and_training_rows_round_trip),
