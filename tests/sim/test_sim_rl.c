@@ -48,11 +48,12 @@ static void load(scn_scenario *s, const char *const *sets, size_t n)
 static void test_every_decision_is_one_transition(void **state)
 {
     (void)state;
-    const char *types[] = {"policy.type=ppo", "policy.type=sac-discrete"};
-    for (int k = 0; k < 2; k++) {
-        const char *sets[] = {types[k]};
+    const char *types[] = {"policy.type=ppo", "policy.type=sac-discrete", "policy.type=ppo"};
+    for (int k = 0; k < 3; k++) {
+        /* the third: PPO's factorised action (three heads) */
+        const char *sets[] = {types[k], "policy.action=factorised"};
         scn_scenario s;
-        load(&s, sets, 1);
+        load(&s, sets, k == 2 ? 2 : 1);
         pol_train t = {.max_steps = UINT64_MAX, .seed = 5};
         sim_world *w;
         res_summary sum;
@@ -61,7 +62,8 @@ static void test_every_decision_is_one_transition(void **state)
         assert_int_equal(sim_world_run(w, NULL, 0, NULL, NULL, &sum, &err), OFF_OK);
         uint64_t during = pol_rl_steps(&t);
         sim_world_free(w); /* the run's last decision is learned here */
-        printf("  %s: %zu tasks, %llu transitions (%llu before the end)\n", types[k] + 12,
+        printf("  %s%s: %zu tasks, %llu transitions (%llu before the end)\n", types[k] + 12,
+               k == 2 ? " (factorised)" : "",
                sum.n_tasks, (unsigned long long)pol_rl_steps(&t),
                (unsigned long long)during);
         assert_true(sum.n_tasks > 150);
