@@ -10,7 +10,11 @@
  * difference agent - policy with its 95 % confidence interval (Student t
  * over the N paired seeds).
  *
- *   bench_rl_coinference [STEPS [N_SEEDS]]     (default 30000 steps, 20 seeds)
+ *   bench_rl_coinference [PPO_STEPS [SAC_STEPS [N_SEEDS]]]
+ *                       (default 100000 and 30000 decisions, 20 seeds)
+ *
+ * PPO trains with lr 5e-4 (the scenario's ent_coef 0.03 applies to it);
+ * SAC with the scenario's settings.
  *
  * Run from the repository root (make bench does).
  */
@@ -97,25 +101,34 @@ static void paired(const double *a, const double *b, size_t n, double *m, double
 
 int main(int argc, char **argv)
 {
-    uint64_t steps = argc > 1 ? strtoull(argv[1], NULL, 10) : 30000;
-    size_t n = argc > 2 ? strtoul(argv[2], NULL, 10) : 20;
-    if (steps == 0 || n < 2 || n > MAX_SEEDS) {
-        fprintf(stderr, "usage: bench_rl_coinference [STEPS [N_SEEDS (2..100)]]\n");
+    uint64_t steps_of[2] = {argc > 1 ? strtoull(argv[1], NULL, 10) : 100000,
+                            argc > 2 ? strtoull(argv[2], NULL, 10) : 30000};
+    size_t n = argc > 3 ? strtoul(argv[3], NULL, 10) : 20;
+    if (steps_of[0] == 0 || steps_of[1] == 0 || n < 2 || n > MAX_SEEDS) {
+        fprintf(stderr, "usage: bench_rl_coinference [PPO_STEPS [SAC_STEPS [N_SEEDS (2..100)]]]\n");
         return 2;
     }
-    static const char *const fixed[] = {"local", "edge", "neurosurgeon", "edgent",
-                                        "branchynet"};
-    enum { NF = 5 };
+    /* the issue's fixed policies, and the best constant action found by
+     * trying them (the first exit, on the device) */
+    static const char *const fixed[] = {"local",      "edge",       "neurosurgeon",
+                                        "edgent",     "branchynet", "exit1-local"};
+    static const char *const fixed_sets[] = {
+        "policy=local",  "policy=edge",       "policy=neurosurgeon",
+        "policy=edgent", "policy=branchynet", "policy={type: fixed, exit: 0, split: 2}"};
+    enum { NF = 6 };
     static const char *const agents[] = {"ppo", "sac-discrete"};
     double rf[NF][MAX_SEEDS], rr[MAX_SEEDS], ro[MAX_SEEDS], ra[2][MAX_SEEDS];
     char ckpt[2][64];
 
+    static const char *const lrs[] = {"policy.lr=0.0005", NULL};
     for (int a = 0; a < 2; a++) {
+        uint64_t steps = steps_of[a];
         char type[64];
         snprintf(type, sizeof type, "policy.type=%s", agents[a]);
-        const char *sets[1] = {type};
+        const char *sets[2] = {type, lrs[a]};
+        size_t nsets = lrs[a] ? 2 : 1;
         scn_scenario s;
-        load(&s, sets, 1);
+        load(&s, sets, nsets);
         pol_train t = {.max_steps = steps, .seed = 1};
         off_err err = {0};
         double t0 = off_wall_seconds();
@@ -134,14 +147,12 @@ int main(int argc, char **argv)
         scn_free(&s);
         char ck[128];
         snprintf(ck, sizeof ck, "policy.checkpoint=%s", ckpt[a]);
-        const char *esets[2] = {type, ck};
-        evaluate(esets, 2, n, ra[a]);
+        const char *esets[3] = {type, ck, lrs[a]};
+        evaluate(esets, nsets + 1, n, ra[a]);
         unlink(ckpt[a]);
     }
     for (int f = 0; f < NF; f++) {
-        char p[64];
-        snprintf(p, sizeof p, "policy=%s", fixed[f]);
-        const char *sets[1] = {p};
+        const char *sets[1] = {fixed_sets[f]};
         evaluate(sets, 1, n, rf[f]);
     }
     {
