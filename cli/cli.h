@@ -3,6 +3,7 @@
 #define CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "off.h"
 
@@ -14,6 +15,10 @@ int cli_fail_input(off_status st, const off_err *err);
 /* Print "offsim CMD: " fmt(arg) and the usage; return 2. */
 int cli_usage_error(const char *cmd, const char *fmt, const char *arg, const char *usage);
 bool cli_is_help(const char *a);
+/* "offsim CMD: unknown option 'A' (did you mean 'X'?)" (the suggestion from
+ * flags[0..n), none when flags is NULL) and the usage; returns 2. */
+int cli_unknown_option(const char *cmd, const char *a, const char *const *flags, size_t n,
+                       const char *usage);
 
 /* offsim models list|info|export (cli/cmd_models.c) */
 int cmd_models(int argc, char **argv);

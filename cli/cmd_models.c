@@ -749,11 +749,7 @@ static int models_profile(int argc, char **argv)
             }
         } else if (argv[i][0] == '-' && argv[i][1]) {
             static const char *const opts[] = {"--reps", "--out"};
-            const char *dym = off_did_you_mean(argv[i], opts, 2);
-            char msg[128];
-            snprintf(msg, sizeof msg, "unknown option '%%s'%s%s%s", dym ? " (did you mean '" : "",
-                     dym ? dym : "", dym ? "'?)" : "");
-            return cli_usage_error("models profile", msg, argv[i], usage_models);
+            return cli_unknown_option("models profile", argv[i], opts, 2, usage_models);
         } else if (!name) {
             name = argv[i];
         } else {

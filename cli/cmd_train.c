@@ -135,14 +135,9 @@ int cmd_train(int argc, char **argv)
             bool known = false;
             for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
                 known = known || !strcmp(a, flags[k]);
-            if (!known) {
-                const char *dym = off_did_you_mean(a, flags, sizeof flags / sizeof *flags);
-                fprintf(stderr, "offsim train: unknown option '%s'", a);
-                if (dym)
-                    fprintf(stderr, " (did you mean '%s'?)", dym);
-                fprintf(stderr, "\n%s", usage_train);
-                return 2;
-            }
+            if (!known)
+                return cli_unknown_option("train", a, flags, sizeof flags / sizeof *flags,
+                                          usage_train);
             if (!val) {
                 if (i + 1 >= argc)
                     return cli_usage_error("train", "option '%s' needs a value", a,

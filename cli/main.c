@@ -106,6 +106,17 @@ bool cli_is_help(const char *a)
     return strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0;
 }
 
+int cli_unknown_option(const char *cmd, const char *a, const char *const *flags, size_t n,
+                       const char *usage)
+{
+    const char *dym = flags ? off_did_you_mean(a, flags, n) : NULL;
+    fprintf(stderr, "offsim %s: unknown option '%s'", cmd, a);
+    if (dym)
+        fprintf(stderr, " (did you mean '%s'?)", dym);
+    fprintf(stderr, "\n%s", usage);
+    return 2;
+}
+
 /* Common parsing of "SCENARIO [--seed N] [--db PATH] [--set k=v]...". */
 typedef struct run_args {
     const char *file;
@@ -142,14 +153,8 @@ static int parse_run_args(const char *cmd, int argc, char **argv, run_args *ra,
         bool known = false;
         for (size_t k = 0; k < n_flags; k++)
             known = known || strcmp(a, flags[k]) == 0;
-        if (a[0] == '-' && a[1] != '\0' && !known) {
-            const char *dym = off_did_you_mean(a, flags, n_flags);
-            fprintf(stderr, "offsim %s: unknown option '%s'", cmd, a);
-            if (dym)
-                fprintf(stderr, " (did you mean '%s'?)", dym);
-            fprintf(stderr, "\n%s", usage);
-            return 2;
-        }
+        if (a[0] == '-' && a[1] != '\0' && !known)
+            return cli_unknown_option(cmd, a, flags, n_flags, usage);
         if (strcmp(a, "--quiet") == 0) {
             ra->quiet = true;
             continue;
@@ -340,12 +345,7 @@ static int one_db_arg(const char *cmd, int argc, char **argv, const char *usage,
         }
         if (a[0] == '-' && a[1]) {
             static const char *const flags[] = {"--out", "--learning", "--help"};
-            const char *dym = out ? off_did_you_mean(a, flags, 3) : NULL;
-            fprintf(stderr, "offsim %s: unknown option '%s'", cmd, a);
-            if (dym)
-                fprintf(stderr, " (did you mean '%s'?)", dym);
-            fprintf(stderr, "\n%s", usage);
-            return 2;
+            return cli_unknown_option(cmd, a, out ? flags : NULL, 3, usage);
         }
         if (*db)
             return cli_usage_error(cmd, "unexpected argument '%s' (one database)", a, usage);

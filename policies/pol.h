@@ -136,7 +136,6 @@ typedef struct pol_train {
     uint64_t seed;           /* the agent's own stream                    */
     void (*log)(void *ud, const pol_train_point *pt);
     void *log_ud;
-    off_status st;           /* an error from log, stops the run's caller */
 } pol_train;
 
 /* A parameter from the scenario, as text with its source position. */
