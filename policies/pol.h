@@ -249,10 +249,14 @@ int pol_default_bits(const mdl_model *m);
  *     t_dev  = split > 0 ? device backlog + device compute : 0
  *              (full offload skips the device queue)
  *     t_up   = max(t_dev, uplink backlog) + payload * 8 / uplink rate
- *              + uplink propagation                     (arrival at server)
+ *              + uplink propagation
+ *              [+ rtt/2 + payload * 8 / backhaul rate]  (arrival at server)
  *     t_srv  = max(t_up, server_free)                   (start of service)
- *     latency = t_srv + server compute + result * 8 / downlink rate
- *              + downlink propagation
+ *     latency = t_srv + server compute
+ *              [+ rtt/2 + result * 8 / backhaul rate]
+ *              + result * 8 / downlink rate + downlink propagation
+ *   [...]: a cloud server's backhaul (obs server_backhaul_*), its queue
+ *              not foreseen
  *   server_free = 0 when a core is idle, else (tasks ahead - cores + 1) *
  *              mean service / cores, tasks ahead = busy + queued: the wait
  *              of an M/M/c-like FCFS queue, drained while this task is
@@ -262,7 +266,7 @@ int pol_default_bits(const mdl_model *m);
  *              (pol_pred_note), relative to the full model (1 at start).
  *   device energy = P_active * device compute + P_tx * upload transmission
  *              + P_rx * result reception + P_idle * (uplink propagation +
- *              server wait + server compute)
+ *              backhaul both ways + server wait + server compute)
  *
  * Compute times come from the hardware profile when the observation has
  * one (mdl_profile_device_seconds / _server_seconds at the side's
@@ -309,6 +313,8 @@ typedef struct pol_pred_ctx {
     double dev_backlog_s, up_backlog_s;
     double up_s_per_byte, up_delay_s;   /* 8 / rate (0 if infinite) */
     double down_tx_s, down_delay_s;     /* the result's transmission */
+    double bh_up_delay_s, bh_s_per_byte; /* backhaul: rtt/2, 8 / rate (0: none) */
+    double bh_down_s;                   /* backhaul: the result's crossing */
     double server_free_s;               /* from now; see above */
     double p_active_w, p_tx_w, p_rx_w, p_idle_w;
 } pol_pred_ctx;
@@ -322,6 +328,7 @@ typedef struct pol_pred_cost {
     double uplink_s;          /* payload transmission                 */
     double server_wait_s;     /* queueing at the server               */
     double server_s;          /* server compute                       */
+    double backhaul_s;        /* a cloud server's backhaul, both ways */
     double downlink_s;        /* result transmission                  */
 } pol_pred_cost;
 
@@ -355,9 +362,11 @@ static inline double pol_pred_latency(const pol_pred_ctx *c, size_t exit, size_t
     if (bytes > 0)
         t += bytes * c->up_s_per_byte;
     t += c->up_delay_s;
+    t += c->bh_up_delay_s + bytes * c->bh_s_per_byte;
     if (t < c->server_free_s)
         t = c->server_free_s;
-    return t + c->srv[row + split] * c->srv_scale + c->down_tx_s + c->down_delay_s;
+    return t + c->srv[row + split] * c->srv_scale + c->bh_down_s + c->down_tx_s +
+           c->down_delay_s;
 }
 
 #endif /* POL_H */

@@ -90,6 +90,13 @@ static double per_byte(double rate_bps)
     return isinf(rate_bps) ? 0.0 : 8.0 / rate_bps;
 }
 
+/* Seconds per byte on a backhaul: 0 for none (rate 0, as a zeroed
+ * observation has it, or INFINITY). */
+static double backhaul_per_byte(double rate_bps)
+{
+    return rate_bps > 0 && !isinf(rate_bps) ? 8.0 / rate_bps : 0.0;
+}
+
 void pol_pred_begin(pol_pred *p, const pol_obs *o, pol_pred_ctx *c)
 {
     const mdl_model *m = p->model;
@@ -120,6 +127,12 @@ void pol_pred_begin(pol_pred *p, const pol_obs *o, pol_pred_ctx *c)
     double rb = m->result_bytes;
     c->down_tx_s = rb > 0 ? rb * per_byte(o->downlink_rate_bps) : 0.0;
     c->down_delay_s = o->downlink_delay_s;
+    /* a cloud server's backhaul, crossed after the uplink and before the
+     * downlink: rtt/2 + bytes / rate each way (sim/sim_backhaul.c) */
+    double bh_half = o->server_backhaul_rtt_s > 0 ? 0.5 * o->server_backhaul_rtt_s : 0.0;
+    c->bh_s_per_byte = backhaul_per_byte(o->server_backhaul_rate_bps);
+    c->bh_up_delay_s = bh_half;
+    c->bh_down_s = bh_half + (rb > 0 ? rb * c->bh_s_per_byte : 0.0);
     size_t cores = o->server_cores ? o->server_cores : 1;
     size_t ahead = o->server_busy + o->server_queue;
     if (ahead < cores) {
@@ -158,15 +171,20 @@ void pol_pred_eval(const pol_pred_ctx *c, size_t exit, size_t split, size_t bits
         t = c->up_backlog_s;
     out->payload_bytes = c->payload[split * c->n_bits + bits_idx];
     out->uplink_s = out->payload_bytes > 0 ? out->payload_bytes * c->up_s_per_byte : 0.0;
-    t += out->uplink_s + c->up_delay_s;
+    out->backhaul_s = c->bh_up_delay_s + out->payload_bytes * c->bh_s_per_byte + c->bh_down_s;
+    /* the same operations in the same order as pol_pred_latency */
+    t += out->uplink_s;
+    t += c->up_delay_s;
+    t += c->bh_up_delay_s + out->payload_bytes * c->bh_s_per_byte;
     out->server_wait_s = c->server_free_s > t ? c->server_free_s - t : 0.0;
     t += out->server_wait_s;
     out->server_s = c->srv[row + split] * c->srv_scale;
     out->downlink_s = c->down_tx_s;
-    out->latency_s = t + out->server_s + c->down_tx_s + c->down_delay_s;
+    out->latency_s = t + out->server_s + c->bh_down_s + c->down_tx_s + c->down_delay_s;
     out->energy_j = c->p_active_w * out->device_s + c->p_tx_w * out->uplink_s +
                     c->p_rx_w * out->downlink_s +
-                    c->p_idle_w * (c->up_delay_s + out->server_wait_s + out->server_s);
+                    c->p_idle_w * (c->up_delay_s + out->backhaul_s + out->server_wait_s +
+                                   out->server_s);
 }
 
 void pol_pred_note(pol_pred *p, const pol_pred_ctx *c, size_t exit, size_t split)

@@ -155,6 +155,25 @@ static void test_predictor_terms_match_hand_computation(void **state)
                 assert_float_equal(pol_pred_latency(&c, ex, sp, b), k.latency_s, 0);
                 assert_int_equal(k.local, sp >= model.exits[ex].after);
             }
+    /* Behind a backhaul of 40 ms RTT at 2 Mbit/s (a cloud server):
+     *   arrival       37 + 20 + 2500 B * 8 / 2 M (10)  = 67 ms -> no wait
+     *   done          67 + 2 + 20 + 4 B at 2 M (0.016) + 0.032 + 1 = 90.048 ms
+     *   energy        0.045016 + 0.1 * (0.002 + 0.050016 + 0.002) = 0.0504176 J */
+    pol_obs ob = o;
+    ob.server_backhaul_rtt_s = 0.040;
+    ob.server_backhaul_rate_bps = 2e6;
+    pol_pred_ctx cb;
+    pol_pred_begin(&p, &ob, &cb);
+    pol_pred_eval(&cb, 2, 2, 2, &k);
+    printf("  behind a 40 ms, 2 Mbit/s backhaul: predicted %.6f ms (hand 90.048), "
+           "%.7f J (hand 0.0504176)\n", k.latency_s * 1e3, k.energy_j);
+    assert_float_equal(k.backhaul_s, 0.050016, 1e-12);
+    assert_float_equal(k.server_wait_s, 0, 0);
+    assert_float_equal(k.latency_s, 0.090048, 1e-12);
+    assert_float_equal(k.energy_j, 0.0504176, 1e-12);
+    pol_pred_eval(&cb, 1, 2, 0, &k); /* local: no backhaul */
+    assert_float_equal(k.latency_s, 0.024, 1e-12);
+    assert_float_equal(k.backhaul_s, 0, 0);
     /* An offload of half the full model's server work moves the running
      * mean from 1 to 1 - (1 - 0.5) / 8 = 0.9375: split 2 leaves 2 of 4 ms. */
     pol_pred_note(&p, &c, 2, 2);

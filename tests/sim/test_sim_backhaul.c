@@ -196,6 +196,32 @@ static void test_no_backhaul_leaves_results_identical(void **state)
     }
 }
 
+/* The model-based policies see the backhaul (pol.h, "predicted costs").
+ * The device at 20 MMAC/s answers locally in 500 ms.  Full offload without
+ * a backhaul: 85 + 10 + 21 = 116 ms, so Neurosurgeon offloads.  Behind a
+ * 400 ms RTT at 10 Mbps: 85 + 208 + 10 + 216 + 21 = 540 ms (split 1 is
+ * 683 ms), so it must answer on the device; a predictor blind to the
+ * backhaul would still offload and take 540 ms. */
+static void test_neurosurgeon_costs_the_backhaul(void **state)
+{
+    (void)state;
+    const char *near_srv[] = {"devices.cam.speed=20 MMAC/s",
+                              "policy={type: neurosurgeon, bits: 32}"};
+    const char *far_srv[] = {near_srv[0], near_srv[1],
+                             "servers.cloud.backhaul={rtt: 400 ms, rate: 10 Mbps}"};
+    static rows rs;
+    run(near_srv, 2, &rs, NULL);
+    assert_int_equal(rs.n, 1);
+    printf("  no backhaul: split %d, server %d\n", rs.r[0].split, rs.r[0].server);
+    assert_int_equal(rs.r[0].split, 0);
+    near("no backhaul: full offload", 0.116, rs.r[0].latency_s);
+    run(far_srv, 3, &rs, NULL);
+    assert_int_equal(rs.n, 1);
+    printf("  400 ms backhaul: split %d, server %d\n", rs.r[0].split, rs.r[0].server);
+    assert_int_equal(rs.r[0].server, -1);
+    near("400 ms backhaul: on the device", 0.500, rs.r[0].latency_s);
+}
+
 /* The loader: rtt required and >= 0, rate > 0, no other keys; positions. */
 static void test_loader_errors(void **state)
 {
@@ -243,6 +269,7 @@ int main(void)
         cmocka_unit_test(test_two_tasks_queue_fifo_by_hand),
         cmocka_unit_test(test_rows_add_up_under_load),
         cmocka_unit_test(test_no_backhaul_leaves_results_identical),
+        cmocka_unit_test(test_neurosurgeon_costs_the_backhaul),
         cmocka_unit_test(test_loader_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
