@@ -315,6 +315,7 @@ typedef struct pol_pred_ctx {
     double down_tx_s, down_delay_s;     /* the result's transmission */
     double bh_up_delay_s, bh_s_per_byte; /* backhaul: rtt/2, 8 / rate (0: none) */
     double bh_down_s;                   /* backhaul: the result's crossing */
+    double send_s_per_byte, send_delay_s; /* uplink + backhaul, per byte, fixed */
     double server_free_s;               /* from now; see above */
     double p_active_w, p_tx_w, p_rx_w, p_idle_w;
 } pol_pred_ctx;
@@ -360,9 +361,8 @@ static inline double pol_pred_latency(const pol_pred_ctx *c, size_t exit, size_t
         t = c->up_backlog_s;
     double bytes = c->payload[split * c->n_bits + bits_idx];
     if (bytes > 0)
-        t += bytes * c->up_s_per_byte;
-    t += c->up_delay_s;
-    t += c->bh_up_delay_s + bytes * c->bh_s_per_byte;
+        t += bytes * c->send_s_per_byte;
+    t += c->send_delay_s;
     if (t < c->server_free_s)
         t = c->server_free_s;
     return t + c->srv[row + split] * c->srv_scale + c->bh_down_s + c->down_tx_s +

@@ -133,6 +133,9 @@ void pol_pred_begin(pol_pred *p, const pol_obs *o, pol_pred_ctx *c)
     c->bh_s_per_byte = backhaul_per_byte(o->server_backhaul_rate_bps);
     c->bh_up_delay_s = bh_half;
     c->bh_down_s = bh_half + (rb > 0 ? rb * c->bh_s_per_byte : 0.0);
+    /* without a backhaul these equal the uplink's terms exactly (x + 0) */
+    c->send_s_per_byte = c->up_s_per_byte + c->bh_s_per_byte;
+    c->send_delay_s = c->up_delay_s + c->bh_up_delay_s;
     size_t cores = o->server_cores ? o->server_cores : 1;
     size_t ahead = o->server_busy + o->server_queue;
     if (ahead < cores) {
@@ -173,9 +176,9 @@ void pol_pred_eval(const pol_pred_ctx *c, size_t exit, size_t split, size_t bits
     out->uplink_s = out->payload_bytes > 0 ? out->payload_bytes * c->up_s_per_byte : 0.0;
     out->backhaul_s = c->bh_up_delay_s + out->payload_bytes * c->bh_s_per_byte + c->bh_down_s;
     /* the same operations in the same order as pol_pred_latency */
-    t += out->uplink_s;
-    t += c->up_delay_s;
-    t += c->bh_up_delay_s + out->payload_bytes * c->bh_s_per_byte;
+    if (out->payload_bytes > 0)
+        t += out->payload_bytes * c->send_s_per_byte;
+    t += c->send_delay_s;
     out->server_wait_s = c->server_free_s > t ? c->server_free_s - t : 0.0;
     t += out->server_wait_s;
     out->server_s = c->srv[row + split] * c->srv_scale;
