@@ -308,6 +308,10 @@ typedef struct scn_device {
                              the first server)                               */
     bool server_nearest;  /* `server: nearest`: the nearest server at build
                              time (needs a position: `mobility`)            */
+    bool handover;        /* `handover`: re-attach to the nearest server at
+                             a task's arrival when it is closer by more than
+                             handover_margin_m (needs server_nearest)       */
+    double handover_margin_m; /* >= 0, default 0                            */
     scn_mobility mobility;
     char *profile;        /* hardware profile: a name in models/profiles/ or
                              a resolved path; NULL = speed only             */

@@ -18,7 +18,9 @@ static const char *const k_device[] = {"name",     "count",    "speed",
                                        "power",    "arrivals", "deadline",
                                        "uplink",   "downlink", "server",
                                        "profile",  "compute_bits", "radio",
-                                       "dvfs",     "battery", "mobility"};
+                                       "dvfs",     "battery", "mobility",
+                                       "handover"};
+static const char *const k_handover[] = {"margin"};
 static const char *const k_power[] = {"active", "idle", "tx", "rx"};
 static const char *const k_arr_all[] = {"process", "rate", "period", "phase",
                                         "file"};
@@ -191,6 +193,35 @@ static off_status load_compute(const scn_node *it, const char *where, double *sp
     return OFF_OK;
 }
 
+/* device.handover: true | false | {margin: length >= 0}; needs
+ * `server: nearest` (read before this). */
+static off_status load_handover(scn_device *d, const scn_node *it, const char *where,
+                                off_err *err)
+{
+    const scn_node *v = scn_map_get(it, "handover");
+    if (!v)
+        return OFF_OK;
+    off_status st;
+    if (v->kind == SCN_NODE_SCALAR) {
+        if ((st = scn_get_bool(v, "handover", &d->handover, err)))
+            return st;
+    } else {
+        char w[128];
+        snprintf(w, sizeof w, "handover of %s", where);
+        if ((st = scn_want_map(v, w, k_handover, N(k_handover), err)) ||
+            (st = scn_check_keys(v, k_handover, N(k_handover), w, NULL, 0, NULL, err)) ||
+            (st = opt_q(v, "margin", SCN_DIM_LENGTH, SCN_Q_GE0 | SCN_Q_FINITE,
+                        &d->handover_margin_m, err)))
+            return st;
+        d->handover = true;
+    }
+    if (d->handover && !d->server_nearest)
+        return scn_errp(err, OFF_EINVAL, v->pos,
+                        "%s: handover needs `server: nearest` (the device re-attaches "
+                        "to the nearest server as it moves)", where);
+    return OFF_OK;
+}
+
 /* devices[i] into s->devices[i]; names unique among devices 0..i. */
 static off_status load_device(scn_scenario *s, size_t i, const scn_node *it,
                               off_err *err)
@@ -242,7 +273,7 @@ static off_status load_device(scn_scenario *s, size_t i, const scn_node *it,
                             "%s: server: nearest needs the device's position (a "
                             "`mobility`, e.g. {model: static, position: [x, y]})", where);
     }
-    return OFF_OK;
+    return load_handover(d, it, where, err);
 }
 
 off_status scn_load_devices(scn_scenario *s, const scn_node *n, off_err *err)

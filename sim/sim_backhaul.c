@@ -26,7 +26,7 @@ static sim_handler ev_bh_up_done, ev_bh_down_done;
 
 static sim_server *server_of(sim_world *w, uint32_t ti)
 {
-    return &w->srv[w->dev[w->tasks[ti].device].server];
+    return &w->srv[w->tasks[ti].server];
 }
 
 static double tx_s(const scn_backhaul *b, double bytes)
@@ -77,7 +77,7 @@ static void ev_bh_up_done(sim_engine *e, void *ud, uint64_t arg)
     sim_world *w = ud;
     uint32_t ti = (uint32_t)arg;
     w->tasks[ti].t_queued = sim_engine_now(e);
-    sim_server_arrive(w, w->dev[w->tasks[ti].device].server, ti);
+    sim_server_arrive(w, w->tasks[ti].server, ti);
 }
 
 static void ev_bh_down_done(sim_engine *e, void *ud, uint64_t arg)

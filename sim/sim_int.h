@@ -61,6 +61,7 @@ typedef struct sim_task {
     double work_scale;         /* drawn work / the model's nominal work  */
     double u_outcome;          /* uniform draw deciding correctness      */
     int32_t sample;            /* test image it carries (trained), or -1 */
+    uint32_t server;           /* offloaded: its server, fixed at decision */
     bool correct;              /* decided when the action is known       */
     double deadline_s;
     pol_action act;
@@ -141,6 +142,7 @@ typedef struct sim_device {
     sim_link up, down;
     gsl_rng *rng_channel;
     double cpu_free_at, up_free_at; /* for the backlog observations */
+    uint32_t n_unsent;         /* offloaded tasks not yet fully uploaded  */
     sim_power pw;              /* tail, DVFS, battery (sim_power.c)       */
     sim_mob mob;               /* position (sim_mobility.c)               */
 } sim_device;
@@ -304,6 +306,10 @@ bool sim_mob_position(sim_mob *m, double t, double *x, double *y);
 /* Set the gain of d's link l (up or down) from d's distance to its server
  * at time t, when a transfer on l starts; nothing without a position. */
 void sim_mobility_update(sim_world *w, sim_device *d, sim_link *l, double t);
+/* `handover`: at a task's arrival at time t, re-attach d to the nearest
+ * server if it is closer than d's by more than the margin and no
+ * offloaded task of d is still to be uploaded (sim_mobility.c). */
+void sim_mobility_handover(sim_world *w, sim_device *d, double t);
 /* After d's links are built: gains at its position at time 0, and the
  * throughput estimate before any measurement at that distance. */
 void sim_mobility_links_built(sim_world *w, sim_device *d);

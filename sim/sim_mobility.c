@@ -1,9 +1,10 @@
 /*
  * sim_mobility.c - where a device is: fixed at a position, moving by the
  * random waypoint model (Johnson & Maltz 1996), or following a (time, x, y)
- * trace; the nearest server at build time (`server: nearest`); and the
- * distance to the device's server setting its links' path gain when a
- * transfer starts (sim_link_update_distance).  Equations in
+ * trace; the nearest server at build time (`server: nearest`) and, with
+ * `handover`, again at each task's arrival; and the distance to the
+ * device's server setting its links' path gain when a transfer starts
+ * (sim_link_update_distance).  Equations in
  * docs/models-reference.md ("Mobility").
  *
  * Position is a pure function of time, computed lazily (no events): the
@@ -110,6 +111,22 @@ static double distance_to(const sim_world *w, size_t j, double x, double y)
     return hypot(x - s->x_m, y - s->y_m);
 }
 
+/* The nearest server to (x, y); ties: the first.  *dist its distance. */
+static size_t nearest(const sim_world *w, double x, double y, double *dist)
+{
+    size_t best = 0;
+    double bd = INFINITY;
+    for (size_t j = 0; j < w->n_srv; j++) {
+        double dj = distance_to(w, j, x, y);
+        if (dj < bd) {
+            bd = dj;
+            best = j;
+        }
+    }
+    *dist = bd;
+    return best;
+}
+
 off_status sim_mobility_init(sim_world *w, sim_device *d, uint64_t ek, off_err *err)
 {
     const scn_device *sd = d->cfg;
@@ -123,19 +140,30 @@ off_status sim_mobility_init(sim_world *w, sim_device *d, uint64_t ek, off_err *
         rwp_start(m);
     }
     if (sd->server_nearest) { /* at the position at time 0; ties: the first */
-        double x, y, best = INFINITY;
+        double x, y, dist;
         if (!sim_mob_position(m, 0, &x, &y))
             return off_errf(err, OFF_EINVAL, w->scn->file, sd->pos.line, sd->pos.col,
                             "device '%s': server: nearest needs a position", sd->name);
-        for (size_t j = 0; j < w->n_srv; j++) {
-            double dj = distance_to(w, j, x, y);
-            if (dj < best) {
-                best = dj;
-                d->server = j;
-            }
-        }
+        d->server = nearest(w, x, y, &dist);
     }
     return OFF_OK;
+}
+
+void sim_mobility_handover(sim_world *w, sim_device *d, double t)
+{
+    double x, y, dn;
+    if (!sim_mob_position(&d->mob, t, &x, &y))
+        return;
+    size_t j = nearest(w, x, y, &dn);
+    if (j == d->server || !(dn + d->cfg->handover_margin_m < distance_to(w, d->server, x, y)))
+        return;
+    d->server = j;
+    if (d->up.cell) { /* its uploads now share the new server's cell */
+        d->up.cell = &w->cells[j];
+        size_t nsub = d->cfg->uplink.chan.subchannels;
+        if (nsub) /* OFDMA: the next subchannel of the new cell's plan */
+            d->up.subch = w->cells[j].n_ofdma++ % nsub;
+    }
 }
 
 void sim_mobility_free(sim_mob *m)

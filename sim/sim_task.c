@@ -453,6 +453,8 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
                                  d->rng_samples, mdl_trained_n_samples(w->trained))
                            : -1;
     w->in_flight++;
+    if (d->cfg->handover && d->n_unsent == 0)
+        sim_mobility_handover(w, d, now);
 
     pol_obs o;
     fill_obs(w, d, t, &o);
@@ -476,6 +478,8 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
     t->dev_s = (device_s(d, m, ex, sp) + extra_dev) * t->work_scale * d->pw.time_scale;
     if (!t->local) {
         const sim_server *sv = &w->srv[d->server];
+        t->server = (uint32_t)d->server;
+        d->n_unsent++;
         t->srv_s = (server_s(sv, m, ex, sp) + extra_srv) * t->work_scale;
         if (!w->trained)
             t->bytes_up = mdl_payload_bytes(m, ex, sp, t->act.bits);
@@ -529,6 +533,7 @@ void sim_task_uploaded(sim_world *w, uint32_t ti)
     if (d->up.cell) /* its share varied with the others' transfers */
         t->up_tx_s = now - t->t_up_start;
     sim_link_observe(&d->up, t->bytes_up, t->up_tx_s);
+    d->n_unsent--;
     d->up_busy = false;
     sim_power_end(w, d, SIM_PW_TX, ti);
     if (d->up_q.len)
@@ -544,7 +549,7 @@ static void ev_srv_arrive(sim_engine *e, void *ud, uint64_t arg)
     t->t_queued = sim_engine_now(e);
     if (sim_backhaul_up(w, ti)) /* a cloud server: its backhaul first */
         return;
-    sim_server_arrive(w, w->dev[t->device].server, ti);
+    sim_server_arrive(w, t->server, ti);
 }
 
 void sim_task_served(sim_world *w, uint32_t ti)
@@ -627,7 +632,7 @@ static void finish(sim_world *w, uint32_t ti)
 
     if (w->hook || (w->db && w->scn->record_tasks)) {
         bool sent = !t->local;
-        const sim_server *sv = &w->srv[d->server]; /* its backhaul, if any */
+        const sim_server *sv = &w->srv[t->server]; /* its backhaul, if any */
         double up_s = sent ? t->up_tx_s + dc->uplink.delay_s + sim_backhaul_s(sv, t->bytes_up)
                            : 0.0;
         double down_s =
@@ -637,7 +642,7 @@ static void finish(sim_world *w, uint32_t ti)
             .task_id = (int64_t)t->id,
             .device = (int32_t)t->device,
             .device_name = d->name,
-            .server = sent ? (int32_t)d->server : -1,
+            .server = sent ? (int32_t)t->server : -1,
             .sample = t->sample,
             .t_arrival = t->t_arrival,
             .t_start = t->t_first,

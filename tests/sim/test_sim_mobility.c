@@ -7,7 +7,10 @@
  *     reported as FILE:LINE;
  *   - a device moving away (trace 10 m -> 100 m) takes longer to upload, by
  *     exactly the free-space link budget at each distance;
- *   - `server: nearest` picks the nearest server;
+ *   - `server: nearest` picks the nearest server; with `handover` the device
+ *     re-attaches to the nearest server as it moves (with a margin as
+ *     hysteresis), its uplink's path loss and shared cell follow, tasks
+ *     already offloaded finish where they were sent; loader errors;
  *   - a static position at the channel's distance gives the same tasks as
  *     no mobility at all.
  */
@@ -140,14 +143,14 @@ static void scenario(char *buf, size_t cap, const char *extra, const char *serve
 }
 
 typedef struct rows {
-    res_task_row r[8];
+    res_task_row r[16];
     size_t n;
 } rows;
 
 static void keep(void *ud, const res_task_row *r)
 {
     rows *k = ud;
-    if (k->n < 8)
+    if (k->n < 16)
         k->r[k->n++] = *r;
 }
 
@@ -244,6 +247,115 @@ static void test_nearest_server(void **state)
     assert_non_null(strstr(e.msg, "needs the device's position"));
 }
 
+/* A device walks from x = 10 m (t = 0) to 190 m (t = 9 s) between server
+ * a at x = 0 and b at x = 200, one task a second (125 KB, full offload).
+ * b is nearer from x > 100 m, i.e. from the task at 5 s (x = 110); with a
+ * 50 m margin from x > 125 m (the task at 6 s, x = 130).  The upload
+ * follows the distance to the current server: the task at 9 s (10 m from
+ * b) uploads as fast as the one at 0 s (10 m from a); without handover it
+ * is 190 m from a. */
+static void handover_scenario(char *buf, size_t cap, const char *handover,
+                              const char *shared)
+{
+    snprintf(buf, cap,
+             "name: ho\n"
+             "seed: 3\n"
+             "duration: 9.5 s\n"
+             "model: {kind: synthetic, input: 125 KB, work: 1 kMAC}\n"
+             "devices:\n"
+             "  - name: ue\n"
+             "    speed: 1 TMAC/s\n"
+             "    arrivals: {process: periodic, period: 1 s, phase: 0 s}\n"
+             "    uplink:\n"
+             "      channel:\n"
+             "        model: shannon\n"
+             "        bandwidth: 1 MHz\n"
+             "        tx_power: 23 dBm\n"
+             "        pathloss: {model: free-space, frequency: 2.4 GHz, distance: 10 m}\n"
+             "%s"
+             "    server: nearest\n"
+             "    mobility: {model: trace, file: " TRACE "}\n"
+             "%s"
+             "servers:\n"
+             "  - {name: a, speed: 1 TMAC/s, position: [0, 0]}\n"
+             "  - {name: b, speed: 1 TMAC/s, position: [200 m, 0]}\n"
+             "policy: edge\n",
+             shared, handover);
+}
+
+static void check_handover(const char *handover, const char *shared, size_t first_b)
+{
+    char text[2048];
+    rows k = {0};
+    handover_scenario(text, sizeof text, handover, shared);
+    run_text(text, &k, NULL);
+    assert_int_equal(k.n, 10);
+    printf("  %-24.*s %-14s servers:", handover[0] ? (int)strlen(handover) - 5 : 11,
+           handover[0] ? handover + 4 : "no handover", shared[0] ? "(shared cell)" : "");
+    for (size_t i = 0; i < k.n; i++)
+        printf(" %d", k.r[i].server);
+    printf("; upload at 0 s %.6f s, at 9 s %.6f s\n", k.r[0].uplink_s, k.r[9].uplink_s);
+    for (size_t i = 0; i < k.n; i++) {
+        assert_int_equal(k.r[i].task_id, (int64_t)i);
+        assert_int_equal(k.r[i].server, i >= first_b ? 1 : 0);
+        double x = 10 + 20.0 * (double)i, d = i >= first_b ? 200 - x : x;
+        double want = upload_s(d);
+        if (fabs(k.r[i].uplink_s - want) > 1e-9 * want)
+            fail_msg("task %zu: upload %.9f s, by hand %.9f s at %g m", i, k.r[i].uplink_s,
+                     want, d);
+    }
+}
+
+static void test_handover_follows_the_nearest_server(void **state)
+{
+    (void)state;
+    write_file(TRACE, "time,x,y\n0,10,0\n9,190,0\n");
+    check_handover("", "", 99);
+    check_handover("    handover: true\n", "", 5);
+    check_handover("    handover: {margin: 50 m}\n", "", 6);
+    check_handover("    handover: true\n", "        shared: true\n", 5);
+
+    /* an upload still to finish holds the device where it is: at 2 kbit/s
+     * (fixed rate) each 125 KB upload takes 500 s, so every task after the
+     * first queues behind it and goes to a, whatever the distance */
+    char text[2048];
+    rows k = {0};
+    handover_scenario(text, sizeof text, "    handover: true\n", "");
+    char *ch = strstr(text, "      channel:");
+    assert_non_null(ch);
+    char *end = strstr(ch, "    server:");
+    memmove(ch + strlen("      rate: 2 kbps\n"), end, strlen(end) + 1);
+    memcpy(ch, "      rate: 2 kbps\n", strlen("      rate: 2 kbps\n"));
+    run_text(text, &k, NULL);
+    assert_int_equal(k.n, 10);
+    for (size_t i = 0; i < k.n; i++)
+        assert_int_equal(k.r[i].server, 0);
+
+    /* handover without `server: nearest`, and a bad margin, at load */
+    const char *bad[][2] = {
+        {"    handover: true\n", "needs `server: nearest`"},
+        {"    handover: {margin: -1 m}\n", "margin must be >= 0"},
+        {"    handover: {margin: 5 s}\n", "margin"},
+        {"    handover: {hysteresis: 5 m}\n", "unknown key 'hysteresis'"},
+        {"    handover: maybe\n", "handover"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        handover_scenario(text, sizeof text, bad[i][0], "");
+        if (i == 0) { /* a named server instead of nearest */
+            char *n = strstr(text, "server: nearest");
+            memcpy(n, "server: a      ", 15);
+        }
+        scn_scenario s;
+        off_err e = {0};
+        assert_int_equal(scn_load_text(&s, "/tmp/ho.yaml", text, strlen(text), NULL, 0, &e),
+                         OFF_EINVAL);
+        printf("  %s\n", e.msg);
+        assert_non_null(strstr(e.msg, bad[i][1]));
+        assert_non_null(strstr(e.msg, "/tmp/ho.yaml:"));
+    }
+    remove(TRACE);
+}
+
 static void test_static_default_identical(void **state)
 {
     (void)state;
@@ -270,6 +382,7 @@ int main(void)
         cmocka_unit_test(test_waypoint_area_speed_determinism),
         cmocka_unit_test(test_moving_away_uploads_longer),
         cmocka_unit_test(test_nearest_server),
+        cmocka_unit_test(test_handover_follows_the_nearest_server),
         cmocka_unit_test(test_static_default_identical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
