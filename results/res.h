@@ -93,6 +93,30 @@ typedef struct res_train_row {
 off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *row,
                             off_err *err);
 
+/* One device's results of a run, in table `devices` (schema version 3),
+ * written by the simulator at the end of a run (all tasks, warm-up
+ * included); in the transaction that res_run_end commits. */
+typedef struct res_device_row {
+    int64_t device;           /* device index                                */
+    const char *name;         /* e.g. "phone[3]" (copied)                    */
+    int32_t server;           /* its server at the end of the run            */
+    uint64_t n_tasks;         /* tasks it generated                          */
+    uint64_t n_done;          /* of which finished                           */
+    uint64_t n_offloaded;     /* of which sent to a server                   */
+    uint64_t handovers;       /* re-attachments to another server            */
+    double energy_j;          /* all it drew: compute, radio, idle, tail     */
+    double tail_j;            /* of which radio tail                         */
+    double tail_unattributed_j; /* tail energy charged to no task            */
+    double capacity_j;        /* battery; NaN (NULL) without one             */
+    double remaining_j;       /* capacity - energy; NaN without a battery    */
+    double t_death;           /* when the battery ran empty; INFINITY (NULL)
+                                 if it did not                               */
+    double freq_hz;           /* DVFS level; NaN (NULL) without DVFS         */
+} res_device_row;
+
+off_status res_add_device(res_db *db, int64_t run_id, const res_device_row *row,
+                          off_err *err);
+
 /* ---- statistics (used by the simulator for summaries, and by report) --- */
 typedef struct res_stat {
     size_t n;

@@ -52,7 +52,7 @@
 #include <time.h>
 
 #define RES_APP_ID 0x4f464653 /* "OFFS" */
-#define RES_SCHEMA_VERSION 2
+#define RES_SCHEMA_VERSION 3
 /* Task rows per INSERT statement: one statement's start, cursor opening
  * and reset are shared by the rows (about a quarter fewer instructions per
  * row than one row per statement, in a scratch harness under cachegrind). */
@@ -82,6 +82,7 @@ struct res_db {
     sqlite3_stmt *ins_task;   /* one row                                    */
     sqlite3_stmt *ins_tasks;  /* RES_ROWS_PER_INSERT rows                   */
     sqlite3_stmt *ins_train;  /* one learning-curve row                     */
+    sqlite3_stmt *ins_device; /* one devices row                            */
     size_t train_rows;        /* curve rows in the open transaction          */
     bool in_txn;
     int64_t run_cur;     /* run id of the last res_run_begin, 0 if none    */
@@ -111,6 +112,19 @@ struct res_db {
     " entropy REAL, temperature REAL, wall_s REAL,"                              \
     " PRIMARY KEY (run_id, step)) WITHOUT ROWID;"
 
+/* Per-device results of a run (schema version 3): created by schema_sql
+ * with IF NOT EXISTS, so a version-2 database gains it when opened for
+ * writing. */
+#define DEVICES_SQL_TEXT                                                          \
+    "CREATE TABLE IF NOT EXISTS devices ("                                        \
+    " run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"        \
+    " device INTEGER NOT NULL, name TEXT NOT NULL, server INTEGER,"              \
+    " n_tasks INTEGER NOT NULL, n_done INTEGER NOT NULL,"                        \
+    " n_offloaded INTEGER NOT NULL, handovers INTEGER NOT NULL,"                 \
+    " energy_j REAL, tail_j REAL, tail_unattributed_j REAL,"                     \
+    " capacity_j REAL, remaining_j REAL, t_death REAL, freq_hz REAL,"            \
+    " PRIMARY KEY (run_id, device)) WITHOUT ROWID;"
+
 /* A version-1 database gains the reward column and the training table. */
 static const char *migrate_v1_sql =
     "ALTER TABLE summary ADD COLUMN reward_mean REAL;" TRAINING_SQL_TEXT;
@@ -139,7 +153,7 @@ static const char *schema_sql =
     " latency_p50 REAL, latency_p95 REAL, latency_p99 REAL, latency_min REAL,"
     " latency_max REAL, energy_mean_j REAL, accuracy REAL, deadline_miss REAL,"
     " bytes_up_mean REAL, sim_time_s REAL, events INTEGER, reward_mean REAL);"
-    TRAINING_SQL_TEXT;
+    TRAINING_SQL_TEXT DEVICES_SQL_TEXT;
 
 static off_status db_err(res_db *db, off_err *err, const char *what)
 {
@@ -536,6 +550,7 @@ void res_close(res_db *db)
         sqlite3_finalize(db->ins_task);
         sqlite3_finalize(db->ins_tasks);
         sqlite3_finalize(db->ins_train);
+        sqlite3_finalize(db->ins_device);
         sqlite3_close(db->h);
     }
     if (db->sync_ok) {
@@ -764,6 +779,48 @@ off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
         db->train_rows = 0;
         return commit_pending(db, err);
     }
+    return OFF_OK;
+}
+
+off_status res_add_device(res_db *db, int64_t run_id, const res_device_row *r,
+                          off_err *err)
+{
+    off_status wst = join_writer(db, err);
+    if (wst != OFF_OK)
+        return wst;
+    if (!db->in_txn) {
+        if (sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
+            return db_err(db, err, "begin");
+        db->in_txn = true;
+    }
+    if (!db->ins_device &&
+        sqlite3_prepare_v3(db->h,
+                           "INSERT INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
+                           SQLITE_PREPARE_PERSISTENT, &db->ins_device, NULL) != SQLITE_OK)
+        return db_err(db, err, "recording a device");
+    sqlite3_stmt *s = db->ins_device;
+    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_int64(s, 2, r->device);
+    sqlite3_bind_text(s, 3, r->name ? r->name : "", -1, SQLITE_TRANSIENT);
+    if (r->server >= 0)
+        sqlite3_bind_int64(s, 4, r->server);
+    else
+        sqlite3_bind_null(s, 4);
+    sqlite3_bind_int64(s, 5, (sqlite3_int64)r->n_tasks);
+    sqlite3_bind_int64(s, 6, (sqlite3_int64)r->n_done);
+    sqlite3_bind_int64(s, 7, (sqlite3_int64)r->n_offloaded);
+    sqlite3_bind_int64(s, 8, (sqlite3_int64)r->handovers);
+    bind_real(s, 9, r->energy_j);
+    bind_real(s, 10, r->tail_j);
+    bind_real(s, 11, r->tail_unattributed_j);
+    bind_real(s, 12, r->capacity_j);
+    bind_real(s, 13, r->remaining_j);
+    bind_real(s, 14, r->t_death);
+    bind_real(s, 15, r->freq_hz);
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    if (rc != SQLITE_DONE)
+        return db_err(db, err, "recording a device");
     return OFF_OK;
 }
 

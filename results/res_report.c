@@ -31,6 +31,30 @@ static void print_ms(FILE *out, const char *label, double v)
         fprintf(out, "  %s %.3f", label, v * 1e3);
 }
 
+/* The run's devices table (schema 3) in one line: how many, their mean
+ * energy, batteries emptied (the first death) and handovers. */
+static void print_devices(sqlite3 *h, FILE *out, sqlite3_int64 run)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(h, "SELECT count(*), avg(energy_j), count(t_death), min(t_death),"
+                              " sum(handovers) FROM devices WHERE run_id = ?",
+                           -1, &q, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(q, 1, run);
+    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) > 0) {
+        fprintf(out, "    devices    %lld, %.3f J each on average",
+                (long long)sqlite3_column_int64(q, 0), col_real(q, 1));
+        long long dead = sqlite3_column_int64(q, 2);
+        if (dead)
+            fprintf(out, "    batteries emptied %lld (first at %.3f s)", dead, col_real(q, 3));
+        long long ho = sqlite3_column_int64(q, 4);
+        if (ho)
+            fprintf(out, "    handovers %lld", ho);
+        fputc('\n', out);
+    }
+    sqlite3_finalize(q);
+}
+
 off_status res_report(res_db *db, FILE *out, off_err *err)
 {
     sqlite3 *h = res_handle(db);
@@ -111,6 +135,8 @@ off_status res_report(res_db *db, FILE *out, off_err *err)
         if (sqlite3_column_type(s, 18) != SQLITE_NULL)
             fprintf(out, "    reward     %.4f per task (the scenario's reward:)\n",
                     col_real(s, 18));
+        if (ver >= 3)
+            print_devices(h, out, sqlite3_column_int64(s, 0));
     }
     off_status st = OFF_OK;
     if (rc != SQLITE_DONE)

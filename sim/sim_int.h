@@ -143,6 +143,9 @@ typedef struct sim_device {
     gsl_rng *rng_channel;
     double cpu_free_at, up_free_at; /* for the backlog observations */
     uint32_t n_unsent;         /* offloaded tasks not yet fully uploaded  */
+    /* for its `devices` row: tasks generated, finished, sent to a server;
+     * re-attachments (`handover`) */
+    uint64_t n_tasks, n_done, n_offloaded, n_handovers;
     sim_power pw;              /* tail, DVFS, battery (sim_power.c)       */
     sim_mob mob;               /* position (sim_mobility.c)               */
 } sim_device;

@@ -7,6 +7,38 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Every device's row of table `devices` (results/res.h), into the run's
+ * open transaction. */
+static off_status record_devices(sim_world *w, off_err *err)
+{
+    for (size_t i = 0; i < w->n_dev; i++) {
+        const sim_device *d = &w->dev[i];
+        sim_device_energy e;
+        sim_device_energy_get(w, i, &e);
+        bool battery = e.capacity_j > 0;
+        res_device_row r = {
+            .device = (int64_t)i,
+            .name = d->name,
+            .server = (int32_t)d->server,
+            .n_tasks = d->n_tasks,
+            .n_done = d->n_done,
+            .n_offloaded = d->n_offloaded,
+            .handovers = d->n_handovers,
+            .energy_j = e.energy_j,
+            .tail_j = e.tail_j,
+            .tail_unattributed_j = e.tail_unattributed_j,
+            .capacity_j = battery ? e.capacity_j : NAN,
+            .remaining_j = battery ? e.remaining_j : NAN,
+            .t_death = e.t_death,
+            .freq_hz = e.freq_hz > 0 ? e.freq_hz : NAN,
+        };
+        off_status st = res_add_device(w->db, w->run_id, &r, err);
+        if (st != OFF_OK)
+            return st;
+    }
+    return OFF_OK;
+}
+
 off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
                          sim_task_hook *hook, void *hook_ud, res_summary *sum,
                          off_err *err)
@@ -38,7 +70,7 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
     sum->reward_mean = w->sum_reward / n;
     sum->sim_time_s = sim_engine_now(w->eng);
     sum->events = sim_engine_fired(w->eng);
-    return OFF_OK;
+    return db ? record_devices(w, err) : OFF_OK;
 }
 
 off_status sim_run_scenario(const scn_scenario *s, const char *db_path,

@@ -453,6 +453,7 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
                                  d->rng_samples, mdl_trained_n_samples(w->trained))
                            : -1;
     w->in_flight++;
+    d->n_tasks++;
     if (d->cfg->handover && d->n_unsent == 0)
         sim_mobility_handover(w, d, now);
 
@@ -480,6 +481,7 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
         const sim_server *sv = &w->srv[d->server];
         t->server = (uint32_t)d->server;
         d->n_unsent++;
+        d->n_offloaded++;
         t->srv_s = (server_s(sv, m, ex, sp) + extra_srv) * t->work_scale;
         if (!w->trained)
             t->bytes_up = mdl_payload_bytes(m, ex, sp, t->act.bits);
@@ -612,6 +614,7 @@ static void finish(sim_world *w, uint32_t ti)
     double lat = now - t->t_arrival;
     double idle_s = t->local ? 0.0 : t->t_down_start - t->t_up_end;
     sim_power_task_done(w, &w->dev[t->device], ti); /* its radio tail */
+    w->dev[t->device].n_done++;
     double energy = d->pw.active_w * t->dev_s + dc->power_tx_w * t->up_tx_s +
                     dc->power_rx_w * t->down_tx_s + dc->power_idle_w * idle_s + t->tail_j;
     bool correct = t->correct;

@@ -102,7 +102,7 @@ static void test_run_lifecycle_round_trips(void **state)
     assert_int_equal(count(p, "SELECT count(*) FROM tasks WHERE deadline_s IS NULL"), (long long)n);
     assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status='ok' AND config_hash='000000001234abcd' AND seed=7"), 1);
     assert_int_equal(count(p, "SELECT count(*) FROM summary WHERE latency_ci95 IS NULL AND n_done > 0"), 1);
-    assert_int_equal(count(p, "PRAGMA user_version"), 2);
+    assert_int_equal(count(p, "PRAGMA user_version"), 3);
     /* reopening appends a second run */
     assert_int_equal(res_open(&db, p, &e), OFF_OK);
     assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
@@ -322,7 +322,9 @@ static void test_report_prints_the_summary_figures(void **state)
 
 /* A version-1 database (PR before the reward and the learning curves) is
  * upgraded in place when opened for writing: its runs stay, the summary
- * gains reward_mean, and learning-curve rows can be added and read back. */
+ * gains reward_mean, the devices table is added (version 3), and
+ * learning-curve and device rows can be added and read back (NaN and
+ * infinities as NULL). */
 static void test_v1_database_is_migrated_and_training_rows_round_trip(void **state)
 {
     (void)state;
@@ -359,12 +361,29 @@ static void test_v1_database_is_migrated_and_training_rows_round_trip(void **sta
                            .entropy = 3, .temperature = NAN, .wall_s = 0.1 * k};
         assert_int_equal(res_add_training(db, run, &t, &e), OFF_OK);
     }
+    res_device_row d0 = {.device = 0, .name = "cam[0]", .server = 1, .n_tasks = 5,
+                         .n_done = 4, .n_offloaded = 3, .handovers = 2, .energy_j = 1.5,
+                         .tail_j = 0.25, .tail_unattributed_j = 0.125, .capacity_j = 2,
+                         .remaining_j = 0.5, .t_death = 7.5, .freq_hz = 1.2e9};
+    res_device_row d1 = {.device = 1, .name = "cam[1]", .server = 0, .energy_j = 0,
+                         .tail_j = 0, .tail_unattributed_j = 0, .capacity_j = NAN,
+                         .remaining_j = NAN, .t_death = INFINITY, .freq_hz = NAN};
+    assert_int_equal(res_add_device(db, run, &d0, &e), OFF_OK);
+    assert_int_equal(res_add_device(db, run, &d1, &e), OFF_OK);
     res_summary sum = {0};
     sum.n_tasks = sum.n_done = 5;
     sum.reward_mean = -0.75;
     assert_int_equal(res_run_end(db, run, "ok", 1.0, &sum, &e), OFF_OK);
     res_close(db);
-    assert_int_equal(count(p, "PRAGMA user_version"), 2);
+    assert_int_equal(count(p, "PRAGMA user_version"), 3);
+    assert_int_equal(count(p, "SELECT count(*) FROM devices WHERE run_id=2 AND device=0 AND "
+                              "name='cam[0]' AND server=1 AND n_tasks=5 AND n_done=4 AND "
+                              "n_offloaded=3 AND handovers=2 AND energy_j=1.5 AND "
+                              "tail_j=0.25 AND tail_unattributed_j=0.125 AND capacity_j=2 "
+                              "AND remaining_j=0.5 AND t_death=7.5 AND freq_hz=1.2e9"), 1);
+    assert_int_equal(count(p, "SELECT count(*) FROM devices WHERE device=1 AND "
+                              "capacity_j IS NULL AND remaining_j IS NULL AND t_death IS NULL "
+                              "AND freq_hz IS NULL AND energy_j=0"), 1);
     assert_int_equal(count(p, "SELECT count(*) FROM runs"), 2);
     assert_int_equal(count(p, "SELECT count(*) FROM summary WHERE run_id=1 AND reward_mean IS NULL"), 1);
     assert_int_equal(count(p, "SELECT count(*) FROM summary WHERE run_id=2 AND reward_mean=-0.75"), 1);

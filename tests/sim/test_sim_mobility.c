@@ -154,6 +154,8 @@ static void keep(void *ud, const res_task_row *r)
         k->r[k->n++] = *r;
 }
 
+static uint64_t last_handovers; /* device 0's, of the last run_text */
+
 static void run_text(const char *text, rows *k, size_t *server)
 {
     scn_scenario s;
@@ -168,6 +170,7 @@ static void run_text(const char *text, rows *k, size_t *server)
         *server = w->dev[0].server;
     if (k && sim_world_run(w, NULL, 0, keep, k, &sum, &e) != OFF_OK)
         fail_msg("%s", e.msg);
+    last_handovers = w->dev[0].n_handovers;
     sim_world_free(w);
     scn_free(&s);
 }
@@ -304,6 +307,7 @@ static void check_handover(const char *handover, const char *shared, size_t firs
             fail_msg("task %zu: upload %.9f s, by hand %.9f s at %g m", i, k.r[i].uplink_s,
                      want, d);
     }
+    assert_int_equal(last_handovers, first_b < k.n ? 1 : 0); /* its devices row */
 }
 
 static void test_handover_follows_the_nearest_server(void **state)

@@ -4,13 +4,17 @@
  * (printed beside the simulated ones), and the defaults leaving every
  * result as it was.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
 #include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sim_power.h"
 #include "sim_test_util.h"
@@ -325,6 +329,96 @@ static void test_energy_is_consistent_under_load(void **state)
     assert_true(de.tail_unattributed_j >= 0 && de.tail_unattributed_j <= 1.1 * 0.05 + 0.4 * 0.2 + 1e-12);
 }
 
+/* One number from the database at path. */
+static double query(const char *path, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *st;
+    double v = NAN;
+    assert_int_equal(sqlite3_open_v2(path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    if (sqlite3_prepare_v2(h, sql, -1, &st, NULL) != SQLITE_OK)
+        fail_msg("%s: %s", sql, sqlite3_errmsg(h));
+    if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL)
+        v = sqlite3_column_double(st, 0);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+/* The run's `devices` table holds what each device drew (results schema
+ * 3): the same figures as sim_device_energy_get, the device's energy equal
+ * to its task rows' plus the unattributed tail, its task counts equal to
+ * its rows, the battery's time of death, and NULL where there is no
+ * battery or DVFS. */
+static void test_devices_table_records_energy_and_battery(void **state)
+{
+    (void)state;
+    const char *sets[] = {"duration=10 s",
+                          "devices.phone.arrivals={process: poisson, rate: 15 /s}",
+                          "policy=random",
+                          "devices.phone.radio={tail: [{duration: 50 ms, power: 1.1 W}, "
+                          "{duration: 200 ms, power: 0.4 W}]}",
+                          "devices.phone.dvfs={levels: [1 GHz, 2 GHz], level: 0}",
+                          "devices.phone.battery={capacity: 3 J}",
+                          "devices.1={name: other, speed: 100 MMAC/s, "
+                          "arrivals: {process: poisson, rate: 5 /s}}"};
+    static rows a;
+    sim_device_energy de;
+    run(TAIL, sets, 7, &a, NULL, &de);
+    assert_true(isfinite(de.t_death)); /* 3 J runs out within the 10 s */
+
+    char db[] = "/tmp/offsim-devices-XXXXXX";
+    int fd = mkstemp(db);
+    assert_true(fd >= 0);
+    close(fd);
+    remove(db);
+    scn_override ov[7];
+    char buf[7][256];
+    off_err err = {0};
+    for (size_t i = 0; i < 7; i++) {
+        snprintf(buf[i], sizeof buf[i], "%s", sets[i]);
+        assert_int_equal(scn_override_parse(buf[i], &ov[i], &err), OFF_OK);
+    }
+    scn_scenario s;
+    if (scn_load(&s, TAIL, ov, 7, &err) != OFF_OK)
+        fail_msg("%s", err.msg);
+    s.record_tasks = true;
+    res_summary sum;
+    int64_t run_id;
+    if (sim_run_scenario(&s, db, &sum, &run_id, &err) != OFF_OK)
+        fail_msg("%s", err.msg);
+    scn_free(&s);
+
+    double e = query(db, "SELECT energy_j FROM devices WHERE device=0");
+    double tasks = query(db, "SELECT sum(energy_j) FROM tasks WHERE device=0");
+    double unattr = query(db, "SELECT tail_unattributed_j FROM devices WHERE device=0");
+    near("devices.energy_j (API)", de.energy_j, e, 1e-12);
+    near("= sum of its task rows + unattributed tail", tasks + unattr, e, 1e-9);
+    near("t_death (API)", de.t_death, query(db, "SELECT t_death FROM devices WHERE device=0"),
+         0);
+    near("remaining_j (API)", de.remaining_j,
+         query(db, "SELECT remaining_j FROM devices WHERE device=0"), 1e-12);
+    near("capacity_j", 3, query(db, "SELECT capacity_j FROM devices WHERE device=0"), 0);
+    near("freq_hz", 1e9, query(db, "SELECT freq_hz FROM devices WHERE device=0"), 0);
+    double n0 = query(db, "SELECT count(*) FROM tasks WHERE device=0");
+    printf("  device 0: %.0f tasks before its battery ran out at %.6f s\n", n0, de.t_death);
+    assert_true(n0 > 5);
+    assert_true(query(db, "SELECT count(*) FROM devices d WHERE n_tasks = (SELECT count(*) "
+                          "FROM tasks t WHERE t.device = d.device) AND n_done = n_tasks "
+                          "AND n_offloaded = (SELECT count(*) FROM tasks t WHERE t.device "
+                          "= d.device AND t.server IS NOT NULL) AND handovers = 0") == 2);
+    /* the other device: no battery, no DVFS, never died */
+    assert_true(query(db, "SELECT count(*) FROM devices WHERE device=1 AND name='other' AND "
+                          "capacity_j IS NULL AND remaining_j IS NULL AND t_death IS NULL "
+                          "AND freq_hz IS NULL AND energy_j > 0") == 1);
+    remove(db);
+    char side[64];
+    snprintf(side, sizeof side, "%s-wal", db);
+    remove(side);
+    snprintf(side, sizeof side, "%s-shm", db);
+    remove(side);
+}
+
 /* ---- the keys' errors -------------------------------------------------- */
 
 static void test_bad_keys_are_reported_with_positions(void **state)
@@ -379,6 +473,7 @@ int main(void)
         cmocka_unit_test(test_dvfs_top_level_is_the_device_as_given),
         cmocka_unit_test(test_battery_death_time_by_hand),
         cmocka_unit_test(test_battery_leaves_other_devices_alone),
+        cmocka_unit_test(test_devices_table_records_energy_and_battery),
         cmocka_unit_test(test_defaults_leave_results_identical),
         cmocka_unit_test(test_energy_is_consistent_under_load),
         cmocka_unit_test(test_bad_keys_are_reported_with_positions),
