@@ -191,6 +191,9 @@ typedef struct scn_channel {
     double ref_distance_m;     /* log-distance d0, default 1 m                */
     double shadowing_db;       /* log-normal sigma, drawn once per device;
                                   < 0 = the model's own (38.901), else 0      */
+    double shadow_corr_m;      /* decorrelation distance: shadowing of a
+                                  device with a position follows its path
+                                  (Gudmundson); 0 = one draw per run         */
     scn_fading_model fading;
     double k_factor;           /* Rician K (linear), 0 = Rayleigh            */
     double coherence_s;        /* block length (block: coherence time; GM:

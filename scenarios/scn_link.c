@@ -58,12 +58,13 @@ static const keyset chan_keys[] = {KS(k_chan_fixed), KS(k_chan_shannon),
 
 static const char *const k_pl_all[] = {"model",    "gain",     "frequency",
                                        "distance", "exponent", "ref_distance",
-                                       "shadowing"};
+                                       "shadowing", "decorrelation"};
 static const char *const k_pl_gain[] = {"model", "gain", "shadowing"};
 static const char *const k_pl_dist[] = {"model", "frequency", "distance",
-                                        "shadowing"};
+                                        "shadowing", "decorrelation"};
 static const char *const k_pl_logd[] = {"model",    "frequency",    "distance",
-                                        "exponent", "ref_distance", "shadowing"};
+                                        "exponent", "ref_distance", "shadowing",
+                                        "decorrelation"};
 static const keyset pl_keys[] = {KS(k_pl_gain), KS(k_pl_dist), KS(k_pl_logd),
                                  KS(k_pl_dist), KS(k_pl_dist), KS(k_pl_dist),
                                  KS(k_pl_dist)};
@@ -251,6 +252,16 @@ static off_status load_pathloss(scn_channel *c, const scn_node *v,
     c->pathloss = (scn_pathloss_model)m;
     if (c->pathloss == SCN_PL_GAIN)
         return req_q(v, "gain", w, SCN_DIM_DB, SCN_Q_FINITE, &c->gain_db, err);
+    const scn_node *dc = scn_map_get(v, "decorrelation");
+    if (dc) {
+        if ((st = scn_get_quantity(dc, "decorrelation", SCN_DIM_LENGTH, pos,
+                                   &c->shadow_corr_m, err)))
+            return st;
+        if (c->shadowing_db == 0 || (c->shadowing_db < 0 && c->pathloss < SCN_PL_UMI_LOS))
+            return scn_errp(err, OFF_EINVAL, dc->pos,
+                            "decorrelation: %s has no shadowing to correlate (set "
+                            "`shadowing`, e.g. 8 dB)", w);
+    }
     if ((st = req_q(v, "frequency", w, SCN_DIM_FREQ, pos, &c->frequency_hz,
                     err)) ||
         (st = req_q(v, "distance", w, SCN_DIM_LENGTH, pos, &c->distance_m,

@@ -210,6 +210,26 @@ double sim_chan_shadow_db(gsl_rng *r, double sigma_db);
 double sim_chan_shadow_next_db(gsl_rng *r, double prev_db, double sigma_db,
                                double moved_m, double corr_m);
 
+/* Spatially correlated shadowing along a device's path (Gudmundson 1991,
+ * exponential autocorrelation exp(-r / corr), as the 3GPP TR 38.901
+ * section 7.6.3.1 spatial consistency of large-scale parameters): on the
+ * grid s_k = k * step of distance travelled, step = corr / 16,
+ *   X_0 = sigma z_0,  X_k = a X_{k-1} + sqrt(1 - a^2) sigma z_k,
+ *   a = exp(-step / corr) = exp(-1/16),
+ * held between grid points; z_k standard normal by Box-Muller from
+ * sim_chan_u01(key', 2k) and (key', 2k + 1), key' = mix64(key ^ tag).  X at
+ * a path length is a function of the key alone, however often and in
+ * whatever order it is asked (an earlier length restarts from X_0). */
+typedef struct sim_chan_shadow {
+    uint64_t key;
+    double sigma_db, corr_m, step_m, a, innov;
+    int64_t k;                 /* the grid point of x_db                   */
+    double x_db;
+} sim_chan_shadow;
+
+void sim_chan_shadow_init(sim_chan_shadow *p, double sigma_db, double corr_m, uint64_t key);
+double sim_chan_shadow_at(sim_chan_shadow *p, double path_m);
+
 /* ------------------------------------------------------------------------ */
 /* Small-scale fading                         (sim_chan_fading.c)            */
 /* ------------------------------------------------------------------------ */

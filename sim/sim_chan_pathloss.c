@@ -129,6 +129,43 @@ double sim_chan_shadow_db(gsl_rng *r, double sigma_db)
     return gsl_ran_gaussian(r, sigma_db);
 }
 
+#define TAG_SHADOW 0x73686164ULL /* "shad" */
+#define SHADOW_STEPS_PER_CORR 16
+
+/* A standard normal addressed by (key, k): Box-Muller. */
+static double n01(uint64_t key, int64_t k)
+{
+    double u1 = sim_chan_u01(key, 2u * (uint64_t)k), u2 = sim_chan_u01(key, 2u * (uint64_t)k + 1);
+    return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+void sim_chan_shadow_init(sim_chan_shadow *p, double sigma_db, double corr_m, uint64_t key)
+{
+    p->key = off_mix64(key ^ TAG_SHADOW);
+    p->sigma_db = sigma_db;
+    p->corr_m = corr_m;
+    p->step_m = corr_m / SHADOW_STEPS_PER_CORR;
+    p->a = exp(-1.0 / SHADOW_STEPS_PER_CORR);
+    p->innov = sqrt(1.0 - p->a * p->a);
+    p->k = 0;
+    p->x_db = sigma_db * n01(p->key, 0);
+}
+
+double sim_chan_shadow_at(sim_chan_shadow *p, double path_m)
+{
+    double q = path_m > 0 ? floor(path_m / p->step_m) : 0.0;
+    int64_t k = q < 0x1.0p62 ? (int64_t)q : (int64_t)1 << 62;
+    if (k < p->k) {
+        p->k = 0;
+        p->x_db = p->sigma_db * n01(p->key, 0);
+    }
+    while (p->k < k) {
+        p->k++;
+        p->x_db = p->a * p->x_db + p->innov * p->sigma_db * n01(p->key, p->k);
+    }
+    return p->x_db;
+}
+
 /* X' = a X + sqrt(1 - a^2) sigma N(0,1), a = exp(-moved / corr). */
 double sim_chan_shadow_next_db(gsl_rng *r, double prev_db, double sigma_db,
                                double moved_m, double corr_m)

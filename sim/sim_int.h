@@ -93,7 +93,11 @@ typedef struct sim_link {
     sim_cell *cell;            /* shared uplink: its server's cell, or NULL */
     size_t subch;              /* OFDMA: its subchannel (cfg subchannels > 0) */
     double memo_t, memo_next, memo_rate; /* sim_link_rate's last answer    */
-    double shadow_db;          /* the shadowing draw, fixed (mobility)      */
+    double shadow_db;          /* the shadowing draw, fixed (mobility)...   */
+    bool shadow_corr;          /* ...or spatially correlated (decorrelation) */
+    sim_chan_shadow shadow;    /* that process, towards server shadow_srv  */
+    size_t shadow_srv;
+    uint64_t shadow_key;       /* its key before the server is mixed in    */
 } sim_link;
 
 /* A server's shared cell: uploads in progress get equal time shares. */
@@ -123,6 +127,8 @@ typedef struct sim_mob {
     double t0, x0, y0;         /* the current leg leaves (x0, y0) at t0    */
     double t1, x1, y1;         /* and reaches (x1, y1) at t1               */
     double t2;                 /* then pauses there until t2               */
+    double s0;                 /* path length walked up to t0 (waypoint) or
+                                  to trace row hint                        */
     size_t hint;               /* trace: the row last found               */
 } sim_mob;
 
@@ -298,6 +304,10 @@ size_t sim_cell_active(const sim_cell *c);
 /* Recompute a link's path gain at distance d_m from its server (the
  * shadowing draw kept); no effect on fixed, trace and `gain` links. */
 void sim_link_update_distance(sim_link *l, double d_m);
+/* Correlated shadowing (l->shadow_corr): l->shadow_db becomes the process
+ * towards server srv at path length path_m (a process per server, each a
+ * function of the link's key, the server and the path length alone). */
+void sim_link_shadow_move(sim_link *l, size_t srv, double path_m);
 
 /* ---- sim_mobility.c ---- */
 /* Set up device d's mobility (its SIM_RNG_MOBILITY stream from the entity
@@ -306,6 +316,8 @@ off_status sim_mobility_init(sim_world *w, sim_device *d, uint64_t ek, off_err *
 void sim_mobility_free(sim_mob *m);
 /* Position of a device at time t >= 0, m; false without a position. */
 bool sim_mob_position(sim_mob *m, double t, double *x, double *y);
+/* The same and *s, the path length walked since time 0, m. */
+bool sim_mob_where(sim_mob *m, double t, double *x, double *y, double *s);
 /* Set the gain of d's link l (up or down) from d's distance to its server
  * at time t, when a transfer on l starts; nothing without a position. */
 void sim_mobility_update(sim_world *w, sim_device *d, sim_link *l, double t);

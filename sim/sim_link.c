@@ -74,6 +74,16 @@ void sim_link_update_distance(sim_link *l, double d_m)
     l->memo_next = -INFINITY; /* the memoised rate no longer holds */
 }
 
+void sim_link_shadow_move(sim_link *l, size_t srv, double path_m)
+{
+    if (srv != l->shadow_srv) { /* another site: its own, independent process */
+        sim_chan_shadow_init(&l->shadow, l->shadow.sigma_db, l->shadow.corr_m,
+                             off_mix64(l->shadow_key + (uint64_t)srv));
+        l->shadow_srv = srv;
+    }
+    l->shadow_db = sim_chan_shadow_at(&l->shadow, path_m);
+}
+
 off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,
                          const char *where, off_err *err)
 {
@@ -96,6 +106,16 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
     k->eta = c->efficiency > 0 ? c->efficiency : 1;
     k->gain_db = c->model == SCN_CHAN_TRACE ? 0 : path_gain_db(c, rng, &l->shadow_db);
     uint64_t key = sim_chan_key_from_rng(rng);
+    if (c->shadow_corr_m > 0 && c->model != SCN_CHAN_TRACE && c->pathloss != SCN_PL_GAIN) {
+        double sigma;
+        path_loss_db(c, c->distance_m, &sigma);
+        if (sigma > 0) { /* set at the first move (sim_mobility.c) */
+            l->shadow_corr = true;
+            l->shadow_key = off_mix64(key ^ 0x636f7272ULL); /* "corr" */
+            sim_chan_shadow_init(&l->shadow, sigma, c->shadow_corr_m, l->shadow_key);
+            l->shadow_srv = SIZE_MAX;
+        }
+    }
     switch (c->model) {
     case SCN_CHAN_SHANNON:
         k->model = SIM_CHAN_RATE_SHANNON;

@@ -32,6 +32,7 @@ static void rwp_start(sim_mob *m)
     m->y0 = m->y1 = c->area_h_m * gsl_rng_uniform(m->rng);
     m->t0 = m->t1 = 0;
     m->t2 = c->pause_s;
+    m->s0 = 0;
 }
 
 /* The next leg: from the last waypoint to a new one drawn uniformly in the
@@ -39,6 +40,7 @@ static void rwp_start(sim_mob *m)
 static void rwp_next(sim_mob *m)
 {
     const scn_mobility *c = m->cfg;
+    m->s0 += hypot(m->x1 - m->x0, m->y1 - m->y0); /* the leg just walked */
     m->x0 = m->x1;
     m->y0 = m->y1;
     m->t0 = m->t2;
@@ -49,27 +51,34 @@ static void rwp_next(sim_mob *m)
     m->t2 = m->t1 + c->pause_s;
 }
 
-static void trace_position(sim_mob *m, double t, double *x, double *y)
+/* m->s0: the path length from the first row to row m->hint. */
+static void trace_position(sim_mob *m, double t, double *x, double *y, double *s)
 {
     const scn_mobility *c = m->cfg;
-    const double *T = c->trace_t;
+    const double *T = c->trace_t, *X = c->trace_x, *Y = c->trace_y;
     size_t n = c->n_trace, i = m->hint < n ? m->hint : 0;
-    if (t < T[i])
+    if (i != m->hint || t < T[i]) {
         i = 0;
-    while (i + 1 < n && T[i + 1] <= t)
+        m->s0 = 0;
+    }
+    while (i + 1 < n && T[i + 1] <= t) {
+        m->s0 += hypot(X[i + 1] - X[i], Y[i + 1] - Y[i]);
         i++;
+    }
     m->hint = i;
     if (t <= T[i] || i + 1 == n) { /* before the first row, or held at the end */
-        *x = c->trace_x[i];
-        *y = c->trace_y[i];
+        *x = X[i];
+        *y = Y[i];
+        *s = m->s0;
         return;
     }
     double a = (t - T[i]) / (T[i + 1] - T[i]);
-    *x = c->trace_x[i] + a * (c->trace_x[i + 1] - c->trace_x[i]);
-    *y = c->trace_y[i] + a * (c->trace_y[i + 1] - c->trace_y[i]);
+    *x = X[i] + a * (X[i + 1] - X[i]);
+    *y = Y[i] + a * (Y[i + 1] - Y[i]);
+    *s = m->s0 + a * hypot(X[i + 1] - X[i], Y[i + 1] - Y[i]);
 }
 
-bool sim_mob_position(sim_mob *m, double t, double *x, double *y)
+bool sim_mob_where(sim_mob *m, double t, double *x, double *y, double *s)
 {
     const scn_mobility *c = m->cfg;
     if (!c || c->model == SCN_MOB_NONE)
@@ -80,29 +89,40 @@ bool sim_mob_position(sim_mob *m, double t, double *x, double *y)
     case SCN_MOB_STATIC:
         *x = c->x_m;
         *y = c->y_m;
+        *s = 0;
         return true;
     case SCN_MOB_TRACE:
-        trace_position(m, t, x, y);
+        trace_position(m, t, x, y, s);
         return true;
-    case SCN_MOB_WAYPOINT:
+    case SCN_MOB_WAYPOINT: {
         if (t < m->t0) { /* back in time: replay from the start */
             gsl_rng_memcpy(m->rng, m->rng0);
             rwp_start(m);
         }
         while (t >= m->t2)
             rwp_next(m);
+        double len = hypot(m->x1 - m->x0, m->y1 - m->y0);
         if (t >= m->t1) {
             *x = m->x1;
             *y = m->y1;
+            *s = m->s0 + len;
         } else {
             double a = (t - m->t0) / (m->t1 - m->t0);
             *x = m->x0 + a * (m->x1 - m->x0);
             *y = m->y0 + a * (m->y1 - m->y0);
+            *s = m->s0 + a * len;
         }
         return true;
+    }
     default:
         return false;
     }
+}
+
+bool sim_mob_position(sim_mob *m, double t, double *x, double *y)
+{
+    double s;
+    return sim_mob_where(m, t, x, y, &s);
 }
 
 static double distance_to(const sim_world *w, size_t j, double x, double y)
@@ -178,9 +198,12 @@ void sim_mobility_free(sim_mob *m)
 
 void sim_mobility_update(sim_world *w, sim_device *d, sim_link *l, double t)
 {
-    double x, y;
-    if (sim_mob_position(&d->mob, t, &x, &y))
-        sim_link_update_distance(l, distance_to(w, d->server, x, y));
+    double x, y, s;
+    if (!sim_mob_where(&d->mob, t, &x, &y, &s))
+        return;
+    if (l->shadow_corr) /* correlated shadowing to its server, at this path length */
+        sim_link_shadow_move(l, d->server, s);
+    sim_link_update_distance(l, distance_to(w, d->server, x, y));
 }
 
 /* The mean-SNR rate of a link (no fading, no outage), as sim_link_init. */

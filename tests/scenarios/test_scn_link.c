@@ -360,7 +360,7 @@ static void test_keys_of_another_model_name_the_model(void **state)
                     "distance: 1 km, exponent: 3}}}\n",
                OFF_EINVAL, "exponent",
                "'exponent' does not apply to the uma-nlos path-loss model (its "
-               "keys: model, frequency, distance, shadowing)");
+               "keys: model, frequency, distance, shadowing, decorrelation)");
     EXPECT_ERR(HEAD "    uplink: {channel: " SH ",\n"
                     "      fading: {model: none, k: 3}}}\n",
                OFF_EINVAL, "k: 3",
@@ -428,6 +428,16 @@ static void test_required_keys(void **state)
 static void test_values_out_of_range(void **state)
 {
     (void)state;
+    EXPECT_ERR(HEAD "    uplink: {channel: {model: shannon, bandwidth: 1 MHz, pathloss: "
+                    "{model: free-space, frequency: 2 GHz, distance: 9 m, decorrelation: 10 m}}}\n",
+               OFF_EINVAL, "10 m}", "decorrelation: pathloss of",
+               "has no shadowing to correlate");
+    EXPECT_ERR(HEAD "    uplink: {channel: {model: shannon, bandwidth: 1 MHz, pathloss: "
+                    "{model: umi-los, frequency: 2 GHz, distance: 9 m, decorrelation: 0 m}}}\n",
+               OFF_EINVAL, "0 m}", "decorrelation must be > 0, got 0 m");
+    EXPECT_ERR(HEAD "    uplink: {channel: {model: shannon, bandwidth: 1 MHz, pathloss: "
+                    "{model: gain, gain: -90 dB, shadowing: 4 dB, decorrelation: 9 m}}}\n",
+               OFF_EINVAL, "decorrelation", "'decorrelation' does not apply to the gain");
     EXPECT_ERR(HEAD "    uplink: {channel: {model: shannon, bandwidth: -5 MHz}}\n",
                OFF_EINVAL, "-5 MHz",
                "bandwidth must be > 0, got -5 MHz");

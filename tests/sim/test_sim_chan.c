@@ -154,6 +154,55 @@ static void test_chan_shadowing_has_the_trs_sigma_and_gudmundson_correlation(voi
     gsl_rng_free(r);
 }
 
+/* The counter-addressed process along a path (sim_chan_shadow_at): over
+ * 20,000 keys its marginal is N(0, sigma^2) and its correlation at path
+ * separations r is exp(-r / corr) (r on the grid of corr / 16); between
+ * grid points it holds; asking in any order gives the same values. */
+static void test_chan_shadow_along_a_path_is_gudmundson_and_order_free(void **state)
+{
+    (void)state;
+    enum { K = 20000 };
+    const double sigma = 8.0, corr = 13.0, r[] = {0.5 * corr, corr, 3 * corr};
+    double s0 = 0, s00 = 0, cross[3] = {0}, sq[3] = {0};
+    for (uint64_t key = 1; key <= K; key++) {
+        sim_chan_shadow p;
+        sim_chan_shadow_init(&p, sigma, corr, key * 0x2545f4914f6cdd1dULL);
+        double base = 100.0; /* a point well into the path */
+        double x0 = sim_chan_shadow_at(&p, base);
+        s0 += x0;
+        s00 += x0 * x0;
+        for (int j = 0; j < 3; j++) {
+            double y = sim_chan_shadow_at(&p, base + r[j]);
+            cross[j] += x0 * y;
+            sq[j] += y * y;
+        }
+    }
+    double mean = s0 / K, sd = sqrt(s00 / K - mean * mean);
+    printf("correlated shadowing, %d paths: mean %.3f dB (0), sigma %.3f dB (analytic %.3f)\n",
+           K, mean, sd, sigma);
+    assert_true(fabs(mean) < 4 * sigma / sqrt(K));
+    assert_close(sd, sigma, 0.03 * sigma);
+    for (int j = 0; j < 3; j++) {
+        double rho = cross[j] / sqrt(s00 * sq[j]);
+        printf("  correlation at %5.1f m: analytic exp(-r/corr) %.4f, sampled %.4f\n", r[j],
+               exp(-r[j] / corr), rho);
+        assert_close(rho, exp(-r[j] / corr), 0.03);
+    }
+    /* held between grid points (step 13/16 m); any order, the same values */
+    sim_chan_shadow a, b;
+    sim_chan_shadow_init(&a, sigma, corr, 42);
+    sim_chan_shadow_init(&b, sigma, corr, 42);
+    double at50 = sim_chan_shadow_at(&a, 50.0);
+    assert_true(sim_chan_shadow_at(&a, 50.0 + 0.1) == at50); /* 50 m is 61.5 steps */
+    double at10 = sim_chan_shadow_at(&a, 10.0), at80 = sim_chan_shadow_at(&a, 80.0);
+    assert_true(sim_chan_shadow_at(&b, 80.0) == at80);
+    assert_true(sim_chan_shadow_at(&b, 10.0) == at10);
+    assert_true(sim_chan_shadow_at(&b, 50.0) == at50);
+    assert_true(at10 != at50 && at50 != at80);
+    sim_chan_shadow_init(&b, sigma, corr, 43); /* another key, another path */
+    assert_true(sim_chan_shadow_at(&b, 50.0) != at50);
+}
+
 /* ---- SNR and rate ------------------------------------------------------- */
 
 static void test_chan_snr_and_shannon_rate_by_hand(void **state)
@@ -842,6 +891,7 @@ int main(void)
         cmocka_unit_test(test_chan_transfer_over_fading_link_matches_block_sum),
         cmocka_unit_test(test_chan_link_snr_memo_follows_the_budget),
         cmocka_unit_test(test_chan_same_seed_same_sequence),
+        cmocka_unit_test(test_chan_shadow_along_a_path_is_gudmundson_and_order_free),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -360,6 +360,87 @@ static void test_handover_follows_the_nearest_server(void **state)
     remove(TRACE);
 }
 
+/* The shadowing implied by an upload of 125 KB in up_s at distance d_m
+ * (the link budget of upload_s solved for the shadowing), dB. */
+static double implied_shadow_db(double up_s, double d_m)
+{
+    double fspl = 20 * log10(d_m) + 20 * log10(2.4e9) +
+                  20 * log10(4 * 3.14159265358979323846 / 299792458.0);
+    double snr_db = 10 * log10(pow(2.0, 125000.0 * 8 / (1e6 * up_s)) - 1);
+    return 23 - fspl - (-174 + 60 + 5) - snr_db;
+}
+
+/* Shadowing of 8 dB along a walk of 20 m/s (10 m -> 190 m in 9 s, towards
+ * server a at 0 m): without `decorrelation` one draw for the whole run
+ * (the implied shadowing is the same at every task); with 10 m it changes
+ * along the path, and it is a function of the path alone: a run with a
+ * task every 0.5 s (twice the evaluations) sees the same channel at the
+ * whole seconds.  A static device keeps one value. */
+static void test_correlated_shadowing_follows_the_path(void **state)
+{
+    (void)state;
+    write_file(TRACE, "time,x,y\n0,10,0\n9,190,0\n");
+    char text[2048], mod[2048];
+    rows fixed = {0}, corr = {0}, dense = {0};
+    handover_scenario(text, sizeof text, "", "");
+    const char *pl = "pathloss: {model: free-space, frequency: 2.4 GHz, distance: 10 m}";
+    char *at = strstr(text, pl);
+    assert_non_null(at);
+    /* one draw per run */
+    snprintf(mod, sizeof mod, "%.*spathloss: {model: free-space, frequency: 2.4 GHz, "
+             "distance: 10 m, shadowing: 8 dB}%s", (int)(at - text), text, at + strlen(pl));
+    run_text(mod, &fixed, NULL);
+    /* along the path */
+    snprintf(mod, sizeof mod, "%.*spathloss: {model: free-space, frequency: 2.4 GHz, "
+             "distance: 10 m, shadowing: 8 dB, decorrelation: 10 m}%s", (int)(at - text),
+             text, at + strlen(pl));
+    run_text(mod, &corr, NULL);
+    char *per = strstr(mod, "period: 1 s");
+    assert_non_null(per);
+    memcpy(per, "period: .5s", 11);
+    run_text(mod, &dense, NULL);
+    assert_int_equal(fixed.n, 10);
+    assert_int_equal(corr.n, 10);
+    assert_true(dense.n == 16); /* rows kept: the first 16 of 19 */
+    double lo = INFINITY, hi = -INFINITY;
+    printf("  implied shadowing (dB) at x = 10, 30, ..., 190 m:\n    one draw:     ");
+    for (size_t i = 0; i < 10; i++) {
+        double x = 10 + 20.0 * (double)i;
+        double f = implied_shadow_db(fixed.r[i].uplink_s, x);
+        double c = implied_shadow_db(corr.r[i].uplink_s, x);
+        printf(" %6.2f", f);
+        assert_true(fabs(f - implied_shadow_db(fixed.r[0].uplink_s, 10)) < 1e-6);
+        lo = fmin(lo, c);
+        hi = fmax(hi, c);
+        if (2 * i < dense.n) { /* the same instant in the denser run */
+            assert_int_equal(dense.r[2 * i].t_arrival, corr.r[i].t_arrival);
+            assert_true(dense.r[2 * i].uplink_s == corr.r[i].uplink_s);
+        }
+    }
+    printf("\n    along path:   ");
+    for (size_t i = 0; i < 10; i++)
+        printf(" %6.2f", implied_shadow_db(corr.r[i].uplink_s, 10 + 20.0 * (double)i));
+    printf("\n");
+    assert_true(hi - lo > 3.0); /* 20 m apart = 2 decorrelation distances */
+
+    /* a static device: the same value at every task (to rounding: the
+     * transfers start at different times) */
+    snprintf(text, sizeof text, "%s", mod);
+    char *mob = strstr(text, "mobility: {model: trace");
+    assert_non_null(mob);
+    char *eol = strchr(mob, '\n');
+    snprintf(mod, sizeof mod, "%.*smobility: {model: static, position: [30, 0]}%s",
+             (int)(mob - text), text, eol);
+    rows st = {0};
+    run_text(mod, &st, NULL);
+    assert_true(st.n >= 10);
+    for (size_t i = 1; i < st.n; i++)
+        if (fabs(st.r[i].uplink_s - st.r[0].uplink_s) > 1e-12 * st.r[0].uplink_s)
+            fail_msg("static device: task %zu uploads in %.12g s, task 0 in %.12g s", i,
+                     st.r[i].uplink_s, st.r[0].uplink_s);
+    remove(TRACE);
+}
+
 static void test_static_default_identical(void **state)
 {
     (void)state;
@@ -387,6 +468,7 @@ int main(void)
         cmocka_unit_test(test_moving_away_uploads_longer),
         cmocka_unit_test(test_nearest_server),
         cmocka_unit_test(test_handover_follows_the_nearest_server),
+        cmocka_unit_test(test_correlated_shadowing_follows_the_path),
         cmocka_unit_test(test_static_default_identical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
