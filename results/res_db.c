@@ -741,8 +741,11 @@ off_status res_run_end(res_db *db, int64_t run_id, const char *status,
     return commit_pending(db, err);
 }
 
-off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
-                            off_err *err)
+/* For a row written inline (not through the task batches): wait for the
+ * writer, open the transaction if none is, and prepare *stmt from sql the
+ * first time. */
+static off_status begin_inline_row(res_db *db, sqlite3_stmt **stmt, const char *sql,
+                                   const char *what, off_err *err)
 {
     off_status wst = join_writer(db, err);
     if (wst != OFF_OK)
@@ -752,11 +755,20 @@ off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
             return db_err(db, err, "begin");
         db->in_txn = true;
     }
-    if (!db->ins_train &&
-        sqlite3_prepare_v2(db->h,
-                           "INSERT OR REPLACE INTO training VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                           -1, &db->ins_train, NULL) != SQLITE_OK)
-        return db_err(db, err, "recording the learning curve");
+    if (!*stmt && sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) !=
+                      SQLITE_OK)
+        return db_err(db, err, what);
+    return OFF_OK;
+}
+
+off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
+                            off_err *err)
+{
+    off_status st = begin_inline_row(
+        db, &db->ins_train, "INSERT OR REPLACE INTO training VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        "recording the learning curve", err);
+    if (st != OFF_OK)
+        return st;
     sqlite3_stmt *s = db->ins_train;
     sqlite3_bind_int64(s, 1, run_id);
     sqlite3_bind_int64(s, 2, (sqlite3_int64)r->step);
@@ -785,19 +797,11 @@ off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
 off_status res_add_device(res_db *db, int64_t run_id, const res_device_row *r,
                           off_err *err)
 {
-    off_status wst = join_writer(db, err);
-    if (wst != OFF_OK)
-        return wst;
-    if (!db->in_txn) {
-        if (sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL) != SQLITE_OK)
-            return db_err(db, err, "begin");
-        db->in_txn = true;
-    }
-    if (!db->ins_device &&
-        sqlite3_prepare_v3(db->h,
-                           "INSERT INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", -1,
-                           SQLITE_PREPARE_PERSISTENT, &db->ins_device, NULL) != SQLITE_OK)
-        return db_err(db, err, "recording a device");
+    off_status st = begin_inline_row(
+        db, &db->ins_device, "INSERT INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        "recording a device", err);
+    if (st != OFF_OK)
+        return st;
     sqlite3_stmt *s = db->ins_device;
     sqlite3_bind_int64(s, 1, run_id);
     sqlite3_bind_int64(s, 2, r->device);

@@ -116,30 +116,38 @@ static void write_file(const char *path, const char *text)
     fclose(f);
 }
 
-/* A device uploading 125 KB every 10 s over a Shannon link with free-space
- * path loss (2.4 GHz, 1 MHz, 23 dBm, uplink NF 5 dB); `extra` completes
- * the device (mobility, server) and `servers` the list. */
-static void scenario(char *buf, size_t cap, const char *extra, const char *servers)
+/* A device uploading 125 KB every `period` over a Shannon link with
+ * free-space path loss (2.4 GHz, 1 MHz, 23 dBm, uplink NF 5 dB), full
+ * offload; `chan` adds channel keys, `extra` completes the device
+ * (mobility, server) and `servers` is the list. */
+static void world_text(char *buf, size_t cap, const char *duration, const char *period,
+                       const char *chan, const char *extra, const char *servers)
 {
     snprintf(buf, cap,
              "name: mob\n"
              "seed: 3\n"
-             "duration: 15 s\n"
+             "duration: %s\n"
              "model: {kind: synthetic, input: 125 KB, work: 1 kMAC}\n"
              "devices:\n"
              "  - name: ue\n"
              "    speed: 1 TMAC/s\n"
-             "    arrivals: {process: periodic, period: 10 s, phase: 0 s}\n"
+             "    arrivals: {process: periodic, period: %s, phase: 0 s}\n"
              "    uplink:\n"
              "      channel:\n"
              "        model: shannon\n"
              "        bandwidth: 1 MHz\n"
              "        tx_power: 23 dBm\n"
              "        pathloss: {model: free-space, frequency: 2.4 GHz, distance: 10 m}\n"
-             "%s"
+             "%s%s"
              "servers:\n%s"
              "policy: edge\n",
-             extra, servers);
+             duration, period, chan, extra, servers);
+}
+
+/* One upload every 10 s for 15 s. */
+static void scenario(char *buf, size_t cap, const char *extra, const char *servers)
+{
+    world_text(buf, cap, "15 s", "10 s", "", extra, servers);
 }
 
 typedef struct rows {
@@ -260,30 +268,14 @@ static void test_nearest_server(void **state)
 static void handover_scenario(char *buf, size_t cap, const char *handover,
                               const char *shared)
 {
-    snprintf(buf, cap,
-             "name: ho\n"
-             "seed: 3\n"
-             "duration: 9.5 s\n"
-             "model: {kind: synthetic, input: 125 KB, work: 1 kMAC}\n"
-             "devices:\n"
-             "  - name: ue\n"
-             "    speed: 1 TMAC/s\n"
-             "    arrivals: {process: periodic, period: 1 s, phase: 0 s}\n"
-             "    uplink:\n"
-             "      channel:\n"
-             "        model: shannon\n"
-             "        bandwidth: 1 MHz\n"
-             "        tx_power: 23 dBm\n"
-             "        pathloss: {model: free-space, frequency: 2.4 GHz, distance: 10 m}\n"
-             "%s"
+    char extra[256];
+    snprintf(extra, sizeof extra,
              "    server: nearest\n"
              "    mobility: {model: trace, file: " TRACE "}\n"
-             "%s"
-             "servers:\n"
-             "  - {name: a, speed: 1 TMAC/s, position: [0, 0]}\n"
-             "  - {name: b, speed: 1 TMAC/s, position: [200 m, 0]}\n"
-             "policy: edge\n",
-             shared, handover);
+             "%s", handover);
+    world_text(buf, cap, "9.5 s", "1 s", shared, extra,
+               "  - {name: a, speed: 1 TMAC/s, position: [0, 0]}\n"
+               "  - {name: b, speed: 1 TMAC/s, position: [200 m, 0]}\n");
 }
 
 static void check_handover(const char *handover, const char *shared, size_t first_b)

@@ -45,8 +45,8 @@ static void collect(void *ud, const res_task_row *r)
 
 /* Run path with overrides; rows in completion order (one device, FIFO:
  * also arrival order), device 0's energy in *de (may be NULL). */
-static void run(const char *path, const char *const *sets, size_t n_sets, rows *rs,
-                res_summary *sum, sim_device_energy *de)
+/* Load path with the overrides sets[0..n_sets). */
+static void load(const char *path, const char *const *sets, size_t n_sets, scn_scenario *s)
 {
     scn_override ov[16] = {{0}};
     char buf[16][256];
@@ -56,9 +56,16 @@ static void run(const char *path, const char *const *sets, size_t n_sets, rows *
         snprintf(buf[i], sizeof buf[i], "%s", sets[i]);
         assert_int_equal(scn_override_parse(buf[i], &ov[i], &err), OFF_OK);
     }
-    scn_scenario s;
-    if (scn_load(&s, path, ov, n_sets, &err) != OFF_OK)
+    if (scn_load(s, path, ov, n_sets, &err) != OFF_OK)
         fail_msg("%s", err.msg);
+}
+
+static void run(const char *path, const char *const *sets, size_t n_sets, rows *rs,
+                res_summary *sum, sim_device_energy *de)
+{
+    off_err err = {0};
+    scn_scenario s;
+    load(path, sets, n_sets, &s);
     sim_world *w = NULL;
     res_summary tmp;
     memset(rs, 0, sizeof *rs);
@@ -308,17 +315,21 @@ static void test_defaults_leave_results_identical(void **state)
     assert_true(sa.energy_mean_j == sb.energy_mean_j);
 }
 
+/* Poisson arrivals at random splits with a two-state radio tail and the
+ * lower DVFS level (the battery is added per test). */
+#define ALL_ON                                                                  \
+    "devices.phone.arrivals={process: poisson, rate: 15 /s}", "policy=random",  \
+        "devices.phone.radio={tail: [{duration: 50 ms, power: 1.1 W}, "         \
+        "{duration: 200 ms, power: 0.4 W}]}",                                   \
+        "devices.phone.dvfs={levels: [1 GHz, 2 GHz], level: 0}"
+
 /* With every feature on and Poisson arrivals, the device's energy is still
  * the sum of its tasks' plus the unattributed tail. */
 static void test_energy_is_consistent_under_load(void **state)
 {
     (void)state;
     const char *sets[] = {"duration=10 s",
-                          "devices.phone.arrivals={process: poisson, rate: 15 /s}",
-                          "policy=random",
-                          "devices.phone.radio={tail: [{duration: 50 ms, power: 1.1 W}, "
-                          "{duration: 200 ms, power: 0.4 W}]}",
-                          "devices.phone.dvfs={levels: [1 GHz, 2 GHz], level: 0}",
+                          ALL_ON,
                           "devices.phone.battery={capacity: 100 J}"};
     static rows a;
     sim_device_energy de;
@@ -354,11 +365,7 @@ static void test_devices_table_records_energy_and_battery(void **state)
 {
     (void)state;
     const char *sets[] = {"duration=10 s",
-                          "devices.phone.arrivals={process: poisson, rate: 15 /s}",
-                          "policy=random",
-                          "devices.phone.radio={tail: [{duration: 50 ms, power: 1.1 W}, "
-                          "{duration: 200 ms, power: 0.4 W}]}",
-                          "devices.phone.dvfs={levels: [1 GHz, 2 GHz], level: 0}",
+                          ALL_ON,
                           "devices.phone.battery={capacity: 3 J}",
                           "devices.1={name: other, speed: 100 MMAC/s, "
                           "arrivals: {process: poisson, rate: 5 /s}}"};
@@ -372,16 +379,9 @@ static void test_devices_table_records_energy_and_battery(void **state)
     assert_true(fd >= 0);
     close(fd);
     remove(db);
-    scn_override ov[7];
-    char buf[7][256];
     off_err err = {0};
-    for (size_t i = 0; i < 7; i++) {
-        snprintf(buf[i], sizeof buf[i], "%s", sets[i]);
-        assert_int_equal(scn_override_parse(buf[i], &ov[i], &err), OFF_OK);
-    }
     scn_scenario s;
-    if (scn_load(&s, TAIL, ov, 7, &err) != OFF_OK)
-        fail_msg("%s", err.msg);
+    load(TAIL, sets, 7, &s);
     s.record_tasks = true;
     res_summary sum;
     int64_t run_id;
