@@ -88,7 +88,6 @@ typedef struct sim_link {
     sim_chan_trace trace;
     double nominal_bps;        /* at the mean SNR, before any measurement   */
     double est_bps;            /* the estimator's current value            */
-    double hist[64];
     size_t n_hist, hist_pos;
     sim_cell *cell;            /* shared uplink: its server's cell, or NULL */
     size_t subch;              /* OFDMA: its subchannel (cfg subchannels > 0) */
@@ -98,6 +97,8 @@ typedef struct sim_link {
     sim_chan_shadow shadow;    /* that process, towards server shadow_srv  */
     size_t shadow_srv;
     uint64_t shadow_key;       /* its key before the server is mixed in    */
+    double hist[64];           /* the estimator's samples (last, for the
+                                  hot fields above to share cache lines)  */
 } sim_link;
 
 /* A server's shared cell: uploads in progress get equal time shares. */
@@ -132,8 +133,11 @@ typedef struct sim_mob {
     size_t hint;               /* trace: the row last found               */
 } sim_mob;
 
+/* The fields every task touches come first, so that they share a few
+ * cache lines (the device record is about 2.5 KB, and an arrival lands on
+ * a device not touched for a while); the name, the channel stream and the
+ * mobility state last. */
 typedef struct sim_device {
-    char name[64];
     const scn_device *cfg;
     size_t server;
     gsl_rng *rng_arrivals, *rng_work, *rng_outcome, *rng_samples;
@@ -145,15 +149,16 @@ typedef struct sim_device {
     size_t trace_pos;
     sim_fifo cpu_q, up_q, down_q;
     bool cpu_busy, up_busy, down_busy;
-    sim_link up, down;
-    gsl_rng *rng_channel;
     double cpu_free_at, up_free_at; /* for the backlog observations */
     uint32_t n_unsent;         /* offloaded tasks not yet fully uploaded  */
     /* for its `devices` row: tasks generated, finished, sent to a server;
      * re-attachments (`handover`) */
     uint64_t n_tasks, n_done, n_offloaded, n_handovers;
     sim_power pw;              /* tail, DVFS, battery (sim_power.c)       */
+    sim_link up, down;
+    gsl_rng *rng_channel;
     sim_mob mob;               /* position (sim_mobility.c)               */
+    char name[64];
 } sim_device;
 
 /* A background job: a competing job that is not a task. */

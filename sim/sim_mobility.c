@@ -199,6 +199,8 @@ void sim_mobility_free(sim_mob *m)
 void sim_mobility_update(sim_world *w, sim_device *d, sim_link *l, double t)
 {
     double x, y, s;
+    if (d->cfg->mobility.model == SCN_MOB_NONE) /* the group's: no miss on d */
+        return;
     if (!sim_mob_where(&d->mob, t, &x, &y, &s))
         return;
     if (l->shadow_corr) /* correlated shadowing to its server, at this path length */

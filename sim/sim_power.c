@@ -175,9 +175,9 @@ void sim_power_task_done(sim_world *w, sim_device *d, uint32_t ti)
 
 bool sim_power_dead(sim_world *w, sim_device *d)
 {
-    sim_power *p = &d->pw;
-    if (!(p->capacity_j > 0))
+    if (!(d->cfg->battery.capacity_j > 0)) /* the group's: shared, cached */
         return false;
+    sim_power *p = &d->pw;
     advance(p, d->cfg, sim_engine_now(w->eng));
     return !isinf(p->t_death);
 }
