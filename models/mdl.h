@@ -71,6 +71,10 @@ typedef struct mdl_model {
     double input_bytes;       /* raw input, sent when split = 0 */
     double result_bytes;      /* the answer, sent back on the downlink */
     double *prefix_macs;      /* prefix_macs[i] = sum of layers [0, i), i in 0..L */
+    double *payload_mean;     /* trained models: mean bytes really sent at
+                                 (split s, bits[k]), [s * n_bits + k], s in
+                                 0..L (0 at L), profiled on training images;
+                                 NULL: the layer table (mdl_payload_bytes) */
 } mdl_model;
 
 typedef struct mdl_model_desc {
@@ -89,6 +93,9 @@ typedef struct mdl_model_desc {
  * MDL_MAX_BITS with each in 1..16 or 32, ascending. */
 off_status mdl_model_init(mdl_model *m, const mdl_model_desc *d, off_err *err);
 void mdl_model_free(mdl_model *m); /* NULL-safe, idempotent */
+/* Give m a copy of the measured payload table tab ((L+1) * n_bits
+ * doubles, as mdl_model.payload_mean), or drop it (tab NULL). */
+off_status mdl_model_set_payload_mean(mdl_model *m, const double *tab, off_err *err);
 
 /* The split that a (exit, split) pair really means: min(split, after(exit)). */
 static inline size_t mdl_norm_split(const mdl_model *m, size_t exit, size_t split)

@@ -70,6 +70,19 @@ off_status mdl_model_init(mdl_model *m, const mdl_model_desc *d, off_err *err)
     return OFF_OK;
 }
 
+off_status mdl_model_set_payload_mean(mdl_model *m, const double *tab, off_err *err)
+{
+    free(m->payload_mean);
+    m->payload_mean = NULL;
+    if (!tab)
+        return OFF_OK;
+    size_t n = (m->n_layers + 1) * m->n_bits;
+    if (!(m->payload_mean = malloc(n * sizeof *m->payload_mean)))
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    memcpy(m->payload_mean, tab, n * sizeof *tab);
+    return OFF_OK;
+}
+
 void mdl_model_free(mdl_model *m)
 {
     if (!m)
@@ -77,9 +90,11 @@ void mdl_model_free(mdl_model *m)
     free(m->layers);
     free(m->exits);
     free(m->prefix_macs);
+    free(m->payload_mean);
     m->layers = NULL;
     m->exits = NULL;
     m->prefix_macs = NULL;
+    m->payload_mean = NULL;
     m->n_layers = m->n_exits = 0;
 }
 

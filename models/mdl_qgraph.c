@@ -413,9 +413,12 @@ off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
     if (!c)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     size_t cells = (L + 1) * n_bits;
-    memset(acc, 0, cells * E * sizeof *acc);
+    bool answers = acc && int8_acc; /* else the payloads alone */
+    if (answers) {
+        memset(acc, 0, cells * E * sizeof *acc);
+        memset(int8_acc, 0, E * sizeof *int8_acc);
+    }
     memset(payload, 0, cells * sizeof *payload);
-    memset(int8_acc, 0, E * sizeof *int8_acc);
     off_status st = OFF_OK;
     for (size_t i = 0; i < n && !st; i++) {
         uint8_t y = ds->labels[i];
@@ -424,7 +427,7 @@ off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
         quantize_input(g, c, ds->images + i * isz);
         if ((st = run_range(q, c, 0, L, NULL, err)))
             break;
-        for (size_t e = 0; e < E; e++) {
+        for (size_t e = 0; e < E && answers; e++) {
             exit_answer(q, c, e, &full);
             int8_acc[e] += full.pred[e] == y;
         }
@@ -438,7 +441,7 @@ off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
                     const int8_t *recv;
                     if ((st = send(q, c, s, bits[k], &recv, &r.payload, err)))
                         break;
-                    if (recv != boundary(c, s)) {
+                    if (answers && recv != boundary(c, s)) {
                         if ((st = run_range(q, c, s, L, recv, err)))
                             break;
                         for (size_t e = 0; e < E; e++)
@@ -447,7 +450,7 @@ off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
                     }
                 }
                 payload[cell] += r.payload;
-                for (size_t e = 0; e < E; e++)
+                for (size_t e = 0; e < E && answers; e++)
                     acc[cell * E + e] += r.pred[e] == y;
             }
         }
@@ -457,10 +460,10 @@ off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
         return st;
     for (size_t k = 0; k < cells; k++) {
         payload[k] /= (double)n;
-        for (size_t e = 0; e < E; e++)
+        for (size_t e = 0; e < E && answers; e++)
             acc[k * E + e] /= (double)n;
     }
-    for (size_t e = 0; e < E; e++)
+    for (size_t e = 0; e < E && answers; e++)
         int8_acc[e] /= (double)n;
     return OFF_OK;
 }

@@ -69,7 +69,9 @@ off_status mdl_qgraph_infer(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *ima
  * 0..L and every bit-width bits[k], the accuracy of every exit and the
  * mean payload.  acc[((s * n_bits) + k) * n_exits + e], payload[s * n_bits
  * + k]; arrays of (L+1) * n_bits (* n_exits) doubles.  int8_acc (n_exits)
- * gets the accuracy with nothing lost at the split. */
+ * gets the accuracy with nothing lost at the split.  With acc and int8_acc
+ * NULL only the payloads are computed (one forward pass per image and the
+ * codec at every split and bit-width: no server-side runs). */
 off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
                            const int *bits, size_t n_bits, double *acc, double *payload,
                            double *int8_acc, off_err *err);

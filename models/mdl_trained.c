@@ -15,6 +15,7 @@ struct mdl_trained {
     mdl_dataset test;
     mdl_model model;
     mdl_cache *cache;
+    double *payload_mean;   /* mdl_trained_payload_mean, once computed */
     char warning[1100];
 };
 
@@ -146,6 +147,7 @@ off_status mdl_trained_close(mdl_trained *t, off_err *err)
     off_status st = t->cache ? mdl_cache_save(t->cache, err) : OFF_OK;
     mdl_cache_close(t->cache);
     mdl_model_free(&t->model);
+    free(t->payload_mean);
     mdl_qctx_free(t->ctx);
     mdl_qgraph_free(t->q);
     mdl_dataset_free(&t->test);
@@ -177,4 +179,23 @@ uint8_t mdl_trained_label(const mdl_trained *t, size_t sample)
 void mdl_trained_stats(const mdl_trained *t, mdl_cache_stats *s)
 {
     mdl_cache_get_stats(t->cache, s);
+}
+
+off_status mdl_trained_payload_mean(mdl_trained *t, const double **out, off_err *err)
+{
+    *out = t->payload_mean;
+    if (t->payload_mean)
+        return OFF_OK;
+    size_t n = (t->g.spec->n_layers + 1) * N_BITS;
+    double *pay = malloc(n * sizeof *pay);
+    if (!pay)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    off_status st = mdl_qgraph_eval(t->q, &t->test, MDL_TRAINED_PAYLOAD_PROFILE, BITS, N_BITS,
+                                    NULL, pay, NULL, err);
+    if (st != OFF_OK) {
+        free(pay);
+        return st;
+    }
+    *out = t->payload_mean = pay;
+    return OFF_OK;
 }

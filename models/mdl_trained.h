@@ -24,6 +24,7 @@
 #include "mdl_graph.h"
 
 #define MDL_TRAINED_CALIBRATION 2000 /* training images for PTQ */
+#define MDL_TRAINED_PAYLOAD_PROFILE 32 /* images for the mean payload */
 
 typedef struct mdl_trained mdl_trained;
 
@@ -48,5 +49,13 @@ off_status mdl_trained_get(mdl_trained *t, size_t sample, size_t split, int bits
                            mdl_cache_rec *r, off_err *err);
 
 void mdl_trained_stats(const mdl_trained *t, mdl_cache_stats *s);
+
+/* The mean bytes really sent (packed and compressed) at each (split,
+ * bits[k]), [split * 5 + k] for split 0..L (0 at L), over the first
+ * MDL_TRAINED_PAYLOAD_PROFILE test images: what a deployment measures
+ * once, offline, for its cost predictor.  Computed at the first call
+ * (about 0.1-0.8 s: one forward pass and the codec at every split and
+ * bit-width per image), then kept. */
+off_status mdl_trained_payload_mean(mdl_trained *t, const double **out, off_err *err);
 
 #endif /* MDL_TRAINED_H */

@@ -176,6 +176,10 @@ typedef struct pol_class {
 /* True for the one class that is shown realised outcomes (the oracle). */
 bool pol_sees_realised(const pol_class *c);
 
+/* True for the classes that choose by predicted costs (pol_pred_*:
+ * neurosurgeon, edgent, dyno). */
+bool pol_predicts(const pol_class *c);
+
 /* The registered policy classes, and lookup by name (NULL if none). */
 const pol_class *const *pol_registry(size_t *n);
 const pol_class *pol_find(const char *name);
@@ -272,8 +276,10 @@ int pol_default_bits(const mdl_model *m);
  * one (mdl_profile_device_seconds / _server_seconds at the side's
  * compute_bits), else MACs / speed.  The rates are the observation's
  * estimates (obs->uplink_rate_bps); an infinite rate costs no time.
- * The payload is mdl_payload_bytes (the layer table's size at b bits; a
- * trained model's real, compressed tensor is usually smaller).  The work of
+ * The payload is the model's payload_mean when it has one (a trained
+ * model under a predicting policy: the mean bytes really sent, packed and
+ * compressed, mdl_trained_payload_mean), else mdl_payload_bytes (the layer
+ * table's size at b bits).  The work of
  * a synthetic model is its nominal work; the BranchyNet threshold is not
  * modelled (the action's exit is costed).  Nothing else in flight (tasks in
  * the device queue that will upload first, later arrivals at the server,

@@ -43,10 +43,12 @@ off_status pol_pred_init(pol_pred *p, const mdl_model *m, off_err *err)
         }
     }
     /* The payload does not depend on the exit while the task is offloaded:
-     * cost it against the final exit (after = L), where every s < L is. */
+     * cost it against the final exit (after = L), where every s < L is; a
+     * trained model's measured mean when it has one. */
     for (size_t s = 0; s < L; s++)
         for (size_t b = 0; b < nb; b++)
-            p->payload[s * nb + b] = mdl_payload_bytes(m, E - 1, s, m->bits[b]);
+            p->payload[s * nb + b] = m->payload_mean ? m->payload_mean[s * nb + b]
+                                                     : mdl_payload_bytes(m, E - 1, s, m->bits[b]);
     p->srv_frac = 1.0;
     return OFF_OK;
 }

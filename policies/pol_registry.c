@@ -18,6 +18,11 @@ bool pol_sees_realised(const pol_class *c)
     return c == &pol_oracle_class;
 }
 
+bool pol_predicts(const pol_class *c)
+{
+    return c == &pol_neurosurgeon_class || c == &pol_edgent_class || c == &pol_dyno_class;
+}
+
 const pol_class *const *pol_registry(size_t *n)
 {
     *n = sizeof registry / sizeof registry[0];

@@ -391,6 +391,19 @@ static off_status build_policy(sim_world *w, off_err *err)
     const scn_reward *r = &w->scn->reward;
     w->reward = (pol_reward){r->accuracy, r->latency, r->latency_deadline, r->energy,
                              r->deadline_miss};
+    /* a model-based policy costs a trained model's payloads by what is
+     * really sent (measured once per model, mdl_trained_payload_mean) */
+    const pol_class *cls = pol_find(sp->type ? sp->type : "local");
+    if (w->trained && cls && pol_predicts(cls)) {
+        const double *pay;
+        off_status pst = mdl_trained_payload_mean(w->trained, &pay, err);
+        if (pst == OFF_OK)
+            pst = mdl_model_set_payload_mean(&w->model, pay, err);
+        if (pst != OFF_OK) {
+            free(pp);
+            return pst;
+        }
+    }
     pol_cfg cfg = {.model = &w->model, .params = pp, .n_params = sp->n_params,
                    .rng = w->rng_policy, .n_devices = w->n_dev, .reward = &w->reward,
                    .train = w->train};

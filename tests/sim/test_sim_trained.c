@@ -8,6 +8,8 @@
  *   - the BranchyNet threshold takes early exits for confident images only,
  *     and a threshold of 1 takes the first exit for every task;
  *   - the same scenario and seed give the same tasks, bit for bit;
+ *   - a model-based policy's predictor costs the payloads really sent: the
+ *     mean over the first test images, checked against mdl_qgraph_infer;
  *   - scenario mistakes (unknown model, unknown profile) are positioned errors.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -22,6 +24,7 @@
 
 #include "mdl_profile.h"
 #include "mdl_qgraph.h"
+#include "mdl_trained.h"
 #include "sim_test_util.h"
 
 #define SCN "tests/data/sim/trained.yaml"
@@ -90,6 +93,79 @@ static void test_tasks_carry_real_images(void **state)
     assert_true(acc > 0.85 && acc < 0.97);
     assert_true(distinct_payloads > A.n / 4); /* per-image sizes, not a constant */
     mdl_model_free(&m);
+    mdl_qctx_free(c);
+    mdl_qgraph_free(q);
+    mdl_dataset_free(&tr);
+    mdl_dataset_free(&te);
+    mdl_graph_free(&g);
+}
+
+/* The world of SCN with one override ("policy=..."). */
+static sim_world *world_with(const char *set, scn_scenario *s)
+{
+    scn_override ov;
+    char buf[128];
+    off_err e = {0};
+    snprintf(buf, sizeof buf, "%s", set);
+    assert_int_equal(scn_override_parse(buf, &ov, &e), OFF_OK);
+    if (scn_load(s, SCN, &ov, 1, &e) != OFF_OK)
+        fail_msg("%s", e.msg);
+    sim_world *w = NULL;
+    if (sim_world_new(&w, s, &e) != OFF_OK)
+        fail_msg("%s", e.msg);
+    return w;
+}
+
+static void test_predictor_costs_the_real_payloads(void **state)
+{
+    (void)state;
+    scn_scenario s1, s2;
+    sim_world *w = world_with("policy={type: neurosurgeon, bits: 4}", &s1);
+    const mdl_model *m = sim_world_model(w);
+    assert_non_null(m->payload_mean);
+    /* independently: the mean of mdl_qgraph_infer's payloads */
+    off_err e;
+    mdl_graph g;
+    mdl_dataset tr, te;
+    assert_int_equal(mdl_graph_init(&g, mdl_zoo_graph("mexit"), &e), OFF_OK);
+    assert_int_equal(mdl_graph_load(&g, OFFSIM_SOURCE_DIR "/models/zoo/mexit-fmnist.offw", &e),
+                     OFF_OK);
+    assert_int_equal(mdl_dataset_load_fashion(&tr, NULL, false, &e), OFF_OK);
+    assert_int_equal(mdl_dataset_load_fashion(&te, NULL, true, &e), OFF_OK);
+    mdl_qgraph *q;
+    assert_int_equal(mdl_qgraph_new(&q, &g, &tr, MDL_TRAINED_CALIBRATION, &e), OFF_OK);
+    mdl_qctx *c = mdl_qctx_new(q);
+    const int bits[] = {4, 32};
+    const size_t bidx[] = {1, 4}; /* in {2, 4, 6, 8, 32} */
+    size_t L = m->n_layers, nb = m->n_bits, smaller = 0;
+    for (size_t sp = 0; sp <= L; sp++)
+        for (size_t k = 0; k < 2; k++) {
+            double sum = 0;
+            for (size_t i = 0; i < MDL_TRAINED_PAYLOAD_PROFILE; i++) {
+                mdl_qresult r;
+                assert_int_equal(mdl_qgraph_infer(q, c, te.images + i * 784, sp, bits[k], &r, &e),
+                                 OFF_OK);
+                sum += r.payload;
+            }
+            double mean = sum / MDL_TRAINED_PAYLOAD_PROFILE;
+            double got = m->payload_mean[sp * nb + bidx[k]];
+            double table = sp < L ? mdl_payload_bytes(m, m->n_exits - 1, sp, bits[k]) : 0;
+            if (sp < 3 || sp == L)
+                printf("  split %zu at %2d bits: mean sent %8.1f B (by hand %8.1f), layer table "
+                       "%8.1f B\n", sp, bits[k], got, mean, table);
+            if (fabs(got - mean) > 1e-9 * (mean + 1))
+                fail_msg("split %zu, %d bits: %.6f B against %.6f B by hand", sp, bits[k], got,
+                         mean);
+            smaller += bits[k] == 4 && sp < L && got < table;
+        }
+    assert_true(smaller >= 1); /* compression: the table over-predicts */
+    /* a policy that predicts nothing leaves the layer table */
+    sim_world *wl = world_with("policy=local", &s2);
+    assert_null(sim_world_model(wl)->payload_mean);
+    sim_world_free(wl);
+    scn_free(&s2);
+    sim_world_free(w);
+    scn_free(&s1);
     mdl_qctx_free(c);
     mdl_qgraph_free(q);
     mdl_dataset_free(&tr);
@@ -181,6 +257,7 @@ int main(void)
     }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tasks_carry_real_images),
+        cmocka_unit_test(test_predictor_costs_the_real_payloads),
         cmocka_unit_test(test_same_seed_same_tasks),
         cmocka_unit_test(test_entropy_threshold),
         cmocka_unit_test(test_scenario_mistakes),
