@@ -310,6 +310,19 @@ static void test_handover_follows_the_nearest_server(void **state)
     check_handover("    handover: true\n", "", 5);
     check_handover("    handover: {margin: 50 m}\n", "", 6);
     check_handover("    handover: true\n", "        shared: true\n", 5);
+    { /* OFDMA: the uplink takes a subchannel of the new cell's plan */
+        char text[2048];
+        rows k = {0};
+        handover_scenario(text, sizeof text, "    handover: true\n",
+                          "        shared: true\n        subchannels: 2\n");
+        run_text(text, &k, NULL);
+        assert_int_equal(k.n, 10);
+        for (size_t i = 0; i < k.n; i++)
+            assert_int_equal(k.r[i].server, i >= 5 ? 1 : 0);
+        /* alone on its subchannel in either cell: the same upload at 10 m */
+        assert_true(fabs(k.r[9].uplink_s - k.r[0].uplink_s) < 1e-9 * k.r[0].uplink_s);
+        assert_int_equal(last_handovers, 1);
+    }
 
     /* an upload still to finish holds the device where it is: at 2 kbit/s
      * (fixed rate) each 125 KB upload takes 500 s, so every task after the
