@@ -44,6 +44,37 @@ static void keep(void *ud, const res_task_row *r)
 
 static rows A, B;
 
+/* An int8 graph of mexit built here, independently of the simulator's,
+ * with the test set. */
+typedef struct ref {
+    mdl_graph g;
+    mdl_dataset tr, te;
+    mdl_qgraph *q;
+    mdl_qctx *c;
+} ref;
+
+static void ref_open(ref *r)
+{
+    off_err e;
+    assert_int_equal(mdl_graph_init(&r->g, mdl_zoo_graph("mexit"), &e), OFF_OK);
+    assert_int_equal(mdl_graph_load(&r->g, OFFSIM_SOURCE_DIR "/models/zoo/mexit-fmnist.offw", &e),
+                     OFF_OK);
+    assert_int_equal(mdl_dataset_load_fashion(&r->tr, NULL, false, &e), OFF_OK);
+    assert_int_equal(mdl_dataset_load_fashion(&r->te, NULL, true, &e), OFF_OK);
+    assert_int_equal(mdl_qgraph_new(&r->q, &r->g, &r->tr, MDL_TRAINED_CALIBRATION, &e), OFF_OK);
+    r->c = mdl_qctx_new(r->q);
+    assert_non_null(r->c);
+}
+
+static void ref_close(ref *r)
+{
+    mdl_qctx_free(r->c);
+    mdl_qgraph_free(r->q);
+    mdl_dataset_free(&r->tr);
+    mdl_dataset_free(&r->te);
+    mdl_graph_free(&r->g);
+}
+
 static void test_tasks_carry_real_images(void **state)
 {
     (void)state;
@@ -53,21 +84,13 @@ static void test_tasks_carry_real_images(void **state)
     assert_true(A.n > 200);
     /* an independent int8 graph over the same images */
     off_err e;
-    mdl_graph g;
-    mdl_dataset tr, te;
-    assert_int_equal(mdl_graph_init(&g, mdl_zoo_graph("mexit"), &e), OFF_OK);
-    assert_int_equal(mdl_graph_load(&g, OFFSIM_SOURCE_DIR "/models/zoo/mexit-fmnist.offw", &e),
-                     OFF_OK);
-    assert_int_equal(mdl_dataset_load_fashion(&tr, NULL, false, &e), OFF_OK);
-    assert_int_equal(mdl_dataset_load_fashion(&te, NULL, true, &e), OFF_OK);
-    mdl_qgraph *q;
-    assert_int_equal(mdl_qgraph_new(&q, &g, &tr, 2000, &e), OFF_OK);
-    mdl_qctx *c = mdl_qctx_new(q);
+    ref r0;
+    ref_open(&r0);
     mdl_profile pi4;
     assert_int_equal(mdl_profile_load(&pi4, OFFSIM_SOURCE_DIR "/models/profiles/raspberry-pi4.yaml",
                                       &e), OFF_OK);
     mdl_model m;
-    assert_int_equal(mdl_graph_cost_model(&g, NULL, &m, &e), OFF_OK);
+    assert_int_equal(mdl_graph_cost_model(&r0.g, NULL, &m, &e), OFF_OK);
     double dev_s = mdl_profile_device_seconds(&pi4, &m, 1, 2, 8);
     size_t right = 0, distinct_payloads = 0;
     double last_payload = -1;
@@ -75,9 +98,10 @@ static void test_tasks_carry_real_images(void **state)
         const res_task_row *r = &A.r[i];
         assert_true(r->sample >= 0 && r->sample < 10000);
         mdl_qresult qr;
-        assert_int_equal(mdl_qgraph_infer(q, c, te.images + (size_t)r->sample * 784, 2, 4, &qr,
-                                          &e), OFF_OK);
-        assert_int_equal(r->correct, qr.pred[1] == te.labels[r->sample]);
+        assert_int_equal(mdl_qgraph_infer(r0.q, r0.c, r0.te.images + (size_t)r->sample * 784,
+                                          2, 4, &qr, &e),
+                         OFF_OK);
+        assert_int_equal(r->correct, qr.pred[1] == r0.te.labels[r->sample]);
         assert_true(r->bytes_up == qr.payload);
         assert_int_equal(r->exit, 1);
         assert_int_equal(r->split, 2);
@@ -93,11 +117,7 @@ static void test_tasks_carry_real_images(void **state)
     assert_true(acc > 0.85 && acc < 0.97);
     assert_true(distinct_payloads > A.n / 4); /* per-image sizes, not a constant */
     mdl_model_free(&m);
-    mdl_qctx_free(c);
-    mdl_qgraph_free(q);
-    mdl_dataset_free(&tr);
-    mdl_dataset_free(&te);
-    mdl_graph_free(&g);
+    ref_close(&r0);
 }
 
 /* The world of SCN with one override ("policy=..."). */
@@ -125,16 +145,8 @@ static void test_predictor_costs_the_real_payloads(void **state)
     assert_non_null(m->payload_mean);
     /* independently: the mean of mdl_qgraph_infer's payloads */
     off_err e;
-    mdl_graph g;
-    mdl_dataset tr, te;
-    assert_int_equal(mdl_graph_init(&g, mdl_zoo_graph("mexit"), &e), OFF_OK);
-    assert_int_equal(mdl_graph_load(&g, OFFSIM_SOURCE_DIR "/models/zoo/mexit-fmnist.offw", &e),
-                     OFF_OK);
-    assert_int_equal(mdl_dataset_load_fashion(&tr, NULL, false, &e), OFF_OK);
-    assert_int_equal(mdl_dataset_load_fashion(&te, NULL, true, &e), OFF_OK);
-    mdl_qgraph *q;
-    assert_int_equal(mdl_qgraph_new(&q, &g, &tr, MDL_TRAINED_CALIBRATION, &e), OFF_OK);
-    mdl_qctx *c = mdl_qctx_new(q);
+    ref r0;
+    ref_open(&r0);
     const int bits[] = {4, 32};
     const size_t bidx[] = {1, 4}; /* in {2, 4, 6, 8, 32} */
     size_t L = m->n_layers, nb = m->n_bits, smaller = 0;
@@ -143,7 +155,8 @@ static void test_predictor_costs_the_real_payloads(void **state)
             double sum = 0;
             for (size_t i = 0; i < MDL_TRAINED_PAYLOAD_PROFILE; i++) {
                 mdl_qresult r;
-                assert_int_equal(mdl_qgraph_infer(q, c, te.images + i * 784, sp, bits[k], &r, &e),
+                assert_int_equal(mdl_qgraph_infer(r0.q, r0.c, r0.te.images + i * 784, sp,
+                                                  bits[k], &r, &e),
                                  OFF_OK);
                 sum += r.payload;
             }
@@ -166,11 +179,7 @@ static void test_predictor_costs_the_real_payloads(void **state)
     scn_free(&s2);
     sim_world_free(w);
     scn_free(&s1);
-    mdl_qctx_free(c);
-    mdl_qgraph_free(q);
-    mdl_dataset_free(&tr);
-    mdl_dataset_free(&te);
-    mdl_graph_free(&g);
+    ref_close(&r0);
 }
 
 static void test_same_seed_same_tasks(void **state)
