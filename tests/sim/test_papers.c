@@ -14,11 +14,15 @@
  *   (d) as the uplink falls the split moves from 0 (full offload) toward
  *       the device and is local at the lowest rate.
  *
- * Every table printed here is in docs/validation.md, "Paper trends".  The
- * tasks of a run are identical (periodic arrivals with no queueing, fixed
- * link rates), so a run of 20 tasks is exact; the test checks that every
- * task of a run took the same decision and had the same latency.
+ * Every table printed here is in docs/validation.md, "Paper trends".  Each
+ * point is a run recorded in one results database (as `offsim run --db`
+ * would write it), and the trends are read back from its `tasks` table
+ * with SQL.  The tasks of a run are identical (periodic arrivals with no
+ * queueing, fixed link rates), so a run of 20 tasks is exact; the test
+ * checks that every task of a run took the same decision and had the same
+ * latency.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -28,6 +32,9 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+
+#include <sqlite3.h>
+#include <unistd.h>
 
 #include "mdl_arch.h"
 #include "mdl_profile.h"
@@ -62,54 +69,46 @@
 #define EDGENT_PAPER_EDGE_1M_S 0.123
 #define EDGENT_PAPER_EDGE_50K_S 2.317
 
-/* ---- one run: the per-task rows folded into what the tables show -------- */
+/* ---- one run: recorded in the database, read back with SQL -------------- */
 
-typedef struct agg {
-    size_t n, missed;
-    double lat_sum, up_sum, rest_sum; /* latency, its uplink part, the rest */
-    double lat_min, lat_max;
-    int exit_min, exit_max, split_min, split_max;
-} agg;
-
-static void fold(void *ud, const res_task_row *r)
-{
-    agg *a = ud;
-    if (a->n == 0) {
-        a->exit_min = a->exit_max = r->exit;
-        a->split_min = a->split_max = r->split;
-        a->lat_min = a->lat_max = r->latency_s;
-    }
-    a->n++;
-    a->missed += !r->deadline_met;
-    a->lat_sum += r->latency_s;
-    a->up_sum += r->uplink_s;
-    a->rest_sum += r->latency_s - r->uplink_s;
-    a->lat_min = fmin(a->lat_min, r->latency_s);
-    a->lat_max = fmax(a->lat_max, r->latency_s);
-    a->exit_min = r->exit < a->exit_min ? r->exit : a->exit_min;
-    a->exit_max = r->exit > a->exit_max ? r->exit : a->exit_max;
-    a->split_min = r->split < a->split_min ? r->split : a->split_min;
-    a->split_max = r->split > a->split_max ? r->split : a->split_max;
-}
+static char db_path[] = "/tmp/offsim-test-papers-XXXXXX";
 
 typedef struct result {
     double latency_s, uplink_s, rest_s, miss;
     int exit, split;
 } result;
 
+/* Run file with the overrides into the test's database, then what the
+ * tables show from that run's task rows. */
 static result run(const char *file, const char *const *sets, size_t n)
 {
-    agg a = {0};
+    int64_t run_id;
     res_summary sum;
-    run_scenario_file(file, sets, n, fold, &a, &sum);
-    assert_true(a.n >= 10);
+    run_scenario_db(file, sets, n, db_path, &run_id, &sum);
+    sqlite3 *h;
+    sqlite3_stmt *q;
+    assert_int_equal(sqlite3_open_v2(db_path, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_prepare_v2(h,
+                           "SELECT count(*), avg(deadline_met = 0), avg(latency_s), avg(uplink_s),"
+                           " avg(latency_s - uplink_s), min(latency_s), max(latency_s),"
+                           " min(exit), max(exit), min(split), max(split)"
+                           " FROM tasks WHERE run_id = ?",
+                           -1, &q, NULL),
+        SQLITE_OK);
+    sqlite3_bind_int64(q, 1, run_id);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_true(sqlite3_column_int64(q, 0) >= 10);
     /* identical tasks: one decision and one latency per run (a task that
      * waited behind another would differ) */
-    assert_int_equal(a.exit_min, a.exit_max);
-    assert_int_equal(a.split_min, a.split_max);
-    assert_true(a.lat_max - a.lat_min <= 1e-9);
-    result r = {a.lat_sum / a.n, a.up_sum / a.n, a.rest_sum / a.n,
-                (double)a.missed / a.n, a.exit_min, a.split_min};
+    assert_int_equal(sqlite3_column_int(q, 7), sqlite3_column_int(q, 8));
+    assert_int_equal(sqlite3_column_int(q, 9), sqlite3_column_int(q, 10));
+    assert_true(sqlite3_column_double(q, 6) - sqlite3_column_double(q, 5) <= 1e-9);
+    result r = {sqlite3_column_double(q, 2), sqlite3_column_double(q, 3),
+                sqlite3_column_double(q, 4), sqlite3_column_double(q, 1),
+                sqlite3_column_int(q, 7), sqlite3_column_int(q, 9)};
+    sqlite3_finalize(q);
+    sqlite3_close(h);
     return r;
 }
 
@@ -460,5 +459,17 @@ int main(void)
         cmocka_unit_test(test_edgent_meets_tight_deadlines_where_baselines_miss),
         cmocka_unit_test(test_neurosurgeon_split_moves_to_the_device_as_uplink_falls),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    int fd = mkstemp(db_path); /* a fresh name; the database is created there */
+    if (fd < 0)
+        return 1;
+    close(fd);
+    remove(db_path);
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    const char *sfx[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < 3; i++) {
+        char p[64];
+        snprintf(p, sizeof p, "%s%s", db_path, sfx[i]);
+        remove(p);
+    }
+    return failed;
 }
