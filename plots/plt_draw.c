@@ -69,25 +69,24 @@ static void read_meta(run_meta *m, sqlite3_stmt *runs)
     m->n = sqlite3_column_int64(runs, 3);
 }
 
-/* Write one block per run with finished tasks; fills metas (up to cap). */
-static off_status write_data(res_db *db, FILE *f, run_meta *metas, size_t cap,
-                             size_t *n_runs, double *lo, double *hi, off_err *err)
+/* Writes the points of one run: the current row of pts, i-th of the run. */
+typedef void point_fn(FILE *f, sqlite3_stmt *pts, const run_meta *m, long long i, void *ud);
+
+/* One gnuplot data block per row of runs_sql (columns run_id, scenario,
+ * policy, point count), its points the rows of pts_sql (bound to the run
+ * id) written by point; fills metas (up to cap).  A runs_sql that cannot be
+ * prepared (an old database without that table) draws nothing when
+ * missing_ok. */
+static off_status write_blocks(res_db *db, FILE *f, const char *runs_sql, const char *pts_sql,
+                               bool missing_ok, point_fn *point, void *ud, run_meta *metas,
+                               size_t cap, size_t *n_runs, off_err *err)
 {
     sqlite3 *h = res_handle(db);
-    sqlite3_stmt *runs, *lat;
+    sqlite3_stmt *runs, *pts;
     *n_runs = 0;
-    *lo = INFINITY;
-    *hi = 0;
-    if (sqlite3_prepare_v2(h,
-                           "SELECT r.run_id, r.scenario, r.policy, count(t.latency_s) "
-                           "FROM runs r JOIN tasks t ON t.run_id = r.run_id "
-                           "WHERE t.latency_s IS NOT NULL GROUP BY r.run_id ORDER BY r.run_id",
-                           -1, &runs, NULL) != SQLITE_OK)
-        return sql_err(db, err);
-    if (sqlite3_prepare_v2(h,
-                           "SELECT latency_s FROM tasks WHERE run_id = ? AND latency_s "
-                           "IS NOT NULL ORDER BY latency_s",
-                           -1, &lat, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(h, runs_sql, -1, &runs, NULL) != SQLITE_OK)
+        return missing_ok ? OFF_OK : sql_err(db, err);
+    if (sqlite3_prepare_v2(h, pts_sql, -1, &pts, NULL) != SQLITE_OK) {
         sqlite3_finalize(runs);
         return sql_err(db, err);
     }
@@ -98,27 +97,50 @@ static off_status write_data(res_db *db, FILE *f, run_meta *metas, size_t cap,
         read_meta(m, runs);
         if (*n_runs)
             fputs("\n\n", f);
-        sqlite3_bind_int64(lat, 1, m->id);
-        long long i = 0, step = m->n > PLT_MAX_POINTS ? m->n / PLT_MAX_POINTS : 1;
-        while (sqlite3_step(lat) == SQLITE_ROW) {
-            double v = sqlite3_column_double(lat, 0) * 1e3;
-            /* keep every step-th point and always the last one */
-            if (i % step == 0 || i == m->n - 1) {
-                fprintf(f, "%.9g %.9g\n", v, (double)(i + 1) / (double)m->n);
-                if (v > 0 && v < *lo)
-                    *lo = v;
-                if (v > *hi)
-                    *hi = v;
-            }
-            i++;
-        }
-        sqlite3_reset(lat);
+        sqlite3_bind_int64(pts, 1, m->id);
+        for (long long i = 0; sqlite3_step(pts) == SQLITE_ROW; i++)
+            point(f, pts, m, i, ud);
+        sqlite3_reset(pts);
         (*n_runs)++;
     }
     if (rc != SQLITE_ROW && rc != SQLITE_DONE)
         st = sql_err(db, err);
     sqlite3_finalize(runs);
-    sqlite3_finalize(lat);
+    sqlite3_finalize(pts);
+    return st;
+}
+
+/* The latency CDF's point: every step-th of the run's sorted latencies and
+ * always the last one, in ms; ud is the plotted range {lo, hi}. */
+static void cdf_point(FILE *f, sqlite3_stmt *pts, const run_meta *m, long long i, void *ud)
+{
+    double *range = ud;
+    long long step = m->n > PLT_MAX_POINTS ? m->n / PLT_MAX_POINTS : 1;
+    if (i % step != 0 && i != m->n - 1)
+        return;
+    double v = sqlite3_column_double(pts, 0) * 1e3;
+    fprintf(f, "%.9g %.9g\n", v, (double)(i + 1) / (double)m->n);
+    if (v > 0 && v < range[0])
+        range[0] = v;
+    if (v > range[1])
+        range[1] = v;
+}
+
+/* Write one block per run with finished tasks; fills metas (up to cap). */
+static off_status write_data(res_db *db, FILE *f, run_meta *metas, size_t cap,
+                             size_t *n_runs, double *lo, double *hi, off_err *err)
+{
+    double range[2] = {INFINITY, 0};
+    off_status st = write_blocks(
+        db, f,
+        "SELECT r.run_id, r.scenario, r.policy, count(t.latency_s) "
+        "FROM runs r JOIN tasks t ON t.run_id = r.run_id "
+        "WHERE t.latency_s IS NOT NULL GROUP BY r.run_id ORDER BY r.run_id",
+        "SELECT latency_s FROM tasks WHERE run_id = ? AND latency_s IS NOT NULL "
+        "ORDER BY latency_s",
+        false, cdf_point, range, metas, cap, n_runs, err);
+    *lo = range[0];
+    *hi = range[1];
     return st;
 }
 
@@ -140,46 +162,26 @@ static bool gnuplot_present(void)
     return system("command -v gnuplot >/dev/null 2>&1") == 0;
 }
 
-/* One block per training run with learning-curve rows: step, reward_mean. */
+/* The learning curve's point: step, reward_mean. */
+static void curve_point(FILE *f, sqlite3_stmt *pts, const run_meta *m, long long i, void *ud)
+{
+    (void)m, (void)i, (void)ud;
+    fprintf(f, "%lld %.9g\n", (long long)sqlite3_column_int64(pts, 0),
+            sqlite3_column_double(pts, 1));
+}
+
+/* One block per training run with learning-curve rows: step, reward_mean
+ * (a version-1 database has no training table: nothing to draw). */
 static off_status write_learning(res_db *db, FILE *f, run_meta *metas, size_t cap,
                                  size_t *n_runs, off_err *err)
 {
-    sqlite3 *h = res_handle(db);
-    sqlite3_stmt *runs, *pts;
-    *n_runs = 0;
-    /* a version-1 database has no training table: nothing to draw */
-    if (sqlite3_prepare_v2(h,
-                           "SELECT r.run_id, r.scenario, r.policy, count(*) FROM runs r "
-                           "JOIN training t ON t.run_id = r.run_id WHERE t.reward_mean "
-                           "IS NOT NULL GROUP BY r.run_id ORDER BY r.run_id",
-                           -1, &runs, NULL) != SQLITE_OK)
-        return OFF_OK;
-    if (sqlite3_prepare_v2(h,
-                           "SELECT step, reward_mean FROM training WHERE run_id = ? AND "
-                           "reward_mean IS NOT NULL ORDER BY step",
-                           -1, &pts, NULL) != SQLITE_OK) {
-        sqlite3_finalize(runs);
-        return sql_err(db, err);
-    }
-    off_status st = OFF_OK;
-    int rc;
-    while ((rc = sqlite3_step(runs)) == SQLITE_ROW && *n_runs < cap) {
-        run_meta *m = &metas[*n_runs];
-        read_meta(m, runs);
-        if (*n_runs)
-            fputs("\n\n", f);
-        sqlite3_bind_int64(pts, 1, m->id);
-        while (sqlite3_step(pts) == SQLITE_ROW)
-            fprintf(f, "%lld %.9g\n", (long long)sqlite3_column_int64(pts, 0),
-                    sqlite3_column_double(pts, 1));
-        sqlite3_reset(pts);
-        (*n_runs)++;
-    }
-    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        st = sql_err(db, err);
-    sqlite3_finalize(runs);
-    sqlite3_finalize(pts);
-    return st;
+    return write_blocks(db, f,
+                        "SELECT r.run_id, r.scenario, r.policy, count(*) FROM runs r "
+                        "JOIN training t ON t.run_id = r.run_id WHERE t.reward_mean "
+                        "IS NOT NULL GROUP BY r.run_id ORDER BY r.run_id",
+                        "SELECT step, reward_mean FROM training WHERE run_id = ? AND "
+                        "reward_mean IS NOT NULL ORDER BY step",
+                        true, curve_point, NULL, metas, cap, n_runs, err);
 }
 
 off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf, size_t out_cap,

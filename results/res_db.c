@@ -761,6 +761,14 @@ static off_status begin_inline_row(res_db *db, sqlite3_stmt **stmt, const char *
     return OFF_OK;
 }
 
+/* Run the inline row bound in s and reset s. */
+static off_status end_inline_row(res_db *db, sqlite3_stmt *s, const char *what, off_err *err)
+{
+    int rc = sqlite3_step(s);
+    sqlite3_reset(s);
+    return rc == SQLITE_DONE ? OFF_OK : db_err(db, err, what);
+}
+
 off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
                             off_err *err)
 {
@@ -781,10 +789,8 @@ off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
     bind_real(s, 9, r->entropy);
     bind_real(s, 10, r->temperature);
     bind_real(s, 11, r->wall_s);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return db_err(db, err, "recording the learning curve");
+    if ((st = end_inline_row(db, s, "recording the learning curve", err)) != OFF_OK)
+        return st;
     /* task rows wait in db->rows; curve rows go in at once, and the
      * transaction is committed every RES_BATCH of them */
     if (++db->train_rows >= RES_BATCH) {
@@ -821,11 +827,7 @@ off_status res_add_device(res_db *db, int64_t run_id, const res_device_row *r,
     bind_real(s, 13, r->remaining_j);
     bind_real(s, 14, r->t_death);
     bind_real(s, 15, r->freq_hz);
-    int rc = sqlite3_step(s);
-    sqlite3_reset(s);
-    if (rc != SQLITE_DONE)
-        return db_err(db, err, "recording a device");
-    return OFF_OK;
+    return end_inline_row(db, s, "recording a device", err);
 }
 
 /* Queries on the handle must not overlap the writer's batch: wait for it

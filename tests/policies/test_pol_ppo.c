@@ -31,6 +31,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "cartpole_report.h"
 #include "pol_cartpole.h"
 #include "pol_ppo.h"
 
@@ -118,7 +119,7 @@ static void test_cartpole_learns(void **state)
     vec_env v;
     agent_init(&p, AGENT_SEED);
     env_init(&v, ENV_SEED);
-    struct timespec t0, t1;
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     uint64_t hit = 0, next_print = 10000;
     pol_ppo_stats st = {0};
@@ -133,13 +134,7 @@ static void test_cartpole_learns(void **state)
                 next_print += 10000;
         }
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    if (hit)
-        printf("mean return of the last 20 episodes >= 195 at step %llu (%.2f s)\n",
-               (unsigned long long)hit, secs);
-    else
-        printf("not reached in %llu steps (%.2f s)\n", (unsigned long long)p.env_steps, secs);
+    cartpole_report(hit, p.env_steps, t0);
     assert_true(hit > 0 && hit <= 100000);
     pol_ppo_free(&p);
     gsl_rng_free(v.rng);

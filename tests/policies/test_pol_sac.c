@@ -46,6 +46,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "cartpole_report.h"
 #include "pol_cartpole.h"
 #include "pol_sac.h"
 
@@ -542,7 +543,7 @@ static void test_cartpole_learns(void **state)
     assert_int_equal(pol_sac_init(&s, &c, &e), OFF_OK);
     cp_run r;
     cp_init(&r, 1001);
-    struct timespec t0, t1;
+    struct timespec t0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     uint64_t hit = 0;
     printf("# step  episodes  mean20  alpha\n");
@@ -554,13 +555,7 @@ static void test_cartpole_learns(void **state)
             printf("%7llu  %8zu  %6.1f  %.3f\n", (unsigned long long)r.steps, r.n_done,
                    cp_mean20(&r), s.alpha);
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    if (hit)
-        printf("mean return of the last 20 episodes >= 195 at step %llu (%.2f s)\n",
-               (unsigned long long)hit, secs);
-    else
-        printf("not reached in %llu steps (%.2f s)\n", (unsigned long long)r.steps, secs);
+    cartpole_report(hit, r.steps, t0);
     assert_true(hit > 0 && hit <= 50000);
     pol_sac_free(&s);
     gsl_rng_free(r.rng);
