@@ -46,6 +46,17 @@ static size_t files_in(const char *d)
     return n;
 }
 
+/* The file at path starts with the PNG signature. */
+static void assert_png(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    unsigned char magic[8];
+    assert_int_equal(fread(magic, 1, 8, f), 8);
+    fclose(f);
+    assert_memory_equal(magic, "\x89PNG\r\n\x1a\n", 8);
+}
+
 static void test_latency_cdf_writes_a_png_and_cleans_up(void **state)
 {
     (void)state;
@@ -66,12 +77,7 @@ static void test_latency_cdf_writes_a_png_and_cleans_up(void **state)
     char expect[300];
     snprintf(expect, sizeof expect, "%s/r-latency.png", dir);
     assert_string_equal(out, expect);
-    FILE *f = fopen(out, "rb");
-    assert_non_null(f);
-    unsigned char magic[8];
-    assert_int_equal(fread(magic, 1, 8, f), 8);
-    fclose(f);
-    assert_memory_equal(magic, "\x89PNG\r\n\x1a\n", 8);
+    assert_png(out);
     /* only the database (and its WAL files) and the plot remain */
     size_t n = files_in(dir);
     assert_true(n >= 2 && n <= 4);
@@ -113,12 +119,7 @@ static void test_learning_curves(void **state)
     char expect[300];
     snprintf(expect, sizeof expect, "%s/l-learning.png", dir);
     assert_string_equal(out, expect);
-    FILE *f = fopen(out, "rb");
-    assert_non_null(f);
-    unsigned char magic[8];
-    assert_int_equal(fread(magic, 1, 8, f), 8);
-    fclose(f);
-    assert_memory_equal(magic, "\x89PNG\r\n\x1a\n", 8);
+    assert_png(out);
 }
 
 static void test_database_without_finished_tasks_is_an_error(void **state)
