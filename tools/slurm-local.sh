@@ -44,13 +44,16 @@ export SLURM_CONF
 
 say() { echo "slurm-local: $*" >&2; }
 
-# The machine cannot do it: say why, with the log that tells, and exit 77.
+# The machine cannot do it: say why, with the log that tells, stop what a
+# failed start left running, and exit 77.
+STARTING=0
 cannot() {
     say "cannot run a local Slurm here: $1"
     if [ -n "${2:-}" ] && [ -s "$2" ]; then
         say "last lines of $2:"
         tail -n 20 "$2" >&2
     fi
+    [ $STARTING = 1 ] && stop_daemons slurmd slurmctld munged
     exit 77
 }
 
@@ -202,6 +205,7 @@ slurmd_up() { pid_alive "$RUN/slurmd.pid" slurmd; }
 
 do_start() {
     [ "$(id -u)" = 0 ] || cannot "not root (slurmd must run as root)"
+    STARTING=1
     mkdir -p "$DIR/state" "$DIR/spool" "$RUN" "$LOG"
     install_missing
     # The timeout bounds the cluster's start, not a first install's download.
