@@ -117,7 +117,8 @@ start_munge() {
     fi
     say "starting munged"
     ensure_munge_key || cannot "could not create a munge key"
-    # munged refuses root unless forced: run it as the package's user.
+    # munged insists that its key belongs to the user it runs as: the
+    # package's user where there is one.
     mkdir -p /run/munge /var/lib/munge /var/log/munge
     if id munge >/dev/null 2>&1; then
         chown munge:munge /run/munge /var/lib/munge /var/log/munge /etc/munge
