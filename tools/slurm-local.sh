@@ -243,7 +243,8 @@ do_start() {
         slurmd_up || cannot "slurmd exited at start" "$LOG/slurmd.log"
     fi
     # Wait for the node to take jobs; a node left down or drained by an
-    # earlier run is resumed (once a second until it is).
+    # earlier run is resumed (at each look until it is).  On a timeout the
+    # daemons are left running for inspection; `stop` ends them.
     deadline=$((t0 + TIMEOUT))
     while :; do
         st=$(node_state)
