@@ -6,7 +6,7 @@
 #
 # Exit status: 0 passed; 77 skipped, where this machine cannot run slurmd (the
 # reason is printed); anything else a real failure.  The cluster is stopped on
-# every exit.  Bounded: about 20 s once the packages are installed, at most
+# every exit.  Bounded: about 30 s once the packages are installed, at most
 # ~2 min (each wait has its own timeout); a first run adds the install.
 set -u
 
