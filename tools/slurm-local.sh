@@ -178,6 +178,8 @@ SwitchType=switch/none
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core
 SchedulerType=sched/backfill
+# Schedule a batch job at once, not up to 3 s later: tests wait on jobs.
+SchedulerParameters=batch_sched_delay=0
 MailProg=/bin/true
 # A node that was down when stopped comes back when its slurmd registers.
 ReturnToService=2
