@@ -129,9 +129,9 @@ static void print_split_table(const mdl_graph *g, const double *acc, const doubl
         }
         printf("\n");
     }
-    printf("int8: the split tensor sent as it is, nothing lost (the int8 accuracy);\n"
-           "its bytes are those of float32 values, uncompressed (12-byte header +\n"
-           "4 per value).\n");
+    printf("int8: the split tensor reaches the server unchanged (the int8 accuracy); its\n"
+           "bytes are float32's, uncompressed (12-byte header + 4 per value): what\n"
+           "`bits: 32` costs in a scenario.\n");
 }
 
 /* Per split and exit at 2 / 4 / 6 bits (exits before the split are the
