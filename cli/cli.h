@@ -31,16 +31,9 @@ typedef struct cli_sets {
 int cli_sets_parse(const cli_args *a, const char *seed_opt, cli_sets *s);
 void cli_sets_free(cli_sets *s); /* idempotent */
 
-/* The commands (cli_entry.run); argv holds the words after the name. */
+/* The commands of offsim (main.c lists them). */
 extern const cli_cmd cmd_run_spec, cmd_validate_spec, cmd_report_spec, cmd_plot_spec,
     cmd_train_spec, cmd_policies_spec, cmd_models_spec;
-int cmd_run(const cli_cmd *cmd, int argc, char **argv);
-int cmd_validate(const cli_cmd *cmd, int argc, char **argv);
-int cmd_report(const cli_cmd *cmd, int argc, char **argv);
-int cmd_plot(const cli_cmd *cmd, int argc, char **argv);
-int cmd_train(const cli_cmd *cmd, int argc, char **argv);
-int cmd_policies(const cli_cmd *cmd, int argc, char **argv);
-int cmd_models(const cli_cmd *cmd, int argc, char **argv);
 
 /* The option every scenario command shares, for their tables. */
 #define CLI_OPT_SET                                                                    \

@@ -343,10 +343,15 @@ static const char *last_word(const char *name)
     return sp ? sp + 1 : name;
 }
 
-void cli_list(const cli_entry *e, size_t n, FILE *f)
+void cli_group_help(const cli_cmd *group, FILE *f)
 {
-    for (size_t i = 0; i < n; i++) {
-        const cli_cmd *c = e[i].cmd;
+    const char *sub = group->name[0] ? "SUBCOMMAND" : "COMMAND";
+    fprintf(f, "usage: offsim%s%s %s [ARGS]\n\n", group->name[0] ? " " : "", group->name, sub);
+    if (group->about)
+        fprintf(f, "%s\n", group->about);
+    fprintf(f, "%s:\n", group->name[0] ? "subcommands" : "commands");
+    for (size_t i = 0; i < group->n_subs; i++) {
+        const cli_cmd *c = group->subs[i];
         char head[128];
         int k = snprintf(head, sizeof head, "  %s%s%s", last_word(c->name), c->args ? " " : "",
                          c->args ? c->args : "");
@@ -355,29 +360,44 @@ void cli_list(const cli_entry *e, size_t n, FILE *f)
         else
             fprintf(f, "%s%*s%s\n", head, HELP_COL - k, "", c->summary);
     }
+    if (group->epilog)
+        fprintf(f, "\n%s", group->epilog);
 }
 
-int cli_dispatch(const char *group, const cli_entry *e, size_t n, int argc, char **argv,
-                 void (*usage)(FILE *f))
+static int run_group(const cli_cmd *g, int argc, char **argv)
 {
-    const char *what = group ? "subcommand" : "command";
+    const char *what = g->name[0] ? "subcommand" : "command";
+    const char *sep = g->name[0] ? " " : "";
+    if (argc >= 1 && is_help(argv[0])) {
+        cli_group_help(g, stdout);
+        return 0;
+    }
     if (argc < 1) {
-        fprintf(stderr, "offsim%s%s: missing the %s\n", group ? " " : "", group ? group : "",
-                what);
-        usage(stderr);
+        fprintf(stderr, "offsim%s%s: missing the %s\n", sep, g->name, what);
+        cli_group_help(g, stderr);
         return 2;
     }
-    const char **names = calloc(n + 1, sizeof *names);
-    for (size_t i = 0; i < n; i++) {
-        if (strcmp(argv[0], last_word(e[i].cmd->name)) == 0) {
-            free(names);
-            return e[i].run(e[i].cmd, argc - 1, argv + 1);
-        }
-        if (names)
-            names[i] = last_word(e[i].cmd->name);
-    }
-    cli_unknown(group, what, argv[0], names, names ? n : 0);
+    for (size_t i = 0; i < g->n_subs; i++)
+        if (strcmp(argv[0], last_word(g->subs[i]->name)) == 0)
+            return cli_run(g->subs[i], argc - 1, argv + 1);
+    const char **names = calloc(g->n_subs + 1, sizeof *names);
+    for (size_t i = 0; names && i < g->n_subs; i++)
+        names[i] = last_word(g->subs[i]->name);
+    cli_unknown(g->name[0] ? g->name : NULL, what, argv[0], names, names ? g->n_subs : 0);
     free(names);
-    usage(stderr);
+    cli_group_help(g, stderr);
     return 2;
+}
+
+int cli_run(const cli_cmd *cmd, int argc, char **argv)
+{
+    if (cmd->subs)
+        return run_group(cmd, argc, argv);
+    cli_args a;
+    int rc;
+    if (!cli_parse(cmd, argc, argv, &a, &rc))
+        return rc;
+    rc = cmd->run(&a);
+    cli_args_free(&a);
+    return rc;
 }

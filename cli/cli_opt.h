@@ -40,14 +40,23 @@ typedef struct cli_opt {
     uint64_t lo, hi;    /* CLI_UINT's range                                */
 } cli_opt;
 
+typedef struct cli_args cli_args;
+
+/* A command is a leaf (run: it parses its options and acts) or a group
+ * (subs: its first word names one of its commands, e.g. `offsim models`). */
 typedef struct cli_cmd {
-    const char *name;     /* as typed after `offsim`: "run", "models eval" */
+    const char *name;     /* as typed after `offsim`: "run", "models eval";
+                             "" for offsim itself                          */
     const char *args;     /* the positionals in the synopsis, or NULL      */
     size_t min_pos, max_pos; /* how many positionals                       */
     const char *summary;  /* one line, for the list of commands            */
     const char *about;    /* the paragraph of `--help` (NULL: summary)     */
     const cli_opt *opts;
     size_t n_opts;
+    int (*run)(const cli_args *a); /* a leaf's action: its exit status    */
+    const struct cli_cmd *const *subs; /* a group's commands               */
+    size_t n_subs;
+    const char *epilog;   /* a group's help ends with it, or NULL          */
 } cli_cmd;
 
 /* What the parser found.  Values point into argv, which outlives the
@@ -58,12 +67,12 @@ typedef struct cli_got {
     uint64_t num;         /* CLI_UINT: the last value                    */
 } cli_got;
 
-typedef struct cli_args {
+struct cli_args {
     const cli_cmd *cmd;
     char **pos;           /* the positionals (malloc'd array)            */
     size_t n_pos;
     cli_got *got;         /* one per cmd->opts entry                     */
-} cli_args;
+};
 
 /* Parse argv[0..argc) (the words after the command's name) against cmd.
  * True when *a holds the parse (free with cli_args_free).  False when the
@@ -96,19 +105,13 @@ int cli_usage(const cli_cmd *cmd, const char *fmt, ...)
 int cli_unknown(const char *prefix, const char *what, const char *word,
                 const char *const *names, size_t n);
 
-/* A group of commands (offsim's, or the subcommands of `offsim models`). */
-typedef struct cli_entry {
-    const cli_cmd *cmd;   /* the last word of its name is what is typed  */
-    int (*run)(const cli_cmd *cmd, int argc, char **argv);
-} cli_entry;
+/* Run cmd with the words after its name: a leaf parses them (cli_parse)
+ * and runs; a group runs the command its first word names, or prints its
+ * help (--help, -h) or, for a missing or unknown name, the error with
+ * did-you-mean and its help on stderr (exit 2).  The exit status. */
+int cli_run(const cli_cmd *cmd, int argc, char **argv);
 
-/* One line per entry: "  NAME ARGS  summary" (NAME without the group). */
-void cli_list(const cli_entry *e, size_t n, FILE *f);
-
-/* Run the entry argv[0] names with the words after it.  A missing or
- * unknown name prints the error (with did-you-mean) and usage(stderr) and
- * returns 2.  group is "models" for `offsim models ...`, NULL for offsim. */
-int cli_dispatch(const char *group, const cli_entry *e, size_t n, int argc, char **argv,
-                 void (*usage)(FILE *f));
+/* The help of a group: its commands, one line each, and its epilog. */
+void cli_group_help(const cli_cmd *group, FILE *f);
 
 #endif /* CLI_OPT_H */

@@ -13,39 +13,21 @@
 
 #include "cmd_models_int.h"
 
-const cli_cmd cmd_models_spec = {
-    "models", "list|info|export|train|eval|profile ...", 0, 0,
-    "the model zoo: architectures, model files, trained models", NULL, NULL, 0};
-
-static const cli_entry subcommands[] = {
-    {&models_list_spec, models_list},       {&models_info_spec, models_info},
-    {&models_export_spec, models_export},   {&models_train_spec, models_train},
-    {&models_eval_spec, models_eval},       {&models_profile_spec, models_profile},
+static const cli_cmd *const subcommands[] = {
+    &models_list_spec,  &models_info_spec, &models_export_spec,
+    &models_train_spec, &models_eval_spec, &models_profile_spec,
 };
 
-static void usage(FILE *f)
-{
-    fputs("usage: offsim models SUBCOMMAND [ARGS]\n"
-          "\n"
-          "NAME is an architecture (see `offsim models list`) or the name of a model\n"
-          "file in models/zoo/; FILE is the path of a model file.  MODEL is a trained\n"
-          "zoo model (mexit, alexnet-mx).\n"
-          "\n"
-          "subcommands:\n", f);
-    cli_list(subcommands, sizeof subcommands / sizeof subcommands[0], f);
-    fputs("\nEvery subcommand has --help: `offsim models SUBCOMMAND --help`.\n", f);
-}
-
-int cmd_models(const cli_cmd *cmd, int argc, char **argv)
-{
-    (void)cmd;
-    if (argc >= 1 && (strcmp(argv[0], "--help") == 0 || strcmp(argv[0], "-h") == 0)) {
-        usage(stdout);
-        return 0;
-    }
-    return cli_dispatch("models", subcommands, sizeof subcommands / sizeof subcommands[0],
-                        argc, argv, usage);
-}
+const cli_cmd cmd_models_spec = {
+    .name = "models",
+    .args = "list|info|export|train|eval|profile ...",
+    .summary = "the model zoo: architectures, model files, trained models",
+    .about = "NAME is an architecture (see `offsim models list`) or the name of a model\n"
+             "file in models/zoo/; FILE is the path of a model file.  MODEL is a trained\n"
+             "zoo model (mexit, alexnet-mx).\n",
+    .subs = subcommands,
+    .n_subs = sizeof subcommands / sizeof subcommands[0],
+    .epilog = "Every subcommand has --help: `offsim models SUBCOMMAND --help`.\n"};
 
 const char *models_zoo_dir(void)
 {
@@ -53,27 +35,24 @@ const char *models_zoo_dir(void)
     return env && *env ? env : OFFSIM_SOURCE_DIR "/models/zoo";
 }
 
-const mdl_gspec *models_graph_arg(const cli_cmd *cmd, const char *name)
+int models_zoo_graph(const cli_args *a, const char *path, const mdl_gspec **sp, char **wpath)
 {
-    const mdl_gspec *sp = mdl_zoo_graph(name);
-    if (!sp) {
+    *wpath = NULL;
+    if (!(*sp = mdl_zoo_graph(a->pos[0]))) {
         size_t n;
         const mdl_gspec *const *z = mdl_zoo_graphs(&n);
         char list[512] = "";
         for (size_t i = 0; i < n; i++)
             snprintf(list + strlen(list), sizeof list - strlen(list), " %s", z[i]->name);
-        cli_usage(cmd, "unknown trained model '%s' (the zoo has:%s)", name, list);
+        return cli_usage(a->cmd, "unknown trained model '%s' (the zoo has:%s)", a->pos[0], list);
     }
-    return sp;
-}
-
-char *models_default_weights(const mdl_gspec *sp)
-{
-    size_t cap = strlen(models_zoo_dir()) + strlen(sp->weights) + 2;
-    char *p = malloc(cap);
-    if (p)
-        snprintf(p, cap, "%s/%s", models_zoo_dir(), sp->weights);
-    return p;
+    const char *dir = path ? "" : models_zoo_dir();
+    const char *file = path ? path : (*sp)->weights;
+    size_t cap = strlen(dir) + strlen(file) + 2;
+    if ((*wpath = malloc(cap)))
+        snprintf(*wpath, cap, "%s%s%s", dir, path ? "" : "/", file);
+    off_err err = {0};
+    return *wpath ? 0 : cli_fail(off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory"), &err);
 }
 
 int models_open_graph(const mdl_gspec *sp, const char *path, mdl_graph *g, off_err *err)

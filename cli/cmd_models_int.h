@@ -13,12 +13,10 @@
 /* The model files and trained weights: $OFFSIM_ZOO, else the source tree's. */
 const char *models_zoo_dir(void);
 
-/* The zoo graph named name, or NULL after a usage error of cmd listing the
- * zoo's names. */
-const mdl_gspec *models_graph_arg(const cli_cmd *cmd, const char *name);
-
-/* The path of sp's shipped weights (malloc'd; NULL if out of memory). */
-char *models_default_weights(const mdl_gspec *sp);
+/* *sp: the zoo graph a's first positional names; *wpath: its weights,
+ * path or, when NULL, the shipped file (malloc'd).  0, or the exit status
+ * after the error (a name the zoo lacks: a usage error listing its names). */
+int models_zoo_graph(const cli_args *a, const char *path, const mdl_gspec **sp, char **wpath);
 
 /* The graph of sp with the weights at path: 0, or the exit status after
  * reporting the error (a bad weights file is bad input). */
@@ -34,12 +32,6 @@ void models_print_acc(const mdl_gspec *sp, const char *what, const double *acc);
 /* The subcommands (cmd_models_zoo.c, cmd_models_train.c, cmd_models_profile.c). */
 extern const cli_cmd models_list_spec, models_info_spec, models_export_spec,
     models_train_spec, models_eval_spec, models_profile_spec;
-int models_list(const cli_cmd *cmd, int argc, char **argv);
-int models_info(const cli_cmd *cmd, int argc, char **argv);
-int models_export(const cli_cmd *cmd, int argc, char **argv);
-int models_train(const cli_cmd *cmd, int argc, char **argv);
-int models_eval(const cli_cmd *cmd, int argc, char **argv);
-int models_profile(const cli_cmd *cmd, int argc, char **argv);
 
 /* Counts such as --epochs, --reps: 1..MODELS_COUNT_MAX. */
 #define MODELS_COUNT_MAX 1000000

@@ -26,13 +26,21 @@ static const cli_opt profile_opts[] = {
     {"out", 0, CLI_PATH, "FILE", "the profile to write (default: stdout)", false, 0, 0},
 };
 
+static int profile(const cli_args *a);
+
 const cli_cmd models_profile_spec = {
-    "models profile", "MODEL", 1, 1, "a measured per-layer profile of this host",
-    "Times MODEL's int8 kernels layer by layer on this host (the median of N runs\n"
+    .name = "models profile",
+    .args = "MODEL",
+    .min_pos = 1,
+    .max_pos = 1,
+    .summary = "a measured per-layer profile of this host",
+    .about = "Times MODEL's int8 kernels layer by layer on this host (the median of N runs\n"
     "on each of 5 test images, then over the images) and writes a hardware\n"
     "profile of kind `measured` (docs/models.md, \"Measured profiles\") to FILE,\n"
     "default stdout; the per-layer table goes to stdout with --out, else stderr.\n",
-    profile_opts, sizeof profile_opts / sizeof profile_opts[0]};
+    .opts = profile_opts,
+    .n_opts = sizeof profile_opts / sizeof profile_opts[0],
+    .run = profile};
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -215,18 +223,19 @@ static off_status time_graph(const mdl_graph *g, const mdl_dataset *tr, const md
 }
 
 
-/* "offsim models profile ARGS...", recorded in the profile (malloc'd). */
-static char *command_line(int argc, char **argv)
+/* The command that made the profile, recorded in it (malloc'd). */
+static char *command_line(const cli_args *a)
 {
-    size_t cap = sizeof "offsim models profile";
-    for (int i = 0; i < argc; i++)
-        cap += strlen(argv[i]) + 1;
-    char *s = malloc(cap);
-    if (!s)
-        return NULL;
-    strcpy(s, "offsim models profile");
-    for (int i = 0; i < argc; i++)
-        strcat(strcat(s, " "), argv[i]);
+    const char *fmt = "offsim models profile %s%s%s%s";
+    char reps[40] = "";
+    if (cli_count(a, "reps"))
+        snprintf(reps, sizeof reps, " --reps %llu", (unsigned long long)cli_uint(a, "reps", 0));
+    const char *out = cli_str(a, "out", NULL);
+    const char *o1 = out ? " --out " : "", *o2 = out ? out : "";
+    int len = snprintf(NULL, 0, fmt, a->pos[0], reps, o1, o2);
+    char *s = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (s)
+        snprintf(s, (size_t)len + 1, fmt, a->pos[0], reps, o1, o2);
     return s;
 }
 
@@ -315,28 +324,22 @@ static int profile_run(profile_job *j)
     return rc;
 }
 
-int models_profile(const cli_cmd *cmd, int argc, char **argv)
+static int profile(const cli_args *a)
 {
-    cli_args a;
-    int rc;
-    if (!cli_parse(cmd, argc, argv, &a, &rc))
-        return rc;
     static profile_job j; /* large (per-node times); one per process */
     memset(&j, 0, sizeof j);
-    j.sp = models_graph_arg(cmd, a.pos[0]);
-    j.out = cli_str(&a, "out", NULL);
-    j.reps = cli_uint(&a, "reps", PROFILE_REPS);
+    int rc = models_zoo_graph(a, NULL, &j.sp, &j.wpath);
+    if (rc)
+        return rc;
+    j.out = cli_str(a, "out", NULL);
+    j.reps = cli_uint(a, "reps", PROFILE_REPS);
     if (j.out)
         stem(j.out, j.pname, sizeof j.pname);
-    if (j.sp && (!j.out || !j.pname[0]))
+    if (!j.out || !j.pname[0])
         snprintf(j.pname, sizeof j.pname, "host-%s", j.sp->name);
     host_cpu(j.cpu, sizeof j.cpu);
-    j.wpath = j.sp ? models_default_weights(j.sp) : NULL;
-    j.cmdline = command_line(argc, argv);
     off_err err = {0};
-    if (!j.sp)
-        rc = 2;
-    else if (!j.wpath || !j.cmdline)
+    if (!(j.cmdline = command_line(a)))
         rc = cli_fail(off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory"), &err);
     else
         rc = profile_run(&j);
@@ -344,6 +347,5 @@ int models_profile(const cli_cmd *cmd, int argc, char **argv)
     free(j.text);
     free(j.wpath);
     free(j.cmdline);
-    cli_args_free(&a);
     return rc;
 }

@@ -22,12 +22,21 @@ static const cli_opt train_opts[] = {
      0, 0},
 };
 
+static int train(const cli_args *a);
+static int eval(const cli_args *a);
+
 const cli_cmd models_train_spec = {
-    "models train", "MODEL", 1, 1, "train a zoo model (reproduces the shipped weights)",
-    "Trains the trained zoo model MODEL (mexit, alexnet-mx) on the Fashion-MNIST\n"
+    .name = "models train",
+    .args = "MODEL",
+    .min_pos = 1,
+    .max_pos = 1,
+    .summary = "train a zoo model (reproduces the shipped weights)",
+    .about = "Trains the trained zoo model MODEL (mexit, alexnet-mx) on the Fashion-MNIST\n"
     "training set with its own recipe and writes its weights; the defaults\n"
     "reproduce the shipped weights bit for bit.\n",
-    train_opts, sizeof train_opts / sizeof train_opts[0]};
+    .opts = train_opts,
+    .n_opts = sizeof train_opts / sizeof train_opts[0],
+    .run = train};
 
 static const cli_opt eval_opts[] = {
     {"n", 0, CLI_UINT, "N", "the first N test images (default: all 10,000)", false, 1,
@@ -35,11 +44,17 @@ static const cli_opt eval_opts[] = {
 };
 
 const cli_cmd models_eval_spec = {
-    "models eval", "MODEL [WEIGHTS]", 1, 2, "float/int8 accuracy, per-split b-bit tables",
-    "Measures the trained zoo model MODEL (with WEIGHTS, default the zoo's) on\n"
+    .name = "models eval",
+    .args = "MODEL [WEIGHTS]",
+    .min_pos = 1,
+    .max_pos = 2,
+    .summary = "float/int8 accuracy, per-split b-bit tables",
+    .about = "Measures the trained zoo model MODEL (with WEIGHTS, default the zoo's) on\n"
     "the test set: float and int8 accuracy per exit, then for every split point\n"
     "and bit-width of the split tensor the accuracy and the payload really sent.\n",
-    eval_opts, sizeof eval_opts / sizeof eval_opts[0]};
+    .opts = eval_opts,
+    .n_opts = sizeof eval_opts / sizeof eval_opts[0],
+    .run = eval};
 
 /* Train sp as cfg says from fresh weights, save to out: the test accuracy
  * per exit in acc. */
@@ -65,27 +80,17 @@ static off_status train_graph(const mdl_gspec *sp, const mdl_train_cfg *cfg,
     return st;
 }
 
-int models_train(const cli_cmd *cmd, int argc, char **argv)
+static int train(const cli_args *a)
 {
-    cli_args a;
-    int rc;
-    if (!cli_parse(cmd, argc, argv, &a, &rc))
-        return rc;
-    const mdl_gspec *sp = models_graph_arg(cmd, a.pos[0]);
-    char *dflt = sp ? models_default_weights(sp) : NULL;
-    const char *out = cli_str(&a, "out", dflt);
+    const mdl_gspec *sp;
+    char *out;
+    int rc = models_zoo_graph(a, cli_str(a, "out", NULL), &sp, &out);
     off_err err = {0};
     mdl_dataset tr, te;
-    if (!sp)
-        rc = 2;
-    else if (!out)
-        rc = cli_fail(off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory"), &err);
-    else
-        rc = models_load_fashion(&tr, &te, &err);
-    if (!rc) {
-        mdl_train_cfg cfg = {cli_uint(&a, "epochs", sp->epochs), sp->batch,
-                             cli_uint(&a, "n-train", 0), sp->lr, sp->weight_decay,
-                             cli_uint(&a, "seed", 1), 1};
+    if (!rc && !(rc = models_load_fashion(&tr, &te, &err))) {
+        mdl_train_cfg cfg = {cli_uint(a, "epochs", sp->epochs), sp->batch,
+                             cli_uint(a, "n-train", 0), sp->lr, sp->weight_decay,
+                             cli_uint(a, "seed", 1), 1};
         double t0 = off_wall_seconds(), acc[MDL_GRAPH_MAX_EXITS];
         off_status st = train_graph(sp, &cfg, &tr, &te, out, acc, &err);
         if (st == OFF_OK) {
@@ -97,8 +102,7 @@ int models_train(const cli_cmd *cmd, int argc, char **argv)
         mdl_dataset_free(&te);
         rc = st == OFF_OK ? 0 : cli_fail(st, &err);
     }
-    free(dflt);
-    cli_args_free(&a);
+    free(out);
     return rc;
 }
 
@@ -199,32 +203,23 @@ static off_status eval_graph(mdl_graph *g, const char *path, const mdl_dataset *
     return eval_tables(g, tr, te, n, err);
 }
 
-int models_eval(const cli_cmd *cmd, int argc, char **argv)
+static int eval(const cli_args *a)
 {
-    cli_args a;
-    int rc;
-    if (!cli_parse(cmd, argc, argv, &a, &rc))
-        return rc;
-    const mdl_gspec *sp = models_graph_arg(cmd, a.pos[0]);
-    char *dflt = sp ? models_default_weights(sp) : NULL;
-    const char *path = a.n_pos > 1 ? a.pos[1] : dflt;
+    const mdl_gspec *sp;
+    char *path;
+    int rc = models_zoo_graph(a, a->n_pos > 1 ? a->pos[1] : NULL, &sp, &path);
     off_err err = {0};
     mdl_graph g;
     mdl_dataset tr, te;
-    if (!sp)
-        rc = 2;
-    else if (!path)
-        rc = cli_fail(off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory"), &err);
-    else if (!(rc = models_open_graph(sp, path, &g, &err))) {
+    if (!rc && !(rc = models_open_graph(sp, path, &g, &err))) {
         if (!(rc = models_load_fashion(&tr, &te, &err))) {
-            off_status st = eval_graph(&g, path, &tr, &te, cli_uint(&a, "n", 0), &err);
+            off_status st = eval_graph(&g, path, &tr, &te, cli_uint(a, "n", 0), &err);
             rc = st == OFF_OK ? 0 : cli_fail(st, &err);
             mdl_dataset_free(&tr);
             mdl_dataset_free(&te);
         }
         mdl_graph_free(&g);
     }
-    free(dflt);
-    cli_args_free(&a);
+    free(path);
     return rc;
 }

@@ -22,26 +22,42 @@
 #include "scn.h"
 #include "sim.h"
 
+static int list(const cli_args *a);
+static int info(const cli_args *a);
+static int export(const cli_args *a);
+
 const cli_cmd models_list_spec = {
-    "models list", NULL, 0, 0, "architectures, trained models and model files", NULL, NULL, 0};
+    .name = "models list",
+    .summary = "architectures, trained models and model files",
+    .run = list};
 
 const cli_cmd models_info_spec = {
-    "models info", "NAME|FILE", 1, 1, "layers, split points, exits and payloads of a model",
-    "Prints the layers of the model with the MACs and the payload at every split\n"
-    "point and bit-width, and its exits with their accuracy.  NAME is an\n"
-    "architecture, a trained zoo model or the name of a model file in models/zoo/;\n"
-    "FILE is the path of a model file.\n",
-    NULL, 0};
+    .name = "models info",
+    .args = "NAME|FILE",
+    .min_pos = 1,
+    .max_pos = 1,
+    .summary = "layers, split points, exits and payloads of a model",
+    .about = "Prints the layers of the model with the MACs and the payload at every split\n"
+             "point and bit-width, and its exits with their accuracy.  NAME is an\n"
+             "architecture, a trained zoo model or the name of a model file in\n"
+             "models/zoo/; FILE is the path of a model file.\n",
+    .run = info};
 
 static const cli_opt export_opts[] = {
     {"out", 0, CLI_PATH, "FILE", "the model file to write (default: stdout)", false, 0, 0},
 };
 
 const cli_cmd models_export_spec = {
-    "models export", "NAME", 1, 1, "an architecture as a model file",
-    "Writes the architecture NAME (see `offsim models list`) as a model file that\n"
-    "scenarios can name with `model: FILE`.\n",
-    export_opts, sizeof export_opts / sizeof export_opts[0]};
+    .name = "models export",
+    .args = "NAME",
+    .min_pos = 1,
+    .max_pos = 1,
+    .summary = "an architecture as a model file",
+    .about = "Writes the architecture NAME (see `offsim models list`) as a model file that\n"
+             "scenarios can name with `model: FILE`.\n",
+    .opts = export_opts,
+    .n_opts = sizeof export_opts / sizeof export_opts[0],
+    .run = export};
 
 static bool is_file(const char *p)
 {
@@ -136,13 +152,9 @@ static void list_files(void)
     free(names);
 }
 
-int models_list(const cli_cmd *cmd, int argc, char **argv)
+static int list(const cli_args *a)
 {
-    cli_args a;
-    int rc;
-    if (!cli_parse(cmd, argc, argv, &a, &rc))
-        return rc;
-    cli_args_free(&a);
+    (void)a;
     list_archs();
     list_trained();
     list_files();
@@ -202,20 +214,14 @@ static off_status resolve(mdl_model *m, const char *what, off_err *err)
     return st;
 }
 
-int models_info(const cli_cmd *cmd, int argc, char **argv)
+static int info(const cli_args *a)
 {
-    cli_args a;
-    int rc;
-    if (!cli_parse(cmd, argc, argv, &a, &rc))
-        return rc;
-    const char *what = a.pos[0];
+    const char *what = a->pos[0];
     mdl_model m;
     off_err err = {0};
     off_status st = resolve(&m, what, &err);
-    if (st != OFF_OK) {
-        cli_args_free(&a);
+    if (st != OFF_OK)
         return cli_fail_input(st, &err);
-    }
     double total = m.prefix_macs[m.n_layers];
     printf("model %s: %zu layers, %zu exit%s, %.6g MMAC, input %.0f B, result %.0f B\n",
            m.name, m.n_layers, m.n_exits, m.n_exits == 1 ? "" : "s", total / 1e6,
@@ -251,7 +257,6 @@ int models_info(const cli_cmd *cmd, int argc, char **argv)
                "payloads (packed, zlib) and the accuracy per split and bit-width are\n"
                "measured by `offsim models eval %s`.\n", what);
     mdl_model_free(&m);
-    cli_args_free(&a);
     return 0;
 }
 
@@ -293,13 +298,7 @@ static int export_arch(const char *name, const char *out)
     return 0;
 }
 
-int models_export(const cli_cmd *cmd, int argc, char **argv)
+static int export(const cli_args *a)
 {
-    cli_args a;
-    int rc;
-    if (!cli_parse(cmd, argc, argv, &a, &rc))
-        return rc;
-    rc = export_arch(a.pos[0], cli_str(&a, "out", NULL));
-    cli_args_free(&a);
-    return rc;
+    return export_arch(a->pos[0], cli_str(a, "out", NULL));
 }

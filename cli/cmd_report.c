@@ -10,13 +10,20 @@
 #include "pol.h"
 #include "res.h"
 
+static int report(const cli_args *a);
+static int plot(const cli_args *a);
+static int policies(const cli_args *a);
+
 const cli_cmd cmd_report_spec = {
-    "report", "DB", 1, 1,
-    "per-run latency with its CI and percentiles, energy, misses, accuracy",
-    "Prints, for every run in the database, the mean latency with its 95%\n"
-    "confidence interval (batch means), p50/p95/p99, mean device energy,\n"
-    "deadline-miss rate and accuracy.\n",
-    NULL, 0};
+    .name = "report",
+    .args = "DB",
+    .min_pos = 1,
+    .max_pos = 1,
+    .summary = "per-run latency with its CI and percentiles, energy, misses, accuracy",
+    .about = "Prints, for every run in the database, the mean latency with its 95%\n"
+             "confidence interval (batch means), p50/p95/p99, mean device energy,\n"
+             "deadline-miss rate and accuracy.\n",
+    .run = report};
 
 static const cli_opt plot_opts[] = {
     {"out", 0, CLI_PATH, "FILE",
@@ -28,12 +35,18 @@ static const cli_opt plot_opts[] = {
 };
 
 const cli_cmd cmd_plot_spec = {
-    "plot", "DB", 1, 1, "draw the latency CDF of every run, or the learning curves",
-    "Draws the latency CDF of every run in the database with gnuplot (PNG).\n", plot_opts,
-    sizeof plot_opts / sizeof plot_opts[0]};
+    .name = "plot",
+    .args = "DB",
+    .min_pos = 1,
+    .max_pos = 1,
+    .summary = "draw the latency CDF of every run, or the learning curves",
+    .about = "Draws the latency CDF of every run in the database with gnuplot (PNG).\n",
+    .opts = plot_opts,
+    .n_opts = sizeof plot_opts / sizeof plot_opts[0],
+    .run = plot};
 
-const cli_cmd cmd_policies_spec = {"policies", NULL, 0, 0,
-                                   "list the policies and their parameters", NULL, NULL, 0};
+const cli_cmd cmd_policies_spec = {
+    .name = "policies", .summary = "list the policies and their parameters", .run = policies};
 
 /* Open the database a names (read-only): 0, or the exit status. */
 static int open_db(const cli_args *a, res_db **db)
@@ -43,53 +56,39 @@ static int open_db(const cli_args *a, res_db **db)
     return st == OFF_OK ? 0 : cli_fail_input(st, &err);
 }
 
-int cmd_report(const cli_cmd *cmd, int argc, char **argv)
+static int report(const cli_args *a)
 {
-    cli_args a;
-    int rc;
-    if (!cli_parse(cmd, argc, argv, &a, &rc))
-        return rc;
     res_db *db;
-    if (!(rc = open_db(&a, &db))) {
-        off_err err = {0};
-        off_status st = res_report(db, stdout, &err);
-        res_close(db);
-        rc = st == OFF_OK ? 0 : cli_fail(st, &err);
-    }
-    cli_args_free(&a);
-    return rc;
+    int rc = open_db(a, &db);
+    if (rc)
+        return rc;
+    off_err err = {0};
+    off_status st = res_report(db, stdout, &err);
+    res_close(db);
+    return st == OFF_OK ? 0 : cli_fail(st, &err);
 }
 
-int cmd_plot(const cli_cmd *cmd, int argc, char **argv)
+static int plot(const cli_args *a)
 {
-    cli_args a;
-    int rc;
-    if (!cli_parse(cmd, argc, argv, &a, &rc))
-        return rc;
     res_db *db;
-    if (!(rc = open_db(&a, &db))) {
-        plt_opts opts = {cli_count(&a, "learning") ? PLT_LEARNING : PLT_LATENCY_CDF,
-                         cli_str(&a, "out", NULL), 0, 0};
-        char written[4096];
-        off_err err = {0};
-        off_status st = plt_draw(db, &opts, written, sizeof written, &err);
-        res_close(db);
-        if (st == OFF_OK)
-            printf("wrote %s\n", written);
-        else
-            rc = cli_fail(st, &err);
-    }
-    cli_args_free(&a);
-    return rc;
+    int rc = open_db(a, &db);
+    if (rc)
+        return rc;
+    plt_opts opts = {cli_count(a, "learning") ? PLT_LEARNING : PLT_LATENCY_CDF,
+                     cli_str(a, "out", NULL), 0, 0};
+    char written[4096];
+    off_err err = {0};
+    off_status st = plt_draw(db, &opts, written, sizeof written, &err);
+    res_close(db);
+    if (st != OFF_OK)
+        return cli_fail(st, &err);
+    printf("wrote %s\n", written);
+    return 0;
 }
 
-int cmd_policies(const cli_cmd *cmd, int argc, char **argv)
+static int policies(const cli_args *a)
 {
-    cli_args a;
-    int rc;
-    if (!cli_parse(cmd, argc, argv, &a, &rc))
-        return rc;
-    cli_args_free(&a);
+    (void)a;
     size_t n;
     const pol_class *const *all = pol_registry(&n);
     for (size_t i = 0; i < n; i++) {

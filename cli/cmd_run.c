@@ -21,22 +21,36 @@ static const cli_opt run_opts[] = {
     {"quiet", 0, CLI_FLAG, NULL, "print nothing on success", false, 0, 0},
 };
 
+static int run(const cli_args *a);
+static int validate(const cli_args *a);
+
 const cli_cmd cmd_run_spec = {
-    "run", "SCENARIO.yaml", 1, 1,
-    "run a scenario, write its results to a SQLite database",
-    "Runs the scenario to completion and records it as one run in the database\n"
+    .name = "run",
+    .args = "SCENARIO.yaml",
+    .min_pos = 1,
+    .max_pos = 1,
+    .summary = "run a scenario, write its results to a SQLite database",
+    .about = "Runs the scenario to completion and records it as one run in the database\n"
     "(default: the scenario's output.db, else results/<name>.db), with every\n"
     "override in full.  Ctrl-C stops the run (exit 130) and records it as\n"
     "'interrupted' with the tasks finished so far.\n",
-    run_opts, sizeof run_opts / sizeof run_opts[0]};
+    .opts = run_opts,
+    .n_opts = sizeof run_opts / sizeof run_opts[0],
+    .run = run};
 
 static const cli_opt validate_opts[] = {CLI_OPT_SET};
 
 const cli_cmd cmd_validate_spec = {
-    "validate", "SCENARIO.yaml", 1, 1, "check a scenario without running it",
-    "Loads the scenario and builds its world without running it.  Errors are\n"
+    .name = "validate",
+    .args = "SCENARIO.yaml",
+    .min_pos = 1,
+    .max_pos = 1,
+    .summary = "check a scenario without running it",
+    .about = "Loads the scenario and builds its world without running it.  Errors are\n"
     "printed as FILE:LINE:COL: message; exit status 2 on any error.\n",
-    validate_opts, sizeof validate_opts / sizeof validate_opts[0]};
+    .opts = validate_opts,
+    .n_opts = sizeof validate_opts / sizeof validate_opts[0],
+    .run = validate};
 
 static void print_summary(const scn_scenario *s, const char *db, int64_t run_id,
                           const res_summary *sum)
@@ -59,38 +73,27 @@ static void print_summary(const scn_scenario *s, const char *db, int64_t run_id,
            sum->reward_mean);
 }
 
-/* Parse the command line and load the scenario.  True when *s is loaded
- * (free a and s); else the command exits with *status. */
-static bool load_from_args(const cli_cmd *cmd, int argc, char **argv, cli_args *a,
-                           scn_scenario *s, int *status)
+/* Load the scenario of the command line with its overrides: 0 with *s
+ * loaded, or the exit status. */
+static int load(const cli_args *a, scn_scenario *s)
 {
-    if (!cli_parse(cmd, argc, argv, a, status))
-        return false;
     cli_sets sets;
-    if ((*status = cli_sets_parse(a, cmd == &cmd_run_spec ? "seed" : NULL, &sets))) {
-        cli_args_free(a);
-        return false;
-    }
+    int rc = cli_sets_parse(a, a->cmd == &cmd_run_spec ? "seed" : NULL, &sets);
+    if (rc)
+        return rc;
     off_err err = {0};
     off_status st = scn_load(s, a->pos[0], sets.v, sets.n, &err);
     cli_sets_free(&sets);
-    if (st != OFF_OK) {
-        cli_args_free(a);
-        *status = cli_fail_input(st, &err);
-        return false;
-    }
-    return true;
+    return st == OFF_OK ? 0 : cli_fail_input(st, &err);
 }
 
-int cmd_run(const cli_cmd *cmd, int argc, char **argv)
+static int run(const cli_args *a)
 {
-    cli_args a;
     scn_scenario s;
-    int rc;
-    if (!load_from_args(cmd, argc, argv, &a, &s, &rc))
+    int rc = load(a, &s);
+    if (rc)
         return rc;
-    const char *db = cli_str(&a, "db", NULL);
-    bool quiet = cli_count(&a, "quiet");
+    const char *db = cli_str(a, "db", NULL);
     off_err err = {0};
     off_interrupt_install();
     res_summary sum;
@@ -106,13 +109,12 @@ int cmd_run(const cli_cmd *cmd, int argc, char **argv)
                     (long long)run_id);
             rc = 130;
         }
-    } else if (!quiet) {
+    } else if (!cli_count(a, "quiet")) {
         print_summary(&s, db ? db : s.db_path, run_id, &sum);
         printf("  wall %.3f s (%.0f tasks/s)\n", wall,
                wall > 0 ? (double)sum.n_tasks / wall : 0.0);
     }
     scn_free(&s);
-    cli_args_free(&a);
     return rc;
 }
 
@@ -132,12 +134,11 @@ static void print_validated(const char *file, const scn_scenario *s, const mdl_m
                "needs policy.checkpoint\n", s->policy.type, file);
 }
 
-int cmd_validate(const cli_cmd *cmd, int argc, char **argv)
+static int validate(const cli_args *a)
 {
-    cli_args a;
     scn_scenario s;
-    int rc;
-    if (!load_from_args(cmd, argc, argv, &a, &s, &rc))
+    int rc = load(a, &s);
+    if (rc)
         return rc;
     off_err err = {0};
     sim_world *w = NULL;
@@ -150,11 +151,10 @@ int cmd_validate(const cli_cmd *cmd, int argc, char **argv)
     if (probe.free_agent)
         probe.free_agent(probe.agent);
     if (st == OFF_OK)
-        print_validated(a.pos[0], &s, sim_world_model(w), to_train);
+        print_validated(a->pos[0], &s, sim_world_model(w), to_train);
     else
         rc = cli_fail(st, &err);
     sim_world_free(w);
     scn_free(&s);
-    cli_args_free(&a);
     return rc;
 }

@@ -39,14 +39,22 @@ static const cli_opt train_opts[] = {
     {"quiet", 0, CLI_FLAG, NULL, "no progress line", false, 0, 0},
 };
 
+static int train(const cli_args *a);
+
 const cli_cmd cmd_train_spec = {
-    "train", "SCENARIO.yaml", 1, 1, "train the scenario's ppo or sac-discrete policy",
-    "Trains the scenario's learning policy (policy: {type: ppo | sac-discrete, ...})\n"
+    .name = "train",
+    .args = "SCENARIO.yaml",
+    .min_pos = 1,
+    .max_pos = 1,
+    .summary = "train the scenario's ppo or sac-discrete policy",
+    .about = "Trains the scenario's learning policy (policy: {type: ppo | sac-discrete, ...})\n"
     "over repeated runs of the scenario (episodes) until it has learned from N task\n"
     "decisions, then writes its weights to CKPT for `checkpoint:`.  The learning\n"
     "curve goes to the table `training` of the database, under one run, whose\n"
     "overrides record every --set and this command's steps, seed and checkpoint.\n",
-    train_opts, sizeof train_opts / sizeof train_opts[0]};
+    .opts = train_opts,
+    .n_opts = sizeof train_opts / sizeof train_opts[0],
+    .run = train};
 
 /* What one training needs from its command line to its end. */
 typedef struct train_job {
@@ -288,17 +296,13 @@ static int train_job_run(train_job *j, bool quiet)
     return 0;
 }
 
-int cmd_train(const cli_cmd *cmd, int argc, char **argv)
+static int train(const cli_args *a)
 {
-    cli_args a;
-    int rc;
-    if (!cli_parse(cmd, argc, argv, &a, &rc))
-        return rc;
     train_job j = {0};
-    if (!(rc = load_job(&a, &j))) {
-        rc = train_job_run(&j, cli_count(&a, "quiet"));
-        job_free(&j);
-    }
-    cli_args_free(&a);
+    int rc = load_job(a, &j);
+    if (rc)
+        return rc;
+    rc = train_job_run(&j, cli_count(a, "quiet"));
+    job_free(&j);
     return rc;
 }

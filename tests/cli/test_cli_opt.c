@@ -23,8 +23,13 @@ static const cli_opt opts[] = {
     {"reps", 0, CLI_UINT, "N", "repetitions", false, 1, 100},
     {"quiet", 'q', CLI_FLAG, NULL, "say nothing", false, 0, 0},
 };
-static const cli_cmd cmd = {"demo", "IN [MORE]", 1, 2, "a demo", NULL, opts,
-                            sizeof opts / sizeof opts[0]};
+static const cli_cmd cmd = {.name = "demo",
+                            .args = "IN [MORE]",
+                            .min_pos = 1,
+                            .max_pos = 2,
+                            .summary = "a demo",
+                            .opts = opts,
+                            .n_opts = sizeof opts / sizeof opts[0]};
 
 /* Parse the words of line (space-separated, at most 32) into *a. */
 static bool parse(const char *line, cli_args *a, int *status)
@@ -130,6 +135,42 @@ static void test_help_comes_from_the_table(void **state)
     assert_int_equal(st, 0);
 }
 
+/* A group runs the leaf its first word names with the words after it. */
+static int leaf_runs;
+static int leaf(const cli_args *a)
+{
+    leaf_runs++;
+    assert_string_equal(a->pos[0], "x");
+    return (int)cli_uint(a, "reps", 7);
+}
+
+static const cli_cmd leaf_a = {.name = "grp alpha", .args = "IN", .min_pos = 1, .max_pos = 1,
+                               .summary = "first", .opts = opts,
+                               .n_opts = sizeof opts / sizeof opts[0], .run = leaf};
+static const cli_cmd leaf_b = {.name = "grp beta", .summary = "second", .run = leaf};
+static const cli_cmd *const subs[] = {&leaf_a, &leaf_b};
+static const cli_cmd grp = {.name = "grp", .summary = "a group", .subs = subs, .n_subs = 2};
+
+static void test_a_group_dispatches_to_its_commands(void **state)
+{
+    (void)state;
+    char w[4][16];
+    char *argv[4] = {w[0], w[1], w[2], w[3]};
+    snprintf(w[0], 16, "alpha");
+    snprintf(w[1], 16, "x");
+    snprintf(w[2], 16, "--reps=9");
+    assert_int_equal(cli_run(&grp, 3, argv), 9);
+    assert_int_equal(leaf_runs, 1);
+    snprintf(w[0], 16, "alpah"); /* unknown, with a suggestion */
+    assert_int_equal(cli_run(&grp, 2, argv), 2);
+    assert_int_equal(cli_run(&grp, 0, argv), 2); /* missing */
+    snprintf(w[0], 16, "-h");
+    assert_int_equal(cli_run(&grp, 1, argv), 0);
+    snprintf(w[0], 16, "beta"); /* beta takes no positional */
+    assert_int_equal(cli_run(&grp, 2, argv), 2);
+    assert_int_equal(leaf_runs, 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -137,6 +178,7 @@ int main(void)
         cmocka_unit_test(test_double_dash_ends_the_options),
         cmocka_unit_test(test_bad_usage_exits_2),
         cmocka_unit_test(test_help_comes_from_the_table),
+        cmocka_unit_test(test_a_group_dispatches_to_its_commands),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
