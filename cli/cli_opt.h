@@ -59,6 +59,9 @@ typedef struct cli_cmd {
     const char *epilog;   /* a group's help ends with it, or NULL          */
 } cli_cmd;
 
+/* ".opts = table, .n_opts = its length" in a cli_cmd initialiser. */
+#define CLI_OPTS(table) .opts = (table), .n_opts = sizeof(table) / sizeof((table)[0])
+
 /* What the parser found.  Values point into argv, which outlives the
  * command (a `--name=value` value starts after the '='). */
 typedef struct cli_got {

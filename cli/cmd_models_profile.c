@@ -29,18 +29,13 @@ static const cli_opt profile_opts[] = {
 static int profile(const cli_args *a);
 
 const cli_cmd models_profile_spec = {
-    .name = "models profile",
-    .args = "MODEL",
-    .min_pos = 1,
-    .max_pos = 1,
+    .name = "models profile", .args = "MODEL", .min_pos = 1, .max_pos = 1,
     .summary = "a measured per-layer profile of this host",
     .about = "Times MODEL's int8 kernels layer by layer on this host (the median of N runs\n"
     "on each of 5 test images, then over the images) and writes a hardware\n"
     "profile of kind `measured` (docs/models.md, \"Measured profiles\") to FILE,\n"
     "default stdout; the per-layer table goes to stdout with --out, else stderr.\n",
-    .opts = profile_opts,
-    .n_opts = sizeof profile_opts / sizeof profile_opts[0],
-    .run = profile};
+    CLI_OPTS(profile_opts), .run = profile};
 
 static int cmp_double(const void *a, const void *b)
 {

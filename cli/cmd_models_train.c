@@ -26,17 +26,12 @@ static int train(const cli_args *a);
 static int eval(const cli_args *a);
 
 const cli_cmd models_train_spec = {
-    .name = "models train",
-    .args = "MODEL",
-    .min_pos = 1,
-    .max_pos = 1,
+    .name = "models train", .args = "MODEL", .min_pos = 1, .max_pos = 1,
     .summary = "train a zoo model (reproduces the shipped weights)",
     .about = "Trains the trained zoo model MODEL (mexit, alexnet-mx) on the Fashion-MNIST\n"
     "training set with its own recipe and writes its weights; the defaults\n"
     "reproduce the shipped weights bit for bit.\n",
-    .opts = train_opts,
-    .n_opts = sizeof train_opts / sizeof train_opts[0],
-    .run = train};
+    CLI_OPTS(train_opts), .run = train};
 
 static const cli_opt eval_opts[] = {
     {"n", 0, CLI_UINT, "N", "the first N test images (default: all 10,000)", false, 1,
@@ -44,17 +39,12 @@ static const cli_opt eval_opts[] = {
 };
 
 const cli_cmd models_eval_spec = {
-    .name = "models eval",
-    .args = "MODEL [WEIGHTS]",
-    .min_pos = 1,
-    .max_pos = 2,
+    .name = "models eval", .args = "MODEL [WEIGHTS]", .min_pos = 1, .max_pos = 2,
     .summary = "float/int8 accuracy, per-split b-bit tables",
     .about = "Measures the trained zoo model MODEL (with WEIGHTS, default the zoo's) on\n"
     "the test set: float and int8 accuracy per exit, then for every split point\n"
     "and bit-width of the split tensor the accuracy and the payload really sent.\n",
-    .opts = eval_opts,
-    .n_opts = sizeof eval_opts / sizeof eval_opts[0],
-    .run = eval};
+    CLI_OPTS(eval_opts), .run = eval};
 
 /* Train sp as cfg says from fresh weights, save to out: the test accuracy
  * per exit in acc. */

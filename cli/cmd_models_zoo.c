@@ -32,10 +32,7 @@ const cli_cmd models_list_spec = {
     .run = list};
 
 const cli_cmd models_info_spec = {
-    .name = "models info",
-    .args = "NAME|FILE",
-    .min_pos = 1,
-    .max_pos = 1,
+    .name = "models info", .args = "NAME|FILE", .min_pos = 1, .max_pos = 1,
     .summary = "layers, split points, exits and payloads of a model",
     .about = "Prints the layers of the model with the MACs and the payload at every split\n"
              "point and bit-width, and its exits with their accuracy.  NAME is an\n"
@@ -48,16 +45,11 @@ static const cli_opt export_opts[] = {
 };
 
 const cli_cmd models_export_spec = {
-    .name = "models export",
-    .args = "NAME",
-    .min_pos = 1,
-    .max_pos = 1,
+    .name = "models export", .args = "NAME", .min_pos = 1, .max_pos = 1,
     .summary = "an architecture as a model file",
     .about = "Writes the architecture NAME (see `offsim models list`) as a model file that\n"
              "scenarios can name with `model: FILE`.\n",
-    .opts = export_opts,
-    .n_opts = sizeof export_opts / sizeof export_opts[0],
-    .run = export};
+    CLI_OPTS(export_opts), .run = export};
 
 static bool is_file(const char *p)
 {

@@ -15,10 +15,7 @@ static int plot(const cli_args *a);
 static int policies(const cli_args *a);
 
 const cli_cmd cmd_report_spec = {
-    .name = "report",
-    .args = "DB",
-    .min_pos = 1,
-    .max_pos = 1,
+    .name = "report", .args = "DB", .min_pos = 1, .max_pos = 1,
     .summary = "per-run latency with its CI and percentiles, energy, misses, accuracy",
     .about = "Prints, for every run in the database, the mean latency with its 95%\n"
              "confidence interval (batch means), p50/p95/p99, mean device energy,\n"
@@ -35,15 +32,10 @@ static const cli_opt plot_opts[] = {
 };
 
 const cli_cmd cmd_plot_spec = {
-    .name = "plot",
-    .args = "DB",
-    .min_pos = 1,
-    .max_pos = 1,
+    .name = "plot", .args = "DB", .min_pos = 1, .max_pos = 1,
     .summary = "draw the latency CDF of every run, or the learning curves",
     .about = "Draws the latency CDF of every run in the database with gnuplot (PNG).\n",
-    .opts = plot_opts,
-    .n_opts = sizeof plot_opts / sizeof plot_opts[0],
-    .run = plot};
+    CLI_OPTS(plot_opts), .run = plot};
 
 const cli_cmd cmd_policies_spec = {
     .name = "policies", .summary = "list the policies and their parameters", .run = policies};

@@ -25,32 +25,22 @@ static int run(const cli_args *a);
 static int validate(const cli_args *a);
 
 const cli_cmd cmd_run_spec = {
-    .name = "run",
-    .args = "SCENARIO.yaml",
-    .min_pos = 1,
-    .max_pos = 1,
+    .name = "run", .args = "SCENARIO.yaml", .min_pos = 1, .max_pos = 1,
     .summary = "run a scenario, write its results to a SQLite database",
     .about = "Runs the scenario to completion and records it as one run in the database\n"
     "(default: the scenario's output.db, else results/<name>.db), with every\n"
     "override in full.  Ctrl-C stops the run (exit 130) and records it as\n"
     "'interrupted' with the tasks finished so far.\n",
-    .opts = run_opts,
-    .n_opts = sizeof run_opts / sizeof run_opts[0],
-    .run = run};
+    CLI_OPTS(run_opts), .run = run};
 
 static const cli_opt validate_opts[] = {CLI_OPT_SET};
 
 const cli_cmd cmd_validate_spec = {
-    .name = "validate",
-    .args = "SCENARIO.yaml",
-    .min_pos = 1,
-    .max_pos = 1,
+    .name = "validate", .args = "SCENARIO.yaml", .min_pos = 1, .max_pos = 1,
     .summary = "check a scenario without running it",
     .about = "Loads the scenario and builds its world without running it.  Errors are\n"
     "printed as FILE:LINE:COL: message; exit status 2 on any error.\n",
-    .opts = validate_opts,
-    .n_opts = sizeof validate_opts / sizeof validate_opts[0],
-    .run = validate};
+    CLI_OPTS(validate_opts), .run = validate};
 
 static void print_summary(const scn_scenario *s, const char *db, int64_t run_id,
                           const res_summary *sum)

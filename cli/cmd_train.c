@@ -42,19 +42,14 @@ static const cli_opt train_opts[] = {
 static int train(const cli_args *a);
 
 const cli_cmd cmd_train_spec = {
-    .name = "train",
-    .args = "SCENARIO.yaml",
-    .min_pos = 1,
-    .max_pos = 1,
+    .name = "train", .args = "SCENARIO.yaml", .min_pos = 1, .max_pos = 1,
     .summary = "train the scenario's ppo or sac-discrete policy",
     .about = "Trains the scenario's learning policy (policy: {type: ppo | sac-discrete, ...})\n"
     "over repeated runs of the scenario (episodes) until it has learned from N task\n"
     "decisions, then writes its weights to CKPT for `checkpoint:`.  The learning\n"
     "curve goes to the table `training` of the database, under one run, whose\n"
     "overrides record every --set and this command's steps, seed and checkpoint.\n",
-    .opts = train_opts,
-    .n_opts = sizeof train_opts / sizeof train_opts[0],
-    .run = train};
+    CLI_OPTS(train_opts), .run = train};
 
 /* What one training needs from its command line to its end. */
 typedef struct train_job {
