@@ -52,12 +52,11 @@ void cli_synopsis(const cli_cmd *cmd, FILE *f)
 
 static void help_line(FILE *f, const cli_opt *o)
 {
-    char head[96];
-    int k = snprintf(head, sizeof head, "  %s%c%s--%s%s%s", o->short_name ? "-" : "",
-                     o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ",
-                     o->name, o->value ? " " : "", o->value ? o->value : "");
-    if (!o->short_name) /* "  " + "  " + "  ": long options line up */
-        k = snprintf(head, sizeof head, "      --%s%s%s", o->name, o->value ? " " : "",
+    /* "  -o, --out FILE", or "      --db PATH": long names line up */
+    char head[96], shrt[8] = "    ";
+    if (o->short_name)
+        snprintf(shrt, sizeof shrt, "-%c, ", o->short_name);
+    int k = snprintf(head, sizeof head, "  %s--%s%s%s", shrt, o->name, o->value ? " " : "",
                      o->value ? o->value : "");
     fputs(head, f);
     if (k + 2 > HELP_COL)

@@ -321,8 +321,7 @@ static int profile_run(profile_job *j)
 
 static int profile(const cli_args *a)
 {
-    static profile_job j; /* large (per-node times); one per process */
-    memset(&j, 0, sizeof j);
+    profile_job j = {0};
     int rc = models_zoo_graph(a, NULL, &j.sp, &j.wpath);
     if (rc)
         return rc;
