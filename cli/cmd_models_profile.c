@@ -37,6 +37,19 @@ const cli_cmd models_profile_spec = {
     "default stdout; the per-layer table goes to stdout with --out, else stderr.\n",
     CLI_OPTS(profile_opts), .run = profile};
 
+/* What one profiling needs, from the command line to the written file. */
+typedef struct profile_job {
+    const mdl_gspec *sp;
+    const char *out;          /* --out, or NULL: stdout                  */
+    size_t reps;
+    char *wpath, *cmdline;    /* malloc'd                                */
+    char pname[64], cpu[160]; /* the profile's name, the host's CPU      */
+    mdl_graph g;
+    double sec[MDL_GRAPH_MAX_NODES];
+    char *text;               /* the profile's YAML (malloc'd)           */
+    size_t len;
+} profile_job;
+
 static int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -95,12 +108,9 @@ static void stem(const char *path, char *buf, size_t cap)
     snprintf(buf, cap, "%.*s", (int)n, b);
 }
 
-/* The measured profile of g's timed nodes (sec, one per node) as YAML. */
-static void write_profile(FILE *f, const mdl_graph *g, const double *sec, const char *name,
-                          const char *cpu, const char *cmdline, const char *wpath,
-                          size_t reps)
+/* The comment that opens a measured profile: how, where and by what. */
+static void write_profile_comment(FILE *f, const profile_job *j, const char *isa)
 {
-    const mdl_gspec *sp = g->spec;
     char date[64];
     time_t now = time(NULL);
     struct tm tm;
@@ -108,7 +118,6 @@ static void write_profile(FILE *f, const mdl_graph *g, const double *sec, const 
         strftime(date, sizeof date, "%Y-%m-%d %H:%M:%S UTC", &tm);
     else
         snprintf(date, sizeof date, "unknown");
-    const char *isa = mdl_isa_str(mdl_kernels_isa());
     fprintf(f,
             "# Measured hardware profile: offsim's int8 kernels for model '%s' timed\n"
             "# layer by layer on this host, one thread, batch 1: the median of %zu runs\n"
@@ -120,11 +129,22 @@ static void write_profile(FILE *f, const mdl_graph *g, const double *sec, const 
             "# date:     %s\n"
             "# command:  %s\n"
             "# Format: docs/models.md, \"Measured profiles\".  Regenerate rather than edit.\n",
-            sp->name, reps, PROFILE_IMAGES, cpu, isa, wpath, g->crc, date, cmdline);
+            j->sp->name, j->reps, PROFILE_IMAGES, j->cpu, isa, j->wpath, j->g.crc, date,
+            j->cmdline);
+}
+
+/* The measured profile of j's timed nodes as YAML. */
+static void write_profile(FILE *f, const profile_job *j)
+{
+    const mdl_gspec *sp = j->sp;
+    const mdl_graph *g = &j->g;
+    const double *sec = j->sec;
+    const char *isa = mdl_isa_str(mdl_kernels_isa());
+    write_profile_comment(f, j, isa);
     char framework[128];
     snprintf(framework, sizeof framework, "offsim int8 kernels (%s), 1 thread, batch 1", isa);
-    const char *const pairs[][2] = {{"name", name},      {"kind", "measured"},
-                                    {"device", cpu},     {"framework", framework},
+    const char *const pairs[][2] = {{"name", j->pname},  {"kind", "measured"},
+                                    {"device", j->cpu},  {"framework", framework},
                                     {"model", sp->name}};
     for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
         cli_yaml_key(f, 0, pairs[i][0], 1);
@@ -234,18 +254,6 @@ static char *command_line(const cli_args *a)
     return s;
 }
 
-/* What one profiling needs, from the command line to the written file. */
-typedef struct profile_job {
-    const mdl_gspec *sp;
-    const char *out;          /* --out, or NULL: stdout                  */
-    size_t reps;
-    char *wpath, *cmdline;    /* malloc'd                                */
-    char pname[64], cpu[160]; /* the profile's name, the host's CPU      */
-    mdl_graph g;
-    double sec[MDL_GRAPH_MAX_NODES];
-    char *text;               /* the profile's YAML (malloc'd)           */
-    size_t len;
-} profile_job;
 
 /* Open the graph and time it: 0, or the exit status. */
 static int measure(profile_job *j, off_err *err)
@@ -270,7 +278,7 @@ static off_status render_checked(profile_job *j, mdl_profile *prof, off_err *err
     FILE *mem = open_memstream(&j->text, &j->len);
     if (!mem)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-    write_profile(mem, &j->g, j->sec, j->pname, j->cpu, j->cmdline, j->wpath, j->reps);
+    write_profile(mem, j);
     if (fclose(mem))
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     mdl_model m = {0};
