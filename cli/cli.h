@@ -1,28 +1,44 @@
-/* cli.h - what the `offsim` subcommands share (cli/main.c). */
+/* cli.h - what the `offsim` commands share (cli/cli_common.c), and the
+ * commands main() dispatches to.  Options are parsed by cli_opt.h. */
 #ifndef CLI_H
 #define CLI_H
 
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cli_opt.h"
 #include "off.h"
+#include "scn.h"
 
 /* Print "offsim: MESSAGE" and return the exit status of st. */
 int cli_fail(off_status st, const off_err *err);
 /* Same for a file named on the command line: unreadable or not what it
  * should be is bad input (2). */
 int cli_fail_input(off_status st, const off_err *err);
-/* Print "offsim CMD: " fmt(arg) and the usage; return 2. */
-int cli_usage_error(const char *cmd, const char *fmt, const char *arg, const char *usage);
-bool cli_is_help(const char *a);
-/* "offsim CMD: unknown option 'A' (did you mean 'X'?)" (the suggestion from
- * flags[0..n), none when flags is NULL) and the usage; returns 2. */
-int cli_unknown_option(const char *cmd, const char *a, const char *const *flags, size_t n,
-                       const char *usage);
 
-/* offsim models list|info|export (cli/cmd_models.c) */
-int cmd_models(int argc, char **argv);
-/* offsim train (cli/cmd_train.c) */
-int cmd_train(int argc, char **argv);
+/* The scenario overrides of a command line: every `--set path=value`, in
+ * order, then `seed=N` when the command's --seed is an override.  No
+ * limit on their number or length but memory. */
+typedef struct cli_sets {
+    scn_override *v;
+    size_t n;
+    char seed[32];        /* "N" of seed=N                                  */
+} cli_sets;
+
+/* Parse a's `--set` values (split in place) and, when seed_opt names an
+ * option that was given, add seed=N.  0, or the exit status after the
+ * error (2 for a malformed --set, naming it); free with cli_sets_free. */
+int cli_sets_parse(const cli_args *a, const char *seed_opt, cli_sets *s);
+void cli_sets_free(cli_sets *s); /* idempotent */
+
+/* The commands of offsim (main.c lists them). */
+extern const cli_cmd cmd_run_spec, cmd_validate_spec, cmd_report_spec, cmd_plot_spec,
+    cmd_train_spec, cmd_policies_spec, cmd_models_spec;
+
+/* The option every scenario command shares, for their tables. */
+#define CLI_OPT_SET                                                                    \
+    {"set", 0, CLI_STR, "path=value",                                                  \
+     "override a scenario key, e.g. --set devices.0.count=20\nor --set policy.type=edge", \
+     true, 0, 0}
 
 #endif /* CLI_H */

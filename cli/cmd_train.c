@@ -8,9 +8,12 @@
  * scenario's), so that training never sees the small seeds used to
  * evaluate.  The agent's own stream is seeded with N.  Same scenario, N,
  * steps and binary: the same checkpoint, bit for bit.
+ *
+ * The steps: load the scenario, check it builds (nothing is written before
+ * that), begin the run in the database, train, save the checkpoint, end
+ * the run.
  */
 #define _POSIX_C_SOURCE 200809L
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,23 +27,40 @@
 #include "scn.h"
 #include "sim.h"
 
-#define MAX_SETS 256
+static const cli_opt train_opts[] = {
+    {"steps", 0, CLI_UINT, "N", "decisions to learn from (default 100000)", false, 1, 0},
+    {"out", 0, CLI_PATH, "CKPT", "checkpoint (default results/<scenario>-<policy>.ckpt)",
+     false, 0, 0},
+    {"seed", 0, CLI_UINT, "N",
+     "training seed: the agent's stream, and episode k runs with\nseed 1000000 (N + 1) + k "
+     "(default: the scenario's seed)", false, 0, 0},
+    {"db", 0, CLI_PATH, "PATH", "database (default: the scenario's output.db)", false, 0, 0},
+    CLI_OPT_SET,
+    {"quiet", 0, CLI_FLAG, NULL, "no progress line", false, 0, 0},
+};
 
-static const char *usage_train =
-    "usage: offsim train SCENARIO.yaml [--steps N] [--out CKPT] [--seed N] [--db PATH]\n"
-    "                    [--set path=value]... [--quiet]\n"
-    "\n"
-    "Trains the scenario's learning policy (policy: {type: ppo | sac-discrete, ...})\n"
+static int train(const cli_args *a);
+
+const cli_cmd cmd_train_spec = {
+    .name = "train", .args = "SCENARIO.yaml", .min_pos = 1, .max_pos = 1,
+    .summary = "train the scenario's ppo or sac-discrete policy",
+    .about = "Trains the scenario's learning policy (policy: {type: ppo | sac-discrete, ...})\n"
     "over repeated runs of the scenario (episodes) until it has learned from N task\n"
     "decisions, then writes its weights to CKPT for `checkpoint:`.  The learning\n"
-    "curve goes to the table `training` of the database, under one run.\n"
-    "  --steps N         decisions to learn from (default 100000)\n"
-    "  --out CKPT        checkpoint (default results/<scenario>-<policy>.ckpt)\n"
-    "  --seed N          training seed: the agent's stream, and episode k runs with\n"
-    "                    seed 1000000 (N + 1) + k (default: the scenario's seed)\n"
-    "  --db PATH         database (default: the scenario's output.db)\n"
-    "  --set path=value  override a scenario key (repeatable)\n"
-    "  --quiet           no progress line\n";
+    "curve goes to the table `training` of the database, under one run, whose\n"
+    "overrides record every --set and this command's steps, seed and checkpoint.\n",
+    CLI_OPTS(train_opts), .run = train};
+
+/* What one training needs from its command line to its end. */
+typedef struct train_job {
+    scn_scenario s;
+    const char *type;        /* the policy's type                         */
+    const char *dbp;         /* --db, or NULL: the scenario's             */
+    const char *out;         /* the checkpoint                            */
+    char *out_buf;           /* the default checkpoint path (malloc'd)    */
+    uint64_t steps, seed;
+    struct mdl_trained *trained; /* opened by the probe, handed to sim_train */
+} train_job;
 
 typedef struct train_ctx {
     res_db *db;
@@ -48,6 +68,7 @@ typedef struct train_ctx {
     uint64_t episode;        /* episodes finished */
     double episode_return;   /* last finished episode's mean reward */
     double t0, last_print;
+    double wall;             /* the training's wall time, once done */
     uint64_t target;
     bool tty, quiet;
     double recent;           /* the last point's mean reward */
@@ -95,200 +116,188 @@ static void on_episode(void *ud, uint64_t episode, const res_summary *sum)
     progress(c, c->last_steps, true);
 }
 
-static int parse_u64(const char *flag, const char *v, uint64_t lo, uint64_t *out)
+/* Load the scenario of the command line and check its policy learns; fill
+ * j's options.  0, or the exit status (*j then owns nothing). */
+static int load_job(const cli_args *a, train_job *j)
 {
-    char *end;
-    errno = 0;
-    unsigned long long x = strtoull(v, &end, 10);
-    if (!*v || *end || errno || v[0] == '-' || x < lo) {
-        fprintf(stderr, "offsim train: %s expects an integer >= %llu, got '%s'\n%s", flag,
-                (unsigned long long)lo, v, usage_train);
-        return 2;
+    cli_sets sets;
+    int rc = cli_sets_parse(a, NULL, &sets);
+    if (rc)
+        return rc;
+    off_err err = {0};
+    off_status st = scn_load(&j->s, a->pos[0], sets.v, sets.n, &err);
+    cli_sets_free(&sets);
+    if (st != OFF_OK)
+        return cli_fail_input(st, &err);
+    scn_scenario *s = &j->s;
+    j->type = s->policy.type ? s->policy.type : "local";
+    const pol_class *cls = pol_find(j->type);
+    if (!cls || !pol_is_learning(cls)) {
+        off_errf(&err, OFF_EINVAL, s->policy.pos.file ? s->policy.pos.file : s->file,
+                 s->policy.pos.line, s->policy.pos.col,
+                 "offsim train needs a learning policy (type: ppo or sac-discrete); "
+                 "the scenario's policy is '%s'", j->type);
+        scn_free(s);
+        return cli_fail(OFF_EINVAL, &err);
     }
-    *out = x;
+    j->steps = cli_uint(a, "steps", 100000);
+    j->seed = cli_uint(a, "seed", s->seed);
+    j->dbp = cli_str(a, "db", NULL);
+    j->out = cli_str(a, "out", NULL);
+    if (!j->out) {
+        size_t cap = strlen(s->name) + strlen(j->type) + 32;
+        if (!(j->out_buf = malloc(cap))) {
+            scn_free(s);
+            return cli_fail(OFF_ENOMEM, &err);
+        }
+        snprintf(j->out_buf, cap, "results/%s-%s.ckpt", s->name, j->type);
+        j->out = j->out_buf;
+    }
     return 0;
 }
 
-int cmd_train(int argc, char **argv)
+static void job_free(train_job *j)
 {
-    static const char *const flags[] = {"--steps", "--out", "--seed", "--db",
-                                        "--set",   "--quiet", "--help"};
-    const char *file = NULL, *out = NULL, *dbp = NULL;
-    uint64_t steps = 100000, seed = 0;
-    bool have_seed = false, quiet = false;
-    scn_override sets[MAX_SETS];
-    size_t n_sets = 0;
-    for (int i = 0; i < argc; i++) {
-        char *a = argv[i];
-        if (cli_is_help(a)) {
-            fputs(usage_train, stdout);
-            return 0;
-        }
-        if (!strcmp(a, "--quiet")) {
-            quiet = true;
-            continue;
-        }
-        if (a[0] == '-' && a[1]) {
-            char *val = strchr(a, '=');
-            if (val)
-                *val++ = '\0';
-            bool known = false;
-            for (size_t k = 0; k < sizeof flags / sizeof *flags; k++)
-                known = known || !strcmp(a, flags[k]);
-            if (!known)
-                return cli_unknown_option("train", a, flags, sizeof flags / sizeof *flags,
-                                          usage_train);
-            if (!val) {
-                if (i + 1 >= argc)
-                    return cli_usage_error("train", "option '%s' needs a value", a,
-                                           usage_train);
-                val = argv[++i];
-            }
-            int rc = 0;
-            if (!strcmp(a, "--steps")) {
-                rc = parse_u64(a, val, 1, &steps);
-            } else if (!strcmp(a, "--seed")) {
-                rc = parse_u64(a, val, 0, &seed);
-                have_seed = true;
-            } else if (!strcmp(a, "--out") || !strcmp(a, "--db")) {
-                if (!*val)
-                    return cli_usage_error("train", "%s expects a path", a, usage_train);
-                *(!strcmp(a, "--out") ? &out : &dbp) = val;
-            } else { /* --set */
-                if (n_sets >= MAX_SETS)
-                    return cli_usage_error("train", "too many --set options (at most %s)",
-                                           "256", usage_train);
-                off_err e = {0};
-                if (scn_override_parse(val, &sets[n_sets], &e) != OFF_OK) {
-                    fprintf(stderr, "offsim train: %s\n", e.msg);
-                    return 2;
-                }
-                n_sets++;
-            }
-            if (rc)
-                return rc;
-            continue;
-        }
-        if (file)
-            return cli_usage_error("train", "unexpected argument '%s' (one scenario file)",
-                                   a, usage_train);
-        file = a;
-    }
-    if (!file)
-        return cli_usage_error("train", "missing the scenario file%s", "", usage_train);
+    if (j->trained)
+        mdl_trained_close(j->trained, NULL);
+    j->trained = NULL;
+    scn_free(&j->s);
+    free(j->out_buf);
+    j->out_buf = NULL;
+}
 
-    scn_scenario s;
-    off_err err = {0};
-    off_status st = scn_load(&s, file, sets, n_sets, &err);
-    if (st != OFF_OK)
-        return cli_fail_input(st, &err);
-    const char *type = s.policy.type ? s.policy.type : "local";
-    const pol_class *cls = pol_find(type);
-    if (!cls || !pol_is_learning(cls)) {
-        off_errf(&err, OFF_EINVAL, s.policy.pos.file ? s.policy.pos.file : s.file,
-                 s.policy.pos.line, s.policy.pos.col,
-                 "offsim train needs a learning policy (type: ppo or sac-discrete); "
-                 "the scenario's policy is '%s'", type);
-        scn_free(&s);
-        return cli_fail(OFF_EINVAL, &err);
-    }
-    if (!have_seed)
-        seed = s.seed;
-    char out_buf[1024];
-    if (!out) {
-        snprintf(out_buf, sizeof out_buf, "results/%s-%s.ckpt", s.name, type);
-        out = out_buf;
-    }
-
-    /* Check the scenario builds (and fails with its positions) before
-     * anything is written. */
+/* Build the world once, so that a scenario that cannot run fails with its
+ * positions before anything is written; keep its trained model. */
+static off_status probe_world(train_job *j, off_err *err)
+{
     sim_world *w = NULL;
-    pol_train probe = {.max_steps = steps, .seed = seed};
-    st = sim_world_new_train(&w, &s, &probe, NULL, &err);
-    struct mdl_trained *trained = st == OFF_OK ? sim_world_release_trained(w) : NULL;
+    pol_train probe = {.max_steps = j->steps, .seed = j->seed};
+    off_status st = sim_world_new_train(&w, &j->s, &probe, NULL, err);
+    j->trained = st == OFF_OK ? sim_world_release_trained(w) : NULL;
     sim_world_free(w);
-    w = NULL;
     if (probe.free_agent)
         probe.free_agent(probe.agent);
-    if (st != OFF_OK)
-        goto fail_input;
+    return st;
+}
 
+/* The overrides recorded with the run: the --set lines, then the command
+ * that trained (malloc'd, complete whatever its length; NULL if OOM). */
+static char *train_overrides(const train_job *j)
+{
+    const char *sets = j->s.overrides ? j->s.overrides : "";
+    const char *fmt = "%s%soffsim train --steps %llu --seed %llu --out %s";
+    const char *nl = *sets ? "\n" : "";
+    int len = snprintf(NULL, 0, fmt, sets, nl, (unsigned long long)j->steps,
+                       (unsigned long long)j->seed, j->out);
+    char *text = len >= 0 ? malloc((size_t)len + 1) : NULL;
+    if (text)
+        snprintf(text, (size_t)len + 1, fmt, sets, nl, (unsigned long long)j->steps,
+                 (unsigned long long)j->seed, j->out);
+    return text;
+}
+
+/* Record the run that the training fills (c->db is open). */
+static off_status begin_run(const train_job *j, train_ctx *c, off_err *err)
+{
+    off_status st;
+    char *config = sim_config_text(&j->s);
+    char *overrides = train_overrides(j);
+    res_run_info info = {j->s.name, j->s.file, config ? config : "", overrides,
+                         sim_config_hash(&j->s), j->seed, j->type};
+    st = config && overrides ? res_run_begin(c->db, &info, &c->run_id, err)
+                             : off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    free(config);
+    free(overrides);
+    if (st != OFF_OK) {
+        res_close(c->db);
+        c->db = NULL;
+    }
+    return st;
+}
+
+/* Train, save the checkpoint and end the run ('ok', 'interrupted' or
+ * 'failed'); the database is closed on return.  *learned: the steps. */
+static off_status train_and_save(train_job *j, train_ctx *c, uint64_t *learned, off_err *err)
+{
+    off_interrupt_install();
+    pol_train t = {0};
+    t.max_steps = j->steps;
+    t.seed = j->seed;
+    t.log = on_point;
+    t.log_ud = c;
+    c->t0 = off_wall_seconds();
+    if (!c->quiet)
+        printf("training %s on %s: %llu steps, seed %llu -> %s\n", j->type, j->s.name,
+               (unsigned long long)j->steps, (unsigned long long)j->seed, j->out);
+    off_status st = sim_train(&j->s, &t, j->seed, j->trained, on_episode, c, err);
+    j->trained = NULL; /* sim_train took it over */
+    double wall = c->wall = off_wall_seconds() - c->t0;
+    if (c->tty && !c->quiet)
+        putchar('\n');
+    if (st == OFF_OK && c->err.msg[0]) {
+        *err = c->err;
+        st = OFF_EDB;
+    }
+    if (st == OFF_OK)
+        st = pol_rl_save(&t, j->out, err);
+    off_err e2;
+    if (st == OFF_OK)
+        st = res_run_end(c->db, c->run_id, "ok", wall, NULL, err);
+    else
+        res_run_end(c->db, c->run_id,
+                    off_interrupted() && !c->err.msg[0] ? "interrupted" : "failed", wall, NULL,
+                    &e2);
+    res_close(c->db);
+    c->db = NULL;
+    *learned = pol_rl_steps(&t);
+    if (t.free_agent)
+        t.free_agent(t.agent);
+    return st;
+}
+
+static int train_job_run(train_job *j, bool quiet)
+{
+    off_err err = {0};
+    off_status st = probe_world(j, &err);
     train_ctx c = {0};
-    c.target = steps;
+    c.target = j->steps;
     c.quiet = quiet;
     c.tty = isatty(STDOUT_FILENO);
     c.episode_return = NAN;
     c.recent = NAN;
-    if ((st = res_open(&c.db, dbp ? dbp : s.db_path, &err)) != OFF_OK) {
-        mdl_trained_close(trained, NULL);
-        goto fail_input;
-    }
-    char *config = sim_config_text(&s);
-    char overrides[256];
-    snprintf(overrides, sizeof overrides, "%s%soffsim train --steps %llu --seed %llu --out %s",
-             s.overrides ? s.overrides : "", s.overrides && *s.overrides ? "\n" : "",
-             (unsigned long long)steps, (unsigned long long)seed, out);
-    res_run_info info = {s.name, s.file, config ? config : "", overrides,
-                         sim_config_hash(&s), seed, type};
-    st = config ? res_run_begin(c.db, &info, &c.run_id, &err)
-                : off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-    free(config);
-    if (st != OFF_OK) {
-        mdl_trained_close(trained, NULL);
-        res_close(c.db);
-        scn_free(&s);
-        return cli_fail(st, &err);
-    }
-
-    off_interrupt_install();
-    pol_train t = {0};
-    t.max_steps = steps;
-    t.seed = seed;
-    t.log = on_point;
-    t.log_ud = &c;
-    c.t0 = off_wall_seconds();
-    if (!quiet)
-        printf("training %s on %s: %llu steps, seed %llu -> %s\n", type, s.name,
-               (unsigned long long)steps, (unsigned long long)seed, out);
-    st = sim_train(&s, &t, seed, trained, on_episode, &c, &err);
-    double wall = off_wall_seconds() - c.t0;
-    if (c.tty && !quiet)
-        putchar('\n');
-    if (st == OFF_OK && c.err.msg[0]) {
-        err = c.err;
-        st = OFF_EDB;
-    }
+    /* nothing is written before the world builds and the database opens */
     if (st == OFF_OK)
-        st = pol_rl_save(&t, out, &err);
-    off_err e2;
-    if (st == OFF_OK) {
-        st = res_run_end(c.db, c.run_id, "ok", wall, NULL, &err);
-    } else {
-        res_run_end(c.db, c.run_id, off_interrupted() && !c.err.msg[0] ? "interrupted" : "failed",
-                    wall, NULL, &e2);
-    }
-    res_close(c.db);
-    uint64_t learned = pol_rl_steps(&t);
-    if (t.free_agent)
-        t.free_agent(t.agent);
+        st = res_open(&c.db, j->dbp ? j->dbp : j->s.db_path, &err);
+    if (st != OFF_OK)
+        return cli_fail_input(st, &err);
+    if ((st = begin_run(j, &c, &err)) != OFF_OK)
+        return cli_fail(st, &err);
+    uint64_t learned = 0;
+    st = train_and_save(j, &c, &learned, &err);
     if (st != OFF_OK) {
-        bool intr = off_interrupted() && !c.err.msg[0];
-        scn_free(&s);
-        if (intr) {
+        if (off_interrupted() && !c.err.msg[0]) {
             fprintf(stderr, "offsim: interrupted; no checkpoint written\n");
             return 130;
         }
         return cli_fail(st, &err);
     }
+    double wall = c.wall;
     if (!quiet)
         printf("trained %llu steps in %llu episodes, %.1f s (%.0f steps/s); last episode's "
                "mean reward %.4f\ncheckpoint %s, learning curve in %s (run %lld)\n",
                (unsigned long long)learned, (unsigned long long)c.episode, wall,
-               wall > 0 ? (double)learned / wall : 0.0, c.episode_return, out,
-               dbp ? dbp : s.db_path, (long long)c.run_id);
-    scn_free(&s);
+               wall > 0 ? (double)learned / wall : 0.0, c.episode_return, j->out,
+               j->dbp ? j->dbp : j->s.db_path, (long long)c.run_id);
     return 0;
-fail_input:
-    scn_free(&s);
-    return cli_fail_input(st, &err);
+}
+
+static int train(const cli_args *a)
+{
+    train_job j = {0};
+    int rc = load_job(a, &j);
+    if (rc)
+        return rc;
+    rc = train_job_run(&j, cli_count(a, "quiet"));
+    job_free(&j);
+    return rc;
 }

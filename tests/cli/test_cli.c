@@ -401,6 +401,166 @@ static void test_shipped_scenarios_validate(void **state)
     assert_non_null(strstr(out, "offsim train"));
 }
 
+/* Run bin with argv (argv[0] is ignored), output to /dev/null; the exit
+ * status.  For command lines too long for a shell buffer. */
+static int offsim_argv(char **argv)
+{
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int devnull = open("/dev/null", O_WRONLY);
+        dup2(devnull, 1);
+        dup2(devnull, 2);
+        argv[0] = bin;
+        execv(bin, argv);
+        _exit(127);
+    }
+    int wst;
+    assert_int_equal(waitpid(pid, &wst, 0), pid);
+    return WIFEXITED(wst) ? WEXITSTATUS(wst) : -1;
+}
+
+/* The overrides column of the database's only run (malloc'd). */
+static char *run_overrides(const char *db)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT overrides FROM runs", -1, &st, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+    char *v = strdup((const char *)sqlite3_column_text(st, 0));
+    assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+    sqlite3_finalize(st);
+    sqlite3_close(h);
+    return v;
+}
+
+#define N_SETS 600 /* x 18 bytes: an override list of 10.8 KB */
+
+/* argv for "CMD FILE --db DB [--out CKPT --steps 50] --set duration=6 s"
+ * then N_SETS times "--set devices.0.count=1"; *expect gets the
+ * overrides text the run must record (malloc'd). */
+static char **long_set_argv(const char *cmd, const char *file, const char *db,
+                            const char *ckpt, char **expect)
+{
+    static char *argv[2 * N_SETS + 16];
+    static char dur[] = "duration=6 s";
+    int k = 1;
+    argv[k++] = (char *)cmd;
+    argv[k++] = (char *)file;
+    argv[k++] = "--db";
+    argv[k++] = (char *)db;
+    if (ckpt) {
+        argv[k++] = "--out";
+        argv[k++] = (char *)ckpt;
+        argv[k++] = "--steps";
+        argv[k++] = "50";
+    }
+    argv[k++] = "--set";
+    argv[k++] = dur;
+    size_t cap = 64 + N_SETS * 32, len = 0;
+    *expect = malloc(cap);
+    len += (size_t)snprintf(*expect, cap, "duration=6 s");
+    for (int i = 0; i < N_SETS; i++) {
+        /* '=' joined and separate forms, both parsed the same */
+        char *v = malloc(48);
+        if (i % 2) {
+            argv[k++] = "--set";
+            snprintf(v, 48, "devices.0.count=%d", 1);
+        } else {
+            snprintf(v, 48, "--set=devices.0.count=%d", 1);
+        }
+        argv[k++] = v;
+        len += (size_t)snprintf(*expect + len, cap - len, "\ndevices.0.count=1");
+    }
+    argv[k] = NULL;
+    return argv;
+}
+
+/* Hundreds of --set (a list over 10 KB) are recorded complete in the runs
+ * table, for `run` and for `train` (followed by its provenance line). */
+static void test_long_override_list_is_recorded_in_full(void **state)
+{
+    (void)state;
+    char db[1100], db2[1100], ck[1100];
+    snprintf(db, sizeof db, "%s/sets-run.db", tmp);
+    snprintf(db2, sizeof db2, "%s/sets-train.db", tmp);
+    snprintf(ck, sizeof ck, "%s/sets.ckpt", tmp);
+    char *expect;
+    char **argv = long_set_argv("run", "scenarios/examples/quickstart.yaml", db, NULL, &expect);
+    assert_int_equal(offsim_argv(argv), 0);
+    char *got = run_overrides(db);
+    printf("  run: %zu bytes of overrides recorded\n", strlen(got));
+    assert_true(strlen(got) > 10000);
+    assert_string_equal(got, expect);
+    free(got);
+    free(expect);
+
+    argv = long_set_argv("train", "tests/data/sim/rl.yaml", db2, ck, &expect);
+    assert_int_equal(offsim_argv(argv), 0);
+    char tail[1300];
+    snprintf(tail, sizeof tail, "\noffsim train --steps 50 --seed 3 --out %s", ck);
+    expect = realloc(expect, strlen(expect) + strlen(tail) + 1);
+    strcat(expect, tail);
+    got = run_overrides(db2);
+    printf("  train: %zu bytes of overrides recorded\n", strlen(got));
+    assert_string_equal(got, expect);
+    free(got);
+    free(expect);
+}
+
+/* Every command and subcommand prints its help, generated from its option
+ * table, and exits 0; bad usage names the flag and exits 2. */
+static void test_every_command_has_help_and_usage_errors_name_the_flag(void **state)
+{
+    (void)state;
+    static const char *const cmds[] = {
+        "run", "validate", "report", "plot", "train", "policies", "models",
+        "models list", "models info", "models export", "models train", "models eval",
+        "models profile"};
+    char out[8192], args[512];
+    for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
+        for (int h = 0; h < 2; h++) {
+            snprintf(args, sizeof args, "%s %s", cmds[i], h ? "-h" : "--help");
+            assert_int_equal(offsim(out, sizeof out, args), 0);
+            char want[128];
+            snprintf(want, sizeof want, "usage: offsim %s", cmds[i]);
+            if (!strstr(out, want))
+                fail_msg("'offsim %s' printed:\n%s", args, out);
+        }
+    }
+    assert_int_equal(offsim(out, sizeof out, "--help"), 0);
+    assert_non_null(strstr(out, "Every command has --help"));
+    static const struct {
+        const char *args, *msg;
+    } bad[] = {
+        {"validate scenarios/examples/quickstart.yaml --set", "option '--set' needs a value"},
+        {"run scenarios/examples/quickstart.yaml --db --quiet", "option '--db' needs a value"},
+        {"run scenarios/examples/quickstart.yaml --seed 1 --seed=2", "'--seed' given twice"},
+        {"run scenarios/examples/quickstart.yaml --quiet=yes", "'--quiet' takes no value"},
+        {"run scenarios/examples/quickstart.yaml --db=", "--db expects a path"},
+        {"run a.yaml b.yaml", "unexpected argument 'b.yaml'"},
+        {"plot x.db --lerning", "unknown option '--lerning' (did you mean '--learning'?)"},
+        {"models export alexnet --ot x.yaml", "(did you mean '--out'?)"},
+        {"models eval mexit --n 0", "--n expects an integer in 1..1000000, got '0'"},
+        {"models train mexit --epochs=x", "--epochs expects an integer in 1..1000000"},
+        {"models info", "missing NAME|FILE"},
+        {"models evl mexit", "unknown subcommand 'evl' (did you mean 'eval'?)"},
+        {"policies extra", "unexpected argument 'extra'"},
+        {"train tests/data/sim/rl.yaml --steps 0", "--steps expects a positive integer"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        int rc = offsim(out, sizeof out, bad[i].args);
+        if (rc != 2 || !strstr(out, bad[i].msg))
+            fail_msg("'offsim %s' exited %d and printed:\n%s", bad[i].args, rc, out);
+    }
+    /* `--` ends the options; `--opt=value` is `--opt value` */
+    assert_int_equal(offsim(out, sizeof out, "validate --set=policy=edge -- "
+                                             "scenarios/examples/quickstart.yaml"), 0);
+    assert_non_null(strstr(out, "policy edge"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -412,6 +572,8 @@ int main(void)
         cmocka_unit_test(test_models_profile_writes_a_loadable_measured_profile),
         cmocka_unit_test(test_train_writes_checkpoint_and_curve),
         cmocka_unit_test(test_shipped_scenarios_validate),
+        cmocka_unit_test(test_long_override_list_is_recorded_in_full),
+        cmocka_unit_test(test_every_command_has_help_and_usage_errors_name_the_flag),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
