@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const mob_models[] = {"static", "random-waypoint", "trace"};
 static const char *const k_mob_all[] = {"model", "position", "area", "speed", "pause",
@@ -18,26 +17,26 @@ static const char *const k_mob_static[] = {"model", "position"};
 static const char *const k_mob_rwp[] = {"model", "area", "speed", "pause"};
 static const char *const k_mob_trace[] = {"model", "file"};
 
-/* A pair [a, b] of quantities of dimension dim (flags as scn_get_quantity). */
-static off_status get_pair(const scn_node *v, const char *what, scn_dim dim,
+/* A pair [a, b] of quantities of dimension dim (flags as cfg_get_quantity). */
+static off_status get_pair(const cfg_node *v, const char *what, cfg_dim dim,
                            unsigned flags, double *a, double *b, off_err *err)
 {
-    off_status st = scn_want_seq(v, what, err);
+    off_status st = cfg_want_seq(v, what, err);
     if (st)
         return st;
     if (v->n != 2)
-        return scn_errp(err, OFF_EINVAL, v->pos, "%s: expected two values [a, b], got %zu",
+        return cfg_errp(err, OFF_EINVAL, v->pos, "%s: expected two values [a, b], got %zu",
                         what, v->n);
-    if ((st = scn_get_quantity(v->items[0], what, dim, flags, a, err)) ||
-        (st = scn_get_quantity(v->items[1], what, dim, flags, b, err)))
+    if ((st = cfg_get_quantity(v->items[0], what, dim, flags, a, err)) ||
+        (st = cfg_get_quantity(v->items[1], what, dim, flags, b, err)))
         return st;
     return OFF_OK;
 }
 
-off_status scn_load_position(const scn_node *v, const char *what, double *x, double *y,
+off_status scn_load_position(const cfg_node *v, const char *what, double *x, double *y,
                              off_err *err)
 {
-    return get_pair(v, what, SCN_DIM_LENGTH, SCN_Q_FINITE, x, y, err);
+    return get_pair(v, what, CFG_DIM_LENGTH, CFG_Q_FINITE, x, y, err);
 }
 
 void scn_mobility_free(scn_mobility *m)
@@ -79,7 +78,7 @@ static off_status load_trace(scn_mobility *m, scn_pos at, off_err *err)
     size_t len;
     off_err e;
     if (off_read_file(m->trace_path, &text, &len, &e) != OFF_OK)
-        return scn_errp(err, OFF_EIO, at, "cannot read mobility trace file '%s': %s",
+        return cfg_errp(err, OFF_EIO, at, "cannot read mobility trace file '%s': %s",
                         m->trace_path, e.msg);
     size_t cap = 64, n = 0;
     double *t = malloc(cap * sizeof *t), *x = malloc(cap * sizeof *x),
@@ -156,57 +155,57 @@ static off_status load_trace(scn_mobility *m, scn_pos at, off_err *err)
     return st;
 }
 
-off_status scn_load_mobility(scn_device *d, const scn_node *dev, const char *where,
+off_status scn_load_mobility(scn_device *d, const cfg_node *dev, const char *where,
                              const char *scn_file, off_err *err)
 {
     scn_mobility *m = &d->mobility;
-    const scn_node *v = scn_map_get(dev, "mobility");
+    const cfg_node *v = cfg_map_get(dev, "mobility");
     if (!v)
         return OFF_OK;
     char w[128], msg[200], list[80];
     snprintf(w, sizeof w, "mobility of %s", where);
-    scn_node *mn, *x;
+    cfg_node *mn, *x;
     size_t kind;
     off_status st;
-    if ((st = scn_want_map(v, w, k_mob_all, N(k_mob_all), err)) ||
-        (st = scn_require(v, "model", w, &mn, err)) ||
-        (st = scn_get_choice(mn, "mobility model", mob_models, N(mob_models), &kind, err)))
+    if ((st = cfg_want_map(v, w, k_mob_all, OFF_COUNT(k_mob_all), err)) ||
+        (st = cfg_require(v, "model", w, &mn, err)) ||
+        (st = cfg_get_choice(mn, "mobility model", mob_models, OFF_COUNT(mob_models), &kind, err)))
         return st;
     m->pos = v->pos;
     m->model = (scn_mobility_model)(kind + 1);
     const char *const *valid = kind == 0 ? k_mob_static : kind == 1 ? k_mob_rwp : k_mob_trace;
-    size_t nv = kind == 0 ? N(k_mob_static) : kind == 1 ? N(k_mob_rwp) : N(k_mob_trace);
+    size_t nv = kind == 0 ? OFF_COUNT(k_mob_static) : kind == 1 ? OFF_COUNT(k_mob_rwp) : OFF_COUNT(k_mob_trace);
     snprintf(msg, sizeof msg, "does not apply to %s mobility (its keys: %s)", mob_models[kind],
-             scn_join(valid, nv, list, sizeof list));
-    if ((st = scn_check_keys(v, valid, nv, w, k_mob_all, N(k_mob_all), msg, err)))
+             cfg_join(valid, nv, list, sizeof list));
+    if ((st = cfg_check_keys(v, valid, nv, w, k_mob_all, OFF_COUNT(k_mob_all), msg, err)))
         return st;
     switch (m->model) {
     case SCN_MOB_STATIC:
-        x = scn_map_get(v, "position");
+        x = cfg_map_get(v, "position");
         return x ? scn_load_position(x, "position", &m->x_m, &m->y_m, err) : OFF_OK;
     case SCN_MOB_WAYPOINT: {
-        scn_node *ar, *sp;
+        cfg_node *ar, *sp;
         m->pause_s = 1.0;
-        if ((st = scn_require(v, "area", w, &ar, err)) ||
-            (st = scn_require(v, "speed", w, &sp, err)) ||
-            (st = get_pair(ar, "area", SCN_DIM_LENGTH, SCN_Q_GT0 | SCN_Q_FINITE,
+        if ((st = cfg_require(v, "area", w, &ar, err)) ||
+            (st = cfg_require(v, "speed", w, &sp, err)) ||
+            (st = get_pair(ar, "area", CFG_DIM_LENGTH, CFG_Q_GT0 | CFG_Q_FINITE,
                            &m->area_w_m, &m->area_h_m, err)) ||
-            (st = get_pair(sp, "speed", SCN_DIM_NONE, SCN_Q_GT0 | SCN_Q_FINITE,
+            (st = get_pair(sp, "speed", CFG_DIM_NONE, CFG_Q_GT0 | CFG_Q_FINITE,
                            &m->vmin_mps, &m->vmax_mps, err)))
             return st;
         if (m->vmax_mps < m->vmin_mps)
-            return scn_errp(err, OFF_EINVAL, sp->pos,
+            return cfg_errp(err, OFF_EINVAL, sp->pos,
                             "speed: [vmin, vmax] needs vmin <= vmax, got [%g, %g] m/s",
                             m->vmin_mps, m->vmax_mps);
-        x = scn_map_get(v, "pause");
-        return x ? scn_get_quantity(x, "pause", SCN_DIM_TIME, SCN_Q_GE0 | SCN_Q_FINITE,
+        x = cfg_map_get(v, "pause");
+        return x ? cfg_get_quantity(x, "pause", CFG_DIM_TIME, CFG_Q_GE0 | CFG_Q_FINITE,
                                     &m->pause_s, err)
                  : OFF_OK;
     }
     case SCN_MOB_TRACE: {
         char *rel = NULL;
-        if ((st = scn_require(v, "file", w, &x, err)) ||
-            (st = scn_get_string(x, "file", &rel, err)))
+        if ((st = cfg_require(v, "file", w, &x, err)) ||
+            (st = cfg_get_string(x, "file", &rel, err)))
             return st;
         m->trace_path = scn_resolve_path(scn_file, rel);
         free(rel);

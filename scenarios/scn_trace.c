@@ -60,7 +60,7 @@ off_status scn_trace_load(const char *path, scn_pos at, double **times,
         size_t pl = strlen(path);
         if (!strncmp(why, path, pl) && !strncmp(why + pl, ": ", 2))
             why += pl + 2;
-        return scn_errp(err, ioerr.status, at,
+        return cfg_errp(err, ioerr.status, at,
                         "cannot read trace file '%s': %s", path, why);
     }
     if (memchr(buf, '\0', len)) {
@@ -100,19 +100,19 @@ off_status scn_trace_load(const char *path, scn_pos at, double **times,
         if (!parse_time(p, &v)) {
             st = off_errf(err, OFF_EINVAL, path, line, 0,
                           "expected an arrival time in seconds (a finite "
-                          "number), got '%s'", scn_short(p, shown, sizeof shown));
+                          "number), got '%s'", cfg_short(p, shown, sizeof shown));
             break;
         }
         if (v < 0) {
             st = off_errf(err, OFF_EINVAL, path, line, 0,
                           "times must be >= 0, got %s",
-                          scn_short(p, shown, sizeof shown));
+                          cfg_short(p, shown, sizeof shown));
             break;
         }
         if (cnt && v < t[cnt - 1]) {
             st = off_errf(err, OFF_EINVAL, path, line, 0,
                           "times must not decrease (%s after %s)",
-                          scn_short(p, shown, sizeof shown), prev);
+                          cfg_short(p, shown, sizeof shown), prev);
             break;
         }
         if (cnt == cap) {
@@ -126,7 +126,7 @@ off_status scn_trace_load(const char *path, scn_pos at, double **times,
             cap = nc;
         }
         t[cnt++] = v;
-        scn_short(p, prev, sizeof prev);
+        cfg_short(p, prev, sizeof prev);
     }
     free(buf);
     if (!st && cnt == 0)
