@@ -193,6 +193,7 @@ typedef struct cfg_field {
 typedef struct cfg_row {
     int line;          /* 1-based                                     */
     int col;           /* column of the row's first character         */
+    cfg_field all;     /* the whole row, comment and blanks cut       */
     size_t n;          /* fields in the row (may exceed
                           CFG_CSV_MAX_FIELDS: only those are kept)    */
     cfg_field f[CFG_CSV_MAX_FIELDS];
@@ -210,10 +211,10 @@ typedef struct cfg_csv {
 void cfg_csv_init(cfg_csv *r, const char *text, size_t len, const char *file,
                   const char *expect);
 
-/* The next row that is not blank or a comment into *row: 1, or 0 at the
- * end of the text.  -1 on a NUL byte (OFF_EPARSE "FILE:LINE:COL: NUL
- * byte: not a text file (expected EXPECT)"). */
-int cfg_csv_next(cfg_csv *r, cfg_row *row, off_err *err);
+/* The next row that is not blank or a comment into *row (row->n >= 1),
+ * or row->n = 0 at the end of the text.  A NUL byte is OFF_EPARSE
+ * "FILE:LINE:COL: NUL byte: not a text file (expected EXPECT)". */
+off_status cfg_csv_next(cfg_csv *r, cfg_row *row, off_err *err);
 
 /* Parse f as a finite decimal number: digits, '.', sign, exponent; no hex
  * floats, "inf" or "nan".  False when it is not one. */

@@ -3,7 +3,6 @@
  * docs/scenario-reference.md ("Mobility"). */
 #include "scn_int.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,104 +49,67 @@ void scn_mobility_free(scn_mobility *m)
     m->n_trace = 0;
 }
 
-/* One decimal number from *p (after blanks), up to a ',' or the end. */
-static bool field(const char **p, double *out)
-{
-    const char *s = *p;
-    while (*s == ' ' || *s == '\t')
-        s++;
-    if (!((*s >= '0' && *s <= '9') || *s == '-' || *s == '+' || *s == '.'))
-        return false;
-    char *end;
-    errno = 0;
-    double x = strtod(s, &end);
-    if (end == s || errno == ERANGE || !isfinite(x))
-        return false;
-    while (*end == ' ' || *end == '\t')
-        end++;
-    *p = end;
-    *out = x;
-    return true;
-}
-
 /* Read "time,x,y" rows from path: '#' comments, blank lines, CRLF and one
- * header row allowed; times strictly increase.  Errors "PATH:LINE: ...". */
+ * header row (a first row that does not start with a digit) allowed;
+ * times strictly increase.  Errors "PATH:LINE:COL: ...". */
 static off_status load_trace(scn_mobility *m, scn_pos at, off_err *err)
 {
     char *text;
     size_t len;
-    off_err e;
-    if (off_read_file(m->trace_path, &text, &len, &e) != OFF_OK)
-        return cfg_errp(err, OFF_EIO, at, "cannot read mobility trace file '%s': %s",
-                        m->trace_path, e.msg);
-    size_t cap = 64, n = 0;
-    double *t = malloc(cap * sizeof *t), *x = malloc(cap * sizeof *x),
-           *y = malloc(cap * sizeof *y);
-    off_status st = OFF_OK;
-    int line = 0;
+    off_status st = cfg_read_at(m->trace_path, "mobility trace file", at, &text, &len, err);
+    if (st)
+        return st;
+    const char *path = m->trace_path;
+    size_t cap = 0, n = 0;
+    double *t = NULL, *x = NULL, *y = NULL;
     bool any = false;
-    for (char *ln = text; ln && *ln && st == OFF_OK;) {
-        char *nl = strchr(ln, '\n');
-        if (nl)
-            *nl = '\0';
-        line++;
-        char *hash = strchr(ln, '#');
-        if (hash)
-            *hash = '\0';
-        size_t l = strlen(ln);
-        while (l && (ln[l - 1] == '\r' || ln[l - 1] == ' ' || ln[l - 1] == '\t'))
-            ln[--l] = '\0';
-        const char *p = ln;
-        while (*p == ' ' || *p == '\t')
-            p++;
-        if (*p) {
-            double v[3];
-            bool ok = true;
-            for (int k = 0; k < 3 && ok; k++) {
-                ok = field(&p, &v[k]);
-                if (ok && k < 2)
-                    ok = *p++ == ',';
-            }
-            ok = ok && *p == '\0';
-            if (!ok && !any && !(*ln >= '0' && *ln <= '9')) {
-                any = true; /* a header row */
-            } else if (!t || !x || !y) {
+    cfg_csv rd;
+    cfg_row row;
+    cfg_csv_init(&rd, text, len, path, "rows 'time,x,y'");
+    while (!(st = cfg_csv_next(&rd, &row, err)) && row.n) {
+        double v[3];
+        bool ok = row.n == 3;
+        for (size_t k = 0; k < 3 && ok; k++)
+            ok = cfg_field_num(&row.f[k], &v[k]);
+        if (!ok && !any && !(*row.all.b >= '0' && *row.all.b <= '9')) {
+            any = true; /* a header row */
+            continue;
+        }
+        any = true;
+        if (!ok) {
+            st = off_errf(err, OFF_EPARSE, path, row.line, row.col,
+                          "expected a row 'time,x,y' of three numbers");
+            break;
+        }
+        if (v[0] < 0 || (n && v[0] <= t[n - 1])) {
+            st = off_errf(err, OFF_EINVAL, path, row.line, row.f[0].col,
+                          "time %g must be >= 0 and after the previous row's", v[0]);
+            break;
+        }
+        if (n == cap) {
+            cap = cap ? 2 * cap : 64;
+            double *a = realloc(t, cap * sizeof *a);
+            if (a)
+                t = a;
+            double *b = a ? realloc(x, cap * sizeof *b) : NULL;
+            if (b)
+                x = b;
+            double *c = b ? realloc(y, cap * sizeof *c) : NULL;
+            if (c)
+                y = c;
+            if (!c) {
                 st = off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-            } else if (!ok) {
-                st = off_errf(err, OFF_EPARSE, NULL, 0, 0,
-                              "%s:%d: expected a row 'time,x,y' of three numbers",
-                              m->trace_path, line);
-            } else if (v[0] < 0 || (n && v[0] <= t[n - 1])) {
-                st = off_errf(err, OFF_EINVAL, NULL, 0, 0,
-                              "%s:%d: time %g must be >= 0 and after the previous row's",
-                              m->trace_path, line, v[0]);
-            } else {
-                any = true;
-                if (n == cap) {
-                    cap *= 2;
-                    double *a = realloc(t, cap * sizeof *a);
-                    if (a) t = a;
-                    double *b = a ? realloc(x, cap * sizeof *b) : NULL;
-                    if (b) x = b;
-                    double *c = b ? realloc(y, cap * sizeof *c) : NULL;
-                    if (c) y = c;
-                    if (!c) {
-                        st = off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-                        break;
-                    }
-                }
-                t[n] = v[0];
-                x[n] = v[1];
-                y[n] = v[2];
-                n++;
+                break;
             }
         }
-        ln = nl ? nl + 1 : NULL;
+        t[n] = v[0];
+        x[n] = v[1];
+        y[n] = v[2];
+        n++;
     }
     free(text);
     if (st == OFF_OK && n == 0)
-        st = off_errf(err, OFF_EINVAL, NULL, 0, 0, "%s:%d: the mobility trace has no rows",
-                      m->trace_path, line);
+        st = off_errf(err, OFF_EINVAL, path, rd.line, 0, "the mobility trace has no rows");
     m->trace_t = t;
     m->trace_x = x;
     m->trace_y = y;
