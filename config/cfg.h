@@ -84,7 +84,7 @@ void cfg_text_pos(const char *text, size_t len, size_t off, int *line,
  * "23 dBm", "64 KiB", "3 GMAC", "10 /s", "19.2 Gop/s".  It converts to the
  * dimension's base (below); a bare number is in the base unit.  Units are
  * case-sensitive; the did-you-mean ignores case.  The tables are in
- * docs/scenario-reference.md ("Units").
+ * docs/scenario-reference.md ("Values and units").
  */
 typedef enum cfg_dim {
     CFG_DIM_NONE,     /* a plain number, no unit allowed (but "%": 0.01)   */
