@@ -103,9 +103,9 @@ static const dim_info dims[] = {
     [CFG_DIM_BYTE_RATE] = {"a bandwidth", "25.6 GB/s", u_rate, 8},
     [CFG_DIM_BYTES_PER_MAC] = {"bytes per MAC", "64 B/MAC", u_bytes_per_mac},
 };
-_Static_assert(sizeof dims / sizeof dims[0] == CFG_DIM_N,
+_Static_assert(OFF_COUNT(dims) == CFG_DIM_N,
                "one entry of dims per cfg_dim");
-#define N_DIMS (sizeof dims / sizeof dims[0])
+#define N_DIMS OFF_COUNT(dims)
 
 const char *cfg_dim_noun(cfg_dim dim)
 {

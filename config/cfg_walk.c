@@ -206,11 +206,11 @@ off_status cfg_get_bool(const cfg_node *v, const char *what, bool *out,
     static const char *const no[] = {"false", "False", "FALSE", "no", "No",
                                      "NO", "off", "Off", "OFF"};
     if (v->kind == CFG_NODE_SCALAR) {
-        if (in_list(v->text, yes, sizeof yes / sizeof yes[0])) {
+        if (in_list(v->text, yes, OFF_COUNT(yes))) {
             *out = true;
             return OFF_OK;
         }
-        if (in_list(v->text, no, sizeof no / sizeof no[0])) {
+        if (in_list(v->text, no, OFF_COUNT(no))) {
             *out = false;
             return OFF_OK;
         }

@@ -464,8 +464,9 @@ static off_status load_estimator(scn_estimator *e, const cfg_node *v,
     size_t kind;
     off_status st;
     cfg_node *x;
-    if ((st = load_variant(v, w, "kind", "estimator kind", "estimator", est_kinds, OFF_COUNT(est_kinds),
-                           est_keys, k_est_all, OFF_COUNT(k_est_all), &kind, err)))
+    if ((st = load_variant(v, w, "kind", "estimator kind", "estimator", est_kinds,
+                           OFF_COUNT(est_kinds), est_keys, k_est_all,
+                           OFF_COUNT(k_est_all), &kind, err)))
         return st;
     e->kind = (scn_estimator_kind)kind;
     if (e->kind == SCN_EST_EWMA)

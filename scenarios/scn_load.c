@@ -291,7 +291,8 @@ static off_status include_model(scn_scenario *s, cfg_node *root, off_err *err)
                         "got '%s' (%s: %s)", v->text, s->model_file, why);
     }
     cfg_node *m = NULL;
-    if ((st = cfg_tree_parse(s->model_text, len, s->model_file, "a model file", &m, err)))
+    if ((st = cfg_tree_parse(s->model_text, len, s->model_file, "a model file",
+                             &m, err)))
         return st;
     if (!m || cfg_node_is_null(m)) {
         cfg_node_free(m);
@@ -319,7 +320,8 @@ off_status scn_load_text(scn_scenario *out, const char *file, const char *text,
     off_status st = keep_inputs(out, file, text, len, overrides, n_overrides,
                                 err);
     if (!st)
-        st = cfg_tree_parse(out->text, len, out->file, "a scenario file", &root, err);
+        st = cfg_tree_parse(out->text, len, out->file, "a scenario file",
+                            &root, err);
     if (!st && (!root || cfg_node_is_null(root))) {
         char list[300];
         st = off_errf(err, OFF_EINVAL, out->file, 1, 1,

@@ -136,7 +136,9 @@ off_status scn_load_mobility(scn_device *d, const cfg_node *dev, const char *whe
     m->pos = v->pos;
     m->model = (scn_mobility_model)(kind + 1);
     const char *const *valid = kind == 0 ? k_mob_static : kind == 1 ? k_mob_rwp : k_mob_trace;
-    size_t nv = kind == 0 ? OFF_COUNT(k_mob_static) : kind == 1 ? OFF_COUNT(k_mob_rwp) : OFF_COUNT(k_mob_trace);
+    size_t nv = kind == 0   ? OFF_COUNT(k_mob_static)
+                : kind == 1 ? OFF_COUNT(k_mob_rwp)
+                            : OFF_COUNT(k_mob_trace);
     snprintf(msg, sizeof msg, "does not apply to %s mobility (its keys: %s)", mob_models[kind],
              cfg_join(valid, nv, list, sizeof list));
     if ((st = cfg_check_keys(v, valid, nv, w, k_mob_all, OFF_COUNT(k_mob_all), msg, err)))

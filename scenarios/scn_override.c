@@ -114,7 +114,8 @@ static off_status apply_one(cfg_node *root, const scn_override *o,
                         "--set '%s': expected path.to.key=value", full);
     /* The value, as YAML; an empty value is an empty (null) scalar. */
     cfg_node *v = NULL;
-    off_status st = cfg_tree_parse(o->value, strlen(o->value), label, "an override value", &v, err);
+    off_status st = cfg_tree_parse(o->value, strlen(o->value), label,
+                                   "an override value", &v, err);
     if (st)
         return st;
     if (!v) {

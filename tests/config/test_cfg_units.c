@@ -1,7 +1,7 @@
 /* test_cfg_units.c - cfg_quantity, the one unit grammar of every
- * configuration file (scenarios, hardware profiles, model files): every dimension's units convert to
- * SI; bad numbers, unknown units and units of another dimension give one
- * clear, positioned message. */
+ * configuration file (scenarios, hardware profiles, model files): every
+ * dimension's units convert to its base; bad numbers, unknown units and
+ * units of another dimension give one clear, positioned message. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
