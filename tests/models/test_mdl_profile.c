@@ -7,6 +7,7 @@
  * by layer and exit name) cost a model by its names whatever the bits,
  * and mdl_profile_check_model tells which model they do not fit.
  */
+#define _POSIX_C_SOURCE 200809L /* open_memstream */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -17,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
 #include "mdl_arch.h"
 #include "mdl_graph.h"
 #include "mdl_profile.h"
@@ -632,10 +634,51 @@ static void test_profiles_accept_the_units_of_scenarios(void **state)
     assert_true(fabs(p.layer_times[1].seconds - 0.06) < 1e-15);
 }
 
+/* A measured profile written with the configuration layer's YAML writer
+ * (as `offsim models profile` writes one) loads back with its names and
+ * times, awkward device text included. */
+static void test_profile_written_with_cfg_emit_loads_back(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    cfg_emit e;
+    cfg_emit_init(&e, f);
+    cfg_emit_comment(&e, "Measured hardware profile: a test.\nRegenerate rather than edit.");
+    cfg_emit_str(&e, "name", "host-tiny");
+    cfg_emit_str(&e, "kind", "measured");
+    cfg_emit_str(&e, "device", "Intel(R) CPU @ 2.1GHz: 4 cores, \"turbo\" # off");
+    cfg_emit_str(&e, "model", "tiny");
+    cfg_emit_fmt(&e, "bits", "%d", 8);
+    cfg_emit_begin(&e, "layers");
+    cfg_emit_fmt(&e, "conv1", "%.3f us", 40.0);
+    cfg_emit_fmt(&e, "pool1", "%.3f us", 5.0);
+    cfg_emit_fmt(&e, "fc1", "%.3f us", 10.0);
+    cfg_emit_end(&e);
+    cfg_emit_begin(&e, "exits");
+    cfg_emit_fmt(&e, "early", "%.3f us", 2.5);
+    cfg_emit_str(&e, "final", "0");
+    cfg_emit_end(&e);
+    fclose(f);
+    mdl_profile p;
+    off_err err = {0};
+    if (mdl_profile_parse(&p, buf, len, "w.yaml", &err) != OFF_OK)
+        fail_msg("%s\n%s", err.msg, buf);
+    assert_string_equal(p.device, "Intel(R) CPU @ 2.1GHz: 4 cores, \"turbo\" # off");
+    assert_int_equal(p.n_layer_times, 3);
+    assert_string_equal(p.layer_times[2].name, "fc1");
+    assert_true(fabs(p.layer_times[2].seconds - 10e-6) < 1e-18);
+    assert_true(fabs(p.exit_times[0].seconds - 2.5e-6) < 1e-18 && p.exit_times[1].seconds == 0);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_profiles_accept_the_units_of_scenarios),
+        cmocka_unit_test(test_profile_written_with_cfg_emit_loads_back),
         cmocka_unit_test(test_profiles_load_with_physical_constants),
         cmocka_unit_test(test_edgent_b_alexnet_on_the_pi3_and_the_desktop),
         cmocka_unit_test(test_mahppo_models_on_the_jetson_nano),
