@@ -15,6 +15,9 @@
 
 #define OFF_VERSION "0.1.0"
 
+/* Number of elements of an array (not a pointer). */
+#define OFF_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
 typedef enum off_status {
     OFF_OK = 0,
     OFF_EUSAGE,   /* bad command-line usage                     -> exit 2 */

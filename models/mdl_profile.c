@@ -1,356 +1,146 @@
 /*
- * mdl_profile.c - hardware profiles: the loader (libyaml, errors with
- * file:line:col) of both kinds, the roofline of mdl_profile.h and the
- * lookups of a measured table.  The format and the equations are
- * documented in docs/models.md, "Hardware profiles" and "Measured
- * profiles".
+ * mdl_profile.c - hardware profiles: the loader of both kinds (on the
+ * configuration layer's tree, units and key checks: errors with
+ * file:line:col, the same unit grammar as scenarios), the roofline of
+ * mdl_profile.h and the lookups of a measured table.  The format and the
+ * equations are documented in docs/models.md, "Hardware profiles" and
+ * "Measured profiles".
  */
 #define _POSIX_C_SOURCE 200809L
 #include "mdl_profile.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <yaml.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
+#include "cfg.h"
 
 /* ---- the loader -------------------------------------------------------- */
 
-typedef struct ctx {
-    const char *file;
-    yaml_document_t *doc;
-    off_err *err;
-} ctx;
-
-typedef struct unit {
-    const char *name;
-    double scale; /* to the base unit */
-} unit;
-
-/* The units of each kind of value; a bare number is in the base unit. */
-static const unit u_rate[] = {{"op/s", 1},      {"kop/s", 1e3},    {"Mop/s", 1e6},
-                              {"Gop/s", 1e9},   {"Top/s", 1e12},   {"FLOP/s", 1},
-                              {"MFLOP/s", 1e6}, {"GFLOP/s", 1e9},  {"TFLOP/s", 1e12}};
-static const unit u_bw[] = {{"B/s", 1}, {"kB/s", 1e3}, {"MB/s", 1e6}, {"GB/s", 1e9},
-                            {"TB/s", 1e12}};
-static const unit u_size[] = {{"B", 1},          {"kB", 1e3},          {"MB", 1e6},
-                              {"GB", 1e9},       {"KiB", 1024.0},      {"MiB", 1048576.0},
-                              {"GiB", 1073741824.0}};
-static const unit u_time[] = {{"s", 1}, {"ms", 1e-3}, {"us", 1e-6}, {"ns", 1e-9}};
-static const unit u_stream[] = {{"B/MAC", 1}};
-static const unit u_frac[] = {{"%", 0.01}};
-
-typedef struct dim {
-    const char *noun, *example;
-    const unit *units;
-    size_t n;
-} dim;
-
-static const dim d_rate = {"an operation rate", "19.2 Gop/s", u_rate, N(u_rate)};
-static const dim d_bw = {"a bandwidth", "25.6 GB/s", u_bw, N(u_bw)};
-static const dim d_size = {"a size", "512 KiB", u_size, N(u_size)};
-static const dim d_time = {"a duration", "0.3 ms", u_time, N(u_time)};
-static const dim d_stream = {"bytes per MAC", "64 B/MAC", u_stream, N(u_stream)};
-static const dim d_frac = {"a fraction", "0.35 or 35 %", u_frac, N(u_frac)};
-static const dim d_bits = {"a bit-width", "8", NULL, 0}; /* no unit */
-
-static off_status errat(ctx *c, const yaml_node_t *n, off_status st, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static off_status errat(ctx *c, const yaml_node_t *n, off_status st, const char *fmt, ...)
+/* The required key of a profile's mapping n. */
+static off_status require(const cfg_node *n, const char *what, const char *key, cfg_node **out,
+                          off_err *err)
 {
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    int line = n ? (int)n->start_mark.line + 1 : 0;
-    int col = n ? (int)n->start_mark.column + 1 : 0;
-    return off_errf(c->err, st, c->file, line, col, "%s", msg);
-}
-
-static const char *scalar(const yaml_node_t *n)
-{
-    return n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
-}
-
-static const char *describe(const yaml_node_t *n, char *buf, size_t cap)
-{
-    if (n->type == YAML_MAPPING_NODE)
-        return "a mapping";
-    if (n->type == YAML_SEQUENCE_NODE)
-        return "a list";
-    if (n->data.scalar.length == 0)
-        return "an empty value";
-    snprintf(buf, cap, "'%.60s%s'", scalar(n), n->data.scalar.length > 60 ? "..." : "");
-    return buf;
-}
-
-static void join(const char *const *list, size_t n, char *buf, size_t cap)
-{
-    size_t len = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < n && len < cap; i++)
-        len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "", list[i]);
-}
-
-/* Check that n is a mapping whose keys are scalars among valid[], each
- * once.  what names it in messages ("the profile", "memory"). */
-static off_status check_map(ctx *c, const yaml_node_t *n, const char *what,
-                            const char *const *valid, size_t n_valid)
-{
-    char list[256], got[80];
-    join(valid, n_valid, list, sizeof list);
-    if (n->type != YAML_MAPPING_NODE)
-        return errat(c, n, OFF_EINVAL, "%s: expected a mapping (keys: %s), got %s", what,
-                     list, describe(n, got, sizeof got));
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-         p++) {
-        yaml_node_t *k = yaml_document_get_node(c->doc, p->key);
-        const char *ks = scalar(k);
-        if (!ks)
-            return errat(c, k, OFF_EINVAL, "%s: keys must be plain words, got %s", what,
-                         describe(k, got, sizeof got));
-        bool ok = false;
-        for (size_t i = 0; i < n_valid && !ok; i++)
-            ok = strcmp(ks, valid[i]) == 0;
-        if (!ok) {
-            const char *dym = off_did_you_mean(ks, valid, n_valid);
-            if (dym)
-                return errat(c, k, OFF_EINVAL,
-                             "unknown key '%.60s' in %s (did you mean '%s'?); valid keys: %s",
-                             ks, what, dym, list);
-            return errat(c, k, OFF_EINVAL, "unknown key '%.60s' in %s; valid keys: %s", ks,
-                         what, list);
-        }
-        for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < p; q++) {
-            yaml_node_t *k2 = yaml_document_get_node(c->doc, q->key);
-            if (strcmp(scalar(k2), ks) == 0)
-                return errat(c, k, OFF_EINVAL, "duplicate key '%s' in %s (first at line %d)",
-                             ks, what, (int)k2->start_mark.line + 1);
-        }
-    }
-    return OFF_OK;
-}
-
-/* The value of key in mapping n, or NULL. */
-static yaml_node_t *get(ctx *c, const yaml_node_t *n, const char *key)
-{
-    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
-         p++) {
-        const char *ks = scalar(yaml_document_get_node(c->doc, p->key));
-        if (ks && strcmp(ks, key) == 0)
-            return yaml_document_get_node(c->doc, p->value);
-    }
-    return NULL;
-}
-
-static off_status require(ctx *c, const yaml_node_t *n, const char *what, const char *key,
-                          yaml_node_t **out)
-{
-    *out = get(c, n, key);
+    *out = cfg_map_get(n, key);
     if (!*out)
-        return errat(c, n, OFF_EINVAL, "%s has no '%s' (required)", what, key);
+        return cfg_errp(err, OFF_EINVAL, n->pos, "%s has no '%s' (required)", what, key);
     return OFF_OK;
 }
 
-/* A decimal number ([+-]digits[.digits][e[+-]digits]) then an optional
- * unit of d: *out in d's base unit. */
-static off_status number(ctx *c, const yaml_node_t *n, const char *what, const dim *d,
-                         double *out)
+/* n a mapping whose keys are among valid[] ("unknown key ... (did you
+ * mean ...)"); the tree has already refused duplicate keys. */
+static off_status check_map(const cfg_node *n, const char *what, const char *const *valid,
+                            size_t n_valid, off_err *err)
 {
-    char got[80];
-    const char *s = scalar(n);
-    if (!s || n->data.scalar.length == 0)
-        return errat(c, n, OFF_EINVAL, "%s: expected %s like '%s', got %s", what, d->noun,
-                     d->example, describe(n, got, sizeof got));
-    const char *p = s;
-    if (*p == '+' || *p == '-')
-        p++;
-    size_t digits = 0;
-    while (*p >= '0' && *p <= '9')
-        p++, digits++;
-    if (*p == '.')
-        for (p++; *p >= '0' && *p <= '9'; p++)
-            digits++;
-    if (digits && (*p == 'e' || *p == 'E')) {
-        const char *q = p + 1;
-        if (*q == '+' || *q == '-')
-            q++;
-        if (*q >= '0' && *q <= '9') {
-            while (*q >= '0' && *q <= '9')
-                q++;
-            p = q;
-        }
-    }
-    if (!digits)
-        return errat(c, n, OFF_EINVAL, "%s: expected %s like '%s', got %s", what, d->noun,
-                     d->example, describe(n, got, sizeof got));
-    char num[64];
-    size_t len = (size_t)(p - s);
-    if (len >= sizeof num)
-        return errat(c, n, OFF_EINVAL, "%s: number too long: %s", what,
-                     describe(n, got, sizeof got));
-    memcpy(num, s, len);
-    num[len] = '\0';
-    double v = strtod(num, NULL);
-    while (*p == ' ')
-        p++;
-    double scale = 1;
-    if (*p && d->n == 0)
-        return errat(c, n, OFF_EINVAL, "%s: expected %s like '%s', got %s", what, d->noun,
-                     d->example, describe(n, got, sizeof got));
-    if (*p) {
-        const char *names[16];
-        size_t k = 0;
-        bool found = false;
-        for (size_t i = 0; i < d->n; i++) {
-            names[k++] = d->units[i].name;
-            if (strcmp(p, d->units[i].name) == 0) {
-                scale = d->units[i].scale;
-                found = true;
-            }
-        }
-        if (!found) {
-            char list[200];
-            join(names, k, list, sizeof list);
-            const char *dym = off_did_you_mean(p, names, k);
-            if (dym)
-                return errat(c, n, OFF_EINVAL,
-                             "%s: unknown unit '%.30s' in %s (did you mean '%s'?); %s "
-                             "takes %s",
-                             what, p, describe(n, got, sizeof got), dym, what, list);
-            return errat(c, n, OFF_EINVAL, "%s: unknown unit '%.30s' in %s; %s takes %s",
-                         what, p, describe(n, got, sizeof got), what, list);
-        }
-    }
-    v *= scale;
-    if (!isfinite(v))
-        return errat(c, n, OFF_EINVAL, "%s: %s is out of range", what,
-                     describe(n, got, sizeof got));
-    *out = v;
-    return OFF_OK;
+    off_status st = cfg_want_map(n, what, valid, n_valid, err);
+    return st ? st : cfg_check_keys(n, valid, n_valid, what, NULL, 0, NULL, err);
 }
 
-/* number() and lo < v (or lo <= v with closed_lo), v <= hi. */
-static off_status number_in(ctx *c, const yaml_node_t *n, const char *what, const dim *d,
-                            double lo, bool closed_lo, double hi, double *out)
+/* A finite quantity of dimension d with lo < v (or lo <= v with closed_lo)
+ * and v <= hi. */
+static off_status number_in(const cfg_node *n, const char *what, cfg_dim d, double lo,
+                            bool closed_lo, double hi, double *out, off_err *err)
 {
-    off_status st = number(c, n, what, d, out);
+    off_status st = cfg_get_quantity(n, what, d, CFG_Q_FINITE, out, err);
     if (st)
         return st;
     if (*out < lo || (!closed_lo && *out == lo) || *out > hi) {
         char got[80];
+        cfg_describe(n, got, sizeof got);
         if (hi < INFINITY)
-            return errat(c, n, OFF_EINVAL, "%s must be in %s%g, %g], got %s", what,
-                         closed_lo ? "[" : "(", lo, hi, describe(n, got, sizeof got));
-        return errat(c, n, OFF_EINVAL, "%s must be %s %g, got %s", what,
-                     closed_lo ? ">=" : ">", lo, describe(n, got, sizeof got));
+            return cfg_errp(err, OFF_EINVAL, n->pos, "%s must be in %s%g, %g], got %s", what,
+                            closed_lo ? "[" : "(", lo, hi, got);
+        return cfg_errp(err, OFF_EINVAL, n->pos, "%s must be %s %g, got %s", what,
+                        closed_lo ? ">=" : ">", lo, got);
     }
     return OFF_OK;
 }
 
-static off_status text(ctx *c, const yaml_node_t *n, const char *what, char *out, size_t cap)
+static off_status text(const cfg_node *n, const char *what, char *out, size_t cap,
+                       off_err *err)
 {
-    char got[80];
-    const char *s = scalar(n);
-    if (!s || n->data.scalar.length == 0)
-        return errat(c, n, OFF_EINVAL, "%s: expected a string, got %s", what,
-                     describe(n, got, sizeof got));
-    if (n->data.scalar.length >= cap)
-        return errat(c, n, OFF_EINVAL, "%s: longer than %zu characters", what, cap - 1);
-    snprintf(out, cap, "%s", s);
+    off_status st = cfg_want_scalar(n, what, err);
+    if (st)
+        return st;
+    if (strlen(n->text) >= cap)
+        return cfg_errp(err, OFF_EINVAL, n->pos, "%s: longer than %zu characters", what,
+                        cap - 1);
+    snprintf(out, cap, "%s", n->text);
     return OFF_OK;
 }
 
-static off_status boolean(ctx *c, const yaml_node_t *n, const char *what, bool *out)
-{
-    static const char *const t[] = {"true", "True", "TRUE", "yes", "Yes", "on"};
-    static const char *const f[] = {"false", "False", "FALSE", "no", "No", "off"};
-    const char *s = scalar(n);
-    for (size_t i = 0; s && i < N(t); i++) {
-        if (strcmp(s, t[i]) == 0)
-            return *out = true, OFF_OK;
-        if (strcmp(s, f[i]) == 0)
-            return *out = false, OFF_OK;
-    }
-    char got[80];
-    return errat(c, n, OFF_EINVAL, "%s: expected true or false, got %s", what,
-                 describe(n, got, sizeof got));
-}
-
-static off_status load_peak(ctx *c, mdl_profile *p, const yaml_node_t *n)
+static off_status load_peak(mdl_profile *p, const cfg_node *n, off_err *err)
 {
     static const char *const keys[] = {"fp32", "fp16", "int8"};
     static const char *const what[] = {"peak.fp32", "peak.fp16", "peak.int8"};
-    off_status st = check_map(c, n, "peak", keys, N(keys));
-    yaml_node_t *v;
-    if (st || (st = require(c, n, "peak", "fp32", &v)))
+    off_status st = check_map(n, "peak", keys, OFF_COUNT(keys), err);
+    cfg_node *v;
+    if (st || (st = require(n, "peak", "fp32", &v, err)))
         return st;
     for (size_t i = 0; i < MDL_PREC_N; i++)
-        if ((v = get(c, n, keys[i])) &&
-            (st = number_in(c, v, what[i], &d_rate, 0, false, INFINITY, &p->peak_ops[i])))
+        if ((v = cfg_map_get(n, keys[i])) &&
+            (st = number_in(v, what[i], CFG_DIM_OPS, 0, false, INFINITY, &p->peak_ops[i],
+                            err)))
             return st;
     return OFF_OK;
 }
 
-static off_status load_efficiency(ctx *c, mdl_profile *p, const yaml_node_t *n)
+static off_status load_efficiency(mdl_profile *p, const cfg_node *n, off_err *err)
 {
     const char *keys[MDL_LAYER_N_KINDS];
     for (size_t k = 0; k < MDL_LAYER_N_KINDS; k++)
         keys[k] = mdl_layer_kind_name((mdl_layer_kind)k);
-    off_status st = check_map(c, n, "efficiency", keys, MDL_LAYER_N_KINDS);
+    off_status st = check_map(n, "efficiency", keys, MDL_LAYER_N_KINDS, err);
     if (st)
         return st;
     /* conv, dwconv and fc are required; pool and other default to conv */
     static const mdl_layer_kind req[] = {MDL_LAYER_CONV, MDL_LAYER_DWCONV, MDL_LAYER_FC};
-    yaml_node_t *v;
-    for (size_t i = 0; i < N(req); i++)
-        if ((st = require(c, n, "efficiency", keys[req[i]], &v)))
+    cfg_node *v;
+    for (size_t i = 0; i < OFF_COUNT(req); i++)
+        if ((st = require(n, "efficiency", keys[req[i]], &v, err)))
             return st;
     for (size_t k = 0; k < MDL_LAYER_N_KINDS; k++) {
         char what[40];
         snprintf(what, sizeof what, "efficiency.%s", keys[k]);
-        if ((v = get(c, n, keys[k])) &&
-            (st = number_in(c, v, what, &d_frac, 0, false, 1, &p->efficiency[k])))
+        if ((v = cfg_map_get(n, keys[k])) &&
+            (st = number_in(v, what, CFG_DIM_NONE, 0, false, 1, &p->efficiency[k], err)))
             return st;
     }
-    if (!(get(c, n, "pool")))
+    if (!cfg_map_get(n, "pool"))
         p->efficiency[MDL_LAYER_POOL] = p->efficiency[MDL_LAYER_CONV];
-    if (!(get(c, n, "other")))
+    if (!cfg_map_get(n, "other"))
         p->efficiency[MDL_LAYER_OTHER] = p->efficiency[MDL_LAYER_CONV];
     return OFF_OK;
 }
 
-static off_status load_memory(ctx *c, mdl_profile *p, const yaml_node_t *n)
+static off_status load_memory(mdl_profile *p, const cfg_node *n, off_err *err)
 {
     static const char *const keys[] = {"dram_bandwidth", "cache", "cache_bandwidth", "stream",
                                        "im2col"};
-    off_status st = check_map(c, n, "memory", keys, N(keys));
-    yaml_node_t *v, *cache, *cbw;
-    if (st || (st = require(c, n, "memory", "dram_bandwidth", &v)) ||
-        (st = number_in(c, v, "memory.dram_bandwidth", &d_bw, 0, false, INFINITY,
-                        &p->dram_bw_Bps)))
+    off_status st = check_map(n, "memory", keys, OFF_COUNT(keys), err);
+    cfg_node *v, *cache, *cbw;
+    if (st || (st = require(n, "memory", "dram_bandwidth", &v, err)) ||
+        (st = number_in(v, "memory.dram_bandwidth", CFG_DIM_BYTE_RATE, 0, false, INFINITY,
+                        &p->dram_bw_Bps, err)))
         return st;
-    cache = get(c, n, "cache");
-    cbw = get(c, n, "cache_bandwidth");
+    cache = cfg_map_get(n, "cache");
+    cbw = cfg_map_get(n, "cache_bandwidth");
     if (!cache != !cbw)
-        return errat(c, cache ? cache : cbw, OFF_EINVAL,
-                     "memory: 'cache' and 'cache_bandwidth' go together (the size of the "
-                     "cache level and its bandwidth)");
-    if (cache && ((st = number_in(c, cache, "memory.cache", &d_size, 0, false, INFINITY,
-                                  &p->cache_bytes)) ||
-                  (st = number_in(c, cbw, "memory.cache_bandwidth", &d_bw, 0, false,
-                                  INFINITY, &p->cache_bw_Bps))))
+        return cfg_errp(err, OFF_EINVAL, (cache ? cache : cbw)->pos,
+                        "memory: 'cache' and 'cache_bandwidth' go together (the size of the "
+                        "cache level and its bandwidth)");
+    if (cache && ((st = number_in(cache, "memory.cache", CFG_DIM_BYTES, 0, false, INFINITY,
+                                  &p->cache_bytes, err)) ||
+                  (st = number_in(cbw, "memory.cache_bandwidth", CFG_DIM_BYTE_RATE, 0, false,
+                                  INFINITY, &p->cache_bw_Bps, err))))
         return st;
-    if ((v = get(c, n, "stream")) &&
-        (st = number_in(c, v, "memory.stream", &d_stream, 0, true, INFINITY,
-                        &p->stream_bytes_per_mac)))
+    if ((v = cfg_map_get(n, "stream")) &&
+        (st = number_in(v, "memory.stream", CFG_DIM_BYTES_PER_MAC, 0, true, INFINITY,
+                        &p->stream_bytes_per_mac, err)))
         return st;
-    if ((v = get(c, n, "im2col")) && (st = boolean(c, v, "memory.im2col", &p->im2col)))
+    if ((v = cfg_map_get(n, "im2col")) && (st = cfg_get_bool(v, "memory.im2col", &p->im2col, err)))
         return st;
     return OFF_OK;
 }
@@ -363,115 +153,119 @@ static const char *const measured_keys[] = {"name",  "kind", "device", "framewor
                                             "model", "bits", "layers", "exits"};
 static const char *const kind_names[] = {"roofline", "measured"}; /* by mdl_profile_kind */
 
-static off_status load_roofline(ctx *c, mdl_profile *p, const yaml_node_t *root)
+/* name, device and framework: common to both kinds. */
+static off_status load_names(mdl_profile *p, const cfg_node *root, const cfg_node *name,
+                             off_err *err)
 {
-    const char *const *keys = roofline_keys;
-    off_status st = check_map(c, root, "the profile", keys, N(roofline_keys));
-    yaml_node_t *name, *peak, *eff, *ovh, *mem, *v;
-    if (st || (st = require(c, root, "the profile", "name", &name)) ||
-        (st = require(c, root, "the profile", "peak", &peak)) ||
-        (st = require(c, root, "the profile", "efficiency", &eff)) ||
-        (st = require(c, root, "the profile", "overhead", &ovh)) ||
-        (st = require(c, root, "the profile", "memory", &mem)) ||
-        (st = text(c, name, "name", p->name, sizeof p->name)))
+    cfg_node *v;
+    off_status st = text(name, "name", p->name, sizeof p->name, err);
+    if (!st && (v = cfg_map_get(root, "device")))
+        st = text(v, "device", p->device, sizeof p->device, err);
+    if (!st && (v = cfg_map_get(root, "framework")))
+        st = text(v, "framework", p->framework, sizeof p->framework, err);
+    return st;
+}
+
+static off_status load_roofline(mdl_profile *p, const cfg_node *root, off_err *err)
+{
+    static const char *const what = "the profile";
+    off_status st = check_map(root, what, roofline_keys, OFF_COUNT(roofline_keys), err);
+    cfg_node *name, *peak, *eff, *ovh, *mem;
+    if (st || (st = require(root, what, "name", &name, err)) ||
+        (st = require(root, what, "peak", &peak, err)) ||
+        (st = require(root, what, "efficiency", &eff, err)) ||
+        (st = require(root, what, "overhead", &ovh, err)) ||
+        (st = require(root, what, "memory", &mem, err)) ||
+        (st = load_names(p, root, name, err)))
         return st;
-    if ((v = get(c, root, "device")) &&
-        (st = text(c, v, "device", p->device, sizeof p->device)))
-        return st;
-    if ((v = get(c, root, "framework")) &&
-        (st = text(c, v, "framework", p->framework, sizeof p->framework)))
-        return st;
-    if ((st = load_peak(c, p, peak)) || (st = load_efficiency(c, p, eff)) ||
-        (st = number_in(c, ovh, "overhead", &d_time, 0, true, INFINITY, &p->overhead_s)) ||
-        (st = load_memory(c, p, mem)))
+    if ((st = load_peak(p, peak, err)) || (st = load_efficiency(p, eff, err)) ||
+        (st = number_in(ovh, "overhead", CFG_DIM_TIME, 0, true, INFINITY, &p->overhead_s,
+                        err)) ||
+        (st = load_memory(p, mem, err)))
         return st;
     return OFF_OK;
 }
 
-/* A mapping "NAME: duration" into t[0..cap), in file order: names are
- * unique scalars short enough for mdl_layer.name, durations >= 0. */
-static off_status load_times(ctx *c, const yaml_node_t *n, const char *what, const char *noun,
-                             mdl_profile_time *t, size_t cap, size_t *n_out)
+/* A mapping "NAME: duration" into t[0..cap), in file order: names short
+ * enough for mdl_layer.name (the tree has refused duplicates), durations
+ * >= 0. */
+static off_status load_times(const cfg_node *n, const char *what, const char *noun,
+                             mdl_profile_time *t, size_t cap, size_t *n_out, off_err *err)
 {
     char got[80];
     *n_out = 0;
-    if (n->type != YAML_MAPPING_NODE ||
-        n->data.mapping.pairs.top == n->data.mapping.pairs.start)
-        return errat(c, n, OFF_EINVAL,
-                     "%s: expected a mapping of %s name to its time, like '%s: 41.2 us', "
-                     "got %s",
-                     what, noun, strcmp(noun, "layer") == 0 ? "conv1" : "early",
-                     n->type == YAML_MAPPING_NODE ? "an empty mapping"
-                                                  : describe(n, got, sizeof got));
-    for (yaml_node_pair_t *q = n->data.mapping.pairs.start; q < n->data.mapping.pairs.top;
-         q++) {
-        yaml_node_t *k = yaml_document_get_node(c->doc, q->key);
-        yaml_node_t *v = yaml_document_get_node(c->doc, q->value);
-        const char *ks = scalar(k);
-        if (!ks || k->data.scalar.length == 0)
-            return errat(c, k, OFF_EINVAL, "%s: %s names must be plain words, got %s", what,
-                         noun, describe(k, got, sizeof got));
-        if (k->data.scalar.length >= sizeof t->name)
-            return errat(c, k, OFF_EINVAL, "%s: %s name '%.60s' is longer than %zu characters",
-                         what, noun, ks, sizeof t->name - 1);
-        for (size_t i = 0; i < *n_out; i++)
-            if (strcmp(t[i].name, ks) == 0) {
-                const yaml_node_t *k2 = yaml_document_get_node(
-                    c->doc, n->data.mapping.pairs.start[i].key);
-                return errat(c, k, OFF_EINVAL, "duplicate %s '%s' in %s (first at line %d)",
-                             noun, ks, what, (int)k2->start_mark.line + 1);
-            }
+    if (n->kind != CFG_NODE_MAP || n->n == 0)
+        return cfg_errp(err, OFF_EINVAL, n->pos,
+                        "%s: expected a mapping of %s name to its time, like '%s: 41.2 us', "
+                        "got %s",
+                        what, noun, strcmp(noun, "layer") == 0 ? "conv1" : "early",
+                        n->kind == CFG_NODE_MAP ? "an empty mapping"
+                                                : cfg_describe(n, got, sizeof got));
+    for (size_t i = 0; i < n->n; i++) {
+        const cfg_node *k = n->keys[i];
+        if (!k->text[0])
+            return cfg_errp(err, OFF_EINVAL, k->pos, "%s: %s names must be plain words, got %s",
+                            what, noun, cfg_describe(k, got, sizeof got));
+        if (strlen(k->text) >= sizeof t->name)
+            return cfg_errp(err, OFF_EINVAL, k->pos,
+                            "%s: %s name '%s' is longer than %zu characters", what, noun,
+                            cfg_short(k->text, got, 64), sizeof t->name - 1);
         if (*n_out == cap)
-            return errat(c, k, OFF_EINVAL, "%s: more than %zu entries", what, cap);
+            return cfg_errp(err, OFF_EINVAL, k->pos, "%s: more than %zu entries", what, cap);
         char vwhat[96];
-        snprintf(vwhat, sizeof vwhat, "%s.%s", what, ks);
-        off_status st = number_in(c, v, vwhat, &d_time, 0, true, INFINITY, &t[*n_out].seconds);
+        snprintf(vwhat, sizeof vwhat, "%s.%s", what, k->text);
+        off_status st = number_in(n->items[i], vwhat, CFG_DIM_TIME, 0, true, INFINITY,
+                                  &t[*n_out].seconds, err);
         if (st)
             return st;
-        snprintf(t[*n_out].name, sizeof t->name, "%s", ks);
+        snprintf(t[*n_out].name, sizeof t->name, "%s", k->text);
         (*n_out)++;
     }
     return OFF_OK;
 }
 
-static off_status load_measured(ctx *c, mdl_profile *p, const yaml_node_t *root)
+/* bits: a whole number in [1, 32], no unit. */
+static off_status load_bits(const cfg_node *n, int *out, off_err *err)
 {
-    off_status st = check_map(c, root, "the profile", measured_keys, N(measured_keys));
-    yaml_node_t *name, *model, *bits, *layers, *exits, *v;
-    static const char *const what = "the profile (kind: measured)";
-    if (st || (st = require(c, root, what, "name", &name)) ||
-        (st = require(c, root, what, "model", &model)) ||
-        (st = require(c, root, what, "bits", &bits)) ||
-        (st = require(c, root, what, "layers", &layers)) ||
-        (st = require(c, root, what, "exits", &exits)) ||
-        (st = text(c, name, "name", p->name, sizeof p->name)) ||
-        (st = text(c, model, "model", p->model, sizeof p->model)))
-        return st;
-    if ((v = get(c, root, "device")) &&
-        (st = text(c, v, "device", p->device, sizeof p->device)))
-        return st;
-    if ((v = get(c, root, "framework")) &&
-        (st = text(c, v, "framework", p->framework, sizeof p->framework)))
-        return st;
+    char got[80];
     double b;
-    if ((st = number_in(c, bits, "bits", &d_bits, 1, true, 32, &b)))
+    cfg_describe(n, got, sizeof got);
+    if (n->kind != CFG_NODE_SCALAR || cfg_node_is_null(n) || strchr(n->text, '%') ||
+        cfg_quantity(n->text, CFG_DIM_NONE, NULL, &b, n->pos, NULL))
+        return cfg_errp(err, OFF_EINVAL, n->pos, "bits: expected a bit-width like '8', got %s",
+                        got);
+    if (!(b >= 1 && b <= 32))
+        return cfg_errp(err, OFF_EINVAL, n->pos, "bits must be in [1, 32], got %s", got);
+    if (b != floor(b))
+        return cfg_errp(err, OFF_EINVAL, n->pos,
+                        "bits: expected a whole number of bits, got %s", got);
+    *out = (int)b;
+    return OFF_OK;
+}
+
+static off_status load_measured(mdl_profile *p, const cfg_node *root, off_err *err)
+{
+    off_status st = check_map(root, "the profile", measured_keys, OFF_COUNT(measured_keys), err);
+    cfg_node *name, *model, *bits, *layers, *exits;
+    static const char *const what = "the profile (kind: measured)";
+    if (st || (st = require(root, what, "name", &name, err)) ||
+        (st = require(root, what, "model", &model, err)) ||
+        (st = require(root, what, "bits", &bits, err)) ||
+        (st = require(root, what, "layers", &layers, err)) ||
+        (st = require(root, what, "exits", &exits, err)) ||
+        (st = load_names(p, root, name, err)) ||
+        (st = text(model, "model", p->model, sizeof p->model, err)) ||
+        (st = load_bits(bits, &p->bits, err)) ||
+        (st = load_times(layers, "layers", "layer", p->layer_times, MDL_PROFILE_MAX_LAYERS,
+                         &p->n_layer_times, err)) ||
+        (st = load_times(exits, "exits", "exit", p->exit_times, MDL_PROFILE_MAX_EXITS,
+                         &p->n_exit_times, err)))
         return st;
-    if (b != floor(b)) {
-        char got[80];
-        return errat(c, bits, OFF_EINVAL, "bits: expected a whole number of bits, got %s",
-                     describe(bits, got, sizeof got));
-    }
-    p->bits = (int)b;
-    if ((st = load_times(c, layers, "layers", "layer", p->layer_times, MDL_PROFILE_MAX_LAYERS,
-                         &p->n_layer_times)) ||
-        (st = load_times(c, exits, "exits", "exit", p->exit_times, MDL_PROFILE_MAX_EXITS,
-                         &p->n_exit_times)))
-        return st;
-    const yaml_node_t *at[3] = {model, layers, exits};
+    const cfg_node *at[3] = {model, layers, exits};
     int *to[3] = {p->model_at, p->layers_at, p->exits_at};
     for (size_t i = 0; i < 3; i++) {
-        to[i][0] = (int)at[i]->start_mark.line + 1;
-        to[i][1] = (int)at[i]->start_mark.column + 1;
+        to[i][0] = at[i]->pos.line;
+        to[i][1] = at[i]->pos.col;
     }
     return OFF_OK;
 }
@@ -486,98 +280,64 @@ static bool listed(const char *s, const char *const *list, size_t n)
 
 /* `kind:` picks the loader; a key of the other kind is reported as such
  * (a measured table without `kind: measured` is read as a roofline). */
-static off_status load_root(ctx *c, mdl_profile *p, const yaml_node_t *root)
+static off_status load_root(mdl_profile *p, const cfg_node *root, off_err *err)
 {
-    if (root->type != YAML_MAPPING_NODE)
-        return load_roofline(c, p, root); /* reports "expected a mapping" */
-    yaml_node_t *kn = get(c, root, "kind");
+    if (root->kind != CFG_NODE_MAP)
+        return load_roofline(p, root, err); /* reports "expected a mapping" */
+    const cfg_node *kn = cfg_map_get(root, "kind");
     p->kind = MDL_PROFILE_ROOFLINE;
     if (kn) {
         char got[80], list[64];
-        const char *ks = scalar(kn);
+        bool word = kn->kind == CFG_NODE_SCALAR;
         size_t k = 0;
-        while (ks && k < N(kind_names) && strcmp(ks, kind_names[k]) != 0)
+        while (word && k < OFF_COUNT(kind_names) && strcmp(kn->text, kind_names[k]) != 0)
             k++;
-        if (!ks || k == N(kind_names)) {
-            join(kind_names, N(kind_names), list, sizeof list);
-            const char *dym = ks ? off_did_you_mean(ks, kind_names, N(kind_names)) : NULL;
+        if (!word || k == OFF_COUNT(kind_names)) {
+            cfg_join(kind_names, OFF_COUNT(kind_names), list, sizeof list);
+            cfg_describe(kn, got, sizeof got);
+            const char *dym =
+                word ? off_did_you_mean(kn->text, kind_names, OFF_COUNT(kind_names)) : NULL;
             if (dym)
-                return errat(c, kn, OFF_EINVAL,
-                             "kind: unknown kind %s (did you mean '%s'?); kinds: %s",
-                             describe(kn, got, sizeof got), dym, list);
-            return errat(c, kn, OFF_EINVAL, "kind: unknown kind %s; kinds: %s",
-                         describe(kn, got, sizeof got), list);
+                return cfg_errp(err, OFF_EINVAL, kn->pos,
+                                "kind: unknown kind %s (did you mean '%s'?); kinds: %s", got,
+                                dym, list);
+            return cfg_errp(err, OFF_EINVAL, kn->pos, "kind: unknown kind %s; kinds: %s", got,
+                            list);
         }
         p->kind = (mdl_profile_kind)k;
     }
     bool measured = p->kind == MDL_PROFILE_MEASURED;
     const char *const *mine = measured ? measured_keys : roofline_keys;
     const char *const *other = measured ? roofline_keys : measured_keys;
-    size_t n_mine = measured ? N(measured_keys) : N(roofline_keys);
-    size_t n_other = measured ? N(roofline_keys) : N(measured_keys);
-    for (yaml_node_pair_t *q = root->data.mapping.pairs.start; q < root->data.mapping.pairs.top;
-         q++) {
-        yaml_node_t *k = yaml_document_get_node(c->doc, q->key);
-        const char *ks = scalar(k);
-        if (ks && !listed(ks, mine, n_mine) && listed(ks, other, n_other))
-            return errat(c, k, OFF_EINVAL,
-                         "key '%s' belongs to profiles of kind: %s, and this one is kind: "
-                         "%s%s",
-                         ks, kind_names[!measured], kind_names[measured],
-                         kn ? "" : " (the default; add 'kind: measured' for a measured table)");
+    size_t n_mine = measured ? OFF_COUNT(measured_keys) : OFF_COUNT(roofline_keys);
+    size_t n_other = measured ? OFF_COUNT(roofline_keys) : OFF_COUNT(measured_keys);
+    for (size_t i = 0; i < root->n; i++) {
+        const cfg_node *k = root->keys[i];
+        if (!listed(k->text, mine, n_mine) && listed(k->text, other, n_other))
+            return cfg_errp(err, OFF_EINVAL, k->pos,
+                            "key '%s' belongs to profiles of kind: %s, and this one is kind: "
+                            "%s%s",
+                            k->text, kind_names[!measured], kind_names[measured],
+                            kn ? ""
+                               : " (the default; add 'kind: measured' for a measured table)");
     }
-    return measured ? load_measured(c, p, root) : load_roofline(c, p, root);
-}
-
-/* A libyaml parser error as "FILE:LINE:COL: YAML: problem context", with
- * a hint when the text ends inside a construct (a truncated file). */
-static off_status yaml_error(ctx *c, const yaml_parser_t *y, size_t len)
-{
-    if (y->error == YAML_MEMORY_ERROR)
-        return off_errf(c->err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-    return off_errf(c->err, OFF_EPARSE, c->file, (int)y->problem_mark.line + 1,
-                    (int)y->problem_mark.column + 1, "YAML: %s%s%s%s",
-                    y->problem ? y->problem : "syntax error", y->context ? " " : "",
-                    y->context ? y->context : "",
-                    y->problem_mark.index >= len ? " (the file ends here: truncated?)" : "");
+    return measured ? load_measured(p, root, err) : load_roofline(p, root, err);
 }
 
 off_status mdl_profile_parse(mdl_profile *p, const char *text_in, size_t len, const char *file,
                              off_err *err)
 {
     memset(p, 0, sizeof *p);
-    ctx c = {file ? file : "<profile>", NULL, err};
-    snprintf(p->file, sizeof p->file, "%s", c.file);
-    yaml_parser_t y;
-    yaml_document_t doc, extra;
-    if (!yaml_parser_initialize(&y))
-        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-    yaml_parser_set_input_string(&y, (const unsigned char *)text_in, len);
-    off_status st = OFF_OK;
-    if (!yaml_parser_load(&y, &doc)) {
-        st = yaml_error(&c, &y, len);
-        yaml_parser_delete(&y);
-        return st;
-    }
-    c.doc = &doc;
-    yaml_node_t *root = yaml_document_get_root_node(&doc);
-    if (!root) {
-        st = off_errf(err, OFF_EINVAL, c.file, 1, 1,
+    file = file ? file : "<profile>";
+    snprintf(p->file, sizeof p->file, "%s", file);
+    cfg_node *root;
+    off_status st = cfg_tree_parse(text_in, len, file, "a profile file", &root, err);
+    if (!st && !root)
+        st = off_errf(err, OFF_EINVAL, file, 1, 1,
                       "the profile is empty (keys: name, peak, efficiency, overhead, memory)");
-    } else if (!yaml_parser_load(&y, &extra)) {
-        st = yaml_error(&c, &y, len);
-    } else {
-        yaml_node_t *r2 = yaml_document_get_root_node(&extra);
-        if (r2)
-            st = off_errf(err, OFF_EPARSE, c.file, (int)r2->start_mark.line + 1,
-                          (int)r2->start_mark.column + 1,
-                          "a profile file holds one YAML document; this is a second one");
-        yaml_document_delete(&extra);
-        if (!st)
-            st = load_root(&c, p, root);
-    }
-    yaml_document_delete(&doc);
-    yaml_parser_delete(&y);
+    if (!st)
+        st = load_root(p, root, err);
+    cfg_node_free(root);
     if (st)
         memset(p, 0, sizeof *p);
     return st;

@@ -98,10 +98,12 @@ typedef struct mdl_layer_cost {
 } mdl_layer_cost;
 
 /* Load a profile of either kind from a YAML file (format: docs/models.md,
- * "Hardware profiles" and "Measured profiles").  Errors carry
- * "PATH:LINE:COL: ": OFF_EIO when the file cannot be read, OFF_EPARSE for
- * YAML syntax errors (a truncated file), OFF_EINVAL for a missing or
- * unknown key (with a did-you-mean), a wrong type or a bad number/unit. */
+ * "Hardware profiles" and "Measured profiles"), read by the configuration
+ * layer (config/cfg.h): values take the units scenarios take.  Errors
+ * carry "PATH:LINE:COL: ": OFF_EIO when the file cannot be read,
+ * OFF_EPARSE for YAML syntax errors (a truncated file) and duplicate keys,
+ * OFF_EINVAL for a missing or unknown key (with a did-you-mean), a wrong
+ * type or a bad number/unit. */
 off_status mdl_profile_load(mdl_profile *p, const char *path, off_err *err);
 
 /* The same from text (len bytes); file labels the positions. */

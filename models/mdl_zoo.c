@@ -11,7 +11,6 @@
 #define CONV(nm, oc, k, p, a) {nm, MDL_OP_CONV, oc, k, 1, p, 1, a}
 #define FC(nm, oc, a) {nm, MDL_OP_FC, oc, 0, 0, 0, 0, a}
 #define MAXPOOL(nm, k, s) {nm, MDL_OP_MAXPOOL, 0, k, s, 0, 0, MDL_ACT_NONE}
-#define N(a) (sizeof(a) / sizeof(a)[0])
 
 /* mexit: LeNet-like, two exits.  conv 5x5 1->16, pool -> early exit (a
  * linear classifier on 16x14x14); conv 5x5 16->32, pool, fc 1568->128, fc 10. */
@@ -22,13 +21,13 @@ static const mdl_gspec_layer mexit_layers[] = {
 };
 static const mdl_gspec_layer mexit_early[] = {FC("early", 10, MDL_ACT_NONE)};
 static const mdl_gspec_exit mexit_exits[] = {
-    {"early", 2, mexit_early, N(mexit_early), 0.5f},
+    {"early", 2, mexit_early, OFF_COUNT(mexit_early), 0.5f},
     {"final", 6, NULL, 0, 1.0f},
 };
 static const mdl_gspec mexit = {
     "mexit", "LeNet-like CNN for 28x28x1, 2 exits, 7 split points",
-    "mexit-fmnist.offw", 1, 28, 28, 10, mexit_layers, N(mexit_layers),
-    mexit_exits, N(mexit_exits), 10, 64, 1e-3f, 1e-4f,
+    "mexit-fmnist.offw", 1, 28, 28, 10, mexit_layers, OFF_COUNT(mexit_layers),
+    mexit_exits, OFF_COUNT(mexit_exits), 10, 64, 1e-3f, 1e-4f,
 };
 
 /* alexnet-mx: AlexNet-style (five 3x3 convolutions, three fully connected
@@ -46,27 +45,27 @@ static const mdl_gspec_layer alex_layers[] = {
 static const mdl_gspec_layer alex_exit1[] = {FC("exit1", 10, MDL_ACT_NONE)};
 static const mdl_gspec_layer alex_exit2[] = {FC("exit2", 10, MDL_ACT_NONE)};
 static const mdl_gspec_exit alex_exits[] = {
-    {"exit1", 2, alex_exit1, N(alex_exit1), 0.5f},
-    {"exit2", 4, alex_exit2, N(alex_exit2), 0.5f},
+    {"exit1", 2, alex_exit1, OFF_COUNT(alex_exit1), 0.5f},
+    {"exit2", 4, alex_exit2, OFF_COUNT(alex_exit2), 0.5f},
     {"final", 11, NULL, 0, 1.0f},
 };
 static const mdl_gspec alexnet_mx = {
     "alexnet-mx", "AlexNet-style CNN for 28x28x1, 3 exits, 12 split points",
-    "alexnet-mx-fmnist.offw", 1, 28, 28, 10, alex_layers, N(alex_layers),
-    alex_exits, N(alex_exits), 10, 64, 1e-3f, 1e-4f,
+    "alexnet-mx-fmnist.offw", 1, 28, 28, 10, alex_layers, OFF_COUNT(alex_layers),
+    alex_exits, OFF_COUNT(alex_exits), 10, 64, 1e-3f, 1e-4f,
 };
 
 static const mdl_gspec *const zoo[] = {&mexit, &alexnet_mx};
 
 const mdl_gspec *const *mdl_zoo_graphs(size_t *n)
 {
-    *n = N(zoo);
+    *n = OFF_COUNT(zoo);
     return zoo;
 }
 
 const mdl_gspec *mdl_zoo_graph(const char *name)
 {
-    for (size_t i = 0; i < N(zoo); i++)
+    for (size_t i = 0; i < OFF_COUNT(zoo); i++)
         if (strcmp(zoo[i]->name, name) == 0)
             return zoo[i];
     return NULL;

@@ -14,39 +14,37 @@
 #ifndef SCN_H
 #define SCN_H
 
+#include "cfg.h"
 #include "off.h"
 
-typedef struct scn_pos {
-    const char *file; /* points into scn_scenario.file or an override label */
-    int line, col;    /* 1-based */
-} scn_pos;
+/* Positions are the configuration layer's (config/cfg.h). */
+typedef cfg_pos scn_pos;
 
 /* ---- units -------------------------------------------------------------
  * Values are written as a number followed by an optional unit, with or
  * without a space: "5 ms", "20Mbps", "2.4 GHz", "23 dBm", "1.5 W",
- * "64 KiB", "3 GMAC", "2 GMAC/s", "10 /s".  scn_parse_quantity converts to
- * the SI base of the expected dimension (s, bit/s, Hz, W, J, B, MAC, MAC/s,
- * 1/s, m, dB).  dBm converts to W; a bare number means the base unit.
+ * "64 KiB", "3 GMAC", "2 GMAC/s", "10 /s".  The grammar is the
+ * configuration layer's (cfg_quantity in config/cfg.h, shared with the
+ * hardware profiles); these names keep the scenario API of before.
  */
-typedef enum scn_dim {
-    SCN_DIM_NONE,     /* a plain number, no unit allowed (but "%": 0.01)   */
-    SCN_DIM_TIME,     /* s: ns us ms s min h                                */
-    SCN_DIM_RATE,     /* bit/s: bps kbps Mbps Gbps, B/s KB/s MB/s (x8)      */
-    SCN_DIM_FREQ,     /* Hz: Hz kHz MHz GHz                                 */
-    SCN_DIM_POWER,    /* W: uW mW W kW, dBm dBW                             */
-    SCN_DIM_ENERGY,   /* J: uJ mJ J kJ, Wh mWh                              */
-    SCN_DIM_BYTES,    /* B: b (bits, /8) B KB MB GB (1000s) KiB MiB GiB     */
-    SCN_DIM_WORK,     /* MAC: MAC kMAC MMAC GMAC TMAC (also "K M G T" bare) */
-    SCN_DIM_SPEED,    /* MAC/s: MAC/s ... GMAC/s TMAC/s                     */
-    SCN_DIM_HZ_EVENTS,/* 1/s: /s /min /h, "per s"                          */
-    SCN_DIM_LENGTH,   /* m: mm cm m km                                      */
-    SCN_DIM_DB,       /* dB                                                 */
-} scn_dim;
+typedef cfg_dim scn_dim;
+enum {
+    SCN_DIM_NONE = CFG_DIM_NONE,
+    SCN_DIM_TIME = CFG_DIM_TIME,
+    SCN_DIM_RATE = CFG_DIM_RATE,
+    SCN_DIM_FREQ = CFG_DIM_FREQ,
+    SCN_DIM_POWER = CFG_DIM_POWER,
+    SCN_DIM_ENERGY = CFG_DIM_ENERGY,
+    SCN_DIM_BYTES = CFG_DIM_BYTES,
+    SCN_DIM_WORK = CFG_DIM_WORK,
+    SCN_DIM_SPEED = CFG_DIM_SPEED,
+    SCN_DIM_HZ_EVENTS = CFG_DIM_HZ_EVENTS,
+    SCN_DIM_LENGTH = CFG_DIM_LENGTH,
+    SCN_DIM_DB = CFG_DIM_DB,
+};
 
-/* Parse text as a quantity of dimension dim into *out (SI base units).
- * On failure returns OFF_EINVAL with a message naming what was expected
- * (e.g. "expected a duration such as '5 ms' (units: ns, us, ms, s, min, h)"),
- * positioned at pos. */
+/* Parse text as a quantity of dimension dim into *out (SI base units):
+ * cfg_quantity without a key name. */
 off_status scn_parse_quantity(const char *text, scn_dim dim, double *out,
                               scn_pos pos, off_err *err);
 

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Coherence time T_c = 0.423 / f_D (Rappaport, 2nd ed., sec. 5.4.3): the
  * default block length / sample period of fading. */
@@ -37,7 +36,7 @@ typedef struct keyset {
     const char *const *keys;
     size_t n;
 } keyset;
-#define KS(a) {a, N(a)}
+#define KS(a) {a, OFF_COUNT(a)}
 
 static const char *const k_chan_all[] = {
     "model",        "bandwidth", "efficiency", "tx_power", "noise_density",
@@ -90,20 +89,20 @@ static off_status oom(off_err *err)
 }
 
 /* Optional quantity: *out keeps its default when key is absent. */
-static off_status opt_q(const scn_node *map, const char *key, scn_dim dim,
+static off_status opt_q(const cfg_node *map, const char *key, cfg_dim dim,
                         unsigned flags, double *out, off_err *err)
 {
-    const scn_node *v = scn_map_get(map, key);
-    return v ? scn_get_quantity(v, key, dim, flags, out, err) : OFF_OK;
+    const cfg_node *v = cfg_map_get(map, key);
+    return v ? cfg_get_quantity(v, key, dim, flags, out, err) : OFF_OK;
 }
 
 /* Required quantity: "OWNER has no 'key'" when absent. */
-static off_status req_q(const scn_node *map, const char *key, const char *owner,
-                        scn_dim dim, unsigned flags, double *out, off_err *err)
+static off_status req_q(const cfg_node *map, const char *key, const char *owner,
+                        cfg_dim dim, unsigned flags, double *out, off_err *err)
 {
-    scn_node *v;
-    off_status st = scn_require(map, key, owner, &v, err);
-    return st ? st : scn_get_quantity(v, key, dim, flags, out, err);
+    cfg_node *v;
+    off_status st = cfg_require(map, key, owner, &v, err);
+    return st ? st : cfg_get_quantity(v, key, dim, flags, out, err);
 }
 
 /* A mapping with a `field` (model, kind) that picks one of names[] and,
@@ -111,7 +110,7 @@ static off_status req_q(const scn_node *map, const char *key, const char *owner,
  * did-you-mean), keys of another variant "do not apply to the NAME NOUN".
  * what names the field's value in messages ("unknown WHAT 'x'").  *idx
  * receives the choice. */
-static off_status load_variant(const scn_node *v, const char *where,
+static off_status load_variant(const cfg_node *v, const char *where,
                                const char *field, const char *what,
                                const char *noun,
                                const char *const *names, size_t n_names,
@@ -119,17 +118,17 @@ static off_status load_variant(const scn_node *v, const char *where,
                                size_t n_all, size_t *idx, off_err *err)
 {
     char msg[400], list[300];
-    scn_node *f;
+    cfg_node *f;
     off_status st;
-    if ((st = scn_want_map(v, where, all, n_all, err)) ||
-        (st = scn_check_keys(v, all, n_all, where, NULL, 0, NULL, err)) ||
-        (st = scn_require(v, field, where, &f, err)) ||
-        (st = scn_get_choice(f, what, names, n_names, idx, err)))
+    if ((st = cfg_want_map(v, where, all, n_all, err)) ||
+        (st = cfg_check_keys(v, all, n_all, where, NULL, 0, NULL, err)) ||
+        (st = cfg_require(v, field, where, &f, err)) ||
+        (st = cfg_get_choice(f, what, names, n_names, idx, err)))
         return st;
     const keyset *ks = &sets[*idx];
     snprintf(msg, sizeof msg, "does not apply to the %s %s (its keys: %s)",
-             names[*idx], noun, scn_join(ks->keys, ks->n, list, sizeof list));
-    return scn_check_keys(v, ks->keys, ks->n, where, all, n_all, msg, err);
+             names[*idx], noun, cfg_join(ks->keys, ks->n, list, sizeof list));
+    return cfg_check_keys(v, ks->keys, ks->n, where, all, n_all, msg, err);
 }
 
 /* If text (blanks trimmed) ends in unit, the number before it (trimmed)
@@ -154,7 +153,7 @@ static bool plain_number(const char *num, scn_pos pos, double *out)
     off_err tmp;
     double x;
     if (strchr(num, '%') ||
-        scn_quantity(num, SCN_DIM_NONE, NULL, &x, pos, &tmp) != OFF_OK ||
+        cfg_quantity(num, CFG_DIM_NONE, NULL, &x, pos, &tmp) != OFF_OK ||
         !isfinite(x))
         return false;
     *out = x;
@@ -163,35 +162,35 @@ static bool plain_number(const char *num, scn_pos pos, double *out)
 
 /* A logarithmic level written "NUMBER UNIT" or as a bare NUMBER (in unit):
  * dBm/Hz for the noise density, which is not a unit of scn_parse_quantity. */
-static off_status get_level(const scn_node *v, const char *what,
+static off_status get_level(const cfg_node *v, const char *what,
                             const char *unit, const char *example, double *out,
                             off_err *err)
 {
-    off_status st = scn_want_scalar(v, what, err);
+    off_status st = cfg_want_scalar(v, what, err);
     if (st)
         return st;
     char num[80], got[80];
     const char *t = split_unit(v->text, unit, num, sizeof num) ? num : v->text;
     if (plain_number(t, v->pos, out))
         return OFF_OK;
-    return scn_errp(err, OFF_EINVAL, v->pos,
+    return cfg_errp(err, OFF_EINVAL, v->pos,
                     "%s: expected a level in %s such as '%s' (a bare number "
                     "is in %s), got '%s'", what, unit, example, unit,
-                    scn_short(v->text, got, sizeof got));
+                    cfg_short(v->text, got, sizeof got));
 }
 
 /* A transmit power into dBm: "23 dBm" and "-7 dBW" are taken exactly,
  * other power units (mW, W, ...) are converted, 10 log10(P / 1 mW); a bare
  * number is refused (it would mean watts, an easy 30 dB mistake). */
-static off_status get_dbm(const scn_node *v, const char *what, double *out,
+static off_status get_dbm(const cfg_node *v, const char *what, double *out,
                           off_err *err)
 {
-    off_status st = scn_want_scalar(v, what, err);
+    off_status st = cfg_want_scalar(v, what, err);
     if (st)
         return st;
     char num[80], got[80];
     double x;
-    scn_short(v->text, got, sizeof got);
+    cfg_short(v->text, got, sizeof got);
     if (split_unit(v->text, "dBm", num, sizeof num) &&
         plain_number(num, v->pos, out))
         return OFF_OK;
@@ -201,10 +200,10 @@ static off_status get_dbm(const scn_node *v, const char *what, double *out,
         return OFF_OK;
     }
     if (plain_number(v->text, v->pos, &x))
-        return scn_errp(err, OFF_EINVAL, v->pos,
+        return cfg_errp(err, OFF_EINVAL, v->pos,
                         "%s: give a unit, such as '23 dBm' or '200 mW' (a "
                         "bare number would be watts), got '%s'", what, got);
-    if ((st = scn_get_quantity(v, what, SCN_DIM_POWER, SCN_Q_GT0 | SCN_Q_FINITE,
+    if ((st = cfg_get_quantity(v, what, CFG_DIM_POWER, CFG_Q_GT0 | CFG_Q_FINITE,
                                &x, err)))
         return st;
     *out = 10 * log10(x) + 30;
@@ -212,104 +211,104 @@ static off_status get_dbm(const scn_node *v, const char *what, double *out,
 }
 
 /* A Rician K factor, linear: a plain number >= 0, or "NUMBER dB". */
-static off_status get_kfactor(const scn_node *v, const char *what, double *out,
+static off_status get_kfactor(const cfg_node *v, const char *what, double *out,
                               off_err *err)
 {
-    off_status st = scn_want_scalar(v, what, err);
+    off_status st = cfg_want_scalar(v, what, err);
     if (st)
         return st;
     char num[80], got[80];
     double x;
     if (split_unit(v->text, "dB", num, sizeof num)) {
         if (!plain_number(num, v->pos, &x))
-            return scn_errp(err, OFF_EINVAL, v->pos,
+            return cfg_errp(err, OFF_EINVAL, v->pos,
                             "%s: expected a linear number such as '3' or a "
                             "level such as '6 dB', got '%s'", what,
-                            scn_short(v->text, got, sizeof got));
+                            cfg_short(v->text, got, sizeof got));
         *out = pow(10, x / 10);
         return OFF_OK;
     }
-    return scn_get_quantity(v, what, SCN_DIM_NONE, SCN_Q_GE0 | SCN_Q_FINITE,
+    return cfg_get_quantity(v, what, CFG_DIM_NONE, CFG_Q_GE0 | CFG_Q_FINITE,
                             out, err);
 }
 
 /* channel.pathloss: {model (required), shadowing, and per model: gain |
  * frequency, distance [, exponent, ref_distance]}. */
-static off_status load_pathloss(scn_channel *c, const scn_node *v,
+static off_status load_pathloss(scn_channel *c, const cfg_node *v,
                                 const char *where, off_err *err)
 {
     char w[224];
     snprintf(w, sizeof w, "pathloss of %s", where);
     size_t m;
     off_status st;
-    const unsigned pos = SCN_Q_GT0 | SCN_Q_FINITE;
+    const unsigned pos = CFG_Q_GT0 | CFG_Q_FINITE;
     if ((st = load_variant(v, w, "model", "path-loss model", "path-loss model", pl_models,
-                           N(pl_models), pl_keys, k_pl_all, N(k_pl_all), &m,
+                           OFF_COUNT(pl_models), pl_keys, k_pl_all, OFF_COUNT(k_pl_all), &m,
                            err)) ||
-        (st = opt_q(v, "shadowing", SCN_DIM_DB, SCN_Q_GE0 | SCN_Q_FINITE,
+        (st = opt_q(v, "shadowing", CFG_DIM_DB, CFG_Q_GE0 | CFG_Q_FINITE,
                     &c->shadowing_db, err)))
         return st;
     c->pathloss = (scn_pathloss_model)m;
     if (c->pathloss == SCN_PL_GAIN)
-        return req_q(v, "gain", w, SCN_DIM_DB, SCN_Q_FINITE, &c->gain_db, err);
-    const scn_node *dc = scn_map_get(v, "decorrelation");
+        return req_q(v, "gain", w, CFG_DIM_DB, CFG_Q_FINITE, &c->gain_db, err);
+    const cfg_node *dc = cfg_map_get(v, "decorrelation");
     if (dc) {
-        if ((st = scn_get_quantity(dc, "decorrelation", SCN_DIM_LENGTH, pos,
+        if ((st = cfg_get_quantity(dc, "decorrelation", CFG_DIM_LENGTH, pos,
                                    &c->shadow_corr_m, err)))
             return st;
         if (c->shadowing_db == 0 || (c->shadowing_db < 0 && c->pathloss < SCN_PL_UMI_LOS))
-            return scn_errp(err, OFF_EINVAL, dc->pos,
+            return cfg_errp(err, OFF_EINVAL, dc->pos,
                             "decorrelation: %s has no shadowing to correlate (set "
                             "`shadowing`, e.g. 8 dB)", w);
     }
-    if ((st = req_q(v, "frequency", w, SCN_DIM_FREQ, pos, &c->frequency_hz,
+    if ((st = req_q(v, "frequency", w, CFG_DIM_FREQ, pos, &c->frequency_hz,
                     err)) ||
-        (st = req_q(v, "distance", w, SCN_DIM_LENGTH, pos, &c->distance_m,
+        (st = req_q(v, "distance", w, CFG_DIM_LENGTH, pos, &c->distance_m,
                     err)))
         return st;
     if (c->pathloss == SCN_PL_LOG_DISTANCE)
-        return (st = opt_q(v, "exponent", SCN_DIM_NONE, pos, &c->exponent,
+        return (st = opt_q(v, "exponent", CFG_DIM_NONE, pos, &c->exponent,
                            err))
                    ? st
-                   : opt_q(v, "ref_distance", SCN_DIM_LENGTH, pos,
+                   : opt_q(v, "ref_distance", CFG_DIM_LENGTH, pos,
                            &c->ref_distance_m, err);
     if (c->pathloss >= SCN_PL_UMI_LOS &&
         (c->frequency_hz < F38901_MIN_HZ || c->frequency_hz > F38901_MAX_HZ)) {
-        const scn_node *f = scn_map_get(v, "frequency");
+        const cfg_node *f = cfg_map_get(v, "frequency");
         char got[80];
-        return scn_errp(err, OFF_EINVAL, f->pos,
+        return cfg_errp(err, OFF_EINVAL, f->pos,
                         "frequency: the 3GPP TR 38.901 %s model holds for "
                         "0.5 GHz to 100 GHz, got %s", pl_models[m],
-                        scn_short(f->text, got, sizeof got));
+                        cfg_short(f->text, got, sizeof got));
     }
     return OFF_OK;
 }
 
 /* channel.fading: {model (required); block and gauss-markov: k, coherence,
  * doppler}.  Without coherence, coherence = 0.423 / doppler. */
-static off_status load_fading(scn_channel *c, const scn_node *v,
+static off_status load_fading(scn_channel *c, const cfg_node *v,
                               const char *where, off_err *err)
 {
     char w[224];
     snprintf(w, sizeof w, "fading of %s", where);
     size_t m;
     off_status st;
-    const unsigned pos = SCN_Q_GT0 | SCN_Q_FINITE;
+    const unsigned pos = CFG_Q_GT0 | CFG_Q_FINITE;
     if ((st = load_variant(v, w, "model", "fading model", "fading model", fade_models,
-                           N(fade_models), fade_keys, k_fade_all,
-                           N(k_fade_all), &m, err)))
+                           OFF_COUNT(fade_models), fade_keys, k_fade_all,
+                           OFF_COUNT(k_fade_all), &m, err)))
         return st;
     c->fading = (scn_fading_model)m;
     if (c->fading == SCN_FADE_NONE)
         return OFF_OK;
-    const scn_node *k = scn_map_get(v, "k"), *coh = scn_map_get(v, "coherence"),
-                   *dop = scn_map_get(v, "doppler");
+    const cfg_node *k = cfg_map_get(v, "k"), *coh = cfg_map_get(v, "coherence"),
+                   *dop = cfg_map_get(v, "doppler");
     if ((k && (st = get_kfactor(k, "k", &c->k_factor, err))) ||
-        (st = opt_q(v, "doppler", SCN_DIM_FREQ, pos, &c->doppler_hz, err)) ||
-        (st = opt_q(v, "coherence", SCN_DIM_TIME, pos, &c->coherence_s, err)))
+        (st = opt_q(v, "doppler", CFG_DIM_FREQ, pos, &c->doppler_hz, err)) ||
+        (st = opt_q(v, "coherence", CFG_DIM_TIME, pos, &c->coherence_s, err)))
         return st;
     if (c->fading == SCN_FADE_BLOCK && coh && dop)
-        return scn_errp(err, OFF_EINVAL, dop->pos,
+        return cfg_errp(err, OFF_EINVAL, dop->pos,
                         "%s: doppler only sets block fading's default "
                         "coherence (0.423 / doppler); give coherence or "
                         "doppler, not both", w);
@@ -323,45 +322,45 @@ static off_status load_fading(scn_channel *c, const scn_node *v,
 
 /* channel.outage: {good, bad (required), slot (1 ms), factor (0)}, or
  * false (no outages). */
-static off_status load_outage(scn_channel *c, const scn_node *v,
+static off_status load_outage(scn_channel *c, const cfg_node *v,
                               const char *where, off_err *err)
 {
     char w[224];
     snprintf(w, sizeof w, "outage of %s", where);
     off_status st;
-    if (v->kind == SCN_NODE_SCALAR && !scn_node_is_null(v)) {
+    if (v->kind == CFG_NODE_SCALAR && !cfg_node_is_null(v)) {
         bool on;
-        if ((st = scn_get_bool(v, "outage", &on, err)))
+        if ((st = cfg_get_bool(v, "outage", &on, err)))
             return st;
         if (on)
-            return scn_errp(err, OFF_EINVAL, v->pos,
+            return cfg_errp(err, OFF_EINVAL, v->pos,
                             "%s: write the mapping {good, bad} (mean "
                             "sojourns) to turn outages on; 'false' turns "
                             "them off", w);
         c->outage = false;
         return OFF_OK;
     }
-    const unsigned pos = SCN_Q_GT0 | SCN_Q_FINITE;
-    if ((st = scn_want_map(v, w, k_outage, N(k_outage), err)) ||
-        (st = scn_check_keys(v, k_outage, N(k_outage), w, NULL, 0, NULL,
+    const unsigned pos = CFG_Q_GT0 | CFG_Q_FINITE;
+    if ((st = cfg_want_map(v, w, k_outage, OFF_COUNT(k_outage), err)) ||
+        (st = cfg_check_keys(v, k_outage, OFF_COUNT(k_outage), w, NULL, 0, NULL,
                              err)) ||
-        (st = req_q(v, "good", w, SCN_DIM_TIME, pos, &c->good_s, err)) ||
-        (st = req_q(v, "bad", w, SCN_DIM_TIME, pos, &c->bad_s, err)) ||
-        (st = opt_q(v, "slot", SCN_DIM_TIME, pos, &c->outage_slot_s, err)) ||
-        (st = opt_q(v, "factor", SCN_DIM_NONE, SCN_Q_UNIT | SCN_Q_FINITE,
+        (st = req_q(v, "good", w, CFG_DIM_TIME, pos, &c->good_s, err)) ||
+        (st = req_q(v, "bad", w, CFG_DIM_TIME, pos, &c->bad_s, err)) ||
+        (st = opt_q(v, "slot", CFG_DIM_TIME, pos, &c->outage_slot_s, err)) ||
+        (st = opt_q(v, "factor", CFG_DIM_NONE, CFG_Q_UNIT | CFG_Q_FINITE,
                     &c->bad_factor, err)))
         return st;
     static const char *const means[] = {"good", "bad"};
     for (size_t i = 0; i < 2; i++) {
-        const scn_node *x = scn_map_get(v, means[i]);
+        const cfg_node *x = cfg_map_get(v, means[i]);
         double mean = i ? c->bad_s : c->good_s;
         char got[80];
         if (mean < c->outage_slot_s)
-            return scn_errp(err, OFF_EINVAL, x->pos,
+            return cfg_errp(err, OFF_EINVAL, x->pos,
                             "%s must be at least the slot (%g s: the chain "
                             "changes state at most once a slot), got %s",
                             means[i], c->outage_slot_s,
-                            scn_short(x->text, got, sizeof got));
+                            cfg_short(x->text, got, sizeof got));
     }
     c->outage = true;
     return OFF_OK;
@@ -369,15 +368,15 @@ static off_status load_outage(scn_channel *c, const scn_node *v,
 
 /* channel.file of a trace: resolved against scn_file's directory; only
  * checked to be readable here (the simulator parses it). */
-static off_status load_trace_file(scn_channel *c, const scn_node *v,
+static off_status load_trace_file(scn_channel *c, const cfg_node *v,
                                   const char *where, const char *scn_file,
                                   off_err *err)
 {
-    scn_node *x;
+    cfg_node *x;
     char *rel = NULL;
     off_status st;
-    if ((st = scn_require(v, "file", where, &x, err)) ||
-        (st = scn_get_string(x, "file", &rel, err)))
+    if ((st = cfg_require(v, "file", where, &x, err)) ||
+        (st = cfg_get_string(x, "file", &rel, err)))
         return st;
     c->trace_path = scn_resolve_path(scn_file, rel);
     free(rel);
@@ -385,17 +384,17 @@ static off_status load_trace_file(scn_channel *c, const scn_node *v,
         return oom(err);
     FILE *f = fopen(c->trace_path, "rb");
     if (!f)
-        return scn_errp(err, OFF_EIO, x->pos,
+        return cfg_errp(err, OFF_EIO, x->pos,
                         "cannot read channel trace file '%s': cannot open: %s",
                         c->trace_path, strerror(errno));
     fclose(f);
-    const scn_node *loop = scn_map_get(v, "loop");
-    return loop ? scn_get_bool(loop, "loop", &c->trace_loop, err) : OFF_OK;
+    const cfg_node *loop = cfg_map_get(v, "loop");
+    return loop ? cfg_get_bool(loop, "loop", &c->trace_loop, err) : OFF_OK;
 }
 
 /* link.channel: the model and its keys (docs/scenario-reference.md);
  * `shared: true` on uplinks only. */
-static off_status load_channel(scn_channel *c, const scn_node *v,
+static off_status load_channel(scn_channel *c, const cfg_node *v,
                                bool uplink, const char *where,
                                const char *scn_file, off_err *err)
 {
@@ -405,28 +404,28 @@ static off_status load_channel(scn_channel *c, const scn_node *v,
     off_status st;
     c->pos = v->pos;
     if ((st = load_variant(v, w, "model", "channel model", "channel model", chan_models,
-                           N(chan_models), chan_keys, k_chan_all,
-                           N(k_chan_all), &m, err)))
+                           OFF_COUNT(chan_models), chan_keys, k_chan_all,
+                           OFF_COUNT(k_chan_all), &m, err)))
         return st;
     c->model = (scn_chan_model)m;
-    const scn_node *x;
-    if ((x = scn_map_get(v, "shared")) &&
-        (st = scn_get_bool(x, "shared", &c->shared, err)))
+    const cfg_node *x;
+    if ((x = cfg_map_get(v, "shared")) &&
+        (st = cfg_get_bool(x, "shared", &c->shared, err)))
         return st;
     if (c->shared && !uplink)
-        return scn_errp(err, OFF_EINVAL, x->pos,
+        return cfg_errp(err, OFF_EINVAL, x->pos,
                         "%s: only uplinks can share a cell (shared: true "
                         "applies to uplinks)", w);
-    if ((x = scn_map_get(v, "subchannels"))) { /* OFDMA, shannon only */
+    if ((x = cfg_map_get(v, "subchannels"))) { /* OFDMA, shannon only */
         uint64_t k;
-        if ((st = scn_get_uint(x, "subchannels", 1, 1024, &k, err)))
+        if ((st = cfg_get_uint(x, "subchannels", 1, 1024, &k, err)))
             return st;
         if (!c->shared)
-            return scn_errp(err, OFF_EINVAL, x->pos,
+            return cfg_errp(err, OFF_EINVAL, x->pos,
                             "%s: subchannels divide a shared cell: add shared: true", w);
         c->subchannels = (size_t)k;
     }
-    if ((x = scn_map_get(v, "outage")) && (st = load_outage(c, x, where, err)))
+    if ((x = cfg_map_get(v, "outage")) && (st = load_outage(c, x, where, err)))
         return st;
     switch (c->model) {
     case SCN_CHAN_FIXED:
@@ -437,45 +436,46 @@ static off_status load_channel(scn_channel *c, const scn_node *v,
     case SCN_CHAN_MCS:
         break;
     }
-    scn_node *pl;
-    if ((st = req_q(v, "bandwidth", w, SCN_DIM_FREQ, SCN_Q_GT0 | SCN_Q_FINITE,
+    cfg_node *pl;
+    if ((st = req_q(v, "bandwidth", w, CFG_DIM_FREQ, CFG_Q_GT0 | CFG_Q_FINITE,
                     &c->bandwidth_hz, err)) ||
-        (st = opt_q(v, "efficiency", SCN_DIM_NONE, SCN_Q_GT0 | SCN_Q_UNIT,
+        (st = opt_q(v, "efficiency", CFG_DIM_NONE, CFG_Q_GT0 | CFG_Q_UNIT,
                     &c->efficiency, err)) ||
-        ((x = scn_map_get(v, "tx_power")) &&
+        ((x = cfg_map_get(v, "tx_power")) &&
          (st = get_dbm(x, "tx_power", &c->tx_power_dbm, err))) ||
-        ((x = scn_map_get(v, "noise_density")) &&
+        ((x = cfg_map_get(v, "noise_density")) &&
          (st = get_level(x, "noise_density", "dBm/Hz", "-174 dBm/Hz",
                          &c->noise_density_dbm_hz, err))) ||
-        (st = opt_q(v, "noise_figure", SCN_DIM_DB, SCN_Q_GE0 | SCN_Q_FINITE,
+        (st = opt_q(v, "noise_figure", CFG_DIM_DB, CFG_Q_GE0 | CFG_Q_FINITE,
                     &c->noise_figure_db, err)) ||
-        (st = scn_require(v, "pathloss", w, &pl, err)) ||
+        (st = cfg_require(v, "pathloss", w, &pl, err)) ||
         (st = load_pathloss(c, pl, where, err)) ||
-        ((x = scn_map_get(v, "fading")) && (st = load_fading(c, x, where, err))))
+        ((x = cfg_map_get(v, "fading")) && (st = load_fading(c, x, where, err))))
         return st;
     return OFF_OK;
 }
 
 /* link.estimator: {kind (required), alpha (ewma), k (harmonic)}. */
-static off_status load_estimator(scn_estimator *e, const scn_node *v,
+static off_status load_estimator(scn_estimator *e, const cfg_node *v,
                                  const char *where, off_err *err)
 {
     char w[224];
     snprintf(w, sizeof w, "estimator of %s", where);
     size_t kind;
     off_status st;
-    scn_node *x;
-    if ((st = load_variant(v, w, "kind", "estimator kind", "estimator", est_kinds, N(est_kinds),
-                           est_keys, k_est_all, N(k_est_all), &kind, err)))
+    cfg_node *x;
+    if ((st = load_variant(v, w, "kind", "estimator kind", "estimator", est_kinds,
+                           OFF_COUNT(est_kinds), est_keys, k_est_all,
+                           OFF_COUNT(k_est_all), &kind, err)))
         return st;
     e->kind = (scn_estimator_kind)kind;
     if (e->kind == SCN_EST_EWMA)
-        return req_q(v, "alpha", w, SCN_DIM_NONE, SCN_Q_GT0 | SCN_Q_UNIT,
+        return req_q(v, "alpha", w, CFG_DIM_NONE, CFG_Q_GT0 | CFG_Q_UNIT,
                      &e->alpha, err);
     if (e->kind == SCN_EST_HARMONIC) {
         uint64_t k;
-        if ((st = scn_require(v, "k", w, &x, err)) ||
-            (st = scn_get_uint(x, "k", 1, 64, &k, err)))
+        if ((st = cfg_require(v, "k", w, &x, err)) ||
+            (st = cfg_get_uint(x, "k", 1, 64, &k, err)))
             return st;
         e->k = (size_t)k;
     }
@@ -512,12 +512,12 @@ static void defaults(scn_link *l, bool uplink, scn_pos pos)
     l->est.k = 1;
 }
 
-off_status scn_load_link(scn_link *l, const scn_node *dev, const char *key,
+off_status scn_load_link(scn_link *l, const cfg_node *dev, const char *key,
                          const char *where, const char *scn_file, off_err *err)
 {
     bool uplink = strcmp(key, "uplink") == 0;
     defaults(l, uplink, dev->pos);
-    const scn_node *v = scn_map_get(dev, key), *x;
+    const cfg_node *v = cfg_map_get(dev, key), *x;
     if (!v)
         return OFF_OK;
     l->pos = v->pos;
@@ -525,19 +525,19 @@ off_status scn_load_link(scn_link *l, const scn_node *dev, const char *key,
     char w[160];
     snprintf(w, sizeof w, "%s of %s", key, where);
     off_status st;
-    if ((st = scn_want_map(v, w, k_link, N(k_link), err)) ||
-        (st = scn_check_keys(v, k_link, N(k_link), w, NULL, 0, NULL, err)) ||
-        (st = opt_q(v, "rate", SCN_DIM_RATE, SCN_Q_GT0, &l->rate_bps, err)) ||
-        (st = opt_q(v, "delay", SCN_DIM_TIME, SCN_Q_GE0 | SCN_Q_FINITE,
+    if ((st = cfg_want_map(v, w, k_link, OFF_COUNT(k_link), err)) ||
+        (st = cfg_check_keys(v, k_link, OFF_COUNT(k_link), w, NULL, 0, NULL, err)) ||
+        (st = opt_q(v, "rate", CFG_DIM_RATE, CFG_Q_GT0, &l->rate_bps, err)) ||
+        (st = opt_q(v, "delay", CFG_DIM_TIME, CFG_Q_GE0 | CFG_Q_FINITE,
                     &l->delay_s, err)) ||
-        ((x = scn_map_get(v, "channel")) &&
+        ((x = cfg_map_get(v, "channel")) &&
          (st = load_channel(&l->chan, x, uplink, w, scn_file, err))) ||
-        ((x = scn_map_get(v, "estimator")) &&
+        ((x = cfg_map_get(v, "estimator")) &&
          (st = load_estimator(&l->est, x, w, err))))
         return st;
-    size_t ri = scn_map_index(v, "rate");
+    size_t ri = cfg_map_index(v, "rate");
     if (l->chan.model != SCN_CHAN_FIXED && ri != (size_t)-1)
-        return scn_errp(err, OFF_EINVAL, v->keys[ri]->pos,
+        return cfg_errp(err, OFF_EINVAL, v->keys[ri]->pos,
                         "%s: 'rate' and a %s channel exclude each other (the "
                         "channel gives the rate); remove one, or use channel "
                         "model fixed", w, chan_models[l->chan.model]);

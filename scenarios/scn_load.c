@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const k_top[] = {"name",    "seed",      "duration",
                                     "max_tasks", "warmup",  "model",
@@ -49,29 +48,29 @@ static char *default_name(const char *file)
 
 /* policy: absent (-> "local"), a name, or {type, params...}; params must be
  * scalars and are kept as text with their positions. */
-static off_status load_policy(scn_policy *p, const scn_node *root,
+static off_status load_policy(scn_policy *p, const cfg_node *root,
                               off_err *err)
 {
-    const scn_node *v = scn_map_get(root, "policy");
+    const cfg_node *v = cfg_map_get(root, "policy");
     p->pos = root->pos;
     if (!v) {
         p->type = off_strdup("local");
         return p->type ? OFF_OK : oom(err);
     }
     p->pos = v->pos;
-    if (v->kind == SCN_NODE_SCALAR) /* policy: edge */
-        return scn_get_string(v, "policy", &p->type, err);
-    if (v->kind != SCN_NODE_MAP) {
+    if (v->kind == CFG_NODE_SCALAR) /* policy: edge */
+        return cfg_get_string(v, "policy", &p->type, err);
+    if (v->kind != CFG_NODE_MAP) {
         char got[80];
-        return scn_errp(err, OFF_EINVAL, v->pos,
+        return cfg_errp(err, OFF_EINVAL, v->pos,
                         "policy: expected a policy name (e.g. 'edge') or a "
                         "mapping with 'type' and the policy's parameters, got "
-                        "%s", scn_describe(v, got, sizeof got));
+                        "%s", cfg_describe(v, got, sizeof got));
     }
-    scn_node *t;
+    cfg_node *t;
     off_status st;
-    if ((st = scn_require(v, "type", "policy", &t, err)) ||
-        (st = scn_get_string(t, "type", &p->type, err)))
+    if ((st = cfg_require(v, "type", "policy", &t, err)) ||
+        (st = cfg_get_string(t, "type", &p->type, err)))
         return st;
     if (v->n > 1) {
         p->params = calloc(v->n - 1, sizeof *p->params);
@@ -79,16 +78,16 @@ static off_status load_policy(scn_policy *p, const scn_node *root,
             return oom(err);
     }
     for (size_t i = 0; i < v->n; i++) {
-        const scn_node *k = v->keys[i], *x = v->items[i];
+        const cfg_node *k = v->keys[i], *x = v->items[i];
         if (!strcmp(k->text, "type"))
             continue;
-        if (x->kind != SCN_NODE_SCALAR) {
+        if (x->kind != CFG_NODE_SCALAR) {
             char ks[64], got[80];
-            return scn_errp(err, OFF_EINVAL, x->pos,
+            return cfg_errp(err, OFF_EINVAL, x->pos,
                             "policy parameter '%s' must be a scalar (a number, "
                             "word or quantity), got %s",
-                            scn_short(k->text, ks, sizeof ks),
-                            scn_describe(x, got, sizeof got));
+                            cfg_short(k->text, ks, sizeof ks),
+                            cfg_describe(x, got, sizeof got));
         }
         scn_param *q = &p->params[p->n_params++];
         q->key = off_strdup(k->text);
@@ -103,21 +102,21 @@ static off_status load_policy(scn_policy *p, const scn_node *root,
 
 /* reward: {accuracy, latency, latency_deadline, energy, deadline_miss},
  * finite plain numbers; defaults in scn.h. */
-static off_status load_reward(scn_reward *r, const scn_node *root, off_err *err)
+static off_status load_reward(scn_reward *r, const cfg_node *root, off_err *err)
 {
     *r = (scn_reward){.accuracy = 1.0, .latency = 1.0};
-    const scn_node *v = scn_map_get(root, "reward");
+    const cfg_node *v = cfg_map_get(root, "reward");
     if (!v)
         return OFF_OK;
     off_status st;
-    if ((st = scn_want_map(v, "reward", k_reward, N(k_reward), err)) ||
-        (st = scn_check_keys(v, k_reward, N(k_reward), "reward", NULL, 0, NULL, err)))
+    if ((st = cfg_want_map(v, "reward", k_reward, OFF_COUNT(k_reward), err)) ||
+        (st = cfg_check_keys(v, k_reward, OFF_COUNT(k_reward), "reward", NULL, 0, NULL, err)))
         return st;
     double *dst[] = {&r->accuracy, &r->latency, &r->latency_deadline, &r->energy,
                      &r->deadline_miss};
-    for (size_t i = 0; i < N(k_reward); i++) {
-        const scn_node *x = scn_map_get(v, k_reward[i]);
-        if (x && (st = scn_get_quantity(x, k_reward[i], SCN_DIM_NONE, SCN_Q_FINITE,
+    for (size_t i = 0; i < OFF_COUNT(k_reward); i++) {
+        const cfg_node *x = cfg_map_get(v, k_reward[i]);
+        if (x && (st = cfg_get_quantity(x, k_reward[i], CFG_DIM_NONE, CFG_Q_FINITE,
                                         dst[i], err)))
             return st;
     }
@@ -125,19 +124,19 @@ static off_status load_reward(scn_reward *r, const scn_node *root, off_err *err)
 }
 
 /* output: {db, tasks}; db defaults to results/<name>.db (name known). */
-static off_status load_output(scn_scenario *s, const scn_node *root,
+static off_status load_output(scn_scenario *s, const cfg_node *root,
                               off_err *err)
 {
-    const scn_node *v = scn_map_get(root, "output"), *x;
+    const cfg_node *v = cfg_map_get(root, "output"), *x;
     off_status st = OFF_OK;
     s->record_tasks = true;
-    if (v && ((st = scn_want_map(v, "output", k_output, N(k_output), err)) ||
-              (st = scn_check_keys(v, k_output, N(k_output), "output", NULL,
+    if (v && ((st = cfg_want_map(v, "output", k_output, OFF_COUNT(k_output), err)) ||
+              (st = cfg_check_keys(v, k_output, OFF_COUNT(k_output), "output", NULL,
                                    0, NULL, err)) ||
-              ((x = scn_map_get(v, "tasks")) &&
-               (st = scn_get_bool(x, "tasks", &s->record_tasks, err))) ||
-              ((x = scn_map_get(v, "db")) &&
-               (st = scn_get_string(x, "db", &s->db_path, err)))))
+              ((x = cfg_map_get(v, "tasks")) &&
+               (st = cfg_get_bool(x, "tasks", &s->record_tasks, err))) ||
+              ((x = cfg_map_get(v, "db")) &&
+               (st = cfg_get_string(x, "db", &s->db_path, err)))))
         return st;
     if (!s->db_path) {
         size_t n = strlen(s->name) + sizeof "results/.db";
@@ -149,67 +148,67 @@ static off_status load_output(scn_scenario *s, const scn_node *root,
 }
 
 /* The top-level mapping: everything but the tree building. */
-static off_status load_root(scn_scenario *s, const scn_node *root,
+static off_status load_root(scn_scenario *s, const cfg_node *root,
                             off_err *err)
 {
     char list[300];
-    scn_join(k_top, N(k_top), list, sizeof list);
-    if (root->kind != SCN_NODE_MAP) {
+    cfg_join(k_top, OFF_COUNT(k_top), list, sizeof list);
+    if (root->kind != CFG_NODE_MAP) {
         char got[80];
-        return scn_errp(err, OFF_EINVAL, root->pos,
+        return cfg_errp(err, OFF_EINVAL, root->pos,
                         "a scenario must be a mapping with keys %s; got %s",
-                        list, scn_describe(root, got, sizeof got));
+                        list, cfg_describe(root, got, sizeof got));
     }
     off_status st;
-    scn_node *model, *devs, *servers;
-    const scn_node *v, *dur;
+    cfg_node *model, *devs, *servers;
+    const cfg_node *v, *dur;
     uint64_t u;
-    if ((st = scn_check_keys(root, k_top, N(k_top), "the scenario", NULL, 0,
+    if ((st = cfg_check_keys(root, k_top, OFF_COUNT(k_top), "the scenario", NULL, 0,
                              NULL, err)) ||
-        (st = scn_require(root, "model", "the scenario", &model, err)) ||
-        (st = scn_require(root, "devices", "the scenario", &devs, err)) ||
-        (st = scn_require(root, "servers", "the scenario", &servers, err)))
+        (st = cfg_require(root, "model", "the scenario", &model, err)) ||
+        (st = cfg_require(root, "devices", "the scenario", &devs, err)) ||
+        (st = cfg_require(root, "servers", "the scenario", &servers, err)))
         return st;
 
-    if ((v = scn_map_get(root, "name"))) {
-        if ((st = scn_get_string(v, "name", &s->name, err)))
+    if ((v = cfg_map_get(root, "name"))) {
+        if ((st = cfg_get_string(v, "name", &s->name, err)))
             return st;
     } else if (!(s->name = default_name(s->file))) {
         return oom(err);
     }
     s->seed = 1;
-    if ((v = scn_map_get(root, "seed")) &&
-        (st = scn_get_uint(v, "seed", 0, UINT64_MAX, &s->seed, err)))
+    if ((v = cfg_map_get(root, "seed")) &&
+        (st = cfg_get_uint(v, "seed", 0, UINT64_MAX, &s->seed, err)))
         return st;
     u = 0;
-    if ((v = scn_map_get(root, "max_tasks")) &&
-        (st = scn_get_uint(v, "max_tasks", 0, SIZE_MAX, &u, err)))
+    if ((v = cfg_map_get(root, "max_tasks")) &&
+        (st = cfg_get_uint(v, "max_tasks", 0, SIZE_MAX, &u, err)))
         return st;
     s->max_tasks = (size_t)u;
     s->duration_s = INFINITY;
-    if ((dur = scn_map_get(root, "duration"))) {
-        if ((st = scn_get_quantity(dur, "duration", SCN_DIM_TIME, SCN_Q_GT0,
+    if ((dur = cfg_map_get(root, "duration"))) {
+        if ((st = cfg_get_quantity(dur, "duration", CFG_DIM_TIME, CFG_Q_GT0,
                                    &s->duration_s, err)))
             return st;
         if (isinf(s->duration_s) && s->max_tasks == 0)
-            return scn_errp(err, OFF_EINVAL, dur->pos,
+            return cfg_errp(err, OFF_EINVAL, dur->pos,
                             "duration is infinite and max_tasks is 0: the "
                             "run would never end (give a finite duration or "
                             "max_tasks > 0)");
     } else if (s->max_tasks == 0) {
-        return scn_errp(err, OFF_EINVAL, root->pos,
+        return cfg_errp(err, OFF_EINVAL, root->pos,
                         "the scenario has no 'duration' and no 'max_tasks': "
                         "give at least one so that the run ends (e.g. "
                         "duration: 60 s)");
     }
     s->warmup_s = 0;
-    if ((v = scn_map_get(root, "warmup"))) {
-        if ((st = scn_get_quantity(v, "warmup", SCN_DIM_TIME,
-                                   SCN_Q_GE0 | SCN_Q_FINITE, &s->warmup_s,
+    if ((v = cfg_map_get(root, "warmup"))) {
+        if ((st = cfg_get_quantity(v, "warmup", CFG_DIM_TIME,
+                                   CFG_Q_GE0 | CFG_Q_FINITE, &s->warmup_s,
                                    err)))
             return st;
         if (!(s->warmup_s < s->duration_s))
-            return scn_errp(err, OFF_EINVAL, v->pos,
+            return cfg_errp(err, OFF_EINVAL, v->pos,
                             "warmup must be < duration (%s), got %s",
                             dur->text, v->text);
     }
@@ -267,13 +266,13 @@ static off_status keep_inputs(scn_scenario *s, const char *file,
  * --set model.... reaches into it, and again after them, for --set
  * model=FILE (resolved against the scenario's directory as well).
  * Positions inside name the resolved path. */
-static off_status include_model(scn_scenario *s, scn_node *root, off_err *err)
+static off_status include_model(scn_scenario *s, cfg_node *root, off_err *err)
 {
-    size_t i = scn_map_index(root, "model");
+    size_t i = cfg_map_index(root, "model");
     if (i == (size_t)-1)
         return OFF_OK;
-    scn_node *v = root->items[i];
-    if (v->kind != SCN_NODE_SCALAR || scn_node_is_null(v))
+    cfg_node *v = root->items[i];
+    if (v->kind != CFG_NODE_SCALAR || cfg_node_is_null(v))
         return OFF_OK;
     free(s->model_file); /* `--set model=OTHER.yaml` replaces the first */
     free(s->model_text);
@@ -287,20 +286,21 @@ static off_status include_model(scn_scenario *s, scn_node *root, off_err *err)
         return oom(err);
     if (st != OFF_OK) {
         const char *why = strstr(e2.msg, ": ") ? strstr(e2.msg, ": ") + 2 : e2.msg;
-        return scn_errp(err, OFF_EINVAL, v->pos,
+        return cfg_errp(err, OFF_EINVAL, v->pos,
                         "model: expected a mapping or the path of a model file, "
                         "got '%s' (%s: %s)", v->text, s->model_file, why);
     }
-    scn_node *m = NULL;
-    if ((st = scn_tree_parse(s->model_text, len, s->model_file, &m, err)))
+    cfg_node *m = NULL;
+    if ((st = cfg_tree_parse(s->model_text, len, s->model_file, "a model file",
+                             &m, err)))
         return st;
-    if (!m || scn_node_is_null(m)) {
-        scn_node_free(m);
+    if (!m || cfg_node_is_null(m)) {
+        cfg_node_free(m);
         return off_errf(err, OFF_EINVAL, s->model_file, 1, 1,
                         "empty model file: expected a mapping with the keys "
                         "of 'model' (kind, layers, exits, ...)");
     }
-    scn_node_free(v);
+    cfg_node_free(v);
     root->items[i] = m;
     return OFF_OK;
 }
@@ -316,20 +316,21 @@ off_status scn_load_text(scn_scenario *out, const char *file, const char *text,
         text = "", len = 0;
     if (n_overrides && !overrides)
         n_overrides = 0;
-    scn_node *root = NULL;
+    cfg_node *root = NULL;
     off_status st = keep_inputs(out, file, text, len, overrides, n_overrides,
                                 err);
     if (!st)
-        st = scn_tree_parse(out->text, len, out->file, &root, err);
-    if (!st && (!root || scn_node_is_null(root))) {
+        st = cfg_tree_parse(out->text, len, out->file, "a scenario file",
+                            &root, err);
+    if (!st && (!root || cfg_node_is_null(root))) {
         char list[300];
         st = off_errf(err, OFF_EINVAL, out->file, 1, 1,
                       "empty scenario: expected a mapping with keys %s",
-                      scn_join(k_top, N(k_top), list, sizeof list));
+                      cfg_join(k_top, OFF_COUNT(k_top), list, sizeof list));
     }
-    if (!st && root->kind == SCN_NODE_MAP)
+    if (!st && root->kind == CFG_NODE_MAP)
         st = include_model(out, root, err);
-    if (!st && root->kind == SCN_NODE_MAP && n_overrides) {
+    if (!st && root->kind == CFG_NODE_MAP && n_overrides) {
         st = scn_overrides_apply(root, overrides, n_overrides,
                                  out->set_labels, err);
         if (!st) /* an override may have named another model file */
@@ -337,7 +338,7 @@ off_status scn_load_text(scn_scenario *out, const char *file, const char *text,
     }
     if (!st)
         st = load_root(out, root, err);
-    scn_node_free(root);
+    cfg_node_free(root);
     if (st)
         scn_free(out);
     return st;
@@ -393,15 +394,15 @@ off_status scn_load_model_file(scn_model *out, const char *path, off_err *err)
         free(text);
         return oom(err);
     }
-    scn_node *root = NULL;
-    st = scn_tree_parse(text, len, out->own_file, &root, err);
-    if (!st && (!root || scn_node_is_null(root)))
+    cfg_node *root = NULL;
+    st = cfg_tree_parse(text, len, out->own_file, "a model file", &root, err);
+    if (!st && (!root || cfg_node_is_null(root)))
         st = off_errf(err, OFF_EINVAL, path, 1, 1,
                       "empty model file: expected a mapping with the keys of "
                       "'model' (kind, layers, exits, ...)");
     if (!st)
         st = scn_load_model(out, root, err);
-    scn_node_free(root);
+    cfg_node_free(root);
     free(text);
     if (st)
         scn_model_free(out);
@@ -458,4 +459,10 @@ const scn_param *scn_policy_param(const scn_policy *p, const char *key)
         if (!strcmp(p->params[i].key, key))
             return &p->params[i];
     return NULL;
+}
+
+off_status scn_parse_quantity(const char *text, scn_dim dim, double *out,
+                              scn_pos pos, off_err *err)
+{
+    return cfg_quantity(text ? text : "", dim, NULL, out, pos, err);
 }

@@ -16,7 +16,7 @@ off_status scn_override_parse(char *s, scn_override *out, off_err *err)
 {
     out->path = out->value = NULL;
     char shown[128];
-    scn_short(s ? s : "", shown, sizeof shown);
+    cfg_short(s ? s : "", shown, sizeof shown);
     char *eq = s ? strchr(s, '=') : NULL;
     if (!eq || eq == s)
         return off_errf(err, OFF_EUSAGE, NULL, 0, 0,
@@ -47,24 +47,24 @@ off_status scn_override_parse(char *s, scn_override *out, off_err *err)
 
 /* The child of node c named by segment seg, or NULL; *idx gets its index
  * (for a list, the index; n when seg is the index just past the end). */
-static scn_node *child(const scn_node *c, const char *seg, size_t *idx)
+static cfg_node *child(const cfg_node *c, const char *seg, size_t *idx)
 {
     *idx = (size_t)-1;
-    if (c->kind == SCN_NODE_MAP) {
-        *idx = scn_map_index(c, seg);
+    if (c->kind == CFG_NODE_MAP) {
+        *idx = cfg_map_index(c, seg);
         return *idx == (size_t)-1 ? NULL : c->items[*idx];
     }
-    if (c->kind != SCN_NODE_SEQ)
+    if (c->kind != CFG_NODE_SEQ)
         return NULL;
     uint64_t k;
-    if (scn_parse_u64(seg, &k) == 0 && seg[0] != '+') {
+    if (cfg_parse_u64(seg, &k) == 0 && seg[0] != '+') {
         if (k <= c->n)
             *idx = (size_t)k;
         return k < c->n ? c->items[k] : NULL;
     }
     for (size_t i = 0; i < c->n; i++) {
-        const scn_node *nm = scn_map_get(c->items[i], "name");
-        if (nm && nm->kind == SCN_NODE_SCALAR && !strcmp(nm->text, seg)) {
+        const cfg_node *nm = cfg_map_get(c->items[i], "name");
+        if (nm && nm->kind == CFG_NODE_SCALAR && !strcmp(nm->text, seg)) {
             *idx = i;
             return c->items[i];
         }
@@ -74,11 +74,11 @@ static scn_node *child(const scn_node *c, const char *seg, size_t *idx)
 
 /* "items 0..1 or by name: phone, watch" for a list; "keys: a, b" for a
  * mapping. */
-static void what_is_there(const scn_node *c, char *buf, size_t cap)
+static void what_is_there(const cfg_node *c, char *buf, size_t cap)
 {
     size_t len = 0;
     buf[0] = '\0';
-    if (c->kind == SCN_NODE_MAP) {
+    if (c->kind == CFG_NODE_MAP) {
         len += (size_t)snprintf(buf, cap, "its keys: ");
         for (size_t i = 0; i < c->n && len < cap; i++)
             len += (size_t)snprintf(buf + len, cap - len, "%s%s", i ? ", " : "",
@@ -92,8 +92,8 @@ static void what_is_there(const scn_node *c, char *buf, size_t cap)
     len += (size_t)snprintf(buf, cap, "it has items 0..%zu", c->n - 1);
     bool named = false;
     for (size_t i = 0; i < c->n && len < cap; i++) {
-        const scn_node *nm = scn_map_get(c->items[i], "name");
-        if (nm && nm->kind == SCN_NODE_SCALAR) {
+        const cfg_node *nm = cfg_map_get(c->items[i], "name");
+        if (nm && nm->kind == CFG_NODE_SCALAR) {
             len += (size_t)snprintf(buf + len, cap - len, "%s%s",
                                     named ? ", " : " or by name: ", nm->text);
             named = true;
@@ -102,49 +102,50 @@ static void what_is_there(const scn_node *c, char *buf, size_t cap)
 }
 
 /* Apply one override (see scn_overrides_apply); label positions it. */
-static off_status apply_one(scn_node *root, const scn_override *o,
+static off_status apply_one(cfg_node *root, const scn_override *o,
                             const char *label, off_err *err)
 {
     char full[160], flag[400];
     snprintf(flag, sizeof flag, "%s=%s", o->path ? o->path : "",
              o->value ? o->value : "");
-    scn_short(flag, full, sizeof full);
+    cfg_short(flag, full, sizeof full);
     if (!o->path || !o->value || !o->path[0])
         return off_errf(err, OFF_EUSAGE, label, 0, 0,
                         "--set '%s': expected path.to.key=value", full);
     /* The value, as YAML; an empty value is an empty (null) scalar. */
-    scn_node *v = NULL;
-    off_status st = scn_tree_parse(o->value, strlen(o->value), label, &v, err);
+    cfg_node *v = NULL;
+    off_status st = cfg_tree_parse(o->value, strlen(o->value), label,
+                                   "an override value", &v, err);
     if (st)
         return st;
     if (!v) {
         scn_pos pos = {label, 1, 1};
-        v = scn_node_scalar("", true, pos);
+        v = cfg_node_scalar("", true, pos);
         if (!v)
             return off_errf(err, OFF_ENOMEM, label, 0, 0, "out of memory");
     }
 
     char *path = off_strdup(o->path);
     if (!path) {
-        scn_node_free(v);
+        cfg_node_free(v);
         return off_errf(err, OFF_ENOMEM, label, 0, 0, "out of memory");
     }
-    scn_node *cur = root;
+    cfg_node *cur = root;
     char *seg = path, *dot;
     while ((dot = strchr(seg, '.'))) {
         *dot = '\0';
         size_t idx;
-        scn_node *next = child(cur, seg, &idx);
+        cfg_node *next = child(cur, seg, &idx);
         if (!next) {
             char there[300], segs[64];
-            scn_short(seg, segs, sizeof segs);
-            if (cur->kind == SCN_NODE_SCALAR)
+            cfg_short(seg, segs, sizeof segs);
+            if (cur->kind == CFG_NODE_SCALAR)
                 st = off_errf(err, OFF_EINVAL, label, 0, 0,
                               "--set %s: '%s' is reached through a scalar, "
                               "which has no keys or items", full, segs);
             else {
                 char dym[96] = "";
-                if (cur->kind == SCN_NODE_MAP) {
+                if (cur->kind == CFG_NODE_MAP) {
                     const char *keys[64];
                     size_t nk = cur->n < 64 ? cur->n : 64;
                     for (size_t i = 0; i < nk; i++)
@@ -157,7 +158,7 @@ static off_status apply_one(scn_node *root, const scn_override *o,
                 what_is_there(cur, there, sizeof there);
                 st = off_errf(err, OFF_EINVAL, label, 0, 0,
                               "--set %s: no %s '%s' to go into%s (%s)", full,
-                              cur->kind == SCN_NODE_MAP ? "key" : "item",
+                              cur->kind == CFG_NODE_MAP ? "key" : "item",
                               segs, dym, there);
             }
             goto done;
@@ -167,28 +168,28 @@ static off_status apply_one(scn_node *root, const scn_override *o,
     }
     size_t idx;
     child(cur, seg, &idx);
-    if (cur->kind == SCN_NODE_SCALAR) {
+    if (cur->kind == CFG_NODE_SCALAR) {
         char segs[64];
         st = off_errf(err, OFF_EINVAL, label, 0, 0,
                       "--set %s: cannot set '%s' inside a scalar value", full,
-                      scn_short(seg, segs, sizeof segs));
+                      cfg_short(seg, segs, sizeof segs));
         goto done;
     }
     if (idx != (size_t)-1 && idx < cur->n) { /* replace */
-        scn_node_free(cur->items[idx]);
+        cfg_node_free(cur->items[idx]);
         cur->items[idx] = v;
         v = NULL;
-    } else if (cur->kind == SCN_NODE_MAP) { /* add; the schema judges it */
+    } else if (cur->kind == CFG_NODE_MAP) { /* add; the schema judges it */
         scn_pos kpos = {label, 0, 0};
-        scn_node *k = scn_node_scalar(seg, true, kpos);
-        if (!k || !scn_node_push(cur, k, v)) {
-            scn_node_free(k);
+        cfg_node *k = cfg_node_scalar(seg, true, kpos);
+        if (!k || !cfg_node_push(cur, k, v)) {
+            cfg_node_free(k);
             st = off_errf(err, OFF_ENOMEM, label, 0, 0, "out of memory");
             goto done;
         }
         v = NULL;
     } else if (idx == cur->n) { /* append to a list */
-        if (!scn_node_push(cur, NULL, v)) {
+        if (!cfg_node_push(cur, NULL, v)) {
             st = off_errf(err, OFF_ENOMEM, label, 0, 0, "out of memory");
             goto done;
         }
@@ -198,16 +199,16 @@ static off_status apply_one(scn_node *root, const scn_override *o,
         what_is_there(cur, there, sizeof there);
         st = off_errf(err, OFF_EINVAL, label, 0, 0,
                       "--set %s: no item '%s' in the list (%s; index %zu "
-                      "appends)", full, scn_short(seg, segs, sizeof segs),
+                      "appends)", full, cfg_short(seg, segs, sizeof segs),
                       there, cur->n);
     }
 done:
     free(path);
-    scn_node_free(v);
+    cfg_node_free(v);
     return st;
 }
 
-off_status scn_overrides_apply(scn_node *root, const scn_override *ov,
+off_status scn_overrides_apply(cfg_node *root, const scn_override *ov,
                                size_t n, char *const *labels, off_err *err)
 {
     for (size_t i = 0; i < n; i++) {

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <string.h>
 
-#define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char *const k_radio[] = {"tail", "tail_power"};
 static const char *const k_tail_state[] = {"duration", "power"};
@@ -21,24 +20,24 @@ static const char *const k_battery[] = {"capacity"};
 /* radio: {tail: DURATION, tail_power: POWER (default: the device's rx
  * power)} or {tail: [{duration, power}, ...]} (1..SCN_MAX_TAIL_STATES
  * states, in the order the radio goes through them). */
-static off_status load_radio(scn_radio *r, const scn_device *d, const scn_node *v,
+static off_status load_radio(scn_radio *r, const scn_device *d, const cfg_node *v,
                              const char *where, off_err *err)
 {
     char w[128];
     snprintf(w, sizeof w, "radio of %s", where);
     off_status st;
-    scn_node *tail;
+    cfg_node *tail;
     r->pos = v->pos;
-    if ((st = scn_want_map(v, w, k_radio, N(k_radio), err)) ||
-        (st = scn_check_keys(v, k_radio, N(k_radio), w, NULL, 0, NULL, err)) ||
-        (st = scn_require(v, "tail", w, &tail, err)))
+    if ((st = cfg_want_map(v, w, k_radio, OFF_COUNT(k_radio), err)) ||
+        (st = cfg_check_keys(v, k_radio, OFF_COUNT(k_radio), w, NULL, 0, NULL, err)) ||
+        (st = cfg_require(v, "tail", w, &tail, err)))
         return st;
-    const scn_node *tp = scn_map_get(v, "tail_power");
-    const unsigned f = SCN_Q_GE0 | SCN_Q_FINITE;
-    if (tail->kind != SCN_NODE_SEQ) { /* one state */
+    const cfg_node *tp = cfg_map_get(v, "tail_power");
+    const unsigned f = CFG_Q_GE0 | CFG_Q_FINITE;
+    if (tail->kind != CFG_NODE_SEQ) { /* one state */
         double dur, pw = d->power_rx_w;
-        if ((st = scn_get_quantity(tail, "tail", SCN_DIM_TIME, f, &dur, err)) ||
-            (tp && (st = scn_get_quantity(tp, "tail_power", SCN_DIM_POWER, f, &pw, err))))
+        if ((st = cfg_get_quantity(tail, "tail", CFG_DIM_TIME, f, &dur, err)) ||
+            (tp && (st = cfg_get_quantity(tp, "tail_power", CFG_DIM_POWER, f, &pw, err))))
             return st;
         if (dur > 0) {
             r->n_tail = 1;
@@ -47,27 +46,27 @@ static off_status load_radio(scn_radio *r, const scn_device *d, const scn_node *
         return OFF_OK;
     }
     if (tp)
-        return scn_errp(err, OFF_EINVAL, tp->pos,
+        return cfg_errp(err, OFF_EINVAL, tp->pos,
                         "%s: tail_power goes with a single tail duration; a list of "
                         "tail states gives each state's power", w);
     if (tail->n == 0 || tail->n > SCN_MAX_TAIL_STATES)
-        return scn_errp(err, OFF_EINVAL, tail->pos,
+        return cfg_errp(err, OFF_EINVAL, tail->pos,
                         "%s: tail must list 1 to %d states ({duration, power}), got %zu",
                         w, SCN_MAX_TAIL_STATES, tail->n);
     for (size_t i = 0; i < tail->n; i++) {
-        const scn_node *it = tail->items[i];
+        const cfg_node *it = tail->items[i];
         char ws[192];
         snprintf(ws, sizeof ws, "tail state %zu of %s", i, w);
-        scn_node *dn, *pn;
+        cfg_node *dn, *pn;
         scn_tail_state *s = &r->tail[i];
-        if ((st = scn_want_map(it, ws, k_tail_state, N(k_tail_state), err)) ||
-            (st = scn_check_keys(it, k_tail_state, N(k_tail_state), ws, NULL, 0, NULL,
+        if ((st = cfg_want_map(it, ws, k_tail_state, OFF_COUNT(k_tail_state), err)) ||
+            (st = cfg_check_keys(it, k_tail_state, OFF_COUNT(k_tail_state), ws, NULL, 0, NULL,
                                  err)) ||
-            (st = scn_require(it, "duration", ws, &dn, err)) ||
-            (st = scn_require(it, "power", ws, &pn, err)) ||
-            (st = scn_get_quantity(dn, "duration", SCN_DIM_TIME, SCN_Q_GT0 | SCN_Q_FINITE,
+            (st = cfg_require(it, "duration", ws, &dn, err)) ||
+            (st = cfg_require(it, "power", ws, &pn, err)) ||
+            (st = cfg_get_quantity(dn, "duration", CFG_DIM_TIME, CFG_Q_GT0 | CFG_Q_FINITE,
                                    &s->duration_s, err)) ||
-            (st = scn_get_quantity(pn, "power", SCN_DIM_POWER, f, &s->power_w, err)))
+            (st = cfg_get_quantity(pn, "power", CFG_DIM_POWER, f, &s->power_w, err)))
             return st;
     }
     r->n_tail = tail->n;
@@ -77,44 +76,44 @@ static off_status load_radio(scn_radio *r, const scn_device *d, const scn_node *
 /* dvfs: {levels: [FREQ | {freq, power}, ...] strictly ascending,
  * kappa: W/Hz^3 (> 0), level: 0..n-1 (default n-1, the fastest)}.  Either
  * every level has a power or none does; kappa only when none does. */
-static off_status load_dvfs(scn_dvfs *dv, const scn_node *v, const char *where,
+static off_status load_dvfs(scn_dvfs *dv, const cfg_node *v, const char *where,
                             off_err *err)
 {
     char w[128];
     snprintf(w, sizeof w, "dvfs of %s", where);
     off_status st;
-    scn_node *lv;
+    cfg_node *lv;
     dv->pos = v->pos;
-    if ((st = scn_want_map(v, w, k_dvfs, N(k_dvfs), err)) ||
-        (st = scn_check_keys(v, k_dvfs, N(k_dvfs), w, NULL, 0, NULL, err)) ||
-        (st = scn_require(v, "levels", w, &lv, err)) ||
-        (st = scn_want_seq(lv, "levels", err)))
+    if ((st = cfg_want_map(v, w, k_dvfs, OFF_COUNT(k_dvfs), err)) ||
+        (st = cfg_check_keys(v, k_dvfs, OFF_COUNT(k_dvfs), w, NULL, 0, NULL, err)) ||
+        (st = cfg_require(v, "levels", w, &lv, err)) ||
+        (st = cfg_want_seq(lv, "levels", err)))
         return st;
     if (lv->n == 0 || lv->n > SCN_MAX_DVFS_LEVELS)
-        return scn_errp(err, OFF_EINVAL, lv->pos,
+        return cfg_errp(err, OFF_EINVAL, lv->pos,
                         "%s: levels must list 1 to %d frequencies, got %zu", w,
                         SCN_MAX_DVFS_LEVELS, lv->n);
     size_t n_power = 0;
-    const scn_node *first_power = NULL, *first_bare = NULL;
+    const cfg_node *first_power = NULL, *first_bare = NULL;
     for (size_t i = 0; i < lv->n; i++) {
-        const scn_node *it = lv->items[i];
+        const cfg_node *it = lv->items[i];
         scn_dvfs_level *L = &dv->levels[i];
-        const scn_node *fn = it, *pn = NULL;
+        const cfg_node *fn = it, *pn = NULL;
         L->power_w = -1;
-        if (it->kind == SCN_NODE_MAP) {
+        if (it->kind == CFG_NODE_MAP) {
             char wl[192];
             snprintf(wl, sizeof wl, "level %zu of %s", i, w);
-            scn_node *req;
-            if ((st = scn_check_keys(it, k_level, N(k_level), wl, NULL, 0, NULL, err)) ||
-                (st = scn_require(it, "freq", wl, &req, err)))
+            cfg_node *req;
+            if ((st = cfg_check_keys(it, k_level, OFF_COUNT(k_level), wl, NULL, 0, NULL, err)) ||
+                (st = cfg_require(it, "freq", wl, &req, err)))
                 return st;
             fn = req;
-            pn = scn_map_get(it, "power");
+            pn = cfg_map_get(it, "power");
         }
-        if ((st = scn_get_quantity(fn, "freq", SCN_DIM_FREQ, SCN_Q_GT0 | SCN_Q_FINITE,
+        if ((st = cfg_get_quantity(fn, "freq", CFG_DIM_FREQ, CFG_Q_GT0 | CFG_Q_FINITE,
                                    &L->freq_hz, err)) ||
-            (pn && (st = scn_get_quantity(pn, "power", SCN_DIM_POWER,
-                                          SCN_Q_GE0 | SCN_Q_FINITE, &L->power_w, err))))
+            (pn && (st = cfg_get_quantity(pn, "power", CFG_DIM_POWER,
+                                          CFG_Q_GE0 | CFG_Q_FINITE, &L->power_w, err))))
             return st;
         if (pn) {
             n_power++;
@@ -124,29 +123,29 @@ static off_status load_dvfs(scn_dvfs *dv, const scn_node *v, const char *where,
             first_bare = it;
         }
         if (i && !(L->freq_hz > dv->levels[i - 1].freq_hz))
-            return scn_errp(err, OFF_EINVAL, fn->pos,
+            return cfg_errp(err, OFF_EINVAL, fn->pos,
                             "%s: levels must be in strictly ascending frequency, got %s "
                             "after %g GHz", w, fn->text, dv->levels[i - 1].freq_hz / 1e9);
     }
     if (n_power && n_power != lv->n)
-        return scn_errp(err, OFF_EINVAL, first_bare->pos,
+        return cfg_errp(err, OFF_EINVAL, first_bare->pos,
                         "%s: either every level gives its power or none does (the first "
                         "level with a power is at line %d)", w, first_power->pos.line);
-    const scn_node *kn = scn_map_get(v, "kappa");
+    const cfg_node *kn = cfg_map_get(v, "kappa");
     if (kn) {
         if (n_power)
-            return scn_errp(err, OFF_EINVAL, kn->pos,
+            return cfg_errp(err, OFF_EINVAL, kn->pos,
                             "%s: kappa and per-level powers are two ways to give the "
                             "power; give one", w);
-        if ((st = scn_get_quantity(kn, "kappa", SCN_DIM_NONE, SCN_Q_GT0 | SCN_Q_FINITE,
+        if ((st = cfg_get_quantity(kn, "kappa", CFG_DIM_NONE, CFG_Q_GT0 | CFG_Q_FINITE,
                                    &dv->kappa, err)))
             return st;
     }
     dv->level = lv->n - 1;
-    const scn_node *ln = scn_map_get(v, "level");
+    const cfg_node *ln = cfg_map_get(v, "level");
     if (ln) {
         uint64_t k;
-        if ((st = scn_get_uint(ln, "level", 0, lv->n - 1, &k, err)))
+        if ((st = cfg_get_uint(ln, "level", 0, lv->n - 1, &k, err)))
             return st;
         dv->level = (size_t)k;
     }
@@ -155,34 +154,34 @@ static off_status load_dvfs(scn_dvfs *dv, const scn_node *v, const char *where,
 }
 
 /* battery: {capacity: ENERGY > 0, finite}. */
-static off_status load_battery(scn_battery *b, const scn_node *v, const char *where,
+static off_status load_battery(scn_battery *b, const cfg_node *v, const char *where,
                                off_err *err)
 {
     char w[128];
     snprintf(w, sizeof w, "battery of %s", where);
     off_status st;
-    scn_node *c;
+    cfg_node *c;
     b->pos = v->pos;
-    if ((st = scn_want_map(v, w, k_battery, N(k_battery), err)) ||
-        (st = scn_check_keys(v, k_battery, N(k_battery), w, NULL, 0, NULL, err)) ||
-        (st = scn_require(v, "capacity", w, &c, err)) ||
-        (st = scn_get_quantity(c, "capacity", SCN_DIM_ENERGY, SCN_Q_GT0 | SCN_Q_FINITE,
+    if ((st = cfg_want_map(v, w, k_battery, OFF_COUNT(k_battery), err)) ||
+        (st = cfg_check_keys(v, k_battery, OFF_COUNT(k_battery), w, NULL, 0, NULL, err)) ||
+        (st = cfg_require(v, "capacity", w, &c, err)) ||
+        (st = cfg_get_quantity(c, "capacity", CFG_DIM_ENERGY, CFG_Q_GT0 | CFG_Q_FINITE,
                                &b->capacity_j, err)))
         return st;
     return OFF_OK;
 }
 
-off_status scn_load_device_power(scn_device *d, const scn_node *dev, const char *where,
+off_status scn_load_device_power(scn_device *d, const cfg_node *dev, const char *where,
                                  off_err *err)
 {
     memset(&d->radio, 0, sizeof d->radio);
     memset(&d->dvfs, 0, sizeof d->dvfs);
     memset(&d->battery, 0, sizeof d->battery);
-    const scn_node *v;
+    const cfg_node *v;
     off_status st;
-    if (((v = scn_map_get(dev, "radio")) && (st = load_radio(&d->radio, d, v, where, err))) ||
-        ((v = scn_map_get(dev, "dvfs")) && (st = load_dvfs(&d->dvfs, v, where, err))) ||
-        ((v = scn_map_get(dev, "battery")) &&
+    if (((v = cfg_map_get(dev, "radio")) && (st = load_radio(&d->radio, d, v, where, err))) ||
+        ((v = cfg_map_get(dev, "dvfs")) && (st = load_dvfs(&d->dvfs, v, where, err))) ||
+        ((v = cfg_map_get(dev, "battery")) &&
          (st = load_battery(&d->battery, v, where, err))))
         return st;
     return OFF_OK;

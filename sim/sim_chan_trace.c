@@ -1,55 +1,14 @@
 /* sim_chan_trace.c - throughput traces: "time_s,throughput_bps" CSV files
- * (format in sim_chan.h), replayed held or looped. */
+ * (format in sim_chan.h, rows read by the configuration layer's CSV
+ * reader), replayed held or looped. */
 #include "sim_chan.h"
 
-#include <ctype.h>
-#include <errno.h>
+#include "cfg.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* A field of a row: [b, e) of the text, and its 1-based column. */
-typedef struct field {
-    const char *b, *e;
-    int col;
-} field;
-
-/* Parse [b, e) as a finite decimal number: digits, '.', sign, exponent;
- * no hex floats, "inf" or "nan". */
-static bool parse_num(const char *b, const char *e, double *out)
-{
-    char buf[64];
-    size_t n = (size_t)(e - b);
-    if (n == 0 || n >= sizeof buf)
-        return false;
-    for (const char *p = b; p < e; p++)
-        if (!(isdigit((unsigned char)*p) || *p == '.' || *p == '-' || *p == '+' ||
-              *p == 'e' || *p == 'E'))
-            return false;
-    memcpy(buf, b, n);
-    buf[n] = '\0';
-    char *end;
-    errno = 0;
-    double v = strtod(buf, &end);
-    if (*end || end == buf || !isfinite(v) || (errno == ERANGE && fabs(v) > 1))
-        return false;
-    *out = v;
-    return true;
-}
-
-/* A field's text for messages, cut to fit. */
-static const char *shown(const field *f, char *buf, size_t cap)
-{
-    size_t n = (size_t)(f->e - f->b);
-    if (n >= cap) {
-        snprintf(buf, cap, "%.*s...", (int)(cap - 4), f->b);
-        return buf;
-    }
-    memcpy(buf, f->b, n);
-    buf[n] = '\0';
-    return buf;
-}
 
 static off_status grow(sim_chan_trace *tr, size_t *cap, const char *name,
                        off_err *err)
@@ -66,30 +25,6 @@ static off_status grow(sim_chan_trace *tr, size_t *cap, const char *name,
     return OFF_OK;
 }
 
-/* Split the row [b, e) (comment and line end already cut) at commas into
- * at most 3 trimmed fields; returns the number of fields. */
-static int split(const char *line, const char *b, const char *e, field f[3])
-{
-    int nf = 0;
-    const char *p = b;
-    for (;;) {
-        const char *c = p;
-        while (c < e && *c != ',')
-            c++;
-        const char *fb = p, *fe = c;
-        while (fb < fe && (*fb == ' ' || *fb == '\t'))
-            fb++;
-        while (fe > fb && (fe[-1] == ' ' || fe[-1] == '\t'))
-            fe--;
-        if (nf < 3)
-            f[nf] = (field){fb, fe, (int)(fb - line) + 1};
-        nf++;
-        if (c == e)
-            return nf;
-        p = c + 1;
-    }
-}
-
 off_status sim_chan_trace_parse(sim_chan_trace *tr, const char *text, size_t len,
                                 const char *name, bool loop, off_err *err)
 {
@@ -97,65 +32,46 @@ off_status sim_chan_trace_parse(sim_chan_trace *tr, const char *text, size_t len
     size_t cap = 0;
     off_status st = OFF_OK;
     bool seen_row = false; /* a header or a data row */
-    int line = 0;
     char sa[48], sb[48];
-    for (size_t pos = 0; pos < len && !st;) {
-        const char *b = text + pos, *nl = memchr(b, '\n', len - pos);
-        const char *e = nl ? nl : text + len;
-        pos = (size_t)(e - text) + 1;
-        line++;
-        const char *z = memchr(b, '\0', (size_t)(e - b));
-        if (z) {
-            st = off_errf(err, OFF_EPARSE, name, line, (int)(z - b) + 1,
-                          "NUL byte: not a text file (expected CSV rows "
-                          "\"time_s,throughput_bps\")");
-            break;
-        }
-        const char *hash = memchr(b, '#', (size_t)(e - b));
-        if (hash)
-            e = hash;
-        while (e > b && (e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
-            e--;
-        const char *s = b;
-        while (s < e && (*s == ' ' || *s == '\t'))
-            s++;
-        if (s == e)
-            continue;
-        field f[3];
-        int nf = split(b, s, e, f);
+    cfg_csv rd;
+    cfg_row row;
+    cfg_csv_init(&rd, text, len, name, "CSV rows \"time_s,throughput_bps\"");
+    const cfg_field *f = row.f;
+    while (!st && !(st = cfg_csv_next(&rd, &row, err)) && row.n) {
+        int line = row.line;
         double t, r;
-        if (!seen_row && !parse_num(f[0].b, f[0].e, &t)) {
+        if (!seen_row && !cfg_field_num(&f[0], &t)) {
             seen_row = true; /* the header */
             continue;
         }
         seen_row = true;
-        if (nf != 2) {
-            st = off_errf(err, OFF_EPARSE, name, line, (int)(s - b) + 1,
-                          "expected 2 fields \"time_s,throughput_bps\", got %d", nf);
+        if (row.n != 2) {
+            st = off_errf(err, OFF_EPARSE, name, line, row.col,
+                          "expected 2 fields \"time_s,throughput_bps\", got %zu", row.n);
             break;
         }
-        if (!parse_num(f[0].b, f[0].e, &t)) {
+        if (!cfg_field_num(&f[0], &t)) {
             st = off_errf(err, OFF_EPARSE, name, line, f[0].col,
                           "time '%s' is not a number (seconds)",
-                          shown(&f[0], sa, sizeof sa));
+                          cfg_field_str(&f[0], sa, sizeof sa));
             break;
         }
-        if (!parse_num(f[1].b, f[1].e, &r)) {
+        if (!cfg_field_num(&f[1], &r)) {
             st = off_errf(err, OFF_EPARSE, name, line, f[1].col,
                           "throughput '%s' is not a number (bit/s)",
-                          shown(&f[1], sa, sizeof sa));
+                          cfg_field_str(&f[1], sa, sizeof sa));
             break;
         }
         if (tr->n && !(t > tr->t_s[tr->n - 1])) {
             st = off_errf(err, OFF_EINVAL, name, line, f[0].col,
                           "times must strictly increase (%s after %.17g)",
-                          shown(&f[0], sa, sizeof sa), tr->t_s[tr->n - 1]);
+                          cfg_field_str(&f[0], sa, sizeof sa), tr->t_s[tr->n - 1]);
             break;
         }
         if (r < 0) {
             st = off_errf(err, OFF_EINVAL, name, line, f[1].col,
                           "throughput must be >= 0 bit/s, got %s",
-                          shown(&f[1], sb, sizeof sb));
+                          cfg_field_str(&f[1], sb, sizeof sb));
             break;
         }
         if (tr->n == cap && (st = grow(tr, &cap, name, err)))

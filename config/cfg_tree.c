@@ -1,13 +1,13 @@
-/* scn_tree.c - YAML text to a small node tree (mapping / list / scalar,
+/* cfg_tree.c - YAML text to a small node tree (mapping / list / scalar,
  * each with its position), using libyaml's event parser.
  *
  * Before libyaml sees the text, it must be UTF-8 without NUL bytes: binary
  * junk is reported as "not a YAML text file" with the position of the first
  * bad byte.  Aliases (*a) are resolved by copying the anchored node (a
- * budget of SCN_MAX_NODES bounds the copies), and the merge key "<<" of
+ * budget of CFG_MAX_NODES bounds the copies), and the merge key "<<" of
  * YAML 1.1 merges a mapping (or a list of mappings) into the mapping that
- * holds it, explicit keys winning.  Tags are ignored.  See scn_int.h. */
-#include "scn_int.h"
+ * holds it, explicit keys winning.  Tags are ignored.  See cfg.h. */
+#include "cfg.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,14 +16,14 @@
 
 /* ---- nodes ------------------------------------------------------------ */
 
-scn_node *scn_node_new(scn_node_kind kind, scn_pos pos)
+cfg_node *cfg_node_new(cfg_node_kind kind, cfg_pos pos)
 {
-    scn_node *n = calloc(1, sizeof *n);
+    cfg_node *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
     n->kind = kind;
     n->pos = pos;
-    if (kind == SCN_NODE_SCALAR) {
+    if (kind == CFG_NODE_SCALAR) {
         n->text = off_strdup("");
         if (!n->text) {
             free(n);
@@ -33,12 +33,12 @@ scn_node *scn_node_new(scn_node_kind kind, scn_pos pos)
     return n;
 }
 
-scn_node *scn_node_scalar(const char *text, bool plain, scn_pos pos)
+cfg_node *cfg_node_scalar(const char *text, bool plain, cfg_pos pos)
 {
-    scn_node *n = calloc(1, sizeof *n);
+    cfg_node *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
-    n->kind = SCN_NODE_SCALAR;
+    n->kind = CFG_NODE_SCALAR;
     n->pos = pos;
     n->plain = plain;
     n->text = off_strdup(text);
@@ -49,14 +49,14 @@ scn_node *scn_node_scalar(const char *text, bool plain, scn_pos pos)
     return n;
 }
 
-void scn_node_free(scn_node *n)
+void cfg_node_free(cfg_node *n)
 {
     if (!n)
         return;
     for (size_t i = 0; i < n->n; i++) {
         if (n->keys)
-            scn_node_free(n->keys[i]);
-        scn_node_free(n->items[i]);
+            cfg_node_free(n->keys[i]);
+        cfg_node_free(n->items[i]);
     }
     free(n->keys);
     free(n->items);
@@ -64,58 +64,58 @@ void scn_node_free(scn_node *n)
     free(n);
 }
 
-bool scn_node_push(scn_node *p, scn_node *key, scn_node *value)
+bool cfg_node_push(cfg_node *p, cfg_node *key, cfg_node *value)
 {
     if (p->n == p->cap) {
         size_t cap = p->cap ? p->cap * 2 : 4;
-        scn_node **items = realloc(p->items, cap * sizeof *items);
+        cfg_node **items = realloc(p->items, cap * sizeof *items);
         if (!items)
             return false;
         p->items = items;
-        if (p->kind == SCN_NODE_MAP) {
-            scn_node **keys = realloc(p->keys, cap * sizeof *keys);
+        if (p->kind == CFG_NODE_MAP) {
+            cfg_node **keys = realloc(p->keys, cap * sizeof *keys);
             if (!keys)
                 return false;
             p->keys = keys;
         }
         p->cap = cap;
     }
-    if (p->kind == SCN_NODE_MAP)
+    if (p->kind == CFG_NODE_MAP)
         p->keys[p->n] = key;
     p->items[p->n++] = value;
     return true;
 }
 
-scn_node *scn_node_copy(const scn_node *n, size_t *budget)
+cfg_node *cfg_node_copy(const cfg_node *n, size_t *budget)
 {
     if (*budget == 0)
         return NULL;
-    scn_node *c = n->kind == SCN_NODE_SCALAR
-                      ? scn_node_scalar(n->text, n->plain, n->pos)
-                      : scn_node_new(n->kind, n->pos);
+    cfg_node *c = n->kind == CFG_NODE_SCALAR
+                      ? cfg_node_scalar(n->text, n->plain, n->pos)
+                      : cfg_node_new(n->kind, n->pos);
     if (!c)
         return NULL;
     (*budget)--;
     for (size_t i = 0; i < n->n; i++) {
-        scn_node *k = NULL, *v = NULL;
-        if (n->kind == SCN_NODE_MAP && !(k = scn_node_copy(n->keys[i], budget)))
+        cfg_node *k = NULL, *v = NULL;
+        if (n->kind == CFG_NODE_MAP && !(k = cfg_node_copy(n->keys[i], budget)))
             goto fail;
-        if (!(v = scn_node_copy(n->items[i], budget)) ||
-            !scn_node_push(c, k, v)) {
-            scn_node_free(k);
-            scn_node_free(v);
+        if (!(v = cfg_node_copy(n->items[i], budget)) ||
+            !cfg_node_push(c, k, v)) {
+            cfg_node_free(k);
+            cfg_node_free(v);
             goto fail;
         }
     }
     return c;
 fail:
-    scn_node_free(c);
+    cfg_node_free(c);
     return NULL;
 }
 
-size_t scn_map_index(const scn_node *map, const char *key)
+size_t cfg_map_index(const cfg_node *map, const char *key)
 {
-    if (!map || map->kind != SCN_NODE_MAP)
+    if (!map || map->kind != CFG_NODE_MAP)
         return (size_t)-1;
     for (size_t i = 0; i < map->n; i++)
         if (strcmp(map->keys[i]->text, key) == 0)
@@ -123,15 +123,15 @@ size_t scn_map_index(const scn_node *map, const char *key)
     return (size_t)-1;
 }
 
-scn_node *scn_map_get(const scn_node *map, const char *key)
+cfg_node *cfg_map_get(const cfg_node *map, const char *key)
 {
-    size_t i = scn_map_index(map, key);
+    size_t i = cfg_map_index(map, key);
     return i == (size_t)-1 ? NULL : map->items[i];
 }
 
-bool scn_node_is_null(const scn_node *n)
+bool cfg_node_is_null(const cfg_node *n)
 {
-    if (n->kind != SCN_NODE_SCALAR || !n->plain)
+    if (n->kind != CFG_NODE_SCALAR || !n->plain)
         return false;
     const char *t = n->text;
     return !t[0] || !strcmp(t, "~") || !strcmp(t, "null") ||
@@ -140,7 +140,7 @@ bool scn_node_is_null(const scn_node *n)
 
 /* ---- text checks ------------------------------------------------------ */
 
-void scn_text_pos(const char *text, size_t len, size_t off, int *line, int *col)
+void cfg_text_pos(const char *text, size_t len, size_t off, int *line, int *col)
 {
     int l = 1, c = 1;
     if (off > len)
@@ -196,14 +196,14 @@ static off_status check_text(const char *text, size_t len, const char *file,
     for (size_t i = 0; i < len;) {
         int line, col;
         if (s[i] == 0) {
-            scn_text_pos(text, len, i, &line, &col);
+            cfg_text_pos(text, len, i, &line, &col);
             return off_errf(err, OFF_EPARSE, file, line, col,
                             "not a YAML text file: it contains a NUL byte "
                             "(binary data, or UTF-16 text? save it as UTF-8)");
         }
         size_t k = utf8_len(s + i, len - i);
         if (k == 0) {
-            scn_text_pos(text, len, i, &line, &col);
+            cfg_text_pos(text, len, i, &line, &col);
             return off_errf(err, OFF_EPARSE, file, line, col,
                             "not a YAML text file: invalid UTF-8 byte 0x%02x",
                             s[i]);
@@ -217,7 +217,7 @@ static off_status check_text(const char *text, size_t len, const char *file,
 
 typedef struct anchor {
     char *name;
-    const scn_node *node; /* in the tree being built */
+    const cfg_node *node; /* in the tree being built */
 } anchor;
 
 typedef struct builder {
@@ -225,18 +225,19 @@ typedef struct builder {
     const char *text;
     size_t len;
     const char *file;
+    const char *doc; /* "a scenario file", for messages */
     off_err *err;
     anchor *anchors;
     size_t n_anchors, cap_anchors;
     size_t budget; /* nodes still allowed */
-    scn_node **grave; /* merged-away nodes, freed when the parse ends */
+    cfg_node **grave; /* merged-away nodes, freed when the parse ends */
     size_t n_grave, cap_grave;
 } builder;
 
 /* A libyaml mark (0-based) as a 1-based position in b's file. */
-static scn_pos mark_pos(const builder *b, yaml_mark_t m)
+static cfg_pos mark_pos(const builder *b, yaml_mark_t m)
 {
-    scn_pos p = {b->file, (int)m.line + 1, (int)m.column + 1};
+    cfg_pos p = {b->file, (int)m.line + 1, (int)m.column + 1};
     return p;
 }
 
@@ -250,7 +251,7 @@ static off_status parser_error(builder *b)
     case YAML_MEMORY_ERROR:
         return off_errf(b->err, OFF_ENOMEM, b->file, 0, 0, "out of memory");
     case YAML_READER_ERROR:
-        scn_text_pos(b->text, b->len, p->problem_offset, &line, &col);
+        cfg_text_pos(b->text, b->len, p->problem_offset, &line, &col);
         if (p->problem_value >= 0)
             return off_errf(b->err, OFF_EPARSE, b->file, line, col,
                             "not a YAML text file: %s (character 0x%02x)",
@@ -264,17 +265,26 @@ static off_status parser_error(builder *b)
         col = (int)p->problem_mark.column + 1;
         {
             int el, ec;
-            scn_text_pos(b->text, b->len, b->len, &el, &ec);
+            cfg_text_pos(b->text, b->len, b->len, &el, &ec);
             if (line > el || (line == el && col > ec))
                 line = el, col = ec;
         }
-        if (p->context)
+        {
+            /* a construct still open at the end: most often a file cut
+             * short, which deserves saying */
+            const char *end = p->problem_mark.index >= b->len
+                                  ? " (the file ends here: truncated?)"
+                                  : "";
+            if (p->context)
+                return off_errf(b->err, OFF_EPARSE, b->file, line, col,
+                                "YAML syntax error: %s (%s at line %d, "
+                                "column %d)%s",
+                                prob, p->context,
+                                (int)p->context_mark.line + 1,
+                                (int)p->context_mark.column + 1, end);
             return off_errf(b->err, OFF_EPARSE, b->file, line, col,
-                            "YAML syntax error: %s (%s at line %d, column %d)",
-                            prob, p->context, (int)p->context_mark.line + 1,
-                            (int)p->context_mark.column + 1);
-        return off_errf(b->err, OFF_EPARSE, b->file, line, col,
-                        "YAML syntax error: %s", prob);
+                            "YAML syntax error: %s%s", prob, end);
+        }
     }
 }
 
@@ -286,17 +296,17 @@ static off_status next_event(builder *b, yaml_event_t *ev)
     return OFF_OK;
 }
 
-/* The error for a tree over SCN_MAX_NODES. */
-static off_status too_big(builder *b, scn_pos pos)
+/* The error for a tree over CFG_MAX_NODES. */
+static off_status too_big(builder *b, cfg_pos pos)
 {
-    return scn_errp(b->err, OFF_EPARSE, pos,
+    return cfg_errp(b->err, OFF_EPARSE, pos,
                     "document too large (more than %d nodes, counting "
-                    "alias copies)", SCN_MAX_NODES);
+                    "alias copies)", CFG_MAX_NODES);
 }
 
 /* Remember that anchor name (may be NULL: nothing to do) marks node. */
 static off_status add_anchor(builder *b, const yaml_char_t *name,
-                             const scn_node *node)
+                             const cfg_node *node)
 {
     if (!name)
         return OFF_OK;
@@ -316,16 +326,16 @@ static off_status add_anchor(builder *b, const yaml_char_t *name,
 }
 
 static off_status build(builder *b, yaml_event_t *ev, int depth,
-                        scn_node **out);
+                        cfg_node **out);
 
 /* Keep n alive until the end of the parse (anchors may point into it). */
-static off_status bury(builder *b, scn_node *n)
+static off_status bury(builder *b, cfg_node *n)
 {
     if (b->n_grave == b->cap_grave) {
         size_t cap = b->cap_grave ? 2 * b->cap_grave : 4;
-        scn_node **g = realloc(b->grave, cap * sizeof *g);
+        cfg_node **g = realloc(b->grave, cap * sizeof *g);
         if (!g) {
-            scn_node_free(n);
+            cfg_node_free(n);
             return off_errf(b->err, OFF_ENOMEM, b->file, 0, 0, "out of memory");
         }
         b->grave = g;
@@ -339,11 +349,11 @@ static off_status bury(builder *b, scn_node *n)
  * mappings are copied in unless the key is already present (explicit keys
  * win, then earlier sources).  The "<<" entries themselves are removed but
  * kept alive until the parse ends, since anchors may point into them. */
-static off_status merge_keys(builder *b, scn_node *map)
+static off_status merge_keys(builder *b, cfg_node *map)
 {
-    if (scn_map_index(map, "<<") == (size_t)-1)
+    if (cfg_map_index(map, "<<") == (size_t)-1)
         return OFF_OK;
-    scn_node **keys = map->keys, **items = map->items;
+    cfg_node **keys = map->keys, **items = map->items;
     size_t n = map->n, i;
     map->keys = NULL;
     map->items = NULL;
@@ -353,7 +363,7 @@ static off_status merge_keys(builder *b, scn_node *map)
     for (i = 0; i < n && !st; i++) {
         if (keys[i]->plain && strcmp(keys[i]->text, "<<") == 0)
             continue;
-        if (!scn_node_push(map, keys[i], items[i]))
+        if (!cfg_node_push(map, keys[i], items[i]))
             st = off_errf(b->err, OFF_ENOMEM, b->file, 0, 0, "out of memory");
         else
             keys[i] = items[i] = NULL;
@@ -361,25 +371,25 @@ static off_status merge_keys(builder *b, scn_node *map)
     for (i = 0; i < n && !st; i++) {
         if (!keys[i])
             continue;
-        const scn_node *src = items[i];
-        size_t n_src = src->kind == SCN_NODE_SEQ ? src->n : 1;
+        const cfg_node *src = items[i];
+        size_t n_src = src->kind == CFG_NODE_SEQ ? src->n : 1;
         for (size_t j = 0; j < n_src && !st; j++) {
-            const scn_node *m = src->kind == SCN_NODE_SEQ ? src->items[j] : src;
-            if (m->kind != SCN_NODE_MAP) {
-                st = scn_errp(b->err, OFF_EPARSE, m->pos,
+            const cfg_node *m = src->kind == CFG_NODE_SEQ ? src->items[j] : src;
+            if (m->kind != CFG_NODE_MAP) {
+                st = cfg_errp(b->err, OFF_EPARSE, m->pos,
                               "the merge key '<<' takes a mapping (usually an "
                               "alias such as *defaults) or a list of them");
                 break;
             }
             for (size_t k = 0; k < m->n && !st; k++) {
-                if (scn_map_index(map, m->keys[k]->text) != (size_t)-1)
+                if (cfg_map_index(map, m->keys[k]->text) != (size_t)-1)
                     continue;
                 size_t before = b->budget;
-                scn_node *ck = scn_node_copy(m->keys[k], &b->budget);
-                scn_node *cv = ck ? scn_node_copy(m->items[k], &b->budget) : NULL;
-                if (!cv || !scn_node_push(map, ck, cv)) {
-                    scn_node_free(ck);
-                    scn_node_free(cv);
+                cfg_node *ck = cfg_node_copy(m->keys[k], &b->budget);
+                cfg_node *cv = ck ? cfg_node_copy(m->items[k], &b->budget) : NULL;
+                if (!cv || !cfg_node_push(map, ck, cv)) {
+                    cfg_node_free(ck);
+                    cfg_node_free(cv);
                     st = b->budget == 0 || before == 0
                              ? too_big(b, m->pos)
                              : off_errf(b->err, OFF_ENOMEM, b->file, 0, 0,
@@ -403,9 +413,9 @@ static off_status merge_keys(builder *b, scn_node *map)
 
 /* Fill mapping or list c from the events up to its end event; checks map
  * keys (scalars, no duplicates) and applies merge keys at the end. */
-static off_status build_collection(builder *b, scn_node *c, int depth)
+static off_status build_collection(builder *b, cfg_node *c, int depth)
 {
-    bool is_map = c->kind == SCN_NODE_MAP;
+    bool is_map = c->kind == CFG_NODE_MAP;
     yaml_event_type_t end = is_map ? YAML_MAPPING_END_EVENT
                                    : YAML_SEQUENCE_END_EVENT;
     for (;;) {
@@ -417,23 +427,23 @@ static off_status build_collection(builder *b, scn_node *c, int depth)
             yaml_event_delete(&ev);
             return is_map ? merge_keys(b, c) : OFF_OK;
         }
-        scn_node *key = NULL, *val = NULL;
+        cfg_node *key = NULL, *val = NULL;
         st = build(b, &ev, depth + 1, is_map ? &key : &val);
         if (!st && is_map) {
-            if (key->kind != SCN_NODE_SCALAR) {
-                st = scn_errp(b->err, OFF_EPARSE, key->pos,
+            if (key->kind != CFG_NODE_SCALAR) {
+                st = cfg_errp(b->err, OFF_EPARSE, key->pos,
                               "a mapping key must be a word or string, not a %s",
-                              key->kind == SCN_NODE_MAP ? "mapping" : "list");
+                              key->kind == CFG_NODE_MAP ? "mapping" : "list");
             } else {
                 size_t prev = key->plain && !strcmp(key->text, "<<")
                                   ? (size_t)-1
-                                  : scn_map_index(c, key->text);
+                                  : cfg_map_index(c, key->text);
                 if (prev != (size_t)-1) {
                     char ks[64];
-                    st = scn_errp(b->err, OFF_EPARSE, key->pos,
+                    st = cfg_errp(b->err, OFF_EPARSE, key->pos,
                                   "duplicate key '%s' (first at line %d, "
                                   "column %d)",
-                                  scn_short(key->text, ks, sizeof ks),
+                                  cfg_short(key->text, ks, sizeof ks),
                                   c->keys[prev]->pos.line,
                                   c->keys[prev]->pos.col);
                 }
@@ -444,11 +454,11 @@ static off_status build_collection(builder *b, scn_node *c, int depth)
                     st = build(b, &ev, depth + 1, &val);
             }
         }
-        if (!st && !scn_node_push(c, key, val))
+        if (!st && !cfg_node_push(c, key, val))
             st = off_errf(b->err, OFF_ENOMEM, b->file, 0, 0, "out of memory");
         if (st) {
-            scn_node_free(key);
-            scn_node_free(val);
+            cfg_node_free(key);
+            cfg_node_free(val);
             return st;
         }
     }
@@ -456,18 +466,18 @@ static off_status build_collection(builder *b, scn_node *c, int depth)
 
 /* Build the node that starts with ev (taken over and deleted here). */
 static off_status build(builder *b, yaml_event_t *ev, int depth,
-                        scn_node **out)
+                        cfg_node **out)
 {
     *out = NULL;
-    scn_pos pos = mark_pos(b, ev->start_mark);
+    cfg_pos pos = mark_pos(b, ev->start_mark);
     off_status st = OFF_OK;
     const yaml_char_t *anchor_name = NULL;
-    scn_node *n = NULL;
+    cfg_node *n = NULL;
 
-    if (depth > SCN_MAX_DEPTH) {
+    if (depth > CFG_MAX_DEPTH) {
         yaml_event_delete(ev);
-        return scn_errp(b->err, OFF_EPARSE, pos,
-                        "nesting deeper than %d levels", SCN_MAX_DEPTH);
+        return cfg_errp(b->err, OFF_EPARSE, pos,
+                        "nesting deeper than %d levels", CFG_MAX_DEPTH);
     }
     if (b->budget == 0) {
         yaml_event_delete(ev);
@@ -479,11 +489,11 @@ static off_status build(builder *b, yaml_event_t *ev, int depth,
         const char *v = (const char *)ev->data.scalar.value;
         size_t vl = ev->data.scalar.length;
         if (memchr(v, '\0', vl)) {
-            st = scn_errp(b->err, OFF_EPARSE, pos,
+            st = cfg_errp(b->err, OFF_EPARSE, pos,
                           "a string contains a NUL character ('\\0')");
             break;
         }
-        n = scn_node_scalar(v, ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
+        n = cfg_node_scalar(v, ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE,
                             pos);
         if (!n)
             st = off_errf(b->err, OFF_ENOMEM, b->file, 0, 0, "out of memory");
@@ -496,7 +506,7 @@ static off_status build(builder *b, yaml_event_t *ev, int depth,
         bool map = ev->type == YAML_MAPPING_START_EVENT;
         anchor_name = map ? ev->data.mapping_start.anchor
                           : ev->data.sequence_start.anchor;
-        n = scn_node_new(map ? SCN_NODE_MAP : SCN_NODE_SEQ, pos);
+        n = cfg_node_new(map ? CFG_NODE_MAP : CFG_NODE_SEQ, pos);
         if (!n) {
             st = off_errf(b->err, OFF_ENOMEM, b->file, 0, 0, "out of memory");
             break;
@@ -507,7 +517,7 @@ static off_status build(builder *b, yaml_event_t *ev, int depth,
     }
     case YAML_ALIAS_EVENT: {
         const char *name = (const char *)ev->data.alias.anchor;
-        const scn_node *target = NULL;
+        const cfg_node *target = NULL;
         for (size_t i = b->n_anchors; i-- > 0;)
             if (strcmp(b->anchors[i].name, name) == 0) {
                 target = b->anchors[i].node;
@@ -515,14 +525,14 @@ static off_status build(builder *b, yaml_event_t *ev, int depth,
             }
         if (!target) {
             char s[64];
-            st = scn_errp(b->err, OFF_EPARSE, pos,
+            st = cfg_errp(b->err, OFF_EPARSE, pos,
                           "unknown alias '*%s' (an anchor '&%s' must come "
                           "before, and outside, its aliases)",
-                          scn_short(name, s, sizeof s), s);
+                          cfg_short(name, s, sizeof s), s);
             break;
         }
         size_t before = b->budget;
-        n = scn_node_copy(target, &b->budget);
+        n = cfg_node_copy(target, &b->budget);
         if (!n)
             st = b->budget == 0 || before == 0
                      ? too_big(b, pos)
@@ -531,7 +541,7 @@ static off_status build(builder *b, yaml_event_t *ev, int depth,
         break;
     }
     default:
-        st = scn_errp(b->err, OFF_EPARSE, pos, "unexpected YAML event %d",
+        st = cfg_errp(b->err, OFF_EPARSE, pos, "unexpected YAML event %d",
                       (int)ev->type);
         break;
     }
@@ -540,7 +550,7 @@ static off_status build(builder *b, yaml_event_t *ev, int depth,
         st = add_anchor(b, anchor_name, n);
     yaml_event_delete(ev);
     if (st) {
-        scn_node_free(n);
+        cfg_node_free(n);
         return st;
     }
     *out = n;
@@ -548,7 +558,7 @@ static off_status build(builder *b, yaml_event_t *ev, int depth,
 }
 
 /* The whole stream: at most one document, whose node goes to *root. */
-static off_status parse_stream(builder *b, scn_node **root)
+static off_status parse_stream(builder *b, cfg_node **root)
 {
     yaml_event_t ev;
     off_status st;
@@ -563,12 +573,12 @@ static off_status parse_stream(builder *b, scn_node **root)
         }
         if (t == YAML_DOCUMENT_START_EVENT) {
             if (have_doc) {
-                scn_pos pos = mark_pos(b, ev.start_mark);
+                cfg_pos pos = mark_pos(b, ev.start_mark);
                 yaml_event_delete(&ev);
-                return scn_errp(b->err, OFF_EPARSE, pos,
-                                "a second YAML document: a scenario file "
-                                "holds exactly one (remove the '---' line or "
-                                "split the file)");
+                return cfg_errp(b->err, OFF_EPARSE, pos,
+                                "a second YAML document: %s holds one "
+                                "document only (remove the '---' line or "
+                                "split the file)", b->doc);
             }
             have_doc = true;
             yaml_event_delete(&ev);
@@ -582,8 +592,8 @@ static off_status parse_stream(builder *b, scn_node **root)
     }
 }
 
-off_status scn_tree_parse(const char *text, size_t len, const char *file,
-                          scn_node **root, off_err *err)
+off_status cfg_tree_parse(const char *text, size_t len, const char *file,
+                          const char *doc, cfg_node **root, off_err *err)
 {
     *root = NULL;
     off_status st = check_text(text, len, file, err);
@@ -594,8 +604,9 @@ off_status scn_tree_parse(const char *text, size_t len, const char *file,
     b.text = text;
     b.len = len;
     b.file = file;
+    b.doc = doc ? doc : "a configuration file";
     b.err = err;
-    b.budget = SCN_MAX_NODES;
+    b.budget = CFG_MAX_NODES;
     if (!yaml_parser_initialize(&b.parser))
         return off_errf(err, OFF_ENOMEM, file, 0, 0, "out of memory");
     yaml_parser_set_input_string(&b.parser, (const unsigned char *)text, len);
@@ -605,10 +616,10 @@ off_status scn_tree_parse(const char *text, size_t len, const char *file,
         free(b.anchors[i].name);
     free(b.anchors);
     for (size_t i = 0; i < b.n_grave; i++)
-        scn_node_free(b.grave[i]);
+        cfg_node_free(b.grave[i]);
     free(b.grave);
     if (st) {
-        scn_node_free(*root);
+        cfg_node_free(*root);
         *root = NULL;
     }
     return st;

@@ -1,11 +1,12 @@
-/* scn_units.c - numbers with units: "5 ms", "20Mbps", "23 dBm", "90 %".
+/* cfg_units.c - numbers with units: "5 ms", "20Mbps", "23 dBm", "90 %".
  *
  * A quantity is a decimal number (or "inf"/"infinity"), optional blanks,
  * and an optional unit of the expected dimension; the value is converted to
  * the dimension's SI base.  Units are case-sensitive ("ms" is not "Ms"),
  * but the did-you-mean suggestion ignores case so "mbps" points to "Mbps".
- * See scn.h and docs/scenario-reference.md for the tables. */
-#include "scn_int.h"
+ * Scenarios, hardware profiles and model files share this one grammar.
+ * See cfg.h and docs/scenario-reference.md for the tables. */
+#include "cfg.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -27,6 +28,8 @@ typedef struct dim_info {
     const char *noun;    /* "a duration"                   */
     const char *example; /* "5 ms"                         */
     const unit *units;   /* terminated by a NULL name      */
+    double per;          /* the base is the units' base / per (a byte rate
+                            reads the bit-rate units, per = 8); 0 = 1   */
 } dim_info;
 
 #define LIN(n, f) {n, f, U_LINEAR, false}
@@ -43,7 +46,8 @@ static const unit u_rate[] = {
     LIN("Gbps", 1e9),   LIN("B/s", 8),       LIN("kB/s", 8e3),
     LIN("MB/s", 8e6),   ALIAS("GB/s", 8e9),  ALIAS("KB/s", 8e3),
     ALIAS("Kbps", 1e3), ALIAS("bit/s", 1),   ALIAS("kbit/s", 1e3),
-    ALIAS("Mbit/s", 1e6), ALIAS("Gbit/s", 1e9), END};
+    ALIAS("Mbit/s", 1e6), ALIAS("Gbit/s", 1e9), ALIAS("TB/s", 8e12),
+    ALIAS("Tbps", 1e12), END};
 static const unit u_freq[] = {LIN("Hz", 1), LIN("kHz", 1e3), LIN("MHz", 1e6),
                               LIN("GHz", 1e9), ALIAS("KHz", 1e3), END};
 static const unit u_power[] = {
@@ -74,30 +78,41 @@ static const unit u_events[] = {
 static const unit u_length[] = {LIN("mm", 1e-3), LIN("cm", 1e-2), LIN("m", 1),
                                 LIN("km", 1e3), END};
 static const unit u_db[] = {LIN("dB", 1), END};
+/* a MAC is two operations (a multiply and an add) */
+static const unit u_ops[] = {
+    LIN("op/s", 1),     LIN("kop/s", 1e3),    LIN("Mop/s", 1e6),
+    LIN("Gop/s", 1e9),  LIN("Top/s", 1e12),   LIN("FLOP/s", 1),
+    LIN("MFLOP/s", 1e6), LIN("GFLOP/s", 1e9), LIN("TFLOP/s", 1e12), END};
+static const unit u_bytes_per_mac[] = {LIN("B/MAC", 1), END};
 
-/* Indexed by scn_dim; keep in the enum's order. */
+/* Indexed by cfg_dim; keep in the enum's order. */
 static const dim_info dims[] = {
-    [SCN_DIM_NONE] = {"a plain number", "0.9", u_none},
-    [SCN_DIM_TIME] = {"a duration", "5 ms", u_time},
-    [SCN_DIM_RATE] = {"a data rate", "20 Mbps", u_rate},
-    [SCN_DIM_FREQ] = {"a frequency", "2.4 GHz", u_freq},
-    [SCN_DIM_POWER] = {"a power", "1.5 W", u_power},
-    [SCN_DIM_ENERGY] = {"an energy", "10 J", u_energy},
-    [SCN_DIM_BYTES] = {"a size", "64 KiB", u_bytes},
-    [SCN_DIM_WORK] = {"an amount of work", "3 GMAC", u_work},
-    [SCN_DIM_SPEED] = {"a compute speed", "2 GMAC/s", u_speed},
-    [SCN_DIM_HZ_EVENTS] = {"an event rate", "10 /s", u_events},
-    [SCN_DIM_LENGTH] = {"a length", "100 m", u_length},
-    [SCN_DIM_DB] = {"a level", "3 dB", u_db},
+    [CFG_DIM_NONE] = {"a plain number", "0.9", u_none},
+    [CFG_DIM_TIME] = {"a duration", "5 ms", u_time},
+    [CFG_DIM_RATE] = {"a data rate", "20 Mbps", u_rate},
+    [CFG_DIM_FREQ] = {"a frequency", "2.4 GHz", u_freq},
+    [CFG_DIM_POWER] = {"a power", "1.5 W", u_power},
+    [CFG_DIM_ENERGY] = {"an energy", "10 J", u_energy},
+    [CFG_DIM_BYTES] = {"a size", "64 KiB", u_bytes},
+    [CFG_DIM_WORK] = {"an amount of work", "3 GMAC", u_work},
+    [CFG_DIM_SPEED] = {"a compute speed", "2 GMAC/s", u_speed},
+    [CFG_DIM_HZ_EVENTS] = {"an event rate", "10 /s", u_events},
+    [CFG_DIM_LENGTH] = {"a length", "100 m", u_length},
+    [CFG_DIM_DB] = {"a level", "3 dB", u_db},
+    [CFG_DIM_OPS] = {"an operation rate", "19.2 Gop/s", u_ops},
+    [CFG_DIM_BYTE_RATE] = {"a bandwidth", "25.6 GB/s", u_rate, 8},
+    [CFG_DIM_BYTES_PER_MAC] = {"bytes per MAC", "64 B/MAC", u_bytes_per_mac},
 };
-#define N_DIMS (sizeof dims / sizeof dims[0])
+_Static_assert(OFF_COUNT(dims) == CFG_DIM_N,
+               "one entry of dims per cfg_dim");
+#define N_DIMS OFF_COUNT(dims)
 
-const char *scn_dim_noun(scn_dim dim)
+const char *cfg_dim_noun(cfg_dim dim)
 {
     return (size_t)dim < N_DIMS ? dims[dim].noun : "a value";
 }
 
-const char *scn_dim_units(scn_dim dim, char *buf, size_t cap)
+const char *cfg_dim_units(cfg_dim dim, char *buf, size_t cap)
 {
     if (!cap)
         return buf;
@@ -116,7 +131,7 @@ const char *scn_dim_units(scn_dim dim, char *buf, size_t cap)
     return buf;
 }
 
-int scn_parse_u64(const char *text, uint64_t *out)
+int cfg_parse_u64(const char *text, uint64_t *out)
 {
     const char *p = text;
     bool neg = false;
@@ -203,7 +218,7 @@ static const unit *find_unit(const unit *units, const char *name)
 }
 
 /* Closest listed unit of dim to word, ignoring case, or NULL. */
-static const char *suggest_unit(scn_dim dim, const char *word)
+static const char *suggest_unit(cfg_dim dim, const char *word)
 {
     char lw[64], lc[32][16];
     const char *cands[32];
@@ -231,17 +246,17 @@ static const char *suggest_unit(scn_dim dim, const char *word)
     return NULL;
 }
 
-off_status scn_quantity(const char *text, scn_dim dim, const char *what,
-                        double *out, scn_pos pos, off_err *err)
+off_status cfg_quantity(const char *text, cfg_dim dim, const char *what,
+                        double *out, cfg_pos pos, off_err *err)
 {
     char units[200], shown[80];
     const char *pre = what ? what : "", *sep = what ? ": " : "";
     if ((size_t)dim >= N_DIMS)
-        return scn_errp(err, OFF_EINVAL, pos, "%s%sunknown dimension %d", pre,
+        return cfg_errp(err, OFF_EINVAL, pos, "%s%sunknown dimension %d", pre,
                         sep, (int)dim);
     const dim_info *di = &dims[dim];
-    scn_dim_units(dim, units, sizeof units);
-    scn_short(text, shown, sizeof shown);
+    cfg_dim_units(dim, units, sizeof units);
+    cfg_short(text, shown, sizeof shown);
 
     const char *s = text;
     while (*s == ' ' || *s == '\t')
@@ -249,11 +264,11 @@ off_status scn_quantity(const char *text, scn_dim dim, const char *what,
     bool inf;
     size_t nlen = scan_number(s, &inf);
     if (nlen == 0) {
-        if (dim == SCN_DIM_NONE)
-            return scn_errp(err, OFF_EINVAL, pos,
+        if (dim == CFG_DIM_NONE)
+            return cfg_errp(err, OFF_EINVAL, pos,
                             "%s%sexpected a number such as '0.9' or '90 %%', "
                             "got '%s'", pre, sep, shown);
-        return scn_errp(err, OFF_EINVAL, pos,
+        return cfg_errp(err, OFF_EINVAL, pos,
                         "%s%sexpected %s such as '%s' (units: %s), got '%s'",
                         pre, sep, di->noun, di->example, units, shown);
     }
@@ -263,14 +278,14 @@ off_status scn_quantity(const char *text, scn_dim dim, const char *what,
     } else {
         char num[64];
         if (nlen >= sizeof num)
-            return scn_errp(err, OFF_EINVAL, pos,
+            return cfg_errp(err, OFF_EINVAL, pos,
                             "%s%snumber too long: '%s'", pre, sep, shown);
         memcpy(num, s, nlen);
         num[nlen] = '\0';
         errno = 0;
         v = strtod(num, NULL);
         if (!isfinite(v) || (errno == ERANGE && fabs(v) > 1.0))
-            return scn_errp(err, OFF_EINVAL, pos,
+            return cfg_errp(err, OFF_EINVAL, pos,
                             "%s%snumber out of range: '%s'", pre, sep, shown);
     }
 
@@ -297,6 +312,8 @@ off_status scn_quantity(const char *text, scn_dim dim, const char *what,
         switch (u->kind) {
         case U_LINEAR:
             v *= u->factor;
+            if (di->per)
+                v /= di->per;
             break;
         case U_DBM:
             v = pow(10.0, (v - 30.0) / 10.0);
@@ -306,46 +323,38 @@ off_status scn_quantity(const char *text, scn_dim dim, const char *what,
             break;
         }
         if (isnan(v) || (isinf(v) && !inf))
-            return scn_errp(err, OFF_EINVAL, pos,
+            return cfg_errp(err, OFF_EINVAL, pos,
                             "%s%snumber out of range: '%s'", pre, sep, shown);
         *out = v;
         return OFF_OK;
     }
     for (size_t d = 0; d < N_DIMS; d++) {
-        if (d == (size_t)dim || d == SCN_DIM_NONE)
+        if (d == (size_t)dim || d == CFG_DIM_NONE)
             continue;
         if (find_unit(dims[d].units, uname)) {
-            if (dim == SCN_DIM_NONE)
-                return scn_errp(err, OFF_EINVAL, pos,
+            if (dim == CFG_DIM_NONE)
+                return cfg_errp(err, OFF_EINVAL, pos,
                                 "%s%s'%s' is %s, expected a plain number "
                                 "(no unit, or '%%')", pre, sep, shown,
                                 dims[d].noun);
-            return scn_errp(err, OFF_EINVAL, pos,
+            return cfg_errp(err, OFF_EINVAL, pos,
                             "%s%s'%s' is %s, expected %s such as '%s' "
                             "(units: %s)", pre, sep, shown, dims[d].noun,
                             di->noun, di->example, units);
         }
     }
     char ushort[40];
-    scn_short(uname, ushort, sizeof ushort);
-    if (dim == SCN_DIM_NONE)
-        return scn_errp(err, OFF_EINVAL, pos,
+    cfg_short(uname, ushort, sizeof ushort);
+    if (dim == CFG_DIM_NONE)
+        return cfg_errp(err, OFF_EINVAL, pos,
                         "%s%sunexpected unit '%s' in '%s': expected a plain "
                         "number (no unit, or '%%')", pre, sep, ushort, shown);
     const char *dym = suggest_unit(dim, uname);
     if (dym)
-        return scn_errp(err, OFF_EINVAL, pos,
+        return cfg_errp(err, OFF_EINVAL, pos,
                         "%s%sunknown unit '%s' for %s (did you mean '%s'?); "
                         "units: %s", pre, sep, ushort, di->noun, dym, units);
-    return scn_errp(err, OFF_EINVAL, pos,
+    return cfg_errp(err, OFF_EINVAL, pos,
                     "%s%sunknown unit '%s' for %s; units: %s", pre, sep, ushort,
                     di->noun, units);
-}
-
-off_status scn_parse_quantity(const char *text, scn_dim dim, double *out,
-                              scn_pos pos, off_err *err)
-{
-    if (!text)
-        text = "";
-    return scn_quantity(text, dim, NULL, out, pos, err);
 }
