@@ -10,7 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "cli_yaml.h"
+#include "cfg.h"
 #include "cmd_models_int.h"
 #include "mdl_k_dispatch.h"
 #include "mdl_profile.h"
@@ -146,29 +146,26 @@ static void write_profile(FILE *f, const profile_job *j)
     const char *const pairs[][2] = {{"name", j->pname},  {"kind", "measured"},
                                     {"device", j->cpu},  {"framework", framework},
                                     {"model", sp->name}};
-    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
-        cli_yaml_key(f, 0, pairs[i][0], 1);
-        cli_yaml_scalar(f, pairs[i][1]);
-        fputc('\n', f);
-    }
-    cli_yaml_key(f, 0, "bits", 1);
-    fputs("8\n", f); /* a number, not the string "8" */
-    cli_yaml_key(f, 0, "layers", 0);
-    for (size_t i = 0; i < sp->n_layers; i++) {
-        cli_yaml_key(f, 2, sp->layers[i].name, 1);
-        fprintf(f, "%.3f us\n", sec[i] * 1e6);
-    }
-    cli_yaml_key(f, 0, "exits", 0);
-    for (size_t e = 0; e < sp->n_exits; e++) {
+    cfg_emit e;
+    cfg_emit_init(&e, f);
+    for (size_t i = 0; i < OFF_COUNT(pairs); i++)
+        cfg_emit_str(&e, pairs[i][0], pairs[i][1]);
+    cfg_emit_fmt(&e, "bits", "8"); /* a number, not the string "8" */
+    cfg_emit_begin(&e, "layers");
+    for (size_t i = 0; i < sp->n_layers; i++)
+        cfg_emit_fmt(&e, sp->layers[i].name, "%.3f us", sec[i] * 1e6);
+    cfg_emit_end(&e);
+    cfg_emit_begin(&e, "exits");
+    for (size_t x = 0; x < sp->n_exits; x++) {
         double t = 0;
-        for (int i = g->exit_first[e]; i >= 0 && i <= g->exit_out[e]; i++)
+        for (int i = g->exit_first[x]; i >= 0 && i <= g->exit_out[x]; i++)
             t += sec[i];
-        cli_yaml_key(f, 2, sp->exits[e].name, 1);
-        if (g->exit_first[e] >= 0)
-            fprintf(f, "%.3f us\n", t * 1e6);
+        if (g->exit_first[x] >= 0)
+            cfg_emit_fmt(&e, sp->exits[x].name, "%.3f us", t * 1e6);
         else
-            fputs("0\n", f);
+            cfg_emit_fmt(&e, sp->exits[x].name, "0");
     }
+    cfg_emit_end(&e);
 }
 
 /* The per-layer table: op, MACs, time, rate, share of the whole model. */
