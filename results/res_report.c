@@ -9,14 +9,16 @@
  *     energy     4.567 mJ/task    deadline miss 1.23 %    accuracy 90.12 %
  *
  * Runs without a summary ('failed', 'interrupted' by a signal, or still
- * 'running' = killed or in progress, shown as "killed") get a line
- * saying so and the number of task rows they recorded.
+ * 'running': "running" while their process holds the run's lock, else
+ * "killed") get a line saying so and the number of task rows they
+ * recorded.  Seeds are printed as given (unsigned 64 bits).
  */
 #include "res.h"
 
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <string.h>
 
 static double col_real(sqlite3_stmt *s, int i)
 {
@@ -55,6 +57,18 @@ static void print_devices(sqlite3 *h, FILE *out, sqlite3_int64 run)
     sqlite3_finalize(q);
 }
 
+/* The status of the run in row s (run_id, status in columns 0, 4):
+ * 'running' is a run in progress while its writer holds the run's lock,
+ * and a killed one (the process died mid-run) once it does not. */
+static const char *shown_status(res_db *db, sqlite3_stmt *s)
+{
+    const char *status = (const char *)sqlite3_column_text(s, 4);
+    if (!status || strcmp(status, "running") != 0)
+        return status;
+    int live = res_run_live(db, sqlite3_column_int64(s, 0));
+    return live > 0 ? "running" : live == 0 ? "killed" : "running or killed";
+}
+
 off_status res_report(res_db *db, FILE *out, off_err *err)
 {
     sqlite3 *h = res_handle(db);
@@ -86,14 +100,13 @@ off_status res_report(res_db *db, FILE *out, off_err *err)
     int rc, n = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         n++;
-        const char *status = (const char *)sqlite3_column_text(s, 4);
-        /* 'running' in a closed database: the process died mid-run */
-        const char *shown = status && status[0] == 'r' ? "killed" : status;
-        fprintf(out, "run %lld  %s  policy=%s  seed=%lld  status=%s",
+        const char *shown = shown_status(db, s);
+        fprintf(out, "run %lld  %s  policy=%s  seed=%llu  status=%s",
                 (long long)sqlite3_column_int64(s, 0),
                 (const char *)sqlite3_column_text(s, 1),
                 (const char *)sqlite3_column_text(s, 2),
-                (long long)sqlite3_column_int64(s, 3), shown ? shown : "?");
+                (unsigned long long)res_seed_from_sql(sqlite3_column_int64(s, 3)),
+                shown ? shown : "?");
         if (sqlite3_column_type(s, 5) != SQLITE_NULL)
             fprintf(out, "  wall=%.3f s", sqlite3_column_double(s, 5));
         fputc('\n', out);
