@@ -102,14 +102,21 @@ static int read_ident(res_db *db, res_ident *id)
     return rc;
 }
 
-/* read_ident, trying again while another process holds a lock. */
+/* read_ident in one read transaction (the three values of one version of
+ * the file, not of a schema being created meanwhile), trying again while
+ * another process holds a lock. */
 static int read_ident_waiting(res_db *db, res_ident *id)
 {
     res_wait w;
     res_wait_init(&w);
     int rc;
-    while (res_rc_busy(rc = read_ident(db, id)) && res_wait_more(&w))
-        ;
+    do {
+        rc = sqlite3_exec(db->h, "BEGIN", NULL, NULL, NULL);
+        if (rc == SQLITE_OK) {
+            rc = read_ident(db, id);
+            sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL);
+        }
+    } while (res_rc_busy(rc) && res_wait_more(&w));
     return rc;
 }
 

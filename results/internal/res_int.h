@@ -22,6 +22,15 @@
  * one file at once, each committing batches of RES_BATCH rows. */
 #define RES_BUSY_WAIT_MS 120000
 
+/* Retrying a step that found the database busy: res_wait_more sleeps a few
+ * milliseconds, growing with the tries, with jitter so that processes
+ * started together part, and says false once RES_BUSY_WAIT_MS have passed
+ * since res_wait_init. */
+typedef struct res_wait {
+    double t0_ms;
+    unsigned tries;
+} res_wait;
+
 /* A buffered task row: the row, its run, and where its device name sits in
  * the batch's name arena (the caller's string need not outlive the call). */
 typedef struct res_row_buf {
@@ -50,6 +59,7 @@ struct res_db {
     bool in_txn;
     int64_t run_cur;     /* run id of the last res_run_begin, 0 if none    */
     bool fk_off;         /* foreign keys off for the open batch            */
+    res_wait busy;       /* the wait of SQLite's busy handler              */
     int lock_fd;         /* the file, for the run locks (res_lock.c); -1   */
     int64_t run_locked;  /* the run whose lock is held, 0 if none          */
     res_batch bat[2];    /* rows allocated at the first row                */
@@ -77,14 +87,6 @@ void res_bind_real(sqlite3_stmt *s, int i, double v);
 /* Whether rc (a primary or extended code) means "another connection holds
  * a lock": worth waiting and trying again. */
 bool res_rc_busy(int rc);
-/* Retrying a step that found the database busy: res_wait_more sleeps a few
- * milliseconds, growing with the tries, with jitter so that processes
- * started together part, and says false once RES_BUSY_WAIT_MS have passed
- * since res_wait_init. */
-typedef struct res_wait {
-    double t0_ms;
-    unsigned tries;
-} res_wait;
 void res_wait_init(res_wait *w);
 bool res_wait_more(res_wait *w);
 /* Open the connection's transaction (BEGIN IMMEDIATE) if none is, waiting
