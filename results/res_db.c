@@ -53,6 +53,13 @@ void res_bind_real(sqlite3_stmt *s, int i, double v)
         sqlite3_bind_double(s, i, v);
 }
 
+/* v[0..n) to parameters i, i+1, ... of s. */
+static void bind_reals(sqlite3_stmt *s, int i, const double *v, int n)
+{
+    for (int k = 0; k < n; k++)
+        res_bind_real(s, i + k, v[k]);
+}
+
 bool res_rc_busy(int rc)
 {
     rc &= 0xff;
@@ -88,17 +95,21 @@ bool res_wait_more(res_wait *w)
     return true;
 }
 
+int res_exec_waiting(res_db *db, const char *sql)
+{
+    res_wait w;
+    res_wait_init(&w);
+    int rc;
+    while (res_rc_busy(rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL)) && res_wait_more(&w))
+        ;
+    return rc;
+}
+
 off_status res_begin(res_db *db, off_err *err)
 {
     if (db->in_txn)
         return OFF_OK;
-    res_wait w;
-    res_wait_init(&w);
-    int rc;
-    while (res_rc_busy(rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL)) &&
-           res_wait_more(&w))
-        ;
-    if (rc != SQLITE_OK)
+    if (res_exec_waiting(db, "BEGIN IMMEDIATE") != SQLITE_OK)
         return res_db_err(db, err, "begin");
     db->in_txn = true;
     return OFF_OK;
@@ -329,62 +340,65 @@ off_status res_run_begin(res_db *db, const res_run_info *info, int64_t *run_id,
     return OFF_OK;
 }
 
+/* The summary row of run_id; an SQLite code, SQLITE_DONE when written. */
+static int insert_summary(res_db *db, int64_t run_id, const res_summary *sum)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO summary VALUES "
+                                       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_int64(s, 1, run_id);
+    sqlite3_bind_int64(s, 2, (sqlite3_int64)sum->n_tasks);
+    sqlite3_bind_int64(s, 3, (sqlite3_int64)sum->n_done);
+    const res_stat *l = &sum->latency;
+    const double v[] = {l->mean, l->ci95, l->p50, l->p95, l->p99, l->min, l->max,
+                        sum->energy_mean_j, sum->accuracy, sum->deadline_miss,
+                        sum->bytes_up_mean, sum->sim_time_s};
+    bind_reals(s, 4, v, 12);
+    sqlite3_bind_int64(s, 16, (sqlite3_int64)sum->events);
+    res_bind_real(s, 17, sum->reward_mean);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc;
+}
+
+/* The final status and wall time of run_id; SQLITE_DONE when written. */
+static int update_status(res_db *db, int64_t run_id, const char *status, double wall_s)
+{
+    sqlite3_stmt *s;
+    int rc = sqlite3_prepare_v2(db->h, "UPDATE runs SET status = ?, wall_s = ? WHERE run_id = ?",
+                                -1, &s, NULL);
+    if (rc != SQLITE_OK)
+        return rc;
+    sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
+    res_bind_real(s, 2, wall_s);
+    sqlite3_bind_int64(s, 3, run_id);
+    rc = sqlite3_step(s);
+    sqlite3_finalize(s);
+    return rc;
+}
+
 off_status res_run_end(res_db *db, int64_t run_id, const char *status,
                        double wall_s, const res_summary *sum, off_err *err)
 {
-    off_status wst = res_join_writer(db, err);
-    if (wst != OFF_OK)
-        return wst;
-    if ((wst = res_begin(db, err)) != OFF_OK)
-        return wst;
-    sqlite3_stmt *s = NULL;
-    int rc = SQLITE_DONE;
-    if (sum) {
-        rc = sqlite3_prepare_v2(db->h,
-                                "INSERT OR REPLACE INTO summary VALUES "
-                                "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                                -1, &s, NULL);
-        if (rc == SQLITE_OK) {
-            sqlite3_bind_int64(s, 1, run_id);
-            sqlite3_bind_int64(s, 2, (sqlite3_int64)sum->n_tasks);
-            sqlite3_bind_int64(s, 3, (sqlite3_int64)sum->n_done);
-            res_bind_real(s, 4, sum->latency.mean);
-            res_bind_real(s, 5, sum->latency.ci95);
-            res_bind_real(s, 6, sum->latency.p50);
-            res_bind_real(s, 7, sum->latency.p95);
-            res_bind_real(s, 8, sum->latency.p99);
-            res_bind_real(s, 9, sum->latency.min);
-            res_bind_real(s, 10, sum->latency.max);
-            res_bind_real(s, 11, sum->energy_mean_j);
-            res_bind_real(s, 12, sum->accuracy);
-            res_bind_real(s, 13, sum->deadline_miss);
-            res_bind_real(s, 14, sum->bytes_up_mean);
-            res_bind_real(s, 15, sum->sim_time_s);
-            sqlite3_bind_int64(s, 16, (sqlite3_int64)sum->events);
-            res_bind_real(s, 17, sum->reward_mean);
-            rc = sqlite3_step(s);
-        }
-        sqlite3_finalize(s);
-    }
-    if (rc == SQLITE_DONE &&
-        sqlite3_prepare_v2(db->h, "UPDATE runs SET status = ?, wall_s = ? WHERE run_id = ?",
-                           -1, &s, NULL) == SQLITE_OK) {
-        sqlite3_bind_text(s, 1, status, -1, SQLITE_STATIC);
-        res_bind_real(s, 2, wall_s);
-        sqlite3_bind_int64(s, 3, run_id);
-        rc = sqlite3_step(s);
-        sqlite3_finalize(s);
-    } else if (rc == SQLITE_DONE) {
-        rc = SQLITE_ERROR;
-    }
+    off_status st = res_join_writer(db, err);
+    if (st == OFF_OK)
+        st = res_begin(db, err);
+    if (st != OFF_OK)
+        return st;
+    int rc = sum ? insert_summary(db, run_id, sum) : SQLITE_DONE;
+    if (rc == SQLITE_DONE)
+        rc = update_status(db, run_id, status, wall_s);
     if (rc != SQLITE_DONE) {
-        off_status st = res_db_err(db, err, "closing the run");
+        st = res_db_err(db, err, "closing the run");
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
         db->in_txn = false;
         res_drop_buffered(db);
         return st;
     }
-    off_status st = res_commit_pending(db, err);
+    st = res_commit_pending(db, err);
     if (st == OFF_OK && db->run_locked == run_id)
         res_unlock_run(db); /* its final status is committed */
     return st;
@@ -428,13 +442,9 @@ off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
     sqlite3_bind_int64(s, 2, (sqlite3_int64)r->step);
     sqlite3_bind_int64(s, 3, (sqlite3_int64)r->episode);
     sqlite3_bind_int64(s, 4, (sqlite3_int64)r->updates);
-    res_bind_real(s, 5, r->reward_mean);
-    res_bind_real(s, 6, r->episode_return);
-    res_bind_real(s, 7, r->loss_policy);
-    res_bind_real(s, 8, r->loss_value);
-    res_bind_real(s, 9, r->entropy);
-    res_bind_real(s, 10, r->temperature);
-    res_bind_real(s, 11, r->wall_s);
+    const double v[] = {r->reward_mean, r->episode_return, r->loss_policy, r->loss_value,
+                        r->entropy, r->temperature, r->wall_s};
+    bind_reals(s, 5, v, 7);
     if ((st = end_inline_row(db, s, "recording the learning curve", err)) != OFF_OK)
         return st;
     /* task rows wait in db->rows; curve rows go in at once, and the
@@ -466,13 +476,9 @@ off_status res_add_device(res_db *db, int64_t run_id, const res_device_row *r,
     sqlite3_bind_int64(s, 6, (sqlite3_int64)r->n_done);
     sqlite3_bind_int64(s, 7, (sqlite3_int64)r->n_offloaded);
     sqlite3_bind_int64(s, 8, (sqlite3_int64)r->handovers);
-    res_bind_real(s, 9, r->energy_j);
-    res_bind_real(s, 10, r->tail_j);
-    res_bind_real(s, 11, r->tail_unattributed_j);
-    res_bind_real(s, 12, r->capacity_j);
-    res_bind_real(s, 13, r->remaining_j);
-    res_bind_real(s, 14, r->t_death);
-    res_bind_real(s, 15, r->freq_hz);
+    const double v[] = {r->energy_j,   r->tail_j,  r->tail_unattributed_j, r->capacity_j,
+                        r->remaining_j, r->t_death, r->freq_hz};
+    bind_reals(s, 9, v, 7);
     return end_inline_row(db, s, "recording a device", err);
 }
 

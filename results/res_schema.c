@@ -211,13 +211,9 @@ static off_status setup(res_db *db, off_err *err)
                              err);
     if (st != OFF_OK)
         return st;
-    res_wait w;
-    res_wait_init(&w);
-    int rc;
-    while (res_rc_busy(rc = sqlite3_exec(db->h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) &&
-           res_wait_more(&w))
-        ;
-    return rc == SQLITE_OK ? OFF_OK : res_db_err(db, err, "setting WAL mode");
+    return res_exec_waiting(db, "PRAGMA journal_mode=WAL") == SQLITE_OK
+               ? OFF_OK
+               : res_db_err(db, err, "setting WAL mode");
 }
 
 off_status res_schema_ensure(res_db *db, off_err *err)

@@ -89,6 +89,9 @@ void res_bind_real(sqlite3_stmt *s, int i, double v);
 bool res_rc_busy(int rc);
 void res_wait_init(res_wait *w);
 bool res_wait_more(res_wait *w);
+/* sqlite3_exec of sql, tried again while the database is busy; an SQLite
+ * code. */
+int res_exec_waiting(res_db *db, const char *sql);
 /* Open the connection's transaction (BEGIN IMMEDIATE) if none is, waiting
  * for other writers within RES_BUSY_WAIT_MS. */
 off_status res_begin(res_db *db, off_err *err);

@@ -19,38 +19,10 @@
 #include <unistd.h>
 
 #include "res.h"
+#include "res_testing.h"
 
 #define WRITERS 4
 #define ROWS (RES_BATCH + 100) /* a batch through the writer thread, and a last one */
-
-static char dir[] = "/tmp/offsim-par-XXXXXX";
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static long long count(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *s;
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    long long v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(h);
-    return v;
-}
 
 /* One writer process: a whole run through the res_ API; 0 on success,
  * else 1 with the error on stderr. */
@@ -116,17 +88,17 @@ static void writers_at_once(const char *p)
 /* old runs already in the file */
 static void assert_all_there(const char *p, long long old)
 {
-    assert_int_equal(count(p, "PRAGMA user_version"), 3);
-    assert_int_equal(count(p, "SELECT count(*) FROM runs"), old + WRITERS);
-    assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status = 'ok' AND"
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 3);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM runs"), old + WRITERS);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status = 'ok' AND"
                               " scenario LIKE 'writer%' AND seed = substr(scenario, 7)"),
                      WRITERS);
-    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), (long long)WRITERS * ROWS);
-    assert_int_equal(count(p, "SELECT count(*) FROM (SELECT run_id FROM tasks GROUP BY run_id"
+    assert_int_equal(query_int(p, "SELECT count(*) FROM tasks"), (long long)WRITERS * ROWS);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM (SELECT run_id FROM tasks GROUP BY run_id"
                               " HAVING count(*) = " "4196" " AND sum(task_id) = 4196 * 4195 / 2)"),
                      WRITERS);
-    assert_int_equal(count(p, "SELECT count(*) FROM summary WHERE n_done = 4196"), WRITERS);
-    assert_int_equal(count(p, "SELECT count(*) FROM devices"), WRITERS);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE n_done = 4196"), WRITERS);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM devices"), WRITERS);
 }
 
 static void test_writers_started_together_on_a_new_file_all_succeed(void **state)
@@ -135,51 +107,10 @@ static void test_writers_started_together_on_a_new_file_all_succeed(void **state
     assert_int_equal(ROWS, 4196); /* the figure in assert_all_there's SQL */
     for (int round = 0; round < 20; round++) {
         char p[512];
-        snprintf(p, sizeof p, "%s/new%d.db", dir, round);
+        snprintf(p, sizeof p, "%s/new%d.db", scratch_dir, round);
         writers_at_once(p);
         assert_all_there(p, 0);
     }
-}
-
-/* Schema version 1, with one run; version 2 adds the reward and the
- * learning curves. */
-static const char *v1_sql =
-    "PRAGMA application_id=1330005587; PRAGMA user_version=1;"
-    "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, scenario TEXT NOT NULL,"
-    " scenario_file TEXT, config_text TEXT NOT NULL, overrides TEXT NOT NULL DEFAULT '',"
-    " config_hash TEXT NOT NULL, seed INTEGER NOT NULL, policy TEXT NOT NULL,"
-    " version TEXT NOT NULL, started_at TEXT NOT NULL, wall_s REAL,"
-    " status TEXT NOT NULL);"
-    "CREATE TABLE tasks (run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
-    " task_id INTEGER NOT NULL, device INTEGER NOT NULL, device_name TEXT NOT NULL,"
-    " server INTEGER, sample INTEGER, t_arrival REAL NOT NULL, t_start REAL, t_done REAL,"
-    " latency_s REAL, compute_device_s REAL, uplink_s REAL, queue_s REAL,"
-    " compute_server_s REAL, downlink_s REAL, energy_j REAL, bytes_up REAL, bytes_down REAL,"
-    " exit INTEGER, split INTEGER, bits INTEGER, correct INTEGER, deadline_met INTEGER,"
-    " deadline_s REAL, PRIMARY KEY (run_id, task_id)) WITHOUT ROWID;"
-    "CREATE TABLE summary (run_id INTEGER PRIMARY KEY, n_tasks INTEGER, n_done INTEGER,"
-    " latency_mean REAL, latency_ci95 REAL, latency_p50 REAL, latency_p95 REAL,"
-    " latency_p99 REAL, latency_min REAL, latency_max REAL, energy_mean_j REAL,"
-    " accuracy REAL, deadline_miss REAL, bytes_up_mean REAL, sim_time_s REAL,"
-    " events INTEGER);"
-    "INSERT INTO runs VALUES (1,'old','o.yaml','x','','0',1,'edge','0','now',1,'ok');"
-    "INSERT INTO summary (run_id, n_tasks) VALUES (1, 10);";
-static const char *v2_sql =
-    "ALTER TABLE summary ADD COLUMN reward_mean REAL;"
-    "CREATE TABLE training (run_id INTEGER NOT NULL REFERENCES runs(run_id),"
-    " step INTEGER NOT NULL, episode INTEGER NOT NULL, updates INTEGER NOT NULL,"
-    " reward_mean REAL, episode_return REAL, loss_policy REAL, loss_value REAL,"
-    " entropy REAL, temperature REAL, wall_s REAL, PRIMARY KEY (run_id, step)) WITHOUT ROWID;"
-    "PRAGMA user_version=2;";
-
-static void make_old(const char *p, int version)
-{
-    sqlite3 *h;
-    assert_int_equal(sqlite3_open(p, &h), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(h, v1_sql, NULL, NULL, NULL), SQLITE_OK);
-    if (version == 2)
-        assert_int_equal(sqlite3_exec(h, v2_sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(h);
 }
 
 static void test_writers_started_together_on_old_files_migrate_once(void **state)
@@ -188,12 +119,12 @@ static void test_writers_started_together_on_old_files_migrate_once(void **state
     for (int round = 0; round < 10; round++) {
         int version = 1 + round % 2;
         char p[512];
-        snprintf(p, sizeof p, "%s/old%d.db", dir, round);
-        make_old(p, version);
+        snprintf(p, sizeof p, "%s/old%d.db", scratch_dir, round);
+        make_old_db(p, version);
         writers_at_once(p);
         assert_all_there(p, 1);
-        assert_int_equal(count(p, "SELECT count(*) FROM summary WHERE reward_mean IS NULL"), 1);
-        assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE scenario = 'old'"), 1);
+        assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE reward_mean IS NULL"), 1);
+        assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE scenario = 'old'"), 1);
     }
 }
 
@@ -203,5 +134,5 @@ int main(void)
         cmocka_unit_test(test_writers_started_together_on_a_new_file_all_succeed),
         cmocka_unit_test(test_writers_started_together_on_old_files_migrate_once),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

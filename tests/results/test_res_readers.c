@@ -21,22 +21,7 @@
 #include <unistd.h>
 
 #include "res.h"
-
-static char dir[] = "/tmp/offsim-rd-XXXXXX";
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "chmod -R u+w '%s'; rm -rf '%s'", dir, dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "res_testing.h"
 
 static const res_run_info info = {"s", "s.yaml", "name: s\n", "", 1, 7, "edge"};
 
@@ -109,9 +94,9 @@ static void test_read_only_databases_are_readable(void **state)
 {
     (void)state;
     char ro[512], p[600], q[600];
-    snprintf(ro, sizeof ro, "%s/ro", dir);
+    snprintf(ro, sizeof ro, "%s/ro", scratch_dir);
     assert_int_equal(mkdir(ro, 0755), 0);
-    assert_int_equal(chmod(dir, 0755), 0); /* nobody may enter */
+    assert_int_equal(chmod(scratch_dir, 0755), 0); /* nobody may enter */
     snprintf(p, sizeof p, "%s/clean.db", ro);
     snprintf(q, sizeof q, "%s/killed.db", ro);
     res_db *db;
@@ -151,7 +136,7 @@ static void test_running_run_is_told_from_a_killed_one(void **state)
 {
     (void)state;
     char p[512];
-    snprintf(p, sizeof p, "%s/live.db", dir);
+    snprintf(p, sizeof p, "%s/live.db", scratch_dir);
     int go[2], ready[2];
     assert_int_equal(pipe(go), 0);
     assert_int_equal(pipe(ready), 0);
@@ -210,7 +195,7 @@ static void test_seeds_of_the_whole_64_bit_range_read_back_exactly(void **state)
 {
     (void)state;
     char p[512];
-    snprintf(p, sizeof p, "%s/seed.db", dir);
+    snprintf(p, sizeof p, "%s/seed.db", scratch_dir);
     const uint64_t seeds[] = {0, 1, INT64_MAX, (uint64_t)INT64_MAX + 1, UINT64_MAX - 1,
                               UINT64_MAX};
     size_t n = sizeof seeds / sizeof seeds[0];
@@ -256,5 +241,5 @@ int main(void)
         cmocka_unit_test(test_running_run_is_told_from_a_killed_one),
         cmocka_unit_test(test_seeds_of_the_whole_64_bit_range_read_back_exactly),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
