@@ -100,7 +100,8 @@ off_status res_add_task(res_db *db, int64_t run_id, const res_task_row *row,
                         off_err *err);
 
 /* One point of a learning curve (`offsim train`), in table `training`:
- * written with the task rows' batching, committed at res_run_end. */
+ * committed at once (with the open transaction's rows if one is open, e.g.
+ * after res_add_device, then at res_run_end). */
 typedef struct res_train_row {
     uint64_t step;            /* transitions learned from                    */
     uint64_t episode;         /* training runs (episodes) finished           */

@@ -432,6 +432,7 @@ static off_status end_inline_row(res_db *db, sqlite3_stmt *s, const char *what, 
 off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
                             off_err *err)
 {
+    bool opened = !db->in_txn;
     off_status st = begin_inline_row(
         db, &db->ins_train, "INSERT OR REPLACE INTO training VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         "recording the learning curve", err);
@@ -447,13 +448,18 @@ off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
     bind_reals(s, 5, v, 7);
     if ((st = end_inline_row(db, s, "recording the learning curve", err)) != OFF_OK)
         return st;
-    /* task rows wait in db->rows; curve rows go in at once, and the
-     * transaction is committed every RES_BATCH of them */
-    if (++db->train_rows >= RES_BATCH) {
-        db->train_rows = 0;
-        return res_commit_pending(db, err);
+    /* Committed at once when the row has its own transaction: curve rows
+     * are rare (one per rollout, or per 1,000 decisions), and a transaction
+     * left open between them would hold the file's write lock for the whole
+     * training, so that no other process could write to the file. */
+    if (!opened)
+        return OFF_OK;
+    db->in_txn = false;
+    if (sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        st = res_db_err(db, err, "recording the learning curve");
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     }
-    return OFF_OK;
+    return st;
 }
 
 off_status res_add_device(res_db *db, int64_t run_id, const res_device_row *r,

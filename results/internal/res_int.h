@@ -55,7 +55,6 @@ struct res_db {
     sqlite3_stmt *ins_tasks;  /* RES_ROWS_PER_INSERT rows                   */
     sqlite3_stmt *ins_train;  /* one learning-curve row                     */
     sqlite3_stmt *ins_device; /* one devices row                            */
-    size_t train_rows;        /* curve rows in the open transaction          */
     bool in_txn;
     int64_t run_cur;     /* run id of the last res_run_begin, 0 if none    */
     bool fk_off;         /* foreign keys off for the open batch            */

@@ -205,8 +205,8 @@ static void test_writer_error_is_reported_by_the_next_full_batch(void **state)
     assert_int_equal(query_int(p, "SELECT count(*) FROM tasks"), 0);
     assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status = 'failed'"), 1);
 
-    /* training rows open a transaction that the next task batch, written
-     * by the writer, commits with it; every row arrives, in one piece */
+    /* training rows between task batches written by the writer: every
+     * row arrives, in one piece */
     assert_int_equal(res_open(&db, p, &e), OFF_OK);
     assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
     res_train_row t = {.step = 1, .episode = 1, .updates = 1, .reward_mean = 0.5};
