@@ -7,8 +7,14 @@
  * while the caller goes on), and closed with
  * res_run_end (summary row, status 'ok'; or 'failed' / 'interrupted' without
  * summary).  The database is in WAL mode; a run killed half-way leaves
- * every committed batch and its `runs` row with status 'running' (report
- * shows it as "killed").
+ * every committed batch and its `runs` row with status 'running'; while its
+ * process lives it holds the run's lock (res_run_live), so report tells a
+ * run in progress ("running") from a killed one ("killed").
+ *
+ * Any number of processes may write to one database, new or existing, at
+ * once: the schema is created or migrated by one of them under SQLite's
+ * write lock, and every writer waits for the others' locks (up to two
+ * minutes each time) instead of failing.
  *
  * Schema: docs/results-schema.md.
  */
@@ -27,7 +33,10 @@ typedef struct res_db res_db;
  * exists; the parent directory is created if missing.  A file that is not an
  * offsim database (or a newer schema version) is an error naming the path. */
 off_status res_open(res_db **db, const char *path, off_err *err);
-/* Open an existing database read-only (report, plot): missing file is an error. */
+/* Open an existing database read-only (report, plot): missing file is an
+ * error.  Works on a read-only file or file system (a database closed
+ * cleanly is then read as immutable) and never changes the file: an older
+ * schema version is read as it is. */
 off_status res_open_readonly(res_db **db, const char *path, off_err *err);
 void res_close(res_db *db); /* NULL-safe; commits a pending batch */
 
@@ -37,9 +46,23 @@ typedef struct res_run_info {
     const char *config_text;  /* full YAML text                              */
     const char *overrides;    /* --set lines, may be ""                      */
     uint64_t config_hash;     /* hash of text + overrides                    */
-    uint64_t seed;
+    uint64_t seed;            /* any value: see res_seed_to_sql              */
     const char *policy;       /* policy type                                 */
 } res_run_info;
+
+/* runs.seed is an SQLite INTEGER (signed 64 bits): a seed s in [0, 2^64)
+ * is stored as s below 2^63 and as s - 2^64 from 2^63 on (two's
+ * complement), a bijection: res_seed_from_sql gives the seed back exactly
+ * (in SQL: printf('%u', seed)). */
+int64_t res_seed_to_sql(uint64_t seed);
+uint64_t res_seed_from_sql(int64_t v);
+/* The master seed of run run_id, as given to res_run_begin. */
+off_status res_run_seed(res_db *db, int64_t run_id, uint64_t *seed, off_err *err);
+
+/* Whether the process that began run run_id is still writing it (it holds
+ * the run's lock from res_run_begin to res_run_end): 1 yes, 0 no (a run
+ * left 'running' was killed), -1 cannot tell. */
+int res_run_live(res_db *db, int64_t run_id);
 
 /* Insert the runs row (status 'running', start time now, version).
  * *run_id receives its id. */
@@ -77,7 +100,8 @@ off_status res_add_task(res_db *db, int64_t run_id, const res_task_row *row,
                         off_err *err);
 
 /* One point of a learning curve (`offsim train`), in table `training`:
- * written with the task rows' batching, committed at res_run_end. */
+ * committed at once (with the open transaction's rows if one is open, e.g.
+ * after res_add_device, then at res_run_end). */
 typedef struct res_train_row {
     uint64_t step;            /* transitions learned from                    */
     uint64_t episode;         /* training runs (episodes) finished           */

@@ -9,14 +9,16 @@
  *     energy     4.567 mJ/task    deadline miss 1.23 %    accuracy 90.12 %
  *
  * Runs without a summary ('failed', 'interrupted' by a signal, or still
- * 'running' = killed or in progress, shown as "killed") get a line
- * saying so and the number of task rows they recorded.
+ * 'running': "running" while their process holds the run's lock, else
+ * "killed") get a line saying so and the number of task rows they
+ * recorded.  Seeds are printed as given (unsigned 64 bits).
  */
 #include "res.h"
 
 #include <math.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <string.h>
 
 static double col_real(sqlite3_stmt *s, int i)
 {
@@ -55,6 +57,63 @@ static void print_devices(sqlite3 *h, FILE *out, sqlite3_int64 run)
     sqlite3_finalize(q);
 }
 
+/* A run without a summary (row s of res_report's query): a training's
+ * learning curve, or the status and the task rows recorded. */
+static void print_no_summary(sqlite3 *h, FILE *out, sqlite3_stmt *s, int ver, const char *shown)
+{
+    long long pts = 0, last = 0;
+    sqlite3_stmt *tq;
+    if (ver >= 2 && sqlite3_prepare_v2(h, "SELECT count(*), max(step) FROM training WHERE run_id = ?",
+                                       -1, &tq, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(tq, 1, sqlite3_column_int64(s, 0));
+        if (sqlite3_step(tq) == SQLITE_ROW) {
+            pts = sqlite3_column_int64(tq, 0);
+            last = sqlite3_column_int64(tq, 1);
+        }
+        sqlite3_finalize(tq);
+    }
+    if (pts)
+        fprintf(out, "    training: %lld learning-curve points up to step %lld "
+                     "(offsim plot --learning)\n", pts, last);
+    else
+        fprintf(out, "    no summary (run %s); %lld task rows recorded\n", shown ? shown : "?",
+                (long long)sqlite3_column_int64(s, 17));
+}
+
+/* The summary lines of a finished run (row s of res_report's query). */
+static void print_summary(sqlite3 *h, FILE *out, sqlite3_stmt *s, int ver)
+{
+    fprintf(out, "    tasks      %lld done / %lld arrived (after warm-up)\n",
+            (long long)sqlite3_column_int64(s, 8), (long long)sqlite3_column_int64(s, 7));
+    fprintf(out, "    latency  ");
+    print_ms(out, "mean", col_real(s, 9));
+    double ci = col_real(s, 10);
+    if (!isnan(ci))
+        fprintf(out, " +- %.3f (95%% CI)", ci * 1e3);
+    print_ms(out, "p50", col_real(s, 11));
+    print_ms(out, "p95", col_real(s, 12));
+    print_ms(out, "p99", col_real(s, 13));
+    fprintf(out, " ms\n");
+    fprintf(out, "    energy     %.3f mJ/task    deadline miss %.2f %%    accuracy %.2f %%\n",
+            col_real(s, 14) * 1e3, col_real(s, 15) * 100, col_real(s, 16) * 100);
+    if (sqlite3_column_type(s, 18) != SQLITE_NULL)
+        fprintf(out, "    reward     %.4f per task (the scenario's reward:)\n", col_real(s, 18));
+    if (ver >= 3)
+        print_devices(h, out, sqlite3_column_int64(s, 0));
+}
+
+/* The status of the run in row s (run_id, status in columns 0, 4):
+ * 'running' is a run in progress while its writer holds the run's lock,
+ * and a killed one (the process died mid-run) once it does not. */
+static const char *shown_status(res_db *db, sqlite3_stmt *s)
+{
+    const char *status = (const char *)sqlite3_column_text(s, 4);
+    if (!status || strcmp(status, "running") != 0)
+        return status;
+    int live = res_run_live(db, sqlite3_column_int64(s, 0));
+    return live > 0 ? "running" : live == 0 ? "killed" : "running or killed";
+}
+
 off_status res_report(res_db *db, FILE *out, off_err *err)
 {
     sqlite3 *h = res_handle(db);
@@ -86,57 +145,20 @@ off_status res_report(res_db *db, FILE *out, off_err *err)
     int rc, n = 0;
     while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
         n++;
-        const char *status = (const char *)sqlite3_column_text(s, 4);
-        /* 'running' in a closed database: the process died mid-run */
-        const char *shown = status && status[0] == 'r' ? "killed" : status;
-        fprintf(out, "run %lld  %s  policy=%s  seed=%lld  status=%s",
+        const char *shown = shown_status(db, s);
+        fprintf(out, "run %lld  %s  policy=%s  seed=%llu  status=%s",
                 (long long)sqlite3_column_int64(s, 0),
                 (const char *)sqlite3_column_text(s, 1),
                 (const char *)sqlite3_column_text(s, 2),
-                (long long)sqlite3_column_int64(s, 3), shown ? shown : "?");
+                (unsigned long long)res_seed_from_sql(sqlite3_column_int64(s, 3)),
+                shown ? shown : "?");
         if (sqlite3_column_type(s, 5) != SQLITE_NULL)
             fprintf(out, "  wall=%.3f s", sqlite3_column_double(s, 5));
         fputc('\n', out);
-        if (!sqlite3_column_int(s, 6)) {
-            long long pts = 0, last = 0;
-            sqlite3_stmt *tq;
-            if (ver >= 2 &&
-                sqlite3_prepare_v2(h, "SELECT count(*), max(step) FROM training WHERE run_id = ?",
-                                   -1, &tq, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(tq, 1, sqlite3_column_int64(s, 0));
-                if (sqlite3_step(tq) == SQLITE_ROW) {
-                    pts = sqlite3_column_int64(tq, 0);
-                    last = sqlite3_column_int64(tq, 1);
-                }
-                sqlite3_finalize(tq);
-            }
-            if (pts)
-                fprintf(out, "    training: %lld learning-curve points up to step %lld "
-                             "(offsim plot --learning)\n", pts, last);
-            else
-                fprintf(out, "    no summary (run %s); %lld task rows recorded\n",
-                        shown ? shown : "?", (long long)sqlite3_column_int64(s, 17));
-            continue;
-        }
-        fprintf(out, "    tasks      %lld done / %lld arrived (after warm-up)\n",
-                (long long)sqlite3_column_int64(s, 8),
-                (long long)sqlite3_column_int64(s, 7));
-        fprintf(out, "    latency  ");
-        print_ms(out, "mean", col_real(s, 9));
-        double ci = col_real(s, 10);
-        if (!isnan(ci))
-            fprintf(out, " +- %.3f (95%% CI)", ci * 1e3);
-        print_ms(out, "p50", col_real(s, 11));
-        print_ms(out, "p95", col_real(s, 12));
-        print_ms(out, "p99", col_real(s, 13));
-        fprintf(out, " ms\n");
-        fprintf(out, "    energy     %.3f mJ/task    deadline miss %.2f %%    accuracy %.2f %%\n",
-                col_real(s, 14) * 1e3, col_real(s, 15) * 100, col_real(s, 16) * 100);
-        if (sqlite3_column_type(s, 18) != SQLITE_NULL)
-            fprintf(out, "    reward     %.4f per task (the scenario's reward:)\n",
-                    col_real(s, 18));
-        if (ver >= 3)
-            print_devices(h, out, sqlite3_column_int64(s, 0));
+        if (sqlite3_column_int(s, 6))
+            print_summary(h, out, s, ver);
+        else
+            print_no_summary(h, out, s, ver, shown);
     }
     off_status st = OFF_OK;
     if (rc != SQLITE_DONE)

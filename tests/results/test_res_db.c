@@ -17,39 +17,11 @@
 #include <unistd.h>
 
 #include "res.h"
-
-static char dir[] = "/tmp/offsim-res-XXXXXX";
-
-static int setup(void **state)
-{
-    (void)state;
-    return mkdtemp(dir) ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    char cmd[256];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
+#include "res_testing.h"
 
 static void path(char *buf, size_t cap, const char *name)
 {
-    snprintf(buf, cap, "%s/%s", dir, name);
-}
-
-static long long count(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *s;
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    long long v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(h);
-    return v;
+    snprintf(buf, cap, "%s/%s", scratch_dir, name);
 }
 
 static res_task_row row(int64_t id)
@@ -98,11 +70,11 @@ static void test_run_lifecycle_round_trips(void **state)
     sum.latency.ci95 = NAN;
     assert_int_equal(res_run_end(db, run, "ok", 1.5, &sum, &e), OFF_OK);
     res_close(db);
-    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), (long long)n);
-    assert_int_equal(count(p, "SELECT count(*) FROM tasks WHERE deadline_s IS NULL"), (long long)n);
-    assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status='ok' AND config_hash='000000001234abcd' AND seed=7"), 1);
-    assert_int_equal(count(p, "SELECT count(*) FROM summary WHERE latency_ci95 IS NULL AND n_done > 0"), 1);
-    assert_int_equal(count(p, "PRAGMA user_version"), 3);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM tasks"), (long long)n);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM tasks WHERE deadline_s IS NULL"), (long long)n);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status='ok' AND config_hash='000000001234abcd' AND seed=7"), 1);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE latency_ci95 IS NULL AND n_done > 0"), 1);
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 3);
     /* reopening appends a second run */
     assert_int_equal(res_open(&db, p, &e), OFF_OK);
     assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
@@ -121,7 +93,7 @@ static void test_interrupted_run_keeps_committed_batches(void **state)
     int64_t run;
     assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
     /* another connection sees the run as soon as it begins */
-    assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status='running'"), 1);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status='running'"), 1);
     for (int64_t i = 0; i < RES_BATCH + 5; i++) {
         res_task_row r = row(i);
         assert_int_equal(res_add_task(db, run, &r, &e), OFF_OK);
@@ -130,15 +102,15 @@ static void test_interrupted_run_keeps_committed_batches(void **state)
      * after the call that filled it returned), the 5 others not yet */
     long long seen = 0;
     for (int ms = 0; ms < 10000 && seen < RES_BATCH; ms++) {
-        seen = count(p, "SELECT count(*) FROM tasks");
+        seen = query_int(p, "SELECT count(*) FROM tasks");
         assert_true(seen == 0 || seen == RES_BATCH);
         if (seen < RES_BATCH)
             nanosleep(&(struct timespec){0, 1000000}, NULL);
     }
     assert_int_equal(seen, RES_BATCH);
     res_close(db); /* no res_run_end: the process "stopped" */
-    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), RES_BATCH + 5);
-    assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status='running'"), 1);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM tasks"), RES_BATCH + 5);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status='running'"), 1);
     assert_int_equal(res_open_readonly(&db, p, &e), OFF_OK);
     char *buf;
     size_t len;
@@ -180,8 +152,8 @@ static void test_buffered_rows_round_trip_and_errors_roll_back_their_batch(void 
         assert_int_equal(res_add_task(db, run, &r, &e), OFF_OK);
     }
     assert_int_equal(res_run_end(db, run, "ok", 1.0, NULL, &e), OFF_OK);
-    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), (long long)n);
-    assert_int_equal(count(p, "SELECT count(*) FROM tasks WHERE device_name = 'phone[' || task_id || ']'"
+    assert_int_equal(query_int(p, "SELECT count(*) FROM tasks"), (long long)n);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM tasks WHERE device_name = 'phone[' || task_id || ']'"
                               " AND bytes_up = 1000.5 + task_id AND t_done = task_id + 0.25"
                               " AND (sample IS NULL) = (task_id = 0)"
                               " AND (server IS NULL) = (task_id % 2 = 1)"),
@@ -196,8 +168,8 @@ static void test_buffered_rows_round_trip_and_errors_roll_back_their_batch(void 
     }
     assert_int_equal(res_run_end(db, run2, "ok", 1.0, NULL, &e), OFF_EDB);
     assert_non_null(strstr(e.msg, "inserting a task row: UNIQUE constraint failed"));
-    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), (long long)n);
-    assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status = 'running'"), 1);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM tasks"), (long long)n);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status = 'running'"), 1);
     /* rows of a run that does not exist: in the last batch, inserted by
      * res_run_end itself, which reports the error at once */
     res_task_row r = row(0);
@@ -205,7 +177,7 @@ static void test_buffered_rows_round_trip_and_errors_roll_back_their_batch(void 
     assert_int_equal(res_run_end(db, run2, "failed", 1.0, NULL, &e), OFF_EDB);
     assert_non_null(strstr(e.msg, "inserting a task row: FOREIGN KEY constraint failed"));
     res_close(db);
-    assert_int_equal(count(p, "SELECT count(*) FROM tasks WHERE run_id = 999"), 0);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM tasks WHERE run_id = 999"), 0);
 }
 
 /* A batch written by the writer thread that fails is reported by the
@@ -230,11 +202,11 @@ static void test_writer_error_is_reported_by_the_next_full_batch(void **state)
     assert_non_null(strstr(e.msg, "UNIQUE constraint failed"));
     assert_int_equal(res_run_end(db, run, "failed", 1.0, NULL, &e), OFF_OK);
     res_close(db);
-    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), 0);
-    assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status = 'failed'"), 1);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM tasks"), 0);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status = 'failed'"), 1);
 
-    /* training rows open a transaction that the next task batch, written
-     * by the writer, commits with it; every row arrives, in one piece */
+    /* training rows between task batches written by the writer: every
+     * row arrives, in one piece */
     assert_int_equal(res_open(&db, p, &e), OFF_OK);
     assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
     res_train_row t = {.step = 1, .episode = 1, .updates = 1, .reward_mean = 0.5};
@@ -248,10 +220,10 @@ static void test_writer_error_is_reported_by_the_next_full_batch(void **state)
     assert_int_equal(res_add_training(db, run, &t, &e), OFF_OK);
     assert_int_equal(res_run_end(db, run, "ok", 1.0, NULL, &e), OFF_OK);
     res_close(db);
-    assert_int_equal(count(p, "SELECT count(*) FROM tasks"), (long long)n);
-    assert_int_equal(count(p, "SELECT sum(task_id) FROM tasks"), (long long)(n * (n - 1) / 2));
-    assert_int_equal(count(p, "SELECT count(*) FROM training"), 2);
-    assert_int_equal(count(p, "SELECT count(*) FROM runs WHERE status = 'ok'"), 1);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM tasks"), (long long)n);
+    assert_int_equal(query_int(p, "SELECT sum(task_id) FROM tasks"), (long long)(n * (n - 1) / 2));
+    assert_int_equal(query_int(p, "SELECT count(*) FROM training"), 2);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status = 'ok'"), 1);
 }
 
 static void test_foreign_and_broken_files_are_refused(void **state)
@@ -330,24 +302,7 @@ static void test_v1_database_is_migrated_and_training_rows_round_trip(void **sta
     (void)state;
     char p[512];
     path(p, sizeof p, "v1.db");
-    sqlite3 *h;
-    assert_int_equal(sqlite3_open(p, &h), SQLITE_OK);
-    const char *v1 =
-        "PRAGMA application_id=1330005587; PRAGMA user_version=1;"
-        "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, scenario TEXT NOT NULL,"
-        " scenario_file TEXT, config_text TEXT NOT NULL, overrides TEXT NOT NULL DEFAULT '',"
-        " config_hash TEXT NOT NULL, seed INTEGER NOT NULL, policy TEXT NOT NULL,"
-        " version TEXT NOT NULL, started_at TEXT NOT NULL, wall_s REAL,"
-        " status TEXT NOT NULL);"
-        "CREATE TABLE summary (run_id INTEGER PRIMARY KEY, n_tasks INTEGER, n_done INTEGER,"
-        " latency_mean REAL, latency_ci95 REAL, latency_p50 REAL, latency_p95 REAL,"
-        " latency_p99 REAL, latency_min REAL, latency_max REAL, energy_mean_j REAL,"
-        " accuracy REAL, deadline_miss REAL, bytes_up_mean REAL, sim_time_s REAL,"
-        " events INTEGER);"
-        "INSERT INTO runs VALUES (1,'old','o.yaml','x','','0',1,'edge','0','now',1,'ok');"
-        "INSERT INTO summary (run_id, n_tasks) VALUES (1, 10);";
-    assert_int_equal(sqlite3_exec(h, v1, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(h);
+    make_old_db(p, 1);
 
     res_db *db;
     off_err e;
@@ -375,20 +330,20 @@ static void test_v1_database_is_migrated_and_training_rows_round_trip(void **sta
     sum.reward_mean = -0.75;
     assert_int_equal(res_run_end(db, run, "ok", 1.0, &sum, &e), OFF_OK);
     res_close(db);
-    assert_int_equal(count(p, "PRAGMA user_version"), 3);
-    assert_int_equal(count(p, "SELECT count(*) FROM devices WHERE run_id=2 AND device=0 AND "
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 3);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM devices WHERE run_id=2 AND device=0 AND "
                               "name='cam[0]' AND server=1 AND n_tasks=5 AND n_done=4 AND "
                               "n_offloaded=3 AND handovers=2 AND energy_j=1.5 AND "
                               "tail_j=0.25 AND tail_unattributed_j=0.125 AND capacity_j=2 "
                               "AND remaining_j=0.5 AND t_death=7.5 AND freq_hz=1.2e9"), 1);
-    assert_int_equal(count(p, "SELECT count(*) FROM devices WHERE device=1 AND "
+    assert_int_equal(query_int(p, "SELECT count(*) FROM devices WHERE device=1 AND "
                               "capacity_j IS NULL AND remaining_j IS NULL AND t_death IS NULL "
                               "AND freq_hz IS NULL AND energy_j=0"), 1);
-    assert_int_equal(count(p, "SELECT count(*) FROM runs"), 2);
-    assert_int_equal(count(p, "SELECT count(*) FROM summary WHERE run_id=1 AND reward_mean IS NULL"), 1);
-    assert_int_equal(count(p, "SELECT count(*) FROM summary WHERE run_id=2 AND reward_mean=-0.75"), 1);
-    assert_int_equal(count(p, "SELECT count(*) FROM training WHERE run_id=2"), 3);
-    assert_int_equal(count(p, "SELECT sum(step) FROM training WHERE episode_return IS NULL "
+    assert_int_equal(query_int(p, "SELECT count(*) FROM runs"), 2);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE run_id=1 AND reward_mean IS NULL"), 1);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE run_id=2 AND reward_mean=-0.75"), 1);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM training WHERE run_id=2"), 3);
+    assert_int_equal(query_int(p, "SELECT sum(step) FROM training WHERE episode_return IS NULL "
                               "AND temperature IS NULL AND reward_mean > 0"), 600);
 }
 
@@ -403,5 +358,5 @@ int main(void)
         cmocka_unit_test(test_report_prints_the_summary_figures),
         cmocka_unit_test(test_v1_database_is_migrated_and_training_rows_round_trip),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

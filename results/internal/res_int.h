@@ -1,0 +1,126 @@
+/*
+ * res_int.h - what the files of results/ share and no other module sees:
+ * the connection object, the task-row batches, and the helpers between
+ * opening (res_db.c), the schema (res_schema.c), the batched writer
+ * (res_writer.c) and the run locks (res_lock.c).
+ */
+#ifndef RES_INT_H
+#define RES_INT_H
+
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdbool.h>
+
+#include "res.h"
+
+#define RES_APP_ID 0x4f464653 /* "OFFS" */
+#define RES_SCHEMA_VERSION 3
+
+/* How long a connection waits for another process's lock (a schema being
+ * created or migrated, a batch being committed) before it gives up with
+ * "database is locked".  Generous: a sweep may start dozens of writers on
+ * one file at once, each committing batches of RES_BATCH rows. */
+#define RES_BUSY_WAIT_MS 120000
+
+/* Retrying a step that found the database busy: res_wait_more sleeps a few
+ * milliseconds, growing with the tries, with jitter so that processes
+ * started together part, and says false once RES_BUSY_WAIT_MS have passed
+ * since res_wait_init. */
+typedef struct res_wait {
+    double t0_ms;
+    unsigned tries;
+} res_wait;
+
+/* A buffered task row: the row, its run, and where its device name sits in
+ * the batch's name arena (the caller's string need not outlive the call). */
+typedef struct res_row_buf {
+    res_task_row r;
+    int64_t run_id;
+    size_t name_off, name_len;
+} res_row_buf;
+
+/* A batch of task rows and the arena of their device names; two of them,
+ * allocated at the first row: one filled by the caller, one written. */
+typedef struct res_batch {
+    size_t n;            /* rows buffered, not yet inserted (<= RES_BATCH) */
+    res_row_buf *rows;   /* RES_BATCH rows                                 */
+    char *names;         /* device names of the buffered rows              */
+    size_t names_len, names_cap;
+} res_batch;
+
+struct res_db {
+    sqlite3 *h;
+    char *path;
+    sqlite3_stmt *ins_task;   /* one row                                    */
+    sqlite3_stmt *ins_tasks;  /* RES_ROWS_PER_INSERT rows                   */
+    sqlite3_stmt *ins_train;  /* one learning-curve row                     */
+    sqlite3_stmt *ins_device; /* one devices row                            */
+    bool in_txn;
+    int64_t run_cur;     /* run id of the last res_run_begin, 0 if none    */
+    bool fk_off;         /* foreign keys off for the open batch            */
+    res_wait busy;       /* the wait of SQLite's busy handler              */
+    int lock_fd;         /* the file, for the run locks (res_lock.c); -1   */
+    int64_t run_locked;  /* the run whose lock is held, 0 if none          */
+    res_batch bat[2];    /* rows allocated at the first row                */
+    res_batch *fill;     /* the batch the caller appends to                */
+    /* The writer thread (started at the first task row).  Fields above
+     * that touch the connection belong to the writer while job is set. */
+    pthread_mutex_t mu;
+    pthread_cond_t work;      /* job set, or stop                           */
+    pthread_cond_t idle;      /* job back to NULL                           */
+    bool sync_ok;             /* mu, work, idle initialised                 */
+    pthread_t thr;
+    bool thr_on;              /* writer running                              */
+    bool stop;                /* writer: leave when idle                     */
+    res_batch *job;           /* batch being written, NULL when idle        */
+    off_status wst;           /* writer's error, OFF_OK if none             */
+    off_err werr;             /* its message, reported by the next join      */
+};
+
+/* OFF_EDB naming the path: "what: SQLite's message". */
+off_status res_db_err(res_db *db, off_err *err, const char *what);
+/* sqlite3_exec of sql; its message on error. */
+off_status res_exec(res_db *db, const char *sql, off_err *err);
+/* NaN and infinities as NULL. */
+void res_bind_real(sqlite3_stmt *s, int i, double v);
+/* Whether rc (a primary or extended code) means "another connection holds
+ * a lock": worth waiting and trying again. */
+bool res_rc_busy(int rc);
+void res_wait_init(res_wait *w);
+bool res_wait_more(res_wait *w);
+/* sqlite3_exec of sql, tried again while the database is busy; an SQLite
+ * code. */
+int res_exec_waiting(res_db *db, const char *sql);
+/* Open the connection's transaction (BEGIN IMMEDIATE) if none is, waiting
+ * for other writers within RES_BUSY_WAIT_MS. */
+off_status res_begin(res_db *db, off_err *err);
+
+/* res_schema.c.  res_schema_ensure: on a connection open for writing,
+ * check that the file is ours (or empty) and create or migrate the schema
+ * under a write lock, race-free between processes; then WAL and the
+ * connection's pragmas.  res_schema_probe: read the identity of a
+ * connection open for reading, waiting out other processes' locks; an
+ * SQLite code.  res_schema_refuse: the error for a probe that failed.
+ * res_schema_check: after a probe, whether the file is an offsim database
+ * this version can read. */
+off_status res_schema_ensure(res_db *db, off_err *err);
+int res_schema_probe(res_db *db);
+off_status res_schema_check(res_db *db, off_err *err);
+off_status res_schema_refuse(res_db *db, int rc, off_err *err);
+
+/* res_writer.c: the batched task rows and the writer thread. */
+void res_wait_writer(res_db *db);
+off_status res_join_writer(res_db *db, off_err *err);
+off_status res_commit_pending(res_db *db, off_err *err);
+void res_drop_buffered(res_db *db);
+void res_writer_stop(res_db *db);
+void res_batches_free(res_db *db);
+
+/* res_lock.c: the run lock that tells a running run from a killed one.
+ * res_lock_run locks run_id (releasing the run locked before, if any);
+ * failures leave the run unlocked (it then reads as killed). */
+void res_lock_run(res_db *db, int64_t run_id);
+void res_unlock_run(res_db *db);
+void res_lock_close(res_db *db);
+
+#endif /* RES_INT_H */
