@@ -1,9 +1,10 @@
 /*
  * test_mdl_qgraph.c - the zoo's trained models after post-training int8
  * quantization, on the real Fashion-MNIST test set:
- *   - float and int8 accuracy of every exit on all 10,000 test images equal
- *     the shipped weights' figures (docs/models.md) within 0.1 point, and
- *     int8 within 1 point of float;
+ *   - int8 accuracy of every exit on all 10,000 test images, and float on
+ *     all of them (mexit) or the first 2,000 (alexnet-mx), equal the
+ *     shipped weights' figures (docs/models.md) within 0.1 point; int8
+ *     within 1 point of float;
  *   - the whole int8 graph gives the same answers with the scalar reference
  *     kernels and with every SIMD variant the CPU has;
  *   - the split codec runs at every bit-width a policy can choose (1..8 and
@@ -30,9 +31,9 @@
 #include "mdl_k_dispatch.h"
 #include "mdl_qgraph.h"
 
-/* images of the lossless and per-bit-width checks, which run the server's
- * layers once per split and bit-width */
-#define N_CODEC 300
+/* images of the per-bit-width accuracy check, which runs the server's
+ * layers once per image, split and bit-width */
+#define N_CODEC 250
 
 static mdl_dataset tr, te;
 
@@ -70,14 +71,22 @@ static void load(mdl_graph *g, const char *name)
     assert_int_equal(st, OFF_OK);
 }
 
-/* The shipped weights' accuracy per exit on the 10,000 test images, in
- * percent (docs/models.md).  0.1 point is 10 images: room for a float
- * rounding difference of another BLAS build, none for a regression. */
+/* The shipped weights' accuracy per exit in percent (docs/models.md): int8
+ * and float on the 10,000 test images, and float on the first n_float,
+ * where the float pass (SGEMM) is cheap enough: 10,000 images of
+ * alexnet-mx take 6 s of CPU, the whole test about twice the int8 pass.
+ * 0.1 point is 10 images of 10,000 (2 of 2,000): room for a float rounding
+ * difference of another BLAS build, none for a regression. */
 typedef struct shipped {
     const char *model;
-    size_t n_exits;
-    double fl[MDL_GRAPH_MAX_EXITS], i8[MDL_GRAPH_MAX_EXITS];
+    size_t n_exits, n_float;
+    double fl_sub[MDL_GRAPH_MAX_EXITS], fl[MDL_GRAPH_MAX_EXITS], i8[MDL_GRAPH_MAX_EXITS];
 } shipped;
+
+static void near(double got, double want)
+{
+    assert_true(got * 100 > want - 0.1 && got * 100 < want + 0.1);
+}
 
 static void accuracy_check(const shipped *want)
 {
@@ -87,7 +96,7 @@ static void accuracy_check(const shipped *want)
     assert_int_equal(sp->n_exits, want->n_exits);
     mdl_trainer *t = mdl_trainer_new(&g, 250);
     double f[MDL_GRAPH_MAX_EXITS], i8[MDL_GRAPH_MAX_EXITS], none;
-    mdl_graph_eval(t, &te, 0, f);
+    mdl_graph_eval(t, &te, want->n_float, f);
     mdl_trainer_free(t);
     mdl_qgraph *q;
     off_err e;
@@ -95,12 +104,12 @@ static void accuracy_check(const shipped *want)
     /* no bit-width: the int8 accuracy alone, one forward pass per image */
     assert_int_equal(mdl_qgraph_eval(q, &te, 0, NULL, 0, &none, &none, i8, &e), OFF_OK);
     for (size_t x = 0; x < sp->n_exits; x++) {
-        printf("  %s exit %-6s float %.2f %% (shipped %.2f)  int8 %.2f %% (shipped %.2f)\n",
-               want->model, sp->exits[x].name, f[x] * 100, want->fl[x], i8[x] * 100,
-               want->i8[x]);
-        assert_true(i8[x] > f[x] - 0.01);
-        assert_true(f[x] * 100 > want->fl[x] - 0.1 && f[x] * 100 < want->fl[x] + 0.1);
-        assert_true(i8[x] * 100 > want->i8[x] - 0.1 && i8[x] * 100 < want->i8[x] + 0.1);
+        printf("  %s exit %-6s float %.2f %% on %zu images (shipped %.2f), int8 %.2f %% on "
+               "%zu (shipped %.2f)\n", want->model, sp->exits[x].name, f[x] * 100,
+               want->n_float, want->fl_sub[x], i8[x] * 100, te.n, want->i8[x]);
+        near(f[x], want->fl_sub[x]);
+        near(i8[x], want->i8[x]);
+        assert_true(i8[x] * 100 > want->fl[x] - 1.0); /* int8 within 1 point of float */
     }
     mdl_qgraph_free(q);
     mdl_graph_free(&g);
@@ -109,14 +118,16 @@ static void accuracy_check(const shipped *want)
 static void test_mexit_int8_accuracy(void **state)
 {
     (void)state;
-    static const shipped want = {"mexit", 2, {90.09, 92.37}, {90.09, 92.35}};
+    static const shipped want = {
+        "mexit", 2, 10000, {90.09, 92.37}, {90.09, 92.37}, {90.09, 92.35}};
     accuracy_check(&want);
 }
 
 static void test_alexnet_mx_int8_accuracy(void **state)
 {
     (void)state;
-    static const shipped want = {"alexnet-mx", 3, {90.56, 92.09, 92.61}, {90.69, 92.06, 92.56}};
+    static const shipped want = {"alexnet-mx", 3, 2000, {91.65, 92.65, 92.55},
+                                 {90.56, 92.09, 92.61}, {90.69, 92.06, 92.56}};
     accuracy_check(&want);
 }
 
@@ -293,10 +304,10 @@ static void test_codec_at_every_bit_width(void **state)
     }
 }
 
-/* The eval table at every bit-width: 8 and 32 bits give the int8 answers
- * at every split and exit through the real codec; 2 bits right after
- * alexnet-mx's first convolution loses points (docs/models.md: 83.8 % vs
- * 92.6 % at the final exit on the whole test set). */
+/* The eval table: 8 and 32 bits give the int8 answers at every split and
+ * exit through the real codec; 2 bits right after alexnet-mx's first
+ * convolution loses points (docs/models.md: 83.8 % vs 92.6 % at the final
+ * exit on the whole test set), 6 bits hardly any. */
 static void test_accuracy_per_bit_width(void **state)
 {
     (void)state;
@@ -304,17 +315,19 @@ static void test_accuracy_per_bit_width(void **state)
     load(&g, "alexnet-mx");
     mdl_qgraph *q;
     off_err e;
-    assert_int_equal(mdl_qgraph_new(&q, &g, &tr, 2000, &e), OFF_OK);
-    size_t L = g.spec->n_layers, E = g.spec->n_exits, NB = N_ALL_BITS;
+    assert_int_equal(mdl_qgraph_new(&q, &g, &tr, 500, &e), OFF_OK);
+    static const int bits[] = {2, 6, 8, 32};
+    enum { NB = sizeof bits / sizeof bits[0] };
+    size_t L = g.spec->n_layers, E = g.spec->n_exits;
     double *acc = malloc((L + 1) * NB * E * sizeof *acc), *pay = malloc((L + 1) * NB * sizeof *pay);
     double i8[MDL_GRAPH_MAX_EXITS];
-    assert_int_equal(mdl_qgraph_eval(q, &te, N_CODEC, ALL_BITS, NB, acc, pay, i8, &e), OFF_OK);
+    assert_int_equal(mdl_qgraph_eval(q, &te, N_CODEC, bits, NB, acc, pay, i8, &e), OFF_OK);
     for (size_t s = 0; s <= L; s++)
         for (size_t k = 0; k < NB; k++)
-            for (size_t x = 0; x < E && ALL_BITS[k] >= 8; x++)
+            for (size_t x = 0; x < E && bits[k] >= 8; x++)
                 assert_true(acc[(s * NB + k) * E + x] == i8[x]);
-    size_t k2 = 1, fin = E - 1;
-    double a2 = acc[(1 * NB + k2) * E + fin], a6 = acc[(1 * NB + 5) * E + fin];
+    size_t fin = E - 1;
+    double a2 = acc[(1 * NB + 0) * E + fin], a6 = acc[(1 * NB + 1) * E + fin];
     printf("  alexnet-mx split 1, final exit on %d images: 2 bits %.2f %%, 6 bits %.2f %%, "
            "int8 %.2f %%\n", N_CODEC, a2 * 100, a6 * 100, i8[fin] * 100);
     assert_true(a2 < i8[fin] - 0.03);
