@@ -26,12 +26,14 @@ static double latency_of(size_t i)
     return 0.001 * (double)(1 + i % 97);
 }
 
-static void make_db(const char *p, size_t n_tasks)
+/* A run of n_tasks finished tasks (latency_of) appended to the database
+ * at p (created if missing). */
+static void add_run(const char *p, size_t n_tasks, const char *policy)
 {
     res_db *db;
     off_err e;
     assert_int_equal(res_open(&db, p, &e), OFF_OK);
-    res_run_info info = {"plot_test", "x.yaml", "", "", 1, 1, "edge"};
+    res_run_info info = {"plot_test", "x.yaml", "", "", 1, 1, policy};
     int64_t run;
     assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
     for (size_t i = 0; i < n_tasks; i++) {
@@ -43,6 +45,11 @@ static void make_db(const char *p, size_t n_tasks)
         assert_int_equal(res_add_task(db, run, &r, &e), OFF_OK);
     }
     res_close(db);
+}
+
+static void make_db(const char *p, size_t n_tasks)
+{
+    add_run(p, n_tasks, "edge");
 }
 
 static size_t files_in(const char *d)
@@ -138,24 +145,6 @@ static void assert_cdf(size_t c, size_t n)
     assert_true(pd.y[c][k - 1] == 1.0);
 }
 
-static void add_run(const char *p, size_t n_tasks)
-{
-    res_db *db;
-    off_err e;
-    assert_int_equal(res_open(&db, p, &e), OFF_OK);
-    res_run_info info = {"plot_test", "x.yaml", "", "", 2, 1, "local"};
-    int64_t run;
-    assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
-    for (size_t i = 0; i < n_tasks; i++) {
-        res_task_row r = {0};
-        r.task_id = (int64_t)i;
-        r.device_name = "d";
-        r.sample = -1;
-        r.latency_s = latency_of(i);
-        assert_int_equal(res_add_task(db, run, &r, &e), OFF_OK);
-    }
-    res_close(db);
-}
 
 /* Two runs: two curves, the first of 5,000 tasks thinned to 2,501
  * points, the second of 40 tasks drawn whole. */
@@ -167,7 +156,7 @@ static void test_latency_cdf_data(void **state)
         assert_non_null(mkdtemp(dir));
     snprintf(p, sizeof p, "%s/cdf.db", dir);
     make_db(p, 5000);
-    add_run(p, 40);
+    add_run(p, 40, "local");
     read_plot_data(p, PLT_LATENCY_CDF);
     assert_int_equal(pd.n_curves, 2);
     assert_int_equal(pd.n[0], 2501);
