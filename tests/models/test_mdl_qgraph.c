@@ -71,6 +71,17 @@ static void load(mdl_graph *g, const char *name)
     assert_int_equal(st, OFF_OK);
 }
 
+/* The zoo model name with its shipped weights in g, quantized with
+ * n_calib calibration images. */
+static mdl_qgraph *quantized(mdl_graph *g, const char *name, size_t n_calib)
+{
+    load(g, name);
+    mdl_qgraph *q;
+    off_err e;
+    assert_int_equal(mdl_qgraph_new(&q, g, &tr, n_calib, &e), OFF_OK);
+    return q;
+}
+
 /* The shipped weights' accuracy per exit in percent (docs/models.md): int8
  * and float on the 10,000 test images, and float on the first n_float,
  * where the float pass (SGEMM) is cheap enough: 10,000 images of
@@ -145,10 +156,7 @@ static void test_variants_agree_on_the_whole_graph(void **state)
 {
     (void)state;
     mdl_graph g;
-    load(&g, "alexnet-mx");
-    mdl_qgraph *q;
-    off_err e;
-    assert_int_equal(mdl_qgraph_new(&q, &g, &tr, 500, &e), OFF_OK);
+    mdl_qgraph *q = quantized(&g, "alexnet-mx", 500);
     mdl_qctx *c = mdl_qctx_new(q);
     enum { N = 40 };
     static mdl_qresult ref[N], got[N];
@@ -175,10 +183,8 @@ static void test_split_semantics(void **state)
 {
     (void)state;
     mdl_graph g;
-    load(&g, "mexit");
-    mdl_qgraph *q;
+    mdl_qgraph *q = quantized(&g, "mexit", 500);
     off_err e;
-    assert_int_equal(mdl_qgraph_new(&q, &g, &tr, 500, &e), OFF_OK);
     mdl_qctx *c = mdl_qctx_new(q);
     size_t L = g.spec->n_layers, isz = 784;
     enum { N = 50 };
@@ -276,10 +282,8 @@ static void test_codec_at_every_bit_width(void **state)
     const char *names[] = {"mexit", "alexnet-mx"};
     for (size_t m = 0; m < 2; m++) {
         mdl_graph g;
-        load(&g, names[m]);
-        mdl_qgraph *q;
+        mdl_qgraph *q = quantized(&g, names[m], 500);
         off_err e;
-        assert_int_equal(mdl_qgraph_new(&q, &g, &tr, 500, &e), OFF_OK);
         mdl_qctx *c = mdl_qctx_new(q);
         size_t L = g.spec->n_layers, n_lossless = 0, n_lost = 0;
         for (size_t i = 0; i < 20; i++) {
@@ -312,10 +316,8 @@ static void test_accuracy_per_bit_width(void **state)
 {
     (void)state;
     mdl_graph g;
-    load(&g, "alexnet-mx");
-    mdl_qgraph *q;
+    mdl_qgraph *q = quantized(&g, "alexnet-mx", 500);
     off_err e;
-    assert_int_equal(mdl_qgraph_new(&q, &g, &tr, 500, &e), OFF_OK);
     static const int bits[] = {2, 6, 8, 32};
     enum { NB = sizeof bits / sizeof bits[0] };
     size_t L = g.spec->n_layers, E = g.spec->n_exits;
