@@ -472,12 +472,14 @@ off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
     if (!c)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     size_t cells = (L + 1) * n_bits;
-    bool answers = acc && int8_acc; /* else the payloads alone */
-    if (answers) {
+    /* else the payloads alone; acc and payload may be NULL without cells */
+    bool answers = int8_acc && (acc || cells == 0);
+    if (answers && cells)
         memset(acc, 0, cells * E * sizeof *acc);
+    if (answers)
         memset(int8_acc, 0, E * sizeof *int8_acc);
-    }
-    memset(payload, 0, cells * sizeof *payload);
+    if (cells)
+        memset(payload, 0, cells * sizeof *payload);
     off_status st = OFF_OK;
     for (size_t i = 0; i < n && !st; i++) {
         uint8_t y = ds->labels[i];

@@ -78,7 +78,11 @@ size_t mdl_qctx_sent(const mdl_qctx *c, const int8_t **device, const int8_t **re
  * 0..L and every bit-width bits[k], the accuracy of every exit and the
  * mean payload.  acc[((s * n_bits) + k) * n_exits + e], payload[s * n_bits
  * + k]; arrays of (L+1) * n_bits (* n_exits) doubles.  int8_acc (n_exits)
- * gets the accuracy with nothing lost at the split.  With acc and int8_acc
+ * gets the accuracy with nothing lost at the split; with n_bits 0 (bits,
+ * acc and payload may be NULL) it is all that is computed, one forward
+ * pass per image.
+ * Every cell runs the codec and, for the accuracies, the server's layers
+ * on the decoded tensor, lossless bit-widths included.  With acc and int8_acc
  * NULL only the payloads are computed (one forward pass per image and the
  * codec at every split and bit-width: no server-side runs). */
 off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,

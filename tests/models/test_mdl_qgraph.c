@@ -106,14 +106,14 @@ static void accuracy_check(const shipped *want)
     const mdl_gspec *sp = g.spec;
     assert_int_equal(sp->n_exits, want->n_exits);
     mdl_trainer *t = mdl_trainer_new(&g, 250);
-    double f[MDL_GRAPH_MAX_EXITS], i8[MDL_GRAPH_MAX_EXITS], none;
+    double f[MDL_GRAPH_MAX_EXITS], i8[MDL_GRAPH_MAX_EXITS];
     mdl_graph_eval(t, &te, want->n_float, f);
     mdl_trainer_free(t);
     mdl_qgraph *q;
     off_err e;
     assert_int_equal(mdl_qgraph_new(&q, &g, &tr, 2000, &e), OFF_OK);
     /* no bit-width: the int8 accuracy alone, one forward pass per image */
-    assert_int_equal(mdl_qgraph_eval(q, &te, 0, NULL, 0, &none, &none, i8, &e), OFF_OK);
+    assert_int_equal(mdl_qgraph_eval(q, &te, 0, NULL, 0, NULL, NULL, i8, &e), OFF_OK);
     for (size_t x = 0; x < sp->n_exits; x++) {
         printf("  %s exit %-6s float %.2f %% on %zu images (shipped %.2f), int8 %.2f %% on "
                "%zu (shipped %.2f)\n", want->model, sp->exits[x].name, f[x] * 100,
