@@ -2,9 +2,10 @@
  * mdl_k_dispatch.h - the AVX2 int8 kernels, the AVX-512 VNNI fully
  * connected kernel, and the wrappers that pick the best variant at run time.
  *
- * Kept apart from mdl_kernels.h (which declares the references and the VNNI
- * conv2d) only because that header belongs to an earlier change; it may be
- * folded into it.  Every variant here is bit-exact with the scalar reference
+ * Kept apart from mdl_kernels.h, which declares the scalar references that
+ * define the results (and the VNNI conv2d), so that code needing only the
+ * reference semantics, such as a test's oracle, does not see the run-time
+ * choice of variant or the forcing switch below.  Every variant here is bit-exact with the scalar reference
  * of the same operation (tests/models/test_mdl_k_simd.c) and takes the same
  * arguments, plus scratch where it needs one.  Dilation is not supported
  * (1 only), as in the references.

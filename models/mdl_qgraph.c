@@ -34,6 +34,7 @@ struct mdl_qctx {
     int8_t *dec;                             /* the decoded split tensor   */
     uint8_t *wire, *wscratch;                /* payload and codec scratch  */
     size_t wire_cap;
+    size_t sent_split, sent_n;               /* the last send: split, size */
     void *scratch;                           /* kernel scratch             */
     void *mem;
 };
@@ -335,30 +336,87 @@ static void exit_answer(const mdl_qgraph *q, const mdl_qctx *c, size_t e, mdl_qr
     r->entropy[e] = (float)ent;
 }
 
-/* Send the tensor at split s at bits: *payload, and the tensor the server
- * receives (c->dec, or the original when nothing is lost). */
+/* The float32 reference on the wire: the split tensor dequantized with its
+ * own scale and zero point, little-endian after a split header (bits 32,
+ * flags 0); the server quantizes it back.  real = scale (q - zp) is exact
+ * enough in float for round(real / scale) + zp to give q back, so the
+ * round trip is lossless, which the tests check rather than assume. */
+static void float_encode(const int8_t *t, size_t n, float scale, int32_t zp, uint8_t *out,
+                         size_t *len)
+{
+    int qmin = 127, qmax = -128;
+    for (size_t i = 0; i < n; i++) {
+        qmin = t[i] < qmin ? t[i] : qmin;
+        qmax = t[i] > qmax ? t[i] : qmax;
+    }
+    if (n == 0)
+        qmin = qmax = 0;
+    const uint8_t head[8] = {'O', 'S', 1, 32, 0, (uint8_t)(int8_t)qmin, (uint8_t)(int8_t)qmax,
+                             0};
+    memcpy(out, head, sizeof head);
+    for (int i = 0; i < 4; i++)
+        out[8 + i] = (uint8_t)((uint32_t)n >> (8 * i));
+    uint8_t *body = out + MDL_SPLIT_HEADER;
+    for (size_t i = 0; i < n; i++, body += 4) {
+        float v = scale * (float)(t[i] - zp);
+        uint32_t u;
+        memcpy(&u, &v, 4);
+        for (int b = 0; b < 4; b++)
+            body[b] = (uint8_t)(u >> (8 * b));
+    }
+    *len = MDL_SPLIT_HEADER + 4 * n;
+}
+
+static off_status float_decode(const uint8_t *in, size_t len, size_t n, float scale,
+                               int32_t zp, int8_t *t, off_err *err)
+{
+    uint32_t n32 = 0;
+    for (int i = 0; i < 4 && len >= MDL_SPLIT_HEADER; i++)
+        n32 |= (uint32_t)in[8 + i] << (8 * i);
+    if (len != MDL_SPLIT_HEADER + 4 * n || in[0] != 'O' || in[1] != 'S' || in[2] != 1 ||
+        in[3] != 32 || n32 != n)
+        return off_errf(err, OFF_EPARSE, NULL, 0, 0,
+                        "split payload: not a float32 tensor of %zu elements", n);
+    const uint8_t *body = in + MDL_SPLIT_HEADER;
+    for (size_t i = 0; i < n; i++, body += 4) {
+        uint32_t u = 0;
+        for (int b = 0; b < 4; b++)
+            u |= (uint32_t)body[b] << (8 * b);
+        float v;
+        memcpy(&v, &u, 4);
+        t[i] = (int8_t)clamp_i32(lround((double)v / (double)scale) + zp, -128, 127);
+    }
+    return OFF_OK;
+}
+
+/* Send the tensor at split s at bits through the real codec: *payload is
+ * the size of what the codec wrote, *recv the tensor the server decoded
+ * from it (c->dec), at every bit-width, lossless or not. */
 static off_status send(const mdl_qgraph *q, mdl_qctx *c, size_t s, int bits,
                        const int8_t **recv, uint32_t *payload, off_err *err)
 {
     const mdl_graph *g = q->g;
-    size_t n = s == 0 ? input_size(g) : node_out(&g->node[s - 1]);
+    size_t n = s == 0 ? input_size(g) : node_out(&g->node[s - 1]), len;
     const int8_t *t = boundary(c, s);
-    *recv = t;
+    off_status st;
     if (bits == 32) {
-        *payload = (uint32_t)(MDL_SPLIT_HEADER + 4 * n);
-        return OFF_OK;
+        float scale;
+        int32_t zp;
+        in_q(q, (int)s - 1, &scale, &zp);
+        float_encode(t, n, scale, zp, c->wire, &len);
+        st = float_decode(c->wire, len, n, scale, zp, c->dec, err);
+    } else {
+        st = mdl_split_encode(t, n, bits, MDL_COMPRESS_ZLIB, c->wire, c->wire_cap, &len,
+                              c->wscratch, err);
+        if (!st)
+            st = mdl_split_decode(c->wire, len, c->dec, n, c->wscratch, err);
     }
-    size_t len;
-    off_status st = mdl_split_encode(t, n, bits, MDL_COMPRESS_ZLIB, c->wire, c->wire_cap,
-                                     &len, c->wscratch, err);
     if (st)
         return st;
     *payload = (uint32_t)len;
-    if (bits >= 8)
-        return OFF_OK;
-    if ((st = mdl_split_decode(c->wire, len, c->dec, n, c->wscratch, err)))
-        return st;
     *recv = c->dec;
+    c->sent_split = s;
+    c->sent_n = n;
     return OFF_OK;
 }
 
@@ -380,6 +438,7 @@ off_status mdl_qgraph_infer(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *ima
                         "model '%s': split %zu / bits %d out of range (splits 0..%zu, bits "
                         "1..8 or 32)", g->spec->name, split, bits, L);
     memset(r, 0, sizeof *r);
+    c->sent_n = 0;
     quantize_input(g, c, image);
     off_status st = run_range(q, c, 0, split, NULL, err);
     const int8_t *recv = NULL;
@@ -413,12 +472,14 @@ off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
     if (!c)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     size_t cells = (L + 1) * n_bits;
-    bool answers = acc && int8_acc; /* else the payloads alone */
-    if (answers) {
+    /* else the payloads alone; acc and payload may be NULL without cells */
+    bool answers = int8_acc && (acc || cells == 0);
+    if (answers && cells)
         memset(acc, 0, cells * E * sizeof *acc);
+    if (answers)
         memset(int8_acc, 0, E * sizeof *int8_acc);
-    }
-    memset(payload, 0, cells * sizeof *payload);
+    if (cells)
+        memset(payload, 0, cells * sizeof *payload);
     off_status st = OFF_OK;
     for (size_t i = 0; i < n && !st; i++) {
         uint8_t y = ds->labels[i];
@@ -441,7 +502,7 @@ off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
                     const int8_t *recv;
                     if ((st = send(q, c, s, bits[k], &recv, &r.payload, err)))
                         break;
-                    if (answers && recv != boundary(c, s)) {
+                    if (answers) {
                         if ((st = run_range(q, c, s, L, recv, err)))
                             break;
                         for (size_t e = 0; e < E; e++)
@@ -466,6 +527,13 @@ off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
     for (size_t e = 0; e < E && answers; e++)
         int8_acc[e] /= (double)n;
     return OFF_OK;
+}
+
+size_t mdl_qctx_sent(const mdl_qctx *c, const int8_t **device, const int8_t **received)
+{
+    *device = c->sent_n ? boundary(c, c->sent_split) : NULL;
+    *received = c->sent_n ? c->dec : NULL;
+    return c->sent_n;
 }
 
 static int cmp_double(const void *a, const void *b)

@@ -21,9 +21,13 @@
  * requantized to b bits, bit-packed and zlib-compressed (mdl_split_encode,
  * the compressed body is kept only when smaller); the server decodes it
  * and computes the remaining layers and exits from the decoded tensor.
- * b = 8 is lossless; b = 32 stands for the float32 reference, which sends
- * the dequantized tensor uncompressed (12-byte header + 4 bytes per value)
- * and computes like b = 8.  At s = L nothing is sent (payload 0).
+ * b = 32 stands for the float32 reference: the tensor dequantized with its
+ * scale and zero point, sent uncompressed (the 12-byte split header with
+ * bits = 32, then 4 bytes per value, little-endian), quantized back by the
+ * server.  Every bit-width goes through its encoder and decoder, so b = 8
+ * and b = 32 are lossless because the codec is, not by construction
+ * (mdl_qctx_sent lets a test compare the two tensors).  At s = L nothing
+ * is sent (payload 0).
  */
 #ifndef MDL_QGRAPH_H
 #define MDL_QGRAPH_H
@@ -65,11 +69,20 @@ bool mdl_qgraph_bits_ok(int bits);
 off_status mdl_qgraph_infer(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *image,
                             size_t split, int bits, mdl_qresult *r, off_err *err);
 
+/* The split tensor of c's last inference as the device had it and as the
+ * server decoded it (both n values, n returned); 0 and NULLs when nothing
+ * was sent (split L). */
+size_t mdl_qctx_sent(const mdl_qctx *c, const int8_t **device, const int8_t **received);
+
 /* Accuracy table over the first n images of ds (0 = all): for every split
  * 0..L and every bit-width bits[k], the accuracy of every exit and the
  * mean payload.  acc[((s * n_bits) + k) * n_exits + e], payload[s * n_bits
  * + k]; arrays of (L+1) * n_bits (* n_exits) doubles.  int8_acc (n_exits)
- * gets the accuracy with nothing lost at the split.  With acc and int8_acc
+ * gets the accuracy with nothing lost at the split; with n_bits 0 (bits,
+ * acc and payload may be NULL) it is all that is computed, one forward
+ * pass per image.
+ * Every cell runs the codec and, for the accuracies, the server's layers
+ * on the decoded tensor, lossless bit-widths included.  With acc and int8_acc
  * NULL only the payloads are computed (one forward pass per image and the
  * codec at every split and bit-width: no server-side runs). */
 off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,

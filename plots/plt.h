@@ -20,12 +20,21 @@ typedef struct plt_opts {
     int width, height;    /* pixels; 0 = 900x600                             */
 } plt_opts;
 
-/* Draw the plot of every run in db.  Runs gnuplot (found on PATH; error if
- * missing), writes the data it needs to a temporary file beside the output,
- * and removes it afterwards.  *written receives the output path (static
- * storage inside opts or a buffer of PATH_MAX owned by the caller via
- * out_buf/out_cap). */
+/* Draw the plot of every run in db into a PNG.  Runs gnuplot (found on
+ * PATH; error if missing) on the data of plt_write_data, written to a
+ * temporary file beside the output and removed afterwards.  out_buf
+ * (out_cap bytes, owned by the caller) receives the output path:
+ * opts->out_path, or the default named in plt_opts. */
 off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf,
                     size_t out_cap, off_err *err);
+
+/* The data plt_draw plots, written to path: one block per curve in the
+ * order of run_id, blocks separated by two blank lines (gnuplot's
+ * `index`), one "x y" line per point: latency in ms and the cumulative
+ * fraction of the run's finished tasks (at most 2,000 points per curve,
+ * at evenly spaced ranks, and always the last), or step and reward_mean.
+ * *n_curves receives the number of blocks.  No curve is OFF_EINVAL. */
+off_status plt_write_data(res_db *db, plt_kind kind, const char *path,
+                          size_t *n_curves, off_err *err);
 
 #endif /* PLT_H */

@@ -184,74 +184,68 @@ static off_status write_learning(res_db *db, FILE *f, run_meta *metas, size_t ca
                         true, curve_point, NULL, metas, cap, n_runs, err);
 }
 
-off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf, size_t out_cap,
-                    off_err *err)
+/* The data of a plot of kind to the open file f (closed here), one block
+ * per curve; metas (up to cap) get the curves' titles, *lo / *hi the
+ * latencies' range (CDF only).  No curve at all is an error. */
+static off_status write_plot_data(res_db *db, plt_kind kind, FILE *f, run_meta *metas,
+                                  size_t cap, size_t *n_runs, double *lo, double *hi,
+                                  const char *path, off_err *err)
 {
-    bool learning = opts->kind == PLT_LEARNING;
-    if (opts->kind != PLT_LATENCY_CDF && !learning)
-        return off_errf(err, OFF_EUSAGE, NULL, 0, 0, "unknown plot kind");
-    if (!gnuplot_present())
-        return off_errf(err, OFF_ERUNTIME, NULL, 0, 0,
-                        "gnuplot not found on PATH (Debian package gnuplot-nox; "
-                        "`make build` installs it)");
-    /* Output path: given, or the database's with .db -> -latency.png. */
-    const char *dbp = res_path(db);
-    if (opts->out_path) {
-        snprintf(out_buf, out_cap, "%s", opts->out_path);
-    } else {
-        size_t n = strlen(dbp);
-        if (n > 3 && strcmp(dbp + n - 3, ".db") == 0)
-            n -= 3;
-        snprintf(out_buf, out_cap, "%.*s-%s.png", (int)n, dbp,
-                 learning ? "learning" : "latency");
-    }
-    char data_path[4200];
-    snprintf(data_path, sizeof data_path, "%s.XXXXXX", out_buf);
-    int fd = mkstemp(data_path);
-    if (fd < 0)
-        return off_errf(err, OFF_EIO, out_buf, 0, 0,
-                        "cannot create a temporary file beside the plot: %s",
-                        strerror(errno));
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(data_path);
-        return off_errf(err, OFF_EIO, data_path, 0, 0, "cannot write: %s", strerror(errno));
-    }
-    enum { MAX_RUNS = 64 };
-    run_meta metas[MAX_RUNS];
-    size_t n_runs;
-    double lo = INFINITY, hi = 0;
-    off_status st = learning ? write_learning(db, f, metas, MAX_RUNS, &n_runs, err)
-                             : write_data(db, f, metas, MAX_RUNS, &n_runs, &lo, &hi, err);
+    bool learning = kind == PLT_LEARNING;
+    *lo = INFINITY;
+    *hi = 0;
+    off_status st = learning ? write_learning(db, f, metas, cap, n_runs, err)
+                             : write_data(db, f, metas, cap, n_runs, lo, hi, err);
     if (fclose(f) != 0 && st == OFF_OK)
-        st = off_errf(err, OFF_EIO, data_path, 0, 0, "write error");
-    if (st == OFF_OK && n_runs == 0)
-        st = off_errf(err, OFF_EINVAL, dbp, 0, 0,
+        st = off_errf(err, OFF_EIO, path, 0, 0, "write error");
+    if (st == OFF_OK && *n_runs == 0)
+        st = off_errf(err, OFF_EINVAL, res_path(db), 0, 0,
                       learning ? "no learning curve to plot (offsim train writes them)"
                                : "no finished tasks to plot");
-    if (st != OFF_OK) {
-        unlink(data_path);
-        return st;
-    }
+    return st;
+}
 
-    char script_path[4200], errf_path[4200];
-    snprintf(script_path, sizeof script_path, "%s.gp.XXXXXX", out_buf);
-    snprintf(errf_path, sizeof errf_path, "%s.err.XXXXXX", out_buf);
-    int sfd = mkstemp(script_path), efd = mkstemp(errf_path);
-    FILE *s = sfd >= 0 ? fdopen(sfd, "w") : NULL;
-    if (!s || efd < 0) {
-        if (s) fclose(s); else if (sfd >= 0) close(sfd);
-        if (efd >= 0) close(efd);
-        unlink(data_path);
-        unlink(script_path);
-        unlink(errf_path);
-        return off_errf(err, OFF_EIO, out_buf, 0, 0, "cannot create gnuplot script");
+enum { MAX_RUNS = 64 };
+
+off_status plt_write_data(res_db *db, plt_kind kind, const char *path, size_t *n_curves,
+                          off_err *err)
+{
+    *n_curves = 0;
+    if (kind != PLT_LATENCY_CDF && kind != PLT_LEARNING)
+        return off_errf(err, OFF_EUSAGE, NULL, 0, 0, "unknown plot kind");
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return off_errf(err, OFF_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
+    run_meta metas[MAX_RUNS];
+    double lo, hi;
+    return write_plot_data(db, kind, f, metas, MAX_RUNS, n_curves, &lo, &hi, path, err);
+}
+
+/* The plot's path: opts->out_path, or the database's with ".db" replaced
+ * by "-latency.png" / "-learning.png". */
+static void plot_path(const res_db *db, const plt_opts *opts, char *out, size_t cap)
+{
+    if (opts->out_path) {
+        snprintf(out, cap, "%s", opts->out_path);
+        return;
     }
-    close(efd);
+    const char *dbp = res_path(db);
+    size_t n = strlen(dbp);
+    if (n > 3 && strcmp(dbp + n - 3, ".db") == 0)
+        n -= 3;
+    snprintf(out, cap, "%.*s-%s.png", (int)n, dbp,
+             opts->kind == PLT_LEARNING ? "learning" : "latency");
+}
+
+/* The gnuplot script drawing the n_runs blocks of data_path to out_path. */
+static void write_script(FILE *s, const plt_opts *opts, const char *out_path,
+                         const char *data_path, const run_meta *metas, size_t n_runs,
+                         double lo, double hi)
+{
+    bool learning = opts->kind == PLT_LEARNING;
     int w = opts->width > 0 ? opts->width : 900, hgt = opts->height > 0 ? opts->height : 600;
     char out_esc[4200], data_esc[4200];
-    gp_escape(out_esc, sizeof out_esc, out_buf);
+    gp_escape(out_esc, sizeof out_esc, out_path);
     gp_escape(data_esc, sizeof data_esc, data_path);
     fprintf(s, "set terminal %s size %d,%d\n", has_pngcairo() ? "pngcairo" : "png", w, hgt);
     fprintf(s, "set output \"%s\"\n", out_esc);
@@ -271,14 +265,18 @@ off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf, size_t out_
                 i ? ", \\\n     " : "", data_esc, i, learning ? "lines" : "steps",
                 metas[i].title);
     fprintf(s, "\n");
-    fclose(s);
+}
 
-    /* gnuplot SCRIPT with stderr to errf_path: spawned without a shell so
-     * that no path needs quoting. */
+/* Run gnuplot on script_path with its standard error to errf_path,
+ * spawned without a shell so that no path needs quoting; its message
+ * becomes the error when it fails. */
+static off_status run_gnuplot(const char *script_path, const char *errf_path,
+                              const char *out_path, off_err *err)
+{
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 2, errf_path, O_WRONLY | O_TRUNC, 0600);
-    char *argv[] = {"gnuplot", script_path, NULL};
+    char *argv[] = {"gnuplot", (char *)script_path, NULL};
     pid_t pid;
     int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -288,19 +286,71 @@ off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf, size_t out_
             ;
         rc = WIFEXITED(wst) && WEXITSTATUS(wst) == 0 ? 0 : 1;
     }
-    if (rc != 0) {
-        char msg[600] = "";
-        FILE *e = fopen(errf_path, "r");
-        if (e) {
-            size_t n = fread(msg, 1, sizeof msg - 1, e);
-            msg[n] = '\0';
-            fclose(e);
-            for (char *p = msg; *p; p++)
-                if (*p == '\n')
-                    *p = ' ';
-        }
-        st = off_errf(err, OFF_ERUNTIME, out_buf, 0, 0, "gnuplot failed: %s", msg);
+    if (rc == 0)
+        return OFF_OK;
+    char msg[600] = "";
+    FILE *e = fopen(errf_path, "r");
+    if (e) {
+        size_t n = fread(msg, 1, sizeof msg - 1, e);
+        msg[n] = '\0';
+        fclose(e);
+        for (char *p = msg; *p; p++)
+            if (*p == '\n')
+                *p = ' ';
     }
+    return off_errf(err, OFF_ERUNTIME, out_path, 0, 0, "gnuplot failed: %s", msg);
+}
+
+off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf, size_t out_cap,
+                    off_err *err)
+{
+    if (opts->kind != PLT_LATENCY_CDF && opts->kind != PLT_LEARNING)
+        return off_errf(err, OFF_EUSAGE, NULL, 0, 0, "unknown plot kind");
+    if (!gnuplot_present())
+        return off_errf(err, OFF_ERUNTIME, NULL, 0, 0,
+                        "gnuplot not found on PATH (Debian package gnuplot-nox; "
+                        "`make build` installs it)");
+    plot_path(db, opts, out_buf, out_cap);
+    char data_path[4200];
+    snprintf(data_path, sizeof data_path, "%s.XXXXXX", out_buf);
+    int fd = mkstemp(data_path);
+    if (fd < 0)
+        return off_errf(err, OFF_EIO, out_buf, 0, 0,
+                        "cannot create a temporary file beside the plot: %s",
+                        strerror(errno));
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(data_path);
+        return off_errf(err, OFF_EIO, data_path, 0, 0, "cannot write: %s", strerror(errno));
+    }
+    run_meta metas[MAX_RUNS];
+    size_t n_runs;
+    double lo, hi;
+    off_status st =
+        write_plot_data(db, opts->kind, f, metas, MAX_RUNS, &n_runs, &lo, &hi, data_path, err);
+    if (st != OFF_OK) {
+        unlink(data_path);
+        return st;
+    }
+
+    char script_path[4200], errf_path[4200];
+    snprintf(script_path, sizeof script_path, "%s.gp.XXXXXX", out_buf);
+    snprintf(errf_path, sizeof errf_path, "%s.err.XXXXXX", out_buf);
+    int sfd = mkstemp(script_path), efd = mkstemp(errf_path);
+    FILE *s = sfd >= 0 ? fdopen(sfd, "w") : NULL;
+    if (!s || efd < 0) {
+        if (s) fclose(s); else if (sfd >= 0) close(sfd);
+        if (efd >= 0) close(efd);
+        unlink(data_path);
+        unlink(script_path);
+        unlink(errf_path);
+        return off_errf(err, OFF_EIO, out_buf, 0, 0, "cannot create gnuplot script");
+    }
+    close(efd);
+    write_script(s, opts, out_buf, data_path, metas, n_runs, lo, hi);
+    fclose(s);
+    st = run_gnuplot(script_path, errf_path, out_buf, err);
     unlink(data_path);
     unlink(script_path);
     unlink(errf_path);

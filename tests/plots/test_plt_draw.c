@@ -1,4 +1,7 @@
-/* test_plt_draw.c - the latency CDF and the learning curves through gnuplot. */
+/* test_plt_draw.c - the latency CDF and the learning curves through gnuplot:
+ * the PNG is written and the temporary files removed, and the data that
+ * gnuplot plots (plt_write_data, read back) have one curve per run, the
+ * right number of points and the values of the database. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -7,6 +10,7 @@
 #include <cmocka.h>
 #include <dirent.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,12 +20,20 @@
 
 static char dir[] = "/tmp/offsim-plt-XXXXXX";
 
-static void make_db(const char *p, size_t n_tasks)
+/* Latency of task i of a test run, in seconds: 1..97 ms. */
+static double latency_of(size_t i)
+{
+    return 0.001 * (double)(1 + i % 97);
+}
+
+/* A run of n_tasks finished tasks (latency_of) appended to the database
+ * at p (created if missing). */
+static void add_run(const char *p, size_t n_tasks, const char *policy)
 {
     res_db *db;
     off_err e;
     assert_int_equal(res_open(&db, p, &e), OFF_OK);
-    res_run_info info = {"plot_test", "x.yaml", "", "", 1, 1, "edge"};
+    res_run_info info = {"plot_test", "x.yaml", "", "", 1, 1, policy};
     int64_t run;
     assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
     for (size_t i = 0; i < n_tasks; i++) {
@@ -29,10 +41,15 @@ static void make_db(const char *p, size_t n_tasks)
         r.task_id = (int64_t)i;
         r.device_name = "d";
         r.sample = -1;
-        r.latency_s = 0.001 * (double)(1 + i % 97);
+        r.latency_s = latency_of(i);
         assert_int_equal(res_add_task(db, run, &r, &e), OFF_OK);
     }
     res_close(db);
+}
+
+static void make_db(const char *p, size_t n_tasks)
+{
+    add_run(p, n_tasks, "edge");
 }
 
 static size_t files_in(const char *d)
@@ -55,6 +72,98 @@ static void assert_png(const char *path)
     assert_int_equal(fread(magic, 1, 8, f), 8);
     fclose(f);
     assert_memory_equal(magic, "\x89PNG\r\n\x1a\n", 8);
+}
+
+/* A plot's data read back: points per curve and the points themselves. */
+enum { MAX_CURVES = 8, MAX_POINTS = 4000 };
+typedef struct plot_data {
+    size_t n_curves, n[MAX_CURVES];
+    double x[MAX_CURVES][MAX_POINTS], y[MAX_CURVES][MAX_POINTS];
+} plot_data;
+
+static plot_data pd;
+
+/* Writes the data of kind for the database at p and parses it: blocks
+ * separated by blank lines, "x y" per line. */
+static void read_plot_data(const char *p, plt_kind kind)
+{
+    res_db *db;
+    off_err e;
+    char data[300], line[256];
+    snprintf(data, sizeof data, "%s.data", p);
+    assert_int_equal(res_open_readonly(&db, p, &e), OFF_OK);
+    size_t n_curves;
+    assert_int_equal(plt_write_data(db, kind, data, &n_curves, &e), OFF_OK);
+    res_close(db);
+    FILE *f = fopen(data, "r");
+    assert_non_null(f);
+    memset(&pd, 0, sizeof pd);
+    bool blank = true;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '\n') {
+            blank = true;
+            continue;
+        }
+        if (blank)
+            pd.n_curves++;
+        blank = false;
+        size_t c = pd.n_curves - 1;
+        assert_true(c < MAX_CURVES && pd.n[c] < MAX_POINTS);
+        assert_int_equal(sscanf(line, "%lf %lf", &pd.x[c][pd.n[c]], &pd.y[c][pd.n[c]]), 2);
+        pd.n[c]++;
+    }
+    fclose(f);
+    unlink(data);
+    assert_int_equal(pd.n_curves, n_curves);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Curve c is the CDF of n tasks of latency_of: every step-th rank and the
+ * last (step = n / 2000 above 2,000 tasks), x in ms, y = rank / n. */
+static void assert_cdf(size_t c, size_t n)
+{
+    static double sorted[10000];
+    assert_true(n <= 10000);
+    for (size_t i = 0; i < n; i++)
+        sorted[i] = latency_of(i);
+    qsort(sorted, n, sizeof *sorted, cmp_double);
+    size_t step = n > 2000 ? n / 2000 : 1, k = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (i % step != 0 && i != n - 1)
+            continue;
+        assert_true(k < pd.n[c]);
+        assert_true(fabs(pd.x[c][k] - sorted[i] * 1e3) < 1e-6);
+        assert_true(fabs(pd.y[c][k] - (double)(i + 1) / (double)n) < 1e-9);
+        k++;
+    }
+    assert_int_equal(pd.n[c], k);
+    assert_true(pd.y[c][k - 1] == 1.0);
+}
+
+
+/* Two runs: two curves, the first of 5,000 tasks thinned to 2,501
+ * points, the second of 40 tasks drawn whole. */
+static void test_latency_cdf_data(void **state)
+{
+    (void)state;
+    char p[256];
+    if (strstr(dir, "XXXXXX")) /* gnuplot missing: the PNG test made no folder */
+        assert_non_null(mkdtemp(dir));
+    snprintf(p, sizeof p, "%s/cdf.db", dir);
+    make_db(p, 5000);
+    add_run(p, 40, "local");
+    read_plot_data(p, PLT_LATENCY_CDF);
+    assert_int_equal(pd.n_curves, 2);
+    assert_int_equal(pd.n[0], 2501);
+    assert_int_equal(pd.n[1], 40);
+    assert_cdf(0, 5000);
+    assert_cdf(1, 40);
+    assert_true(pd.x[0][0] == 1.0 && pd.x[0][2500] == 97.0);
 }
 
 static void test_latency_cdf_writes_a_png_and_cleans_up(void **state)
@@ -120,6 +229,14 @@ static void test_learning_curves(void **state)
     snprintf(expect, sizeof expect, "%s/l-learning.png", dir);
     assert_string_equal(out, expect);
     assert_png(out);
+    /* the plotted curve: the 50 rows of the training table */
+    read_plot_data(p, PLT_LEARNING);
+    assert_int_equal(pd.n_curves, 1);
+    assert_int_equal(pd.n[0], 50);
+    for (int k = 1; k <= 50; k++) {
+        assert_true(pd.x[0][k - 1] == 100.0 * k);
+        assert_true(fabs(pd.y[0][k - 1] - (1.0 - 1.0 / k)) < 1e-8);
+    }
 }
 
 static void test_database_without_finished_tasks_is_an_error(void **state)
@@ -144,6 +261,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_latency_cdf_writes_a_png_and_cleans_up),
         cmocka_unit_test(test_learning_curves),
+        cmocka_unit_test(test_latency_cdf_data),
         cmocka_unit_test(test_database_without_finished_tasks_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
