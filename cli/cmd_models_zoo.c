@@ -81,13 +81,13 @@ static void list_trained(void)
     for (size_t i = 0; i < ng; i++) {
         mdl_graph g;
         off_err e;
-        double macs = 0;
+        double macs = 0, branch = 0; /* backbone first, then the exit branches */
         if (mdl_graph_init(&g, z[i], &e) == OFF_OK)
             for (size_t k = 0; k < g.n_nodes; k++)
-                macs += g.node[k].macs;
+                *(k < z[i]->n_layers ? &macs : &branch) += g.node[k].macs;
         mdl_graph_free(&g);
-        printf("  %-12s %5.2f MMAC  %-22s %s\n", z[i]->name, macs / 1e6, z[i]->weights,
-               z[i]->summary);
+        printf("  %-12s %5.2f MMAC (+%.2f in exits)  %-22s %s\n", z[i]->name, macs / 1e6,
+               branch / 1e6, z[i]->weights, z[i]->summary);
     }
 }
 
@@ -242,7 +242,8 @@ static int info(const cli_args *a)
                m.layers[m.exits[e].after - 1].name, m.exits[e].macs / 1e6,
                m.exits[e].accuracy * 100);
     printf("\nsplit s: the device runs layers 1..s; payload columns are the split\n"
-           "tensor at each bit-width (ceil(out * bits / 32)); split = %zu is local.\n",
+           "tensor at each bit-width, ceil(out * bits / 32) with out the float32 size;\n"
+           "split = %zu is local.\n",
            m.n_layers);
     if (mdl_zoo_graph(what))
         printf("Trained model: accuracies are int8 on the 10,000 test images; the real\n"
