@@ -93,7 +93,7 @@ typedef struct pol_ppo {
     pol_ppo_cfg cfg;
     size_t sumK, B, mb;           /* sum of K; batch N T; minibatch B / nmb */
     pol_mlp actor, critic;        /* obs -> logits (sumK); obs -> value (1) */
-    pol_adam adam_a, adam_c;      /* Adam is elementwise: two halves of one */
+    mdl_adam adam_a, adam_c;      /* Adam is elementwise: two halves of one */
     gsl_rng *rng;
     size_t t;                     /* rollout steps stored (0..T) */
     uint64_t updates;             /* updates done */

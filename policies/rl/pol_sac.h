@@ -126,7 +126,7 @@ typedef struct pol_sac_stats {
 typedef struct pol_sac {
     pol_sac_cfg cfg;
     pol_mlp actor, q1, q2, q1_targ, q2_targ;
-    pol_adam adam_actor, adam_q1, adam_q2, adam_alpha;
+    mdl_adam adam_actor, adam_q1, adam_q2, adam_alpha;
     float log_alpha[1], dlog_alpha[1]; /* learned temperature and its grad */
     float alpha;                       /* exp(log_alpha), or cfg.alpha fixed */
     gsl_rng *rng;
