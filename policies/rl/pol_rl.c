@@ -282,6 +282,55 @@ static off_status agent_new(rl_agent **out, rl_kind kind, const pol_cfg *cfg,
     return OFF_OK;
 }
 
+static const char *kind_name(rl_kind kind)
+{
+    return kind == RL_PPO ? "ppo" : "sac-discrete";
+}
+
+/* offsim train: the training's agent, made by its first world. */
+static off_status use_training_agent(rl_state *r, rl_kind kind, const pol_cfg *cfg,
+                                     off_err *err)
+{
+    pol_train *t = cfg->train;
+    if (!t->agent) {
+        rl_agent *ag;
+        off_status st = agent_new(&ag, kind, cfg, t->seed, t->max_steps, err);
+        if (st != OFF_OK)
+            return st;
+        t->agent = ag;
+        t->free_agent = agent_free;
+        ag->train = t;
+    }
+    r->ag = t->agent;
+    r->learn = 1;
+    r->greedy = 0;
+    return OFF_OK;
+}
+
+/* offsim run: an agent of this world's own, its weights from `checkpoint`. */
+static off_status load_checkpoint_agent(rl_state *r, rl_kind kind, const pol_cfg *cfg,
+                                        off_err *err)
+{
+    const pol_param *ck = pol_cfg_param(cfg, "checkpoint");
+    if (!ck)
+        return off_errf(err, OFF_EINVAL, cfg->pos_file, cfg->pos_line, cfg->pos_col,
+                        "policy %s needs 'checkpoint: FILE' (written by offsim "
+                        "train ... --out FILE)",
+                        kind_name(kind));
+    uint64_t seed = cfg->rng ? gsl_rng_get(cfg->rng) : 1;
+    off_status st = agent_new(&r->ag, kind, cfg, seed, 0, err);
+    if (st != OFF_OK)
+        return st;
+    r->owns = 1;
+    off_err e2 = {0};
+    st = kind == RL_PPO ? pol_ppo_load(&r->ag->ppo, ck->text, &e2)
+                        : pol_sac_load(&r->ag->sac, ck->text, 0, &e2);
+    if (st) /* at the value in the scenario */
+        return off_errf(err, OFF_EINVAL, ck->file, ck->line, ck->col, "checkpoint: %s",
+                        e2.msg);
+    return OFF_OK;
+}
+
 static off_status rl_create(void **state, const pol_cfg *cfg, rl_kind kind, off_err *err)
 {
     *state = NULL;
@@ -297,41 +346,10 @@ static off_status rl_create(void **state, const pol_cfg *cfg, rl_kind kind, off_
     if ((st = pol_param_choice(cfg, "greedy", yn, 1, &greedy, err)))
         goto fail;
     r->greedy = greedy;
-    if (cfg->train) {
-        pol_train *t = cfg->train;
-        if (!t->agent) {
-            rl_agent *ag;
-            if ((st = agent_new(&ag, kind, cfg, t->seed, t->max_steps, err)))
-                goto fail;
-            t->agent = ag;
-            t->free_agent = agent_free;
-            ag->train = t;
-        }
-        r->ag = t->agent;
-        r->learn = 1;
-        r->greedy = 0;
-    } else {
-        const pol_param *ck = pol_cfg_param(cfg, "checkpoint");
-        if (!ck) {
-            st = off_errf(err, OFF_EINVAL, cfg->pos_file, cfg->pos_line, cfg->pos_col,
-                          "policy %s needs 'checkpoint: FILE' (written by offsim "
-                          "train ... --out FILE)",
-                          kind == RL_PPO ? "ppo" : "sac-discrete");
-            goto fail;
-        }
-        uint64_t seed = cfg->rng ? gsl_rng_get(cfg->rng) : 1;
-        if ((st = agent_new(&r->ag, kind, cfg, seed, 0, err)))
-            goto fail;
-        r->owns = 1;
-        off_err e2 = {0};
-        st = kind == RL_PPO ? pol_ppo_load(&r->ag->ppo, ck->text, &e2)
-                            : pol_sac_load(&r->ag->sac, ck->text, 0, &e2);
-        if (st) { /* at the value in the scenario */
-            st = off_errf(err, OFF_EINVAL, ck->file, ck->line, ck->col, "checkpoint: %s",
-                          e2.msg);
-            goto fail;
-        }
-    }
+    st = cfg->train ? use_training_agent(r, kind, cfg, err)
+                    : load_checkpoint_agent(r, kind, cfg, err);
+    if (st != OFF_OK)
+        goto fail;
     if (kind != r->ag->kind) {
         st = off_errf(err, OFF_EINVAL, NULL, 0, 0, "a training's agent changed kind");
         goto fail;
