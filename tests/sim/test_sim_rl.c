@@ -7,8 +7,9 @@
  *   - the same training seed gives the same checkpoint, byte for byte, and
  *     another seed another one;
  *   - a checkpoint is evaluated by `checkpoint:` greedily and the same way
- *     twice; a missing checkpoint is an error naming the file, and no
- *     checkpoint at all an error saying how to make one;
+ *     twice; a missing checkpoint is an error naming the file, another
+ *     agent's or shape's one naming both, and no checkpoint at all an error
+ *     saying how to make one;
  *   - each agent takes only its own keys: the other agent's is an error
  *     naming that agent, at its FILE:LINE:COL, a misspelt one gets a
  *     did-you-mean;
@@ -176,6 +177,13 @@ static void test_checkpoint_errors(void **state)
     assert_int_not_equal(sim_world_new(&w, &s, &err), OFF_OK);
     printf("  -> %s\n", err.msg);
     assert_non_null(strstr(err.msg, p));
+    scn_free(&s);
+    /* another agent's checkpoint: both agents named */
+    const char *sac[] = {agent_set("sac-discrete"), ck};
+    load(&s, sac, 2);
+    assert_int_equal(sim_world_new(&w, &s, &err), OFF_EINVAL);
+    printf("  -> %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "a ppo checkpoint, expected sac-discrete"));
     scn_free(&s);
     unlink(p);
 }
