@@ -13,7 +13,7 @@
  *   bench_rl_coinference [PPO_STEPS [SAC_STEPS [N_SEEDS]]]
  *                       (default 100000 and 30000 decisions, 20 seeds)
  *
- * PPO trains with lr 5e-4 (the scenario's ent_coef 0.03 applies to it);
+ * PPO trains with lr 5e-4 and ent_coef 0.03 (PPO's own keys, given as overrides);
  * SAC with the scenario's settings.
  *
  * Run from the repository root (make bench does).
@@ -120,13 +120,15 @@ int main(int argc, char **argv)
     double rf[NF][MAX_SEEDS], rr[MAX_SEEDS], ro[MAX_SEEDS], ra[2][MAX_SEEDS];
     char ckpt[2][64];
 
-    static const char *const lrs[] = {"policy.lr=0.0005", NULL};
+    /* each agent's own keys: PPO's lr and entropy bonus, SAC's scenario defaults */
+    static const char *const own[2][2] = {{"policy.lr=0.0005", "policy.ent_coef=0.03"},
+                                          {NULL, NULL}};
     for (int a = 0; a < 2; a++) {
         uint64_t steps = steps_of[a];
         char type[64];
         snprintf(type, sizeof type, "policy.type=%s", agents[a]);
-        const char *sets[2] = {type, lrs[a]};
-        size_t nsets = lrs[a] ? 2 : 1;
+        const char *sets[3] = {type, own[a][0], own[a][1]};
+        size_t nsets = own[a][0] ? 3 : 1;
         scn_scenario s;
         load(&s, sets, nsets);
         pol_train t = {.max_steps = steps, .seed = 1};
@@ -147,7 +149,7 @@ int main(int argc, char **argv)
         scn_free(&s);
         char ck[128];
         snprintf(ck, sizeof ck, "policy.checkpoint=%s", ckpt[a]);
-        const char *esets[3] = {type, ck, lrs[a]};
+        const char *esets[4] = {type, ck, own[a][0], own[a][1]};
         evaluate(esets, nsets + 1, n, ra[a]);
         unlink(ckpt[a]);
     }

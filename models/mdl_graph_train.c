@@ -2,7 +2,7 @@
  * mdl_graph_train.c - float32 forward, backward and joint multi-exit
  * training of a layer graph (mdl_graph.h) with the layers of mdl_nn.h:
  * convolutions by im2col + SGEMM, fully connected layers by SGEMM, AdamW
- * with a cosine learning-rate schedule, BranchyNet's weighted sum of the
+ * (mdl_adamw_update) with a cosine learning-rate schedule, BranchyNet's weighted sum of the
  * exits' cross-entropies as the loss.
  */
 #include <cblas.h>
@@ -24,7 +24,7 @@ struct mdl_trainer {
     int32_t *argmax[MDL_GRAPH_MAX_NODES];      /* max pooling                 */
     float *col;                                /* im2col scratch              */
     float *grads, *m, *v;                      /* n_params each               */
-    int step;
+    uint64_t step;
 };
 
 static size_t out_size(const mdl_gnode *n)
@@ -142,12 +142,8 @@ static void forward(mdl_trainer *t, size_t B)
             mdl_conv2d_forward_gemm(t->z[i], in, w, b, &s, t->col);
             break;
         }
-        case MDL_OP_FC: /* z (B,OC) = in (B,C) W^T + b */
-            for (size_t k = 0; k < B; k++)
-                memcpy(t->z[i] + k * n->out_c, b, n->out_c * sizeof(float));
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)n->out_c,
-                        (int)n->fan_in, 1.0f, in, (int)n->fan_in, w, (int)n->fan_in, 1.0f,
-                        t->z[i], (int)n->out_c);
+        case MDL_OP_FC:
+            mdl_fc_forward_gemm(t->z[i], in, w, b, B, n->fan_in, n->out_c);
             break;
         case MDL_OP_MAXPOOL:
             mdl_maxpool_forward(t->z[i], t->argmax[i], in, B, n->in_c, n->in_h, n->in_w,
@@ -188,18 +184,9 @@ static void backward(mdl_trainer *t, size_t B)
             mdl_conv2d_backward_gemm(din, gw, gb, dz, in, w, &s, t->col);
             break;
         }
-        case MDL_OP_FC: {
-            int OC = (int)n->out_c, C = (int)n->fan_in;
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, (int)B, 1.0f, dz, OC,
-                        in, C, 1.0f, gw, C);
-            if (din)
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, C, OC, 1.0f,
-                            dz, OC, w, C, 1.0f, din, C);
-            for (size_t k = 0; k < B; k++)
-                for (int o = 0; o < OC; o++)
-                    gb[o] += dz[k * (size_t)OC + (size_t)o];
+        case MDL_OP_FC:
+            mdl_fc_backward_gemm(din, gw, gb, dz, in, w, B, n->fan_in, n->out_c);
             break;
-        }
         case MDL_OP_MAXPOOL:
             if (din)
                 mdl_maxpool_backward(din, dz, t->argmax[ii], no);

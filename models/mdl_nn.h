@@ -1,7 +1,9 @@
 /*
- * mdl_nn.h - float32 layers for training the model zoo in C, llm.c style:
- * _forward/_backward pairs, shapes in comments, no allocation (the caller
- * owns every buffer).
+ * mdl_nn.h - the float32 neural-network library of offsim, llm.c style:
+ * _forward/_backward pairs, shapes in comments, no allocation in forward or
+ * backward (the caller owns every buffer).  The model zoo's trainer
+ * (mdl_graph_train.c) and the learning agents (policies/rl/pol_nn.h, which
+ * adds the RL-specific parts: MLPs, categorical heads, losses) both use it.
  *
  * Layout: NCHW, batch first: a feature map is (B, C, H, W) row-major;
  * conv weights (OC, C/groups, KH, KW); fully connected weights (OC, C).
@@ -17,6 +19,8 @@
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "off.h"
 
 typedef struct mdl_conv_shape {
     size_t B, C, H, W;      /* input */
@@ -53,6 +57,15 @@ void mdl_fc_forward(float *out, const float *inp, const float *w, const float *b
 // dout (B,OC) -> dinp (B,C) +=, dw (OC,C) +=, db (OC) += (each may be NULL)
 void mdl_fc_backward(float *dinp, float *dw, float *db, const float *dout,
                      const float *inp, const float *w, size_t B, size_t C, size_t OC);
+/* The same through SGEMM (mdl_nn_gemm.c; out = inp w^T + b, as PyTorch's
+ * nn.Linear); the loops above are its oracle in the tests.  B, C, OC must
+ * each fit in an int (CBLAS takes int sizes).  Bit-for-bit reproducibility
+ * needs a fixed OpenBLAS thread count (mdl_blas_single_thread, mdl_graph.h). */
+void mdl_fc_forward_gemm(float *out, const float *inp, const float *w, const float *b,
+                         size_t B, size_t C, size_t OC);
+void mdl_fc_backward_gemm(float *dinp, float *dw, float *db, const float *dout,
+                          const float *inp, const float *w, size_t B, size_t C,
+                          size_t OC);
 
 // inp (B,C,H,W) -> out (B,C,OH,OW), argmax (B,C,OH,OW) flat input indices;
 // padding never wins (windows must hold at least one input element)
@@ -69,10 +82,18 @@ void mdl_avgpool_forward(float *out, const float *inp, size_t B, size_t C, size_
 void mdl_avgpool_backward(float *dinp, const float *dout, size_t B, size_t C, size_t H,
                           size_t W, size_t k, size_t stride, size_t pad);
 
-// elementwise: out = max(0, inp) (cap = 0) or min(max(0, inp), cap) (ReLU6: 6)
+// elementwise: out = max(0, inp) (cap = 0) or min(max(0, inp), cap) (ReLU6: 6);
+// out may alias inp
 void mdl_relu_forward(float *out, const float *inp, size_t n, float cap);
+// dinp (n) += dout where 0 < inp < cap; inp may also be the forward OUTPUT
+// (it is on the same side of 0 and of cap), so an in-place forward is fine
 void mdl_relu_backward(float *dinp, const float *dout, const float *inp, size_t n,
                        float cap);
+
+// inp (n) -> out (n) = tanh(inp); out may alias inp
+void mdl_tanh_forward(float *out, const float *inp, size_t n);
+// dout (n), out (n) the forward OUTPUT -> dinp (n) += dout (1 - out^2)
+void mdl_tanh_backward(float *dinp, const float *dout, const float *out, size_t n);
 
 // logits (B,K), labels (B) -> mean cross-entropy of softmax(logits), and
 // dlogits (B,K) = weight * (softmax - onehot) / B (written, not added).
@@ -89,11 +110,33 @@ void mdl_fold_batchnorm(float *w, float *b, const float *gamma, const float *bet
 /* SGD with momentum (PyTorch's form): v = mu v + (g + wd p); p -= lr v. */
 void mdl_sgd_update(float *p, const float *g, float *v, size_t n, float lr, float mu,
                     float wd);
-/* AdamW (Loshchilov & Hutter 2019; Kingma & Ba 2015 with bias correction):
- * m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2; mhat = m/(1-b1^t),
- * vhat = v/(1-b2^t); p -= lr (mhat/(sqrt(vhat)+eps) + wd p).  t from 1. */
+/* Adam (Kingma & Ba 2015, arXiv:1412.6980, Algorithm 1) with decoupled
+ * weight decay (AdamW, Loshchilov & Hutter 2019), the one Adam of offsim:
+ *   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2            (float32)
+ *   mh = m / (1 - b1^t);  vh = v / (1 - b2^t)               (double)
+ *   p -= lr mh / (sqrt(vh) + eps) + lr wd p                 (double, rounded once)
+ * t counts from 1.  eps sits outside the square root, as in PyTorch's
+ * torch.optim.Adam/AdamW (CleanRL's PPO uses eps = 1e-5, the paper 1e-8).
+ * The bias corrections and the update are computed in double so that the
+ * step does not lose the small corrections of late steps to float rounding. */
 void mdl_adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr,
-                      float b1, float b2, float eps, float wd, int t);
+                      float b1, float b2, float eps, float wd, uint64_t t);
+
+/* The same with its state in one place: hyperparameters, the step count and
+ * the moments (one allocation at m).  lr may change between steps
+ * (annealing); wd is 0 after init (plain Adam). */
+typedef struct mdl_adam {
+    float lr, beta1, beta2, eps, wd;
+    uint64_t t;   /* steps taken */
+    size_t n;     /* parameters */
+    float *m, *v; /* (n) each, one allocation at m */
+} mdl_adam;
+
+off_status mdl_adam_init(mdl_adam *a, size_t n, float lr, float beta1, float beta2,
+                         float eps, off_err *err);
+void mdl_adam_free(mdl_adam *a); /* NULL-safe, idempotent */
+// t += 1; params (n) -= update(grads (n)); grads untouched
+void mdl_adam_step(mdl_adam *a, float *params, const float *grads);
 
 /* A small seeded generator for initialisation and shuffling (splitmix64):
  * deterministic for a seed, independent of libc. */
@@ -108,6 +151,18 @@ double mdl_rng_normal(mdl_rng *r);   /* N(0, 1), Box-Muller */
 void mdl_init_kaiming(float *w, size_t n, size_t fan_in, mdl_rng *r);
 /* Kaiming/He uniform: U(-sqrt(6/fan_in), sqrt(6/fan_in)), same variance. */
 void mdl_init_kaiming_uniform(float *w, size_t n, size_t fan_in, mdl_rng *r);
+
+/* Orthogonal initialisation (Saxe et al. 2014), as torch.nn.init.orthogonal_:
+ * fill a Gaussian matrix from normal(ud) (rows*cols draws, in order) and
+ * orthonormalise it.  For w (rows, cols) with rows <= cols the rows come out
+ * orthonormal (w w^T = gain^2 I), otherwise the columns (w^T w = gain^2 I).
+ * Modified Gram-Schmidt, applied twice ("twice is enough", Giraud et al.
+ * 2005) in double precision on the tall orientation; that equals a QR
+ * decomposition with diag(R) > 0, which is what PyTorch gets after its sign
+ * fix.  The draws come from the caller so that any generator fits.
+ * Allocates scratch (rows*cols doubles); not for inner loops. */
+off_status mdl_init_orthogonal(float *w, size_t rows, size_t cols, double gain,
+                               double (*normal)(void *ud), void *ud, off_err *err);
 
 // Multi-exit loss (BranchyNet): E exits, logits[e] (B,K), weights (E),
 // labels (B) -> returns sum_e weights[e] * CE_e (CE_e = mean over the batch);

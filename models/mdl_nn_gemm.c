@@ -1,7 +1,11 @@
 /*
- * mdl_nn_gemm.c - the fast float32 convolution for training: im2col and
- * one SGEMM per image and group (OpenBLAS's cblas_sgemm), checked against
- * the naive loops of mdl_nn_layers.c in tests.
+ * mdl_nn_gemm.c - the fast float32 fully connected layer and convolution for
+ * training, through SGEMM (OpenBLAS's cblas_sgemm), checked against the
+ * naive loops of mdl_nn_layers.c in tests.
+ *
+ * Fully connected: out (B,OC) = inp (B,C) w^T + b, one SGEMM each way.
+ *
+ * Convolution: im2col and one SGEMM per image and group:
  *
  *   forward:  out[oc, p]  = W[oc, k] col[k, p] + b[oc]
  *   backward: dW[oc, k]  += dout[oc, p] col[k, p]^T
@@ -12,6 +16,45 @@
 
 #include <cblas.h>
 #include <string.h>
+
+void mdl_fc_forward_gemm(float *out, const float *inp, const float *w, const float *b,
+                         size_t B, size_t C, size_t OC)
+{
+    if (B == 0 || OC == 0)
+        return;
+    if (b)
+        for (size_t i = 0; i < B; i++)
+            memcpy(out + i * OC, b, OC * sizeof *out);
+    if (C == 0) {
+        if (!b)
+            memset(out, 0, B * OC * sizeof *out);
+        return;
+    }
+    // out (B,OC) = inp (B,C) . w^T (C,OC) + out
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)B, (int)OC, (int)C, 1.0f,
+                inp, (int)C, w, (int)C, b ? 1.0f : 0.0f, out, (int)OC);
+}
+
+void mdl_fc_backward_gemm(float *dinp, float *dw, float *db, const float *dout,
+                          const float *inp, const float *w, size_t B, size_t C, size_t OC)
+{
+    if (B == 0 || OC == 0)
+        return;
+    if (db)
+        for (size_t i = 0; i < B; i++)
+            for (size_t o = 0; o < OC; o++)
+                db[o] += dout[i * OC + o];
+    if (C == 0)
+        return;
+    // dinp (B,C) += dout (B,OC) . w (OC,C)
+    if (dinp)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)B, (int)C, (int)OC,
+                    1.0f, dout, (int)OC, w, (int)C, 1.0f, dinp, (int)C);
+    // dw (OC,C) += dout^T (OC,B) . inp (B,C)
+    if (dw)
+        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)OC, (int)C, (int)B,
+                    1.0f, dout, (int)OC, inp, (int)C, 1.0f, dw, (int)C);
+}
 
 size_t mdl_conv2d_col_size(const mdl_conv_shape *s)
 {

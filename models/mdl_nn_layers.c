@@ -1,5 +1,5 @@
 /*
- * mdl_nn_layers.c - float32 conv, fully connected, pooling and ReLU,
+ * mdl_nn_layers.c - float32 conv, fully connected, pooling, ReLU and tanh,
  * forward and backward.  Naive loops that read like the definitions; they
  * are the oracle for any faster version.  See mdl_nn.h for layouts and the
  * accumulate-into-gradients rule.
@@ -7,6 +7,7 @@
 #include "mdl_nn.h"
 
 #include <float.h>
+#include <math.h>
 #include <string.h>
 
 int mdl_conv_shape_init(mdl_conv_shape *s)
@@ -224,4 +225,16 @@ void mdl_relu_backward(float *dinp, const float *dout, const float *inp, size_t 
     for (size_t i = 0; i < n; i++)
         if (inp[i] > 0.0f && (cap <= 0.0f || inp[i] < cap))
             dinp[i] += dout[i];
+}
+
+void mdl_tanh_forward(float *out, const float *inp, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        out[i] = tanhf(inp[i]);
+}
+
+void mdl_tanh_backward(float *dinp, const float *dout, const float *out, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        dinp[i] += dout[i] * (1.0f - out[i] * out[i]);
 }

@@ -1,10 +1,12 @@
 /*
- * mdl_nn_train.c - loss, batch-norm folding, optimisers and initialisation
- * for training.  See mdl_nn.h.
+ * mdl_nn_train.c - loss, batch-norm folding, optimisers (SGD, the one Adam)
+ * and initialisation for training.  See mdl_nn.h.
  */
 #include "mdl_nn.h"
 
 #include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 double mdl_softmax_ce(float *dlogits, const float *logits, const uint8_t *labels,
                       size_t B, size_t K, float weight)
@@ -50,15 +52,54 @@ void mdl_sgd_update(float *p, const float *g, float *v, size_t n, float lr, floa
 }
 
 void mdl_adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr,
-                      float b1, float b2, float eps, float wd, int t)
+                      float b1, float b2, float eps, float wd, uint64_t t)
 {
-    float c1 = 1.0f - powf(b1, (float)t), c2 = 1.0f - powf(b2, (float)t);
+    double bc1 = 1.0 - pow(b1, (double)t), bc2 = 1.0 - pow(b2, (double)t);
     for (size_t i = 0; i < n; i++) {
         m[i] = b1 * m[i] + (1.0f - b1) * g[i];
         v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
-        float mhat = m[i] / c1, vhat = v[i] / c2;
-        p[i] -= lr * (mhat / (sqrtf(vhat) + eps) + wd * p[i]);
+        double mh = m[i] / bc1, vh = v[i] / bc2;
+        double step = lr * mh / (sqrt(vh) + eps);
+        if (wd != 0.0f) /* not even + 0.0: that could flip the sign of a zero update */
+            step += (double)lr * wd * p[i];
+        p[i] -= (float)step;
     }
+}
+
+off_status mdl_adam_init(mdl_adam *a, size_t n, float lr, float beta1, float beta2,
+                         float eps, off_err *err)
+{
+    memset(a, 0, sizeof *a);
+    if (!(lr >= 0.0f) || !(beta1 >= 0.0f && beta1 < 1.0f) ||
+        !(beta2 >= 0.0f && beta2 < 1.0f) || !(eps > 0.0f))
+        return off_errf(err, OFF_EINVAL, NULL, 0, 0,
+                        "adam: need lr >= 0, 0 <= beta1, beta2 < 1, eps > 0");
+    a->m = calloc(n ? 2 * n : 1, sizeof *a->m);
+    if (!a->m)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "adam: out of memory");
+    a->v = a->m + n;
+    a->n = n;
+    a->lr = lr;
+    a->beta1 = beta1;
+    a->beta2 = beta2;
+    a->eps = eps;
+    return OFF_OK;
+}
+
+void mdl_adam_free(mdl_adam *a)
+{
+    if (!a)
+        return;
+    free(a->m);
+    a->m = a->v = NULL;
+    a->n = 0;
+}
+
+void mdl_adam_step(mdl_adam *a, float *params, const float *grads)
+{
+    a->t++;
+    mdl_adamw_update(params, grads, a->m, a->v, a->n, a->lr, a->beta1, a->beta2, a->eps,
+                     a->wd, a->t);
 }
 
 uint64_t mdl_rng_next(mdl_rng *r)

@@ -3,9 +3,11 @@
 #include "mdl_weights.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <zlib.h>
 
 size_t mdl_dtype_size(mdl_dtype dt)
@@ -63,6 +65,29 @@ static void put_u(wr *w, uint64_t v, int bytes)
     put(w, b, (size_t)bytes);
 }
 
+/* fsync the directory holding path, so that a rename into it survives a
+ * crash (POSIX leaves the directory entry in the page cache until then). */
+static int sync_dir(const char *path)
+{
+    char dir[4096];
+    const char *slash = strrchr(path, '/');
+    size_t n = slash ? (size_t)(slash - path) : 0;
+    if (n >= sizeof dir)
+        return -1;
+    if (slash && n == 0)
+        n = 1; /* a file in "/" */
+    memcpy(dir, slash ? path : ".", slash ? n : 1);
+    dir[slash ? n : 1] = '\0';
+    int fd = open(dir, O_RDONLY);
+    if (fd < 0)
+        return -1;
+    int rc = fsync(fd);
+    if (rc != 0 && errno == EINVAL)
+        rc = 0; /* a file system that cannot sync directories (as SQLite does) */
+    close(fd);
+    return rc;
+}
+
 off_status mdl_weights_write(const char *path, const mdl_tensor_rec *t, size_t n,
                              off_err *err)
 {
@@ -80,7 +105,8 @@ off_status mdl_weights_write(const char *path, const mdl_tensor_rec *t, size_t n
                             i, t[i].name);
     }
     char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
+        return off_errf(err, OFF_EINVAL, path, 0, 0, "path too long");
     wr w = {fopen(tmp, "wb"), crc32(0, NULL, 0), 0, false};
     if (!w.f)
         return off_errf(err, OFF_EIO, tmp, 0, 0, "cannot create: %s", strerror(errno));
@@ -102,6 +128,9 @@ off_status mdl_weights_write(const char *path, const mdl_tensor_rec *t, size_t n
     }
     uint32_t crc = (uint32_t)w.crc;
     put_u(&w, crc, 4);
+    /* the data on disk before the rename makes them visible under path */
+    if (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0)
+        w.bad = true;
     if (fclose(w.f) != 0)
         w.bad = true;
     if (w.bad || rename(tmp, path) != 0) {
@@ -109,6 +138,9 @@ off_status mdl_weights_write(const char *path, const mdl_tensor_rec *t, size_t n
         remove(tmp);
         return off_errf(err, OFF_EIO, path, 0, 0, "cannot write: %s", strerror(e));
     }
+    if (sync_dir(path) != 0)
+        return off_errf(err, OFF_EIO, path, 0, 0, "cannot sync its directory: %s",
+                        strerror(errno));
     return OFF_OK;
 }
 

@@ -22,6 +22,11 @@
  *
  * The CRC also identifies the weights (mdl_weights.crc): caches keyed by it
  * are invalidated when the model changes.
+ *
+ * The same container holds the learning agents' checkpoints
+ * (policies/rl/pol_ckpt.h): float tensors beside named blobs, rank-1 U8
+ * tensors of opaque bytes (the agent's kind, a generator's state, packed
+ * counters).
  */
 #ifndef MDL_WEIGHTS_H
 #define MDL_WEIGHTS_H
@@ -61,9 +66,10 @@ typedef struct mdl_weights {
 /* Size in bytes of one element of dtype (0 for an unknown dtype). */
 size_t mdl_dtype_size(mdl_dtype dt);
 
-/* Write n tensors to path: to "path.tmp" first, then renamed, so that a
- * failed write never leaves a half-written file under path.  Each tensor's
- * nbytes must equal product(dims) * dtype size. */
+/* Write n tensors to path atomically: to "path.tmp" first, fsync'ed, renamed
+ * over path, then the directory fsync'ed, so that neither a failed write nor
+ * a crash leaves a half-written file under path.  Each tensor's nbytes must
+ * equal product(dims) * dtype size. */
 off_status mdl_weights_write(const char *path, const mdl_tensor_rec *t, size_t n,
                              off_err *err);
 

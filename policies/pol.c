@@ -18,6 +18,31 @@ static void list_names(char *buf, size_t cap, const char *const *names, size_t n
     }
 }
 
+static bool takes(const pol_class *c, const char *key)
+{
+    for (const char *const *k = c->param_keys; k && *k; k++)
+        if (strcmp(*k, key) == 0)
+            return true;
+    return false;
+}
+
+/* The other policies that take key ("ppo, sac-discrete"), or "" if none:
+ * a key given to the wrong policy is named as such. */
+static void owners_of(char *buf, size_t cap, const char *key, const pol_class *self)
+{
+    size_t n, len = 0;
+    const pol_class *const *all = pol_registry(&n);
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (all[i] == self || !takes(all[i], key))
+            continue;
+        int w = snprintf(buf + len, cap - len, "%s%s", len ? ", " : "", all[i]->name);
+        if (w < 0 || (size_t)w >= cap - len)
+            break;
+        len += (size_t)w;
+    }
+}
+
 off_status pol_create(pol_policy *p, const char *type, const pol_cfg *cfg,
                       const char *pos_file, int pos_line, int pos_col,
                       off_err *err)
@@ -48,25 +73,26 @@ off_status pol_create(pol_policy *p, const char *type, const pol_cfg *cfg,
         nk++;
     for (size_t i = 0; i < cfg->n_params; i++) {
         const pol_param *pp = &cfg->params[i];
-        bool ok = false;
-        for (size_t k = 0; k < nk; k++)
-            ok = ok || strcmp(pp->key, cls->param_keys[k]) == 0;
-        if (ok)
+        if (takes(cls, pp->key))
             continue;
         if (nk == 0)
             return off_errf(err, OFF_EINVAL, pp->file, pp->key_line, pp->key_col,
                             "unknown key '%s': policy '%s' takes no parameters",
                             pp->key, cls->name);
-        char list[512];
+        char list[512], owners[256], why[400] = "";
         list_names(list, sizeof list, cls->param_keys, nk);
+        owners_of(owners, sizeof owners, pp->key, cls);
         const char *dym = off_did_you_mean(pp->key, cls->param_keys, nk);
-        if (dym)
-            return off_errf(err, OFF_EINVAL, pp->file, pp->key_line, pp->key_col,
-                            "unknown key '%s' for policy '%s' (did you mean '%s'?); "
-                            "valid keys: type, %s", pp->key, cls->name, dym, list);
+        if (owners[0] && dym)
+            snprintf(why, sizeof why, " ('%s' is a key of %s; did you mean '%s'?)", pp->key,
+                     owners, dym);
+        else if (owners[0])
+            snprintf(why, sizeof why, " ('%s' is a key of %s)", pp->key, owners);
+        else if (dym)
+            snprintf(why, sizeof why, " (did you mean '%s'?)", dym);
         return off_errf(err, OFF_EINVAL, pp->file, pp->key_line, pp->key_col,
-                        "unknown key '%s' for policy '%s'; valid keys: type, %s",
-                        pp->key, cls->name, list);
+                        "unknown key '%s' for policy '%s'%s; valid keys: type, %s", pp->key,
+                        cls->name, why, list);
     }
     pol_cfg c = *cfg;
     c.pos_file = pos_file;

@@ -1,7 +1,11 @@
 /*
- * pol_nn.h - a small float32 neural-network library for the learning agents
- * (issue 5), llm.c style: _forward/_backward pairs, shapes in comments,
- * the caller owns every buffer, nothing allocates in forward or backward.
+ * pol_nn.h - the RL-specific part of the neural-network library of the
+ * learning agents, over models/mdl_nn.h (which has the dense layers,
+ * activations, initialisations and Adam they share with the model zoo's
+ * trainer): softmax and categorical heads, the agents' losses, gradient
+ * clipping, Polyak averaging and the multilayer perceptron.  llm.c style:
+ * _forward/_backward pairs, shapes in comments, the caller owns every
+ * buffer, nothing allocates in forward or backward.
  *
  * Layout: row-major, batch first.  A linear layer's weight is (OC, C), so
  * y = x W^T + b, as in PyTorch's nn.Linear (checkpoints and orthogonal
@@ -11,10 +15,9 @@
  * once per step, then every consumer adds its share.  Forward outputs are
  * overwritten.
  *
- * Matrix products go through CBLAS (OpenBLAS).  Bit-for-bit reproducibility
- * across machines needs a fixed OpenBLAS thread count (the agents should call
- * openblas_set_num_threads(1), as mdl_graph_train.c does); the _ref versions
- * are plain loops kept as the oracle of the tests.
+ * Matrix products go through CBLAS (OpenBLAS, mdl_fc_*_gemm).  Bit-for-bit
+ * reproducibility needs a fixed OpenBLAS thread count: pol_ppo_init and
+ * pol_sac_init set one thread, as mdl_graph_train.c does.
  */
 #ifndef POL_NN_H
 #define POL_NN_H
@@ -24,33 +27,8 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "mdl_nn.h"
 #include "off.h"
-
-/* ---- layers -------------------------------------------------------------- */
-
-// inp (B,C), w (OC,C), b (OC) or NULL -> out (B,OC) = inp w^T + b
-// B, C, OC must each fit in an int (CBLAS takes int sizes).
-void pol_linear_forward(float *out, const float *inp, const float *w, const float *b,
-                        size_t B, size_t C, size_t OC);
-// dout (B,OC) -> dinp (B,C) +=, dw (OC,C) +=, db (OC) += ; each may be NULL
-void pol_linear_backward(float *dinp, float *dw, float *db, const float *dout,
-                         const float *inp, const float *w, size_t B, size_t C, size_t OC);
-// the same as plain loops (oracle for tests)
-void pol_linear_forward_ref(float *out, const float *inp, const float *w, const float *b,
-                            size_t B, size_t C, size_t OC);
-void pol_linear_backward_ref(float *dinp, float *dw, float *db, const float *dout,
-                             const float *inp, const float *w, size_t B, size_t C,
-                             size_t OC);
-
-// inp (n) -> out (n) = tanh(inp); out may alias inp
-void pol_tanh_forward(float *out, const float *inp, size_t n);
-// dout (n), out (n) the forward OUTPUT -> dinp (n) += dout (1 - out^2)
-void pol_tanh_backward(float *dinp, const float *dout, const float *out, size_t n);
-
-// inp (n) -> out (n) = max(inp, 0); out may alias inp
-void pol_relu_forward(float *out, const float *inp, size_t n);
-// dout (n), out (n) the forward OUTPUT -> dinp (n) += dout [out > 0]
-void pol_relu_backward(float *dinp, const float *dout, const float *out, size_t n);
 
 /* ---- softmax over rows --------------------------------------------------- */
 
@@ -105,31 +83,7 @@ double pol_huber_forward(const float *pred, const float *target, size_t n, float
 void pol_huber_backward(float *dpred, const float *pred, const float *target, size_t n,
                         float delta, float dloss);
 
-/* ---- optimisation ------------------------------------------------------- */
-
-/* Adam (Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization",
- * arXiv:1412.6980, Algorithm 1), with the bias correction of the paper:
- *   t   <- t + 1
- *   m   <- beta1 m + (1 - beta1) g
- *   v   <- beta2 v + (1 - beta2) g^2
- *   mh  =  m / (1 - beta1^t)
- *   vh  =  v / (1 - beta2^t)
- *   p   <- p - lr mh / (sqrt(vh) + eps)
- * This is PyTorch's torch.optim.Adam (eps outside the square root).  CleanRL's
- * PPO uses eps = 1e-5, the paper 1e-8.  lr may be changed between steps
- * (annealing). m and v live in one allocation. */
-typedef struct pol_adam {
-    float lr, beta1, beta2, eps;
-    uint64_t t;   /* steps taken */
-    size_t n;     /* parameters */
-    float *m, *v; /* (n) each, one allocation at m */
-} pol_adam;
-
-off_status pol_adam_init(pol_adam *a, size_t n, float lr, float beta1, float beta2,
-                         float eps, off_err *err);
-void pol_adam_free(pol_adam *a); /* NULL-safe, idempotent */
-// params (n) -= update(grads (n)); grads untouched
-void pol_adam_step(pol_adam *a, float *params, const float *grads);
+/* ---- optimisation (Adam is mdl_adam, mdl_nn.h) ------------------------ */
 
 /* Global gradient-norm clipping over nbuf buffers (like PyTorch's
  * clip_grad_norm_ over all of an optimiser's parameters): norm = sqrt of the
@@ -142,14 +96,8 @@ double pol_clip_grad_norm(float *const *grads, const size_t *ns, size_t nbuf,
  * is a hard copy. */
 void pol_polyak(float *target, const float *src, size_t n, float tau);
 
-/* Orthogonal initialisation (Saxe et al. 2014), as torch.nn.init.orthogonal_:
- * draw a Gaussian matrix and orthonormalise it.  For w (rows, cols) with
- * rows <= cols the rows come out orthonormal (w w^T = gain^2 I), otherwise
- * the columns (w^T w = gain^2 I).  Orthonormalisation is modified
- * Gram-Schmidt, applied twice ("twice is enough", Giraud et al. 2005) in
- * double precision on the tall orientation; that equals a QR decomposition
- * with diag(R) > 0, which is what PyTorch gets after its sign fix.
- * Allocates scratch (rows*cols doubles); not for inner loops. */
+/* Orthogonal initialisation (mdl_init_orthogonal) with the Gaussian draws
+ * taken from rng. */
 off_status pol_orthogonal_init(float *w, size_t rows, size_t cols, double gain,
                                gsl_rng *rng, off_err *err);
 
@@ -194,28 +142,5 @@ const float *pol_mlp_forward(pol_mlp *m, const float *inp, size_t B);
 // dinp (B, sizes[0]) += unless NULL
 void pol_mlp_backward(pol_mlp *m, float *dinp, const float *dout, const float *inp,
                       size_t B);
-
-/* ---- checkpoints ---------------------------------------------------------
- * A checkpoint is a list of named float tensors (several networks, optimiser
- * moments, counters stored as floats).  Format, version 1, little-endian:
- *   "OFFPOLCK"            8 bytes magic
- *   u32 version           = POL_CKPT_VERSION
- *   u32 count             tensors
- *   per tensor: u32 name_len (1..255), name bytes, u64 n, n IEEE-754 float32
- *   u32 crc               zlib crc32 of every byte before it
- * Save writes PATH.tmp and renames it over PATH.  Load checks size, magic,
- * version, CRC, then that the file holds exactly the expected tensors (same
- * names, same order, same sizes); any mismatch is an error naming the file
- * and leaves the destination tensors untouched. */
-#define POL_CKPT_VERSION 1u
-
-typedef struct pol_tensor {
-    const char *name;
-    float *data;
-    size_t n;
-} pol_tensor;
-
-off_status pol_ckpt_save(const char *path, const pol_tensor *ts, size_t nt, off_err *err);
-off_status pol_ckpt_load(const char *path, const pol_tensor *ts, size_t nt, off_err *err);
 
 #endif /* POL_NN_H */

@@ -3,9 +3,11 @@
  * and the references.
  */
 #include "pol_ppo.h"
+#include "pol_ckpt.h"
 
 #include <cblas.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,8 +45,8 @@ void pol_ppo_free(pol_ppo *p)
         return;
     pol_mlp_free(&p->actor);
     pol_mlp_free(&p->critic);
-    pol_adam_free(&p->adam_a);
-    pol_adam_free(&p->adam_c);
+    mdl_adam_free(&p->adam_a);
+    mdl_adam_free(&p->adam_c);
     if (p->rng)
         gsl_rng_free(p->rng);
     free(p->obs);
@@ -106,9 +108,9 @@ off_status pol_ppo_init(pol_ppo *p, const pol_ppo_cfg *cfg, off_err *err)
     if ((st = pol_mlp_init(&p->critic, sizes, ns + 1, POL_ACT_TANH, maxB, err)) != OFF_OK ||
         (st = pol_mlp_init_orthogonal(&p->critic, gains, p->rng, err)) != OFF_OK)
         goto fail;
-    if ((st = pol_adam_init(&p->adam_a, p->actor.n_params, c->lr, 0.9f, 0.999f,
+    if ((st = mdl_adam_init(&p->adam_a, p->actor.n_params, c->lr, 0.9f, 0.999f,
                             c->adam_eps, err)) != OFF_OK ||
-        (st = pol_adam_init(&p->adam_c, p->critic.n_params, c->lr, 0.9f, 0.999f,
+        (st = mdl_adam_init(&p->adam_c, p->critic.n_params, c->lr, 0.9f, 0.999f,
                             c->adam_eps, err)) != OFF_OK)
         goto fail;
 
@@ -346,8 +348,8 @@ void pol_ppo_update(pol_ppo *p, const float *next_obs, pol_ppo_stats *stats)
             float *gb[2] = {p->actor.grads, p->critic.grads};
             size_t gn[2] = {p->actor.n_params, p->critic.n_params};
             double norm = pol_clip_grad_norm(gb, gn, 2, c->max_grad_norm);
-            pol_adam_step(&p->adam_a, p->actor.params, p->actor.grads);
-            pol_adam_step(&p->adam_c, p->critic.params, p->critic.grads);
+            mdl_adam_step(&p->adam_a, p->actor.params, p->actor.grads);
+            mdl_adam_step(&p->adam_c, p->critic.params, p->critic.grads);
 
             s.grad_norm += norm;
             nmb_done++;
@@ -392,18 +394,34 @@ float pol_ppo_value(pol_ppo *p, const float *obs)
     return pol_mlp_forward(&p->critic, obs, 1)[0];
 }
 
+/* The shape a checkpoint must fit: "obs=11 heads=96 hidden=64x64". */
+static void ppo_arch(const pol_ppo *p, char *buf, size_t size)
+{
+    const pol_ppo_cfg *c = &p->cfg;
+    int o = snprintf(buf, size, "obs=%zu heads=", c->obs_dim);
+    for (size_t h = 0; h < c->n_heads && (size_t)o < size; h++)
+        o += snprintf(buf + o, size - (size_t)o, "%s%zu", h ? "+" : "", c->K[h]);
+    for (size_t l = 0; l < c->n_hidden && (size_t)o < size; l++)
+        o += snprintf(buf + o, size - (size_t)o, "%s%zu", l ? "x" : " hidden=",
+                      c->hidden[l]);
+}
+
 off_status pol_ppo_save(const pol_ppo *p, const char *path, off_err *err)
 {
-    pol_tensor ts[2] = {{"ppo.actor", p->actor.params, p->actor.n_params},
-                        {"ppo.critic", p->critic.params, p->critic.n_params}};
-    return pol_ckpt_save(path, ts, 2, err);
+    char arch[200];
+    ppo_arch(p, arch, sizeof arch);
+    pol_tensor ts[2] = {{"ppo.actor", p->actor.params, p->actor.n_params, MDL_DT_F32},
+                        {"ppo.critic", p->critic.params, p->critic.n_params, MDL_DT_F32}};
+    return pol_ckpt_save(path, "ppo", arch, ts, 2, err);
 }
 
 off_status pol_ppo_load(pol_ppo *p, const char *path, off_err *err)
 {
-    pol_tensor ts[2] = {{"ppo.actor", p->actor.params, p->actor.n_params},
-                        {"ppo.critic", p->critic.params, p->critic.n_params}};
-    return pol_ckpt_load(path, ts, 2, err);
+    char arch[200];
+    ppo_arch(p, arch, sizeof arch);
+    pol_tensor ts[2] = {{"ppo.actor", p->actor.params, p->actor.n_params, MDL_DT_F32},
+                        {"ppo.critic", p->critic.params, p->critic.n_params, MDL_DT_F32}};
+    return pol_ckpt_load(path, "ppo", arch, ts, 2, err);
 }
 
 void pol_ppo_sample(pol_ppo *p, const float *obs, const uint8_t *mask, int greedy,

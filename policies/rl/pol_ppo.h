@@ -93,7 +93,7 @@ typedef struct pol_ppo {
     pol_ppo_cfg cfg;
     size_t sumK, B, mb;           /* sum of K; batch N T; minibatch B / nmb */
     pol_mlp actor, critic;        /* obs -> logits (sumK); obs -> value (1) */
-    pol_adam adam_a, adam_c;      /* Adam is elementwise: two halves of one */
+    mdl_adam adam_a, adam_c;      /* Adam is elementwise: two halves of one */
     gsl_rng *rng;
     size_t t;                     /* rollout steps stored (0..T) */
     uint64_t updates;             /* updates done */
@@ -165,8 +165,9 @@ int pol_ppo_push(pol_ppo *p, const float *obs, const uint8_t *mask, const int32_
 /* obs (obs_dim) -> the critic's value */
 float pol_ppo_value(pol_ppo *p, const float *obs);
 
-/* Actor and critic parameters as a pol_nn checkpoint (tensors "ppo.actor",
- * "ppo.critic"); load requires the same architecture. */
+/* Actor and critic parameters as a checkpoint (pol_ckpt.h: kind "ppo", shape
+ * "obs=D heads=K0+K1.. hidden=H1xH2", sections "ppo.actor", "ppo.critic");
+ * load requires the same kind and shape, and names both on a mismatch. */
 off_status pol_ppo_save(const pol_ppo *p, const char *path, off_err *err);
 off_status pol_ppo_load(pol_ppo *p, const char *path, off_err *err);
 

@@ -91,11 +91,15 @@ typedef struct rl_state {
     float *prev;                  /* (n_dev, 3): exit, split fractions, ewma */
 } rl_state;
 
-static const char *const rl_keys[] = {"checkpoint", "greedy",  "action", "hidden",
-                                      "lr",         "gamma",   "rollout", "epochs",
-                                      "ent_coef",   "batch",   "buffer", "learning_starts",
-                                      "update_every", "tau",   "target_entropy_scale",
-                                      NULL};
+/* Each agent's keys: a key of the other agent is an error (pol_create names
+ * the agent that takes it), never silently ignored. */
+static const char *const ppo_keys[] = {"checkpoint", "greedy", "action", "hidden",
+                                       "lr",         "gamma",  "rollout", "epochs",
+                                       "ent_coef",   NULL};
+static const char *const sac_keys[] = {"checkpoint", "greedy", "action", "hidden",
+                                       "lr", "gamma", "batch", "buffer", "learning_starts",
+                                       "update_every", "tau", "target_entropy_scale",
+                                       NULL};
 
 static void agent_free(void *p)
 {
@@ -129,103 +133,201 @@ static off_status bad(off_err *err, const pol_cfg *cfg, const char *key, const c
     return off_errf(err, OFF_EINVAL, NULL, 0, 0, "%s", msg);
 }
 
-static off_status agent_new(rl_agent **out, rl_kind kind, const pol_cfg *cfg,
-                            uint64_t seed, uint64_t total_steps, off_err *err)
+/* The keys both agents take. */
+typedef struct rl_common {
+    int factorised;
+    long hidden;
+    double lr, gamma;
+} rl_common;
+
+static off_status common_params(rl_common *c, rl_kind kind, const pol_cfg *cfg,
+                                off_err *err)
 {
-    *out = NULL;
-    const mdl_model *m = cfg->model;
     static const char *const actions[] = {"joint", "factorised", NULL};
     int action = 0;
-    long hidden, rollout, epochs, batch, buffer, starts, every;
-    double lr, gamma, ent, tau, tes;
     off_status st;
     if ((st = pol_param_choice(cfg, "action", actions, 0, &action, err)) ||
-        (st = pol_param_int(cfg, "hidden", 64, 1, 4096, &hidden, err)) ||
-        (st = pol_param_double(cfg, "lr", kind == RL_PPO ? 2.5e-4 : 3e-4, 1e-7, 1.0, &lr,
-                               err)) ||
-        (st = pol_param_double(cfg, "gamma", 0.9, 0.0, 1.0, &gamma, err)) ||
-        (st = pol_param_int(cfg, "rollout", 256, 8, 1 << 20, &rollout, err)) ||
+        (st = pol_param_int(cfg, "hidden", 64, 1, 4096, &c->hidden, err)) ||
+        (st = pol_param_double(cfg, "lr", kind == RL_PPO ? 2.5e-4 : 3e-4, 1e-7, 1.0,
+                               &c->lr, err)) ||
+        (st = pol_param_double(cfg, "gamma", 0.9, 0.0, 1.0, &c->gamma, err)))
+        return st;
+    if (kind == RL_SAC && action == 1)
+        return bad(err, cfg, "action",
+                   "sac-discrete acts on the joint action only (use 'joint' or ppo)");
+    c->factorised = action == 1;
+    return OFF_OK;
+}
+
+/* PPO's configuration from its keys (ppo_keys); total_steps 0: evaluating. */
+static off_status ppo_cfg_build(pol_ppo_cfg *c, const rl_agent *ag, const rl_common *cm,
+                                const pol_cfg *cfg, uint64_t seed, uint64_t total_steps,
+                                off_err *err)
+{
+    long rollout, epochs;
+    double ent;
+    off_status st;
+    if ((st = pol_param_int(cfg, "rollout", 256, 8, 1 << 20, &rollout, err)) ||
         (st = pol_param_int(cfg, "epochs", 4, 1, 100, &epochs, err)) ||
-        (st = pol_param_double(cfg, "ent_coef", 0.01, 0.0, 10.0, &ent, err)) ||
-        (st = pol_param_int(cfg, "batch", 64, 1, 1 << 16, &batch, err)) ||
+        (st = pol_param_double(cfg, "ent_coef", 0.01, 0.0, 10.0, &ent, err)))
+        return st;
+    if (rollout % 4)
+        return bad(err, cfg, "rollout", "must be a multiple of 4 (the minibatches)");
+    pol_ppo_cfg_default(c, RL_OBS, ag->K, ag->H);
+    c->hidden[0] = c->hidden[1] = (size_t)cm->hidden;
+    c->num_envs = 1;
+    c->num_steps = (size_t)rollout;
+    c->update_epochs = (size_t)epochs;
+    c->total_steps = total_steps ? total_steps : 1;
+    c->anneal_lr = total_steps != 0;
+    c->lr = (float)cm->lr;
+    c->gamma = (float)cm->gamma;
+    c->ent_coef = (float)ent;
+    c->seed = (unsigned long)seed;
+    return OFF_OK;
+}
+
+/* SAC's configuration from its keys (sac_keys), and its transitions per
+ * update; total_steps 0: evaluating. */
+static off_status sac_cfg_build(pol_sac_cfg *c, int *update_every, const rl_agent *ag,
+                                const rl_common *cm, const pol_cfg *cfg, uint64_t seed,
+                                uint64_t total_steps, off_err *err)
+{
+    long batch, buffer, starts, every;
+    double tau, tes;
+    off_status st;
+    if ((st = pol_param_int(cfg, "batch", 64, 1, 1 << 16, &batch, err)) ||
         (st = pol_param_int(cfg, "buffer", 100000, 16, 1L << 26, &buffer, err)) ||
         (st = pol_param_int(cfg, "learning_starts", 1000, 1, 1L << 30, &starts, err)) ||
         (st = pol_param_int(cfg, "update_every", 1, 1, 1 << 16, &every, err)) ||
         (st = pol_param_double(cfg, "tau", 0.005, 1e-6, 1.0, &tau, err)) ||
         (st = pol_param_double(cfg, "target_entropy_scale", 0.5, 0.0, 1.0, &tes, err)))
         return st;
-    if (kind == RL_SAC && action == 1)
-        return bad(err, cfg, "action",
-                   "sac-discrete acts on the joint action only (use 'joint' or ppo)");
-    if (rollout % 4)
-        return bad(err, cfg, "rollout", "must be a multiple of 4 (the minibatches)");
-    rl_agent *ag = calloc(1, sizeof *ag);
-    if (!ag)
-        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-    ag->kind = kind;
-    ag->factorised = action == 1;
+    pol_sac_cfg_default(c, RL_OBS, ag->A);
+    c->hidden[0] = c->hidden[1] = (size_t)cm->hidden;
+    c->gamma = (float)cm->gamma;
+    c->policy_lr = c->alpha_lr = (float)cm->lr;
+    c->q_lr = (float)(cm->lr * 10.0 / 3.0); /* 1e-3 at the default 3e-4 */
+    c->target_network_frequency = 1;     /* soft (Polyak) targets every update */
+    c->batch_size = (size_t)batch;
+    /* evaluating (no training): no replay to speak of */
+    c->buffer_size = total_steps ? (size_t)buffer : (size_t)batch;
+    c->learning_starts = (size_t)starts;
+    c->tau = (float)tau;
+    c->target_entropy_scale = (float)tes;
+    c->seed = (unsigned long)seed;
+    *update_every = (int)every;
+    return OFF_OK;
+}
+
+/* The action space over the model: joint (one categorical, with the static
+ * validity mask) or factorised (three heads). */
+static off_status action_space(rl_agent *ag, const mdl_model *m, int factorised,
+                               off_err *err)
+{
+    ag->factorised = factorised;
     ag->E = m->n_exits;
     ag->L1 = m->n_layers + 1;
     ag->NB = m->n_bits;
     ag->A = ag->E * ag->L1 * ag->NB;
-    ag->update_every = (int)every;
-    ag->max_steps = total_steps;
-    ag->log_every = 1000;
-    if (ag->factorised) {
+    if (factorised) {
         ag->H = 3;
         ag->K[0] = ag->E, ag->K[1] = ag->L1, ag->K[2] = ag->NB;
-    } else {
-        ag->H = 1;
-        ag->K[0] = ag->A;
+        return OFF_OK;
     }
-    if (!ag->factorised) {
-        if (!(ag->mask = calloc(ag->A, 1))) {
-            agent_free(ag);
-            return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-        }
-        for (size_t a = 0; a < ag->A; a++) {
-            size_t e, s, b;
-            joint_decode(ag, a, &e, &s, &b);
-            size_t after = exit_after(m, e);
-            ag->mask[a] = s < after || (s == after && b == 0);
-        }
+    ag->H = 1;
+    ag->K[0] = ag->A;
+    if (!(ag->mask = calloc(ag->A, 1)))
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t a = 0; a < ag->A; a++) {
+        size_t e, s, b;
+        joint_decode(ag, a, &e, &s, &b);
+        size_t after = exit_after(m, e);
+        ag->mask[a] = s < after || (s == after && b == 0);
     }
-    if (kind == RL_PPO) {
-        pol_ppo_cfg c;
-        pol_ppo_cfg_default(&c, RL_OBS, ag->K, ag->H);
-        c.hidden[0] = c.hidden[1] = (size_t)hidden;
-        c.num_envs = 1;
-        c.num_steps = (size_t)rollout;
-        c.update_epochs = (size_t)epochs;
-        c.total_steps = total_steps ? total_steps : 1;
-        c.anneal_lr = total_steps != 0;
-        c.lr = (float)lr;
-        c.gamma = (float)gamma;
-        c.ent_coef = (float)ent;
-        c.seed = (unsigned long)seed;
-        st = pol_ppo_init(&ag->ppo, &c, err);
-    } else {
-        pol_sac_cfg c;
-        pol_sac_cfg_default(&c, RL_OBS, ag->A);
-        c.hidden[0] = c.hidden[1] = (size_t)hidden;
-        c.gamma = (float)gamma;
-        c.policy_lr = c.alpha_lr = (float)lr;
-        c.q_lr = (float)(lr * 10.0 / 3.0); /* 1e-3 at the default 3e-4 */
-        c.target_network_frequency = 1;  /* soft (Polyak) targets every update */
-        c.batch_size = (size_t)batch;
-        /* evaluating (no training): no replay to speak of */
-        c.buffer_size = total_steps ? (size_t)buffer : (size_t)batch;
-        c.learning_starts = (size_t)starts;
-        c.tau = (float)tau;
-        c.target_entropy_scale = (float)tes;
-        c.seed = (unsigned long)seed;
-        st = pol_sac_init(&ag->sac, &c, err);
+    return OFF_OK;
+}
+
+static off_status agent_new(rl_agent **out, rl_kind kind, const pol_cfg *cfg,
+                            uint64_t seed, uint64_t total_steps, off_err *err)
+{
+    *out = NULL;
+    rl_common cm;
+    off_status st = common_params(&cm, kind, cfg, err);
+    if (st != OFF_OK)
+        return st;
+    rl_agent *ag = calloc(1, sizeof *ag);
+    if (!ag)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    ag->kind = kind;
+    ag->max_steps = total_steps;
+    ag->log_every = 1000;
+    if (!(st = action_space(ag, cfg->model, cm.factorised, err))) {
+        if (kind == RL_PPO) {
+            pol_ppo_cfg c;
+            if (!(st = ppo_cfg_build(&c, ag, &cm, cfg, seed, total_steps, err)))
+                st = pol_ppo_init(&ag->ppo, &c, err);
+        } else {
+            pol_sac_cfg c;
+            if (!(st = sac_cfg_build(&c, &ag->update_every, ag, &cm, cfg, seed,
+                                     total_steps, err)))
+                st = pol_sac_init(&ag->sac, &c, err);
+        }
     }
     if (st != OFF_OK) {
         agent_free(ag);
         return st;
     }
     *out = ag;
+    return OFF_OK;
+}
+
+static const char *kind_name(rl_kind kind)
+{
+    return kind == RL_PPO ? "ppo" : "sac-discrete";
+}
+
+/* offsim train: the training's agent, made by its first world. */
+static off_status use_training_agent(rl_state *r, rl_kind kind, const pol_cfg *cfg,
+                                     off_err *err)
+{
+    pol_train *t = cfg->train;
+    if (!t->agent) {
+        rl_agent *ag;
+        off_status st = agent_new(&ag, kind, cfg, t->seed, t->max_steps, err);
+        if (st != OFF_OK)
+            return st;
+        t->agent = ag;
+        t->free_agent = agent_free;
+        ag->train = t;
+    }
+    r->ag = t->agent;
+    r->learn = 1;
+    r->greedy = 0;
+    return OFF_OK;
+}
+
+/* offsim run: an agent of this world's own, its weights from `checkpoint`. */
+static off_status load_checkpoint_agent(rl_state *r, rl_kind kind, const pol_cfg *cfg,
+                                        off_err *err)
+{
+    const pol_param *ck = pol_cfg_param(cfg, "checkpoint");
+    if (!ck)
+        return off_errf(err, OFF_EINVAL, cfg->pos_file, cfg->pos_line, cfg->pos_col,
+                        "policy %s needs 'checkpoint: FILE' (written by offsim "
+                        "train ... --out FILE)",
+                        kind_name(kind));
+    uint64_t seed = cfg->rng ? gsl_rng_get(cfg->rng) : 1;
+    off_status st = agent_new(&r->ag, kind, cfg, seed, 0, err);
+    if (st != OFF_OK)
+        return st;
+    r->owns = 1;
+    off_err e2 = {0};
+    st = kind == RL_PPO ? pol_ppo_load(&r->ag->ppo, ck->text, &e2)
+                        : pol_sac_load(&r->ag->sac, ck->text, 0, &e2);
+    if (st) /* at the value in the scenario */
+        return off_errf(err, OFF_EINVAL, ck->file, ck->line, ck->col, "checkpoint: %s",
+                        e2.msg);
     return OFF_OK;
 }
 
@@ -244,41 +346,10 @@ static off_status rl_create(void **state, const pol_cfg *cfg, rl_kind kind, off_
     if ((st = pol_param_choice(cfg, "greedy", yn, 1, &greedy, err)))
         goto fail;
     r->greedy = greedy;
-    if (cfg->train) {
-        pol_train *t = cfg->train;
-        if (!t->agent) {
-            rl_agent *ag;
-            if ((st = agent_new(&ag, kind, cfg, t->seed, t->max_steps, err)))
-                goto fail;
-            t->agent = ag;
-            t->free_agent = agent_free;
-            ag->train = t;
-        }
-        r->ag = t->agent;
-        r->learn = 1;
-        r->greedy = 0;
-    } else {
-        const pol_param *ck = pol_cfg_param(cfg, "checkpoint");
-        if (!ck) {
-            st = off_errf(err, OFF_EINVAL, cfg->pos_file, cfg->pos_line, cfg->pos_col,
-                          "policy %s needs 'checkpoint: FILE' (written by offsim "
-                          "train ... --out FILE)",
-                          kind == RL_PPO ? "ppo" : "sac-discrete");
-            goto fail;
-        }
-        uint64_t seed = cfg->rng ? gsl_rng_get(cfg->rng) : 1;
-        if ((st = agent_new(&r->ag, kind, cfg, seed, 0, err)))
-            goto fail;
-        r->owns = 1;
-        off_err e2 = {0};
-        st = kind == RL_PPO ? pol_ppo_load(&r->ag->ppo, ck->text, &e2)
-                            : pol_sac_load(&r->ag->sac, ck->text, 0, &e2);
-        if (st) { /* at the value in the scenario */
-            st = off_errf(err, OFF_EINVAL, ck->file, ck->line, ck->col, "checkpoint: %s",
-                          e2.msg);
-            goto fail;
-        }
-    }
+    st = cfg->train ? use_training_agent(r, kind, cfg, err)
+                    : load_checkpoint_agent(r, kind, cfg, err);
+    if (st != OFF_OK)
+        goto fail;
     if (kind != r->ag->kind) {
         st = off_errf(err, OFF_EINVAL, NULL, 0, 0, "a training's agent changed kind");
         goto fail;
@@ -518,12 +589,12 @@ uint64_t pol_rl_steps(const pol_train *t)
 const pol_class pol_ppo_class = {
     "ppo",
     "PPO (Schulman 2017, CleanRL) over exit x split x bits; offsim train learns it",
-    rl_keys, ppo_create, rl_decide, rl_feedback, rl_destroy};
+    ppo_keys, ppo_create, rl_decide, rl_feedback, rl_destroy};
 
 const pol_class pol_sac_class = {
     "sac-discrete",
     "SAC for discrete actions (Christodoulou 2019) over exit x split x bits",
-    rl_keys, sac_create, rl_decide, rl_feedback, rl_destroy};
+    sac_keys, sac_create, rl_decide, rl_feedback, rl_destroy};
 
 bool pol_is_learning(const pol_class *c)
 {

@@ -5,6 +5,7 @@
 #include "pol_sac.h"
 
 #include "pol_cartpole.h"
+#include "pol_ckpt.h"
 
 #include <cblas.h>
 #include <math.h>
@@ -61,10 +62,10 @@ void pol_sac_free(pol_sac *s)
     pol_mlp_free(&s->q2);
     pol_mlp_free(&s->q1_targ);
     pol_mlp_free(&s->q2_targ);
-    pol_adam_free(&s->adam_actor);
-    pol_adam_free(&s->adam_q1);
-    pol_adam_free(&s->adam_q2);
-    pol_adam_free(&s->adam_alpha);
+    mdl_adam_free(&s->adam_actor);
+    mdl_adam_free(&s->adam_q1);
+    mdl_adam_free(&s->adam_q2);
+    mdl_adam_free(&s->adam_alpha);
     if (s->rng)
         gsl_rng_free(s->rng);
     free(s->mem);
@@ -171,13 +172,13 @@ off_status pol_sac_init(pol_sac *s, const pol_sac_cfg *cfg, off_err *err)
     memcpy(s->q1_targ.params, s->q1.params, s->q1.n_params * sizeof(float));
     memcpy(s->q2_targ.params, s->q2.params, s->q2.n_params * sizeof(float));
 
-    if ((st = pol_adam_init(&s->adam_actor, s->actor.n_params, c->policy_lr, 0.9f, 0.999f,
+    if ((st = mdl_adam_init(&s->adam_actor, s->actor.n_params, c->policy_lr, 0.9f, 0.999f,
                             c->adam_eps, err)) != OFF_OK ||
-        (st = pol_adam_init(&s->adam_q1, s->q1.n_params, c->q_lr, 0.9f, 0.999f, c->adam_eps,
+        (st = mdl_adam_init(&s->adam_q1, s->q1.n_params, c->q_lr, 0.9f, 0.999f, c->adam_eps,
                             err)) != OFF_OK ||
-        (st = pol_adam_init(&s->adam_q2, s->q2.n_params, c->q_lr, 0.9f, 0.999f, c->adam_eps,
+        (st = mdl_adam_init(&s->adam_q2, s->q2.n_params, c->q_lr, 0.9f, 0.999f, c->adam_eps,
                             err)) != OFF_OK ||
-        (st = pol_adam_init(&s->adam_alpha, 1, c->alpha_lr, 0.9f, 0.999f, c->adam_eps,
+        (st = mdl_adam_init(&s->adam_alpha, 1, c->alpha_lr, 0.9f, 0.999f, c->adam_eps,
                             err)) != OFF_OK)
         goto fail;
     s->log_alpha[0] = c->autotune ? 0.0f : logf(c->alpha);
@@ -476,8 +477,8 @@ int pol_sac_update(pol_sac *s, pol_sac_stats *stats)
         size_t n[2] = {s->q1.n_params, s->q2.n_params};
         pol_clip_grad_norm(g, n, 2, c->max_grad_norm);
     }
-    pol_adam_step(&s->adam_q1, s->q1.params, s->q1.grads);
-    pol_adam_step(&s->adam_q2, s->q2.params, s->q2.grads);
+    mdl_adam_step(&s->adam_q1, s->q1.params, s->q1.grads);
+    mdl_adam_step(&s->adam_q2, s->q2.params, s->q2.grads);
 
     /* actor, with the updated critics */
     st.actor_loss = actor_grad(s);
@@ -486,7 +487,7 @@ int pol_sac_update(pol_sac *s, pol_sac_stats *stats)
         size_t n[1] = {s->actor.n_params};
         pol_clip_grad_norm(g, n, 1, c->max_grad_norm);
     }
-    pol_adam_step(&s->adam_actor, s->actor.params, s->actor.grads);
+    mdl_adam_step(&s->adam_actor, s->actor.params, s->actor.grads);
     double h = 0.0;
     for (size_t b = 0; b < B; b++)
         h += s->ent[b];
@@ -495,7 +496,7 @@ int pol_sac_update(pol_sac *s, pol_sac_stats *stats)
     /* temperature, with the actor's probabilities from before its step */
     if (c->autotune) {
         st.alpha_loss = alpha_grad(s);
-        pol_adam_step(&s->adam_alpha, s->log_alpha, s->dlog_alpha);
+        mdl_adam_step(&s->adam_alpha, s->log_alpha, s->dlog_alpha);
         s->alpha = expf(s->log_alpha[0]);
     }
 
@@ -512,166 +513,95 @@ int pol_sac_update(pol_sac *s, pol_sac_stats *stats)
 /* ---- checkpoints ----------------------------------------------------------- */
 
 #define N_COUNTERS 8
-#define CHUNK_BITS 22u
 
-static void put_u64(float *f, uint64_t v)
-{
-    for (int k = 0; k < 3; k++)
-        f[k] = (float)((v >> (CHUNK_BITS * (unsigned)k)) & ((1u << CHUNK_BITS) - 1));
-}
-
-static uint64_t get_u64f(const float *f)
-{
-    uint64_t v = 0;
-    for (int k = 0; k < 3; k++)
-        v |= (uint64_t)f[k] << (CHUNK_BITS * (unsigned)k);
-    return v;
-}
-
-/* tensors of a checkpoint, in order; the scratch floats (counters, rng, and
- * with_replay the converted act and masks) live in *tmp (caller frees) */
+/* A checkpoint's sections, in order (pol_ckpt.h); the counters are packed
+ * little-endian into counters, the rest are the agent's own buffers (load
+ * writes through them once the whole file has been checked). */
 typedef struct sac_ck {
-    pol_tensor ts[32];
+    pol_tensor ts[24];
     size_t nt;
     char arch[200];
-    float arch_value; /* the name carries the architecture; the value is 0 */
-    float *tmp;
-    float *counters, *rngf, *act, *mask, *nmask;
-    size_t n_rng;
+    uint8_t counters[8 * N_COUNTERS];
 } sac_ck;
 
-static off_status ck_build(sac_ck *k, const pol_sac *s, int with_replay, off_err *err)
+static void ck_build(sac_ck *k, const pol_sac *s, int with_replay)
 {
     const pol_sac_cfg *c = &s->cfg;
     size_t N = c->buffer_size, A = c->n_actions;
-    int o = snprintf(k->arch, sizeof k->arch, "sac.arch obs=%zu act=%zu hidden=", c->obs_dim,
-                     A);
+    int o = snprintf(k->arch, sizeof k->arch, "obs=%zu act=%zu hidden=", c->obs_dim, A);
     for (size_t l = 0; l < c->n_hidden; l++)
         o += snprintf(k->arch + o, sizeof k->arch - (size_t)o, "%s%zu", l ? "x" : "",
                       c->hidden[l]);
     snprintf(k->arch + o, sizeof k->arch - (size_t)o, " replay=%zu", with_replay ? N : 0);
-    size_t rng_bytes = gsl_rng_size(s->rng);
-    k->n_rng = (rng_bytes + 1) / 2;
-    size_t nf = N_COUNTERS * 3 + k->n_rng + (with_replay ? N + 2 * N * A : 0);
-    k->tmp = calloc(nf, sizeof *k->tmp);
-    if (!k->tmp)
-        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "sac: out of memory");
-    k->counters = k->tmp;
-    k->rngf = k->counters + N_COUNTERS * 3;
-    k->act = k->rngf + k->n_rng;
-    k->mask = k->act + N;
-    k->nmask = k->mask + N * A;
-    k->arch_value = 0.0f;
-    pol_sac *w = (pol_sac *)s;      /* load writes through these views */
+    pol_sac *w = (pol_sac *)s;
     pol_tensor t[] = {
-        {k->arch, &k->arch_value, 1},
-        {"sac.actor", w->actor.params, w->actor.n_params},
-        {"sac.q1", w->q1.params, w->q1.n_params},
-        {"sac.q2", w->q2.params, w->q2.n_params},
-        {"sac.q1_targ", w->q1_targ.params, w->q1_targ.n_params},
-        {"sac.q2_targ", w->q2_targ.params, w->q2_targ.n_params},
-        {"sac.log_alpha", w->log_alpha, 1},
-        {"sac.adam.actor.m", w->adam_actor.m, w->adam_actor.n},
-        {"sac.adam.actor.v", w->adam_actor.v, w->adam_actor.n},
-        {"sac.adam.q1.m", w->adam_q1.m, w->adam_q1.n},
-        {"sac.adam.q1.v", w->adam_q1.v, w->adam_q1.n},
-        {"sac.adam.q2.m", w->adam_q2.m, w->adam_q2.n},
-        {"sac.adam.q2.v", w->adam_q2.v, w->adam_q2.n},
-        {"sac.adam.alpha.m", w->adam_alpha.m, 1},
-        {"sac.adam.alpha.v", w->adam_alpha.v, 1},
-        {"sac.counters", k->counters, N_COUNTERS * 3},
-        {"sac.rng", k->rngf, k->n_rng},
+        {"sac.actor", w->actor.params, w->actor.n_params, MDL_DT_F32},
+        {"sac.q1", w->q1.params, w->q1.n_params, MDL_DT_F32},
+        {"sac.q2", w->q2.params, w->q2.n_params, MDL_DT_F32},
+        {"sac.q1_targ", w->q1_targ.params, w->q1_targ.n_params, MDL_DT_F32},
+        {"sac.q2_targ", w->q2_targ.params, w->q2_targ.n_params, MDL_DT_F32},
+        {"sac.log_alpha", w->log_alpha, 1, MDL_DT_F32},
+        {"sac.adam.actor.m", w->adam_actor.m, w->adam_actor.n, MDL_DT_F32},
+        {"sac.adam.actor.v", w->adam_actor.v, w->adam_actor.n, MDL_DT_F32},
+        {"sac.adam.q1.m", w->adam_q1.m, w->adam_q1.n, MDL_DT_F32},
+        {"sac.adam.q1.v", w->adam_q1.v, w->adam_q1.n, MDL_DT_F32},
+        {"sac.adam.q2.m", w->adam_q2.m, w->adam_q2.n, MDL_DT_F32},
+        {"sac.adam.q2.v", w->adam_q2.v, w->adam_q2.n, MDL_DT_F32},
+        {"sac.adam.alpha.m", w->adam_alpha.m, 1, MDL_DT_F32},
+        {"sac.adam.alpha.v", w->adam_alpha.v, 1, MDL_DT_F32},
+        {"sac.counters", k->counters, sizeof k->counters, MDL_DT_U8},
+        {"sac.rng", gsl_rng_state(w->rng), gsl_rng_size(w->rng), MDL_DT_U8},
     };
     k->nt = sizeof t / sizeof t[0];
     memcpy(k->ts, t, sizeof t);
     if (with_replay) {
         pol_tensor r[] = {
-            {"sac.rb.obs", w->rb_obs, N * c->obs_dim},
-            {"sac.rb.next", w->rb_next, N * c->obs_dim},
-            {"sac.rb.act", k->act, N},
-            {"sac.rb.rew", w->rb_rew, N},
-            {"sac.rb.done", w->rb_done, N},
-            {"sac.rb.mask", k->mask, N * A},
-            {"sac.rb.nmask", k->nmask, N * A},
+            {"sac.rb.obs", w->rb_obs, N * c->obs_dim, MDL_DT_F32},
+            {"sac.rb.next", w->rb_next, N * c->obs_dim, MDL_DT_F32},
+            {"sac.rb.act", w->rb_act, N, MDL_DT_I32},
+            {"sac.rb.rew", w->rb_rew, N, MDL_DT_F32},
+            {"sac.rb.done", w->rb_done, N, MDL_DT_F32},
+            {"sac.rb.mask", w->rb_mask, N * A, MDL_DT_U8},
+            {"sac.rb.nmask", w->rb_nmask, N * A, MDL_DT_U8},
         };
         memcpy(k->ts + k->nt, r, sizeof r);
         k->nt += sizeof r / sizeof r[0];
     }
-    return OFF_OK;
 }
 
 off_status pol_sac_save(const pol_sac *s, const char *path, int with_replay, off_err *err)
 {
     sac_ck k;
-    off_status st = ck_build(&k, s, with_replay, err);
-    if (st != OFF_OK)
-        return st;
+    ck_build(&k, s, with_replay);
     uint64_t cn[N_COUNTERS] = {s->updates,        s->pushes,        s->rb_pos,
                                s->rb_size,        s->adam_actor.t,  s->adam_q1.t,
                                s->adam_q2.t,      s->adam_alpha.t};
-    for (int i = 0; i < N_COUNTERS; i++)
-        put_u64(k.counters + 3 * i, cn[i]);
-    const unsigned char *rs = gsl_rng_state(s->rng);
-    size_t rb = gsl_rng_size(s->rng);
-    for (size_t i = 0; i < rb; i++)
-        k.rngf[i / 2] += (float)((unsigned)rs[i] << (8 * (i % 2)));
-    if (with_replay) {
-        size_t N = s->cfg.buffer_size, A = s->cfg.n_actions;
-        for (size_t i = 0; i < N; i++)
-            k.act[i] = (float)s->rb_act[i];
-        for (size_t i = 0; i < N * A; i++) {
-            k.mask[i] = s->rb_mask[i];
-            k.nmask[i] = s->rb_nmask[i];
-        }
-    }
-    st = pol_ckpt_save(path, k.ts, k.nt, err);
-    free(k.tmp);
-    return st;
+    for (size_t i = 0; i < sizeof k.counters; i++)
+        k.counters[i] = (uint8_t)(cn[i / 8] >> (8 * (i % 8)));
+    return pol_ckpt_save(path, "sac-discrete", k.arch, k.ts, k.nt, err);
 }
 
 off_status pol_sac_load(pol_sac *s, const char *path, int with_replay, off_err *err)
 {
     sac_ck k;
-    off_status st = ck_build(&k, s, with_replay, err);
+    ck_build(&k, s, with_replay);
+    /* pol_ckpt_load validates the whole file before it copies anything */
+    off_status st = pol_ckpt_load(path, "sac-discrete", k.arch, k.ts, k.nt, err);
     if (st != OFF_OK)
         return st;
-    /* pol_ckpt_load validates the whole file before it copies anything */
-    st = pol_ckpt_load(path, k.ts, k.nt, err);
-    if (st != OFF_OK) {
-        char inner[sizeof err->msg];
-        if (err) {
-            snprintf(inner, sizeof inner, "%s", err->msg);
-            off_errf(err, st, NULL, 0, 0, "sac: cannot load into this agent (%s): %s",
-                     k.arch + 4, inner);
-        }
-        free(k.tmp);
-        return st;
-    }
-    uint64_t cn[N_COUNTERS];
-    for (int i = 0; i < N_COUNTERS; i++)
-        cn[i] = get_u64f(k.counters + 3 * i);
+    uint64_t cn[N_COUNTERS] = {0};
+    for (size_t i = 0; i < sizeof k.counters; i++)
+        cn[i / 8] |= (uint64_t)k.counters[i] << (8 * (i % 8));
     s->updates = cn[0];
     s->pushes = cn[1];
     if (with_replay) {
         s->rb_pos = (size_t)cn[2];
         s->rb_size = (size_t)cn[3];
-        size_t N = s->cfg.buffer_size, A = s->cfg.n_actions;
-        for (size_t i = 0; i < N; i++)
-            s->rb_act[i] = (int32_t)k.act[i];
-        for (size_t i = 0; i < N * A; i++) {
-            s->rb_mask[i] = (uint8_t)k.mask[i];
-            s->rb_nmask[i] = (uint8_t)k.nmask[i];
-        }
     }
     s->adam_actor.t = cn[4];
     s->adam_q1.t = cn[5];
     s->adam_q2.t = cn[6];
     s->adam_alpha.t = cn[7];
-    unsigned char *rs = gsl_rng_state(s->rng);
-    size_t rb = gsl_rng_size(s->rng);
-    for (size_t i = 0; i < rb; i++)
-        rs[i] = (unsigned char)(((unsigned)k.rngf[i / 2] >> (8 * (i % 2))) & 0xffu);
     s->alpha = s->cfg.autotune ? expf(s->log_alpha[0]) : s->cfg.alpha;
-    free(k.tmp);
     return OFF_OK;
 }

@@ -126,7 +126,7 @@ typedef struct pol_sac_stats {
 typedef struct pol_sac {
     pol_sac_cfg cfg;
     pol_mlp actor, q1, q2, q1_targ, q2_targ;
-    pol_adam adam_actor, adam_q1, adam_q2, adam_alpha;
+    mdl_adam adam_actor, adam_q1, adam_q2, adam_alpha;
     float log_alpha[1], dlog_alpha[1]; /* learned temperature and its grad */
     float alpha;                       /* exp(log_alpha), or cfg.alpha fixed */
     gsl_rng *rng;
@@ -180,15 +180,14 @@ double pol_sac_critic_grad(pol_sac *s, const size_t *idx);
 double pol_sac_actor_grad(pol_sac *s, const size_t *idx);
 double pol_sac_alpha_grad(pol_sac *s, const size_t *idx);
 
-/* Checkpoint (pol_nn format): tensors, in order,
- *   "sac.arch obs=D act=A hidden=H1xH2.. replay=N|0"  (1 value; the name
- *       carries the architecture, so a mismatch is the first error)
+/* Checkpoint (pol_ckpt.h: the OFFW container), kind "sac-discrete", shape
+ * "obs=D act=A hidden=H1xH2.. replay=N|0", then the sections, in order:
  *   "sac.actor", "sac.q1", "sac.q2", "sac.q1_targ", "sac.q2_targ",
  *   "sac.log_alpha" (1),
  *   "sac.adam.{actor,q1,q2,alpha}.{m,v}",
- *   "sac.counters" (updates, pushes, ring position and fill, the four Adam
- *       step counts; each u64 as three exact 22-bit floats),
- *   "sac.rng" (the mt19937 state, 16 bits per float),
+ *   "sac.counters" (blob: updates, pushes, ring position and fill, the four
+ *       Adam step counts; each a little-endian u64),
+ *   "sac.rng" (blob: the generator's state),
  *   and with_replay: "sac.rb.{obs,next,act,rew,done,mask,nmask}" (whole ring).
  * Without the replay a loaded agent acts like the saved one and resumes
  * training on what it is pushed next; with it, continued training is

@@ -1,4 +1,5 @@
-/* test_mdl_weights.c - the weights file: round trip, truncation, corruption. */
+/* test_mdl_weights.c - the weights file: round trip, truncation, corruption,
+ * atomic rewrite. */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "mdl_weights.h"
@@ -148,12 +150,40 @@ static void test_inconsistent_tensors_are_refused_on_write(void **state)
     assert_int_equal(mdl_weights_write(path, &t, 1, &e), OFF_EINVAL);
 }
 
+/* A rewrite replaces the file whole (temporary file renamed over it) and
+ * leaves no temporary behind; a failed write leaves the old file intact. */
+static void test_rewrite_is_atomic_and_leaves_no_temporary(void **state)
+{
+    (void)state;
+    write_sample();
+    uint8_t blob[5] = {'h', 'e', 'l', 'l', 'o'};
+    mdl_tensor_rec t = {"kind", MDL_DT_U8, 1, {5}, 5, blob};
+    off_err e;
+    assert_int_equal(mdl_weights_write(path, &t, 1, &e), OFF_OK);
+    char tmp[300];
+    snprintf(tmp, sizeof tmp, "%s.tmp", path);
+    assert_int_equal(access(tmp, F_OK), -1);
+    mdl_weights w;
+    assert_int_equal(mdl_weights_read(&w, path, &e), OFF_OK);
+    assert_int_equal(w.n, 1);
+    assert_memory_equal(mdl_weights_find(&w, "kind")->data, "hello", 5);
+    mdl_weights_free(&w);
+    /* the temporary cannot be created: an error, the file as it was */
+    assert_int_equal(mkdir(tmp, 0700), 0);
+    assert_int_equal(mdl_weights_write(path, &t, 1, &e), OFF_EIO);
+    assert_int_equal(rmdir(tmp), 0);
+    assert_int_equal(mdl_weights_read(&w, path, &e), OFF_OK);
+    assert_int_equal(w.n, 1);
+    mdl_weights_free(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_keeps_names_shapes_and_bytes),
         cmocka_unit_test(test_every_truncation_and_flip_is_a_clear_error),
         cmocka_unit_test(test_inconsistent_tensors_are_refused_on_write),
+        cmocka_unit_test(test_rewrite_is_atomic_and_leaves_no_temporary),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -1,5 +1,6 @@
 /*
- * test_pol_nn.c - the learning agents' neural-network library (pol_nn.h):
+ * test_pol_nn.c - the learning agents' neural-network library (pol_nn.h,
+ * with the parts of mdl_nn.h it builds on, as the agents use them):
  * every backward pass against central finite differences, the CBLAS linear
  * layer against its loop oracle, categorical sampling frequencies and
  * masking, Adam's first two steps by hand, orthogonal initialisation, global
@@ -30,6 +31,7 @@
 
 #include <gsl/gsl_rng.h>
 
+#include "pol_ckpt.h"
 #include "pol_nn.h"
 
 /* ---- helpers ------------------------------------------------------------- */
@@ -89,7 +91,7 @@ typedef struct lin_ctx {
 static double lin_loss(void *ud)
 {
     lin_ctx *c = ud;
-    pol_linear_forward(c->out, c->inp, c->w, c->b, LB, LC, LOC);
+    mdl_fc_forward_gemm(c->out, c->inp, c->w, c->b, LB, LC, LOC);
     return dot(c->out, c->r, LB * LOC);
 }
 
@@ -105,12 +107,12 @@ static void test_linear(void **state)
 
     /* CBLAS against the loop oracle */
     float ref[LB * LOC];
-    pol_linear_forward(c.out, c.inp, c.w, c.b, LB, LC, LOC);
-    pol_linear_forward_ref(ref, c.inp, c.w, c.b, LB, LC, LOC);
+    mdl_fc_forward_gemm(c.out, c.inp, c.w, c.b, LB, LC, LOC);
+    mdl_fc_forward(ref, c.inp, c.w, c.b, LB, LC, LOC);
     for (size_t i = 0; i < LB * LOC; i++)
         assert_float_equal(c.out[i], ref[i], 1e-5);
-    pol_linear_forward(c.out, c.inp, c.w, NULL, LB, LC, LOC);
-    pol_linear_forward_ref(ref, c.inp, c.w, NULL, LB, LC, LOC);
+    mdl_fc_forward_gemm(c.out, c.inp, c.w, NULL, LB, LC, LOC);
+    mdl_fc_forward(ref, c.inp, c.w, NULL, LB, LC, LOC);
     for (size_t i = 0; i < LB * LOC; i++)
         assert_float_equal(c.out[i], ref[i], 1e-5);
 
@@ -123,8 +125,8 @@ static void test_linear(void **state)
         dw[i] = 1.0f;
     for (size_t i = 0; i < LOC; i++)
         db[i] = 1.0f;
-    pol_linear_backward(dinp, dw, db, c.r, c.inp, c.w, LB, LC, LOC);
-    pol_linear_backward_ref(dinp2, dw2, db2, c.r, c.inp, c.w, LB, LC, LOC);
+    mdl_fc_backward_gemm(dinp, dw, db, c.r, c.inp, c.w, LB, LC, LOC);
+    mdl_fc_backward(dinp2, dw2, db2, c.r, c.inp, c.w, LB, LC, LOC);
     for (size_t i = 0; i < LB * LC; i++) {
         dinp[i] -= 1.0f;
         assert_float_equal(dinp[i], dinp2[i], 1e-5);
@@ -155,9 +157,9 @@ static double act_loss(void *ud)
 {
     act_ctx *c = ud;
     if (c->relu)
-        pol_relu_forward(c->out, c->inp, AN);
+        mdl_relu_forward(c->out, c->inp, AN, 0.0f);
     else
-        pol_tanh_forward(c->out, c->inp, AN);
+        mdl_tanh_forward(c->out, c->inp, AN);
     return dot(c->out, c->r, AN);
 }
 
@@ -175,9 +177,9 @@ static void test_activations(void **state)
         act_loss(&c);
         float d[AN] = {0};
         if (relu)
-            pol_relu_backward(d, c.r, c.out, AN);
+            mdl_relu_backward(d, c.r, c.out, AN, 0.0f);
         else
-            pol_tanh_backward(d, c.r, c.out, AN);
+            mdl_tanh_backward(d, c.r, c.out, AN);
         assert_true(fd_error(act_loss, &c, c.inp, d, AN, 1e-3f) < 2e-3);
     }
     gsl_rng_free(r);
@@ -397,9 +399,9 @@ static void test_mlp(void **state)
             if (!act)
                 break;
             float z0[MB * 6], z1[MB * 5], h0[MB * 6];
-            pol_linear_forward(z0, c.inp, c.m.w[0], c.m.b[0], MB, 3, 6);
-            pol_relu_forward(h0, z0, MB * 6);
-            pol_linear_forward(z1, h0, c.m.w[1], c.m.b[1], MB, 6, 5);
+            mdl_fc_forward_gemm(z0, c.inp, c.m.w[0], c.m.b[0], MB, 3, 6);
+            mdl_relu_forward(h0, z0, MB * 6, 0.0f);
+            mdl_fc_forward_gemm(z1, h0, c.m.w[1], c.m.b[1], MB, 6, 5);
             int ok = 1;
             for (size_t i = 0; i < MB * 6; i++)
                 ok &= fabsf(z0[i]) > 0.1f;
@@ -437,16 +439,16 @@ static void test_adam(void **state)
 {
     (void)state;
     off_err e;
-    pol_adam a;
-    assert_int_equal(pol_adam_init(&a, 2, 0.1f, 0.9f, 0.999f, 1e-8f, &e), OFF_OK);
+    mdl_adam a;
+    assert_int_equal(mdl_adam_init(&a, 2, 0.1f, 0.9f, 0.999f, 1e-8f, &e), OFF_OK);
     float p[2] = {1.0f, -2.0f};
     const float g1[2] = {0.5f, -1.0f}, g2[2] = {-0.3f, 2.0f};
-    pol_adam_step(&a, p, g1);
+    mdl_adam_step(&a, p, g1);
     /* t=1: m = 0.1 g, v = 0.001 g^2, mh = g, vh = g^2: step = lr sign(g)
      * (up to eps) */
     assert_float_equal(p[0], 1.0 - 0.1 * 0.5 / (0.5 + 1e-8), 1e-6);
     assert_float_equal(p[1], -2.0 + 0.1 * 1.0 / (1.0 + 1e-8), 1e-6);
-    pol_adam_step(&a, p, g2);
+    mdl_adam_step(&a, p, g2);
     /* t=2 by hand for both parameters */
     const float g1s[2] = {0.5f, -1.0f}, g2s[2] = {-0.3f, 2.0f};
     double want[2] = {1.0 - 0.1 * 0.5 / (0.5 + 1e-8), -2.0 + 0.1 / (1.0 + 1e-8)};
@@ -458,9 +460,9 @@ static void test_adam(void **state)
         assert_float_equal(p[i], want[i], 1e-5);
     }
     assert_int_equal(a.t, 2);
-    pol_adam_free(&a);
-    pol_adam_free(&a);
-    assert_int_equal(pol_adam_init(&a, 2, 0.1f, 1.0f, 0.999f, 1e-8f, &e), OFF_EINVAL);
+    mdl_adam_free(&a);
+    mdl_adam_free(&a);
+    assert_int_equal(mdl_adam_init(&a, 2, 0.1f, 1.0f, 0.999f, 1e-8f, &e), OFF_EINVAL);
 }
 
 static void test_clip_polyak(void **state)
@@ -537,22 +539,33 @@ static void test_checkpoint(void **state)
     close(fd);
 
     float w[5] = {1.0f, -2.5f, 3.25f, INFINITY, -0.0f}, v[3] = {7.0f, 8.0f, 9.0f};
-    pol_tensor ts[2] = {{"actor", w, 5}, {"adam.m", v, 3}};
-    assert_int_equal(pol_ckpt_save(ckpt_path, ts, 2, &e), OFF_OK);
+    pol_tensor ts[2] = {{"actor", w, 5, MDL_DT_F32}, {"adam.m", v, 3, MDL_DT_F32}};
+    assert_int_equal(pol_ckpt_save(ckpt_path, "test", "w=5", ts, 2, &e), OFF_OK);
 
     float w2[5] = {0}, v2[3] = {0};
-    pol_tensor in[2] = {{"actor", w2, 5}, {"adam.m", v2, 3}};
-    assert_int_equal(pol_ckpt_load(ckpt_path, in, 2, &e), OFF_OK);
+    pol_tensor in[2] = {{"actor", w2, 5, MDL_DT_F32}, {"adam.m", v2, 3, MDL_DT_F32}};
+    assert_int_equal(pol_ckpt_load(ckpt_path, "test", "w=5", in, 2, &e), OFF_OK);
     assert_memory_equal(w, w2, sizeof w); /* bit for bit, -0 and inf included */
     assert_memory_equal(v, v2, sizeof v);
+
+    /* the OFFW container: kind and shape blobs, then the sections */
+    mdl_weights mw;
+    assert_int_equal(mdl_weights_read(&mw, ckpt_path, &e), OFF_OK);
+    assert_int_equal(mw.n, 4);
+    assert_string_equal(mw.t[0].name, "kind");
+    assert_int_equal(mw.t[0].dtype, MDL_DT_U8);
+    assert_memory_equal(mw.t[0].data, "test", 4);
+    assert_string_equal(mw.t[1].name, "arch");
+    assert_string_equal(mw.t[2].name, "actor");
+    mdl_weights_free(&mw);
 
     /* read the file back, then damage it in every way */
     FILE *f = fopen(ckpt_path, "rb");
     assert_non_null(f);
-    unsigned char buf[256];
+    unsigned char buf[512];
     size_t len = fread(buf, 1, sizeof buf, f);
     fclose(f);
-    assert_int_equal(len, 8 + 4 + 4 + (4 + 5 + 8 + 20) + (4 + 6 + 8 + 12) + 4);
+    assert_true(len > 16 && len < sizeof buf);
     float zero[5] = {0};
 
     /* every truncation, from empty to one byte short */
@@ -560,49 +573,73 @@ static void test_checkpoint(void **state)
         write_bytes(ckpt_path, buf, n);
         memset(w2, 0, sizeof w2);
         memset(v2, 0, sizeof v2);
-        assert_int_not_equal(pol_ckpt_load(ckpt_path, in, 2, &e), OFF_OK);
+        assert_int_not_equal(pol_ckpt_load(ckpt_path, "test", "w=5", in, 2, &e), OFF_OK);
         assert_memory_equal(w2, zero, sizeof w2); /* untouched */
         assert_memory_equal(v2, zero, sizeof v2);
     }
     /* every single flipped byte (magic, version, sizes, data or CRC) */
     for (size_t i = 0; i < len; i++) {
-        unsigned char bad[256];
+        unsigned char bad[512];
         memcpy(bad, buf, len);
         bad[i] ^= 0x41;
         write_bytes(ckpt_path, bad, len);
-        assert_int_equal(pol_ckpt_load(ckpt_path, in, 2, &e), OFF_EINVAL);
+        assert_int_equal(pol_ckpt_load(ckpt_path, "test", "w=5", in, 2, &e), OFF_EINVAL);
         assert_memory_equal(w2, zero, sizeof w2);
     }
     /* a trailing byte */
-    unsigned char longer[257];
+    unsigned char longer[513];
     memcpy(longer, buf, len);
     longer[len] = 0;
     write_bytes(ckpt_path, longer, len + 1);
-    assert_int_equal(pol_ckpt_load(ckpt_path, in, 2, &e), OFF_EINVAL);
+    assert_int_equal(pol_ckpt_load(ckpt_path, "test", "w=5", in, 2, &e), OFF_EINVAL);
 
     /* an intact file that does not match the network */
     write_bytes(ckpt_path, buf, len);
-    pol_tensor wrong_name[2] = {{"critic", w2, 5}, {"adam.m", v2, 3}};
-    assert_int_equal(pol_ckpt_load(ckpt_path, wrong_name, 2, &e), OFF_EINVAL);
+    pol_tensor wrong_name[2] = {{"critic", w2, 5, MDL_DT_F32}, {"adam.m", v2, 3, MDL_DT_F32}};
+    assert_int_equal(pol_ckpt_load(ckpt_path, "test", "w=5", wrong_name, 2, &e), OFF_EINVAL);
     assert_non_null(strstr(e.msg, "critic"));
-    pol_tensor wrong_size[2] = {{"actor", w2, 4}, {"adam.m", v2, 3}};
-    assert_int_equal(pol_ckpt_load(ckpt_path, wrong_size, 2, &e), OFF_EINVAL);
-    assert_int_equal(pol_ckpt_load(ckpt_path, in, 1, &e), OFF_EINVAL);
+    pol_tensor wrong_size[2] = {{"actor", w2, 4, MDL_DT_F32}, {"adam.m", v2, 3, MDL_DT_F32}};
+    assert_int_equal(pol_ckpt_load(ckpt_path, "test", "w=5", wrong_size, 2, &e), OFF_EINVAL);
+    assert_int_equal(pol_ckpt_load(ckpt_path, "test", "w=5", in, 1, &e), OFF_EINVAL);
+    assert_non_null(strstr(e.msg, "adam.m"));
+    /* another agent's, or another shape: named, not counted */
+    assert_int_equal(pol_ckpt_load(ckpt_path, "ppo", NULL, in, 2, &e), OFF_EINVAL);
+    printf("  wrong kind: %s\n", e.msg);
+    assert_non_null(strstr(e.msg, "a test checkpoint, expected ppo"));
+    assert_int_equal(pol_ckpt_load(ckpt_path, "test", "w=4", in, 2, &e), OFF_EINVAL);
+    assert_non_null(strstr(e.msg, "for w=5, expected w=4"));
     assert_memory_equal(w2, zero, sizeof w2);
-    assert_int_equal(pol_ckpt_load(ckpt_path, in, 2, &e), OFF_OK);
+    assert_int_equal(pol_ckpt_load(ckpt_path, "test", "w=5", in, 2, &e), OFF_OK);
 
     /* a version from the future, with a valid CRC, names the version */
     {
-        unsigned char fut[256];
+        unsigned char fut[512];
         memcpy(fut, buf, len);
-        fut[8] = 2;
+        fut[4] = 2;
         write_bytes(ckpt_path, fut, len);
-        assert_int_equal(pol_ckpt_load(ckpt_path, in, 2, &e), OFF_EINVAL);
+        assert_int_equal(pol_ckpt_load(ckpt_path, "test", "w=5", in, 2, &e), OFF_EINVAL);
         assert_non_null(strstr(e.msg, "version 2"));
     }
+    /* the agents' earlier format is recognised, never misread */
+    {
+        unsigned char old[40] = "OFFPOLCK\1\0\0\0\2\0\0\0";
+        write_bytes(ckpt_path, old, sizeof old);
+        assert_int_equal(pol_ckpt_load(ckpt_path, "test", "w=5", in, 2, &e), OFF_EINVAL);
+        printf("  old format: %s\n", e.msg);
+        assert_non_null(strstr(e.msg, "older OFFPOLCK format"));
+    }
+    /* a model weights file is not a checkpoint */
+    {
+        uint8_t one = 1;
+        mdl_tensor_rec r = {"conv1.w", MDL_DT_U8, 1, {1}, 1, &one};
+        assert_int_equal(mdl_weights_write(ckpt_path, &r, 1, &e), OFF_OK);
+        assert_int_equal(pol_ckpt_load(ckpt_path, "test", "w=5", in, 2, &e), OFF_EINVAL);
+        assert_non_null(strstr(e.msg, "without an agent kind"));
+    }
     remove(ckpt_path);
-    assert_int_equal(pol_ckpt_load(ckpt_path, in, 2, &e), OFF_EIO);
-    assert_int_equal(pol_ckpt_save("/nonexistent-dir/x.ckpt", ts, 2, &e), OFF_EIO);
+    assert_int_equal(pol_ckpt_load(ckpt_path, "test", "w=5", in, 2, &e), OFF_EIO);
+    assert_int_equal(pol_ckpt_save("/nonexistent-dir/x.ckpt", "test", NULL, ts, 2, &e),
+                     OFF_EIO);
 }
 
 int main(void)

@@ -7,8 +7,12 @@
  *   - the same training seed gives the same checkpoint, byte for byte, and
  *     another seed another one;
  *   - a checkpoint is evaluated by `checkpoint:` greedily and the same way
- *     twice; a missing checkpoint is an error naming the file, and no
- *     checkpoint at all an error saying how to make one;
+ *     twice; a missing checkpoint is an error naming the file, another
+ *     agent's or shape's one naming both, and no checkpoint at all an error
+ *     saying how to make one;
+ *   - each agent takes only its own keys: the other agent's is an error
+ *     naming that agent, at its FILE:LINE:COL, a misspelt one gets a
+ *     did-you-mean;
  *   - PPO trained for 6,000 decisions beats random by far and comes within
  *     a few hundredths of the best fixed policy on held-out seeds (the
  *     figures are printed).
@@ -45,13 +49,24 @@ static void load(scn_scenario *s, const char *const *sets, size_t n)
     }
 }
 
+/* The override that makes the scenario's policy (ppo, with the keys of
+ * rl.yaml) the agent type: each agent takes only its own keys, so SAC gets
+ * a policy of its own (its batch and learning_starts, not PPO's rollout). */
+static const char *agent_set(const char *type)
+{
+    return strcmp(type, "ppo") == 0
+               ? "policy.type=ppo"
+               : "policy={type: sac-discrete, hidden: 16, batch: 32, learning_starts: 100, "
+                 "lr: 0.003}";
+}
+
 static void test_every_decision_is_one_transition(void **state)
 {
     (void)state;
-    const char *types[] = {"policy.type=ppo", "policy.type=sac-discrete", "policy.type=ppo"};
+    const char *types[] = {"ppo", "sac-discrete", "ppo"};
     for (int k = 0; k < 3; k++) {
         /* the third: PPO's factorised action (three heads) */
-        const char *sets[] = {types[k], "policy.action=factorised"};
+        const char *sets[] = {agent_set(types[k]), "policy.action=factorised"};
         scn_scenario s;
         load(&s, sets, k == 2 ? 2 : 1);
         pol_train t = {.max_steps = UINT64_MAX, .seed = 5};
@@ -62,7 +77,7 @@ static void test_every_decision_is_one_transition(void **state)
         assert_int_equal(sim_world_run(w, NULL, 0, NULL, NULL, &sum, &err), OFF_OK);
         uint64_t during = pol_rl_steps(&t);
         sim_world_free(w); /* the run's last decision is learned here */
-        printf("  %s%s: %zu tasks, %llu transitions (%llu before the end)\n", types[k] + 12,
+        printf("  %s%s: %zu tasks, %llu transitions (%llu before the end)\n", types[k],
                k == 2 ? " (factorised)" : "",
                sum.n_tasks, (unsigned long long)pol_rl_steps(&t),
                (unsigned long long)during);
@@ -78,9 +93,7 @@ static void test_every_decision_is_one_transition(void **state)
 static size_t train_bytes(const char *type, uint64_t steps, uint64_t seed, char **buf,
                           char *path, size_t cap)
 {
-    char ty[64];
-    snprintf(ty, sizeof ty, "policy.type=%s", type);
-    const char *sets[] = {ty};
+    const char *sets[] = {agent_set(type)};
     scn_scenario s;
     load(&s, sets, 1);
     pol_train t = {.max_steps = steps, .seed = seed};
@@ -119,10 +132,9 @@ static void test_same_seed_same_checkpoint(void **state)
         assert_memory_not_equal(a, c, na);
 
         /* evaluated by checkpoint: greedily, the same twice */
-        char ty[64], ck[300];
-        snprintf(ty, sizeof ty, "policy.type=%s", types[k]);
+        char ck[300];
         snprintf(ck, sizeof ck, "policy.checkpoint=%s", pa);
-        const char *sets[] = {ty, ck};
+        const char *sets[] = {agent_set(types[k]), ck};
         res_summary s1, s2;
         run_scenario_file(RL, sets, 2, NULL, NULL, &s1);
         run_scenario_file(RL, sets, 2, NULL, NULL, &s2);
@@ -166,7 +178,48 @@ static void test_checkpoint_errors(void **state)
     printf("  -> %s\n", err.msg);
     assert_non_null(strstr(err.msg, p));
     scn_free(&s);
+    /* another agent's checkpoint: both agents named */
+    const char *sac[] = {agent_set("sac-discrete"), ck};
+    load(&s, sac, 2);
+    assert_int_equal(sim_world_new(&w, &s, &err), OFF_EINVAL);
+    printf("  -> %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "a ppo checkpoint, expected sac-discrete"));
+    scn_free(&s);
     unlink(p);
+}
+
+/* Each agent takes its own keys: a key of the other agent is an error that
+ * names the agent taking it, at the key's position in the scenario; a
+ * misspelt key gets a did-you-mean. */
+static void test_each_agent_takes_its_own_keys(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *set, *want;
+    } cases[] = {
+        {"policy.type=sac-discrete",
+         "tests/data/sim/rl.yaml:35:3: unknown key 'rollout' for policy 'sac-discrete' "
+         "('rollout' is a key of ppo); valid keys: type, checkpoint, greedy, action, hidden, "
+         "lr, gamma, batch, buffer, learning_starts, update_every, tau, "
+         "target_entropy_scale"},
+        {"policy.tau=0.01", "unknown key 'tau' for policy 'ppo' ('tau' is a key of "
+                            "sac-discrete); valid keys: type, checkpoint, greedy, action, "
+                            "hidden, lr, gamma, rollout, epochs, ent_coef"},
+        {"policy.ent_coeff=0.1", "unknown key 'ent_coeff' for policy 'ppo' (did you mean "
+                                 "'ent_coef'?)"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        scn_scenario s;
+        const char *sets[] = {cases[i].set};
+        load(&s, sets, 1);
+        sim_world *w = NULL;
+        off_err err = {0};
+        off_status st = sim_world_new(&w, &s, &err);
+        printf("  %s -> %s\n", cases[i].set, err.msg);
+        scn_free(&s);
+        assert_int_equal(st, OFF_EINVAL);
+        assert_non_null(strstr(err.msg, cases[i].want));
+    }
 }
 
 static double mean_reward(const char *const *sets, size_t n, int seeds)
@@ -213,6 +266,7 @@ int main(void)
         cmocka_unit_test(test_every_decision_is_one_transition),
         cmocka_unit_test(test_same_seed_same_checkpoint),
         cmocka_unit_test(test_checkpoint_errors),
+        cmocka_unit_test(test_each_agent_takes_its_own_keys),
         cmocka_unit_test(test_ppo_learns),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
