@@ -290,7 +290,7 @@ off_status mdl_graph_train(mdl_trainer *t, const mdl_dataset *ds, const mdl_trai
             float lr = (float)(0.5 * cfg->lr * (1.0 + cos(3.14159265358979323846 * (double)k / (double)total)));
             t->step++;
             mdl_adamw_update(t->g->params, t->grads, t->m, t->v, t->g->n_params, lr, 0.9f,
-                             0.999f, 1e-8f, cfg->weight_decay, t->step);
+                             0.999f, 1e-8f, cfg->weight_decay, t->step, MDL_ADAM_F32);
         }
         if (cfg->verbose) {
             fprintf(stderr, "%s epoch %zu/%zu: loss", sp->name, ep + 1, cfg->epochs);

@@ -113,14 +113,20 @@ void mdl_sgd_update(float *p, const float *g, float *v, size_t n, float lr, floa
 /* Adam (Kingma & Ba 2015, arXiv:1412.6980, Algorithm 1) with decoupled
  * weight decay (AdamW, Loshchilov & Hutter 2019), the one Adam of offsim:
  *   m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2            (float32)
- *   mh = m / (1 - b1^t);  vh = v / (1 - b2^t)               (double)
- *   p -= lr mh / (sqrt(vh) + eps) + lr wd p                 (double, rounded once)
+ *   mh = m / (1 - b1^t);  vh = v / (1 - b2^t)
+ *   p -= lr mh / (sqrt(vh) + eps) + lr wd p
  * t counts from 1.  eps sits outside the square root, as in PyTorch's
  * torch.optim.Adam/AdamW (CleanRL's PPO uses eps = 1e-5, the paper 1e-8).
- * The bias corrections and the update are computed in double so that the
- * step does not lose the small corrections of late steps to float rounding. */
+ * arith says where the bias corrections and the update are computed:
+ * MDL_ADAM_F64 in double, so that the step does not lose the small
+ * corrections of late steps to float rounding (the learning agents);
+ * MDL_ADAM_F32 all in float32, the arithmetic the zoo's shipped weights were
+ * trained with, kept so that `offsim models train` reproduces them bit for
+ * bit.  The moments are float32 in both. */
+typedef enum mdl_adam_arith { MDL_ADAM_F64, MDL_ADAM_F32 } mdl_adam_arith;
 void mdl_adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr,
-                      float b1, float b2, float eps, float wd, uint64_t t);
+                      float b1, float b2, float eps, float wd, uint64_t t,
+                      mdl_adam_arith arith);
 
 /* The same with its state in one place: hyperparameters, the step count and
  * the moments (one allocation at m).  lr may change between steps

@@ -52,8 +52,19 @@ void mdl_sgd_update(float *p, const float *g, float *v, size_t n, float lr, floa
 }
 
 void mdl_adamw_update(float *p, const float *g, float *m, float *v, size_t n, float lr,
-                      float b1, float b2, float eps, float wd, uint64_t t)
+                      float b1, float b2, float eps, float wd, uint64_t t,
+                      mdl_adam_arith arith)
 {
+    if (arith == MDL_ADAM_F32) {
+        float c1 = 1.0f - powf(b1, (float)t), c2 = 1.0f - powf(b2, (float)t);
+        for (size_t i = 0; i < n; i++) {
+            m[i] = b1 * m[i] + (1.0f - b1) * g[i];
+            v[i] = b2 * v[i] + (1.0f - b2) * g[i] * g[i];
+            float mhat = m[i] / c1, vhat = v[i] / c2;
+            p[i] -= lr * (mhat / (sqrtf(vhat) + eps) + wd * p[i]);
+        }
+        return;
+    }
     double bc1 = 1.0 - pow(b1, (double)t), bc2 = 1.0 - pow(b2, (double)t);
     for (size_t i = 0; i < n; i++) {
         m[i] = b1 * m[i] + (1.0f - b1) * g[i];
@@ -99,7 +110,7 @@ void mdl_adam_step(mdl_adam *a, float *params, const float *grads)
 {
     a->t++;
     mdl_adamw_update(params, grads, a->m, a->v, a->n, a->lr, a->beta1, a->beta2, a->eps,
-                     a->wd, a->t);
+                     a->wd, a->t, MDL_ADAM_F64);
 }
 
 uint64_t mdl_rng_next(mdl_rng *r)

@@ -284,14 +284,14 @@ static void test_optimiser_steps_by_hand(void **state)
     assert_true(fabsf(v - 3.8f) < 1e-6f && fabsf(p - 0.42f) < 1e-6f);
     /* Adam's first step moves every parameter by lr * sign(g) (bias correction) */
     float q[2] = {1, 1}, gq[2] = {0.001f, -50}, m[2] = {0}, vv[2] = {0};
-    mdl_adamw_update(q, gq, m, vv, 2, 0.01f, 0.9f, 0.999f, 1e-8f, 0.0f, 1);
+    mdl_adamw_update(q, gq, m, vv, 2, 0.01f, 0.9f, 0.999f, 1e-8f, 0.0f, 1, MDL_ADAM_F32);
     assert_true(fabsf(q[0] - 0.99f) < 1e-5f && fabsf(q[1] - 1.01f) < 1e-5f);
     /* Adam minimises a quadratic: f = sum (p - c)^2 */
     float x[3] = {5, -3, 0}, c[3] = {1, 2, -1}, gx[3], mx[3] = {0}, vx[3] = {0};
     for (int t = 1; t <= 3000; t++) {
         for (int i = 0; i < 3; i++)
             gx[i] = 2 * (x[i] - c[i]);
-        mdl_adamw_update(x, gx, mx, vx, 3, 0.01f, 0.9f, 0.999f, 1e-8f, 0.0f, t);
+        mdl_adamw_update(x, gx, mx, vx, 3, 0.01f, 0.9f, 0.999f, 1e-8f, 0.0f, t, MDL_ADAM_F32);
     }
     for (int i = 0; i < 3; i++)
         assert_true(fabsf(x[i] - c[i]) < 1e-2f);

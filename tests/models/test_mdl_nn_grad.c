@@ -358,12 +358,12 @@ static void test_adamw_two_steps_with_weight_decay_by_hand(void **state)
      * m = 0.2, v = 0.004, p = 1 - 0.1 (2/2 + 0.01) = 0.899;
      * m = 0.28, v = 0.004996, p = 0.899 - 0.1 (1.4736842/1.5809 + 0.00899) */
     float p = 1, g = 2, m = 0, v = 0;
-    mdl_adamw_update(&p, &g, &m, &v, 1, 0.1f, 0.9f, 0.999f, 0.0f, 0.01f, 1);
+    mdl_adamw_update(&p, &g, &m, &v, 1, 0.1f, 0.9f, 0.999f, 0.0f, 0.01f, 1, MDL_ADAM_F32);
     /* float32 (1 - b2) is off by ~1e-5 relative: compare relatively */
     assert_true(fabsf(m - 0.2f) < 1e-6f && fabsf(v - 0.004f) < 1e-4f * 0.004f);
     assert_true(fabsf(p - 0.899f) < 1e-6f);
     g = 1;
-    mdl_adamw_update(&p, &g, &m, &v, 1, 0.1f, 0.9f, 0.999f, 0.0f, 0.01f, 2);
+    mdl_adamw_update(&p, &g, &m, &v, 1, 0.1f, 0.9f, 0.999f, 0.0f, 0.01f, 2, MDL_ADAM_F32);
     printf("  AdamW step 2: p = %.7f, expected 0.8048830\n", p);
     assert_true(fabsf(m - 0.28f) < 1e-6f && fabsf(v - 0.004996f) < 1e-4f * 0.004996f);
     assert_true(fabsf(p - 0.8048830f) < 2e-6f);
