@@ -12,7 +12,13 @@
 # measurements).  Headers are matched by file name, as the compiler's include
 # path does.
 #
-#   sh tools/check_layers.sh [ROOT]     ROOT defaults to the current directory
+#   sh tools/check_layers.sh [ROOT [BUILD]]
+#
+# ROOT defaults to the current directory.  With BUILD (a CMake build folder),
+# the calls between sim/'s parts are checked too, from the symbols its object
+# files define and use (nm): a resource calling a task-lifecycle function is
+# the same upward edge as including its header.  Calls through a callback
+# pointer are not edges, which is the point of callbacks.
 #
 # Plain sh and awk (no other tool), so it runs on a fresh machine and in CI.
 
@@ -42,9 +48,23 @@ task: * | sim_task
 '
 
 root=${1:-.}
-cd "$root" || exit 2
+build=${2:-}
 tmp=${TMPDIR:-/tmp}/check_layers.$$
 trap 'rm -f "$tmp".*' EXIT INT TERM
+# One line per global symbol of sim/'s objects: "SOURCE.c SYMBOL TYPE".
+: > "$tmp.syms"
+if [ -n "$build" ]; then
+    find "$build" -path '*/off_sim.dir/*' -name '*.c.o' | sort > "$tmp.objs"
+    if [ ! -s "$tmp.objs" ]; then
+        echo "check_layers: no sim object files under $build (build first)" >&2
+        exit 2
+    fi
+    while read -r o; do
+        b=${o##*/}
+        nm -P -g "$o" | sed "s|^|${b%.o} |" >> "$tmp.syms" || exit 2
+    done < "$tmp.objs"
+fi
+cd "$root" || exit 2
 
 modules=$(printf '%s\n' "$LAYERS" | sed -n 's/^\([a-z_]*\):.*/\1/p')
 dirs=""
@@ -54,7 +74,7 @@ done
 # shellcheck disable=SC2086 # one word per folder
 find $dirs -type f \( -name '*.c' -o -name '*.h' \) | sort > "$tmp.files"
 
-awk -v layers="$LAYERS" -v parts="$SIM_PARTS" -v graph="$tmp.graph" '
+awk -v layers="$LAYERS" -v parts="$SIM_PARTS" -v graph="$tmp.graph" -v syms="$tmp.syms" '
 function trim(s) { sub(/^[ \t]+/, "", s); sub(/[ \t]+$/, "", s); return s }
 function base(p,   n, a) { n = split(p, a, "/"); return a[n] }
 # Read a table of "name: uses [| file-name prefixes]" lines into
@@ -104,7 +124,8 @@ function part(f,   b, i, best, len) {
     return best
 }
 function bad(f, ln, text, why) {
-    printf "%s:%d: %s: %s\n", f, ln, text, why > "/dev/stderr"
+    if (ln) f = f ":" ln
+    printf "%s: %s: %s\n", f, text, why > "/dev/stderr"
     nbad++
 }
 BEGIN {
@@ -156,6 +177,22 @@ BEGIN {
         }
         close(f)
     }
+    # Calls inside sim/: who defines each symbol, then who uses it.
+    while ((getline line < syms) > 0) {
+        split(line, w, " ")
+        if (w[3] != "U") def[w[2]] = w[1]
+        else { nuse++; ufile[nuse] = w[1]; usym[nuse] = w[2] }
+    }
+    for (i = 1; i <= nuse; i++) {
+        if (!(usym[i] in def)) continue
+        p = part(ufile[i]); q = part(def[usym[i]])
+        if (p == "" || q == "" || p == q) continue
+        cedges["sim calls: " p " -> " q]++
+        if (!may("sim", p, q) && !seen[ufile[i], usym[i]]++)
+            bad("sim/" ufile[i], 0, "calls " usym[i] "() of sim/" def[usym[i]],
+                "sim/ " p " may not use " q " (" p " uses: " direct["sim", p] ")")
+    }
+    for (e in cedges) printf "%s (%d)\n", e, cedges[e] > graph
     for (e in edges) printf "%s (%d)\n", e, edges[e] > graph
     for (e in sedges) printf "%s (%d)\n", e, sedges[e] > graph
     close(graph)
@@ -166,6 +203,6 @@ status=$?
 echo "include graph (includer -> included, #include lines):"
 sort "$tmp.graph" | sed 's/^/  /'
 if [ "$status" -ne 0 ]; then
-    echo "check_layers: the includes above the graph break the layering (tools/check_layers.sh)" >&2
+    echo "check_layers: the edges listed above break the layering (tools/check_layers.sh)" >&2
 fi
 exit "$status"

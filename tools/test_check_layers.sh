@@ -14,10 +14,11 @@ put() {
     mkdir -p "$(dirname "$f")"
     printf '%s\n' "$@" > "$f"
 }
-# expect STATUS NAME [TEXT]: run the checker; its exit status must be STATUS
-# and, when given, TEXT must be in what it printed on stderr.
+# expect STATUS NAME [TEXT]: run the checker (on the fake build too once
+# there is one); its exit status must be STATUS and, when given, TEXT must be
+# in what it printed on stderr.
 expect() {
-    sh "$here/check_layers.sh" "$tmp/tree" > "$tmp/out" 2> "$tmp/err"
+    sh "$here/check_layers.sh" "$tmp/tree" ${build:+"$build"} > "$tmp/out" 2> "$tmp/err"
     st=$?
     if [ "$st" -ne "$1" ] || { [ $# -gt 2 ] && ! grep -qF "$3" "$tmp/err"; }; then
         want=${3:+ and "$3" on stderr}
@@ -66,6 +67,21 @@ expect 1 "a sim resource including the task lifecycle fails" \
     'sim/sim_server.c:2: #  include "sim_task.h": sim/ resource may not use task'
 put sim/sim_server.c '#include "sim_server.h"'
 expect 0 "back to the good tree"
+
+# Calls, from object files as CMake lays them out: a server calling a task
+# function fails, a task calling a server function does not.
+build=$tmp/build
+obj=$build/CMakeFiles/off_sim.dir/sim
+mkdir -p "$obj"
+printf 'void sim_task_done(void) {}\nvoid sim_server_take(void);\nvoid t(void) { sim_server_take(); }\n' > "$tmp/sim_task.c"
+printf 'void sim_server_take(void) {}\n' > "$tmp/sim_server.c"
+cc -c "$tmp/sim_task.c" -o "$obj/sim_task.c.o" && cc -c "$tmp/sim_server.c" -o "$obj/sim_server.c.o" || exit 1
+expect 0 "the task calling a resource passes"
+grep -qF 'sim calls: task -> resource (1)' "$tmp/out" || { echo "FAIL graph: no task -> resource call"; fails=$((fails + 1)); }
+printf 'void sim_task_done(void);\nvoid sim_server_take(void) { sim_task_done(); }\n' > "$tmp/sim_server.c"
+cc -c "$tmp/sim_server.c" -o "$obj/sim_server.c.o" || exit 1
+expect 1 "a resource calling the task lifecycle fails" \
+    'sim/sim_server.c: calls sim_task_done() of sim/sim_task.c: sim/ resource may not use task'
 
 [ "$fails" -eq 0 ] || { echo "$fails case(s) failed"; exit 1; }
 echo "all cases passed"
