@@ -2,7 +2,7 @@
 # tools/check_layers.sh on tiny fake trees: a tree that keeps the layering
 # passes, and each kind of wrong edge fails naming its file, line and include.
 set -u
-here=$(cd "$(dirname "$0")" && pwd)
+checker=$(cd "$(dirname "$0")/../../tools" && pwd)/check_layers.sh
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/test_check_layers.XXXXXX") || exit 1
 trap 'rm -rf "$tmp"' EXIT INT TERM
 fails=0
@@ -18,7 +18,7 @@ put() {
 # there is one); its exit status must be STATUS and, when given, TEXT must be
 # in what it printed on stderr.
 expect() {
-    sh "$here/check_layers.sh" "$tmp/tree" ${build:+"$build"} > "$tmp/out" 2> "$tmp/err"
+    sh "$checker" "$tmp/tree" ${build:+"$build"} > "$tmp/out" 2> "$tmp/err"
     st=$?
     if [ "$st" -ne "$1" ] || { [ $# -gt 2 ] && ! grep -qF "$3" "$tmp/err"; }; then
         want=${3:+ and "$3" on stderr}
