@@ -20,7 +20,8 @@
 # the same upward edge as including its header.  Calls through a callback
 # pointer are not edges, which is the point of callbacks.
 #
-# Plain sh and awk (no other tool), so it runs on a fresh machine and in CI.
+# POSIX sh, find, sed, sort and awk (nm with BUILD): nothing a build machine
+# lacks, so CI runs it as the ctest test `check_layers`.
 
 # The layering, the one place it is written: "module: what it uses directly".
 # Uses are transitive; `*` means every module.  docs/design.md draws it as
@@ -37,9 +38,9 @@ plots: results
 cli: *
 '
 
-# The parts of sim/, by file-name prefix, the same way: "part: what it uses".
-# Files matching no pattern (the public sim.h, shared headers) are shown in the
-# graph but not checked.
+# The parts of sim/, the same way, then after "|" the file-name prefixes of
+# each part's sources and headers (the longest match wins).  Files matching
+# none (the public sim.h, shared helpers) are left out of this check.
 SIM_PARTS='
 engine: | sim_engine sim_rng
 channel: engine | sim_chan
