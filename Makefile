@@ -2,20 +2,26 @@
 #   make run    set up, build, run the quickstart scenario, write a database and a plot
 #   make test   set up, build, run the whole cmocka suite through ctest
 #   make build  set up and build only
+#   make deps   install the missing Debian packages (what "set up" does)
 #   make bench  build and run the benchmarks
 #   make asan   build in build-asan/ with ASan/UBSan and run the suite there
+# Set-up checks what is installed first and does nothing when all is there;
+# OFFSIM_NO_SETUP=1 skips it (tools/setup.sh says what it does otherwise).
 BUILD   ?= build
 JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+CTEST_FLAGS ?=
 
-.PHONY: all setup build run test bench asan clean
+.PHONY: all deps setup build run test bench asan clean
 all: build
 
-setup:
+deps:
 	@sh tools/setup.sh
 
-$(BUILD)/Makefile: CMakeLists.txt
-	cmake -S . -B $(BUILD) $(CMAKE_FLAGS)
+setup:
+ifneq ($(OFFSIM_NO_SETUP),1)
+	@sh tools/setup.sh
+endif
 
 build: setup
 	cmake -S . -B $(BUILD) $(CMAKE_FLAGS) >/dev/null
@@ -33,13 +39,13 @@ run: build
 	./$(BUILD)/offsim plot $(QS_DB) --out results/quickstart-latency.png
 
 test: build
-	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
 
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
 
 asan: setup
-	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOFFSIM_SANITIZE=ON >/dev/null
+	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOFFSIM_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
