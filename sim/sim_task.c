@@ -7,6 +7,11 @@
  *   compute -> [backhaul FIFO] -> [downlink FIFO] transmit -> propagate ->
  *   done
  *
+ * This file is the only caller of the stages: it starts each resource's
+ * part of a task, and the resources (a server, a shared cell, a backhaul)
+ * hand the task back through the sim_done callbacks set in
+ * sim_tasks_wire, never by calling in here by name.
+ *
  * Every random draw of a task (its work and its outcome) is made at arrival
  * from the device's own streams, whatever the policy then decides, so that
  * two policies see the same tasks (common random numbers).
