@@ -38,8 +38,6 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "sim_rng.h"
 #include "sim_util.h"
