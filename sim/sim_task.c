@@ -628,6 +628,54 @@ static void record_latency(sim_world *w, double lat)
     w->lat[w->n_lat++] = lat;
 }
 
+/* Task t's row (results/res.h) to the hook and the database. */
+static void record_row(sim_world *w, const sim_task *t, const sim_device *d, double now,
+                       double lat, double energy, bool met)
+{
+    const scn_device *dc = d->cfg;
+    bool sent = !t->local;
+    const sim_server *sv = &w->srv[t->server]; /* its backhaul, if any */
+    double up_s = sent ? t->up_tx_s + dc->uplink.delay_s + sim_backhaul_s(&sv->bh, t->bytes_up)
+                       : 0.0;
+    double down_s =
+        sent ? t->down_tx_s + dc->downlink.delay_s + sim_backhaul_s(&sv->bh, t->bytes_down)
+             : 0.0;
+    res_task_row r = {
+        .task_id = (int64_t)t->id,
+        .device = (int32_t)t->device,
+        .device_name = d->name,
+        .server = sent ? (int32_t)t->server : -1,
+        .sample = t->sample,
+        .t_arrival = t->t_arrival,
+        .t_start = t->t_first,
+        .t_done = now,
+        .latency_s = lat,
+        .compute_device_s = t->dev_s,
+        .uplink_s = up_s,
+        .queue_s = t->wait_s,
+        .compute_server_s = t->srv_s,
+        .downlink_s = down_s,
+        .energy_j = energy,
+        .bytes_up = t->bytes_up,
+        .bytes_down = t->bytes_down,
+        .exit = t->act.exit,
+        .split = t->act.split,
+        .bits = sent && t->act.split > 0 ? t->act.bits : 0,
+        .correct = t->correct,
+        .deadline_met = met,
+        .deadline_s = t->deadline_s,
+    };
+    if (w->hook)
+        w->hook(w->hook_ud, &r);
+    if (w->db && w->scn->record_tasks && w->st == OFF_OK) {
+        off_status st = res_add_task(w->db, w->run_id, &r, w->err);
+        if (st != OFF_OK) {
+            w->st = st;
+            sim_engine_stop(w->eng);
+        }
+    }
+}
+
 static void finish(sim_world *w, uint32_t ti)
 {
     sim_task *t = sim_task_at(w, ti);
@@ -656,49 +704,8 @@ static void finish(sim_world *w, uint32_t ti)
         w->sum_reward += pol_reward_value(&w->reward, &po);
     pol_feedback(&w->policy, &po);
 
-    if (w->hook || (w->db && w->scn->record_tasks)) {
-        bool sent = !t->local;
-        const sim_server *sv = &w->srv[t->server]; /* its backhaul, if any */
-        double up_s = sent ? t->up_tx_s + dc->uplink.delay_s + sim_backhaul_s(&sv->bh, t->bytes_up)
-                           : 0.0;
-        double down_s =
-            sent ? t->down_tx_s + dc->downlink.delay_s + sim_backhaul_s(&sv->bh, t->bytes_down)
-                 : 0.0;
-        res_task_row r = {
-            .task_id = (int64_t)t->id,
-            .device = (int32_t)t->device,
-            .device_name = d->name,
-            .server = sent ? (int32_t)t->server : -1,
-            .sample = t->sample,
-            .t_arrival = t->t_arrival,
-            .t_start = t->t_first,
-            .t_done = now,
-            .latency_s = lat,
-            .compute_device_s = t->dev_s,
-            .uplink_s = up_s,
-            .queue_s = t->wait_s,
-            .compute_server_s = t->srv_s,
-            .downlink_s = down_s,
-            .energy_j = energy,
-            .bytes_up = t->bytes_up,
-            .bytes_down = t->bytes_down,
-            .exit = t->act.exit,
-            .split = t->act.split,
-            .bits = sent && t->act.split > 0 ? t->act.bits : 0,
-            .correct = correct,
-            .deadline_met = met,
-            .deadline_s = t->deadline_s,
-        };
-        if (w->hook)
-            w->hook(w->hook_ud, &r);
-        if (w->db && w->scn->record_tasks && w->st == OFF_OK) {
-            off_status st = res_add_task(w->db, w->run_id, &r, w->err);
-            if (st != OFF_OK) {
-                w->st = st;
-                sim_engine_stop(w->eng);
-            }
-        }
-    }
+    if (w->hook || (w->db && w->scn->record_tasks))
+        record_row(w, t, d, now, lat, energy, met);
     w->in_flight--;
     sim_pool_release(&w->tasks, ti);
     if (off_interrupted())
