@@ -4,8 +4,10 @@
  * recording of results.
  *
  *   arrive -> policy decides (exit, split, bits) -> device computes layers
- *   [0, split) -> uplink (FIFO per device) -> server queue (FCFS, c cores)
- *   -> server computes the rest up to the exit -> downlink -> done.
+ *   [0, split) -> uplink (FIFO per device, or a server's shared cell) ->
+ *   [a cloud server's backhaul] -> server (fcfs, edf or processor sharing
+ *   on c cores, maybe batched, beside background load) computes the rest
+ *   up to the exit -> [backhaul] -> downlink -> done.
  *
  * A task whose exit comes at or before its split never leaves the device.
  * Every stage is timestamped; latency, device energy, bytes, the exit, the

@@ -14,74 +14,52 @@
  * server.  Its rate is constant, so a crossing's start is known when the
  * task joins the queue: max(now, when the transmitter frees).  One event per
  * crossing (its end), no queue storage and no allocation.  The wait is
- * added to the task's wait_s (its row's queue_s); the crossing itself,
- * rtt/2 + bytes / rate, is added to its uplink_s / downlink_s by
- * sim_task.c's finish (sim_backhaul_s).
+ * returned to the task lifecycle, which adds it to the task's wait_s (its
+ * row's queue_s); the crossing itself, rtt/2 + bytes / rate, is added to
+ * its uplink_s / downlink_s when the row is written (sim_backhaul_s).
  */
-#include "sim_int.h"
+#include "sim_backhaul.h"
 
 #include <math.h>
 
-static sim_handler ev_bh_up_done, ev_bh_down_done;
+#include "sim_util.h"
 
-static sim_server *server_of(sim_world *w, uint32_t ti)
-{
-    return &w->srv[w->tasks[ti].server];
-}
+static sim_handler ev_crossed_up, ev_crossed_down;
 
 static double tx_s(const scn_backhaul *b, double bytes)
 {
     return bytes > 0 && !isinf(b->rate_bps) ? bytes * 8.0 / b->rate_bps : 0.0;
 }
 
-double sim_backhaul_s(const sim_server *s, double bytes)
+double sim_backhaul_s(const sim_backhaul *b, double bytes)
 {
-    const scn_backhaul *b = &s->cfg->backhaul;
-    return b->on ? 0.5 * b->rtt_s + tx_s(b, bytes) : 0.0;
+    return b->cfg->on ? 0.5 * b->cfg->rtt_s + tx_s(b->cfg, bytes) : 0.0;
 }
 
-/* Task ti joins the transmitter that frees at *free_at: account its wait
- * and schedule done at the end of its crossing. */
-static void cross(sim_world *w, const scn_backhaul *b, double *free_at, uint32_t ti,
-                  double bytes, sim_handler *done)
+double sim_backhaul_send(sim_world *w, sim_backhaul *b, bool up, uint32_t ti, double bytes)
 {
-    sim_task *t = &w->tasks[ti];
+    double *free_at = up ? &b->up_free : &b->down_free;
     double now = sim_engine_now(w->eng);
     double start = *free_at > now ? *free_at : now;
-    *free_at = start + tx_s(b, bytes);
-    t->wait_s += start - now;
-    sim_schedule(w, *free_at + 0.5 * b->rtt_s, done, ti);
+    *free_at = start + tx_s(b->cfg, bytes);
+    /* the event's user pointer is the backhaul itself: its end needs
+     * nothing else */
+    if (!sim_engine_schedule(w->eng, *free_at + 0.5 * b->cfg->rtt_s,
+                             up ? ev_crossed_up : ev_crossed_down, b, ti))
+        sim_fail(w, OFF_ENOMEM, "out of memory scheduling an event");
+    return start - now;
 }
 
-bool sim_backhaul_up(sim_world *w, uint32_t ti)
-{
-    sim_server *s = server_of(w, ti);
-    if (!s->cfg->backhaul.on)
-        return false;
-    cross(w, &s->cfg->backhaul, &s->bh_up_free, ti, w->tasks[ti].bytes_up, ev_bh_up_done);
-    return true;
-}
-
-bool sim_backhaul_down(sim_world *w, uint32_t ti)
-{
-    sim_server *s = server_of(w, ti);
-    if (!s->cfg->backhaul.on)
-        return false;
-    cross(w, &s->cfg->backhaul, &s->bh_down_free, ti, w->tasks[ti].bytes_down,
-          ev_bh_down_done);
-    return true;
-}
-
-static void ev_bh_up_done(sim_engine *e, void *ud, uint64_t arg)
-{
-    sim_world *w = ud;
-    uint32_t ti = (uint32_t)arg;
-    w->tasks[ti].t_queued = sim_engine_now(e);
-    sim_server_arrive(w, w->tasks[ti].server, ti);
-}
-
-static void ev_bh_down_done(sim_engine *e, void *ud, uint64_t arg)
+static void ev_crossed_up(sim_engine *e, void *ud, uint64_t arg)
 {
     (void)e;
-    sim_task_returned(ud, (uint32_t)arg);
+    sim_backhaul *b = ud;
+    sim_done_call(&b->crossed_up, (uint32_t)arg);
+}
+
+static void ev_crossed_down(sim_engine *e, void *ud, uint64_t arg)
+{
+    (void)e;
+    sim_backhaul *b = ud;
+    sim_done_call(&b->crossed_down, (uint32_t)arg);
 }

@@ -14,19 +14,15 @@
  *     the times order like the times themselves.  The heap compares
  *     (time bits, key) as one unsigned 128-bit integer: cmp/sbb, no branch,
  *     and the least of four children is found by a branch-free tournament.
- *     In a scratch harness on the hold model at N = 10^3 (2-core EPYC VM),
- *     the 4-ary heap ran ~7.3 M events/s with a double compare and explicit
- *     tie test, ~10 M with the 128-bit compare, ~12-13 M with the tournament
- *     (the plain binary heap of bench_hold.c: ~8 M).  With the same
- *     entries, compare and prefetching, arity 2 was within noise of arity 4
- *     at N = 10^3 and 10^5 and arity 8 was ~10-20 % slower; 4 is kept
- *     because half the depth means half the dependent loads once the heap
- *     outgrows the caches.
+ *     Each of these was faster on the hold model than the simpler form it
+ *     replaced (bench/RESULTS.md, "Alternatives measured while choosing
+ *     the design").  Arity 2 measured the same as 4 and arity 8 slower; 4
+ *     is kept because half the depth means half the dependent loads once
+ *     the heap outgrows the caches.
  *
  *   - sift_down prefetches the four grandchild groups of the node it is
- *     at; step prefetches the next event's record.  The first raised the
- *     hold model at N = 10^5 from ~1.03x to ~1.27x the plain heap (medians
- *     of 5 A/B runs); the second made no difference beyond noise.
+ *     at, which hides the memory latency once the heap outgrows the caches
+ *     (bench/RESULTS.md); step prefetches the next event's record.
  *
  *   - Event records (handler, user pointer, argument, generation) live in a
  *     slab that grows geometrically; free records are chained through a free
@@ -37,11 +33,9 @@
  *     record's handler is cleared and its generation bumped, and the heap
  *     entry stays until it reaches the root, where it is dropped.  Compared
  *     with true removal this saves the heap-position back-pointer that every
- *     sift step would otherwise write into the slab: on the hold model at
- *     N = 10^5 cachegrind counted 1.8x the L1 data misses and 1.3x the
- *     last-level misses with back-pointers (the wall-clock difference was
- *     within this VM's noise at N = 10^5, a few % at N = 10^3).  Cancel is
- *     O(1) (O(log n) when the cancelled event is the next one).  Two
+ *     sift step would otherwise write into the slab, and the cache misses
+ *     those writes cost (bench/RESULTS.md).  Cancel is O(1) (O(log n) when
+ *     the cancelled event is the next one).  Two
  *     invariants keep the lazy scheme invisible:
  *       (a) the root is always a live event (dead roots are popped at once),
  *           so next_time and run_until read h[0] directly (and so is the
@@ -55,16 +49,14 @@
  *     event's heap index, so every sift step now also writes the index of
  *     the entry it moves into that entry's record (the "back-pointer"
  *     weighed above, kept in the word the free list uses, so records stay
- *     32 bytes).  It was added for the shared cell and the PS server, which
- *     move their one completion event at every arrival and departure: with
+ *     32 bytes).  It is for the shared cell and the PS server, which move
+ *     their one completion event at every arrival and departure: with
  *     cancel + schedule each move left a dead entry that a later pop had to
- *     sift out of the root (sift_down was the first symbol in perf on a
- *     1,000-device cell).  A rescheduled event takes a fresh sequence
+ *     sift out of the root.  A rescheduled event takes a fresh sequence
  *     number, so the order of events is exactly that of cancel + schedule
- *     (tests/sim/test_sim_engine.c checks both against a reference).  On
- *     the hold model, which never reschedules, the engine/plain ratio of
- *     bench_hold stayed within this VM's noise (1.36-1.56x at N = 10^3 and
- *     10^5 on a loaded machine, 2026-11-30).  Cancel stays lazy.
+ *     (tests/sim/test_sim_engine.c checks both against a reference).  The
+ *     hold model, which never reschedules, did not measurably slow down
+ *     (bench/RESULTS.md).  Cancel stays lazy.
  *
  *   - Events scheduled at the current time (zero delays: a task handed on
  *     from one stage to the next in the same instant) go to a FIFO ring,
@@ -73,10 +65,9 @@
  *     number, so in the heap it paid a sift up to the root and then a sift
  *     down from it; the ring is in (time, seq) order by construction, and
  *     step takes the lesser of the ring's head and the heap's root (one
- *     128-bit compare), so the order of events is unchanged.  On a
- *     1,000-device shared cell (two of six events per task at zero delay)
- *     this cut the instructions per task by about a sixth (cachegrind).
- *     The ring empties before the clock moves on.  Cancel marks a ring
+ *     128-bit compare), so the order of events is unchanged (on a shared
+ *     cell two of six events per task are at zero delay).  The ring
+ *     empties before the clock moves on.  Cancel marks a ring
  *     entry like a heap one (reaped at the head); reschedule leaves a
  *     tombstone in the ring (a linear search of the events due at this
  *     instant) and queues the event anew.  Records in the ring have

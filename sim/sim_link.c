@@ -11,12 +11,14 @@
  * device's channel does not depend on the policy or on other devices
  * (common random numbers).
  */
-#include "sim_int.h"
+#include "sim_link.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "sim_util.h"
 
 /* ---- building a link ---------------------------------------------------- */
 
@@ -347,7 +349,7 @@ static void ev_cell(sim_engine *e, void *ud, uint64_t arg)
     c->n = k;
     cell_update(w, c);
     for (size_t i = 0; i < nd; i++)
-        sim_task_uploaded(w, done[i]);
+        sim_done_call(&c->uploaded, done[i]);
 }
 
 off_status sim_cells_init(sim_world *w, off_err *err)

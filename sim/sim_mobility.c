@@ -15,7 +15,7 @@
  * than the current leg replays the legs from the stream's saved start
  * (correct, O(legs); the simulator only moves forward).
  */
-#include "sim_int.h"
+#include "sim_world.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -30,7 +30,7 @@
  * A dead device generates no more tasks; tasks already arrived finish, and
  * what they draw after the death is reported as a deficit (remaining < 0).
  */
-#include "sim_int.h"
+#include "sim_world.h"
 
 #include <math.h>
 #include <string.h>
@@ -107,7 +107,7 @@ static void advance(sim_power *p, const scn_device *c, double t)
 static void charge_tail(sim_world *w, sim_power *p, uint32_t ti)
 {
     double rest = p->tail_cur_j - p->tail_cur_charged_j;
-    w->tasks[ti].tail_j += rest;
+    sim_task_at(w, ti)->tail_j += rest;
     p->tail_task_j += rest;
     p->tail_cur_charged_j = p->tail_cur_j;
 }

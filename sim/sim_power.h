@@ -16,10 +16,10 @@
  * hooks (sim_task.c):
  *
  *   cpu_start / ev_dev_done           sim_power_begin/end(SIM_PW_CPU)
- *   up_start / sim_task_uploaded      sim_power_begin/end(SIM_PW_TX)
+ *   up_start / task_uploaded          sim_power_begin/end(SIM_PW_TX)
  *   down_start / ev_down_done         sim_power_begin/end(SIM_PW_RX)
  *   finish, before the energy         sim_power_task_done
- *   ev_arrival                        sim_power_dead
+ *   arrival_admit                     sim_power_dead
  *
  * Every non-local task must go TX begin, TX end, RX begin, RX end in that
  * order (the wait count rises at TX end and falls at RX begin).

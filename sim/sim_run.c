@@ -1,7 +1,7 @@
 /*
  * sim_run.c - running a world to completion and recording the run.
  */
-#include "sim_int.h"
+#include "sim_task.h"
 
 #include <math.h>
 #include <stdlib.h>

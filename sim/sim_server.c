@@ -32,15 +32,15 @@
  * waiting for a core (fcfs, edf, batching) or, under ps, its sojourn minus
  * its service requirement (the time lost to sharing).
  */
-#include "sim_int.h"
+#include "sim_server.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 
 #include "sim_rng.h"
+#include "sim_util.h"
 
 /* An event argument: the server's index and a job or batch. */
 #define SRV_ARG(j, x) (((uint64_t)(j) << 32) | (uint64_t)(x))
@@ -50,74 +50,23 @@
 static sim_handler ev_job_done, ev_ps_done, ev_batch_done, ev_batch_due,
     ev_bg_arrival;
 
-/* ---- the heap ----------------------------------------------------------- */
-
-static bool hless(const sim_hent *x, const sim_hent *y)
-{
-    return x->key < y->key || (x->key == y->key && x->seq < y->seq);
-}
-
-bool sim_heap_push(sim_heap *h, double key, uint64_t seq, uint32_t job)
-{
-    if (h->len == h->cap) {
-        size_t nc = h->cap ? h->cap * 2 : 16;
-        sim_hent *na = realloc(h->a, nc * sizeof *na);
-        if (!na)
-            return false;
-        h->a = na;
-        h->cap = nc;
-    }
-    sim_hent x = {key, seq, job};
-    size_t i = h->len++;
-    while (i > 0) {
-        size_t p = (i - 1) / 2;
-        if (!hless(&x, &h->a[p]))
-            break;
-        h->a[i] = h->a[p];
-        i = p;
-    }
-    h->a[i] = x;
-    return true;
-}
-
-sim_hent sim_heap_pop(sim_heap *h)
-{
-    sim_hent top = h->a[0], x = h->a[--h->len];
-    size_t i = 0, n = h->len;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= n)
-            break;
-        if (c + 1 < n && hless(&h->a[c + 1], &h->a[c]))
-            c++;
-        if (!hless(&h->a[c], &x))
-            break;
-        h->a[i] = h->a[c];
-        i = c;
-    }
-    if (n)
-        h->a[i] = x;
-    return top;
-}
-
-void sim_heap_free(sim_heap *h)
-{
-    free(h->a);
-    memset(h, 0, sizeof *h);
-}
-
 /* ---- jobs --------------------------------------------------------------- */
 
 static bool is_bg(uint32_t job) { return (job & SIM_JOB_BG) != 0; }
 
+static sim_bgjob *bg_job(const sim_server *s, uint32_t job)
+{
+    return SIM_POOL_AT(&s->bg, sim_bgjob, job & ~SIM_JOB_BG);
+}
+
 static double job_service(const sim_world *w, const sim_server *s, uint32_t job)
 {
-    return is_bg(job) ? s->bg[job & ~SIM_JOB_BG].service_s : w->tasks[job].srv_s;
+    return is_bg(job) ? bg_job(s, job)->service_s : sim_task_at(w, job)->srv_s;
 }
 
 static double job_queued(const sim_world *w, const sim_server *s, uint32_t job)
 {
-    return is_bg(job) ? s->bg[job & ~SIM_JOB_BG].t_queued : w->tasks[job].t_queued;
+    return is_bg(job) ? bg_job(s, job)->t_queued : sim_task_at(w, job)->t_queued;
 }
 
 /* Absolute deadline (EDF key): background jobs have none. */
@@ -125,7 +74,7 @@ static double job_deadline(const sim_world *w, uint32_t job)
 {
     if (is_bg(job))
         return INFINITY;
-    const sim_task *t = &w->tasks[job];
+    const sim_task *t = sim_task_at(w, job);
     return t->t_arrival + t->deadline_s; /* inf stays inf */
 }
 
@@ -134,22 +83,21 @@ static void job_begin(sim_world *w, uint32_t job, double now)
 {
     if (is_bg(job))
         return;
-    sim_task *t = &w->tasks[job];
+    sim_task *t = sim_task_at(w, job);
     t->wait_s += now - t->t_queued;
     if (isnan(t->t_first))
         t->t_first = now;
 }
 
-/* The job's service is over: a task goes on, a background job is gone. */
-static void job_end(sim_world *w, sim_server *s, uint32_t job)
+/* The job's service is over: a task goes back to its lifecycle, a
+ * background job is gone. */
+static void job_end(sim_server *s, uint32_t job)
 {
     if (!is_bg(job)) {
-        sim_task_served(w, job);
+        sim_done_call(&s->served, job);
         return;
     }
-    uint32_t i = job & ~SIM_JOB_BG;
-    s->bg[i].next_free = s->bg_free;
-    s->bg_free = i;
+    sim_pool_release(&s->bg, job & ~SIM_JOB_BG);
     s->bg_done++;
 }
 
@@ -207,7 +155,7 @@ static void ev_job_done(sim_engine *e, void *ud, uint64_t arg)
     s->busy--;
     if (waiting(s)) /* the next job first: the order of simultaneous events */
         single_start(w, j, s, wait_pop(s), now);
-    job_end(w, s, LOW_OF(arg));
+    job_end(s, LOW_OF(arg));
 }
 
 /* ---- processor sharing --------------------------------------------------- */
@@ -273,40 +221,19 @@ static void ev_ps_done(sim_engine *e, void *ud, uint64_t arg)
         s->ps_v = 0; /* restart from 0 when empty: keeps the tags small */
     ps_reschedule(w, j, s, now);
     if (!is_bg(x.job)) { /* the time beyond its own service was lost to sharing */
-        sim_task *t = &w->tasks[x.job];
+        sim_task *t = sim_task_at(w, x.job);
         double extra = (now - t->t_queued) - t->srv_s;
         t->wait_s += extra > 0 ? extra : 0.0;
     }
-    job_end(w, s, x.job);
+    job_end(s, x.job);
 }
 
 /* ---- batching ------------------------------------------------------------ */
 
+/* Batch record r: [0] the number of jobs, then the jobs. */
 static uint32_t *batch_rec(sim_server *s, uint32_t r)
 {
-    return s->batch + (size_t)r * (s->cfg->batching.max + 1);
-}
-
-static bool batch_alloc(sim_server *s, uint32_t *r)
-{
-    if (s->batch_free == UINT32_MAX) {
-        size_t stride = s->cfg->batching.max + 1, old = s->batch_cap;
-        size_t nc = old ? old * 2 : 4;
-        if (nc > UINT32_MAX - 1 || nc > SIZE_MAX / stride / sizeof *s->batch)
-            return false;
-        uint32_t *nb = realloc(s->batch, nc * stride * sizeof *nb);
-        if (!nb)
-            return false;
-        s->batch = nb;
-        s->batch_cap = nc;
-        for (size_t i = nc; i-- > old;) {
-            nb[i * stride] = s->batch_free;
-            s->batch_free = (uint32_t)i;
-        }
-    }
-    *r = s->batch_free;
-    s->batch_free = batch_rec(s, *r)[0];
-    return true;
+    return (uint32_t *)((char *)s->batch.items + (size_t)r * s->batch.size);
 }
 
 /* Start a batch of the first n waiting jobs on a free core; false (error
@@ -314,7 +241,7 @@ static bool batch_alloc(sim_server *s, uint32_t *r)
 static bool batch_start(sim_world *w, size_t j, sim_server *s, size_t n, double now)
 {
     uint32_t r;
-    if (!batch_alloc(s, &r)) {
+    if (!sim_pool_alloc(&s->batch, &r)) {
         sim_fail(w, OFF_ENOMEM, "out of memory for a batch");
         return false;
     }
@@ -330,7 +257,7 @@ static bool batch_start(sim_world *w, size_t j, sim_server *s, size_t n, double 
     double dur = sum / s->cfg->batching.speedup[n - 1]; /* S(1) = 1: exact */
     for (size_t i = 0; i < n; i++)
         if (!is_bg(rec[1 + i]))
-            w->tasks[rec[1 + i]].srv_s = dur; /* its time in service */
+            sim_task_at(w, rec[1 + i])->srv_s = dur; /* its time in service */
     s->busy++;
     return sim_schedule(w, now + dur, ev_batch_done, SRV_ARG(j, r));
 }
@@ -383,9 +310,8 @@ static void ev_batch_done(sim_engine *e, void *ud, uint64_t arg)
     batch_try(w, j, s, now); /* may grow the pool: take rec afterwards */
     const uint32_t *rec = batch_rec(s, r);
     for (uint32_t i = 0; i < rec[0]; i++)
-        job_end(w, s, rec[1 + i]);
-    batch_rec(s, r)[0] = s->batch_free;
-    s->batch_free = r;
+        job_end(s, rec[1 + i]);
+    sim_pool_release(&s->batch, r);
 }
 
 /* ---- arrivals ------------------------------------------------------------ */
@@ -413,27 +339,6 @@ void sim_server_arrive(sim_world *w, size_t j, uint32_t job)
 static bool bg_active(const sim_world *w)
 {
     return w->arr_pending > 0 || w->in_flight > 0;
-}
-
-static bool bg_alloc(sim_server *s, uint32_t *idx)
-{
-    if (s->bg_free == UINT32_MAX) {
-        size_t old = s->bg_cap, nc = old ? old * 2 : 64;
-        if (nc > SIM_JOB_BG)
-            return false;
-        sim_bgjob *nb = realloc(s->bg, nc * sizeof *nb);
-        if (!nb)
-            return false;
-        s->bg = nb;
-        s->bg_cap = nc;
-        for (size_t i = nc; i-- > old;) {
-            nb[i].next_free = s->bg_free;
-            s->bg_free = (uint32_t)i;
-        }
-    }
-    *idx = s->bg_free;
-    s->bg_free = s->bg[*idx].next_free;
-    return true;
 }
 
 /* The peak rate of the background's arrivals (its candidates' rate). */
@@ -465,12 +370,13 @@ static void ev_bg_arrival(sim_engine *e, void *ud, uint64_t arg)
     }
     double work = sim_draw(s->rng_bg_work, &b->work);
     uint32_t i;
-    if (!bg_alloc(s, &i)) {
+    if (!sim_pool_alloc(&s->bg, &i)) {
         sim_fail(w, OFF_ENOMEM, "out of memory for background jobs");
         return;
     }
-    s->bg[i].service_s = work / s->speed_macs;
-    s->bg[i].t_queued = now;
+    sim_bgjob *bj = SIM_POOL_AT(&s->bg, sim_bgjob, i);
+    bj->service_s = work / s->speed_macs;
+    bj->t_queued = now;
     s->bg_arrived++;
     sim_server_arrive(w, j, SIM_JOB_BG | i);
 }
@@ -491,8 +397,11 @@ void sim_servers_start(sim_world *w)
 off_status sim_server_init(sim_world *w, size_t j, off_err *err)
 {
     sim_server *s = &w->srv[j];
-    s->bg_free = UINT32_MAX;
-    s->batch_free = UINT32_MAX;
+    /* background job indices stay below SIM_JOB_BG, which marks them */
+    sim_pool_init(&s->bg, sizeof(sim_bgjob), offsetof(sim_bgjob, next_free), 64, SIM_JOB_BG);
+    sim_pool_init(&s->batch, (s->cfg->batching.max + 1) * sizeof(uint32_t), 0, 4,
+                  UINT32_MAX - 1);
+    s->bh.cfg = &s->cfg->backhaul;
     const scn_background *b = &s->cfg->background;
     if (b->rate_hz > 0 || (b->burst_every_s > 0 && b->burst_rate_hz > 0)) {
         char key[160];
@@ -525,10 +434,8 @@ void sim_server_free(sim_server *s)
     if (s->rng_bg_work)
         gsl_rng_free(s->rng_bg_work);
     s->rng_bg_arr = s->rng_bg_work = NULL;
-    free(s->bg);
-    s->bg = NULL;
-    free(s->batch);
-    s->batch = NULL;
+    sim_pool_free(&s->bg);
+    sim_pool_free(&s->batch);
 }
 
 void sim_server_load(const sim_server *s, size_t *busy, size_t *queue)

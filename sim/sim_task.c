@@ -7,6 +7,11 @@
  *   compute -> [backhaul FIFO] -> [downlink FIFO] transmit -> propagate ->
  *   done
  *
+ * This file is the only caller of the stages: it starts each resource's
+ * part of a task, and the resources (a server, a shared cell, a backhaul)
+ * hand the task back through the sim_done callbacks set in
+ * sim_tasks_wire, never by calling in here by name.
+ *
  * Every random draw of a task (its work and its outcome) is made at arrival
  * from the device's own streams, whatever the policy then decides, so that
  * two policies see the same tasks (common random numbers).
@@ -17,61 +22,17 @@
  * tail charged to it; P_active and the compute time at the device's DVFS
  * level.  Tails, DVFS and the battery: sim_power.c, hooked in below.
  */
-#include "sim_int.h"
+#include "sim_task.h"
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-static sim_handler ev_arrival, ev_dev_done, ev_up_done, ev_srv_arrive,
-    ev_down_done, ev_done;
+#include "sim_util.h"
 
-void sim_fail(sim_world *w, off_status st, const char *what)
-{
-    if (w->st == OFF_OK)
-        w->st = off_errf(w->err, st, NULL, 0, 0, "%s", what);
-    sim_engine_stop(w->eng);
-}
-
-bool sim_schedule(sim_world *w, double t, sim_handler *fn, uint64_t arg)
-{
-    if (sim_engine_schedule(w->eng, t, fn, w, arg) == 0) {
-        sim_fail(w, OFF_ENOMEM, "out of memory scheduling an event");
-        return false;
-    }
-    return true;
-}
-
-/* A task record from the pool (grown geometrically; never per event once
- * the pool covers the tasks in flight).  Indices stay below SIM_JOB_BG,
- * which marks background jobs at servers. */
-static bool task_alloc(sim_world *w, uint32_t *idx)
-{
-    if (w->free_head == UINT32_MAX) {
-        size_t old = w->n_tasks_cap, ncap = old ? old * 2 : 1024;
-        if (ncap > SIM_JOB_BG)
-            return false;
-        sim_task *nt = realloc(w->tasks, ncap * sizeof *nt);
-        if (!nt)
-            return false;
-        w->tasks = nt;
-        w->n_tasks_cap = ncap;
-        for (size_t i = ncap; i-- > old;) {
-            nt[i].next_free = w->free_head;
-            w->free_head = (uint32_t)i;
-        }
-    }
-    *idx = w->free_head;
-    w->free_head = w->tasks[*idx].next_free;
-    return true;
-}
-
-static void task_release(sim_world *w, uint32_t idx)
-{
-    w->tasks[idx].next_free = w->free_head;
-    w->free_head = idx;
-}
+static sim_handler ev_arrival, ev_dev_done, ev_up_done, ev_srv_arrive, ev_down_done,
+    ev_done;
 
 /* Draw the next arrival time of device d after now; INFINITY if none. */
 static double next_arrival(sim_world *w, sim_device *d, double now, bool first)
@@ -110,25 +71,6 @@ void sim_tasks_start(sim_world *w)
             w->arr_pending++;
     }
     sim_servers_start(w); /* background load, while tasks may come */
-}
-
-double sim_draw(gsl_rng *r, const scn_dist *ds)
-{
-    switch (ds->kind) {
-    case SCN_DIST_EXPONENTIAL:
-        return gsl_ran_exponential(r, ds->mean);
-    case SCN_DIST_UNIFORM:
-        return gsl_ran_flat(r, ds->min, ds->max);
-    case SCN_DIST_LOGNORMAL: {
-        /* mean m, coefficient of variation cv: sigma^2 = ln(1 + cv^2),
-         * mu = ln m - sigma^2 / 2. */
-        double s2 = log1p(ds->cv * ds->cv);
-        return gsl_ran_lognormal(r, log(ds->mean) - 0.5 * s2, sqrt(s2));
-    }
-    case SCN_DIST_DETERMINISTIC:
-    default:
-        return ds->mean;
-    }
 }
 
 static double draw_work_scale(sim_world *w, sim_device *d)
@@ -309,14 +251,14 @@ static void oracle_eval(void *ud, const pol_action *in, pol_realised *out)
     } else {
         up_s = sim_link_duration(w, &d->up, t_up, bytes);
     }
-    double t_srv = t_up + up_s + dc->uplink.delay_s + sim_backhaul_s(sv, bytes);
+    double t_srv = t_up + up_s + dc->uplink.delay_s + sim_backhaul_s(&sv->bh, bytes);
     double srv_s = server_s(sv, m, ex, sp) * t->work_scale;
     size_t busy, queue;
     sim_server_load(sv, &busy, &queue);
     size_t cores = sv->cfg->cores ? sv->cfg->cores : 1;
     double wait = busy + queue >= cores ? (double)(busy + queue + 1 - cores) * srv_s / (double)cores
                                         : 0.0;
-    double t_back = t_srv + wait + srv_s + sim_backhaul_s(sv, m->result_bytes);
+    double t_back = t_srv + wait + srv_s + sim_backhaul_s(&sv->bh, m->result_bytes);
     double down_s = sim_link_duration(w, &d->down, t_back, m->result_bytes);
     double t_end = t_back + down_s + dc->downlink.delay_s;
     out->latency_s = t_end - now;
@@ -337,7 +279,7 @@ static double tx_time(double bytes, double rate_bps)
  * the first service, and schedule the end of the service after dur. */
 static double start_service(sim_world *w, uint32_t ti, double dur, sim_handler *done)
 {
-    sim_task *t = &w->tasks[ti];
+    sim_task *t = sim_task_at(w, ti);
     double now = sim_engine_now(w->eng);
     t->wait_s += now - t->t_queued;
     if (isnan(t->t_first))
@@ -350,7 +292,7 @@ static void cpu_start(sim_world *w, sim_device *d, uint32_t ti)
 {
     d->cpu_busy = true;
     sim_power_begin(w, d, SIM_PW_CPU, ti);
-    start_service(w, ti, w->tasks[ti].dev_s, ev_dev_done);
+    start_service(w, ti, sim_task_at(w, ti)->dev_s, ev_dev_done);
 }
 
 /* An upload starts: through the server's shared cell (it ends when the
@@ -358,7 +300,7 @@ static void cpu_start(sim_world *w, sim_device *d, uint32_t ti)
  * the transfer (integrated piecewise from now). */
 static void up_start(sim_world *w, sim_device *d, uint32_t ti)
 {
-    sim_task *t = &w->tasks[ti];
+    sim_task *t = sim_task_at(w, ti);
     double now = sim_engine_now(w->eng);
     d->up_busy = true;
     sim_power_begin(w, d, SIM_PW_TX, ti);
@@ -378,7 +320,7 @@ static void up_start(sim_world *w, sim_device *d, uint32_t ti)
 
 static void down_start(sim_world *w, sim_device *d, uint32_t ti)
 {
-    sim_task *t = &w->tasks[ti];
+    sim_task *t = sim_task_at(w, ti);
     d->down_busy = true;
     sim_power_begin(w, d, SIM_PW_RX, ti);
     sim_mobility_update(w, d, &d->down, sim_engine_now(w->eng));
@@ -389,7 +331,7 @@ static void down_start(sim_world *w, sim_device *d, uint32_t ti)
 
 static void enqueue_uplink(sim_world *w, sim_device *d, uint32_t ti)
 {
-    sim_task *t = &w->tasks[ti];
+    sim_task *t = sim_task_at(w, ti);
     double now = sim_engine_now(w->eng);
     t->t_queued = now;
     d->up_free_at = (d->up_free_at > now ? d->up_free_at : now) + t->up_tx_s;
@@ -400,6 +342,123 @@ static void enqueue_uplink(sim_world *w, sim_device *d, uint32_t ti)
 }
 
 static void finish(sim_world *w, uint32_t ti);
+
+/* ---- arrival: admission, the task's draws, the decision, its plan ------- */
+
+/* A device's arrival event: the device's next arrival is scheduled first,
+ * so the device's stream is consumed in the same order whatever happens to
+ * this task.  False when no task comes (arrivals closed, the battery ran
+ * empty, interrupted). */
+static bool arrival_admit(sim_world *w, sim_device *d, uint64_t dev, double now)
+{
+    const scn_scenario *s = w->scn;
+    w->arr_pending--;
+    if (w->arrivals_closed) /* the task cap was reached by another device */
+        return false;
+    if (sim_power_dead(w, d)) /* its battery ran empty: no more tasks */
+        return false;
+    if (off_interrupted()) {
+        sim_fail(w, OFF_ERUNTIME, "interrupted");
+        return false;
+    }
+    double tn = next_arrival(w, d, now, false);
+    if (s->max_tasks && w->next_task_id + 1 >= s->max_tasks)
+        w->arrivals_closed = true;
+    if (arrivals_open(w, tn) && sim_schedule(w, tn, ev_arrival, dev))
+        w->arr_pending++;
+    return true;
+}
+
+/* A new task of device d (index dev) arriving now, with every draw it
+ * will need, whatever the policy decides; false when out of memory
+ * (recorded). */
+static bool task_create(sim_world *w, sim_device *d, uint32_t dev, double now, uint32_t *ti)
+{
+    if (!sim_pool_alloc(&w->tasks, ti)) {
+        sim_fail(w, OFF_ENOMEM, "out of memory for tasks");
+        return false;
+    }
+    sim_task *t = sim_task_at(w, *ti);
+    memset(t, 0, sizeof *t);
+    t->id = w->next_task_id++;
+    t->device = dev;
+    t->t_arrival = now;
+    t->t_first = NAN;
+    t->deadline_s = d->cfg->deadline_s;
+    t->work_scale = draw_work_scale(w, d);
+    t->u_outcome = gsl_rng_uniform(d->rng_outcome);
+    t->sample = w->trained ? (int32_t)gsl_rng_uniform_int(
+                                 d->rng_samples, mdl_trained_n_samples(w->trained))
+                           : -1;
+    w->in_flight++;
+    d->n_tasks++;
+    if (d->cfg->handover && d->n_unsent == 0)
+        sim_mobility_handover(w, d, now);
+    return true;
+}
+
+/* The policy's action for task t, clamped, and what it gives: correctness
+ * and, for a trained model, the payload and the branches tried on either
+ * side (*extra_dev, *extra_srv).  False on an error (recorded). */
+static bool task_decide(sim_world *w, sim_device *d, sim_task *t, double *extra_dev,
+                        double *extra_srv)
+{
+    pol_obs o;
+    fill_obs(w, d, t, &o);
+    oracle_ctx oc = {w, d, t};
+    pol_oracle_view ov = {&oc, oracle_eval};
+    if (w->policy_sees_realised)
+        o.realised = &ov;
+    pol_decide(&w->policy, &o, &t->act);
+    normalise(&w->model, &t->act);
+    *extra_dev = *extra_srv = 0;
+    if (w->trained)
+        return answer(w, d, t, extra_dev, extra_srv);
+    t->correct = t->u_outcome < w->model.exits[t->act.exit].accuracy;
+    return true;
+}
+
+/* Each stage's service time and bytes under the decided action. */
+static void task_plan(sim_world *w, sim_device *d, sim_task *t, double extra_dev,
+                      double extra_srv)
+{
+    const mdl_model *m = &w->model;
+    size_t ex = (size_t)t->act.exit, sp = (size_t)t->act.split;
+    t->local = mdl_is_local(m, ex, sp);
+    t->dev_s = (device_s(d, m, ex, sp) + extra_dev) * t->work_scale * d->pw.time_scale;
+    if (t->local)
+        return;
+    const sim_server *sv = &w->srv[d->server];
+    t->server = (uint32_t)d->server;
+    d->n_unsent++;
+    d->n_offloaded++;
+    t->srv_s = (server_s(sv, m, ex, sp) + extra_srv) * t->work_scale;
+    if (!w->trained)
+        t->bytes_up = mdl_payload_bytes(m, ex, sp, t->act.bits);
+    t->bytes_down = m->result_bytes;
+    /* exact for fixed links; for channels the estimate, replaced by the
+     * realised time when the transfer starts */
+    t->up_tx_s = tx_time(t->bytes_up, d->up.varying ? d->up.est_bps : d->cfg->uplink.rate_bps);
+    t->down_tx_s =
+        tx_time(t->bytes_down, d->down.varying ? d->down.est_bps : d->cfg->downlink.rate_bps);
+}
+
+/* The task's first stage: the device's processor when it computes layers
+ * on the device, else straight to the uplink. */
+static void task_dispatch(sim_world *w, sim_device *d, uint32_t ti, double now)
+{
+    sim_task *t = sim_task_at(w, ti);
+    t->t_queued = now;
+    if (t->act.split > 0 || t->local) {
+        d->cpu_free_at = (d->cpu_free_at > now ? d->cpu_free_at : now) + t->dev_s;
+        if (!d->cpu_busy)
+            cpu_start(w, d, ti);
+        else if (!sim_fifo_push(&d->cpu_q, ti))
+            sim_fail(w, OFF_ENOMEM, "out of memory in the device queue");
+    } else {
+        enqueue_uplink(w, d, ti);
+    }
+}
 
 static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
 {
@@ -416,119 +475,41 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
     __builtin_prefetch(d->hot_outcome);
 #endif
     double now = sim_engine_now(e);
-    const scn_scenario *s = w->scn;
-    w->arr_pending--;
-    if (w->arrivals_closed) /* the task cap was reached by another device */
-        return;
-    if (sim_power_dead(w, d)) /* its battery ran empty: no more tasks */
-        return;
-    if (off_interrupted()) {
-        sim_fail(w, OFF_ERUNTIME, "interrupted");
-        return;
-    }
-
-    /* The next arrival first, so the device's stream is consumed in the
-     * same order whatever happens to this task. */
-    double tn = next_arrival(w, d, now, false);
-    if (s->max_tasks && w->next_task_id + 1 >= s->max_tasks)
-        w->arrivals_closed = true;
-    if (arrivals_open(w, tn) && sim_schedule(w, tn, ev_arrival, arg))
-        w->arr_pending++;
-
     uint32_t ti;
-    if (!task_alloc(w, &ti)) {
-        sim_fail(w, OFF_ENOMEM, "out of memory for tasks");
+    if (!arrival_admit(w, d, arg, now) || !task_create(w, d, (uint32_t)arg, now, &ti))
         return;
-    }
-    sim_task *t = &w->tasks[ti];
-    memset(t, 0, sizeof *t);
-    t->id = w->next_task_id++;
-    t->device = (uint32_t)arg;
-    t->t_arrival = now;
-    t->t_first = NAN;
-    t->deadline_s = d->cfg->deadline_s;
-    t->work_scale = draw_work_scale(w, d);
-    t->u_outcome = gsl_rng_uniform(d->rng_outcome);
-    t->sample = w->trained ? (int32_t)gsl_rng_uniform_int(
-                                 d->rng_samples, mdl_trained_n_samples(w->trained))
-                           : -1;
-    w->in_flight++;
-    d->n_tasks++;
-    if (d->cfg->handover && d->n_unsent == 0)
-        sim_mobility_handover(w, d, now);
-
-    pol_obs o;
-    fill_obs(w, d, t, &o);
-    oracle_ctx oc = {w, d, t};
-    pol_oracle_view ov = {&oc, oracle_eval};
-    if (w->policy_sees_realised)
-        o.realised = &ov;
-    pol_decide(&w->policy, &o, &t->act);
-    normalise(&w->model, &t->act);
-
-    const mdl_model *m = &w->model;
-    double extra_dev = 0, extra_srv = 0;
-    if (w->trained) {
-        if (!answer(w, d, t, &extra_dev, &extra_srv))
-            return;
-    } else {
-        t->correct = t->u_outcome < m->exits[t->act.exit].accuracy;
-    }
-    size_t ex = (size_t)t->act.exit, sp = (size_t)t->act.split;
-    t->local = mdl_is_local(m, ex, sp);
-    t->dev_s = (device_s(d, m, ex, sp) + extra_dev) * t->work_scale * d->pw.time_scale;
-    if (!t->local) {
-        const sim_server *sv = &w->srv[d->server];
-        t->server = (uint32_t)d->server;
-        d->n_unsent++;
-        d->n_offloaded++;
-        t->srv_s = (server_s(sv, m, ex, sp) + extra_srv) * t->work_scale;
-        if (!w->trained)
-            t->bytes_up = mdl_payload_bytes(m, ex, sp, t->act.bits);
-        t->bytes_down = m->result_bytes;
-        /* exact for fixed links; for channels the estimate, replaced by the
-         * realised time when the transfer starts */
-        t->up_tx_s = tx_time(t->bytes_up, d->up.varying ? d->up.est_bps : d->cfg->uplink.rate_bps);
-        t->down_tx_s =
-            tx_time(t->bytes_down, d->down.varying ? d->down.est_bps : d->cfg->downlink.rate_bps);
-    }
-    t->t_queued = now;
-    if (sp > 0 || t->local) {
-        d->cpu_free_at = (d->cpu_free_at > now ? d->cpu_free_at : now) + t->dev_s;
-        if (!d->cpu_busy)
-            cpu_start(w, d, ti);
-        else if (!sim_fifo_push(&d->cpu_q, ti))
-            sim_fail(w, OFF_ENOMEM, "out of memory in the device queue");
-    } else {
-        enqueue_uplink(w, d, ti);
-    }
+    sim_task *t = sim_task_at(w, ti);
+    double extra_dev, extra_srv;
+    if (!task_decide(w, d, t, &extra_dev, &extra_srv))
+        return;
+    task_plan(w, d, t, extra_dev, extra_srv);
+    task_dispatch(w, d, ti, now);
 }
+
+/* ---- the stages after the arrival, in the order a task takes them ------ */
 
 static void ev_dev_done(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
     (void)e;
     uint32_t ti = (uint32_t)arg;
-    sim_device *d = &w->dev[w->tasks[ti].device];
+    sim_device *d = &w->dev[sim_task_at(w, ti)->device];
     d->cpu_busy = false;
     sim_power_end(w, d, SIM_PW_CPU, ti);
     if (d->cpu_q.len)
         cpu_start(w, d, sim_fifo_pop(&d->cpu_q));
-    if (w->tasks[ti].local)
+    if (sim_task_at(w, ti)->local)
         finish(w, ti);
     else
         enqueue_uplink(w, d, ti);
 }
 
-static void ev_up_done(sim_engine *e, void *ud, uint64_t arg)
+/* Task ti's upload ended (alone on its link, or through a shared cell):
+ * the device's next upload may start, and the payload propagates. */
+static void task_uploaded(void *ud, uint32_t ti)
 {
-    (void)e;
-    sim_task_uploaded(ud, (uint32_t)arg);
-}
-
-void sim_task_uploaded(sim_world *w, uint32_t ti)
-{
-    sim_task *t = &w->tasks[ti];
+    sim_world *w = ud;
+    sim_task *t = sim_task_at(w, ti);
     sim_device *d = &w->dev[t->device];
     double now = sim_engine_now(w->eng);
     t->t_up_end = now;
@@ -543,26 +524,43 @@ void sim_task_uploaded(sim_world *w, uint32_t ti)
     sim_schedule(w, now + d->cfg->uplink.delay_s, ev_srv_arrive, ti);
 }
 
+static void ev_up_done(sim_engine *e, void *ud, uint64_t arg)
+{
+    (void)e;
+    task_uploaded(ud, (uint32_t)arg);
+}
+
+/* Task ti reaches its server (after the backhaul, if any). */
+static void task_at_server(void *ud, uint32_t ti)
+{
+    sim_world *w = ud;
+    sim_task *t = sim_task_at(w, ti);
+    t->t_queued = sim_engine_now(w->eng);
+    sim_server_arrive(w, t->server, ti);
+}
+
+/* The payload reached the access point: a cloud server's backhaul first
+ * (it ends in task_at_server), else the server. */
 static void ev_srv_arrive(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
     uint32_t ti = (uint32_t)arg;
-    sim_task *t = &w->tasks[ti];
-    t->t_queued = sim_engine_now(e);
-    if (sim_backhaul_up(w, ti)) /* a cloud server: its backhaul first */
+    sim_task *t = sim_task_at(w, ti);
+    sim_server *s = &w->srv[t->server];
+    if (s->bh.cfg->on) {
+        t->t_queued = sim_engine_now(e);
+        t->wait_s += sim_backhaul_send(w, &s->bh, true, ti, t->bytes_up);
         return;
-    sim_server_arrive(w, t->server, ti);
+    }
+    task_at_server(w, ti);
 }
 
-void sim_task_served(sim_world *w, uint32_t ti)
+/* Task ti's result is back at its device's access point: on to the
+ * downlink. */
+static void task_returned(void *ud, uint32_t ti)
 {
-    if (!sim_backhaul_down(w, ti))
-        sim_task_returned(w, ti);
-}
-
-void sim_task_returned(sim_world *w, uint32_t ti)
-{
-    sim_task *t = &w->tasks[ti];
+    sim_world *w = ud;
+    sim_task *t = sim_task_at(w, ti);
     sim_device *d = &w->dev[t->device];
     t->t_queued = sim_engine_now(w->eng);
     if (!d->down_busy)
@@ -571,17 +569,42 @@ void sim_task_returned(sim_world *w, uint32_t ti)
         sim_fail(w, OFF_ENOMEM, "out of memory in the downlink queue");
 }
 
+/* Task ti's service at its server ended: the result crosses the backhaul
+ * (ending in task_returned), if the server has one. */
+static void task_served(void *ud, uint32_t ti)
+{
+    sim_world *w = ud;
+    sim_task *t = sim_task_at(w, ti);
+    sim_server *s = &w->srv[t->server];
+    if (s->bh.cfg->on)
+        t->wait_s += sim_backhaul_send(w, &s->bh, false, ti, t->bytes_down);
+    else
+        task_returned(w, ti);
+}
+
 static void ev_down_done(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
     uint32_t ti = (uint32_t)arg;
-    sim_device *d = &w->dev[w->tasks[ti].device];
+    sim_task *t = sim_task_at(w, ti);
+    sim_device *d = &w->dev[t->device];
     d->down_busy = false;
     sim_power_end(w, d, SIM_PW_RX, ti);
-    sim_link_observe(&d->down, w->tasks[ti].bytes_down, w->tasks[ti].down_tx_s);
+    sim_link_observe(&d->down, t->bytes_down, t->down_tx_s);
     if (d->down_q.len)
         down_start(w, d, sim_fifo_pop(&d->down_q));
     sim_schedule(w, sim_engine_now(e) + d->cfg->downlink.delay_s, ev_done, ti);
+}
+
+void sim_tasks_wire(sim_world *w)
+{
+    for (size_t j = 0; j < w->n_srv; j++) {
+        sim_server *s = &w->srv[j];
+        s->served = (sim_done){task_served, w};
+        s->bh.crossed_up = (sim_done){task_at_server, w};
+        s->bh.crossed_down = (sim_done){task_returned, w};
+        w->cells[j].uploaded = (sim_done){task_uploaded, w};
+    }
 }
 
 static void ev_done(sim_engine *e, void *ud, uint64_t arg)
@@ -605,9 +628,57 @@ static void record_latency(sim_world *w, double lat)
     w->lat[w->n_lat++] = lat;
 }
 
+/* Task t's row (results/res.h) to the hook and the database. */
+static void record_row(sim_world *w, const sim_task *t, const sim_device *d, double now,
+                       double lat, double energy, bool met)
+{
+    const scn_device *dc = d->cfg;
+    bool sent = !t->local;
+    const sim_server *sv = &w->srv[t->server]; /* its backhaul, if any */
+    double up_s = sent ? t->up_tx_s + dc->uplink.delay_s + sim_backhaul_s(&sv->bh, t->bytes_up)
+                       : 0.0;
+    double down_s =
+        sent ? t->down_tx_s + dc->downlink.delay_s + sim_backhaul_s(&sv->bh, t->bytes_down)
+             : 0.0;
+    res_task_row r = {
+        .task_id = (int64_t)t->id,
+        .device = (int32_t)t->device,
+        .device_name = d->name,
+        .server = sent ? (int32_t)t->server : -1,
+        .sample = t->sample,
+        .t_arrival = t->t_arrival,
+        .t_start = t->t_first,
+        .t_done = now,
+        .latency_s = lat,
+        .compute_device_s = t->dev_s,
+        .uplink_s = up_s,
+        .queue_s = t->wait_s,
+        .compute_server_s = t->srv_s,
+        .downlink_s = down_s,
+        .energy_j = energy,
+        .bytes_up = t->bytes_up,
+        .bytes_down = t->bytes_down,
+        .exit = t->act.exit,
+        .split = t->act.split,
+        .bits = sent && t->act.split > 0 ? t->act.bits : 0,
+        .correct = t->correct,
+        .deadline_met = met,
+        .deadline_s = t->deadline_s,
+    };
+    if (w->hook)
+        w->hook(w->hook_ud, &r);
+    if (w->db && w->scn->record_tasks && w->st == OFF_OK) {
+        off_status st = res_add_task(w->db, w->run_id, &r, w->err);
+        if (st != OFF_OK) {
+            w->st = st;
+            sim_engine_stop(w->eng);
+        }
+    }
+}
+
 static void finish(sim_world *w, uint32_t ti)
 {
-    sim_task *t = &w->tasks[ti];
+    sim_task *t = sim_task_at(w, ti);
     const sim_device *d = &w->dev[t->device];
     const scn_device *dc = d->cfg;
     double now = sim_engine_now(w->eng);
@@ -633,51 +704,10 @@ static void finish(sim_world *w, uint32_t ti)
         w->sum_reward += pol_reward_value(&w->reward, &po);
     pol_feedback(&w->policy, &po);
 
-    if (w->hook || (w->db && w->scn->record_tasks)) {
-        bool sent = !t->local;
-        const sim_server *sv = &w->srv[t->server]; /* its backhaul, if any */
-        double up_s = sent ? t->up_tx_s + dc->uplink.delay_s + sim_backhaul_s(sv, t->bytes_up)
-                           : 0.0;
-        double down_s =
-            sent ? t->down_tx_s + dc->downlink.delay_s + sim_backhaul_s(sv, t->bytes_down)
-                 : 0.0;
-        res_task_row r = {
-            .task_id = (int64_t)t->id,
-            .device = (int32_t)t->device,
-            .device_name = d->name,
-            .server = sent ? (int32_t)t->server : -1,
-            .sample = t->sample,
-            .t_arrival = t->t_arrival,
-            .t_start = t->t_first,
-            .t_done = now,
-            .latency_s = lat,
-            .compute_device_s = t->dev_s,
-            .uplink_s = up_s,
-            .queue_s = t->wait_s,
-            .compute_server_s = t->srv_s,
-            .downlink_s = down_s,
-            .energy_j = energy,
-            .bytes_up = t->bytes_up,
-            .bytes_down = t->bytes_down,
-            .exit = t->act.exit,
-            .split = t->act.split,
-            .bits = sent && t->act.split > 0 ? t->act.bits : 0,
-            .correct = correct,
-            .deadline_met = met,
-            .deadline_s = t->deadline_s,
-        };
-        if (w->hook)
-            w->hook(w->hook_ud, &r);
-        if (w->db && w->scn->record_tasks && w->st == OFF_OK) {
-            off_status st = res_add_task(w->db, w->run_id, &r, w->err);
-            if (st != OFF_OK) {
-                w->st = st;
-                sim_engine_stop(w->eng);
-            }
-        }
-    }
+    if (w->hook || (w->db && w->scn->record_tasks))
+        record_row(w, t, d, now, lat, energy, met);
     w->in_flight--;
-    task_release(w, ti);
+    sim_pool_release(&w->tasks, ti);
     if (off_interrupted())
         sim_fail(w, OFF_ERUNTIME, "interrupted");
 }

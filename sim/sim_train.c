@@ -2,7 +2,8 @@
  * sim_train.c - training a learning policy over episodes (runs of the
  * scenario), for `offsim train` and the benchmarks.  See sim.h.
  */
-#include "sim_int.h"
+#include "sim.h"
+#include "mdl_trained.h"
 
 #include <stdio.h>
 

@@ -3,40 +3,17 @@
  * view, devices with their random streams, servers, and the policy.
  */
 #define _POSIX_C_SOURCE 200809L
-#include "sim_int.h"
+#include "sim_world.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "sim_rng.h"
-
-bool sim_fifo_push(sim_fifo *q, uint32_t v)
-{
-    if (q->len == q->cap) {
-        size_t ncap = q->cap ? q->cap * 2 : 16; /* power of two: mask wraps */
-        uint32_t *nb = malloc(ncap * sizeof *nb);
-        if (!nb)
-            return false;
-        for (size_t i = 0; i < q->len; i++)
-            nb[i] = q->buf[(q->head + i) & (q->cap - 1)];
-        free(q->buf);
-        q->buf = nb;
-        q->cap = ncap;
-        q->head = 0;
-    }
-    q->buf[(q->head + q->len) & (q->cap - 1)] = v;
-    q->len++;
-    return true;
-}
-
-void sim_fifo_free(sim_fifo *q)
-{
-    free(q->buf);
-    memset(q, 0, sizeof *q);
-}
+#include "sim_task.h"
 
 static void copy_str(char *dst, size_t cap, const char *src)
 {
@@ -435,7 +412,9 @@ off_status sim_world_new_train(sim_world **out, const scn_scenario *s, pol_train
         w->trained = trained;
     else
         mdl_trained_close(trained, NULL);
-    w->free_head = UINT32_MAX;
+    /* task indices stay below SIM_JOB_BG, which marks background jobs */
+    sim_pool_init(&w->tasks, sizeof(sim_task), offsetof(sim_task, next_free), 1024,
+                  SIM_JOB_BG);
     mdl_blas_single_thread();
     off_status st;
     if ((st = build_model(w, err)) || (st = build_devices(w, err)))
@@ -465,6 +444,7 @@ off_status sim_world_new_train(sim_world **out, const scn_scenario *s, pol_train
         st = off_errf(err, OFF_EINVAL, s->file, 0, 0, "the scenario has no servers");
         goto fail;
     }
+    sim_tasks_wire(w);
     sim_engine_cfg ec = {4096};
     if ((st = sim_engine_new(&w->eng, &ec, err)))
         goto fail;
@@ -530,7 +510,7 @@ void sim_world_free(sim_world *w)
     free(w->ptab_key);
     free(w->profile_paths);
     sim_engine_free(w->eng);
-    free(w->tasks);
+    sim_pool_free(&w->tasks);
     free(w->lat);
     free(w);
 }

@@ -18,7 +18,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "sim_int.h"
+#include "sim_link.h"
 #include "sim_rng.h"
 #include "sim_test_util.h"
 

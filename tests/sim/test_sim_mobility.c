@@ -23,7 +23,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "sim_int.h"
+#include "sim_world.h"
 #include "sim_rng.h"
 
 /* ---- random waypoint ---------------------------------------------------- */

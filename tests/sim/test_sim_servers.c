@@ -24,7 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "sim_int.h"
+#include "sim_server.h"
 #include "sim_test_util.h"
 
 #define MM1 "tests/data/queueing/mm1_rho05.yaml"   /* exp 1 ms, 500 /s */

@@ -1,0 +1,85 @@
+/*
+ * sim_link.h - a device's uplink or downlink in the world, and a server's
+ * shared cell (sim_link.c).  Internal to sim/.
+ */
+#ifndef SIM_LINK_H
+#define SIM_LINK_H
+
+#include <gsl/gsl_rng.h>
+
+#include "off.h"
+#include "scn.h"
+#include "sim.h"
+#include "sim_chan.h"
+#include "sim_done.h"
+
+/* One direction of a device's link. */
+typedef struct sim_cell sim_cell;
+typedef struct sim_link {
+    const scn_link *cfg;
+    bool varying;              /* a channel model: the rate changes in time */
+    sim_chan_link chan;
+    sim_chan_fading fading;
+    sim_chan_ge ge;
+    sim_chan_trace trace;
+    double nominal_bps;        /* at the mean SNR, before any measurement   */
+    double est_bps;            /* the estimator's current value            */
+    size_t n_hist, hist_pos;
+    sim_cell *cell;            /* shared uplink: its server's cell, or NULL */
+    size_t subch;              /* OFDMA: its subchannel (cfg subchannels > 0) */
+    double memo_t, memo_next, memo_rate; /* sim_link_rate's last answer    */
+    double shadow_db;          /* the shadowing draw, fixed (mobility)...   */
+    bool shadow_corr;          /* ...or spatially correlated (decorrelation) */
+    sim_chan_shadow shadow;    /* that process, towards server shadow_srv  */
+    size_t shadow_srv;
+    uint64_t shadow_key;       /* its key before the server is mixed in    */
+    double hist[64];           /* the estimator's samples (last, for the
+                                  hot fields above to share cache lines)  */
+} sim_link;
+
+/* A server's shared cell: uploads in progress get equal time shares. */
+typedef struct sim_cell_xfer {
+    uint32_t task;
+    sim_link *link;
+    double bits, total_bits;   /* left, and in all                         */
+    double rate;               /* its share now, bit/s                     */
+    double s_mw, mult;         /* OFDMA: received power, outage multiplier */
+} sim_cell_xfer;
+
+struct sim_cell {
+    size_t index;
+    size_t n_ofdma;            /* OFDMA devices attached (subchannel plan) */
+    sim_cell_xfer *x;
+    size_t n, cap;
+    double t_last;
+    uint64_t ev;               /* the pending cell event, 0 = none         */
+    sim_done uploaded;         /* a task's upload through the cell ended   */
+};
+
+off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,
+                         const char *where, off_err *err);
+void sim_link_free(sim_link *l);
+double sim_link_rate(sim_link *l, double t, double *next);
+/* Seconds to send bytes from t0 (piecewise over the rate; +inf if it
+ * never comes back); 0 for nothing to send. */
+double sim_link_duration(sim_world *w, sim_link *l, double t0, double bytes);
+void sim_link_observe(sim_link *l, double bytes, double dur);
+
+/* Recompute a link's path gain at distance d_m from its server (the
+ * shadowing draw kept); no effect on fixed, trace and `gain` links. */
+void sim_link_update_distance(sim_link *l, double d_m);
+/* Correlated shadowing (l->shadow_corr): l->shadow_db becomes the process
+ * towards server srv at path length path_m (a process per server, each a
+ * function of the link's key, the server and the path length alone). */
+void sim_link_shadow_move(sim_link *l, size_t srv, double path_m);
+
+/* One cell per server (w->cells); the cells' `uploaded` is set by the task
+ * lifecycle. */
+off_status sim_cells_init(sim_world *w, off_err *err);
+void sim_cells_free(sim_world *w);
+/* Task ti starts sending bytes on l through cell c; c->uploaded is called
+ * with ti when it is through. */
+void sim_cell_start(sim_world *w, sim_cell *c, sim_link *l, uint32_t ti, double bytes);
+size_t sim_cell_active(const sim_cell *c);
+
+#endif /* SIM_LINK_H */
