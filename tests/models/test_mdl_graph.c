@@ -22,6 +22,7 @@
 
 #include "mdl_graph.h"
 #include "mdl_nn.h"
+#include "fashion_skip.h"
 
 static mdl_dataset tr, te;
 
@@ -228,11 +229,8 @@ static void test_training_is_deterministic_and_weights_round_trip(void **state)
 
 int main(void)
 {
-    struct stat sb;
-    if (stat(MDL_FASHION_DIR, &sb) != 0 && !getenv("OFFSIM_FASHION_MNIST_DIR")) {
-        printf("%s missing (package dataset-fashion-mnist): skipped\n", MDL_FASHION_DIR);
+    if (fashion_mnist_missing())
         return 0;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zoo_shapes),
         cmocka_unit_test(test_bad_specs),

@@ -30,6 +30,7 @@
 #include "mdl_infer.h"
 #include "mdl_k_dispatch.h"
 #include "mdl_qgraph.h"
+#include "fashion_skip.h"
 
 /* images of the per-bit-width accuracy check, which runs the server's
  * layers once per image, split and bit-width */
@@ -342,11 +343,8 @@ static void test_accuracy_per_bit_width(void **state)
 
 int main(void)
 {
-    struct stat sb;
-    if (stat(MDL_FASHION_DIR, &sb) != 0 && !getenv("OFFSIM_FASHION_MNIST_DIR")) {
-        printf("%s missing (package dataset-fashion-mnist): skipped\n", MDL_FASHION_DIR);
+    if (fashion_mnist_missing())
         return 0;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mexit_int8_accuracy),
         cmocka_unit_test(test_alexnet_mx_int8_accuracy),

@@ -26,6 +26,7 @@
 #include "mdl_qgraph.h"
 #include "mdl_trained.h"
 #include "sim_test_util.h"
+#include "fashion_skip.h"
 
 #define SCN "tests/data/sim/trained.yaml"
 #define MAX_ROWS 2000
@@ -259,11 +260,8 @@ static void test_scenario_mistakes(void **state)
 
 int main(void)
 {
-    struct stat sb;
-    if (stat(MDL_FASHION_DIR, &sb) != 0 && !getenv("OFFSIM_FASHION_MNIST_DIR")) {
-        printf("%s missing (package dataset-fashion-mnist): skipped\n", MDL_FASHION_DIR);
+    if (fashion_mnist_missing())
         return 0;
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tasks_carry_real_images),
         cmocka_unit_test(test_predictor_costs_the_real_payloads),
