@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -174,9 +175,81 @@ static void test_runs_identical_shared_or_alone(void **state)
     unlink(alone);
 }
 
+/* Records valid in t's cache now. */
+static uint64_t n_valid(const mdl_trained *t)
+{
+    mdl_cache_stats s;
+    mdl_trained_stats(t, &s);
+    return s.n_valid;
+}
+
+static void copy_file(const char *from, const char *to)
+{
+    FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[65536];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, in)) > 0)
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+    fclose(in);
+    assert_int_equal(fclose(out), 0);
+}
+
+static void test_registry(void **state)
+{
+    (void)state;
+    char w[256];
+    snprintf(w, sizeof w, "/tmp/offsim-test-reuse-%ld.offw", (long)getpid());
+    copy_file(OFFSIM_SOURCE_DIR "/models/zoo/mexit-fmnist.offw", w);
+    assert_int_equal(mdl_trained_cache_clear(), 0);
+    off_err e;
+    mdl_trained *a, *b, *c;
+    assert_int_equal(mdl_trained_acquire(&a, "mexit", w, NULL, false, NULL, &e), OFF_OK);
+    assert_int_equal(mdl_trained_acquire(&b, "mexit", w, NULL, false, NULL, &e), OFF_OK);
+    assert_ptr_equal(a, b); /* one model, two holders */
+    size_t n = mdl_trained_n_samples(a);
+    assert_int_equal(n_valid(a), n); /* the open's accuracy pass */
+    mdl_cache_rec r;
+    assert_int_equal(mdl_trained_get(a, 0, 0, 8, &r, &e), OFF_OK);
+    assert_int_equal(mdl_trained_release(a, &e), OFF_OK);
+    assert_int_equal(mdl_trained_cache_clear(), 1); /* b still holds it */
+    assert_int_equal(n_valid(b), n + 1);
+    assert_int_equal(mdl_trained_close(b, &e), OFF_OK); /* close = release */
+    /* released, still loaded: the record computed above is there */
+    assert_int_equal(mdl_trained_acquire(&a, "mexit", w, NULL, false, NULL, &e), OFF_OK);
+    assert_int_equal(n_valid(a), n + 1);
+    /* the weights file rewritten (new mtime): loaded anew, the old copy
+     * (held by a) stays until released */
+    struct timespec ts[2] = {{0, UTIME_OMIT}, {1, 0}};
+    assert_int_equal(utimensat(AT_FDCWD, w, ts, 0), 0);
+    assert_int_equal(mdl_trained_acquire(&c, "mexit", w, NULL, false, NULL, &e), OFF_OK);
+    assert_ptr_not_equal(a, c);
+    assert_int_equal(n_valid(c), n);
+    assert_int_equal(mdl_trained_release(a, &e), OFF_OK);
+    assert_int_equal(mdl_trained_release(c, &e), OFF_OK);
+    assert_int_equal(mdl_trained_cache_clear(), 0);
+    /* a model from mdl_trained_open is not shared */
+    assert_int_equal(mdl_trained_open(&a, "mexit", w, NULL, false, NULL, &e), OFF_OK);
+    assert_int_equal(mdl_trained_acquire(&b, "mexit", w, NULL, false, NULL, &e), OFF_OK);
+    assert_ptr_not_equal(a, b);
+    assert_int_equal(mdl_trained_close(a, &e), OFF_OK);
+    assert_int_equal(mdl_trained_release(b, &e), OFF_OK);
+    assert_int_equal(mdl_trained_cache_clear(), 0);
+    /* errors are the open's, and nothing is registered */
+    assert_int_not_equal(mdl_trained_acquire(&a, "no-such-model", NULL, zoo_dir(), false, NULL,
+                                             &e), OFF_OK);
+    assert_null(a);
+    unlink(w);
+    assert_int_not_equal(mdl_trained_acquire(&a, "mexit", w, NULL, false, NULL, &e), OFF_OK);
+    assert_null(a);
+    assert_int_equal(mdl_trained_cache_clear(), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_registry),
         cmocka_unit_test(test_runs_identical_shared_or_alone),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
