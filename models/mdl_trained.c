@@ -31,6 +31,8 @@ struct mdl_trained {
     mdl_model model;
     mdl_cache *cache;
     double *payload_mean;   /* mdl_trained_payload_mean, once computed */
+    mdl_qresult *cells;     /* fill_image's answers, (L + 1) * N_BITS */
+    int64_t last_miss;      /* the image of the last fill, -1 before */
     char warning[1100];
     /* In the process-wide registry (mdl_trained_acquire) or not. */
     bool shared;
@@ -50,24 +52,75 @@ static int bits_index(int bits)
     return -1;
 }
 
+static void to_rec(const mdl_trained *t, const mdl_qresult *r, mdl_cache_rec *out)
+{
+    memset(out, 0, sizeof *out);
+    out->payload = r->payload;
+    for (size_t e = 0; e < t->g.spec->n_exits; e++) {
+        out->pred[e] = r->pred[e];
+        out->max_prob[e] = r->max_prob[e];
+        out->entropy[e] = r->entropy[e];
+    }
+}
+
+/* Every record of one image at once (mdl_qgraph_infer_all) into the cache,
+ * except (split, bits_idx) = want, which goes to *out (want_split > L:
+ * none).  Split L is kept at bits index 0 only, as mdl_trained_get asks. */
+static off_status fill_image(mdl_trained *t, uint32_t sample, uint32_t want_split,
+                             uint32_t want_k, mdl_cache_rec *out, off_err *err)
+{
+    size_t L = t->g.spec->n_layers, isz = t->test.rows * t->test.cols;
+    off_status st = mdl_qgraph_infer_all(t->q, t->ctx, t->test.images + (size_t)sample * isz,
+                                         BITS, N_BITS, t->cells, err);
+    for (uint32_t s = 0; s <= L && !st; s++)
+        for (uint32_t k = 0; k < (s < L ? N_BITS : 1); k++) {
+            mdl_cache_rec r;
+            to_rec(t, &t->cells[s * N_BITS + k], &r);
+            if (s == want_split && k == want_k)
+                *out = r;
+            else
+                mdl_cache_put(t->cache, sample, s, k, &r);
+        }
+    return st;
+}
+
+/* The cache's fill.  One record costs a forward pass; all of an image's
+ * (split, bits) cost about a third of what they cost one by one (the
+ * device's layers run once, an intact tensor needs no server run), which
+ * pays when they are all wanted, as by the oracle, and not when one is, as
+ * by a random policy.  So a second miss in a row on the same image takes
+ * the rest of the image with it. */
 static off_status fill(void *ud, uint32_t sample, uint32_t split, uint32_t bits_idx,
                        mdl_cache_rec *out, off_err *err)
 {
     mdl_trained *t = ud;
+    bool again = t->last_miss == (int64_t)sample;
+    t->last_miss = sample;
+    if (again && split < t->g.spec->n_layers)
+        return fill_image(t, sample, split, bits_idx, out, err);
     size_t isz = t->test.rows * t->test.cols;
     mdl_qresult r;
     off_status st = mdl_qgraph_infer(t->q, t->ctx, t->test.images + (size_t)sample * isz, split,
                                      BITS[bits_idx], &r, err);
     if (st)
         return st;
-    memset(out, 0, sizeof *out);
-    out->payload = r.payload;
-    for (size_t e = 0; e < t->g.spec->n_exits; e++) {
-        out->pred[e] = r.pred[e];
-        out->max_prob[e] = r.max_prob[e];
-        out->entropy[e] = r.entropy[e];
-    }
+    to_rec(t, &r, out);
     return OFF_OK;
+}
+
+off_status mdl_trained_fill(mdl_trained *t, size_t first, size_t n, off_err *err)
+{
+    size_t L = t->g.spec->n_layers;
+    off_status st = OFF_OK;
+    for (size_t i = first; i < first + n && i < t->test.n && !st; i++) {
+        bool whole = mdl_cache_has(t->cache, (uint32_t)i, (uint32_t)L, 0);
+        for (size_t k = 0; k < L * N_BITS && whole; k++)
+            whole = mdl_cache_has(t->cache, (uint32_t)i, (uint32_t)(k / N_BITS),
+                                  (uint32_t)(k % N_BITS));
+        if (!whole)
+            st = fill_image(t, (uint32_t)i, UINT32_MAX, 0, NULL, err);
+    }
+    return st;
 }
 
 off_status mdl_trained_get(mdl_trained *t, size_t sample, size_t split, int bits,
@@ -119,7 +172,9 @@ off_status mdl_trained_open(mdl_trained **out, const char *name, const char *wei
     if (!st)
         st = mdl_qgraph_new(&t->q, &t->g, &train, MDL_TRAINED_CALIBRATION, err);
     mdl_dataset_free(&train);
-    if (!st && !(t->ctx = mdl_qctx_new(t->q)))
+    t->last_miss = -1;
+    if (!st && (!(t->ctx = mdl_qctx_new(t->q)) ||
+                !(t->cells = malloc((sp->n_layers + 1) * N_BITS * sizeof *t->cells))))
         st = off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     if (!st) {
         size_t isz = t->test.rows * t->test.cols;
@@ -176,6 +231,7 @@ off_status mdl_trained_close(mdl_trained *t, off_err *err)
     mdl_cache_close(t->cache);
     mdl_model_free(&t->model);
     free(t->payload_mean);
+    free(t->cells);
     mdl_qctx_free(t->ctx);
     mdl_qgraph_free(t->q);
     mdl_dataset_free(&t->test);

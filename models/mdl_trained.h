@@ -88,6 +88,12 @@ uint8_t mdl_trained_label(const mdl_trained *t, size_t sample);
 off_status mdl_trained_get(mdl_trained *t, size_t sample, size_t split, int bits,
                            mdl_cache_rec *r, off_err *err);
 
+/* Fill the cache with every record of test images first .. first + n - 1
+ * (those not complete yet), an image at a time: the device's layers once
+ * per image for all its splits and bit-widths.  For building a complete
+ * cache ahead of the runs that need it. */
+off_status mdl_trained_fill(mdl_trained *t, size_t first, size_t n, off_err *err);
+
 void mdl_trained_stats(const mdl_trained *t, mdl_cache_stats *s);
 
 /* The mean bytes really sent (packed and compressed) at each (split,

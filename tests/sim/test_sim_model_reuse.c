@@ -246,9 +246,64 @@ static void test_registry(void **state)
     assert_int_equal(mdl_trained_cache_clear(), 0);
 }
 
+/* Every record of images 0..2 N_IMG - 1 of model `name`: filled an image
+ * at a time (mdl_trained_fill), and, on another copy, one by one for the
+ * first N_IMG (the images interleaved, so that no two misses in a row are
+ * on one image) and as the oracle asks for the others (an image's cells in
+ * a row: the second miss takes the rest of the image) - the same bytes
+ * every way. */
+#define N_IMG 4
+static void check_batches(const char *name)
+{
+    static const int bits[] = {2, 4, 6, 8, 32};
+    off_err e;
+    mdl_trained *batch, *one;
+    assert_int_equal(mdl_trained_open(&batch, name, NULL, zoo_dir(), false, NULL, &e), OFF_OK);
+    assert_int_equal(mdl_trained_open(&one, name, NULL, zoo_dir(), false, NULL, &e), OFF_OK);
+    size_t n = mdl_trained_n_samples(batch), L = mdl_trained_graph(batch)->spec->n_layers;
+    size_t cells = L * 5 + 1;
+    assert_int_equal(mdl_trained_fill(batch, 0, 2 * N_IMG, &e), OFF_OK);
+    mdl_cache_stats s;
+    mdl_trained_stats(batch, &s);
+    assert_int_equal(s.n_valid, n + 2 * N_IMG * (cells - 1));
+    assert_int_equal(s.misses, n); /* the open's accuracy pass alone */
+    for (size_t k = 0; k < 2 * N_IMG * cells; k++) {
+        bool rows = k >= N_IMG * cells; /* the oracle's order */
+        size_t i = rows ? N_IMG + (k - N_IMG * cells) / cells : k % N_IMG;
+        size_t c = rows ? (k - N_IMG * cells) % cells : k / N_IMG;
+        mdl_cache_rec a, b;
+        assert_int_equal(mdl_trained_get(batch, i, c / 5, bits[c % 5], &a, &e), OFF_OK);
+        assert_int_equal(mdl_trained_get(one, i, c / 5, bits[c % 5], &b, &e), OFF_OK);
+        assert_memory_equal(&a, &b, sizeof a);
+        if (k + 1 == N_IMG * cells) {
+            mdl_trained_stats(one, &s);
+            assert_int_equal(s.misses, n + N_IMG * (cells - 1)); /* one at a time */
+        }
+    }
+    mdl_trained_stats(one, &s);
+    assert_int_equal(s.misses, n + N_IMG * (cells - 1) + N_IMG * 2);
+    assert_int_equal(s.n_valid, n + 2 * N_IMG * (cells - 1));
+    mdl_trained_close(batch, &e);
+    mdl_trained_close(one, &e);
+}
+
+static void test_batches_mexit(void **state)
+{
+    (void)state;
+    check_batches("mexit");
+}
+
+static void test_batches_alexnet_mx(void **state)
+{
+    (void)state;
+    check_batches("alexnet-mx");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_batches_mexit),
+        cmocka_unit_test(test_batches_alexnet_mx),
         cmocka_unit_test(test_registry),
         cmocka_unit_test(test_runs_identical_shared_or_alone),
     };
