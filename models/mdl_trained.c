@@ -85,7 +85,7 @@ static off_status fill_image(mdl_trained *t, uint32_t sample, uint32_t want_spli
 }
 
 /* The cache's fill.  One record costs a forward pass; all of an image's
- * (split, bits) cost about a third of what they cost one by one (the
+ * (split, bits) cost about half of what they cost one by one (the
  * device's layers run once, an intact tensor needs no server run), which
  * pays when they are all wanted, as by the oracle, and not when one is, as
  * by a random policy.  So a second miss in a row on the same image takes
