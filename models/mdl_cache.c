@@ -436,6 +436,34 @@ off_status mdl_cache_get(mdl_cache *c, uint32_t sample, uint32_t split,
     return OFF_OK;
 }
 
+static bool key_index(const mdl_cache *c, uint32_t sample, uint32_t split, uint32_t bits_idx,
+                      size_t *i)
+{
+    if (sample >= c->d.n_samples || split >= c->d.n_splits || bits_idx >= c->d.n_bits)
+        return false;
+    *i = ((size_t)sample * c->d.n_splits + split) * c->d.n_bits + bits_idx;
+    return true;
+}
+
+bool mdl_cache_has(const mdl_cache *c, uint32_t sample, uint32_t split, uint32_t bits_idx)
+{
+    size_t i;
+    return key_index(c, sample, split, bits_idx, &i) && is_valid(c, i);
+}
+
+bool mdl_cache_put(mdl_cache *c, uint32_t sample, uint32_t split, uint32_t bits_idx,
+                   const mdl_cache_rec *r)
+{
+    size_t i;
+    if (!key_index(c, sample, split, bits_idx, &i) || is_valid(c, i))
+        return false;
+    rec_store(c, i, r);
+    set_valid(c, i);
+    c->n_valid++;
+    c->n_new++;
+    return true;
+}
+
 /* ---- saving ------------------------------------------------------------- */
 
 /* fsync the directory holding path, so that the rename itself is durable.

@@ -92,6 +92,7 @@
 #ifndef MDL_CACHE_H
 #define MDL_CACHE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -159,6 +160,19 @@ off_status mdl_cache_open(mdl_cache **out, const char *path, const mdl_cache_dim
  * status and message.  *out is unchanged on error.  No allocation. */
 off_status mdl_cache_get(mdl_cache *c, uint32_t sample, uint32_t split,
                          uint32_t bits_idx, mdl_cache_rec *out, off_err *err);
+
+/* Whether the record of (sample, split, bits_idx) is present (false for a
+ * key out of range).  Counts neither a hit nor a miss. */
+bool mdl_cache_has(const mdl_cache *c, uint32_t sample, uint32_t split, uint32_t bits_idx);
+
+/* Store *r as the record of (sample, split, bits_idx) unless one is there:
+ * for a fill callback that computes several records at once (all of one
+ * sample's) and hands the cache the ones it was not asked for, or a
+ * warm-up outside any lookup.  r must be what fill would compute for that
+ * key.  Counts neither a hit nor a miss; true if stored, false if the key
+ * is out of range or the record was present. */
+bool mdl_cache_put(mdl_cache *c, uint32_t sample, uint32_t split, uint32_t bits_idx,
+                   const mdl_cache_rec *r);
 
 /* Write the table to the path given at open if records were added since
  * open or the last save (otherwise, and for a memory-only cache, do

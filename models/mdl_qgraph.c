@@ -453,6 +453,61 @@ off_status mdl_qgraph_infer(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *ima
     return OFF_OK;
 }
 
+/* Every (split, bits[k]) of one image: one forward pass on the device's
+ * side for all of them, then per cell the codec and (with answers) the
+ * server's layers on the decoded tensor.  cell[s * n_bits + k]; *full is
+ * the answer with nothing sent.  Each cell equals mdl_qgraph_infer's answer
+ * for it: the same kernels on the same tensors.  Without answers, only the
+ * payloads are set (the exits are full's). */
+static off_status image_cells(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *image,
+                              const int *bits, size_t n_bits, bool answers, mdl_qresult *full,
+                              mdl_qresult *cell, off_err *err)
+{
+    const mdl_graph *g = q->g;
+    const mdl_gspec *sp = g->spec;
+    size_t L = sp->n_layers, E = sp->n_exits;
+    memset(full, 0, sizeof *full);
+    c->sent_n = 0;
+    quantize_input(g, c, image);
+    off_status st = run_range(q, c, 0, L, NULL, err);
+    for (size_t e = 0; e < E && !st; e++)
+        exit_answer(q, c, e, full);
+    /* splits from the last down: a suffix run rewrites only layers >= s,
+     * so the device's tensors at smaller splits stay intact */
+    for (size_t s = L + 1; s-- > 0 && !st;) {
+        for (size_t k = 0; k < n_bits && !st; k++) {
+            mdl_qresult *r = &cell[s * n_bits + k];
+            *r = *full;
+            if (s == L)
+                continue;
+            const int8_t *recv;
+            if ((st = send(q, c, s, bits[k], &recv, &r->payload, err)) || !answers)
+                continue;
+            /* a tensor that arrived intact gives the server what the
+             * device had: the answers with nothing lost, without the run */
+            if (!memcmp(recv, boundary(c, s), c->sent_n))
+                continue;
+            if ((st = run_range(q, c, s, L, recv, err)))
+                break;
+            for (size_t e = 0; e < E; e++)
+                if (sp->exits[e].after > s)
+                    exit_answer(q, c, e, r);
+        }
+    }
+    return st;
+}
+
+off_status mdl_qgraph_infer_all(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *image,
+                                const int *bits, size_t n_bits, mdl_qresult *r, off_err *err)
+{
+    for (size_t k = 0; k < n_bits; k++)
+        if (!mdl_qgraph_bits_ok(bits[k]))
+            return off_errf(err, OFF_EINVAL, NULL, 0, 0, "model '%s': bits %d not in 1..8 or 32",
+                            q->g->spec->name, bits[k]);
+    mdl_qresult full;
+    return image_cells(q, c, image, bits, n_bits, true, &full, r, err);
+}
+
 off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
                            const int *bits, size_t n_bits, double *acc, double *payload,
                            double *int8_acc, off_err *err)
@@ -468,10 +523,14 @@ off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
             return off_errf(err, OFF_EINVAL, NULL, 0, 0, "eval: bits %d not in 1..8 or 32",
                             bits[k]);
     n = n && n < ds->n ? n : ds->n;
-    mdl_qctx *c = mdl_qctx_new(q);
-    if (!c)
-        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     size_t cells = (L + 1) * n_bits;
+    mdl_qctx *c = mdl_qctx_new(q);
+    mdl_qresult *r = malloc((cells ? cells : 1) * sizeof *r);
+    if (!c || !r) {
+        mdl_qctx_free(c);
+        free(r);
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     /* else the payloads alone; acc and payload may be NULL without cells */
     bool answers = int8_acc && (acc || cells == 0);
     if (answers && cells)
@@ -483,40 +542,19 @@ off_status mdl_qgraph_eval(const mdl_qgraph *q, const mdl_dataset *ds, size_t n,
     off_status st = OFF_OK;
     for (size_t i = 0; i < n && !st; i++) {
         uint8_t y = ds->labels[i];
-        mdl_qresult full, r;
-        memset(&full, 0, sizeof full);
-        quantize_input(g, c, ds->images + i * isz);
-        if ((st = run_range(q, c, 0, L, NULL, err)))
+        mdl_qresult full;
+        if ((st = image_cells(q, c, ds->images + i * isz, bits, n_bits, answers, &full, r, err)))
             break;
-        for (size_t e = 0; e < E && answers; e++) {
-            exit_answer(q, c, e, &full);
+        for (size_t e = 0; e < E && answers; e++)
             int8_acc[e] += full.pred[e] == y;
-        }
-        /* splits from the last down: a suffix run rewrites only layers >= s,
-         * so the device's tensors at smaller splits stay intact */
-        for (size_t s = L + 1; s-- > 0 && !st;) {
-            for (size_t k = 0; k < n_bits && !st; k++) {
-                size_t cell = s * n_bits + k;
-                r = full;
-                if (s < L) {
-                    const int8_t *recv;
-                    if ((st = send(q, c, s, bits[k], &recv, &r.payload, err)))
-                        break;
-                    if (answers) {
-                        if ((st = run_range(q, c, s, L, recv, err)))
-                            break;
-                        for (size_t e = 0; e < E; e++)
-                            if (sp->exits[e].after > s)
-                                exit_answer(q, c, e, &r);
-                    }
-                }
-                payload[cell] += r.payload;
-                for (size_t e = 0; e < E && answers; e++)
-                    acc[cell * E + e] += r.pred[e] == y;
-            }
+        for (size_t k = 0; k < cells; k++) {
+            payload[k] += r[k].payload;
+            for (size_t e = 0; e < E && answers; e++)
+                acc[k * E + e] += r[k].pred[e] == y;
         }
     }
     mdl_qctx_free(c);
+    free(r);
     if (st)
         return st;
     for (size_t k = 0; k < cells; k++) {

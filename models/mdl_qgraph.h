@@ -69,6 +69,15 @@ bool mdl_qgraph_bits_ok(int bits);
 off_status mdl_qgraph_infer(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *image,
                             size_t split, int bits, mdl_qresult *r, off_err *err);
 
+/* Every split 0..L at every bits[k] of one image, as mdl_qgraph_infer
+ * would answer each (bit for bit), into r[s * n_bits + k] ((L+1) n_bits
+ * results): the device's layers run once for all, then per cell the codec
+ * and the server's layers on the decoded tensor (skipped when it arrived
+ * intact, since the answers are then those with nothing lost).  c's last
+ * inference (mdl_qctx_sent) is then undefined. */
+off_status mdl_qgraph_infer_all(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *image,
+                                const int *bits, size_t n_bits, mdl_qresult *r, off_err *err);
+
 /* The split tensor of c's last inference as the device had it and as the
  * server decoded it (both n values, n returned); 0 and NULLs when nothing
  * was sent (split L). */

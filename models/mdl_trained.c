@@ -1,12 +1,27 @@
 /* mdl_trained.c - a trained zoo model for the simulator.  See mdl_trained.h. */
+#define _POSIX_C_SOURCE 200809L
 #include "mdl_trained.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "mdl_infer.h"
 #include "mdl_qgraph.h"
+
+/* What a shared model is found by: the zoo name, the weights file as
+ * named and as it is on disk (a rewritten file has another size or mtime,
+ * and is loaded anew), and whether the cache persists. */
+typedef struct mdl_trained_key {
+    char name[64];
+    char path[4096];
+    dev_t dev;
+    ino_t ino;
+    off_t size;
+    struct timespec mtime;
+    bool use_cache;
+} mdl_trained_key;
 
 struct mdl_trained {
     mdl_graph g;
@@ -16,7 +31,14 @@ struct mdl_trained {
     mdl_model model;
     mdl_cache *cache;
     double *payload_mean;   /* mdl_trained_payload_mean, once computed */
+    mdl_qresult *cells;     /* fill_image's answers, (L + 1) * N_BITS */
+    int64_t last_miss;      /* the image of the last fill, -1 before */
     char warning[1100];
+    /* In the process-wide registry (mdl_trained_acquire) or not. */
+    bool shared;
+    unsigned refs;          /* acquires not yet released */
+    mdl_trained_key key;
+    mdl_trained *next;
 };
 
 static const int BITS[] = {2, 4, 6, 8, 32};
@@ -30,24 +52,75 @@ static int bits_index(int bits)
     return -1;
 }
 
+static void to_rec(const mdl_trained *t, const mdl_qresult *r, mdl_cache_rec *out)
+{
+    memset(out, 0, sizeof *out);
+    out->payload = r->payload;
+    for (size_t e = 0; e < t->g.spec->n_exits; e++) {
+        out->pred[e] = r->pred[e];
+        out->max_prob[e] = r->max_prob[e];
+        out->entropy[e] = r->entropy[e];
+    }
+}
+
+/* Every record of one image at once (mdl_qgraph_infer_all) into the cache,
+ * except (split, bits_idx) = want, which goes to *out (want_split > L:
+ * none).  Split L is kept at bits index 0 only, as mdl_trained_get asks. */
+static off_status fill_image(mdl_trained *t, uint32_t sample, uint32_t want_split,
+                             uint32_t want_k, mdl_cache_rec *out, off_err *err)
+{
+    size_t L = t->g.spec->n_layers, isz = t->test.rows * t->test.cols;
+    off_status st = mdl_qgraph_infer_all(t->q, t->ctx, t->test.images + (size_t)sample * isz,
+                                         BITS, N_BITS, t->cells, err);
+    for (uint32_t s = 0; s <= L && !st; s++)
+        for (uint32_t k = 0; k < (s < L ? N_BITS : 1); k++) {
+            mdl_cache_rec r;
+            to_rec(t, &t->cells[s * N_BITS + k], &r);
+            if (s == want_split && k == want_k)
+                *out = r;
+            else
+                mdl_cache_put(t->cache, sample, s, k, &r);
+        }
+    return st;
+}
+
+/* The cache's fill.  One record costs a forward pass; all of an image's
+ * (split, bits) cost about half of what they cost one by one (the
+ * device's layers run once, an intact tensor needs no server run), which
+ * pays when they are all wanted, as by the oracle, and not when one is, as
+ * by a random policy.  So a second miss in a row on the same image takes
+ * the rest of the image with it. */
 static off_status fill(void *ud, uint32_t sample, uint32_t split, uint32_t bits_idx,
                        mdl_cache_rec *out, off_err *err)
 {
     mdl_trained *t = ud;
+    bool again = t->last_miss == (int64_t)sample;
+    t->last_miss = sample;
+    if (again && split < t->g.spec->n_layers)
+        return fill_image(t, sample, split, bits_idx, out, err);
     size_t isz = t->test.rows * t->test.cols;
     mdl_qresult r;
     off_status st = mdl_qgraph_infer(t->q, t->ctx, t->test.images + (size_t)sample * isz, split,
                                      BITS[bits_idx], &r, err);
     if (st)
         return st;
-    memset(out, 0, sizeof *out);
-    out->payload = r.payload;
-    for (size_t e = 0; e < t->g.spec->n_exits; e++) {
-        out->pred[e] = r.pred[e];
-        out->max_prob[e] = r.max_prob[e];
-        out->entropy[e] = r.entropy[e];
-    }
+    to_rec(t, &r, out);
     return OFF_OK;
+}
+
+off_status mdl_trained_fill(mdl_trained *t, size_t first, size_t n, off_err *err)
+{
+    size_t L = t->g.spec->n_layers;
+    off_status st = OFF_OK;
+    for (size_t i = first; i < first + n && i < t->test.n && !st; i++) {
+        bool whole = mdl_cache_has(t->cache, (uint32_t)i, (uint32_t)L, 0);
+        for (size_t k = 0; k < L * N_BITS && whole; k++)
+            whole = mdl_cache_has(t->cache, (uint32_t)i, (uint32_t)(k / N_BITS),
+                                  (uint32_t)(k % N_BITS));
+        if (!whole)
+            st = fill_image(t, (uint32_t)i, UINT32_MAX, 0, NULL, err);
+    }
+    return st;
 }
 
 off_status mdl_trained_get(mdl_trained *t, size_t sample, size_t split, int bits,
@@ -64,6 +137,15 @@ off_status mdl_trained_get(mdl_trained *t, size_t sample, size_t split, int bits
     return mdl_cache_get(t->cache, (uint32_t)sample, (uint32_t)split, (uint32_t)k, r, err);
 }
 
+static void weights_file(char *buf, size_t cap, const mdl_gspec *sp, const char *weights_path,
+                         const char *zoo_dir)
+{
+    if (weights_path)
+        snprintf(buf, cap, "%s", weights_path);
+    else
+        snprintf(buf, cap, "%s/%s", zoo_dir, sp->weights);
+}
+
 off_status mdl_trained_open(mdl_trained **out, const char *name, const char *weights_path,
                             const char *zoo_dir, bool use_cache, const char **warning,
                             off_err *err)
@@ -78,10 +160,7 @@ off_status mdl_trained_open(mdl_trained **out, const char *name, const char *wei
     if (!t)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     char path[4096];
-    if (weights_path)
-        snprintf(path, sizeof path, "%s", weights_path);
-    else
-        snprintf(path, sizeof path, "%s/%s", zoo_dir, sp->weights);
+    weights_file(path, sizeof path, sp, weights_path, zoo_dir);
     mdl_dataset train = {0};
     off_status st = mdl_graph_init(&t->g, sp, err);
     if (!st)
@@ -93,7 +172,9 @@ off_status mdl_trained_open(mdl_trained **out, const char *name, const char *wei
     if (!st)
         st = mdl_qgraph_new(&t->q, &t->g, &train, MDL_TRAINED_CALIBRATION, err);
     mdl_dataset_free(&train);
-    if (!st && !(t->ctx = mdl_qctx_new(t->q)))
+    t->last_miss = -1;
+    if (!st && (!(t->ctx = mdl_qctx_new(t->q)) ||
+                !(t->cells = malloc((sp->n_layers + 1) * N_BITS * sizeof *t->cells))))
         st = off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     if (!st) {
         size_t isz = t->test.rows * t->test.cols;
@@ -144,10 +225,13 @@ off_status mdl_trained_close(mdl_trained *t, off_err *err)
 {
     if (!t)
         return OFF_OK;
+    if (t->shared)
+        return mdl_trained_release(t, err);
     off_status st = t->cache ? mdl_cache_save(t->cache, err) : OFF_OK;
     mdl_cache_close(t->cache);
     mdl_model_free(&t->model);
     free(t->payload_mean);
+    free(t->cells);
     mdl_qctx_free(t->ctx);
     mdl_qgraph_free(t->q);
     mdl_dataset_free(&t->test);
@@ -198,4 +282,100 @@ off_status mdl_trained_payload_mean(mdl_trained *t, const double **out, off_err 
     }
     *out = t->payload_mean = pay;
     return OFF_OK;
+}
+
+/* The registry: every model acquired in this process, newest first.  A
+ * released model stays (refs 0) for the next run that asks for it. */
+static mdl_trained *registry;
+
+static void registry_free(mdl_trained **link)
+{
+    mdl_trained *t = *link;
+    *link = t->next;
+    t->shared = false;
+    off_err ignore; /* saved at every release: nothing new to lose */
+    mdl_trained_close(t, &ignore);
+}
+
+static void registry_at_exit(void)
+{
+    mdl_trained_cache_clear();
+}
+
+static bool same_file(const mdl_trained_key *a, const mdl_trained_key *b)
+{
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size &&
+           a->mtime.tv_sec == b->mtime.tv_sec && a->mtime.tv_nsec == b->mtime.tv_nsec;
+}
+
+off_status mdl_trained_acquire(mdl_trained **out, const char *name, const char *weights_path,
+                               const char *zoo_dir, bool use_cache, const char **warning,
+                               off_err *err)
+{
+    *out = NULL;
+    if (warning)
+        *warning = NULL;
+    const mdl_gspec *sp = mdl_zoo_graph(name);
+    mdl_trained_key k = {.use_cache = use_cache};
+    struct stat sb;
+    if (sp)
+        weights_file(k.path, sizeof k.path, sp, weights_path, zoo_dir);
+    if (!sp || strlen(name) >= sizeof k.name || stat(k.path, &sb) != 0)
+        return mdl_trained_open(out, name, weights_path, zoo_dir, use_cache, warning, err);
+    snprintf(k.name, sizeof k.name, "%s", name);
+    k.dev = sb.st_dev;
+    k.ino = sb.st_ino;
+    k.size = sb.st_size;
+    k.mtime = sb.st_mtim;
+    for (mdl_trained **link = &registry; *link;) {
+        mdl_trained *t = *link;
+        bool same_use = t->key.use_cache == k.use_cache && !strcmp(t->key.name, k.name) &&
+                        !strcmp(t->key.path, k.path);
+        if (same_use && same_file(&t->key, &k)) {
+            t->refs++;
+            *out = t;
+            return OFF_OK;
+        }
+        if (same_use && t->refs == 0) /* an older version of the file */
+            registry_free(link);
+        else
+            link = &t->next;
+    }
+    mdl_trained *t;
+    off_status st = mdl_trained_open(&t, name, weights_path, zoo_dir, use_cache, warning, err);
+    if (st)
+        return st;
+    static bool at_exit;
+    if (!at_exit)
+        at_exit = atexit(registry_at_exit) == 0;
+    t->shared = true;
+    t->refs = 1;
+    t->key = k;
+    t->next = registry;
+    registry = t;
+    *out = t;
+    return OFF_OK;
+}
+
+off_status mdl_trained_release(mdl_trained *t, off_err *err)
+{
+    if (!t || !t->shared)
+        return mdl_trained_close(t, err);
+    if (t->refs > 0)
+        t->refs--;
+    return t->cache ? mdl_cache_save(t->cache, err) : OFF_OK;
+}
+
+size_t mdl_trained_cache_clear(void)
+{
+    size_t kept = 0;
+    for (mdl_trained **link = &registry; *link;) {
+        if ((*link)->refs == 0) {
+            registry_free(link);
+        } else {
+            kept++;
+            link = &(*link)->next;
+        }
+    }
+    return kept;
 }

@@ -95,9 +95,9 @@ static off_status build_trained(sim_world *w, off_err *err)
     const char *warning = NULL;
     off_status st = OFF_OK;
     if (!w->trained) /* else handed over by the previous world (sim_train) */
-        st = mdl_trained_open(&w->trained, sm->name, sm->weights,
-                              data_dir("OFFSIM_ZOO", OFFSIM_SOURCE_DIR "/models/zoo"),
-                              sm->cache, &warning, err);
+        st = mdl_trained_acquire(&w->trained, sm->name, sm->weights,
+                                 data_dir("OFFSIM_ZOO", OFFSIM_SOURCE_DIR "/models/zoo"),
+                                 sm->cache, &warning, err);
     if (st) {
         if (st == OFF_EPARSE || st == OFF_EIO) { /* say which scenario line led here */
             char msg[sizeof err->msg];
@@ -495,7 +495,7 @@ void sim_world_free(sim_world *w)
     mdl_model_free(&w->model);
     if (w->trained) { /* keep what the kernels computed for the next run */
         off_err e;
-        if (mdl_trained_close(w->trained, &e) != OFF_OK)
+        if (mdl_trained_release(w->trained, &e) != OFF_OK)
             fprintf(stderr, "offsim: warning: inference cache not saved: %s\n", e.msg);
     }
     for (size_t i = 0; i < w->n_profiles; i++) {
