@@ -464,14 +464,12 @@ static char **long_set_argv(const char *cmd, const char *file, const char *db,
     len += (size_t)snprintf(*expect, cap, "duration=6 s");
     for (int i = 0; i < N_SETS; i++) {
         /* '=' joined and separate forms, both parsed the same */
-        char *v = malloc(48);
         if (i % 2) {
             argv[k++] = "--set";
-            snprintf(v, 48, "devices.0.count=%d", 1);
+            argv[k++] = "devices.0.count=1";
         } else {
-            snprintf(v, 48, "--set=devices.0.count=%d", 1);
+            argv[k++] = "--set=devices.0.count=1";
         }
-        argv[k++] = v;
         len += (size_t)snprintf(*expect + len, cap - len, "\ndevices.0.count=1");
     }
     argv[k] = NULL;
