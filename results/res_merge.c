@@ -352,6 +352,9 @@ static off_status attach(res_db *db, const char *path, off_err *err)
     free(name);
     if (rc != SQLITE_DONE)
         return off_errf(err, OFF_EINVAL, path, 0, 0, "cannot open: %s", sqlite3_errmsg(db->h));
+    /* the source read through a memory map: no copy of every page by
+     * read() (a quarter of a merge's CPU time without it) */
+    sqlite3_exec(db->h, "PRAGMA src.mmap_size=1073741824", NULL, NULL, NULL);
     db->att_path = strdup(path);
     off_status st = db->att_path ? check_src(db, path, err)
                                  : off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");

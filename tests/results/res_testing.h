@@ -17,13 +17,13 @@
 
 static char scratch_dir[] = "/tmp/offsim-res-XXXXXX";
 
-static int scratch_setup(void **state)
+static inline int scratch_setup(void **state)
 {
     (void)state;
     return mkdtemp(scratch_dir) ? 0 : -1;
 }
 
-static int scratch_teardown(void **state)
+static inline int scratch_teardown(void **state)
 {
     (void)state;
     char cmd[256]; /* u+w: a test may leave read-only files and folders */
