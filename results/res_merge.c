@@ -337,12 +337,18 @@ static off_status check_src(res_db *db, const char *path, off_err *err)
  * it. */
 static off_status attach(res_db *db, const char *path, off_err *err)
 {
-    if (db->att_path && strcmp(db->att_path, path) == 0)
+    struct stat sb;
+    bool found = stat(path, &sb) == 0;
+    /* the same path naming the same file: a worker's database removed and
+     * made again under its name is attached again */
+    if (found && db->att_path && strcmp(db->att_path, path) == 0 && sb.st_dev == db->att_dev &&
+        sb.st_ino == db->att_ino)
         return OFF_OK;
     res_detach(db);
-    struct stat sb;
-    if (stat(path, &sb) != 0)
+    if (!found)
         return off_errf(err, OFF_EINVAL, path, 0, 0, "cannot open: %s", strerror(errno));
+    db->att_dev = sb.st_dev;
+    db->att_ino = sb.st_ino;
     char *name = db->uri ? res_uri_of(path, "mode=ro") : strdup(path);
     sqlite3_stmt *s;
     int rc = name ? sqlite3_prepare_v2(db->h, "ATTACH ? AS src", -1, &s, NULL) : SQLITE_NOMEM;

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdbool.h>
+#include <sys/types.h>
 
 #include "res.h"
 
@@ -62,6 +63,8 @@ struct res_db {
     int lock_fd;         /* the file, for the run locks (res_lock.c); -1   */
     int64_t run_locked;  /* the run whose lock is held, 0 if none          */
     char *att_path;      /* the database attached as `src` (res_copy_run) */
+    dev_t att_dev;       /* and its file                                   */
+    ino_t att_ino;
     bool uri;            /* opened with URIs enabled (ATTACH read-only)    */
     struct res_copy_plan *plan; /* res_copy_run's statements for `src`    */
     res_batch bat[2];    /* rows allocated at the first row                */

@@ -222,6 +222,23 @@ static void test_copy_run_preserves_every_row(void **state)
     }
     int64_t id;
     assert_int_equal(res_copy_run(db, src, 99, &id, &e), OFF_EINVAL);
+    /* a source made again under the same name is read again */
+    char moved[600];
+    snprintf(moved, sizeof moved, "%s.old", src);
+    assert_int_equal(rename(src, moved), 0);
+    write_points(src, 5, 6, -1);
+    assert_int_equal(res_copy_run(db, src, 1, &id, &e), OFF_OK);
+    assert_int_equal(id, 5);
+    assert_int_equal(rename(moved, src), 0);
+    res_close(db);
+    assert_int_equal(query_int(dst, "SELECT point FROM runs WHERE run_id = 5"), 5);
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(dst, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA foreign_keys=ON; DELETE FROM runs WHERE run_id = 5",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    assert_int_equal(res_open(&db, dst, &e), OFF_OK);
     assert_int_equal(res_copy_run(db, "/nonexistent/x.db", 1, &id, &e), OFF_EINVAL);
     assert_non_null(strstr(e.msg, "/nonexistent/x.db"));
     res_close(db);
