@@ -3,9 +3,11 @@
  * parent gathers its workers' finished runs) and res_merge (`offsim
  * merge` of shards).
  *
- * Speed: the source is ATTACHed read-only once (and stays attached while
- * the same path is given), and each table is copied by one
- * `INSERT INTO main.t SELECT ... FROM src.t WHERE run_id = ?` prepared once
+ * Speed: a source is ATTACHed read-only once (as src0, src1, ...; up to
+ * RES_SRC_SLOTS stay attached, the least recently used goes first, so a
+ * sweep's parent copying from each worker's file in turn attaches each
+ * once), and each table is copied by one
+ * `INSERT INTO main.t SELECT ... FROM srcK.t WHERE run_id = ?` prepared once
  * per attachment, so rows go from page to page inside SQLite without a
  * round trip through C.  Foreign keys are off during a copy: the runs row
  * is inserted first in the same transaction, every other row refers to it.
@@ -36,7 +38,7 @@
 static const char *const unstable_cols[] = {"wall_s",  "started_at", "version",    "host",
                                             "compiler", "git_commit", "finished_at"};
 
-/* The statements of a copy from the attached `src`, prepared at ATTACH. */
+/* The statements of a copy from an attached source, prepared at ATTACH. */
 typedef struct res_copy_plan {
     sqlite3_stmt *exp;   /* ?1 src run: its experiment row, if missing; or NULL */
     sqlite3_stmt *run;   /* ?1 src run: the runs row                           */
@@ -99,14 +101,32 @@ static void plan_free(res_copy_plan *p)
     free(p);
 }
 
+/* The schema name of slot k: "src0", "src1", ... */
+static void slot_name(char name[8], const res_db *db, const res_src *slot)
+{
+    snprintf(name, 8, "src%d", (int)(slot - db->src));
+}
+
+static void detach_slot(res_db *db, res_src *slot)
+{
+    plan_free(slot->plan);
+    slot->plan = NULL;
+    if (slot->path && db->h) {
+        char sql[32], name[8];
+        slot_name(name, db, slot);
+        snprintf(sql, sizeof sql, "DETACH %s", name);
+        sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+    }
+    free(slot->path);
+    slot->path = NULL;
+    if (db->cur == slot)
+        db->cur = NULL;
+}
+
 void res_detach(res_db *db)
 {
-    plan_free(db->plan);
-    db->plan = NULL;
-    if (db->att_path && db->h)
-        sqlite3_exec(db->h, "DETACH src", NULL, NULL, NULL);
-    free(db->att_path);
-    db->att_path = NULL;
+    for (size_t k = 0; k < RES_SRC_SLOTS; k++)
+        detach_slot(db, &db->src[k]);
 }
 
 static bool unstable(const char *c)
@@ -121,18 +141,19 @@ static bool unstable(const char *c)
  * `"a","b",...` into *cols (copied) and, without run_id and the unstable
  * columns, into *cmp (compared).  skip: a column left out of both.  The
  * number of columns copied. */
-static size_t common_cols(res_db *db, const char *t, const char *skip, sbuf *cols, sbuf *cmp,
-                          bool *has_run_id)
+static size_t common_cols(res_db *db, const char *src, const char *t, const char *skip,
+                          sbuf *cols, sbuf *cmp, bool *has_run_id)
 {
     sqlite3_stmt *s;
     size_t n = 0;
     *has_run_id = false;
     if (sqlite3_prepare_v2(db->h,
                            "SELECT m.name FROM pragma_table_info(?1, 'main') m WHERE m.name IN"
-                           " (SELECT name FROM pragma_table_info(?1, 'src')) ORDER BY m.cid",
+                           " (SELECT name FROM pragma_table_info(?1, ?2)) ORDER BY m.cid",
                            -1, &s, NULL) != SQLITE_OK)
         return 0;
     sqlite3_bind_text(s, 1, t, -1, SQLITE_STATIC);
+    sqlite3_bind_text(s, 2, src, -1, SQLITE_STATIC);
     while (sqlite3_step(s) == SQLITE_ROW) {
         const char *c = (const char *)sqlite3_column_text(s, 0);
         if (strcmp(c, "run_id") == 0)
@@ -157,16 +178,16 @@ static int prep(res_db *db, const sbuf *b, sqlite3_stmt **s)
 /* "SELECT count(*) of rows of t differing between src run ?1 and main run
  * ?2" on columns cmp, both ways (every table keyed by run has a primary
  * key: sets and bags are the same). */
-static int prep_diff(res_db *db, const char *t, const char *cmp, const char *key,
-                     sqlite3_stmt **s)
+static int prep_diff(res_db *db, const char *src, const char *t, const char *cmp,
+                     const char *key, sqlite3_stmt **s)
 {
     sbuf b = {0};
     const char *fmt = "(SELECT count(*) FROM (SELECT %s FROM %s.\"%s\" WHERE %s = ?%d"
                       " EXCEPT SELECT %s FROM %s.\"%s\" WHERE %s = ?%d))";
     sb_add(&b, "SELECT ");
-    sb_add(&b, fmt, cmp, "src", t, key, 1, cmp, "main", t, key, 2);
+    sb_add(&b, fmt, cmp, src, t, key, 1, cmp, "main", t, key, 2);
     sb_add(&b, " + ");
-    sb_add(&b, fmt, cmp, "main", t, key, 2, cmp, "src", t, key, 1);
+    sb_add(&b, fmt, cmp, "main", t, key, 2, cmp, src, t, key, 1);
     int rc = prep(db, &b, s);
     free(b.s);
     return rc;
@@ -174,32 +195,32 @@ static int prep_diff(res_db *db, const char *t, const char *cmp, const char *key
 
 /* The runs row: every common column but run_id, experiment_id mapped to
  * main's experiment of the same hash. */
-static int prep_runs(res_db *db, res_copy_plan *p, bool src_has_exp)
+static int prep_runs(res_db *db, const char *src, res_copy_plan *p, bool src_has_exp)
 {
     sbuf cols = {0}, cmp = {0}, b = {0};
     bool has_run_id;
-    common_cols(db, "runs", "experiment_id", &cols, &cmp, &has_run_id);
+    common_cols(db, src, "runs", "experiment_id", &cols, &cmp, &has_run_id);
     /* cols without run_id: it is the first column of runs */
     const char *c = cols.s ? cols.s : "";
     if (strncmp(c, "\"run_id\",", 9) == 0)
         c += 9;
     sb_add(&b, "INSERT INTO main.runs (%s, experiment_id) SELECT %s, ", c, c);
     if (src_has_exp)
-        sb_add(&b, "(SELECT e.experiment_id FROM main.experiments e JOIN src.experiments x"
-                   " ON x.hash = e.hash WHERE x.experiment_id = r.experiment_id)");
+        sb_add(&b, "(SELECT e.experiment_id FROM main.experiments e JOIN %s.experiments x"
+                   " ON x.hash = e.hash WHERE x.experiment_id = r.experiment_id)", src);
     else
         sb_add(&b, "NULL");
-    sb_add(&b, " FROM src.runs r WHERE r.run_id = ?1");
+    sb_add(&b, " FROM %s.runs r WHERE r.run_id = ?1", src);
     int rc = prep(db, &b, &p->run);
     if (rc == SQLITE_OK)
-        rc = cmp.oom ? SQLITE_NOMEM : prep_diff(db, "runs", cmp.s, "run_id", &p->run_diff);
+        rc = cmp.oom ? SQLITE_NOMEM : prep_diff(db, src, "runs", cmp.s, "run_id", &p->run_diff);
     if (rc == SQLITE_OK && src_has_exp) {
         free(b.s);
         b = (sbuf){0};
         sb_add(&b, "INSERT INTO main.experiments (name, file, text, hash)"
-                   " SELECT name, file, text, hash FROM src.experiments WHERE experiment_id ="
-                   " (SELECT experiment_id FROM src.runs WHERE run_id = ?1)"
-                   " ON CONFLICT (hash) DO NOTHING");
+                   " SELECT name, file, text, hash FROM %s.experiments WHERE experiment_id ="
+                   " (SELECT experiment_id FROM %s.runs WHERE run_id = ?1)"
+                   " ON CONFLICT (hash) DO NOTHING", src, src);
         rc = prep(db, &b, &p->exp);
     }
     free(cols.s);
@@ -209,11 +230,11 @@ static int prep_runs(res_db *db, res_copy_plan *p, bool src_has_exp)
 }
 
 /* The statements of one table keyed by run_id. */
-static int prep_table(res_db *db, res_copy_plan *p, const char *t)
+static int prep_table(res_db *db, const char *src, res_copy_plan *p, const char *t)
 {
     sbuf cols = {0}, cmp = {0}, b = {0};
     bool has_run_id;
-    size_t n = common_cols(db, t, NULL, &cols, &cmp, &has_run_id);
+    size_t n = common_cols(db, src, t, NULL, &cols, &cmp, &has_run_id);
     int rc = SQLITE_OK;
     if (n == 0 || !has_run_id)
         goto out; /* not in src, or not keyed by run there */
@@ -233,12 +254,12 @@ static int prep_table(res_db *db, res_copy_plan *p, const char *t)
         sb_add(&sel, "%s%.*s", sel.n ? "," : "", rid ? 2 : (int)len, rid ? "?2" : c);
         c += len + (e ? 1 : 0);
     }
-    sb_add(&b, "INSERT INTO main.\"%s\" (%s) SELECT %s FROM src.\"%s\" WHERE run_id = ?1", t,
-           cols.s, sel.oom ? "" : sel.s, t);
+    sb_add(&b, "INSERT INTO main.\"%s\" (%s) SELECT %s FROM %s.\"%s\" WHERE run_id = ?1", t,
+           cols.s, sel.oom ? "" : sel.s, src, t);
     free(sel.s);
     rc = sel.oom ? SQLITE_NOMEM : prep(db, &b, &p->rows[k]);
     if (rc == SQLITE_OK)
-        rc = cmp.n ? prep_diff(db, t, cmp.s, "run_id", &p->diff[k]) : SQLITE_OK;
+        rc = cmp.n ? prep_diff(db, src, t, cmp.s, "run_id", &p->diff[k]) : SQLITE_OK;
 out:
     free(cols.s);
     free(cmp.s);
@@ -248,17 +269,18 @@ out:
 
 /* The plan of copies from src: the runs row, then every other table of
  * main keyed by run_id that src has too. */
-static int plan_build(res_db *db, res_copy_plan **out)
+static int plan_build(res_db *db, const char *src, res_copy_plan **out)
 {
     res_copy_plan *p = calloc(1, sizeof *p);
     sqlite3_stmt *s = NULL;
     int rc = p ? SQLITE_OK : SQLITE_NOMEM;
     int has_exp = 0;
+    char sql[128];
+    snprintf(sql, sizeof sql,
+             "SELECT count(*) FROM %s.sqlite_master WHERE type = 'table' AND name = 'experiments'",
+             src);
     if (rc == SQLITE_OK)
-        rc = sqlite3_prepare_v2(db->h,
-                                "SELECT count(*) FROM src.sqlite_master WHERE type = 'table'"
-                                " AND name = 'experiments'",
-                                -1, &s, NULL);
+        rc = sqlite3_prepare_v2(db->h, sql, -1, &s, NULL);
     if (rc == SQLITE_OK && (rc = sqlite3_step(s)) == SQLITE_ROW) {
         has_exp = sqlite3_column_int(s, 0);
         rc = SQLITE_OK;
@@ -266,7 +288,7 @@ static int plan_build(res_db *db, res_copy_plan **out)
     sqlite3_finalize(s);
     s = NULL;
     if (rc == SQLITE_OK)
-        rc = prep_runs(db, p, has_exp);
+        rc = prep_runs(db, src, p, has_exp);
     if (rc == SQLITE_OK)
         rc = sqlite3_prepare_v2(db->h,
                                 "SELECT name FROM main.sqlite_master WHERE type = 'table'"
@@ -293,7 +315,7 @@ static int plan_build(res_db *db, res_copy_plan **out)
             for (size_t i = p->n; i < cap; i++)
                 p->rows[i] = p->diff[i] = NULL;
         }
-        rc = prep_table(db, p, (const char *)sqlite3_column_text(s, 0));
+        rc = prep_table(db, src, p, (const char *)sqlite3_column_text(s, 0));
     }
     sqlite3_finalize(s);
     if (rc != SQLITE_OK) {
@@ -318,11 +340,14 @@ static int int_of(res_db *db, const char *sql)
 }
 
 /* Not an offsim database, or one this version cannot read: the error. */
-static off_status check_src(res_db *db, const char *path, off_err *err)
+static off_status check_src(res_db *db, const char *src, const char *path, off_err *err)
 {
-    int app = int_of(db, "PRAGMA src.application_id");
-    int ver = int_of(db, "PRAGMA src.user_version");
-    int ok = int_of(db, "SELECT count(*) FROM src.sqlite_master WHERE name = 'runs'");
+    char sql[3][96];
+    snprintf(sql[0], sizeof sql[0], "PRAGMA %s.application_id", src);
+    snprintf(sql[1], sizeof sql[1], "PRAGMA %s.user_version", src);
+    snprintf(sql[2], sizeof sql[2], "SELECT count(*) FROM %s.sqlite_master WHERE name = 'runs'",
+             src);
+    int app = int_of(db, sql[0]), ver = int_of(db, sql[1]), ok = int_of(db, sql[2]);
     if (app != RES_APP_ID || !ok)
         return off_errf(err, OFF_EINVAL, path, 0, 0, "not an offsim results database");
     if (ver > RES_SCHEMA_VERSION)
@@ -332,26 +357,32 @@ static off_status check_src(res_db *db, const char *path, off_err *err)
     return OFF_OK;
 }
 
-/* Attach path as `src`, read-only, unless it is attached already; outside
- * any transaction.  A missing file or a foreign one is OFF_EINVAL naming
- * it. */
-static off_status attach(res_db *db, const char *path, off_err *err)
+/* The slot for a new attachment: a free one, else the least recently
+ * used (detached). */
+static res_src *free_slot(res_db *db)
 {
-    struct stat sb;
-    bool found = stat(path, &sb) == 0;
-    /* the same path naming the same file: a worker's database removed and
-     * made again under its name is attached again */
-    if (found && db->att_path && strcmp(db->att_path, path) == 0 && sb.st_dev == db->att_dev &&
-        sb.st_ino == db->att_ino)
-        return OFF_OK;
-    res_detach(db);
-    if (!found)
-        return off_errf(err, OFF_EINVAL, path, 0, 0, "cannot open: %s", strerror(errno));
-    db->att_dev = sb.st_dev;
-    db->att_ino = sb.st_ino;
+    res_src *best = &db->src[0];
+    for (size_t k = 0; k < RES_SRC_SLOTS; k++) {
+        if (!db->src[k].path)
+            return &db->src[k];
+        if (db->src[k].used < best->used)
+            best = &db->src[k];
+    }
+    detach_slot(db, best);
+    return best;
+}
+
+/* Attach path read-only as a new source in slot. */
+static off_status attach_new(res_db *db, res_src *slot, const char *path, const struct stat *sb,
+                             off_err *err)
+{
+    char src[8];
+    slot_name(src, db, slot);
     char *name = db->uri ? res_uri_of(path, "mode=ro") : strdup(path);
+    char sql[64];
+    snprintf(sql, sizeof sql, "ATTACH ? AS %s", src);
     sqlite3_stmt *s;
-    int rc = name ? sqlite3_prepare_v2(db->h, "ATTACH ? AS src", -1, &s, NULL) : SQLITE_NOMEM;
+    int rc = name ? sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) : SQLITE_NOMEM;
     if (rc == SQLITE_OK) {
         sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
         rc = sqlite3_step(s);
@@ -360,17 +391,56 @@ static off_status attach(res_db *db, const char *path, off_err *err)
     free(name);
     if (rc != SQLITE_DONE)
         return off_errf(err, OFF_EINVAL, path, 0, 0, "cannot open: %s", sqlite3_errmsg(db->h));
+    slot->dev = sb->st_dev;
+    slot->ino = sb->st_ino;
     /* the source read through a memory map: no copy of every page by
-     * read() (a quarter of a merge's CPU time without it) */
-    sqlite3_exec(db->h, "PRAGMA src.mmap_size=1073741824", NULL, NULL, NULL);
-    db->att_path = strdup(path);
-    off_status st = db->att_path ? check_src(db, path, err)
-                                 : off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-    if (st == OFF_OK && plan_build(db, &db->plan) != SQLITE_OK)
+     * read() */
+    snprintf(sql, sizeof sql, "PRAGMA %s.mmap_size=1073741824", src);
+    sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+    slot->path = strdup(path);
+    off_status st = slot->path ? check_src(db, src, path, err)
+                               : off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    if (st == OFF_OK && plan_build(db, src, &slot->plan) != SQLITE_OK)
         st = off_errf(err, OFF_EINVAL, path, 0, 0, "cannot read the database: %s",
                       sqlite3_errmsg(db->h));
-    if (st != OFF_OK)
-        res_detach(db);
+    if (st != OFF_OK) {
+        if (!slot->path) { /* attached, but no path to mark the slot */
+            snprintf(sql, sizeof sql, "DETACH %s", src);
+            sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+        }
+        detach_slot(db, slot);
+    }
+    return st;
+}
+
+/* Make path, attached read-only, the current source (db->cur), attaching
+ * it unless it is attached already; outside any transaction.  A missing
+ * file or a foreign one is OFF_EINVAL naming it. */
+static off_status attach(res_db *db, const char *path, off_err *err)
+{
+    struct stat sb;
+    bool found = stat(path, &sb) == 0;
+    res_src *slot = NULL;
+    for (size_t k = 0; k < RES_SRC_SLOTS && !slot; k++)
+        if (db->src[k].path && strcmp(db->src[k].path, path) == 0)
+            slot = &db->src[k];
+    /* a worker's database removed and made again under its name is
+     * attached again */
+    if (slot && (!found || sb.st_dev != slot->dev || sb.st_ino != slot->ino)) {
+        detach_slot(db, slot);
+        slot = NULL;
+    }
+    if (!found)
+        return off_errf(err, OFF_EINVAL, path, 0, 0, "cannot open: %s", strerror(errno));
+    off_status st = OFF_OK;
+    if (!slot) {
+        slot = free_slot(db);
+        st = attach_new(db, slot, path, &sb, err);
+    }
+    if (st == OFF_OK) {
+        slot->used = ++db->src_tick;
+        db->cur = slot;
+    }
     return st;
 }
 
@@ -392,13 +462,13 @@ static int run_stmt(sqlite3_stmt *s, int64_t a, int64_t b)
 static off_status copy_attached(res_db *db, int64_t src_run, int64_t *new_run, size_t *rows,
                                 off_err *err)
 {
-    res_copy_plan *p = db->plan;
+    res_copy_plan *p = db->cur->plan;
     if (p->exp && run_stmt(p->exp, src_run, 0) != SQLITE_DONE)
         return res_db_err(db, err, "copying the experiment");
     if (run_stmt(p->run, src_run, 0) != SQLITE_DONE)
         return res_db_err(db, err, "copying the run");
     if (sqlite3_changes(db->h) != 1)
-        return off_errf(err, OFF_EINVAL, db->att_path, 0, 0, "no run %lld",
+        return off_errf(err, OFF_EINVAL, db->cur->path, 0, 0, "no run %lld",
                         (long long)src_run);
     *new_run = sqlite3_last_insert_rowid(db->h);
     size_t n = 1;
@@ -507,12 +577,18 @@ static bool grow(void **v, size_t *cap, size_t n, size_t size)
 static off_status collect(mstate *m, size_t k, off_err *err)
 {
     res_db *db = m->out;
-    bool v4 = db->plan->exp != NULL;
-    const char *sql = v4 ? "SELECT r.run_id, e.hash, r.point, r.point_hash, r.status,"
-                           " r.config_hash, r.seed, r.started_at, r.host FROM src.runs r"
-                           " LEFT JOIN src.experiments e ON e.experiment_id = r.experiment_id"
-                         : "SELECT run_id, NULL, NULL, NULL, status, config_hash, seed,"
-                           " started_at, NULL FROM src.runs";
+    bool v4 = db->cur->plan->exp != NULL;
+    char src[8], sql[400];
+    slot_name(src, db, db->cur);
+    if (v4)
+        snprintf(sql, sizeof sql,
+                 "SELECT r.run_id, e.hash, r.point, r.point_hash, r.status, r.config_hash,"
+                 " r.seed, r.started_at, r.host FROM %s.runs r LEFT JOIN %s.experiments e"
+                 " ON e.experiment_id = r.experiment_id", src, src);
+    else
+        snprintf(sql, sizeof sql,
+                 "SELECT run_id, NULL, NULL, NULL, status, config_hash, seed, started_at, NULL"
+                 " FROM %s.runs", src);
     sqlite3_stmt *s;
     if (sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) != SQLITE_OK)
         return off_errf(err, OFF_EINVAL, m->inputs[k], 0, 0, "cannot read the runs: %s",
@@ -534,8 +610,8 @@ static off_status collect(mstate *m, size_t k, off_err *err)
         r->host = col_dup(s, 8, &m->oom);
     }
     sqlite3_finalize(s);
-    if (v4 && sqlite3_prepare_v2(db->h, "SELECT name, file, text, hash FROM src.experiments", -1,
-                                 &s, NULL) == SQLITE_OK) {
+    snprintf(sql, sizeof sql, "SELECT name, file, text, hash FROM %s.experiments", src);
+    if (v4 && sqlite3_prepare_v2(db->h, sql, -1, &s, NULL) == SQLITE_OK) {
         while (!m->oom && sqlite3_step(s) == SQLITE_ROW) {
             if (!grow((void **)&m->exps, &m->cap_exps, m->n_exps, sizeof *m->exps)) {
                 m->oom = true;
@@ -660,7 +736,7 @@ static int64_t find_same(res_db *db, const mrun *r)
  * the name of the first table that differs; *failed on an SQLite error. */
 static const char *differs(res_db *db, int64_t a, int64_t b, bool *failed)
 {
-    res_copy_plan *p = db->plan;
+    res_copy_plan *p = db->cur->plan;
     *failed = false;
     for (size_t i = 0; i <= p->n; i++) {
         sqlite3_stmt *s = i < p->n ? p->diff[i] : p->run_diff;

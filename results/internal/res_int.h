@@ -49,6 +49,20 @@ typedef struct res_batch {
     size_t names_len, names_cap;
 } res_batch;
 
+/* A database attached read-only by res_copy_run / res_merge (res_merge.c):
+ * its path, its file (a file made again under the same path is attached
+ * again), the statements of a copy from it, and when it was last used.
+ * Several stay attached at once: a sweep's parent copies from each of its
+ * workers' databases in turn. */
+#define RES_SRC_SLOTS 8
+typedef struct res_src {
+    char *path;          /* NULL: slot free                                */
+    dev_t dev;
+    ino_t ino;
+    struct res_copy_plan *plan;
+    uint64_t used;
+} res_src;
+
 struct res_db {
     sqlite3 *h;
     char *path;
@@ -62,11 +76,10 @@ struct res_db {
     res_wait busy;       /* the wait of SQLite's busy handler              */
     int lock_fd;         /* the file, for the run locks (res_lock.c); -1   */
     int64_t run_locked;  /* the run whose lock is held, 0 if none          */
-    char *att_path;      /* the database attached as `src` (res_copy_run) */
-    dev_t att_dev;       /* and its file                                   */
-    ino_t att_ino;
+    res_src src[RES_SRC_SLOTS]; /* sources attached as src0, src1, ...  */
+    res_src *cur;        /* the one being copied from                      */
+    uint64_t src_tick;   /* for the least recently used                    */
     bool uri;            /* opened with URIs enabled (ATTACH read-only)    */
-    struct res_copy_plan *plan; /* res_copy_run's statements for `src`    */
     res_batch bat[2];    /* rows allocated at the first row                */
     res_batch *fill;     /* the batch the caller appends to                */
     /* The writer thread (started at the first task row).  Fields above
@@ -110,7 +123,7 @@ char *res_uri_of(const char *path, const char *q);
 off_status res_txn_begin(res_db *db, bool *opened, off_err *err);
 off_status res_txn_end(res_db *db, bool opened, off_status st, off_err *err);
 
-/* res_merge.c: detach the source of res_copy_run, if any. */
+/* res_merge.c: detach the sources of res_copy_run, if any. */
 void res_detach(res_db *db);
 
 /* res_schema.c.  res_schema_ensure: on a connection open for writing,

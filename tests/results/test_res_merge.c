@@ -262,6 +262,41 @@ static void test_copy_run_preserves_every_row(void **state)
     assert_int_equal(query_int(dst2, "SELECT count(*) FROM summary WHERE run_id = 2"), 1);
 }
 
+/* Copying in turn from more databases than stay attached at once (the
+ * workers of a sweep): each run from its own file, in point order, gives
+ * the database written directly. */
+static void test_copy_from_many_sources_in_turn(void **state)
+{
+    (void)state;
+    enum { N = 11 };
+    char src[N][512], direct[512], dst[512];
+    for (int k = 0; k < N; k++) {
+        char name[32];
+        snprintf(name, sizeof name, "worker-%d.db", k);
+        path(src[k], sizeof src[k], name);
+        write_points(src[k], k, k + 1, -1); /* worker k ran point k */
+    }
+    path(direct, sizeof direct, "many-direct.db");
+    path(dst, sizeof dst, "many-dst.db");
+    write_points(direct, 0, 2 * N, -1);
+    res_db *db;
+    off_err e;
+    assert_int_equal(res_open(&db, dst, &e), OFF_OK);
+    int64_t exp, id;
+    assert_int_equal(res_experiment_put(db, "sweep", "sweep.yaml", exp_text, &exp, &e), OFF_OK);
+    for (int k = 0; k < N; k++)
+        assert_int_equal(res_copy_run(db, src[k], 1, &id, &e), OFF_OK);
+    /* the second round: points N.. 2N-1, each worker's second run */
+    for (int k = 0; k < N; k++)
+        write_points(src[k], N + k, N + k + 1, -1);
+    for (int k = 0; k < N; k++) {
+        assert_int_equal(res_copy_run(db, src[k], 2, &id, &e), OFF_OK);
+        assert_int_equal(id, N + k + 1);
+    }
+    res_close(db);
+    assert_same_dump(direct, dst);
+}
+
 /* Two shards merged in either order give the database written directly in
  * point order; merging again adds nothing. */
 static void test_merge_shards_in_any_order_equals_direct(void **state)
@@ -359,6 +394,7 @@ int main(void)
         cmocka_unit_test(test_experiment_put_is_idempotent),
         cmocka_unit_test(test_point_status_and_failed_runs),
         cmocka_unit_test(test_copy_run_preserves_every_row),
+        cmocka_unit_test(test_copy_from_many_sources_in_turn),
         cmocka_unit_test(test_merge_shards_in_any_order_equals_direct),
         cmocka_unit_test(test_merge_refuses_conflicts_and_writes_nothing),
         cmocka_unit_test(test_merge_reads_an_old_database),
