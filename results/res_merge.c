@@ -883,8 +883,14 @@ static off_status merge_fresh(const char *out_path, const char *const *inputs, s
         s = off_errf(err, OFF_EIO, tmp, 0, 0, "cannot sync: %s", strerror(errno));
     if (fd >= 0)
         close(fd);
-    if (s == OFF_OK && link(tmp, out_path) != 0) {
-        if (errno == EEXIST) {
+    int linked = s == OFF_OK ? link(tmp, out_path) : 0, why = errno;
+    struct stat sb;
+    if (linked != 0 && why != EEXIST && stat(out_path, &sb) != 0) {
+        linked = rename(tmp, out_path); /* a file system without hard links */
+        why = errno;
+    }
+    if (linked != 0) {
+        if (why == EEXIST || stat(out_path, &sb) == 0) {
             const char *in[] = {tmp};
             res_merge_stats again;
             if ((s = res_open(&db, out_path, err)) == OFF_OK) {
@@ -893,7 +899,7 @@ static off_status merge_fresh(const char *out_path, const char *const *inputs, s
             }
             *st = again;
         } else {
-            s = off_errf(err, OFF_EIO, out_path, 0, 0, "cannot create: %s", strerror(errno));
+            s = off_errf(err, OFF_EIO, out_path, 0, 0, "cannot create: %s", strerror(why));
         }
     }
     remove_db(tmp);
