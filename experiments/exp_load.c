@@ -237,9 +237,7 @@ static off_status range_q(const cfg_node *q, const char *what, cfg_dim *dim, dou
                         "%s: expected a number or a quantity such as '2 Mbps', got '%s'",
                         what, cfg_short(q->text, got, sizeof got));
     }
-    char w[96];
-    snprintf(w, sizeof w, "%s: ", what);
-    return cfg_quantity(q->text, *dim, w, si, q->pos, err);
+    return cfg_quantity(q->text, *dim, what, si, q->pos, err);
 }
 
 /* The values of {kind: [a, b, n|step]} into *vals (*n of them). */
