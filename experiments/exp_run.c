@@ -31,7 +31,6 @@
 #include <unistd.h>
 
 #include "res.h"
-#include "res_contract_tmp.h"
 #include "sim.h"
 
 enum { PT_OK, PT_FAILED, PT_INTERRUPTED, PT_NORUN };
@@ -127,6 +126,13 @@ static void worker_main(const exp_experiment *e, const size_t *todo, const char 
         uint64_t seed = st ? 0 : s.seed;
         if (!st)
             st = sim_run_scenario(&s, path, &sum, &r.run_id, &err);
+        /* Fault injection for the tests: nothing in a validated point is
+         * sure to fail at run time, so OFFSIM_SWEEP_FAULT=K fails point K
+         * after its run (recorded 'failed' like any run-time error). */
+        const char *fault = getenv("OFFSIM_SWEEP_FAULT");
+        if (!st && fault && *fault && strtoull(fault, NULL, 10) == (unsigned long long)i)
+            st = off_errf(&err, OFF_ERUNTIME, NULL, 0, 0,
+                          "injected failure of point %zu (OFFSIM_SWEEP_FAULT)", i);
         r.wall_s = off_wall_seconds() - t0;
         r.n_tasks = sum.n_tasks;
         snprintf(r.msg, sizeof r.msg, "%s", err.msg);
