@@ -1037,6 +1037,8 @@ void exp_print_table(const exp_experiment *e, size_t first, size_t last, FILE *f
         }
     }
     fprintf(f, "%-6s", "point");
+    if (nc)
+        w[nc - 1] = 0; /* no blanks at the ends of lines */
     for (size_t c = 0; c < nc; c++)
         fprintf(f, "  %-*s", (int)w[c], e->cols[c]);
     fputc('\n', f);
