@@ -176,18 +176,30 @@ typedef struct progress {
     bool drawn;
 } progress;
 
+/* "12.3 s", "4:05", "1:02:03" */
+static const char *hms(double s, char *buf, size_t cap)
+{
+    if (!(s >= 0) || s > 1e9)
+        snprintf(buf, cap, "?");
+    else if (s < 60)
+        snprintf(buf, cap, "%.1f s", s);
+    else if (s < 3600)
+        snprintf(buf, cap, "%d:%02d", (int)s / 60, (int)s % 60);
+    else
+        snprintf(buf, cap, "%d:%02d:%02d", (int)s / 3600, (int)s / 60 % 60, (int)s % 60);
+    return buf;
+}
+
 static void bar(progress *p, bool last)
 {
     double el = off_wall_seconds() - p->t0;
     double eta = p->done ? el / (double)p->done * (double)(p->total - p->done) : NAN;
     int width = 24, fill = p->total ? (int)(width * p->done / p->total) : width;
-    fprintf(stderr, "\r[%.*s%*s] %zu/%zu  running %zu  failed %zu  %.0f s", fill,
-            "########################", width - fill, "", p->done, p->total, p->running,
-            p->failed, el);
-    if (!isnan(eta))
-        fprintf(stderr, "  ETA %.0f s", eta);
-    fprintf(stderr, "  %.0f tasks/s \033[K%s", el > 0 ? (double)p->tasks / el : 0.0,
-            last ? "\n" : "");
+    char a[32], b[32];
+    fprintf(stderr, "\r[%.*s%*s] %zu/%zu  running %zu  failed %zu  elapsed %s  ETA %s  %.0f tasks/s\033[K%s",
+            fill, "########################", width - fill, "", p->done, p->total, p->running,
+            p->failed, hms(el, a, sizeof a), p->done ? hms(eta, b, sizeof b) : "?",
+            el > 0 ? (double)p->tasks / el : 0.0, last ? "\n" : "");
     fflush(stderr);
     p->drawn = true;
 }
