@@ -568,9 +568,10 @@ static const char *label(exp_experiment *e, const char *fmt, size_t k)
     return (l[e->n_labels] = off_strdup(buf)) ? l[e->n_labels++] : NULL;
 }
 
-/* Split s at sep outside brackets into scalar items of seq (positions
- * col0 + offset on line 1 of lab). */
-static bool split_items(cfg_node *seq, const char *s, char sep, const char *lab, int col0)
+/* Split s at sep outside brackets into items of seq, each read as YAML
+ * (so that "{type: fixed, split: 2}" is a mapping), positioned in lab. */
+static off_status split_items(cfg_node *seq, const char *s, char sep, const char *lab, int col0,
+                              off_err *err)
 {
     int depth = 0;
     const char *b = s;
@@ -581,16 +582,21 @@ static bool split_items(cfg_node *seq, const char *s, char sep, const char *lab,
             depth--;
         if (*c && (*c != sep || depth))
             continue;
-        char *item = strndup(b, (size_t)(c - b));
         cfg_pos pos = {lab, 1, col0 + (int)(b - s)};
-        cfg_node *n = item ? cfg_node_scalar(item, true, pos) : NULL;
-        free(item);
-        if (!n || !cfg_node_push(seq, NULL, n)) {
+        cfg_node *n = NULL;
+        off_status st = cfg_tree_parse(b, (size_t)(c - b), lab, "an --axis value", &n, err);
+        if (st)
+            return st;
+        if (!n && !(n = cfg_node_scalar("", true, pos)))
+            return oom(err);
+        if (n->kind == CFG_NODE_SCALAR)
+            n->pos = pos;
+        if (!cfg_node_push(seq, NULL, n)) {
             cfg_node_free(n);
-            return false;
+            return oom(err);
         }
         if (!*c)
-            return true;
+            return OFF_OK;
         b = c + 1;
     }
 }
@@ -619,21 +625,25 @@ static off_status cli_axis(const char *arg, const char *lab, cfg_node **node, ch
         cfg_node *map = cfg_node_new(CFG_NODE_MAP, pos);
         cfg_node *key = cfg_node_scalar(range_kinds[k], true, pos);
         cfg_node *seq = cfg_node_new(CFG_NODE_SEQ, pos);
-        bool ok = map && key && seq && split_items(seq, v + kl + 1, ':', lab, col0 + (int)kl + 1) &&
-                  cfg_node_push(map, key, seq);
-        if (!ok) {
+        off_status st = map && key && seq ? split_items(seq, v + kl + 1, ':', lab,
+                                                        col0 + (int)kl + 1, err)
+                                          : oom(err);
+        if (!st && !cfg_node_push(map, key, seq))
+            st = oom(err);
+        if (st) {
             cfg_node_free(map);
             cfg_node_free(key);
             cfg_node_free(seq);
-            return oom(err);
+            return st;
         }
         *node = map;
         return OFF_OK;
     }
     cfg_node *seq = cfg_node_new(CFG_NODE_SEQ, pos);
-    if (!seq || !split_items(seq, v, ',', lab, col0)) {
+    off_status st = seq ? split_items(seq, v, ',', lab, col0, err) : oom(err);
+    if (st) {
         cfg_node_free(seq);
-        return oom(err);
+        return st;
     }
     *node = seq;
     return OFF_OK;
@@ -876,10 +886,11 @@ off_status exp_load_text(exp_experiment *e, const char *file, const char *text, 
         cfg_pos pos = {lab, 1, 1};
         seeds = cfg_node_new(CFG_NODE_SEQ, pos);
         seeds_key = cfg_node_scalar("seeds", true, pos);
-        if (!lab || !seeds || !seeds_key || !split_items(seeds, cli->seeds, ',', lab, 1)) {
+        st = lab && seeds && seeds_key ? split_items(seeds, cli->seeds, ',', lab, 1, err)
+                                       : oom(err);
+        if (st) {
             cfg_node_free(seeds);
             cfg_node_free(seeds_key);
-            st = oom(err);
             goto out;
         }
         if (seeds->n == 1) { /* --seeds N: N seeds */

@@ -269,7 +269,7 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
     if (!todo)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     off_status st = plan(e, o, todo, &n, stats, err);
-    if (st || n == 0)
+    if (st)
         goto out;
     if (!o->quiet) {
         if (stats->done_before)
@@ -279,6 +279,8 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
             fprintf(o->out, "running %zu point%s\n", n, n == 1 ? "" : "s");
         fflush(o->out);
     }
+    if (n == 0)
+        goto out;
     nw = o->jobs < n ? o->jobs : (unsigned)n;
     nw = nw ? nw : 1;
     done = calloc(n, sizeof *done);
