@@ -237,24 +237,21 @@ static fnode *parse_not(parser *p)
     return parse_cmp(p);
 }
 
-static fnode *parse_and(parser *p)
+/* expr (level 0: 'or') and its operands (level 1: 'and'), left to right. */
+static fnode *parse_bin(parser *p, int level)
 {
-    fnode *a = parse_not(p);
-    while (a && keyword(p, "and")) {
-        fnode *b = parse_not(p);
-        a = b ? node_new(p, F_AND, a, b) : (fnode_free(a), NULL);
+    const char *kw = level ? "and" : "or";
+    fnode *a = level ? parse_not(p) : parse_bin(p, 1);
+    while (a && keyword(p, kw)) {
+        fnode *b = level ? parse_not(p) : parse_bin(p, 1);
+        a = b ? node_new(p, level ? F_AND : F_OR, a, b) : (fnode_free(a), NULL);
     }
     return a;
 }
 
 static fnode *parse_or(parser *p)
 {
-    fnode *a = parse_and(p);
-    while (a && keyword(p, "or")) {
-        fnode *b = parse_and(p);
-        a = b ? node_new(p, F_OR, a, b) : (fnode_free(a), NULL);
-    }
-    return a;
+    return parse_bin(p, 0);
 }
 
 off_status exp_filter_parse(exp_filter **f, const char *src, cfg_pos pos, bool quoted,

@@ -23,21 +23,22 @@ export OFFSIM_SLURM_DIR OFFSIM_SLURMCTLD_PORT OFFSIM_SLURMD_PORT OFFSIM_SLURM_TI
 work=$(mktemp -d "${TMPDIR:-/tmp}/offsim-sweep-slurm.XXXXXX")
 started=0
 
-cleanup() {
+# On every exit: the cluster stopped (if this test started it), the work
+# folder removed, the exit status kept.
+on_exit() {
     rc=$?
-    if [ $started = 1 ]; then
-        "$slurm_local" stop >/dev/null 2>&1 || echo "slurm-local stop failed" >&2
-    fi
+    [ $started = 0 ] || "$slurm_local" stop >/dev/null 2>&1 || echo "slurm-local stop failed" >&2
     rm -rf "$work"
     exit $rc
 }
-trap cleanup EXIT
+trap on_exit EXIT
 trap 'exit 130' INT TERM
 
+# fail MESSAGE: print it with the tail of each job's output, exit 1.
 fail() {
     echo "FAIL: $*" >&2
-    for f in "$work"/out.db.slurm/*.out; do
-        [ -f "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
+    for log in "$work"/out.db.slurm/*.out; do
+        if [ -f "$log" ]; then echo "--- $log" >&2; tail -n 20 "$log" >&2; fi
     done
     exit 1
 }
@@ -46,13 +47,13 @@ command -v sqlite3 >/dev/null || { echo "SKIP: no sqlite3 command to dump the da
 [ -x "$bin" ] || fail "no offsim binary at $bin"
 
 started=1
-out=$("$slurm_local" start) && rc=0 || rc=$?
-if [ "$rc" = 77 ]; then
-    echo "SKIP: this machine cannot run a local Slurm (see above)" >&2
-    exit 77
-fi
-[ "$rc" = 0 ] || fail "slurm-local.sh start exited $rc"
-eval "$out"
+rc=0
+out=$("$slurm_local" start) || rc=$?
+case $rc in
+    0) eval "$out" ;;
+    77) echo "SKIP: this machine cannot run a local Slurm (see above)" >&2; exit 77 ;;
+    *) fail "slurm-local.sh start exited $rc" ;;
+esac
 
 # dump DB: every table, rows in key order, without the unstable columns
 dump() {
