@@ -29,6 +29,9 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
 
 #include "res.h"
 #include "sim.h"
@@ -300,6 +303,8 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
         goto out;
     }
     fflush(NULL);
+    pid_t parent = getpid();
+    (void)parent;
     for (unsigned k = 0; k < nw; k++) {
         int c[2], r[2];
         w[k].cmd = w[k].res = -1;
@@ -319,6 +324,14 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
                 close(w[j].res);
             }
             signal(SIGPIPE, SIG_DFL);
+#ifdef __linux__
+            /* a parent killed with -9 stops its workers at once (their
+             * runs are dropped like those of Ctrl-C), so that a sweep
+             * started right after never meets them */
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (getppid() != parent)
+                _exit(0);
+#endif
             worker_main(e, todo, w[k].path, c[0], r[1]);
             _exit(0);
         }
