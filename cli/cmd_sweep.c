@@ -170,6 +170,10 @@ static int sweep(const cli_args *a)
             shard >= n_shards)
             return cli_usage(a->cmd, "--shard '%s': expected I/N with 0 <= I < N", s);
     }
+    static const char *const slurm_only[] = {"array", "partition", "time", "submit"};
+    for (size_t k = 0; k < OFF_COUNT(slurm_only); k++)
+        if (cli_count(a, slurm_only[k]) && !cli_count(a, "slurm"))
+            return cli_usage(a->cmd, "--%s goes with --slurm", slurm_only[k]);
     exp_cli cli = {.seeds = cli_str(a, "seeds", NULL)};
     cli.axis = cli_all(a, "axis", &cli.n_axis);
     cli.set = cli_all(a, "set", &cli.n_set);

@@ -24,6 +24,20 @@ static off_status write_script(const char *path, const char *text, off_err *err)
     return OFF_OK;
 }
 
+/* mkdir -p path. */
+static int mkdirs(char *path)
+{
+    for (char *c = path + 1; *c; c++)
+        if (*c == '/') {
+            *c = '\0';
+            int r = mkdir(path, 0777);
+            *c = '/';
+            if (r && errno != EEXIST)
+                return -1;
+        }
+    return mkdir(path, 0777) && errno != EEXIST ? -1 : 0;
+}
+
 off_status exp_slurm_write(const exp_slurm_opts *o, char **dir_out, off_err *err)
 {
     *dir_out = NULL;
@@ -34,7 +48,7 @@ off_status exp_slurm_write(const exp_slurm_opts *o, char **dir_out, off_err *err
     if (!dir)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     snprintf(dir, dl, "%s.slurm", o->db);
-    if (mkdir(dir, 0777) && errno != EEXIST) {
+    if (mkdirs(dir)) {
         off_status st = off_errf(err, OFF_EIO, NULL, 0, 0, "%s: cannot create: %s", dir,
                                  strerror(errno));
         free(dir);

@@ -279,6 +279,33 @@ static void test_invalid_point_writes_nothing(void **state)
     assert_int_equal(access(db, F_OK), -1);
 }
 
+static void test_slurm_scripts(void **state)
+{
+    (void)state;
+    char db[256], p[300];
+    snprintf(db, sizeof db, "%s/slurm/out.db", dir);
+    assert_int_equal(offsim("sweep " DATA "sweep.yaml --array 2 --db %s", db), 2);
+    assert_non_null(strstr(out_text(), "--array goes with --slurm"));
+    assert_int_equal(offsim("sweep " DATA "sweep.yaml --slurm --array 5 --partition debug "
+                            "--time 0:10:00 --db %s",
+                            db),
+                     0);
+    assert_non_null(strstr(out_text(), "sbatch --dependency=afterok:$JOB"));
+    snprintf(p, sizeof p, "%s.slurm/sweep.sbatch", db);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    char text[4096];
+    text[fread(text, 1, sizeof text - 1, f)] = '\0';
+    fclose(f);
+    assert_non_null(strstr(text, "#SBATCH --array=0-4\n"));
+    assert_non_null(strstr(text, "#SBATCH --partition=debug\n"));
+    assert_non_null(strstr(text, "#SBATCH --time=0:10:00\n"));
+    assert_non_null(strstr(text, "--shard \"$SLURM_ARRAY_TASK_ID/5\""));
+    snprintf(p, sizeof p, "%s.slurm/merge.sbatch", db);
+    assert_int_equal(access(p, X_OK), 0);
+    assert_int_equal(access(db, F_OK), -1); /* nothing ran */
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -286,6 +313,7 @@ int main(void)
         cmocka_unit_test(test_resume_after_sigkill),
         cmocka_unit_test(test_failure_recorded),
         cmocka_unit_test(test_invalid_point_writes_nothing),
+        cmocka_unit_test(test_slurm_scripts),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
