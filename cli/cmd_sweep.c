@@ -67,15 +67,17 @@ static void sh_quote(FILE *f, const char *s)
     fputc('\'', f);
 }
 
-/* The sweep's own arguments for the Slurm tasks (absolute paths). */
+/* The sweep's own arguments for the Slurm tasks, paths as given: the tasks
+ * start in this directory, so that the experiment (its file, its text,
+ * hence its hash) is the same as a sweep run here. */
 static char *task_args(const cli_args *a)
 {
-    char *buf = NULL, abs[PATH_MAX];
+    char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return NULL;
-    sh_quote(f, realpath(a->pos[0], abs) ? abs : a->pos[0]);
+    sh_quote(f, a->pos[0]);
     static const char *const rep[] = {"set", "axis"};
     for (size_t r = 0; r < 2; r++) {
         size_t n;
@@ -122,7 +124,9 @@ static int slurm(const cli_args *a, const exp_experiment *e, const char *db)
     unsigned array = (unsigned)cli_uint(a, "array", 4);
     if (array > e->n_points)
         array = (unsigned)e->n_points;
+    char cwd[PATH_MAX];
     exp_slurm_opts o = {.offsim = self, .args = args ? args : "", .db = dbabs, .array = array,
+                        .dir = getcwd(cwd, sizeof cwd) ? cwd : ".",
                         .partition = cli_str(a, "partition", NULL),
                         .time = cli_str(a, "time", NULL)};
     off_err err = {0};

@@ -155,6 +155,7 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
 typedef struct exp_slurm_opts {
     const char *offsim;       /* absolute path of the offsim binary         */
     const char *args;         /* the sweep's own arguments: EXP --set ...   */
+    const char *dir;          /* the directory the tasks start in           */
     const char *db;           /* the merged database                        */
     unsigned array;           /* tasks                                       */
     const char *partition;    /* NULL: the default                          */

@@ -650,7 +650,7 @@ static off_status cli_axis(const char *arg, const char *lab, cfg_node **node, ch
 }
 
 /* " --set a=b --axis ... --seeds N" of cli, appended to *text. */
-static bool cli_text(char **text, const exp_cli *cli)
+static bool cli_text(char **text, const exp_cli *cli, bool file_text)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -658,6 +658,8 @@ static bool cli_text(char **text, const exp_cli *cli)
     if (!f)
         return false;
     fputs(*text, f);
+    if (file_text) /* an experiment file's text, then the command line's additions */
+        fputs(**text && (*text)[strlen(*text) - 1] == '\n' ? "# offsim sweep" : "\n# offsim sweep", f);
     for (size_t i = 0; i < cli->n_set; i++)
         fprintf(f, " --set '%s'", cli->set[i]);
     for (size_t i = 0; i < cli->n_axis; i++)
@@ -873,7 +875,7 @@ off_status exp_load_text(exp_experiment *e, const char *file, const char *text, 
         st = oom(err);
         goto out;
     }
-    if (has_cli(cli) && (!cli_text(&e->text, cli) || (st = load_cli(e, cli, &t, err)))) {
+    if (has_cli(cli) && (!cli_text(&e->text, cli, is_exp) || (st = load_cli(e, cli, &t, err)))) {
         st = st ? st : oom(err);
         goto out;
     }

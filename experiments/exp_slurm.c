@@ -76,10 +76,11 @@ off_status exp_slurm_write(const exp_slurm_opts *o, char **dir_out, off_err *err
             "%s"
             "# On a cluster, load what offsim needs here (e.g. module load gsl sqlite);\n"
             "# the paths below must be on a file system every node sees.\n"
+            "cd '%s' || exit 1\n"
             "exec '%s' sweep %s --shard \"$SLURM_ARRAY_TASK_ID/%u\" \\\n"
             "    --db \"%s/shard-$SLURM_ARRAY_TASK_ID.db\" --jobs \"${SLURM_CPUS_PER_TASK:-1}\" "
             "--quiet\n",
-            o->array, dir, o->array - 1, dir, head, o->offsim, o->args, o->array, dir);
+            o->array, dir, o->array - 1, dir, head, o->dir, o->offsim, o->args, o->array, dir);
     fclose(f);
     size_t pl = strlen(dir) + 32;
     char *path = malloc(pl);

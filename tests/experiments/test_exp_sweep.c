@@ -183,6 +183,16 @@ static void test_same_db_whatever_jobs_and_shards(void **state)
     assert_int_equal(query(a, "SELECT count(*) FROM params WHERE name='devices.phone.uplink.rate'"
                               " AND num = 500000"), 6);
     assert_true(query(a, "SELECT count(*) FROM tasks") > 12);
+    /* common random numbers: run 1 (local, 500 kbps, seed 1) and run 7
+     * (edge, 500 kbps, seed 1) see the same tasks; seed 2 others */
+    long long n1 = query(a, "SELECT count(*) FROM tasks WHERE run_id = 1");
+    assert_true(n1 > 0);
+    assert_int_equal(query(a, "SELECT count(*) FROM tasks x JOIN tasks y USING (task_id) "
+                              "WHERE x.run_id = 1 AND y.run_id = 7 AND x.t_arrival = y.t_arrival "
+                              "AND x.device = y.device AND x.sample IS y.sample"),
+                     n1);
+    assert_true(query(a, "SELECT count(*) FROM tasks x JOIN tasks y USING (task_id) "
+                         "WHERE x.run_id = 1 AND y.run_id = 2 AND x.t_arrival = y.t_arrival") < n1);
     same_db(a, a2);
     same_db(a, b);
     same_db(a, m);

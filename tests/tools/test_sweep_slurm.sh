@@ -68,11 +68,17 @@ dump() {
     done
 }
 
-exp=$root/tests/experiments/data/sweep.yaml
-"$bin" sweep "$exp" --jobs 1 --db "$work/ref.db" --quiet >/dev/null || fail "offsim sweep --jobs 1 failed"
+# A sweep from the command line, paths relative to the source tree: the
+# tasks must start where the sweep was submitted for the experiment (its
+# recorded command line, hence its hash) to be the same.
+sweep() {
+    (cd "$root" && "$bin" sweep tests/experiments/data/tiny.yaml --axis policy=local,edge \
+        --axis 'devices.phone.uplink.rate=500kbps,2Mbps' --seeds 3 --set 'duration=1 s' "$@")
+}
+sweep --jobs 1 --db "$work/ref.db" --quiet >/dev/null || fail "offsim sweep --jobs 1 failed"
 
 t0=$(date +%s)
-(cd "$work" && "$bin" sweep "$exp" --slurm --array 3 --db out.db --submit) >"$work/submit.txt" ||
+sweep --slurm --array 3 --db "$work/out.db" --submit >"$work/submit.txt" ||
     fail "offsim sweep --slurm --submit failed: $(cat "$work/submit.txt")"
 cat "$work/submit.txt"
 array=$(sed -n 's/^submitted array job \([0-9]*\) .*/\1/p' "$work/submit.txt")
