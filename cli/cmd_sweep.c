@@ -16,7 +16,7 @@
 
 static const cli_opt sweep_opts[] = {
     {"jobs", 'j', CLI_UINT, "N", "worker processes (default: the number of cores)", false, 1,
-     4096},
+     1024},
     {"db", 0, CLI_PATH, "PATH", "database to write (default: results/<name>.db); points\n"
      "already ok there are skipped (resume)", false, 0, 0},
     {"dry-run", 'n', CLI_FLAG, NULL, "print the points (count and parameters), run nothing",

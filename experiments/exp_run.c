@@ -25,6 +25,8 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -158,8 +160,9 @@ static void worker_main(const exp_experiment *e, const size_t *todo, const char 
     res_close(db);
 }
 
-/* Remove the worker files of dir (from this sweep or a killed one). */
-static void clean_dir(const char *dir, unsigned n)
+/* Remove the worker files of dir (from this sweep or a killed one), and
+ * at the end dir itself. */
+static void clean_dir(const char *dir, unsigned n, bool end)
 {
     static const char *const sfx[] = {"", "-wal", "-shm", "-lock", "-journal"};
     char p[4096];
@@ -168,7 +171,11 @@ static void clean_dir(const char *dir, unsigned n)
             snprintf(p, sizeof p, "%s/worker-%u.db%s", dir, w, sfx[s]);
             unlink(p);
         }
-    rmdir(dir);
+    if (end) {
+        snprintf(p, sizeof p, "%s/lock", dir);
+        unlink(p);
+        rmdir(dir);
+    }
 }
 
 typedef struct progress {
@@ -269,6 +276,7 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
     unsigned nw = 0;
     res_db *db = NULL;
     char *dir = NULL;
+    int lock_fd = -1;
     if (!todo)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     off_status st = plan(e, o, todo, &n, stats, err);
@@ -296,12 +304,26 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
         goto out;
     }
     sprintf(dir, "%s.sweep", o->db);
-    clean_dir(dir, nw > 64 ? nw : 64);
     if (mkdir(dir, 0777) && errno != EEXIST) {
         st = off_errf(err, OFF_EIO, NULL, 0, 0, "%s: cannot create: %s", dir, strerror(errno));
         nw = 0;
         goto out;
     }
+    /* one sweep at a time per database: the worker files are its own */
+    char lock_path[4200];
+    snprintf(lock_path, sizeof lock_path, "%s/lock", dir);
+    lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (lock_fd < 0 || flock(lock_fd, LOCK_EX | LOCK_NB)) {
+        if (lock_fd < 0)
+            st = off_errf(err, OFF_EIO, NULL, 0, 0, "%s: %s", lock_path, strerror(errno));
+        else
+            st = off_errf(err, OFF_ERUNTIME, NULL, 0, 0,
+                          "%s: another offsim sweep is writing this database (its workers' "
+                          "files are in %s); wait for it, or give another --db", o->db, dir);
+        nw = 0;
+        goto out;
+    }
+    clean_dir(dir, nw > 64 ? nw : 64, false);
     fflush(NULL);
     pid_t parent = getpid();
     (void)parent;
@@ -464,7 +486,9 @@ out:
         free(w[k].path);
     }
     if (dir && nw)
-        clean_dir(dir, nw > 64 ? nw : 64);
+        clean_dir(dir, nw > 64 ? nw : 64, true);
+    if (lock_fd >= 0)
+        close(lock_fd);
     free(dir);
     free(w);
     free(done);
