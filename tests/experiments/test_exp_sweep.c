@@ -202,33 +202,36 @@ static void test_same_db_whatever_jobs_and_shards(void **state)
     same_db(a, b);
 }
 
-static void test_resume_after_sigkill(void **state)
+/* Start the 60-point sweep into db (2 workers), wait until `runs` has 5
+ * rows, send sig; the sweep's wait status. */
+static int sweep_and_signal(const char *db, int sig)
 {
-    (void)state;
-    char db[256];
-    snprintf(db, sizeof db, "%s/resume.db", dir);
-    const int points = 60;
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        freopen("/dev/null", "w", stdout);
+        if (!freopen("/dev/null", "w", stdout))
+            _exit(126);
         execl(bin, bin, "sweep", DATA "tiny.yaml", "--axis", "devices.0.count=1,2", "--seeds",
               "30", "--set", "duration=4 s", "--jobs", "2", "--db", db, (char *)NULL);
         _exit(127);
     }
-    /* kill it once a few runs are in, while others run */
     struct timespec ms = {0, 2000000};
     long long n = 0;
     for (int k = 0; k < 20000 && n < 5; k++) {
         nanosleep(&ms, NULL);
         n = access(db, F_OK) ? 0 : query(db, "SELECT count(*) FROM runs");
     }
-    kill(pid, SIGKILL);
+    kill(pid, sig);
     int ws;
     waitpid(pid, &ws, 0);
-    assert_true(WIFSIGNALED(ws));
-    sleep(1); /* its workers see the parent gone and end */
-    long long ok = query(db, "SELECT count(*) FROM runs WHERE status='ok'");
+    return ws;
+}
+
+/* The sweep again: it must say how many points were done and run only the
+ * others, and end with every point once and ok. */
+static void resume(const char *db, long long ok)
+{
+    const int points = 60;
     assert_true(ok >= 5);
     assert_true(ok < points);
     /* only whole runs reached the target */
@@ -246,6 +249,30 @@ static void test_resume_after_sigkill(void **state)
     assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE status='ok'"), points);
     assert_int_equal(query(db, "SELECT count(DISTINCT point) FROM runs"), points);
     assert_int_equal(query(db, "SELECT count(DISTINCT point_hash) FROM runs"), points);
+}
+
+static void test_resume_after_sigkill(void **state)
+{
+    (void)state;
+    char db[256];
+    snprintf(db, sizeof db, "%s/resume.db", dir);
+    int ws = sweep_and_signal(db, SIGKILL);
+    assert_true(WIFSIGNALED(ws));
+    sleep(1); /* its workers end with it */
+    resume(db, query(db, "SELECT count(*) FROM runs WHERE status='ok'"));
+}
+
+static void test_sigterm_stops_cleanly(void **state)
+{
+    (void)state;
+    char db[256], sweep_dir[300];
+    snprintf(db, sizeof db, "%s/term.db", dir);
+    snprintf(sweep_dir, sizeof sweep_dir, "%s.sweep", db);
+    int ws = sweep_and_signal(db, SIGTERM);
+    assert_true(WIFEXITED(ws));
+    assert_int_equal(WEXITSTATUS(ws), 130);
+    assert_int_equal(access(sweep_dir, F_OK), -1); /* worker files removed */
+    resume(db, query(db, "SELECT count(*) FROM runs WHERE status='ok'"));
 }
 
 static void test_failure_recorded(void **state)
@@ -321,6 +348,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_db_whatever_jobs_and_shards),
         cmocka_unit_test(test_resume_after_sigkill),
+        cmocka_unit_test(test_sigterm_stops_cleanly),
         cmocka_unit_test(test_failure_recorded),
         cmocka_unit_test(test_invalid_point_writes_nothing),
         cmocka_unit_test(test_slurm_scripts),
