@@ -325,8 +325,7 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
     }
     clean_dir(dir, nw > 64 ? nw : 64, false);
     fflush(NULL);
-    pid_t parent = getpid();
-    (void)parent;
+    pid_t parent = getpid(); /* a worker whose parent is gone at once exits */
     for (unsigned k = 0; k < nw; k++) {
         int c[2], r[2];
         w[k].cmd = w[k].res = -1;
@@ -351,9 +350,9 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
              * runs are dropped like those of Ctrl-C), so that a sweep
              * started right after never meets them */
             prctl(PR_SET_PDEATHSIG, SIGTERM);
+#endif
             if (getppid() != parent)
                 _exit(0);
-#endif
             worker_main(e, todo, w[k].path, c[0], r[1]);
             _exit(0);
         }
