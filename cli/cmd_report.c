@@ -384,8 +384,65 @@ static int report(const cli_args *a)
     return st == OFF_OK ? 0 : cli_fail(st, &err);
 }
 
+/* The figure's default path: the database's without ".db", then
+ * "-METRIC-vs-X.png" (characters other than letters, digits, '.', '-' and
+ * '_' of X become '_'). */
+static void sweep_path(const char *dbp, const char *metric, const char *x, char *out,
+                       size_t cap)
+{
+    size_t n = strlen(dbp);
+    if (n > 3 && strcmp(dbp + n - 3, ".db") == 0)
+        n -= 3;
+    int len = snprintf(out, cap, "%.*s-%s-vs-", (int)n, dbp, metric);
+    for (size_t i = 0; x[i] && len > 0 && (size_t)len + 5 < cap; i++) {
+        char ch = x[i];
+        bool keep = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                    (ch >= '0' && ch <= '9') || ch == '.' || ch == '-' || ch == '_';
+        out[len++] = keep ? ch : '_';
+    }
+    if (len > 0 && (size_t)len + 5 <= cap)
+        snprintf(out + len, cap - (size_t)len, ".png");
+}
+
+static int plot_sweep(const cli_args *a)
+{
+    if (cli_count(a, "learning"))
+        return cli_usage(a->cmd, "--learning and --x draw different figures: choose one");
+    off_err err = {0};
+    const res_metric_info *m = res_metric_find(cli_str(a, "y", "latency_mean"), &err);
+    if (!m)
+        return cli_usage(a->cmd, "--y: %s", err.msg);
+    plt_sweep_spec spec = {cli_str(a, "x", NULL), m->name, cli_str(a, "by", NULL),
+                           cli_count(a, "logx") > 0, cli_count(a, "logy") > 0,
+                           cli_str(a, "baseline", NULL), cli_str(a, "title", NULL), NULL, stderr};
+    char path[4096];
+    const char *out = cli_str(a, "out", NULL);
+    if (!out) {
+        sweep_path(a->pos[0], m->name, spec.x, path, sizeof path);
+        out = path;
+    }
+    res_db *db;
+    int rc = open_db(a, &db);
+    if (rc)
+        return rc;
+    off_status st = plt_sweep_figure(db, &spec, out, &err);
+    res_close(db);
+    if (st == OFF_EUSAGE)
+        return cli_usage(a->cmd, "%s", err.msg);
+    if (st != OFF_OK)
+        return cli_fail(st, &err);
+    printf("wrote %s\n", out);
+    return 0;
+}
+
 static int plot(const cli_args *a)
 {
+    if (cli_count(a, "x"))
+        return plot_sweep(a);
+    static const char *const needs_x[] = {"y", "by", "baseline", "logx", "logy", "title"};
+    for (size_t i = 0; i < sizeof needs_x / sizeof *needs_x; i++)
+        if (cli_count(a, needs_x[i]))
+            return cli_usage(a->cmd, "--%s needs --x (the axis of a sweep figure)", needs_x[i]);
     res_db *db;
     int rc = open_db(a, &db);
     if (rc)
