@@ -44,7 +44,7 @@ static void read_meta(run_meta *m, sqlite3_stmt *runs)
     snprintf(raw, sizeof raw, "run %lld: %s / %s", m->id,
              (const char *)sqlite3_column_text(runs, 1),
              (const char *)sqlite3_column_text(runs, 2));
-    plt_gp_escape(m->title, sizeof m->title, raw);
+    plt_gp_escape(m->title, sizeof m->title, raw, true);
     m->n = sqlite3_column_int64(runs, 3);
 }
 
@@ -209,8 +209,8 @@ static void write_script(FILE *s, const plt_opts *opts, const char *out_path,
     bool learning = opts->kind == PLT_LEARNING;
     int w = opts->width > 0 ? opts->width : 900, hgt = opts->height > 0 ? opts->height : 600;
     char out_esc[4200], data_esc[4200];
-    plt_gp_escape(out_esc, sizeof out_esc, out_path);
-    plt_gp_escape(data_esc, sizeof data_esc, data_path);
+    plt_gp_escape(out_esc, sizeof out_esc, out_path, false);
+    plt_gp_escape(data_esc, sizeof data_esc, data_path, false);
     fprintf(s, "set terminal %s size %d,%d\n", plt_has_terminal("pngcairo") ? "pngcairo" : "png", w, hgt);
     fprintf(s, "set output \"%s\"\n", out_esc);
     if (learning)

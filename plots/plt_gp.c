@@ -16,16 +16,20 @@
 
 extern char **environ;
 
-void plt_gp_escape(char *dst, size_t cap, const char *src)
+void plt_gp_escape(char *dst, size_t cap, const char *src, bool text)
 {
     size_t j = 0;
-    for (size_t i = 0; src[i] && j + 3 < cap; i++) {
+    for (size_t i = 0; src[i] && j + 4 < cap; i++) {
         char c = src[i];
         if (c == '"' || c == '\\')
             dst[j++] = '\\';
-        if (c == '_' || c == '^' || c == '{' || c == '}' || c == '@' || c == '&' ||
-            c == '~')
-            dst[j++] = '\\'; /* enhanced-text specials */
+        /* enhanced-text specials: the string must hold "\_", so the script
+           says "\\_" (gnuplot unescapes double-quoted strings first) */
+        if (text && (c == '_' || c == '^' || c == '{' || c == '}' || c == '@' || c == '&' ||
+            c == '~')) {
+            dst[j++] = '\\';
+            dst[j++] = '\\';
+        }
         dst[j++] = (c == '\n' || c == '\r') ? ' ' : c;
     }
     dst[j] = '\0';

@@ -11,10 +11,10 @@
 
 #include "off.h"
 
-/* Escape src for a gnuplot double-quoted string in enhanced text mode
- * (quotes, backslashes and the enhanced-text specials; line breaks become
- * spaces), truncated to cap. */
-void plt_gp_escape(char *dst, size_t cap, const char *src);
+/* Escape src for a gnuplot double-quoted string (quotes, backslashes;
+ * line breaks become spaces), truncated to cap; text (a title or label,
+ * not a path): also the enhanced-text specials, so "_" stays "_". */
+void plt_gp_escape(char *dst, size_t cap, const char *src, bool text);
 
 /* Whether gnuplot lists the terminal called name ("pngcairo"). */
 bool plt_has_terminal(const char *name);

@@ -292,7 +292,7 @@ static void plot_line(sweep_fig *f, size_t first, size_t end, size_t rank, void 
     script_out *o = ud;
     char title[256] = "all runs";
     if (f->bi < f->agg->n_by)
-        plt_gp_escape(title, sizeof title, f->agg->groups[first].keys[f->bi]);
+        plt_gp_escape(title, sizeof title, f->agg->groups[first].keys[f->bi], true);
     fprintf(o->s,
             "%s\"%s\" index %zu using 1:2:3 with %s lw 2 pt %zu ps 1.2 "
             "lc rgb \"%s\" title \"%s\"",
@@ -335,7 +335,7 @@ static void write_labels(FILE *s, const sweep_fig *f)
         snprintf(buf, sizeof buf, "%s (%s)", f->spec->x, f->xunit);
     else
         snprintf(buf, sizeof buf, "%s", f->spec->x);
-    plt_gp_escape(esc, sizeof esc, buf);
+    plt_gp_escape(esc, sizeof esc, buf, true);
     fprintf(s, "set xlabel \"%s\"\n", esc);
     /* ASCII only: cairo clips rotated labels measured with a multi-byte Δ */
     int n = a->base_axis ? snprintf(buf, sizeof buf, "%s, difference vs %s", m->label,
@@ -343,7 +343,7 @@ static void write_labels(FILE *s, const sweep_fig *f)
                          : snprintf(buf, sizeof buf, "%s", m->label);
     if (*m->disp_unit && n > 0 && (size_t)n < sizeof buf)
         snprintf(buf + n, sizeof buf - (size_t)n, " (%s)", m->disp_unit);
-    plt_gp_escape(esc, sizeof esc, buf);
+    plt_gp_escape(esc, sizeof esc, buf, true);
     fprintf(s, "set ylabel \"%s\"\n", esc);
     if (f->spec->title)
         snprintf(buf, sizeof buf, "%s", f->spec->title);
@@ -351,10 +351,10 @@ static void write_labels(FILE *s, const sweep_fig *f)
         snprintf(buf, sizeof buf, "%s: %s vs %s", a->title, m->label, f->spec->x);
     else
         snprintf(buf, sizeof buf, "%s vs %s", m->label, f->spec->x);
-    plt_gp_escape(esc, sizeof esc, buf);
+    plt_gp_escape(esc, sizeof esc, buf, true);
     fprintf(s, "set title \"%s\"\n", esc);
     if (f->bi < a->n_by) {
-        plt_gp_escape(esc, sizeof esc, a->by[f->bi]);
+        plt_gp_escape(esc, sizeof esc, a->by[f->bi], true);
         fprintf(s, "set key outside right top vertical Left reverse box title \"%s\"\n", esc);
     } else {
         fprintf(s, "set key off\n"); /* one line: nothing to tell apart */
@@ -388,8 +388,8 @@ static void write_sweep_script(FILE *s, const char *out_path, const char *data_p
     render_ctx *c = ud;
     sweep_fig *f = c->f;
     char out_esc[4200], data_esc[4200];
-    plt_gp_escape(out_esc, sizeof out_esc, out_path);
-    plt_gp_escape(data_esc, sizeof data_esc, data_path);
+    plt_gp_escape(out_esc, sizeof out_esc, out_path, false);
+    plt_gp_escape(data_esc, sizeof data_esc, data_path, false);
     fprintf(s, "set encoding utf8\nset terminal %s enhanced\nset output \"%s\"\n", c->terminal,
             out_esc);
     write_labels(s, f);
@@ -402,7 +402,7 @@ static void write_sweep_script(FILE *s, const char *out_path, const char *data_p
         fprintf(s, "set xrange [-0.5:%zu.5]\nset xtics (", f->n_xcats - 1);
         for (size_t i = 0; i < f->n_xcats; i++) {
             char esc[256];
-            plt_gp_escape(esc, sizeof esc, f->xcats[i]);
+            plt_gp_escape(esc, sizeof esc, f->xcats[i], true);
             fprintf(s, "%s\"%s\" %zu", i ? ", " : "", esc, i);
         }
         fprintf(s, ")\nset autoscale yfix\nset offsets 0, 0, graph 0.08, graph 0.08\n");
@@ -416,7 +416,7 @@ static void write_sweep_script(FILE *s, const char *out_path, const char *data_p
     each_line(f, plot_line, &o);
     if (f->agg->base_axis) {
         char esc[512];
-        plt_gp_escape(esc, sizeof esc, f->agg->base_value);
+        plt_gp_escape(esc, sizeof esc, f->agg->base_value, true);
         fprintf(s, ", \\\n     0 with lines dt 2 lw 2 lc rgb \"#444444\" title \"%s (baseline)\"",
                 esc);
     }
