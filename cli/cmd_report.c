@@ -29,13 +29,14 @@ static const cli_opt report_opts[] = {
      true, 0, 0},
     {"metric", 'm', CLI_STR, "M",
      "a summary column (latency_mean, latency_p95, energy_mean_j,\naccuracy, deadline_miss, "
-     "reward_mean, bytes_up_mean ...),\noffloaded_share or devices.COLUMN; repeatable "
-     "(default:\nlatency_mean)", true, 0, 0},
+     "reward_mean, bytes_up_mean ...),\noffloaded_share or devices.COLUMN (default: "
+     "latency_mean)", true, 0, 0},
     {"baseline", 0, CLI_STR, "AXIS=VALUE",
      "also the difference with this group (AXIS one of --by),\npaired on seeds, with its "
      "95% interval", false, 0, 0},
     {"csv", 0, CLI_FLAG, NULL,
-     "CSV on stdout, one row per group and metric, values in SI\nunits (docs/results-schema.md)",
+     "CSV on stdout, one row per group and metric, values in SI\nunits (columns: "
+     "docs/experiments-figures.md)",
      false, 0, 0},
     {"where", 0, CLI_STR, "SQL",
      "only the runs satisfying this SQL condition on `runs AS r`\n(e.g. \"r.run_id > 10\")",
@@ -69,6 +70,8 @@ static const cli_opt plot_opts[] = {
     {"logx", 0, CLI_FLAG, NULL, "logarithmic x axis", false, 0, 0},
     {"logy", 0, CLI_FLAG, NULL, "logarithmic y axis", false, 0, 0},
     {"title", 0, CLI_STR, "TEXT", "the title (default: the experiment's name)", false, 0, 0},
+    {"where", 0, CLI_STR, "SQL", "only the runs satisfying this SQL condition on `runs AS r`",
+     false, 0, 0},
 };
 
 const cli_cmd cmd_plot_spec = {
@@ -77,7 +80,7 @@ const cli_cmd cmd_plot_spec = {
     .about = "Draws the latency CDF of every run in the database with gnuplot (PNG).\n"
              "With --x, draws a sweep: the mean of --y over replications against --x,\n"
              "one line per value of --by, with 95% error bars; the terminal follows\n"
-             "the extension of --out (.png, .pdf, .svg; default DB-METRIC.png).\n",
+             "the extension of --out (.png, .pdf, .svg; default DB-METRIC-vs-X.png).\n",
     CLI_OPTS(plot_opts), .run = plot};
 
 const cli_cmd cmd_policies_spec = {
@@ -414,7 +417,8 @@ static int plot_sweep(const cli_args *a)
         return cli_usage(a->cmd, "--y: %s", err.msg);
     plt_sweep_spec spec = {cli_str(a, "x", NULL), m->name, cli_str(a, "by", NULL),
                            cli_count(a, "logx") > 0, cli_count(a, "logy") > 0,
-                           cli_str(a, "baseline", NULL), cli_str(a, "title", NULL), NULL, stderr};
+                           cli_str(a, "baseline", NULL), cli_str(a, "title", NULL),
+                           cli_str(a, "where", NULL), stderr};
     char path[4096];
     const char *out = cli_str(a, "out", NULL);
     if (!out) {
@@ -439,7 +443,7 @@ static int plot(const cli_args *a)
 {
     if (cli_count(a, "x"))
         return plot_sweep(a);
-    static const char *const needs_x[] = {"y", "by", "baseline", "logx", "logy", "title"};
+    static const char *const needs_x[] = {"y", "by", "baseline", "logx", "logy", "title", "where"};
     for (size_t i = 0; i < sizeof needs_x / sizeof *needs_x; i++)
         if (cli_count(a, needs_x[i]))
             return cli_usage(a->cmd, "--%s needs --x (the axis of a sweep figure)", needs_x[i]);
