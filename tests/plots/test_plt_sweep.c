@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "plt.h"
+#include "plt_testing.h"
 #include "results/agg_testing.h"
 
 static char dir[] = "/tmp/offsim-pltsw-XXXXXX";
@@ -55,17 +56,6 @@ static int teardown(void **state)
     char cmd[128];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     return system(cmd) == 0 ? 0 : -1;
-}
-
-static size_t files_in(const char *d)
-{
-    DIR *dp = opendir(d);
-    size_t n = 0;
-    struct dirent *de;
-    while ((de = readdir(dp)))
-        n += de->d_name[0] != '.';
-    closedir(dp);
-    return n;
 }
 
 /* The file at path is non-empty and starts with magic. */

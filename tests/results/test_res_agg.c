@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <gsl/gsl_cdf.h>
+#include <gsl/gsl_statistics_double.h>
 #include <math.h>
 #include <stdbool.h>
 #include <unistd.h>
@@ -41,16 +42,11 @@ static res_agg *aggregate(const char *const *by, size_t n_by, const char *const 
     return a;
 }
 
-/* Mean and 95 % half-width of x[0..n) by hand. */
+/* Mean and 95 % half-width of x[0..n) by hand, with GSL's statistics. */
 static void by_hand(const double *x, size_t n, double *mean, double *half)
 {
-    double s = 0, ss = 0;
-    for (size_t i = 0; i < n; i++)
-        s += x[i];
-    *mean = s / (double)n;
-    for (size_t i = 0; i < n; i++)
-        ss += (x[i] - *mean) * (x[i] - *mean);
-    *half = gsl_cdf_tdist_Pinv(0.975, (double)n - 1) * sqrt(ss / (double)(n - 1)) / sqrt((double)n);
+    *mean = gsl_stats_mean(x, 1, n);
+    *half = gsl_cdf_tdist_Pinv(0.975, (double)n - 1) * gsl_stats_sd(x, 1, n) / sqrt((double)n);
 }
 
 /* Per-seed noise shared by both policies (common random numbers) and a
