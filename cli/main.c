@@ -11,9 +11,12 @@
 #include "cli.h"
 #include "off.h"
 
+extern const cli_cmd cmd_merge_spec; /* cmd_merge.c */
+
 static const cli_cmd *const commands[] = {
     &cmd_run_spec,   &cmd_validate_spec, &cmd_report_spec, &cmd_plot_spec,
     &cmd_train_spec, &cmd_policies_spec, &cmd_models_spec,
+    &cmd_merge_spec,
 };
 
 static const cli_cmd offsim = {

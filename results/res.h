@@ -175,6 +175,64 @@ typedef struct res_summary {
 off_status res_run_end(res_db *db, int64_t run_id, const char *status,
                        double wall_s, const res_summary *sum, off_err *err);
 
+/* ---- experiments and sweeps (schema version 4) ----------------------- */
+
+/* One parameter of a sweep point: the axis path as written ('policy',
+ * 'uplink.rate', 'seed'), its value as written or expanded ('2 Mbps'), and
+ * the value in SI units where it is a number or a quantity (NAN if none). */
+typedef struct res_param {
+    const char *name, *value;
+    double num;
+} res_param;
+
+/* Insert the experiment row (name, file path as given or NULL, text) if no
+ * row has the same hash (16 hex digits of off_hash_bytes(text, seed 0));
+ * *id gets its experiment_id either way. */
+off_status res_experiment_put(res_db *db, const char *name, const char *file, const char *text,
+                              int64_t *id, off_err *err);
+/* Mark run run_id as point `point` (0-based) of experiment exp_id with its
+ * point hash (16 hex digits), and store its params p[0..n), in one
+ * transaction. */
+off_status res_run_point(res_db *db, int64_t run_id, int64_t exp_id, int64_t point,
+                         const char *point_hash, const res_param *p, size_t n, off_err *err);
+/* The status of the newest run of experiment exp_id with this point hash
+ * ("running", "ok", "failed", "interrupted"; a 'running' run whose process
+ * died still reads "running": see res_run_live), or "" if there is none;
+ * *run_id gets its id (0 if none). */
+off_status res_point_status(res_db *db, int64_t exp_id, const char *point_hash, char status[16],
+                            int64_t *run_id, off_err *err);
+/* Record the error text of a failed run, setting its status to 'failed'. */
+off_status res_run_fail(res_db *db, int64_t run_id, const char *error, off_err *err);
+
+/* Copy run src_run of the offsim database at src_path (opened read-only)
+ * into db as a new run (the next run_id), with every row of every table
+ * keyed by run (tasks, summary, devices, training, params) and its
+ * experiment row (matched by hash, inserted if missing), in one
+ * transaction.  The source stays attached between calls with the same
+ * path, so copying many runs of one file costs one attachment. */
+off_status res_copy_run(res_db *db, const char *src_path, int64_t src_run, int64_t *new_run,
+                        off_err *err);
+
+/* `offsim merge`: every run of inputs[0..n) into the database at out_path
+ * (created or migrated as by res_open), in a deterministic order: the
+ * experiments (by hash) first, then the runs by experiment hash (runs
+ * outside a sweep first), point, input order and run_id, so that merging
+ * shards in any order gives the same database.  A run whose identity is
+ * already in out is skipped when its content is the same (merging twice
+ * adds nothing) and is an error naming both runs when it differs (that
+ * input's runs are rolled back).  Identity: (experiment hash, point_hash,
+ * status) for a sweep run, (config_hash, seed, started_at, host) for
+ * another; content: every column but the run ids and the wall-clock and
+ * provenance columns, of the run and of every row keyed by it.
+ * Errors: OFF_EINVAL naming the input that is missing or not an offsim
+ * database (checked before anything is written), OFF_ERUNTIME for a
+ * conflict, OFF_EDB for SQLite's failures. */
+typedef struct res_merge_stats {
+    size_t runs_added, runs_skipped, rows_added; /* rows of every table */
+} res_merge_stats;
+off_status res_merge(const char *out_path, const char *const *inputs, size_t n,
+                     res_merge_stats *st, off_err *err);
+
 /* Print the report of every run in db to out: per run the mean latency with
  * its 95 % CI, p50/p95/p99, mean energy, deadline-miss rate and accuracy. */
 off_status res_report(res_db *db, FILE *out, off_err *err);

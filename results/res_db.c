@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 off_status res_db_err(res_db *db, off_err *err, const char *what)
 {
@@ -115,6 +116,27 @@ off_status res_begin(res_db *db, off_err *err)
     return OFF_OK;
 }
 
+off_status res_txn_begin(res_db *db, bool *opened, off_err *err)
+{
+    off_status st = res_join_writer(db, err);
+    if (st != OFF_OK)
+        return st;
+    *opened = !db->in_txn;
+    return res_begin(db, err);
+}
+
+off_status res_txn_end(res_db *db, bool opened, off_status st, off_err *err)
+{
+    if (!opened)
+        return st;
+    db->in_txn = false;
+    if (st == OFF_OK && sqlite3_exec(db->h, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+        st = res_db_err(db, err, "commit");
+    if (st != OFF_OK)
+        sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+    return st;
+}
+
 /* mkdir -p of the directory part of path. */
 static void make_parent(const char *path)
 {
@@ -193,7 +215,7 @@ static void disconnect(res_db *db)
 
 /* path as an SQLite URI with query q ("file:" + path, with the characters
  * a URI gives a meaning to percent-encoded). */
-static char *uri_of(const char *path, const char *q)
+char *res_uri_of(const char *path, const char *q)
 {
     size_t n = strlen(path), k = 0;
     char *u = malloc(3 * n + strlen(q) + 8);
@@ -220,7 +242,7 @@ static off_status connect_readonly(res_db *db, off_err *err)
     if (rc == SQLITE_OK)
         rc = res_schema_probe(db);
     if (rc != SQLITE_OK && (rc & 0xff) != SQLITE_NOTADB && !res_rc_busy(rc)) {
-        char *u = uri_of(db->path, "immutable=1");
+        char *u = res_uri_of(db->path, "immutable=1");
         if (!u)
             return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
         disconnect(db);
@@ -246,7 +268,11 @@ static off_status open_common(res_db **out, const char *path, bool rw, off_err *
     }
     if (rw) {
         make_parent(path);
-        int rc = connect(db, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+        /* URIs on, for res_copy_run's read-only ATTACH; but a path that
+         * itself begins with "file:" must stay a path. */
+        db->uri = strncmp(path, "file:", 5) != 0;
+        int rc = connect(db, path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+                                       (db->uri ? SQLITE_OPEN_URI : 0));
         if (rc != SQLITE_OK)
             st = off_errf(err, OFF_EDB, path, 0, 0, "cannot open database: %s",
                           db->h ? sqlite3_errmsg(db->h) : "out of memory");
@@ -282,6 +308,7 @@ void res_close(res_db *db)
         res_commit_pending(db, NULL);
     }
     res_writer_stop(db);
+    res_detach(db);
     if (db->h) {
         sqlite3_finalize(db->ins_task);
         sqlite3_finalize(db->ins_tasks);
@@ -300,6 +327,36 @@ void res_close(res_db *db)
     free(db);
 }
 
+#ifndef OFFSIM_GIT_COMMIT
+#define OFFSIM_GIT_COMMIT "" /* built without CMake's definition */
+#endif
+
+/* The compiler that built this binary, with its name: GCC's __VERSION__
+ * is the bare number, Clang's says "Clang". */
+#if defined(__clang__)
+#define RES_COMPILER "clang " __clang_version__
+#elif defined(__GNUC__)
+#define RES_COMPILER "gcc " __VERSION__
+#else
+#define RES_COMPILER "unknown"
+#endif
+
+/* git_commit, compiler and host to parameters i, i+1, i+2 of s (NULL for
+ * what is unknown: a build outside a checkout, a host without a name). */
+static void bind_provenance(sqlite3_stmt *s, int i)
+{
+    if (OFFSIM_GIT_COMMIT[0])
+        sqlite3_bind_text(s, i, OFFSIM_GIT_COMMIT, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, i);
+    sqlite3_bind_text(s, i + 1, RES_COMPILER, -1, SQLITE_STATIC);
+    char host[256] = "";
+    if (gethostname(host, sizeof host - 1) == 0 && host[0])
+        sqlite3_bind_text(s, i + 2, host, -1, SQLITE_TRANSIENT);
+    else
+        sqlite3_bind_null(s, i + 2);
+}
+
 off_status res_run_begin(res_db *db, const res_run_info *info, int64_t *run_id,
                          off_err *err)
 {
@@ -312,7 +369,8 @@ off_status res_run_begin(res_db *db, const res_run_info *info, int64_t *run_id,
     if (sqlite3_prepare_v2(db->h,
                            "INSERT INTO runs (scenario, scenario_file, config_text, "
                            "overrides, config_hash, seed, policy, version, started_at, "
-                           "status) VALUES (?,?,?,?,?,?,?,?,?,'running')",
+                           "status, git_commit, compiler, host) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,'running',?,?,?)",
                            -1, &s, NULL) != SQLITE_OK)
         return res_db_err(db, err, "recording the run");
     char hash[17], when[32];
@@ -330,6 +388,7 @@ off_status res_run_begin(res_db *db, const res_run_info *info, int64_t *run_id,
     sqlite3_bind_text(s, 7, info->policy ? info->policy : "", -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 8, OFF_VERSION, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 9, when, -1, SQLITE_TRANSIENT);
+    bind_provenance(s, 10);
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)

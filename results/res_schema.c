@@ -1,7 +1,7 @@
 /*
  * res_schema.c - the schema of the results database: the tables, the
  * identity of the file (application id, schema version), and the
- * migrations of older versions (1 -> 2 -> 3).
+ * migrations of older versions (1 -> 2 -> 3 -> 4).
  *
  * Race-free between processes: any number of offsim processes may open one
  * file at once, new or old.  The identity is read first without a lock (a
@@ -39,9 +39,40 @@
     " capacity_j REAL, remaining_j REAL, t_death REAL, freq_hz REAL,"            \
     " PRIMARY KEY (run_id, device)) WITHOUT ROWID;"
 
+/* Experiments and the parameters of their runs (schema version 4).  A
+ * run's params are written with its point; their rows go with the run. */
+#define SWEEP_SQL_TEXT                                                            \
+    "CREATE TABLE IF NOT EXISTS experiments ("                                    \
+    " experiment_id INTEGER PRIMARY KEY, name TEXT NOT NULL, file TEXT,"         \
+    " text TEXT NOT NULL, hash TEXT NOT NULL UNIQUE);"                           \
+    "CREATE TABLE IF NOT EXISTS params ("                                         \
+    " run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"        \
+    " name TEXT NOT NULL, value TEXT NOT NULL, num REAL,"                        \
+    " PRIMARY KEY (run_id, name)) WITHOUT ROWID;"                                \
+    "CREATE INDEX IF NOT EXISTS runs_point ON runs(point_hash);"                 \
+    "CREATE INDEX IF NOT EXISTS runs_config ON runs(config_hash, seed);"
+
+/* The columns runs gained in version 4, last in the table both in a new
+ * database and in a migrated one (ALTER TABLE appends), so that the two
+ * have the same layout. */
+#define RUNS_V4_COLS                                                              \
+    " experiment_id INTEGER REFERENCES experiments(experiment_id),"              \
+    " point INTEGER, point_hash TEXT, error TEXT,"                               \
+    " git_commit TEXT, compiler TEXT, host TEXT"
+
 /* A version-1 database gains the reward column and the training table. */
 static const char *migrate_v1_sql =
     "ALTER TABLE summary ADD COLUMN reward_mean REAL;" TRAINING_SQL_TEXT;
+
+/* A database of version 1 to 3 gains the sweep and provenance columns. */
+static const char *migrate_v3_sql =
+    "ALTER TABLE runs ADD COLUMN experiment_id INTEGER REFERENCES experiments(experiment_id);"
+    "ALTER TABLE runs ADD COLUMN point INTEGER;"
+    "ALTER TABLE runs ADD COLUMN point_hash TEXT;"
+    "ALTER TABLE runs ADD COLUMN error TEXT;"
+    "ALTER TABLE runs ADD COLUMN git_commit TEXT;"
+    "ALTER TABLE runs ADD COLUMN compiler TEXT;"
+    "ALTER TABLE runs ADD COLUMN host TEXT;";
 
 static const char *schema_sql =
     "CREATE TABLE IF NOT EXISTS runs ("
@@ -50,7 +81,8 @@ static const char *schema_sql =
     " overrides TEXT NOT NULL DEFAULT '', config_hash TEXT NOT NULL,"
     " seed INTEGER NOT NULL, policy TEXT NOT NULL, version TEXT NOT NULL,"
     " started_at TEXT NOT NULL, wall_s REAL,"
-    " status TEXT NOT NULL CHECK (status IN ('running','ok','failed','interrupted')));"
+    " status TEXT NOT NULL CHECK (status IN ('running','ok','failed','interrupted')),"
+    RUNS_V4_COLS ");"
     "CREATE TABLE IF NOT EXISTS tasks ("
     " run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"
     " task_id INTEGER NOT NULL, device INTEGER NOT NULL, device_name TEXT NOT NULL,"
@@ -67,7 +99,7 @@ static const char *schema_sql =
     " latency_p50 REAL, latency_p95 REAL, latency_p99 REAL, latency_min REAL,"
     " latency_max REAL, energy_mean_j REAL, accuracy REAL, deadline_miss REAL,"
     " bytes_up_mean REAL, sim_time_s REAL, events INTEGER, reward_mean REAL);"
-    TRAINING_SQL_TEXT DEVICES_SQL_TEXT;
+    TRAINING_SQL_TEXT DEVICES_SQL_TEXT SWEEP_SQL_TEXT;
 
 
 /* Read the integer sql yields into *v; an SQLite code. */
@@ -170,7 +202,9 @@ static off_status migrate(res_db *db, int from, off_err *err)
     off_status st = OFF_OK;
     if (from == 1)
         st = res_exec(db, migrate_v1_sql, err);
-    if (st == OFF_OK) /* creates what is missing: every table, or devices */
+    if (st == OFF_OK && from >= 1 && from < 4)
+        st = res_exec(db, migrate_v3_sql, err);
+    if (st == OFF_OK) /* creates what is missing: every table, or the newer ones */
         st = res_exec(db, schema_sql, err);
     if (st == OFF_OK)
         st = res_exec(db, ids, err);

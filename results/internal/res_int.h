@@ -14,7 +14,7 @@
 #include "res.h"
 
 #define RES_APP_ID 0x4f464653 /* "OFFS" */
-#define RES_SCHEMA_VERSION 3
+#define RES_SCHEMA_VERSION 4
 
 /* How long a connection waits for another process's lock (a schema being
  * created or migrated, a batch being committed) before it gives up with
@@ -61,6 +61,9 @@ struct res_db {
     res_wait busy;       /* the wait of SQLite's busy handler              */
     int lock_fd;         /* the file, for the run locks (res_lock.c); -1   */
     int64_t run_locked;  /* the run whose lock is held, 0 if none          */
+    char *att_path;      /* the database attached as `src` (res_copy_run) */
+    bool uri;            /* opened with URIs enabled (ATTACH read-only)    */
+    struct res_copy_plan *plan; /* res_copy_run's statements for `src`    */
     res_batch bat[2];    /* rows allocated at the first row                */
     res_batch *fill;     /* the batch the caller appends to                */
     /* The writer thread (started at the first task row).  Fields above
@@ -94,6 +97,18 @@ int res_exec_waiting(res_db *db, const char *sql);
 /* Open the connection's transaction (BEGIN IMMEDIATE) if none is, waiting
  * for other writers within RES_BUSY_WAIT_MS. */
 off_status res_begin(res_db *db, off_err *err);
+
+/* path as an SQLite URI with query q (malloc'd). */
+char *res_uri_of(const char *path, const char *q);
+/* Open the connection's transaction (after the writer and the pending rows)
+ * unless one is open; *opened says whether this call opened it.  Then
+ * res_txn_end: on success commit what was opened, on failure roll it back;
+ * st is returned. */
+off_status res_txn_begin(res_db *db, bool *opened, off_err *err);
+off_status res_txn_end(res_db *db, bool opened, off_status st, off_err *err);
+
+/* res_merge.c: detach the source of res_copy_run, if any. */
+void res_detach(res_db *db);
 
 /* res_schema.c.  res_schema_ensure: on a connection open for writing,
  * check that the file is ours (or empty) and create or migrate the schema

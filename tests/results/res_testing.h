@@ -2,24 +2,28 @@
  * res_testing.h - what the results tests share: a scratch directory for
  * their databases (made by the group setup, removed by the teardown) and
  * one integer read from a database with its own read-only connection;
- * databases of older schema versions.
+ * databases of older schema versions; a dump of a whole database without
+ * its wall-clock and provenance columns, to compare two databases.
  */
 #ifndef RES_TESTING_H
 #define RES_TESTING_H
 
 #include <sqlite3.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 static char scratch_dir[] = "/tmp/offsim-res-XXXXXX";
 
-static int scratch_setup(void **state)
+static inline int scratch_setup(void **state)
 {
     (void)state;
     return mkdtemp(scratch_dir) ? 0 : -1;
 }
 
-static int scratch_teardown(void **state)
+static inline int scratch_teardown(void **state)
 {
     (void)state;
     char cmd[256]; /* u+w: a test may leave read-only files and folders */
@@ -41,8 +45,9 @@ static inline long long query_int(const char *db, const char *sql)
     return v;
 }
 
-/* A database of schema version 1 (with one run 'old', and its summary)
- * or 2 (version 1 with the reward and the learning curves) at p. */
+/* A database of schema version 1 (with one run 'old', and its summary),
+ * 2 (version 1 with the reward and the learning curves) or 3 (version 2
+ * with the devices, and a task, a learning-curve and a device row) at p. */
 static inline void make_old_db(const char *p, int version)
 {
     static const char *v1_sql =
@@ -73,12 +78,105 @@ static inline void make_old_db(const char *p, int version)
         " reward_mean REAL, episode_return REAL, loss_policy REAL, loss_value REAL,"
         " entropy REAL, temperature REAL, wall_s REAL, PRIMARY KEY (run_id, step)) WITHOUT ROWID;"
         "PRAGMA user_version=2;";
+    static const char *v3_sql =
+        "CREATE TABLE devices (run_id INTEGER NOT NULL REFERENCES runs(run_id),"
+        " device INTEGER NOT NULL, name TEXT NOT NULL, server INTEGER,"
+        " n_tasks INTEGER NOT NULL, n_done INTEGER NOT NULL, n_offloaded INTEGER NOT NULL,"
+        " handovers INTEGER NOT NULL, energy_j REAL, tail_j REAL, tail_unattributed_j REAL,"
+        " capacity_j REAL, remaining_j REAL, t_death REAL, freq_hz REAL,"
+        " PRIMARY KEY (run_id, device)) WITHOUT ROWID;"
+        "INSERT INTO tasks (run_id, task_id, device, device_name, t_arrival, latency_s)"
+        " VALUES (1, 0, 0, 'cam', 0.5, 0.25);"
+        "INSERT INTO training (run_id, step, episode, updates) VALUES (1, 100, 1, 1);"
+        "INSERT INTO devices (run_id, device, name, n_tasks, n_done, n_offloaded, handovers)"
+        " VALUES (1, 0, 'cam', 1, 1, 0, 0);"
+        "PRAGMA user_version=3;";
     sqlite3 *h;
     assert_int_equal(sqlite3_open(p, &h), SQLITE_OK);
     assert_int_equal(sqlite3_exec(h, v1_sql, NULL, NULL, NULL), SQLITE_OK);
-    if (version == 2)
+    if (version >= 2)
         assert_int_equal(sqlite3_exec(h, v2_sql, NULL, NULL, NULL), SQLITE_OK);
+    if (version >= 3)
+        assert_int_equal(sqlite3_exec(h, v3_sql, NULL, NULL, NULL), SQLITE_OK);
     sqlite3_close(h);
+}
+
+/* Columns a dump leaves out: wall-clock and provenance, which differ
+ * between two writings of the same runs by the clock or the machine. */
+static inline bool res_dump_skipped(const char *col)
+{
+    static const char *const skip[] = {"wall_s",   "started_at", "version",    "host",
+                                       "compiler", "git_commit", "finished_at"};
+    for (size_t i = 0; i < sizeof skip / sizeof *skip; i++)
+        if (strcmp(col, skip[i]) == 0)
+            return true;
+    return false;
+}
+
+/* Append the text of fmt to the malloc'd string *s of length *n. */
+static inline void res_dump_add(char **s, size_t *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static inline void res_dump_add(char **s, size_t *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    *s = realloc(*s, *n + (size_t)k + 1);
+    assert_non_null(*s);
+    va_start(ap, fmt);
+    vsnprintf(*s + *n, (size_t)k + 1, fmt, ap);
+    va_end(ap);
+    *n += (size_t)k;
+}
+
+/* Every table of the database at p (by name), its columns but the skipped
+ * ones and every row in primary-key order, as text (reals exactly, as
+ * %a), malloc'd: two databases with the same dump hold the same runs. */
+static inline char *res_dump(const char *p)
+{
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open_v2(p, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    char *out = NULL;
+    size_t n = 0;
+    res_dump_add(&out, &n, "%s", "");
+    sqlite3_stmt *t;
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT name FROM sqlite_master WHERE type = 'table'"
+                                           " AND name NOT LIKE 'sqlite_%' ORDER BY name",
+                                        -1, &t, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(t) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(t, 0);
+        char sql[512];
+        snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY 1, 2", name);
+        sqlite3_stmt *s;
+        assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
+        res_dump_add(&out, &n, "table %s:", name);
+        for (int c = 0; c < sqlite3_column_count(s); c++)
+            if (!res_dump_skipped(sqlite3_column_name(s, c)))
+                res_dump_add(&out, &n, " %s", sqlite3_column_name(s, c));
+        res_dump_add(&out, &n, "\n");
+        while (sqlite3_step(s) == SQLITE_ROW) {
+            for (int c = 0; c < sqlite3_column_count(s); c++) {
+                if (res_dump_skipped(sqlite3_column_name(s, c)))
+                    continue;
+                switch (sqlite3_column_type(s, c)) {
+                case SQLITE_NULL: res_dump_add(&out, &n, "|NULL"); break;
+                case SQLITE_INTEGER:
+                    res_dump_add(&out, &n, "|%lld", (long long)sqlite3_column_int64(s, c));
+                    break;
+                case SQLITE_FLOAT: res_dump_add(&out, &n, "|%a", sqlite3_column_double(s, c)); break;
+                default:
+                    res_dump_add(&out, &n, "|'%s'", (const char *)sqlite3_column_text(s, c));
+                }
+            }
+            res_dump_add(&out, &n, "\n");
+        }
+        sqlite3_finalize(s);
+    }
+    sqlite3_finalize(t);
+    sqlite3_close(h);
+    return out;
 }
 
 #endif /* RES_TESTING_H */
