@@ -27,7 +27,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 /* Columns that differ between two runs of the same point by the clock or
  * the machine alone: neither copied differently nor compared. */
@@ -721,24 +723,12 @@ static off_status merge_segment(mstate *m, size_t i, size_t j, bool *exps_done,
     return s;
 }
 
-off_status res_merge(const char *out_path, const char *const *inputs, size_t n,
-                     res_merge_stats *st, off_err *err)
+/* Merge inputs[0..n) into the open database db. */
+static off_status merge_into(res_db *db, const char *const *inputs, size_t n,
+                             res_merge_stats *st, off_err *err)
 {
-    *st = (res_merge_stats){0};
-    res_db *db;
-    mstate m = {.inputs = inputs};
-    /* every input is checked before out is even created: bad input
-     * writes nothing */
-    for (size_t k = 0; k < n; k++) {
-        res_db *in;
-        if (res_open_readonly(&in, inputs[k], err) != OFF_OK)
-            return OFF_EINVAL; /* the message names the input */
-        res_close(in);
-    }
-    off_status s = res_open(&db, out_path, err);
-    if (s != OFF_OK)
-        return s;
-    m.out = db;
+    mstate m = {.out = db, .inputs = inputs};
+    off_status s = OFF_OK;
     for (size_t k = 0; k < n && s == OFF_OK; k++) {
         if ((s = attach(db, inputs[k], err)) == OFF_OK)
             s = collect(&m, k, err);
@@ -753,12 +743,102 @@ off_status res_merge(const char *out_path, const char *const *inputs, size_t n,
             ;
         s = merge_segment(&m, i, j, &exps_done, st, err);
     }
-    if (s == OFF_OK && !exps_done && n > 0) { /* experiments without runs */
+    if (s == OFF_OK && !exps_done) { /* experiments without runs */
         bool opened;
         if ((s = res_txn_begin(db, &opened, err)) == OFF_OK)
             s = res_txn_end(db, opened, put_exps(&m, err), err);
     }
     mstate_free(&m);
-    res_close(db);
+    return s;
+}
+
+/* path with suffix sfx, malloc'd. */
+static char *suffixed(const char *path, const char *sfx)
+{
+    char *p = malloc(strlen(path) + strlen(sfx) + 1);
+    if (p)
+        sprintf(p, "%s%s", path, sfx);
+    return p;
+}
+
+static void remove_db(const char *path)
+{
+    const char *sfx[] = {"", "-wal", "-shm", "-journal"};
+    for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
+        char *p = suffixed(path, sfx[i]);
+        if (p)
+            unlink(p);
+        free(p);
+    }
+}
+
+/* A merge into a file that does not exist yet (the usual end of a sweep on
+ * a cluster) is written into a scratch file beside it without a journal
+ * (a third less work per row than through the WAL: no second copy of
+ * every page), synced, and then linked into place, so that OUT exists
+ * only complete; on any error the scratch file goes and nothing is
+ * written.  If OUT appeared meanwhile, the scratch file is merged into it
+ * the usual way. */
+static off_status merge_fresh(const char *out_path, const char *const *inputs, size_t n,
+                              res_merge_stats *st, off_err *err)
+{
+    char *tmp = suffixed(out_path, ".merging");
+    if (!tmp)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    remove_db(tmp); /* left by a merge that was killed */
+    res_db *db;
+    off_status s = res_open(&db, tmp, err);
+    if (s == OFF_OK) {
+        s = res_exec(db, "PRAGMA main.journal_mode=OFF; PRAGMA main.synchronous=OFF", err);
+        if (s == OFF_OK)
+            s = merge_into(db, inputs, n, st, err);
+        if (s == OFF_OK)
+            s = res_exec(db, "PRAGMA main.journal_mode=WAL", err);
+        res_close(db);
+    }
+    int fd = s == OFF_OK ? open(tmp, O_RDONLY) : -1;
+    if (s == OFF_OK && (fd < 0 || fsync(fd) != 0))
+        s = off_errf(err, OFF_EIO, tmp, 0, 0, "cannot sync: %s", strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    if (s == OFF_OK && link(tmp, out_path) != 0) {
+        if (errno == EEXIST) {
+            const char *in[] = {tmp};
+            res_merge_stats again;
+            if ((s = res_open(&db, out_path, err)) == OFF_OK) {
+                s = merge_into(db, in, 1, &again, err);
+                res_close(db);
+            }
+            *st = again;
+        } else {
+            s = off_errf(err, OFF_EIO, out_path, 0, 0, "cannot create: %s", strerror(errno));
+        }
+    }
+    remove_db(tmp);
+    free(tmp);
+    return s;
+}
+
+off_status res_merge(const char *out_path, const char *const *inputs, size_t n,
+                     res_merge_stats *st, off_err *err)
+{
+    *st = (res_merge_stats){0};
+    /* every input is checked before out is even created: bad input
+     * writes nothing */
+    for (size_t k = 0; k < n; k++) {
+        res_db *in;
+        if (res_open_readonly(&in, inputs[k], err) != OFF_OK)
+            return OFF_EINVAL; /* the message names the input */
+        res_close(in);
+    }
+    struct stat sb;
+    if (stat(out_path, &sb) != 0 && errno == ENOENT)
+        return merge_fresh(out_path, inputs, n, st, err);
+    res_db *db;
+    off_status s = res_open(&db, out_path, err);
+    if (s == OFF_OK) {
+        s = merge_into(db, inputs, n, st, err);
+        res_close(db);
+    }
     return s;
 }

@@ -1,0 +1,291 @@
+/*
+ * test_exp_sweep.c - `offsim sweep` end to end (the binary in OFFSIM_BIN):
+ * the same database whatever --jobs and sharding, resume after a SIGKILL
+ * part-way, failures recorded, an invalid point writing nothing.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#define DATA "tests/experiments/data/"
+
+static char dir[] = "/tmp/offsim-sweep-XXXXXX";
+static const char *bin;
+
+static int setup(void **state)
+{
+    (void)state;
+    bin = getenv("OFFSIM_BIN");
+    if (!bin)
+        bin = "build/offsim";
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* Run `offsim ARGS` (stdout and stderr to dir/out); its exit status. */
+static int offsim(const char *fmt, ...)
+{
+    char args[2048], cmd[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s/out' 2>&1", bin, args, dir);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : 128 + WTERMSIG(rc);
+}
+
+static char *out_text(void)
+{
+    static char buf[65536];
+    char p[256];
+    snprintf(p, sizeof p, "%s/out", dir);
+    FILE *f = fopen(p, "r");
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    buf[n] = '\0';
+    if (f)
+        fclose(f);
+    return buf;
+}
+
+static long long query(const char *db, const char *sql)
+{
+    sqlite3 *h;
+    sqlite3_stmt *s;
+    long long v = -1;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(h, sql, -1, &s, NULL) == SQLITE_OK) {
+        if (sqlite3_step(s) == SQLITE_ROW)
+            v = sqlite3_column_int64(s, 0);
+        sqlite3_finalize(s);
+    }
+    sqlite3_close(h);
+    return v;
+}
+
+/* Every table's rows, in key order, without the columns that hold wall
+ * clock, host or build: what must be identical whatever --jobs. */
+static char *dump(const char *db)
+{
+    static const char *const skip[] = {"wall_s", "started_at", "host", "git_commit", "compiler",
+                                       "version"};
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    sqlite3_stmt *t;
+    assert_int_equal(sqlite3_prepare_v2(h, "SELECT name FROM sqlite_master WHERE type='table' "
+                                           "AND name NOT LIKE 'sqlite%' ORDER BY name",
+                                        -1, &t, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(t) == SQLITE_ROW) {
+        const char *name = (const char *)sqlite3_column_text(t, 0);
+        char sql[4096], cols[3000] = "";
+        snprintf(sql, sizeof sql, "SELECT name FROM pragma_table_info('%s')", name);
+        sqlite3_stmt *c;
+        assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &c, NULL), SQLITE_OK);
+        int nc = 0;
+        while (sqlite3_step(c) == SQLITE_ROW) {
+            const char *col = (const char *)sqlite3_column_text(c, 0);
+            bool keep = true;
+            for (size_t k = 0; k < sizeof skip / sizeof *skip; k++)
+                keep = keep && strcmp(col, skip[k]);
+            if (keep) {
+                size_t l = strlen(cols);
+                snprintf(cols + l, sizeof cols - l, "%s\"%s\"", nc++ ? "," : "", col);
+            }
+        }
+        sqlite3_finalize(c);
+        char order[200] = "1";
+        for (int k = 2; k <= nc && k < 40; k++) {
+            size_t l = strlen(order);
+            snprintf(order + l, sizeof order - l, ",%d", k);
+        }
+        snprintf(sql, sizeof sql, "SELECT %s FROM \"%s\" ORDER BY %s", cols, name, order);
+        sqlite3_stmt *r;
+        assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &r, NULL), SQLITE_OK);
+        fprintf(f, "== %s\n", name);
+        while (sqlite3_step(r) == SQLITE_ROW) {
+            for (int k = 0; k < nc; k++) {
+                const unsigned char *v = sqlite3_column_text(r, k);
+                fprintf(f, "%s%s", k ? "|" : "", v ? (const char *)v : "NULL");
+            }
+            fputc('\n', f);
+        }
+        sqlite3_finalize(r);
+    }
+    sqlite3_finalize(t);
+    sqlite3_close(h);
+    fclose(f);
+    return buf;
+}
+
+static void same_db(const char *a, const char *b)
+{
+    char *x = dump(a), *y = dump(b);
+    if (strcmp(x, y)) {
+        size_t i = 0;
+        while (x[i] && x[i] == y[i])
+            i++;
+        size_t from = i > 200 ? i - 200 : 0;
+        fail_msg("%s and %s differ at byte %zu:\n%.400s\n----\n%.400s", a, b, i, x + from,
+                 y + from);
+    }
+    free(x);
+    free(y);
+}
+
+static void test_same_db_whatever_jobs_and_shards(void **state)
+{
+    (void)state;
+    char a[256], b[256], a2[256], s0[256], s1[256], m[256];
+    snprintf(a, sizeof a, "%s/jobs1.db", dir);
+    snprintf(a2, sizeof a2, "%s/jobs1-again.db", dir);
+    snprintf(b, sizeof b, "%s/jobs2.db", dir);
+    snprintf(s0, sizeof s0, "%s/shard0.db", dir);
+    snprintf(s1, sizeof s1, "%s/shard1.db", dir);
+    snprintf(m, sizeof m, "%s/merged.db", dir);
+    assert_int_equal(offsim("sweep " DATA "sweep.yaml --dry-run --db %s", a), 0);
+    assert_non_null(strstr(out_text(), "sweep-test: 12 points"));
+    assert_int_equal(access(a, F_OK), -1); /* a dry run writes nothing */
+    assert_int_equal(offsim("sweep " DATA "sweep.yaml --jobs 1 --db %s", a), 0);
+    assert_non_null(strstr(out_text(), "12 points, 0 already done, 12 run, 0 failed"));
+    assert_int_equal(offsim("sweep " DATA "sweep.yaml --jobs 1 --db %s", a2), 0);
+    assert_int_equal(offsim("sweep " DATA "sweep.yaml --jobs 2 --db %s", b), 0);
+    assert_int_equal(offsim("sweep " DATA "sweep.yaml --jobs 2 --shard 1/2 --db %s", s1), 0);
+    assert_int_equal(offsim("sweep " DATA "sweep.yaml --jobs 1 --shard 0/2 --db %s", s0), 0);
+    assert_int_equal(offsim("merge %s %s %s", m, s0, s1), 0);
+    assert_int_equal(query(a, "SELECT count(*) FROM runs WHERE status='ok'"), 12);
+    assert_int_equal(query(a, "SELECT count(*) FROM params"), 36);
+    assert_int_equal(query(a, "SELECT count(*) FROM runs WHERE point = run_id - 1"), 12);
+    assert_int_equal(query(a, "SELECT count(*) FROM params WHERE name='devices.phone.uplink.rate'"
+                              " AND num = 500000"), 6);
+    assert_true(query(a, "SELECT count(*) FROM tasks") > 12);
+    same_db(a, a2);
+    same_db(a, b);
+    same_db(a, m);
+    /* the sweep again: every point is there */
+    assert_int_equal(offsim("sweep " DATA "sweep.yaml --jobs 2 --db %s", b), 0);
+    assert_non_null(strstr(out_text(), "12 points, 12 already done, 0 run"));
+    same_db(a, b);
+}
+
+static void test_resume_after_sigkill(void **state)
+{
+    (void)state;
+    char db[256];
+    snprintf(db, sizeof db, "%s/resume.db", dir);
+    const int points = 60;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        freopen("/dev/null", "w", stdout);
+        execl(bin, bin, "sweep", DATA "tiny.yaml", "--axis", "devices.0.count=1,2", "--seeds",
+              "30", "--set", "duration=4 s", "--jobs", "2", "--db", db, (char *)NULL);
+        _exit(127);
+    }
+    /* kill it once a few runs are in, while others run */
+    struct timespec ms = {0, 2000000};
+    long long n = 0;
+    for (int k = 0; k < 20000 && n < 5; k++) {
+        nanosleep(&ms, NULL);
+        n = access(db, F_OK) ? 0 : query(db, "SELECT count(*) FROM runs");
+    }
+    kill(pid, SIGKILL);
+    int ws;
+    waitpid(pid, &ws, 0);
+    assert_true(WIFSIGNALED(ws));
+    sleep(1); /* its workers see the parent gone and end */
+    long long ok = query(db, "SELECT count(*) FROM runs WHERE status='ok'");
+    assert_true(ok >= 5);
+    assert_true(ok < points);
+    /* only whole runs reached the target */
+    assert_int_equal(query(db, "SELECT count(*) FROM runs"), ok);
+    assert_int_equal(offsim("sweep " DATA "tiny.yaml --axis devices.0.count=1,2 --seeds 30 "
+                            "--set 'duration=4 s' --jobs 2 --db %s",
+                            db),
+                     0);
+    char want[128];
+    snprintf(want, sizeof want, "%lld of %d points already done, running %lld", ok, points,
+             points - ok);
+    if (!strstr(out_text(), want))
+        fail_msg("expected '%s' in:\n%s", want, out_text());
+    assert_int_equal(query(db, "SELECT count(*) FROM runs"), points);
+    assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE status='ok'"), points);
+    assert_int_equal(query(db, "SELECT count(DISTINCT point) FROM runs"), points);
+    assert_int_equal(query(db, "SELECT count(DISTINCT point_hash) FROM runs"), points);
+}
+
+static void test_failure_recorded(void **state)
+{
+    (void)state;
+    char db[256];
+    snprintf(db, sizeof db, "%s/fail.db", dir);
+    setenv("OFFSIM_SWEEP_FAULT", "1", 1);
+    int rc = offsim("sweep " DATA "tiny.yaml --axis policy=local,edge,fixed --set "
+                    "'duration=1 s' --jobs 2 --db %s",
+                    db);
+    unsetenv("OFFSIM_SWEEP_FAULT");
+    assert_int_equal(rc, 1);
+    assert_non_null(strstr(out_text(), "1 point failed"));
+    assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE status='ok'"), 2);
+    assert_int_equal(query(db, "SELECT point FROM runs WHERE status='failed'"), 1);
+    assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE status='failed' AND error LIKE "
+                               "'%injected failure of point 1%'"),
+                     1);
+    /* the next sweep runs the failed point again */
+    assert_int_equal(offsim("sweep " DATA "tiny.yaml --axis policy=local,edge,fixed --set "
+                            "'duration=1 s' --jobs 2 --db %s",
+                            db),
+                     0);
+    assert_non_null(strstr(out_text(), "2 of 3 points already done, running 1"));
+    assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE status='ok' AND point=1"), 1);
+}
+
+static void test_invalid_point_writes_nothing(void **state)
+{
+    (void)state;
+    char db[256];
+    snprintf(db, sizeof db, "%s/invalid.db", dir);
+    assert_int_equal(offsim("sweep " DATA "tiny.yaml --axis 'devices.0.uplink.rate=1Mbps,5ms' "
+                            "--db %s",
+                            db),
+                     2);
+    assert_non_null(strstr(out_text(), "point 1 of 2 (devices.0.uplink.rate=5ms)"));
+    assert_int_equal(access(db, F_OK), -1);
+    assert_int_equal(offsim("sweep " DATA "sweep.yaml --shard 2/2 --db %s", db), 2);
+    assert_int_equal(access(db, F_OK), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_same_db_whatever_jobs_and_shards),
+        cmocka_unit_test(test_resume_after_sigkill),
+        cmocka_unit_test(test_failure_recorded),
+        cmocka_unit_test(test_invalid_point_writes_nothing),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
