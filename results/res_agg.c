@@ -61,7 +61,10 @@ static const struct { const char *alias, *name; } aliases[] = {
     {"reward", "reward_mean"},     {"bytes", "bytes_up_mean"}, {"offloaded", "offloaded_share"},
 };
 
-enum { N_METRICS = sizeof metrics / sizeof metrics[0], N_ALIASES = sizeof aliases / sizeof aliases[0] };
+enum {
+    N_METRICS = sizeof metrics / sizeof metrics[0],
+    N_ALIASES = sizeof aliases / sizeof aliases[0]
+};
 
 const res_metric_info *res_metric_list(size_t *n)
 {

@@ -1,8 +1,8 @@
 /*
  * test_cli_report.c - `offsim report --by` and `offsim plot --x` on a tiny
- * real sweep: eight `offsim run --set` runs (2 policies x 2 uplink rates x
- * 2 seeds) in one database, their params rows added as a sweep writes
- * them, and one failed run.  Runs the built binary ($OFFSIM_BIN).
+ * real sweep: `offsim sweep` of 2 policies x 2 uplink rates x 2 seeds into
+ * one database, and one failed run added.  Runs the built binary
+ * ($OFFSIM_BIN).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -82,30 +82,13 @@ static int setup(void **state)
     snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir -p '%s'", dir, dir);
     if (system(cmd) != 0)
         return -1;
-    static const char *const rate[] = {"500 kbps", "8 Mbps"}, *const num[] = {"5e5", "8e6"};
-    static const char *const pol[] = {"local", "edge"};
-    int id = 0;
-    for (int p = 0; p < 2; p++)
-        for (int r = 0; r < 2; r++)
-            for (int s = 1; s <= 2; s++) {
-                if (run("run scenarios/examples/quickstart.yaml --db '%s' --quiet --seed %d "
-                        "--set policy=%s --set 'devices.0.uplink.rate=%s' --set duration=2s "
-                        "--set warmup=0s",
-                        db, s, pol[p], rate[r]) != 0) {
-                    fprintf(stderr, "%s\n", out);
-                    return -1;
-                }
-                char ins[1024];
-                id++;
-                snprintf(ins, sizeof ins,
-                         "CREATE TABLE IF NOT EXISTS params (run_id INTEGER NOT NULL "
-                         "REFERENCES runs, name TEXT NOT NULL, value TEXT NOT NULL, num REAL, "
-                         "PRIMARY KEY (run_id, name));"
-                         "INSERT INTO params VALUES (%d, 'policy', '%s', NULL), "
-                         "(%d, 'uplink.rate', '%s', %s), (%d, 'seed', '%d', %d)",
-                         id, pol[p], id, rate[r], num[r], id, s, s);
-                sql(ins);
-            }
+    if (run("sweep scenarios/examples/quickstart.yaml --db '%s' --quiet --jobs 2 --seeds 2 "
+            "--axis policy=local,edge --axis 'devices.0.uplink.rate=500 kbps,8 Mbps' "
+            "--set duration=2s --set warmup=0s",
+            db) != 0) {
+        fprintf(stderr, "%s\n", out);
+        return -1;
+    }
     /* a failed run: left out, and said so */
     sql("INSERT INTO runs (scenario, scenario_file, config_text, overrides, config_hash, seed,"
         " policy, version, started_at, wall_s, status) SELECT scenario, scenario_file,"
@@ -117,8 +100,9 @@ static int setup(void **state)
 static void test_report_table(void **state)
 {
     (void)state;
-    assert_int_equal(run("report '%s' --by policy,uplink.rate -m latency -m energy "
+    assert_int_equal(run("report '%s' --by policy,devices.0.uplink.rate -m latency -m energy "
                          "--baseline policy=local", db), 0);
+    assert_int_equal(strncmp(out, "quickstart: 8 ok runs in 4 groups", 33), 0);
     assert_non_null(strstr(out, "diff vs policy=local [95% CI]"));
     assert_non_null(strstr(out, "latency_mean (ms)"));
     assert_non_null(strstr(out, "energy_mean_j (mJ)"));
@@ -131,22 +115,25 @@ static void test_report_table(void **state)
     assert_non_null(fast);
     assert_true(slow < fast);
     /* one seed: no interval, and why */
-    assert_int_equal(run("report '%s' --by policy,uplink.rate --where 'r.seed = 1'", db), 0);
+    assert_int_equal(
+        run("report '%s' --by policy,devices.0.uplink.rate --where 'r.seed = 1'", db), 0);
     assert_non_null(strstr(out, "± n/a (n < 2)"));
     assert_null(strstr(out, "nan"));
     /* the rate left out of --by: pooled, with a warning naming it */
     assert_int_equal(run("report '%s' --by policy", db), 0);
-    assert_non_null(strstr(out, "runs that differ in 'uplink.rate' (not in --by) are pooled"));
+    assert_non_null(
+        strstr(out, "runs that differ in 'devices.0.uplink.rate' (not in --by) are pooled"));
 }
 
 static void test_report_csv(void **state)
 {
     (void)state;
-    assert_int_equal(run("report '%s' --by policy,uplink.rate --metric p95 --csv "
+    assert_int_equal(run("report '%s' --by policy,devices.0.uplink.rate --metric p95 --csv "
                          "--baseline policy=local 2>/dev/null", db), 0);
     char *line = strtok(out, "\n");
-    assert_string_equal(line, "policy,uplink.rate,metric,unit,n,mean,ci95_half,ci95_lo,ci95_hi,"
-                              "baseline,n_pairs,diff_mean,diff_ci95_half,diff_ci95_lo,"
+    assert_string_equal(line, "policy,devices.0.uplink.rate,metric,unit,n,mean,ci95_half,"
+                              "ci95_lo,ci95_hi,baseline,n_pairs,diff_mean,diff_ci95_half,"
+                              "diff_ci95_lo,"
                               "diff_ci95_hi,diff_unpaired_ci95_half,note");
     size_t rows = 0;
     while ((line = strtok(NULL, "\n")) && strncmp(line, "offsim", 6) != 0) {
@@ -156,7 +143,7 @@ static void test_report_csv(void **state)
             double want = sql_double(
                 "SELECT avg(s.latency_p95) FROM summary s JOIN params p USING (run_id) "
                 "JOIN params q USING (run_id) WHERE p.name = 'policy' AND p.value = 'edge' "
-                "AND q.name = 'uplink.rate' AND q.value = '8 Mbps'");
+                "AND q.name = 'devices.0.uplink.rate' AND q.value = '8 Mbps'");
             assert_true(fabs(mean - want) < 1e-9 * want);
             assert_non_null(strstr(line, ",policy=local,2,"));
         }
@@ -173,7 +160,7 @@ static void test_report_usage_errors(void **state)
     assert_non_null(strstr(out, "unknown metric 'latncy' (did you mean 'latency'?)"));
     assert_int_equal(run("report '%s' --csv", db), 2);
     assert_non_null(strstr(out, "--csv needs --by"));
-    assert_int_equal(run("report '%s' --by policy --baseline uplink.rate=8", db), 2);
+    assert_int_equal(run("report '%s' --by policy --baseline devices.0.uplink.rate=8", db), 2);
     assert_non_null(strstr(out, "not one of the --by axes"));
     assert_int_equal(run("report '%s' --by policy --where 'nonsense ='", db), 2);
     assert_non_null(strstr(out, "--where"));
@@ -196,20 +183,21 @@ static void test_plot_sweep(void **state)
     char png[1200], svg[1200], dflt[1200];
     snprintf(png, sizeof png, "%s/lat.png", dir);
     snprintf(svg, sizeof svg, "%s/energy.svg", dir);
-    snprintf(dflt, sizeof dflt, "%s/sweep-latency_mean-vs-uplink.rate.png", dir);
-    assert_int_equal(run("plot '%s' --x uplink.rate --by policy --logx --out '%s'", db, png), 0);
+    snprintf(dflt, sizeof dflt, "%s/sweep-latency_mean-vs-devices.0.uplink.rate.png", dir);
+    assert_int_equal(
+        run("plot '%s' --x devices.0.uplink.rate --by policy --logx --out '%s'", db, png), 0);
     assert_true(non_empty(png));
-    assert_int_equal(run("plot '%s' --x uplink.rate --by policy -- '%s'", db, db), 2);
-    assert_int_equal(run("plot '%s' --x uplink.rate --by policy --y energy "
+    assert_int_equal(run("plot '%s' --x devices.0.uplink.rate --by policy -- '%s'", db, db), 2);
+    assert_int_equal(run("plot '%s' --x devices.0.uplink.rate --by policy --y energy "
                          "--baseline policy=local --out '%s'", db, svg), 0);
     assert_true(non_empty(svg));
-    assert_int_equal(run("plot '%s' --x uplink.rate --by policy", db), 0);
+    assert_int_equal(run("plot '%s' --x devices.0.uplink.rate --by policy", db), 0);
     assert_true(non_empty(dflt));
     assert_int_equal(run("plot '%s' --y energy", db), 2);
     assert_non_null(strstr(out, "--y needs --x"));
-    assert_int_equal(run("plot '%s' --x uplink.rate --out '%s/x.gif'", db, dir), 2);
+    assert_int_equal(run("plot '%s' --x devices.0.uplink.rate --out '%s/x.gif'", db, dir), 2);
     assert_non_null(strstr(out, ".png, .pdf or .svg"));
-    assert_int_equal(run("plot '%s' --x uplink.rate --y energ", db), 2);
+    assert_int_equal(run("plot '%s' --x devices.0.uplink.rate --y energ", db), 2);
     assert_non_null(strstr(out, "did you mean"));
 }
 

@@ -159,7 +159,8 @@ static void test_pooled_and_left_out(void **state)
     agg_add_run(path, "edge", 1, "ok", 0.010, 0.001, "policy=edge;uplink.rate=1 Mbps@1e6;seed=1@1");
     agg_add_run(path, "edge", 1, "ok", 0.020, 0.001, "policy=edge;uplink.rate=2 Mbps@2e6;seed=1@1");
     agg_add_run(path, "edge", 2, "failed", 0, 0, "policy=edge;uplink.rate=1 Mbps@1e6;seed=2@2");
-    agg_add_run(path, "edge", 3, "interrupted", 0, 0, "policy=edge;uplink.rate=1 Mbps@1e6;seed=3@3");
+    agg_add_run(path, "edge", 3, "interrupted", 0, 0,
+                "policy=edge;uplink.rate=1 Mbps@1e6;seed=3@3");
     const char *by[] = {"policy"};
     res_agg *a = aggregate(by, 1, NULL, 0, NULL);
     assert_int_equal(a->n_groups, 1);
