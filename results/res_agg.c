@@ -125,7 +125,12 @@ typedef struct agg_ctx {
     agg_run *runs;
     size_t n_runs;
     off_err *err;
+    size_t *order;     /* run indices by group, in run order within a group  */
+    size_t *start;     /* group g's runs: order[start[g] .. start[g + 1])    */
 } agg_ctx;
+
+/* The k-th run of group g's runs, for k in [start[g], start[g + 1]). */
+#define GROUP_RUN(c, k) (&(c)->runs[(c)->order[(k)]])
 
 static off_status sql_fail(agg_ctx *c)
 {
@@ -353,17 +358,11 @@ static bool is_by(const res_agg *a, const char *name)
 static bool axis_pooled(const agg_ctx *c, const res_agg *a, const char *axis)
 {
     for (size_t g = 0; g < a->n_groups; g++) {
-        const char *first = NULL;
-        for (size_t i = 0; i < c->n_runs; i++) {
-            if (c->runs[i].group != g)
-                continue;
-            double num;
-            const char *v = axis_value(&c->runs[i], axis, &num);
-            if (!first)
-                first = v;
-            else if (strcmp(first, v) != 0)
+        double num;
+        const char *first = axis_value(GROUP_RUN(c, c->start[g]), axis, &num);
+        for (size_t k = c->start[g] + 1; k < c->start[g + 1]; k++)
+            if (strcmp(first, axis_value(GROUP_RUN(c, k), axis, &num)) != 0)
                 return true;
-        }
     }
     return false;
 }
@@ -381,16 +380,36 @@ static off_status add_pooled(res_agg *a, const char *axis)
     return OFF_OK;
 }
 
-/* The axes outside by (the seed apart) that vary within a group. */
+/* The axes outside by (the seed apart) that vary within a group: each
+ * param name once (a sweep has a handful), checked in one pass over the
+ * runs. */
 static off_status find_pooled(const agg_ctx *c, res_agg *a)
 {
+    const char **names = NULL;
+    size_t n = 0;
     for (size_t i = 0; i < c->n_runs; i++)
         for (size_t p = 0; p < c->runs[i].n_params; p++) {
             const char *name = c->runs[i].params[p].name;
-            if (strcmp(name, "seed") != 0 && !is_by(a, name) && axis_pooled(c, a, name) &&
-                add_pooled(a, name) != OFF_OK)
+            size_t j = 0;
+            while (j < n && strcmp(names[j], name) != 0)
+                j++;
+            if (j < n || strcmp(name, "seed") == 0 || is_by(a, name))
+                continue;
+            const char **nn = realloc(names, (n + 1) * sizeof *nn);
+            if (!nn) {
+                free(names);
                 return OFF_ENOMEM;
+            }
+            names = nn;
+            names[n++] = name;
         }
+    off_status st = OFF_OK;
+    for (size_t j = 0; j < n && st == OFF_OK; j++)
+        if (axis_pooled(c, a, names[j]))
+            st = add_pooled(a, names[j]);
+    free(names);
+    if (st != OFF_OK)
+        return st;
     if (!is_by(a, "policy") && axis_pooled(c, a, "policy"))
         return add_pooled(a, "policy");
     return OFF_OK;
@@ -413,9 +432,9 @@ static void mean_sd(const double *x, size_t n, double *mean, double *sd)
 static size_t group_values(const agg_ctx *c, size_t g, size_t m, double *x)
 {
     size_t n = 0;
-    for (size_t i = 0; i < c->n_runs; i++)
-        if (c->runs[i].group == g && !isnan(c->runs[i].vals[m]))
-            x[n++] = c->runs[i].vals[m];
+    for (size_t k = c->start[g]; k < c->start[g + 1]; k++)
+        if (!isnan(GROUP_RUN(c, k)->vals[m]))
+            x[n++] = GROUP_RUN(c, k)->vals[m];
     return n;
 }
 
@@ -424,10 +443,10 @@ static double seed_mean(const agg_ctx *c, size_t g, size_t m, const char *seed)
 {
     double s = 0;
     size_t n = 0;
-    for (size_t i = 0; i < c->n_runs; i++) {
-        const agg_run *r = &c->runs[i];
+    for (size_t k = c->start[g]; k < c->start[g + 1]; k++) {
+        const agg_run *r = GROUP_RUN(c, k);
         double num;
-        if (r->group == g && !isnan(r->vals[m]) && strcmp(axis_value(r, "seed", &num), seed) == 0)
+        if (!isnan(r->vals[m]) && strcmp(axis_value(r, "seed", &num), seed) == 0)
             s += r->vals[m], n++;
     }
     return n ? s / (double)n : NAN;
@@ -438,16 +457,16 @@ static double seed_mean(const agg_ctx *c, size_t g, size_t m, const char *seed)
 static size_t paired(const agg_ctx *c, size_t g, size_t b, size_t m, double *d)
 {
     size_t n = 0;
-    for (size_t i = 0; i < c->n_runs; i++) {
-        const agg_run *r = &c->runs[i];
-        if (r->group != g || isnan(r->vals[m]))
+    for (size_t k = c->start[g]; k < c->start[g + 1]; k++) {
+        const agg_run *r = GROUP_RUN(c, k);
+        if (isnan(r->vals[m]))
             continue;
         double num;
         const char *seed = axis_value(r, "seed", &num);
         bool seen = false;
-        for (size_t j = 0; j < i && !seen; j++)
-            seen = c->runs[j].group == g && !isnan(c->runs[j].vals[m]) &&
-                   strcmp(axis_value(&c->runs[j], "seed", &num), seed) == 0;
+        for (size_t j = c->start[g]; j < k && !seen; j++)
+            seen = !isnan(GROUP_RUN(c, j)->vals[m]) &&
+                   strcmp(axis_value(GROUP_RUN(c, j), "seed", &num), seed) == 0;
         double vb = seen ? NAN : seed_mean(c, b, m, seed);
         if (!isnan(vb))
             d[n++] = seed_mean(c, g, m, seed) - vb;
@@ -652,6 +671,21 @@ static off_status mark_baseline(res_agg *a, size_t bi, off_err *err)
                     a->base_axis, a->base_value, list);
 }
 
+/* Fill c->order and c->start from the runs' groups, then find the pooled
+ * axes (which walk the groups' runs). */
+static off_status index_groups(agg_ctx *c, res_agg *a)
+{
+    for (size_t g = 0; g < a->n_groups; g++)
+        c->start[g + 1] = c->start[g] + a->groups[g].n_runs;
+    for (size_t g = 0; g < a->n_groups; g++)
+        a->groups[g].n_runs = 0; /* counted again as the runs are placed */
+    for (size_t i = 0; i < c->n_runs; i++) {
+        res_agg_group *gr = &a->groups[c->runs[i].group];
+        c->order[c->start[c->runs[i].group] + gr->n_runs++] = i;
+    }
+    return find_pooled(c, a);
+}
+
 static off_status compute(agg_ctx *c, res_agg *a, const res_agg_spec *spec)
 {
     off_status st = set_up(a, spec, c->err);
@@ -679,8 +713,6 @@ static off_status compute(agg_ctx *c, res_agg *a, const res_agg_spec *spec)
     for (size_t i = 0; i < c->n_runs; i++)
         if ((c->runs[i].group = group_of(a, &c->runs[i])) == SIZE_MAX)
             return off_errf(c->err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-    if (find_pooled(c, a) != OFF_OK)
-        return off_errf(c->err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     /* Sort the groups, then renumber the runs' groups to match. */
     for (size_t g = 0; g < a->n_groups; g++)
         a->groups[g].n_runs = g; /* the old index, for the renumbering */
@@ -699,6 +731,13 @@ static off_status compute(agg_ctx *c, res_agg *a, const res_agg_spec *spec)
         a->groups[c->runs[i].group].n_runs++;
     }
     free(newidx);
+    /* The runs by group (counting sort, stable: run order within a group). */
+    c->order = malloc(c->n_runs * sizeof *c->order);
+    c->start = calloc(a->n_groups + 1, sizeof *c->start);
+    if (!c->order || !c->start || index_groups(c, a) != OFF_OK) {
+        free(x);
+        return off_errf(c->err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     size_t bi = 0;
     while (a->base_axis && strcmp(a->by[bi], a->base_axis) != 0)
         bi++;
@@ -718,9 +757,10 @@ off_status res_agg_compute(res_db *db, const res_agg_spec *spec, res_agg **out, 
     res_agg *a = calloc(1, sizeof *a);
     if (!a)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-    agg_ctx c = {db, NULL, 0, err};
+    agg_ctx c = {db, NULL, 0, err, NULL, NULL};
     off_status st = compute(&c, a, spec);
     free_runs(&c);
+    free(c.order), free(c.start);
     if (st != OFF_OK) {
         res_agg_free(a);
         return st;
