@@ -252,16 +252,21 @@ static void print_table_cells(const table *t)
     }
 }
 
-/* "mean ± half" in the metric's display unit, or n/a with the reason. */
-static void fmt_mean(table *t, size_t r, size_t c, const res_agg_cell *x, double k)
+/* "mean ± half" in the metric's display unit, or n/a with the reason;
+ * "(n=K)" when only K of the group's n_runs runs have a value. */
+static void fmt_mean(table *t, size_t r, size_t c, const res_agg_cell *x, double k,
+                     size_t n_runs)
 {
+    char fewer[32] = "";
+    if (x->n < n_runs)
+        snprintf(fewer, sizeof fewer, " (n=%zu)", x->n);
     if (x->n == 0)
         tset(t, r, c, "n/a (no value)");
     else if (isnan(x->half))
         tset(t, r, c, "%.4g ± n/a (%s)", x->mean * k, x->note ? x->note : "n < 2");
     else /* an interval below rounding is 0, not 2.5e-15 */
-        tset(t, r, c, "%.4g ± %.2g", x->mean * k,
-             x->half <= 1e-9 * fabs(x->mean) ? 0.0 : x->half * k);
+        tset(t, r, c, "%.4g ± %.2g%s", x->mean * k,
+             x->half <= 1e-9 * fabs(x->mean) ? 0.0 : x->half * k, fewer);
 }
 
 static void fmt_diff(table *t, size_t r, size_t c, const res_agg_cell *x, double k)
@@ -310,7 +315,7 @@ static int print_table(const res_agg *g)
         tset(&t, k + 1, g->n_by, "%zu", gr->n_runs);
         for (size_t m = 0; m < g->n_metrics; m++) {
             size_t c = g->n_by + 1 + m * (base ? 2 : 1);
-            fmt_mean(&t, k + 1, c, &gr->cells[m], g->metrics[m]->disp_scale);
+            fmt_mean(&t, k + 1, c, &gr->cells[m], g->metrics[m]->disp_scale, gr->n_runs);
             if (base)
                 fmt_diff(&t, k + 1, c + 1, &gr->cells[m], g->metrics[m]->disp_scale);
         }
