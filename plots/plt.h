@@ -37,4 +37,40 @@ off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf,
 off_status plt_write_data(res_db *db, plt_kind kind, const char *path,
                           size_t *n_curves, off_err *err);
 
+/* ---- sweep figures: a metric against an axis, one line per group ---- */
+
+typedef struct plt_sweep_spec {
+    const char *x;        /* the axis on x (a param, or policy/seed/scenario) */
+    const char *y;        /* a metric for res_metric_find; NULL: latency_mean */
+    const char *by;       /* one line per value of this axis; NULL: one line  */
+    bool logx, logy;
+    const char *baseline; /* "AXIS=VALUE" with AXIS = by: plot the paired
+                             difference with that line (drawn as y = 0)    */
+    const char *title;    /* NULL: the experiment's name (else the scenario's,
+                             else "METRIC vs X")                          */
+    const char *where;    /* SQL condition on `runs AS r`, or NULL         */
+    FILE *warn;           /* runs left out and pooled axes are told here
+                             (e.g. stderr); NULL: silence                 */
+} plt_sweep_spec;
+
+/* Draw the sweep figure spec describes into out_path, whose extension
+ * picks gnuplot's terminal (.png: pngcairo, .pdf: pdfcairo, .svg: svg):
+ * the mean over replications (res_agg) of y at each value of x, one line
+ * per value of by with the 95 % Student-t interval as error bars, axis
+ * labels with units (x from the params' values, e.g. "uplink.rate
+ * (Mbit/s)"; y from the metric's display unit), the legend below the plot,
+ * each value of by in the same colour in every figure of a database.
+ * Errors as res_agg_compute's, and OFF_EUSAGE for another extension. */
+off_status plt_sweep_figure(res_db *db, const plt_sweep_spec *spec, const char *out_path,
+                            off_err *err);
+
+/* The data plt_sweep_figure plots, written to path: one block per line in
+ * the order of by's values, blocks separated by two blank lines and headed
+ * by a "# BY=VALUE" comment, one "x y half" line per point (in the axes'
+ * display units; x is the index of the value for a non-numeric axis; half
+ * 0 when n < 2).  *n_series and *n_points (all lines together) receive the
+ * counts. */
+off_status plt_sweep_write_data(res_db *db, const plt_sweep_spec *spec, const char *path,
+                                size_t *n_series, size_t *n_points, off_err *err);
+
 #endif /* PLT_H */

@@ -13,20 +13,15 @@
 #include "plt.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <math.h>
 #include <sqlite3.h>
 #include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
+
+#include "plt_int.h"
 
 #define PLT_MAX_POINTS 2000
-
-extern char **environ;
 
 typedef struct run_meta {
     long long id;
@@ -40,22 +35,6 @@ static off_status sql_err(res_db *db, off_err *err)
                     sqlite3_errmsg(res_handle(db)));
 }
 
-/* Escape a title for a gnuplot double-quoted string. */
-static void gp_escape(char *dst, size_t cap, const char *src)
-{
-    size_t j = 0;
-    for (size_t i = 0; src[i] && j + 3 < cap; i++) {
-        char c = src[i];
-        if (c == '"' || c == '\\')
-            dst[j++] = '\\';
-        if (c == '_' || c == '^' || c == '{' || c == '}' || c == '@' || c == '&' ||
-            c == '~')
-            dst[j++] = '\\'; /* enhanced-text specials */
-        dst[j++] = (c == '\n' || c == '\r') ? ' ' : c;
-    }
-    dst[j] = '\0';
-}
-
 /* A run's id, curve title and point count from columns 0..3 (run_id,
  * scenario, policy, count) of the current row of runs. */
 static void read_meta(run_meta *m, sqlite3_stmt *runs)
@@ -65,7 +44,7 @@ static void read_meta(run_meta *m, sqlite3_stmt *runs)
     snprintf(raw, sizeof raw, "run %lld: %s / %s", m->id,
              (const char *)sqlite3_column_text(runs, 1),
              (const char *)sqlite3_column_text(runs, 2));
-    gp_escape(m->title, sizeof m->title, raw);
+    plt_gp_escape(m->title, sizeof m->title, raw, true);
     m->n = sqlite3_column_int64(runs, 3);
 }
 
@@ -144,24 +123,6 @@ static off_status write_data(res_db *db, FILE *f, run_meta *metas, size_t cap,
     return st;
 }
 
-static bool has_pngcairo(void)
-{
-    FILE *p = popen("gnuplot -e 'set terminal' 2>&1", "r");
-    if (!p)
-        return false;
-    char line[256];
-    bool found = false;
-    while (fgets(line, sizeof line, p))
-        found = found || strstr(line, "pngcairo") != NULL;
-    pclose(p);
-    return found;
-}
-
-static bool gnuplot_present(void)
-{
-    return system("command -v gnuplot >/dev/null 2>&1") == 0;
-}
-
 /* The learning curve's point: step, reward_mean. */
 static void curve_point(FILE *f, sqlite3_stmt *pts, const run_meta *m, long long i, void *ud)
 {
@@ -184,7 +145,7 @@ static off_status write_learning(res_db *db, FILE *f, run_meta *metas, size_t ca
                         true, curve_point, NULL, metas, cap, n_runs, err);
 }
 
-/* The data of a plot of kind to the open file f (closed here), one block
+/* The data of a plot of kind to the open file f (closed by the caller), one block
  * per curve; metas (up to cap) get the curves' titles, *lo / *hi the
  * latencies' range (CDF only).  No curve at all is an error. */
 static off_status write_plot_data(res_db *db, plt_kind kind, FILE *f, run_meta *metas,
@@ -196,7 +157,7 @@ static off_status write_plot_data(res_db *db, plt_kind kind, FILE *f, run_meta *
     *hi = 0;
     off_status st = learning ? write_learning(db, f, metas, cap, n_runs, err)
                              : write_data(db, f, metas, cap, n_runs, lo, hi, err);
-    if (fclose(f) != 0 && st == OFF_OK)
+    if (st == OFF_OK && ferror(f))
         st = off_errf(err, OFF_EIO, path, 0, 0, "write error");
     if (st == OFF_OK && *n_runs == 0)
         st = off_errf(err, OFF_EINVAL, res_path(db), 0, 0,
@@ -218,7 +179,10 @@ off_status plt_write_data(res_db *db, plt_kind kind, const char *path, size_t *n
         return off_errf(err, OFF_EIO, path, 0, 0, "cannot write: %s", strerror(errno));
     run_meta metas[MAX_RUNS];
     double lo, hi;
-    return write_plot_data(db, kind, f, metas, MAX_RUNS, n_curves, &lo, &hi, path, err);
+    off_status st = write_plot_data(db, kind, f, metas, MAX_RUNS, n_curves, &lo, &hi, path, err);
+    if (fclose(f) != 0 && st == OFF_OK)
+        st = off_errf(err, OFF_EIO, path, 0, 0, "write error");
+    return st;
 }
 
 /* The plot's path: opts->out_path, or the database's with ".db" replaced
@@ -245,9 +209,9 @@ static void write_script(FILE *s, const plt_opts *opts, const char *out_path,
     bool learning = opts->kind == PLT_LEARNING;
     int w = opts->width > 0 ? opts->width : 900, hgt = opts->height > 0 ? opts->height : 600;
     char out_esc[4200], data_esc[4200];
-    gp_escape(out_esc, sizeof out_esc, out_path);
-    gp_escape(data_esc, sizeof data_esc, data_path);
-    fprintf(s, "set terminal %s size %d,%d\n", has_pngcairo() ? "pngcairo" : "png", w, hgt);
+    plt_gp_escape(out_esc, sizeof out_esc, out_path, false);
+    plt_gp_escape(data_esc, sizeof data_esc, data_path, false);
+    fprintf(s, "set terminal %s size %d,%d\n", plt_has_terminal("pngcairo") ? "pngcairo" : "png", w, hgt);
     fprintf(s, "set output \"%s\"\n", out_esc);
     if (learning)
         fprintf(s, "set title \"Learning curves\"\nset xlabel \"decisions learned from\"\n"
@@ -267,38 +231,26 @@ static void write_script(FILE *s, const plt_opts *opts, const char *out_path,
     fprintf(s, "\n");
 }
 
-/* Run gnuplot on script_path with its standard error to errf_path,
- * spawned without a shell so that no path needs quoting; its message
- * becomes the error when it fails. */
-static off_status run_gnuplot(const char *script_path, const char *errf_path,
-                              const char *out_path, off_err *err)
+/* What plt_draw hands to plt_gp_render's callbacks. */
+typedef struct draw_ctx {
+    res_db *db;
+    const plt_opts *opts;
+    run_meta metas[MAX_RUNS];
+    size_t n_runs;
+    double lo, hi;
+} draw_ctx;
+
+static off_status draw_data(FILE *f, const char *data_path, void *ud, off_err *err)
 {
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_addopen(&fa, 2, errf_path, O_WRONLY | O_TRUNC, 0600);
-    char *argv[] = {"gnuplot", (char *)script_path, NULL};
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    if (rc == 0) {
-        int wst;
-        while (waitpid(pid, &wst, 0) < 0 && errno == EINTR)
-            ;
-        rc = WIFEXITED(wst) && WEXITSTATUS(wst) == 0 ? 0 : 1;
-    }
-    if (rc == 0)
-        return OFF_OK;
-    char msg[600] = "";
-    FILE *e = fopen(errf_path, "r");
-    if (e) {
-        size_t n = fread(msg, 1, sizeof msg - 1, e);
-        msg[n] = '\0';
-        fclose(e);
-        for (char *p = msg; *p; p++)
-            if (*p == '\n')
-                *p = ' ';
-    }
-    return off_errf(err, OFF_ERUNTIME, out_path, 0, 0, "gnuplot failed: %s", msg);
+    draw_ctx *c = ud;
+    return write_plot_data(c->db, c->opts->kind, f, c->metas, MAX_RUNS, &c->n_runs, &c->lo,
+                           &c->hi, data_path, err);
+}
+
+static void draw_script(FILE *s, const char *out_path, const char *data_path, void *ud)
+{
+    draw_ctx *c = ud;
+    write_script(s, c->opts, out_path, data_path, c->metas, c->n_runs, c->lo, c->hi);
 }
 
 off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf, size_t out_cap,
@@ -306,53 +258,7 @@ off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf, size_t out_
 {
     if (opts->kind != PLT_LATENCY_CDF && opts->kind != PLT_LEARNING)
         return off_errf(err, OFF_EUSAGE, NULL, 0, 0, "unknown plot kind");
-    if (!gnuplot_present())
-        return off_errf(err, OFF_ERUNTIME, NULL, 0, 0,
-                        "gnuplot not found on PATH (Debian package gnuplot-nox; "
-                        "`make build` installs it)");
     plot_path(db, opts, out_buf, out_cap);
-    char data_path[4200];
-    snprintf(data_path, sizeof data_path, "%s.XXXXXX", out_buf);
-    int fd = mkstemp(data_path);
-    if (fd < 0)
-        return off_errf(err, OFF_EIO, out_buf, 0, 0,
-                        "cannot create a temporary file beside the plot: %s",
-                        strerror(errno));
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        close(fd);
-        unlink(data_path);
-        return off_errf(err, OFF_EIO, data_path, 0, 0, "cannot write: %s", strerror(errno));
-    }
-    run_meta metas[MAX_RUNS];
-    size_t n_runs;
-    double lo, hi;
-    off_status st =
-        write_plot_data(db, opts->kind, f, metas, MAX_RUNS, &n_runs, &lo, &hi, data_path, err);
-    if (st != OFF_OK) {
-        unlink(data_path);
-        return st;
-    }
-
-    char script_path[4200], errf_path[4200];
-    snprintf(script_path, sizeof script_path, "%s.gp.XXXXXX", out_buf);
-    snprintf(errf_path, sizeof errf_path, "%s.err.XXXXXX", out_buf);
-    int sfd = mkstemp(script_path), efd = mkstemp(errf_path);
-    FILE *s = sfd >= 0 ? fdopen(sfd, "w") : NULL;
-    if (!s || efd < 0) {
-        if (s) fclose(s); else if (sfd >= 0) close(sfd);
-        if (efd >= 0) close(efd);
-        unlink(data_path);
-        unlink(script_path);
-        unlink(errf_path);
-        return off_errf(err, OFF_EIO, out_buf, 0, 0, "cannot create gnuplot script");
-    }
-    close(efd);
-    write_script(s, opts, out_buf, data_path, metas, n_runs, lo, hi);
-    fclose(s);
-    st = run_gnuplot(script_path, errf_path, out_buf, err);
-    unlink(data_path);
-    unlink(script_path);
-    unlink(errf_path);
-    return st;
+    draw_ctx c = {.db = db, .opts = opts};
+    return plt_gp_render(out_buf, draw_data, draw_script, &c, err);
 }

@@ -243,4 +243,90 @@ off_status res_report(res_db *db, FILE *out, off_err *err);
 struct sqlite3 *res_handle(res_db *db);
 const char *res_path(const res_db *db);
 
+/* ---- aggregation over replications (offsim report --by, offsim plot --x) ---
+ *
+ * Runs are grouped by the values of some axes (the `params` rows of a sweep:
+ * 'policy', 'uplink.rate', ...; 'policy', 'seed' and 'scenario' also work from
+ * the runs table when a run has no such param).  Per group and metric: the
+ * number of replications n, the mean of the runs' values, and the half-width
+ * of the 95 % Student-t interval over the replications.  Against a baseline
+ * (an axis of --by at one value), the difference of each group's runs with
+ * the baseline's runs on the same seed (and the same values of every other
+ * axis of --by): mean and interval of the paired differences (common random
+ * numbers make these far narrower than the unpaired interval, also given).
+ * Only runs with status 'ok' count. */
+
+typedef struct res_metric_info {
+    const char *name;      /* canonical: "latency_mean", "devices.energy_j"    */
+    const char *label;     /* for axis labels: "mean latency"                  */
+    const char *unit;      /* SI unit of the stored values ("s", "J", "" ...)  */
+    const char *disp_unit; /* unit shown by report and plot ("ms", "%" ...)    */
+    double disp_scale;     /* shown value = stored value * disp_scale          */
+    const char *sql;       /* "SELECT run_id, value ..." one row per run      */
+} res_metric_info;
+
+/* The metric called name: a summary column, an alias ("latency", "energy",
+ * "p95", "miss", "reward", "bytes", "offloaded"), "offloaded_share" (tasks
+ * sent to a server / tasks, from `devices`) or "devices.COLUMN" (the mean
+ * over the run's devices).  NULL and an OFF_EUSAGE error with did-you-mean
+ * for an unknown name. */
+const res_metric_info *res_metric_find(const char *name, off_err *err);
+/* Every metric by its canonical name; *n receives how many. */
+const res_metric_info *res_metric_list(size_t *n);
+
+typedef struct res_agg_spec {
+    const char *const *by;      /* group-by axes, n_by >= 1                  */
+    size_t n_by;
+    const char *const *metrics; /* names for res_metric_find; none: latency  */
+    size_t n_metrics;
+    const char *baseline;       /* "AXIS=VALUE" with AXIS one of by, or NULL */
+    const char *where;          /* SQL condition on `runs AS r`, or NULL     */
+} res_agg_spec;
+
+typedef struct res_agg_cell {
+    size_t n;                /* runs with a value                            */
+    double mean, half;       /* half-width of the 95 % CI; NaN when n < 2    */
+    size_t n_pairs;          /* seeds shared with the baseline group         */
+    double diff, diff_half;  /* paired difference with the baseline: mean and
+                                95 % half-width (NaN: none, or pairs < 2)   */
+    double diff_half_unpaired; /* Welch's interval of the same difference     */
+    const char *note;        /* why mean/half is n/a, or NULL                */
+    const char *diff_note;   /* why diff/diff_half is n/a, or NULL           */
+} res_agg_cell;
+
+typedef struct res_agg_group {
+    char **keys;             /* the value of each by-axis ("-" when absent)  */
+    double *nums;            /* its number in SI units, NaN when none        */
+    bool is_baseline;
+    size_t n_runs;
+    res_agg_cell *cells;     /* one per metric                               */
+} res_agg_group;
+
+typedef struct res_agg {
+    size_t n_by, n_metrics;
+    char **by;
+    const res_metric_info **metrics;
+    char *base_axis, *base_value;  /* NULL without a baseline               */
+    res_agg_group *groups;   /* sorted by the by-axes (numerically when num) */
+    size_t n_groups;
+    size_t n_used;           /* ok runs aggregated                          */
+    size_t n_failed, n_interrupted, n_other; /* runs left out, by status     */
+    char **pooled;           /* axes outside by (and not the seed) whose
+                                values differ within a group                 */
+    size_t n_pooled;
+    char *title;             /* the experiment's name when all runs share
+                                one, else the scenario's; NULL when neither  */
+} res_agg;
+
+/* Aggregate the runs of db as spec says into *out (free with
+ * res_agg_free).  Errors: an unknown metric or a baseline axis not in by
+ * (OFF_EUSAGE), a bad --where (OFF_EUSAGE, SQLite's message), a baseline
+ * value no run has and no ok run at all (OFF_EINVAL). */
+off_status res_agg_compute(res_db *db, const res_agg_spec *spec, res_agg **out,
+                           off_err *err);
+void res_agg_free(res_agg *a); /* NULL-safe */
+/* The half-width of a 95 % Student-t interval of the mean of n values of
+ * sample standard deviation sd: t(0.975, n-1) sd / sqrt(n); NaN if n < 2. */
+double res_t_half(double sd, size_t n);
+
 #endif /* RES_H */

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "plt.h"
+#include "plt_testing.h"
 
 static char dir[] = "/tmp/offsim-plt-XXXXXX";
 
@@ -50,17 +51,6 @@ static void add_run(const char *p, size_t n_tasks, const char *policy)
 static void make_db(const char *p, size_t n_tasks)
 {
     add_run(p, n_tasks, "edge");
-}
-
-static size_t files_in(const char *d)
-{
-    DIR *dp = opendir(d);
-    size_t n = 0;
-    struct dirent *de;
-    while ((de = readdir(dp)))
-        n += de->d_name[0] != '.';
-    closedir(dp);
-    return n;
 }
 
 /* The file at path starts with the PNG signature. */
