@@ -25,7 +25,8 @@
 
 # The layering, the one place it is written: "module: what it uses directly".
 # Uses are transitive; `*` means every module.  docs/design.md draws it as
-#   core <- config <- {models, scenarios, results} <- policies(models) <- sim <- plots, cli
+#   core <- config <- {models, scenarios, results} <- policies(models) <- sim <- experiments <- cli
+#   (plots on results only; the sweep command draws an experiment's figures)
 LAYERS='
 core:
 config: core
@@ -34,6 +35,7 @@ scenarios: config
 results: config
 policies: models
 sim: scenarios models policies results
+experiments: sim
 plots: results
 cli: *
 '
