@@ -45,7 +45,7 @@ static void write_points(const char *p, int first, int last, int skew_point)
                              (uint64_t)(k / 2), policy};
         int64_t run;
         assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
-        char hash[17], seed[8];
+        char hash[17], seed[16];
         snprintf(hash, sizeof hash, "%016x", 0xabc00 + k);
         snprintf(seed, sizeof seed, "%d", k / 2);
         res_param prm[] = {{"policy", policy, NAN}, {"uplink.rate", "2 Mbps", 2e6},
