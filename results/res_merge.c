@@ -816,8 +816,10 @@ static off_status merge_into(res_db *db, const char *const *inputs, size_t n,
             s = collect(&m, k, err);
     }
     if (s == OFF_OK) {
-        qsort(m.runs, m.n_runs, sizeof *m.runs, run_order);
-        qsort(m.exps, m.n_exps, sizeof *m.exps, exp_order);
+        if (m.n_runs) /* qsort's base must not be NULL, even for no element */
+            qsort(m.runs, m.n_runs, sizeof *m.runs, run_order);
+        if (m.n_exps)
+            qsort(m.exps, m.n_exps, sizeof *m.exps, exp_order);
     }
     bool exps_done = m.n_exps == 0;
     for (size_t i = 0, j; i < m.n_runs && s == OFF_OK; i = j) {
