@@ -218,20 +218,21 @@ void cli_figs_free(cli_figs *f)
  * malloc'd, NULL when out of memory. */
 static char *fig_where(const exp_experiment *e)
 {
-    char *buf = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&buf, &len);
-    if (!f)
+    static const char head[] =
+        "r.run_id IN (SELECT max(run_id) FROM runs WHERE status = 'ok' AND experiment_id = "
+        "(SELECT experiment_id FROM experiments WHERE hash = '%016llx') AND point_hash IN (";
+    /* each point: a comma and its 16 hex digits quoted */
+    size_t cap = sizeof head + 16 + e->n_points * 19 + 32, len;
+    char *buf = malloc(cap);
+    if (!buf)
         return NULL;
     const char *text = e->text ? e->text : "";
-    fprintf(f,
-            "r.run_id IN (SELECT max(run_id) FROM runs WHERE status = 'ok' AND experiment_id = "
-            "(SELECT experiment_id FROM experiments WHERE hash = '%016llx') AND point_hash IN (",
-            (unsigned long long)off_hash_bytes(text, strlen(text), 0));
+    len = (size_t)snprintf(buf, cap, head,
+                           (unsigned long long)off_hash_bytes(text, strlen(text), 0));
     for (size_t i = 0; i < e->n_points; i++)
-        fprintf(f, "%s'%s'", i ? "," : "", e->hash[i]);
-    fputs(") GROUP BY point_hash)", f);
-    return fclose(f) ? (free(buf), NULL) : buf;
+        len += (size_t)snprintf(buf + len, cap - len, "%s'%s'", i ? "," : "", e->hash[i]);
+    snprintf(buf + len, cap - len, ") GROUP BY point_hash)");
+    return buf;
 }
 
 size_t cli_figs_draw(const exp_experiment *e, const cli_figs *f, const char *db, FILE *out)
