@@ -28,7 +28,8 @@ build: setup
 	cmake --build $(BUILD) -j $(JOBS)
 
 # The quickstart scenario three times on the same tasks (common random
-# numbers): its own split policy, then all-local and full offload.
+# numbers): its own policy (the image sent in 4 bits), then all-local and
+# the int8 image sent.
 QS_DB = results/quickstart.db
 run: build
 	@rm -f $(QS_DB) $(QS_DB)-wal $(QS_DB)-shm

@@ -36,7 +36,7 @@ static const cli_opt report_opts[] = {
      "95% interval", false, 0, 0},
     {"csv", 0, CLI_FLAG, NULL,
      "CSV on stdout, one row per group and metric, values in SI\nunits (columns: "
-     "docs/experiments-figures.md)",
+     "docs/experiments.md)",
      false, 0, 0},
     {"where", 0, CLI_STR, "SQL",
      "only the runs satisfying this SQL condition on `runs AS r`\n(e.g. \"r.run_id > 10\")",

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "cli_fig.h"
 #include "exp.h"
 
 static const cli_opt sweep_opts[] = {
@@ -38,6 +39,8 @@ static const cli_opt sweep_opts[] = {
     {"time", 0, CLI_STR, "T", "--slurm: the time limit of each task (e.g. 01:00:00)", false, 0,
      0},
     {"submit", 0, CLI_FLAG, NULL, "--slurm: submit the jobs with sbatch", false, 0, 0},
+    {"no-figures", 0, CLI_FLAG, NULL, "do not draw the experiment's figures at the end", false,
+     0, 0},
 };
 
 static int sweep(const cli_args *a);
@@ -52,7 +55,10 @@ const cli_cmd cmd_sweep_spec = {
     "--shard, with their parameters (table params).  A scenario file is a\n"
     "one-point experiment to which --axis and --seeds add axes.  Ctrl-C stops;\n"
     "the points not recorded run on the next sweep.  Exit status 1 when points\n"
-    "failed (recorded 'failed' with their error).  Reference: docs/experiments.md.\n",
+    "failed (recorded 'failed' with their error).  The experiment's `figures:`\n"
+    "are checked with it and drawn when the sweep ends (not of one shard of\n"
+    "several) into DB-figures/ (DB without .db); one that cannot be drawn\n"
+    "makes the exit status 1.  Reference: docs/experiments.md.\n",
     CLI_OPTS(sweep_opts), .run = sweep};
 
 /* 'text' quoted for sh onto f. */
@@ -164,6 +170,31 @@ static int slurm(const cli_args *a, const exp_experiment *e, const char *db)
     return rc;
 }
 
+/* The figures of a sweep that ended (failed points or not: the figure
+ * shows what ran); rc, or 1 when a figure could not be drawn. */
+static int draw_figures(const cli_args *a, const exp_experiment *e, const cli_figs *figs,
+                        const char *db, unsigned n_shards, int rc)
+{
+    if (figs->n == 0 || cli_count(a, "no-figures"))
+        return rc;
+    bool quiet = cli_count(a, "quiet") > 0;
+    if (n_shards > 1) {
+        /* One shard holds a block of the points: its figures would be
+         * wrong, not partial.  The merged database has them all. */
+        if (!quiet)
+            printf("figures: not drawn for one shard; after `offsim merge`, draw them with "
+                   "`offsim plot MERGED.db --x ...` (or run the sweep into the merged database)\n");
+        return rc;
+    }
+    size_t failed = cli_figs_draw(e, figs, db, quiet ? NULL : stdout);
+    if (failed) {
+        fprintf(stderr, "offsim: %zu figure%s not drawn (the runs are in %s; `offsim plot %s "
+                "--x ...` draws them)\n", failed, failed == 1 ? "" : "s", db, db);
+        return 1;
+    }
+    return rc;
+}
+
 static int sweep(const cli_args *a)
 {
     unsigned shard = 0, n_shards = 1;
@@ -188,7 +219,9 @@ static int sweep(const cli_args *a)
         return cli_usage(a->cmd, "%s", err.msg);
     if (st)
         return cli_fail_input(st, &err);
-    if ((st = exp_validate(&e, &err))) {
+    cli_figs figs;
+    if ((st = cli_figs_parse(&e, &figs, &err)) || (st = exp_validate(&e, &err))) {
+        cli_figs_free(&figs);
         exp_free(&e);
         return cli_fail_input(st, &err);
     }
@@ -229,8 +262,10 @@ static int sweep(const cli_args *a)
                         "the next sweep runs them again)\n", rs.failed, rs.failed == 1 ? "" : "s");
                 rc = 1;
             }
+            rc = draw_figures(a, &e, &figs, db, n_shards, rc);
         }
     }
+    cli_figs_free(&figs);
     exp_free(&e);
     return rc;
 }

@@ -33,6 +33,9 @@ typedef struct sweep_fig {
     char xunit[24];
     const char **xcats;    /* distinct x values of a non-numeric x, in order  */
     size_t n_xcats;
+    size_t n_min, n_max;   /* runs per plotted point (after the data)        */
+    double y_lo, y_hi;     /* lowest and highest bar end shown (ditto)       */
+    double mean_lo;        /* lowest mean shown (ditto)                      */
 } sweep_fig;
 
 /* ---- x's unit, from the values as written ---------------------------- */
@@ -193,9 +196,14 @@ static void write_line(sweep_fig *f, size_t first, size_t end, size_t rank, void
         double y = diff ? c->diff : c->mean, half = diff ? c->diff_half : c->half;
         if (c->n == 0 || isnan(y))
             continue;
-        fprintf(o->f, "%.9g %.9g %.9g\n", x_of(f, &a->groups[g]), y * k,
-                isnan(half) ? 0.0 : half * k);
+        half = isnan(half) ? 0.0 : half;
+        fprintf(o->f, "%.9g %.9g %.9g\n", x_of(f, &a->groups[g]), y * k, half * k);
         o->n_points++;
+        f->n_min = o->n_points == 1 || c->n < f->n_min ? c->n : f->n_min;
+        f->n_max = c->n > f->n_max ? c->n : f->n_max;
+        f->y_lo = o->n_points == 1 || (y - half) * k < f->y_lo ? (y - half) * k : f->y_lo;
+        f->y_hi = o->n_points == 1 || (y + half) * k > f->y_hi ? (y + half) * k : f->y_hi;
+        f->mean_lo = o->n_points == 1 || y * k < f->mean_lo ? y * k : f->mean_lo;
     }
 }
 
@@ -352,7 +360,20 @@ static void write_labels(FILE *s, const sweep_fig *f)
     else
         snprintf(buf, sizeof buf, "%s vs %s", m->label, f->spec->x);
     plt_gp_escape(esc, sizeof esc, buf, true);
-    fprintf(s, "set title \"%s\"\n", esc);
+    /* What a point and a bar are, under the title: a reader cannot guess
+     * it, and bars narrower than the markers (common under common random
+     * numbers) would otherwise look like missing bars. */
+    char sub[160];
+    if (f->n_max < 2)
+        snprintf(sub, sizeof sub, "one run per point: no interval");
+    else if (f->n_min == f->n_max)
+        snprintf(sub, sizeof sub, "%s of %zu runs per point; bars: 95%% confidence interval",
+                 a->base_axis ? "paired difference, mean" : "mean", f->n_max);
+    else
+        snprintf(sub, sizeof sub, "%s of %zu to %zu runs per point; bars: 95%% confidence "
+                 "interval", a->base_axis ? "paired difference, mean" : "mean", f->n_min,
+                 f->n_max);
+    fprintf(s, "set title \"%s\\n{/*0.8 %s}\"\n", esc, sub);
     if (f->bi < a->n_by) {
         plt_gp_escape(esc, sizeof esc, a->by[f->bi], true);
         fprintf(s, "set key outside right top vertical Left reverse box title \"%s\"\n", esc);
@@ -411,6 +432,16 @@ static void write_sweep_script(FILE *s, const char *out_path, const char *data_p
         write_log_tics(s, f);
     if (f->spec->logy)
         fprintf(s, "set logscale y\n");
+    else if (!f->agg->base_axis && f->mean_lo >= 0 && f->y_hi >= f->y_lo) {
+        /* Every mean >= 0: a quantity that cannot be negative (latency,
+         * energy, a share); the axis stops at 0, not below it, and so do
+         * the bars of points near 0 (a symmetric interval does not know
+         * the quantity's bound). */
+        double pad = 0.08 * (f->y_hi > f->y_lo ? f->y_hi - f->y_lo : f->y_hi);
+        fprintf(s, "set yrange [%.9g:*]\nset offsets %s, graph 0.08, 0\n",
+                f->y_lo - pad > 0 ? f->y_lo - pad : 0.0,
+                f->numeric_x ? "graph 0.04, graph 0.04" : "0, 0");
+    }
     fprintf(s, "plot ");
     script_out o = {s, data_esc, 0};
     each_line(f, plot_line, &o);
