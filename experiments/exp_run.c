@@ -128,9 +128,14 @@ static void worker_main(const exp_experiment *e, const size_t *todo, const char 
         res_summary sum = {0};
         double t0 = off_wall_seconds();
         off_status st = exp_point_load(e, i, &s, &err);
+        bool loaded = !st;
         uint64_t seed = st ? 0 : s.seed;
+        /* One connection for all the worker's points: its file is opened,
+         * its statements prepared and its writer thread started once. */
+        if (!st && !db)
+            st = res_open(&db, path, &err);
         if (!st)
-            st = sim_run_scenario(&s, path, &sum, &r.run_id, &err);
+            st = sim_run_scenario_db(&s, db, &sum, &r.run_id, &err);
         /* Fault injection for the tests: nothing in a validated point is
          * sure to fail at run time, so OFFSIM_SWEEP_FAULT=K fails point K
          * after its run (recorded 'failed' like any run-time error). */
@@ -144,15 +149,13 @@ static void worker_main(const exp_experiment *e, const size_t *todo, const char 
         if (r.run_id >= 0) {
             off_err e2 = {0};
             r.status = off_interrupted() ? PT_INTERRUPTED : st ? PT_FAILED : PT_OK;
-            if (!db && res_open(&db, path, &e2))
-                r.status = PT_NORUN;
-            else if (mark_point(e, i, db, &exp_id, r.run_id, seed, &e2) ||
+            if (mark_point(e, i, db, &exp_id, r.run_id, seed, &e2) ||
                      (r.status == PT_FAILED && res_run_fail(db, r.run_id, err.msg, &e2)))
                 r.status = PT_NORUN;
             if (r.status == PT_NORUN)
                 snprintf(r.msg, sizeof r.msg, "%s", e2.msg);
         }
-        if (!st)
+        if (loaded)
             scn_free(&s);
         if (!put(res, &r, sizeof r))
             break;
