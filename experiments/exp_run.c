@@ -241,6 +241,31 @@ static void finished(progress *p, const exp_experiment *e, size_t i, const reply
     fflush(p->o->out);
 }
 
+/* After Ctrl-C: name the points that were running, or finished after one
+ * that was (not recorded: the target holds whole runs in point order
+ * only), on stderr; their count. */
+static size_t report_dropped(const exp_experiment *e, const exp_run_opts *o, const size_t *todo,
+                             size_t n, size_t copied, const bool *have, const worker *w,
+                             unsigned nw)
+{
+    size_t count = 0;
+    for (size_t k = copied; k < n; k++) {
+        bool running = false;
+        for (unsigned j = 0; j < nw && !running; j++)
+            running = w[j].busy && w[j].k == k;
+        if (!running && !have[k])
+            continue;
+        if (++count <= 20 && !o->quiet) {
+            char vals[400];
+            fprintf(stderr, "interrupted: point %zu (%s) not recorded, runs on resume\n", todo[k],
+                    exp_point_str(e, todo[k], vals, sizeof vals));
+        }
+    }
+    if (count > 20 && !o->quiet)
+        fprintf(stderr, "interrupted: ... and %zu more\n", count - 20);
+    return count;
+}
+
 /* The points of the shard not yet ok in the target, into todo[*n]. */
 static off_status plan(const exp_experiment *e, const exp_run_opts *o, size_t *todo, size_t *n,
                        exp_run_stats *stats, off_err *err)
@@ -434,8 +459,9 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
             done[r.k] = r;
             have[r.k] = true;
         }
-        /* copy in point order what is finished */
-        while (copied < n && have[copied] && !off_interrupted()) {
+        /* copy in point order what is finished (after Ctrl-C too, up to
+         * the first point it interrupted: whole runs, in order) */
+        while (copied < n && have[copied]) {
             reply *r = &done[copied];
             if (r->status == PT_INTERRUPTED && off_interrupted())
                 break; /* not copied: it runs again on resume */
@@ -466,10 +492,12 @@ stop:
         for (unsigned k = 0; k < nw; k++)
             if (w[k].busy)
                 kill(w[k].pid, SIGTERM);
+        size_t dropped = report_dropped(e, o, todo, n, copied, have, w, nw);
         if (!st)
             st = off_errf(err, OFF_ERUNTIME, NULL, 0, 0,
-                          "interrupted: %zu of %zu points recorded; the others run on resume",
-                          copied, n);
+                          "interrupted: %zu of %zu points recorded, %zu interrupted and not "
+                          "recorded, %zu not started; the same sweep again runs only those",
+                          copied, n, dropped, n - copied - dropped);
     }
 out:
     res_close(db);
