@@ -241,6 +241,27 @@ static void finished(progress *p, const exp_experiment *e, size_t i, const reply
     fflush(p->o->out);
 }
 
+/* Give each idle worker the next point, if any; the count of live
+ * workers. */
+static size_t dispatch(worker *w, unsigned nw, size_t *next, size_t n, progress *pr)
+{
+    size_t alive = 0;
+    for (unsigned k = 0; k < nw; k++) {
+        if (w[k].res < 0)
+            continue;
+        alive++;
+        if (!w[k].busy && *next < n) {
+            uint64_t kk = *next;
+            if (put(w[k].cmd, &kk, sizeof kk)) {
+                w[k].busy = true;
+                w[k].k = (*next)++;
+                pr->running++;
+            }
+        }
+    }
+    return alive;
+}
+
 /* After Ctrl-C: name the points that were running, or finished after one
  * that was (not recorded: the target holds whole runs in point order
  * only), on stderr; their count. */
@@ -402,21 +423,7 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
     size_t next = 0, copied = 0;
     struct pollfd pf[1024];
     while (copied < n && !off_interrupted()) {
-        size_t alive = 0;
-        for (unsigned k = 0; k < nw; k++) {
-            if (w[k].res < 0)
-                continue;
-            alive++;
-            if (!w[k].busy && next < n) {
-                uint64_t kk = next;
-                if (put(w[k].cmd, &kk, sizeof kk)) {
-                    w[k].busy = true;
-                    w[k].k = next++;
-                    pr.running++;
-                }
-            }
-        }
-        if (!alive) {
+        if (!dispatch(w, nw, &next, n, &pr)) {
             st = off_errf(err, OFF_ERUNTIME, NULL, 0, 0, "every worker died");
             break;
         }
@@ -459,6 +466,10 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
             done[r.k] = r;
             have[r.k] = true;
         }
+        /* the idle workers start their next points before the copies:
+         * the copies then overlap the runs on another core */
+        if (!off_interrupted())
+            dispatch(w, nw, &next, n, &pr);
         /* copy in point order what is finished (after Ctrl-C too, up to
          * the first point it interrupted: whole runs, in order) */
         while (copied < n && have[copied]) {
