@@ -18,7 +18,7 @@
 
 #include "sim_test_util.h"
 
-#define SCN "tests/data/sim/cell_ps.yaml"
+#define SCN "tests/data/sim/cell_ps.yaml" /* 1,000 devices, a shared cell */
 #define RUNS 3
 
 static long long query(const char *path, const char *attach, const char *sql)
@@ -47,20 +47,29 @@ static void tmp_db(char *path, size_t cap, const char *tag)
 
 static void remove_db(const char *path)
 {
-    char side[600];
-    remove(path);
-    snprintf(side, sizeof side, "%s-wal", path);
-    remove(side);
-    snprintf(side, sizeof side, "%s-shm", path);
-    remove(side);
+    static const char *const sfx[] = {"", "-wal", "-shm"};
+    for (size_t i = 0; i < sizeof sfx / sizeof *sfx; i++) {
+        char p[600];
+        snprintf(p, sizeof p, "%s%s", path, sfx[i]);
+        remove(p);
+    }
 }
 
-static void load_seed(uint64_t seed, scn_scenario *s)
+/* Run the scenario with seed seed into db if non-NULL (left open), else
+ * into the file path (opened and closed by the run). */
+static void run_seed(uint64_t seed, const char *path, res_db *db, res_summary *sum, int64_t *id)
 {
     const char *sets[] = {"duration=200 s", "warmup=10 s"};
-    load_scenario_file(SCN, sets, 2, s);
-    s->record_tasks = true;
-    s->seed = seed;
+    scn_scenario s;
+    off_err err = {0};
+    load_scenario_file(SCN, sets, 2, &s);
+    s.record_tasks = true;
+    s.seed = seed;
+    off_status st = db ? sim_run_scenario_db(&s, db, sum, id, &err)
+                       : sim_run_scenario(&s, path, sum, id, &err);
+    if (st != OFF_OK)
+        fail_msg("%s", err.msg);
+    scn_free(&s);
 }
 
 static void test_open_db_runs_equal_separate_runs(void **state)
@@ -72,22 +81,13 @@ static void test_open_db_runs_equal_separate_runs(void **state)
     off_err err = {0};
     res_summary sa[RUNS], sb[RUNS];
     int64_t ida[RUNS], idb[RUNS];
-    for (int k = 0; k < RUNS; k++) {
-        scn_scenario s;
-        load_seed((uint64_t)k + 1, &s);
-        if (sim_run_scenario(&s, a, &sa[k], &ida[k], &err) != OFF_OK)
-            fail_msg("%s", err.msg);
-        scn_free(&s);
-    }
+    for (int k = 0; k < RUNS; k++)
+        run_seed((uint64_t)k + 1, a, NULL, &sa[k], &ida[k]);
     res_db *db = NULL;
     if (res_open(&db, b, &err) != OFF_OK)
         fail_msg("%s", err.msg);
     for (int k = 0; k < RUNS; k++) {
-        scn_scenario s;
-        load_seed((uint64_t)k + 1, &s);
-        if (sim_run_scenario_db(&s, db, &sb[k], &idb[k], &err) != OFF_OK)
-            fail_msg("%s", err.msg);
-        scn_free(&s);
+        run_seed((uint64_t)k + 1, NULL, db, &sb[k], &idb[k]);
         assert_int_equal(ida[k], idb[k]);
         assert_int_equal(sa[k].n_tasks, sb[k].n_tasks);
         assert_true(sa[k].latency.mean == sb[k].latency.mean);
