@@ -146,8 +146,9 @@ typedef struct exp_run_stats {
 /* Run the points of e (validated) that the target lacks or holds not ok.
  * A point failing at run time is recorded 'failed' with its error and the
  * others go on (st->failed counts them; still OFF_OK).  Interrupted
- * (off_interrupted): the running points are dropped, OFF_ERUNTIME with
- * st->interrupted. */
+ * (off_interrupted): the finished runs before the first interrupted point
+ * are recorded, the running points (and those finished after one) are
+ * dropped and named on stderr; OFF_ERUNTIME with st->interrupted. */
 off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats *st,
                    off_err *err);
 

@@ -128,9 +128,14 @@ static void worker_main(const exp_experiment *e, const size_t *todo, const char 
         res_summary sum = {0};
         double t0 = off_wall_seconds();
         off_status st = exp_point_load(e, i, &s, &err);
+        bool loaded = !st;
         uint64_t seed = st ? 0 : s.seed;
+        /* One connection for all the worker's points: its file is opened,
+         * its statements prepared and its writer thread started once. */
+        if (!st && !db)
+            st = res_open(&db, path, &err);
         if (!st)
-            st = sim_run_scenario(&s, path, &sum, &r.run_id, &err);
+            st = sim_run_scenario_db(&s, db, &sum, &r.run_id, &err);
         /* Fault injection for the tests: nothing in a validated point is
          * sure to fail at run time, so OFFSIM_SWEEP_FAULT=K fails point K
          * after its run (recorded 'failed' like any run-time error). */
@@ -144,15 +149,13 @@ static void worker_main(const exp_experiment *e, const size_t *todo, const char 
         if (r.run_id >= 0) {
             off_err e2 = {0};
             r.status = off_interrupted() ? PT_INTERRUPTED : st ? PT_FAILED : PT_OK;
-            if (!db && res_open(&db, path, &e2))
-                r.status = PT_NORUN;
-            else if (mark_point(e, i, db, &exp_id, r.run_id, seed, &e2) ||
+            if (mark_point(e, i, db, &exp_id, r.run_id, seed, &e2) ||
                      (r.status == PT_FAILED && res_run_fail(db, r.run_id, err.msg, &e2)))
                 r.status = PT_NORUN;
             if (r.status == PT_NORUN)
                 snprintf(r.msg, sizeof r.msg, "%s", e2.msg);
         }
-        if (!st)
+        if (loaded)
             scn_free(&s);
         if (!put(res, &r, sizeof r))
             break;
@@ -236,6 +239,52 @@ static void finished(progress *p, const exp_experiment *e, size_t i, const reply
             r->status == PT_OK ? "ok" : "FAILED", r->wall_s, exp_point_str(e, i, vals, sizeof vals),
             r->status == PT_OK ? "" : ": ", r->status == PT_OK ? "" : r->msg);
     fflush(p->o->out);
+}
+
+/* Give each idle worker the next point, if any; the count of live
+ * workers. */
+static size_t dispatch(worker *w, unsigned nw, size_t *next, size_t n, progress *pr)
+{
+    size_t alive = 0;
+    for (unsigned k = 0; k < nw; k++) {
+        if (w[k].res < 0)
+            continue;
+        alive++;
+        if (!w[k].busy && *next < n) {
+            uint64_t kk = *next;
+            if (put(w[k].cmd, &kk, sizeof kk)) {
+                w[k].busy = true;
+                w[k].k = (*next)++;
+                pr->running++;
+            }
+        }
+    }
+    return alive;
+}
+
+/* After Ctrl-C: name the points that were running, or finished after one
+ * that was (not recorded: the target holds whole runs in point order
+ * only), on stderr; their count. */
+static size_t report_dropped(const exp_experiment *e, const exp_run_opts *o, const size_t *todo,
+                             size_t n, size_t copied, const bool *have, const worker *w,
+                             unsigned nw)
+{
+    size_t count = 0;
+    for (size_t k = copied; k < n; k++) {
+        bool running = false;
+        for (unsigned j = 0; j < nw && !running; j++)
+            running = w[j].busy && w[j].k == k;
+        if (!running && !have[k])
+            continue;
+        if (++count <= 20 && !o->quiet) {
+            char vals[400];
+            fprintf(stderr, "interrupted: point %zu (%s) not recorded, runs on resume\n", todo[k],
+                    exp_point_str(e, todo[k], vals, sizeof vals));
+        }
+    }
+    if (count > 20 && !o->quiet)
+        fprintf(stderr, "interrupted: ... and %zu more\n", count - 20);
+    return count;
 }
 
 /* The points of the shard not yet ok in the target, into todo[*n]. */
@@ -374,21 +423,7 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
     size_t next = 0, copied = 0;
     struct pollfd pf[1024];
     while (copied < n && !off_interrupted()) {
-        size_t alive = 0;
-        for (unsigned k = 0; k < nw; k++) {
-            if (w[k].res < 0)
-                continue;
-            alive++;
-            if (!w[k].busy && next < n) {
-                uint64_t kk = next;
-                if (put(w[k].cmd, &kk, sizeof kk)) {
-                    w[k].busy = true;
-                    w[k].k = next++;
-                    pr.running++;
-                }
-            }
-        }
-        if (!alive) {
+        if (!dispatch(w, nw, &next, n, &pr)) {
             st = off_errf(err, OFF_ERUNTIME, NULL, 0, 0, "every worker died");
             break;
         }
@@ -431,8 +466,13 @@ off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats
             done[r.k] = r;
             have[r.k] = true;
         }
-        /* copy in point order what is finished */
-        while (copied < n && have[copied] && !off_interrupted()) {
+        /* the idle workers start their next points before the copies:
+         * the copies then overlap the runs on another core */
+        if (!off_interrupted())
+            dispatch(w, nw, &next, n, &pr);
+        /* copy in point order what is finished (after Ctrl-C too, up to
+         * the first point it interrupted: whole runs, in order) */
+        while (copied < n && have[copied]) {
             reply *r = &done[copied];
             if (r->status == PT_INTERRUPTED && off_interrupted())
                 break; /* not copied: it runs again on resume */
@@ -463,10 +503,12 @@ stop:
         for (unsigned k = 0; k < nw; k++)
             if (w[k].busy)
                 kill(w[k].pid, SIGTERM);
+        size_t dropped = report_dropped(e, o, todo, n, copied, have, w, nw);
         if (!st)
             st = off_errf(err, OFF_ERUNTIME, NULL, 0, 0,
-                          "interrupted: %zu of %zu points recorded; the others run on resume",
-                          copied, n);
+                          "interrupted: %zu of %zu points recorded, %zu interrupted and not "
+                          "recorded, %zu not started; the same sweep again runs only those",
+                          copied, n, dropped, n - copied - dropped);
     }
 out:
     res_close(db);

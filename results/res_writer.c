@@ -290,7 +290,7 @@ void res_batches_free(res_db *db)
     }
 }
 
-/* Allocate both batches (once, at the first row) and start the writer. */
+/* Allocate both batches (once, at the first row). */
 static off_status batches_alloc(res_db *db, off_err *err)
 {
     for (int i = 0; i < 2; i++) {
@@ -308,15 +308,18 @@ static off_status batches_alloc(res_db *db, off_err *err)
         }
     }
     db->fill = &db->bat[0];
-    if (db->sync_ok)
-        writer_start(db);
     return OFF_OK;
 }
 
 /* The batch being filled is full: hand it to the writer (once the previous
- * one is written) and fill the other.  Without a writer, commit it here. */
+ * one is written) and fill the other.  Without a writer, commit it here.
+ * The writer starts at the first full batch, not at the first row: a run
+ * of fewer rows than a batch (a sweep's small points) has nothing to hand
+ * over, and would pay for a thread that never works. */
 static off_status hand_over(res_db *db, off_err *err)
 {
+    if (!db->thr_on && db->sync_ok)
+        writer_start(db);
     off_status st = res_join_writer(db, err);
     if (st != OFF_OK || !db->thr_on)
         return st != OFF_OK ? st : res_commit_pending(db, err);

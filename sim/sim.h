@@ -64,6 +64,12 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
  * receives the run's id. */
 off_status sim_run_scenario(const scn_scenario *s, const char *db_path,
                             res_summary *sum, int64_t *run_id, off_err *err);
+/* The same into db, open and left open: for series of runs into one file
+ * (a sweep's worker), which then pay for opening the file, preparing its
+ * statements and starting its writer thread once.  sim_run_scenario is
+ * res_open, this, res_close. */
+off_status sim_run_scenario_db(const scn_scenario *s, res_db *db, res_summary *sum,
+                               int64_t *run_id, off_err *err);
 
 /* Train the learning policy of s (policy ppo or sac-discrete) until it has
  * learned from t->max_steps decisions: episode k (from 0) is a run of s with

@@ -73,25 +73,15 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
     return db ? record_devices(w, err) : OFF_OK;
 }
 
-off_status sim_run_scenario(const scn_scenario *s, const char *db_path,
-                            res_summary *sum, int64_t *run_id_out, off_err *err)
+/* Record and run world w of s into db (both left to the caller). */
+static off_status run_into(sim_world *w, const scn_scenario *s, res_db *db, res_summary *sum,
+                           int64_t *run_id_out, off_err *err)
 {
-    sim_world *w = NULL;
-    res_db *db = NULL;
     int64_t run_id = -1;
-    off_status st = sim_world_new(&w, s, err);
-    if (st != OFF_OK)
-        return st;
-    const char *path = db_path ? db_path : s->db_path;
-    if ((st = res_open(&db, path, err)) != OFF_OK) {
-        sim_world_free(w);
-        return st;
-    }
+    off_status st;
     char *config = sim_config_text(s);
-    if (!config) {
-        st = off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-        goto out;
-    }
+    if (!config)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     res_run_info info = {
         .scenario = s->name,
         .scenario_file = s->file,
@@ -104,7 +94,7 @@ off_status sim_run_scenario(const scn_scenario *s, const char *db_path,
     st = res_run_begin(db, &info, &run_id, err);
     free(config);
     if (st != OFF_OK)
-        goto out;
+        return st;
     if (run_id_out)
         *run_id_out = run_id;
     double t0 = off_wall_seconds();
@@ -117,7 +107,30 @@ off_status sim_run_scenario(const scn_scenario *s, const char *db_path,
         res_run_end(db, run_id, off_interrupted() ? "interrupted" : "failed", wall,
                     NULL, &e2);
     }
-out:
+    return st;
+}
+
+off_status sim_run_scenario_db(const scn_scenario *s, res_db *db, res_summary *sum,
+                               int64_t *run_id_out, off_err *err)
+{
+    sim_world *w = NULL;
+    off_status st = sim_world_new(&w, s, err);
+    if (st == OFF_OK)
+        st = run_into(w, s, db, sum, run_id_out, err);
+    sim_world_free(w);
+    return st;
+}
+
+/* The world is built before the file is opened: a scenario that does not
+ * build creates no database. */
+off_status sim_run_scenario(const scn_scenario *s, const char *db_path,
+                            res_summary *sum, int64_t *run_id_out, off_err *err)
+{
+    sim_world *w = NULL;
+    res_db *db = NULL;
+    off_status st = sim_world_new(&w, s, err);
+    if (st == OFF_OK && (st = res_open(&db, db_path ? db_path : s->db_path, err)) == OFF_OK)
+        st = run_into(w, s, db, sum, run_id_out, err);
     res_close(db);
     sim_world_free(w);
     return st;

@@ -82,7 +82,7 @@ struct res_db {
     bool uri;            /* opened with URIs enabled (ATTACH read-only)    */
     res_batch bat[2];    /* rows allocated at the first row                */
     res_batch *fill;     /* the batch the caller appends to                */
-    /* The writer thread (started at the first task row).  Fields above
+    /* The writer thread (started at the first full batch).  Fields above
      * that touch the connection belong to the writer while job is set. */
     pthread_mutex_t mu;
     pthread_cond_t work;      /* job set, or stop                           */

@@ -202,14 +202,16 @@ static void test_same_db_whatever_jobs_and_shards(void **state)
     same_db(a, b);
 }
 
-/* Start the 60-point sweep into db (2 workers), wait until `runs` has 5
- * rows, send sig; the sweep's wait status. */
+/* Start the 60-point sweep into db (2 workers, stderr to dir/out), wait
+ * until `runs` has 5 rows, send sig; the sweep's wait status. */
 static int sweep_and_signal(const char *db, int sig)
 {
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        if (!freopen("/dev/null", "w", stdout))
+        char err_path[256];
+        snprintf(err_path, sizeof err_path, "%s/out", dir);
+        if (!freopen("/dev/null", "w", stdout) || !freopen(err_path, "w", stderr))
             _exit(126);
         execl(bin, bin, "sweep", DATA "tiny.yaml", "--axis", "devices.0.count=1,2", "--seeds",
               "30", "--set", "duration=4 s", "--jobs", "2", "--db", db, (char *)NULL);
@@ -272,6 +274,14 @@ static void test_sigterm_stops_cleanly(void **state)
     assert_true(WIFEXITED(ws));
     assert_int_equal(WEXITSTATUS(ws), 130);
     assert_int_equal(access(sweep_dir, F_OK), -1); /* worker files removed */
+    /* the dropped points are named, one line each, and counted */
+    const char *text = out_text(), *m = strstr(text, "points recorded, ");
+    if (!m || !strstr(text, "the same sweep again runs only those"))
+        fail_msg("no interruption report in:\n%s", text);
+    size_t named = 0;
+    for (const char *q = text; (q = strstr(q, "not recorded, runs on resume")); q++)
+        named++;
+    assert_int_equal((long long)named, strtoll(m + strlen("points recorded, "), NULL, 10));
     resume(db, query(db, "SELECT count(*) FROM runs WHERE status='ok'"));
 }
 
