@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "db_query.h"
 #include "mdl_graph.h"
 #include "mdl_profile.h"
 
@@ -171,20 +172,7 @@ static void test_same_seed_same_rows_in_the_database(void **state)
     assert_int_equal(offsim(out, sizeof out, "report /nonexistent/x.db"), 2);
 }
 
-static long long db_count(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *st;
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    long long v = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    sqlite3_close(h);
-    return v;
-}
-
-/* Like db_count, for polling a database another process is creating: -1
+/* Like query_int, for polling a database another process is creating: -1
  * while it cannot be read yet (no file, no table, locked). */
 static long long db_count_soft(const char *db, const char *sql)
 {
@@ -241,8 +229,8 @@ static void test_sigint_stops_the_run_and_records_it_as_interrupted(void **state
     assert_int_equal(got, pid);
     assert_true(WIFEXITED(wst));
     assert_int_equal(WEXITSTATUS(wst), 130);
-    assert_int_equal(db_count(db, "SELECT count(*) FROM runs WHERE status = 'interrupted'"), 1);
-    long long n = db_count(db, "SELECT count(*) FROM tasks");
+    assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE status = 'interrupted'"), 1);
+    long long n = query_int(db, "SELECT count(*) FROM tasks");
     printf("  interrupted run kept %lld task rows\n", n);
     assert_true(n > 0);
     char out[8192], args[2048];
@@ -371,15 +359,15 @@ static void test_train_writes_checkpoint_and_curve(void **state)
     assert_non_null(strstr(out, "trained 1500 steps"));
     snprintf(args, sizeof args, "cmp -s %s %s", ck, ck2);
     assert_int_equal(system(args), 0);
-    assert_true(db_count(db, "SELECT count(*) FROM training WHERE run_id = 1") >= 5);
-    assert_int_equal(db_count(db, "SELECT max(step) FROM training WHERE run_id = 2"), 1472);
-    assert_int_equal(db_count(db, "SELECT count(*) FROM runs WHERE policy = 'ppo' AND "
+    assert_true(query_int(db, "SELECT count(*) FROM training WHERE run_id = 1") >= 5);
+    assert_int_equal(query_int(db, "SELECT max(step) FROM training WHERE run_id = 2"), 1472);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE policy = 'ppo' AND "
                                   "status = 'ok'"), 2);
     snprintf(args, sizeof args, "run tests/data/sim/rl.yaml --db %s --set policy.checkpoint=%s",
              db, ck);
     assert_int_equal(offsim(out, sizeof out, args), 0);
     assert_non_null(strstr(out, "reward"));
-    assert_int_equal(db_count(db, "SELECT count(*) FROM summary WHERE reward_mean IS NOT NULL"),
+    assert_int_equal(query_int(db, "SELECT count(*) FROM summary WHERE reward_mean IS NOT NULL"),
                      1);
 }
 

@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db_query.h"
+
 static char scratch_dir[] = "/tmp/offsim-res-XXXXXX";
 
 static inline int scratch_setup(void **state)
@@ -29,20 +31,6 @@ static inline int scratch_teardown(void **state)
     char cmd[256]; /* u+w: a test may leave read-only files and folders */
     snprintf(cmd, sizeof cmd, "chmod -R u+w '%s'; rm -rf '%s'", scratch_dir, scratch_dir);
     return system(cmd) == 0 ? 0 : -1;
-}
-
-/* The integer in the first column of the first row of sql on db. */
-static inline long long query_int(const char *db, const char *sql)
-{
-    sqlite3 *h;
-    assert_int_equal(sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_stmt *s;
-    assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(s), SQLITE_ROW);
-    long long v = sqlite3_column_int64(s, 0);
-    sqlite3_finalize(s);
-    sqlite3_close(h);
-    return v;
 }
 
 /* A database of schema version 1 (with one run 'old', and its summary),
