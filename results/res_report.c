@@ -75,8 +75,8 @@ static void print_ci_flag(sqlite3 *h, FILE *out, sqlite3_int64 run)
         fprintf(out, "    UNRELIABLE interval: %s", why ? why : "see summary");
         if (sqlite3_column_type(q, 1) != SQLITE_NULL)
             fprintf(out, " (worth ~%.0f independent tasks)", sqlite3_column_double(q, 1));
-        fprintf(out, ";\n      run longer, run more seeds and compare them (report --by), or set"
-                     " warmup: auto\n");
+        fprintf(out, ";\n      run longer, or run more seeds and read their interval"
+                     " (offsim report --by ...); a warm-up only removes a start-up transient\n");
     }
     sqlite3_finalize(q);
 }
