@@ -111,13 +111,8 @@ static void test_interrupted_run_keeps_committed_batches(void **state)
     res_close(db); /* no res_run_end: the process "stopped" */
     assert_int_equal(query_int(p, "SELECT count(*) FROM tasks"), RES_BATCH + 5);
     assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status='running'"), 1);
-    assert_int_equal(res_open_readonly(&db, p, &e), OFF_OK);
-    char *buf;
-    size_t len;
-    FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(res_report(db, f, &e), OFF_OK);
-    fclose(f);
-    res_close(db);
+    char *buf = report_of(p);
+    assert_non_null(buf);
     printf("%s", buf);
     assert_non_null(strstr(buf, "status=killed"));
     assert_non_null(strstr(buf, "4101 task rows recorded"));
@@ -278,13 +273,8 @@ static void test_report_prints_the_summary_figures(void **state)
     s.deadline_miss = 0.0123;
     assert_int_equal(res_run_end(db, run, "ok", 0.5, &s, &e), OFF_OK);
     res_close(db);
-    assert_int_equal(res_open_readonly(&db, p, &e), OFF_OK);
-    char *buf;
-    size_t len;
-    FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(res_report(db, f, &e), OFF_OK);
-    fclose(f);
-    res_close(db);
+    char *buf = report_of(p);
+    assert_non_null(buf);
     printf("%s", buf);
     assert_non_null(strstr(buf, "run 1  s  policy=edge  seed=7  status=ok  wall=0.500 s"));
     assert_non_null(strstr(buf, "99 done / 100 arrived"));

@@ -22,9 +22,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "db_query.h"
+#include "results/res_testing.h"
 #include "sim_test_util.h"
 
 #define MM1 "tests/data/queueing/mm1_rho09.yaml"
@@ -141,9 +140,7 @@ static void test_summary_and_report_flag_the_interval(void **state)
 {
     (void)state;
     char p[256], sql[256];
-    const char *tmp = getenv("OFFSIM_TMP");
-    snprintf(p, sizeof p, "%s/intervals-%ld.db", tmp ? tmp : "/tmp", (long)getpid());
-    remove(p);
+    snprintf(p, sizeof p, "%s/intervals.db", scratch_dir);
     int64_t hi, lo;
     res_summary s;
     const char *h[] = {"duration=5 s", "warmup=auto"};
@@ -161,15 +158,8 @@ static void test_summary_and_report_flag_the_interval(void **state)
              " warmup_s = 1.0 AND warmup_tasks > 400 AND latency_ci_neff >= 400", (long long)lo);
     assert_int_equal(query_int(p, sql), 1);
 
-    res_db *db;
-    off_err e;
-    assert_int_equal(res_open_readonly(&db, p, &e), OFF_OK);
-    char *buf;
-    size_t len;
-    FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(res_report(db, f, &e), OFF_OK);
-    fclose(f);
-    res_close(db);
+    char *buf = report_of(p);
+    assert_non_null(buf);
     printf("%s", buf);
     char *second = strstr(buf, "\nrun 2 ");
     assert_non_null(second);
@@ -177,11 +167,6 @@ static void test_summary_and_report_flag_the_interval(void **state)
     assert_true(flag && flag < second && strstr(flag, "run longer, or run more seeds"));
     assert_null(strstr(second, "UNRELIABLE"));
     free(buf);
-    static const char *const sfx[] = {"", "-wal", "-shm"};
-    for (size_t i = 0; i < 3; i++) {
-        snprintf(sql, sizeof sql, "%s%s", p, sfx[i]);
-        remove(sql);
-    }
 }
 
 /* `warmup: auto` is read; any other word is an error at its position. */
@@ -215,5 +200,5 @@ int main(void)
         cmocka_unit_test(test_summary_and_report_flag_the_interval),
         cmocka_unit_test(test_flag_catches_short_high_load_runs_and_spares_sound_ones),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }
