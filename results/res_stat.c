@@ -14,14 +14,15 @@
  * docs/validation.md for what they catch and what they cannot):
  *   - the lag-1 autocorrelation of the 20 batch means above 0.5: the
  *     batches are visibly not independent (with 20 independent batches it
- *     exceeds 0.5 about once in 250 runs);
+ *     exceeds 0.5 about once in 350 runs, for normal batch means);
  *   - fewer than 400 effectively independent observations, n_eff =
  *     20 var(x) / var(batch means), the i.i.d. sample size that would give
  *     the same variance of the mean.  Below it each batch holds fewer than
  *     20 correlation times, and the interval of a short run at high load
  *     covers far less often than 95 %: its batch means are correlated and
- *     skewed, and a run that saw no long busy period has both a low mean
- *     and a narrow interval.
+ *     skewed.  (A run that by chance saw no long busy period has both a
+ *     low mean and a narrow interval, and can pass both checks: nothing in
+ *     one run tells it from a sound one; only replications do.)
  *
  * The warm-up of `warmup: auto` is MSER-5 (res_mser5): White, "An
  * effective truncation heuristic for bias reduction in simulation output",
