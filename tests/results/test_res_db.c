@@ -75,6 +75,9 @@ static void test_run_lifecycle_round_trips(void **state)
     assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status='ok' AND config_hash='000000001234abcd' AND seed=7"), 1);
     assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE latency_ci95 IS NULL AND n_done > 0"), 1);
     assert_int_equal(query_int(p, "PRAGMA user_version"), 5);
+    /* the schema-5 columns come last, as in a migrated file */
+    assert_int_equal(query_int(p, "SELECT cid FROM pragma_table_info('summary')"
+                                  " WHERE name = 'latency_ci_why'"), 23);
     /* reopening appends a second run */
     assert_int_equal(res_open(&db, p, &e), OFF_OK);
     assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
@@ -322,6 +325,13 @@ static void test_v1_database_is_migrated_and_training_rows_round_trip(void **sta
     assert_int_equal(res_run_end(db, run, "ok", 1.0, &sum, &e), OFF_OK);
     res_close(db);
     assert_int_equal(query_int(p, "PRAGMA user_version"), 5);
+    assert_int_equal(query_int(p, "SELECT cid FROM pragma_table_info('summary')"
+                                  " WHERE name = 'latency_ci_why'"), 23);
+    /* the old run's summary has no warm-up nor checks: NULL, not 0 */
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE run_id = 1 AND"
+                                  " warmup_s IS NULL AND latency_ci_ok IS NULL"), 1);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE run_id = 2 AND"
+                                  " warmup_s = 0 AND warmup_auto = 0 AND warmup_tasks = 0"), 1);
     assert_int_equal(query_int(p, "SELECT count(*) FROM devices WHERE run_id=2 AND device=0 AND "
                               "name='cam[0]' AND server=1 AND n_tasks=5 AND n_done=4 AND "
                               "n_offloaded=3 AND handovers=2 AND energy_j=1.5 AND "
