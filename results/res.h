@@ -142,6 +142,20 @@ off_status res_add_device(res_db *db, int64_t run_id, const res_device_row *row,
                           off_err *err);
 
 /* ---- statistics (used by the simulator for summaries, and by report) --- */
+/* Why an interval cannot be trusted (res_stat.ci_why, a bit set). */
+enum {
+    RES_CI_CORRELATED = 1,  /* lag-1 autocorrelation of the batch means
+                               > RES_CI_MAX_LAG1                             */
+    RES_CI_SHORT = 2,       /* fewer than RES_CI_MIN_NEFF effectively
+                               independent observations (batches too short
+                               for the correlation of the series)            */
+    RES_CI_NO_STEADY = 4,   /* warmup: auto found no steady state (MSER-5
+                               would delete RES_MSER_MAX_SHARE or more)      */
+};
+#define RES_CI_MAX_LAG1 0.5
+#define RES_CI_MIN_NEFF 400.0
+#define RES_MSER_MAX_SHARE 0.4
+
 typedef struct res_stat {
     size_t n;
     double mean;
@@ -149,12 +163,30 @@ typedef struct res_stat {
                          means (20 batches, Student t), NaN if n < 40       */
     double p50, p95, p99;
     double min, max;
+    double ci_lag1;   /* lag-1 autocorrelation of the 20 batch means        */
+    double ci_neff;   /* observations the interval is worth if they were
+                         independent: 20 var(x) / var(batch means)          */
+    unsigned ci_why;  /* RES_CI_* bits; 0 = no reason to distrust it       */
 } res_stat;
 
 /* Statistics of x[0..n) in the order given (order matters for batch means:
  * pass values in completion or arrival order).  x is not modified; scratch
- * must have room for n doubles (used to select the quantiles). */
+ * must have room for n doubles (used to select the quantiles).  Without an
+ * interval (n < 40) ci_lag1 and ci_neff are NaN and ci_why is 0. */
 void res_stat_compute(res_stat *st, const double *x, size_t n, double *scratch);
+
+/* "correlated batches, too few independent observations" for the bits of
+ * why (res_stat.ci_why), into buf (always terminated); "" for 0. */
+void res_ci_why_text(unsigned why, char *buf, size_t size);
+
+/* MSER-5 truncation point of x[0..n), values in arrival order: the number
+ * of leading values to delete as warm-up, a multiple of 5.  The series is
+ * cut into k = n / 5 batch means z_1..z_k (a tail of n mod 5 values is left
+ * out of the statistic) and d (0 <= d <= k/2) minimises
+ *   MSER(d) = sum_{j>d} (z_j - mean(z_{d+1..k}))^2 / (k - d)^2,
+ * the smallest d on ties (White 1997; Franklin & White 2008).  0 when
+ * n < 10.  *share receives 5d / n (0 when n is 0), the part deleted. */
+size_t res_mser5(const double *x, size_t n, double *share);
 
 typedef struct res_summary {
     size_t n_tasks;           /* tasks arrived after warm-up                 */
@@ -167,6 +199,10 @@ typedef struct res_summary {
     double reward_mean;       /* mean of the scenario's reward per task      */
     double sim_time_s;        /* simulated time at the end                   */
     uint64_t events;          /* events processed                            */
+    /* schema version 5 */
+    double warmup_s;          /* the warm-up used (given or detected), s     */
+    size_t warmup_tasks;      /* finished tasks left out as warm-up          */
+    bool warmup_auto;         /* detected by MSER-5 (`warmup: auto`)         */
 } res_summary;
 
 /* Close the run: write the summary row (sum may be NULL), the status

@@ -403,8 +403,14 @@ off_status res_run_begin(res_db *db, const res_run_info *info, int64_t *run_id,
 static int insert_summary(res_db *db, int64_t run_id, const res_summary *sum)
 {
     sqlite3_stmt *s;
-    int rc = sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO summary VALUES "
-                                       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    int rc = sqlite3_prepare_v2(db->h, "INSERT OR REPLACE INTO summary (run_id, n_tasks,"
+                                       " n_done, latency_mean, latency_ci95, latency_p50,"
+                                       " latency_p95, latency_p99, latency_min, latency_max,"
+                                       " energy_mean_j, accuracy, deadline_miss, bytes_up_mean,"
+                                       " sim_time_s, events, reward_mean, warmup_s, warmup_tasks,"
+                                       " warmup_auto, latency_ci_lag1, latency_ci_neff,"
+                                       " latency_ci_ok, latency_ci_why) VALUES "
+                                       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                                 -1, &s, NULL);
     if (rc != SQLITE_OK)
         return rc;
@@ -418,6 +424,17 @@ static int insert_summary(res_db *db, int64_t run_id, const res_summary *sum)
     bind_reals(s, 4, v, 12);
     sqlite3_bind_int64(s, 16, (sqlite3_int64)sum->events);
     res_bind_real(s, 17, sum->reward_mean);
+    res_bind_real(s, 18, sum->warmup_s);
+    sqlite3_bind_int64(s, 19, (sqlite3_int64)sum->warmup_tasks);
+    sqlite3_bind_int(s, 20, sum->warmup_auto);
+    res_bind_real(s, 21, l->ci_lag1);
+    res_bind_real(s, 22, l->ci_neff);
+    char why[96];
+    res_ci_why_text(l->ci_why, why, sizeof why);
+    if (!isnan(l->ci95)) /* no interval: nothing to trust or distrust */
+        sqlite3_bind_int(s, 23, l->ci_why == 0);
+    if (l->ci_why)
+        sqlite3_bind_text(s, 24, why, -1, SQLITE_TRANSIENT);
     rc = sqlite3_step(s);
     sqlite3_finalize(s);
     return rc;

@@ -8,6 +8,9 @@
  *     latency    mean 12.345 ms +- 0.120 (95% CI)  p50 11.0  p95 20.1  p99 25.3 ms
  *     energy     4.567 mJ/task    deadline miss 1.23 %    accuracy 90.12 %
  *
+ * A latency interval that its checks distrust (res_stat.ci_why) gets a
+ * line under the latency saying so, why, and what to do.
+ *
  * Runs without a summary ('failed', 'interrupted' by a signal, or still
  * 'running': "running" while their process holds the run's lock, else
  * "killed") get a line saying so and the number of task rows they
@@ -57,6 +60,27 @@ static void print_devices(sqlite3 *h, FILE *out, sqlite3_int64 run)
     sqlite3_finalize(q);
 }
 
+/* The line that says a run's latency interval cannot be trusted (schema
+ * 5: summary.latency_ci_ok = 0), why, and what to do; nothing otherwise. */
+static void print_ci_flag(sqlite3 *h, FILE *out, sqlite3_int64 run)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(h, "SELECT latency_ci_why, latency_ci_neff FROM summary"
+                              " WHERE run_id = ? AND latency_ci_ok = 0",
+                           -1, &q, NULL) != SQLITE_OK)
+        return;
+    sqlite3_bind_int64(q, 1, run);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+        const char *why = (const char *)sqlite3_column_text(q, 0);
+        fprintf(out, "    UNRELIABLE interval: %s", why ? why : "see summary");
+        if (sqlite3_column_type(q, 1) != SQLITE_NULL)
+            fprintf(out, " (worth ~%.0f independent tasks)", sqlite3_column_double(q, 1));
+        fprintf(out, ";\n      run longer, or run more seeds and read their interval"
+                     " (offsim report --by ...); a warm-up only removes a start-up transient\n");
+    }
+    sqlite3_finalize(q);
+}
+
 /* A run without a summary (row s of res_report's query): a training's
  * learning curve, or the status and the task rows recorded. */
 static void print_no_summary(sqlite3 *h, FILE *out, sqlite3_stmt *s, int ver, const char *shown)
@@ -94,6 +118,8 @@ static void print_summary(sqlite3 *h, FILE *out, sqlite3_stmt *s, int ver)
     print_ms(out, "p95", col_real(s, 12));
     print_ms(out, "p99", col_real(s, 13));
     fprintf(out, " ms\n");
+    if (ver >= 5)
+        print_ci_flag(h, out, sqlite3_column_int64(s, 0));
     fprintf(out, "    energy     %.3f mJ/task    deadline miss %.2f %%    accuracy %.2f %%\n",
             col_real(s, 14) * 1e3, col_real(s, 15) * 100, col_real(s, 16) * 100);
     if (sqlite3_column_type(s, 18) != SQLITE_NULL)

@@ -1,7 +1,7 @@
 /*
  * res_schema.c - the schema of the results database: the tables, the
  * identity of the file (application id, schema version), and the
- * migrations of older versions (1 -> 2 -> 3 -> 4).
+ * migrations of older versions (1 -> 2 -> 3 -> 4 -> 5).
  *
  * Race-free between processes: any number of offsim processes may open one
  * file at once, new or old.  The identity is read first without a lock (a
@@ -60,6 +60,23 @@
     " point INTEGER, point_hash TEXT, error TEXT,"                               \
     " git_commit TEXT, compiler TEXT, host TEXT"
 
+/* The warm-up used and the checks of the latency interval (schema version
+ * 5), last in summary both in a new database and in a migrated one. */
+#define SUMMARY_V5_COLS                                                           \
+    ", warmup_s REAL, warmup_tasks INTEGER, warmup_auto INTEGER,"               \
+    " latency_ci_lag1 REAL, latency_ci_neff REAL, latency_ci_ok INTEGER,"       \
+    " latency_ci_why TEXT"
+
+/* A database of version 1 to 4 gains them (NULL in its older runs). */
+static const char *migrate_v4_summary_sql =
+    "ALTER TABLE summary ADD COLUMN warmup_s REAL;"
+    "ALTER TABLE summary ADD COLUMN warmup_tasks INTEGER;"
+    "ALTER TABLE summary ADD COLUMN warmup_auto INTEGER;"
+    "ALTER TABLE summary ADD COLUMN latency_ci_lag1 REAL;"
+    "ALTER TABLE summary ADD COLUMN latency_ci_neff REAL;"
+    "ALTER TABLE summary ADD COLUMN latency_ci_ok INTEGER;"
+    "ALTER TABLE summary ADD COLUMN latency_ci_why TEXT;";
+
 /* A version-1 database gains the reward column and the training table. */
 static const char *migrate_v1_sql =
     "ALTER TABLE summary ADD COLUMN reward_mean REAL;" TRAINING_SQL_TEXT;
@@ -98,7 +115,8 @@ static const char *schema_sql =
     " n_tasks INTEGER, n_done INTEGER, latency_mean REAL, latency_ci95 REAL,"
     " latency_p50 REAL, latency_p95 REAL, latency_p99 REAL, latency_min REAL,"
     " latency_max REAL, energy_mean_j REAL, accuracy REAL, deadline_miss REAL,"
-    " bytes_up_mean REAL, sim_time_s REAL, events INTEGER, reward_mean REAL);"
+    " bytes_up_mean REAL, sim_time_s REAL, events INTEGER, reward_mean REAL"
+    SUMMARY_V5_COLS ");"
     TRAINING_SQL_TEXT DEVICES_SQL_TEXT SWEEP_SQL_TEXT;
 
 
@@ -204,6 +222,8 @@ static off_status migrate(res_db *db, int from, off_err *err)
         st = res_exec(db, migrate_v1_sql, err);
     if (st == OFF_OK && from >= 1 && from < 4)
         st = res_exec(db, migrate_v3_sql, err);
+    if (st == OFF_OK && from >= 1 && from < 5)
+        st = res_exec(db, migrate_v4_summary_sql, err);
     if (st == OFF_OK) /* creates what is missing: every table, or the newer ones */
         st = res_exec(db, schema_sql, err);
     if (st == OFF_OK)

@@ -420,6 +420,8 @@ typedef struct scn_scenario {
     double duration_s;    /* arrivals stop after this simulated time; > 0   */
     size_t max_tasks;     /* arrivals stop after this many tasks (0 = no cap)*/
     double warmup_s;      /* tasks arriving before this are not in summary  */
+    bool warmup_auto;     /* `warmup: auto`: warmup_s is 0 during the run
+                             and MSER-5 chooses it at the end (sim_run.c)   */
     scn_model model;
     scn_device *devices;
     size_t n_devices;     /* >= 1 groups                                     */

@@ -4,6 +4,7 @@
  * scn_free.  See scn.h. */
 #include "scn_int.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -202,7 +203,16 @@ static off_status load_root(scn_scenario *s, const cfg_node *root,
                         "duration: 60 s)");
     }
     s->warmup_s = 0;
-    if ((v = cfg_map_get(root, "warmup"))) {
+    s->warmup_auto = false;
+    if ((v = cfg_map_get(root, "warmup")) && v->kind == CFG_NODE_SCALAR &&
+        strcmp(v->text, "auto") == 0) {
+        s->warmup_auto = true; /* the warm-up is detected from the run */
+    } else if (v && v->kind == CFG_NODE_SCALAR && isalpha((unsigned char)v->text[0]) &&
+               strcmp(v->text, "inf") != 0) {
+        return cfg_errp(err, OFF_EINVAL, v->pos,
+                        "warmup: expected a duration such as '30 s' or 'auto', got '%s'",
+                        v->text);
+    } else if (v) {
         if ((st = cfg_get_quantity(v, "warmup", CFG_DIM_TIME,
                                    CFG_Q_GE0 | CFG_Q_FINITE, &s->warmup_s,
                                    err)))

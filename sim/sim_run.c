@@ -51,10 +51,21 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
     w->st = OFF_OK;
     sim_tasks_start(w);
     sim_engine_run_until(w->eng, INFINITY);
-    if (w->st != OFF_OK)
+    if (w->st != OFF_OK) {
+        sim_obs_free(w);
         return w->st;
+    }
 
     memset(sum, 0, sizeof *sum);
+    bool settled = true;
+    sum->warmup_s = w->scn->warmup_s;
+    sum->warmup_auto = w->scn->warmup_auto;
+    if (w->scn->warmup_auto) {
+        off_status st = sim_warmup_choose(w, &sum->warmup_s, &settled, err);
+        if (st != OFF_OK)
+            return st;
+    }
+    sum->warmup_tasks = w->n_warm;
     sum->n_tasks = w->n_counted;
     sum->n_done = w->n_lat;
     double *scratch = malloc((w->n_lat ? w->n_lat : 1) * sizeof *scratch);
@@ -62,6 +73,8 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     res_stat_compute(&sum->latency, w->lat, w->n_lat, scratch);
     free(scratch);
+    if (!settled)
+        sum->latency.ci_why |= RES_CI_NO_STEADY;
     double n = w->n_counted ? (double)w->n_counted : NAN;
     sum->energy_mean_j = w->sum_energy / n;
     sum->bytes_up_mean = w->sum_bytes_up / n;

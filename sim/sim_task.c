@@ -691,17 +691,17 @@ static void finish(sim_world *w, uint32_t ti)
     bool correct = t->correct;
     bool met = lat <= t->deadline_s;
 
-    if (t->t_arrival >= w->scn->warmup_s) {
-        w->n_counted++;
-        record_latency(w, lat);
-        w->sum_energy += energy;
-        w->sum_bytes_up += t->bytes_up;
-        w->n_correct += correct;
-        w->n_missed += !met;
-    }
     pol_outcome po = {t->id, t->device, t->act, lat, energy, t->deadline_s, correct, met};
-    if (t->t_arrival >= w->scn->warmup_s)
-        w->sum_reward += pol_reward_value(&w->reward, &po);
+    if (t->t_arrival >= w->scn->warmup_s) {
+        sim_obs o = {t->t_arrival, lat, energy, t->bytes_up, pol_reward_value(&w->reward, &po),
+                     correct, met};
+        record_latency(w, lat);
+        sim_obs_count(w, &o);
+        if (w->scn->warmup_auto)
+            sim_obs_keep(w, &o);
+    } else {
+        w->n_warm++;
+    }
     pol_feedback(&w->policy, &po);
 
     if (w->hook || (w->db && w->scn->record_tasks))

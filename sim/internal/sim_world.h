@@ -134,6 +134,10 @@ struct sim_world {
     size_t n_correct, n_missed;
     pol_reward reward;          /* the scenario's, for summaries and agents */
     double sum_reward;
+    size_t n_warm;              /* finished tasks that arrived in the warm-up */
+    struct sim_obs *obs;        /* `warmup: auto`: each finished task, until
+                                   sim_world_run chooses the warm-up        */
+    size_t n_obs, cap_obs;
 };
 
 /* Task ti's record (valid until the pool next grows). */

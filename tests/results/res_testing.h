@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "db_query.h"
+#include "res.h"
 
 static char scratch_dir[] = "/tmp/offsim-res-XXXXXX";
 
@@ -31,6 +32,30 @@ static inline int scratch_teardown(void **state)
     char cmd[256]; /* u+w: a test may leave read-only files and folders */
     snprintf(cmd, sizeof cmd, "chmod -R u+w '%s'; rm -rf '%s'", scratch_dir, scratch_dir);
     return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The report of p (opened read-only), malloc'd; NULL if it cannot be
+ * opened or read, with the message on stdout. */
+static inline char *report_of(const char *p)
+{
+    res_db *db;
+    off_err e;
+    if (res_open_readonly(&db, p, &e) != OFF_OK) {
+        printf("  %s\n", e.msg);
+        return NULL;
+    }
+    char *buf;
+    size_t len;
+    FILE *f = open_memstream(&buf, &len);
+    off_status st = res_report(db, f, &e);
+    fclose(f);
+    res_close(db);
+    if (st != OFF_OK) {
+        printf("  %s\n", e.msg);
+        free(buf);
+        return NULL;
+    }
+    return buf;
 }
 
 /* A database of schema version 1 (with one run 'old', and its summary),

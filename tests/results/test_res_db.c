@@ -74,7 +74,10 @@ static void test_run_lifecycle_round_trips(void **state)
     assert_int_equal(query_int(p, "SELECT count(*) FROM tasks WHERE deadline_s IS NULL"), (long long)n);
     assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status='ok' AND config_hash='000000001234abcd' AND seed=7"), 1);
     assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE latency_ci95 IS NULL AND n_done > 0"), 1);
-    assert_int_equal(query_int(p, "PRAGMA user_version"), 4);
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 5);
+    /* the schema-5 columns come last, as in a migrated file */
+    assert_int_equal(query_int(p, "SELECT cid FROM pragma_table_info('summary')"
+                                  " WHERE name = 'latency_ci_why'"), 23);
     /* reopening appends a second run */
     assert_int_equal(res_open(&db, p, &e), OFF_OK);
     assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
@@ -111,13 +114,8 @@ static void test_interrupted_run_keeps_committed_batches(void **state)
     res_close(db); /* no res_run_end: the process "stopped" */
     assert_int_equal(query_int(p, "SELECT count(*) FROM tasks"), RES_BATCH + 5);
     assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status='running'"), 1);
-    assert_int_equal(res_open_readonly(&db, p, &e), OFF_OK);
-    char *buf;
-    size_t len;
-    FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(res_report(db, f, &e), OFF_OK);
-    fclose(f);
-    res_close(db);
+    char *buf = report_of(p);
+    assert_non_null(buf);
     printf("%s", buf);
     assert_non_null(strstr(buf, "status=killed"));
     assert_non_null(strstr(buf, "4101 task rows recorded"));
@@ -271,19 +269,15 @@ static void test_report_prints_the_summary_figures(void **state)
     res_summary s = {0};
     s.n_tasks = 100;
     s.n_done = 99;
-    s.latency = (res_stat){99, 0.012345, 0.000678, 0.011, 0.02, 0.03, 0.001, 0.04};
+    s.latency = (res_stat){.n = 99, .mean = 0.012345, .ci95 = 0.000678, .p50 = 0.011,
+                           .p95 = 0.02, .p99 = 0.03, .min = 0.001, .max = 0.04};
     s.energy_mean_j = 0.004567;
     s.accuracy = 0.9012;
     s.deadline_miss = 0.0123;
     assert_int_equal(res_run_end(db, run, "ok", 0.5, &s, &e), OFF_OK);
     res_close(db);
-    assert_int_equal(res_open_readonly(&db, p, &e), OFF_OK);
-    char *buf;
-    size_t len;
-    FILE *f = open_memstream(&buf, &len);
-    assert_int_equal(res_report(db, f, &e), OFF_OK);
-    fclose(f);
-    res_close(db);
+    char *buf = report_of(p);
+    assert_non_null(buf);
     printf("%s", buf);
     assert_non_null(strstr(buf, "run 1  s  policy=edge  seed=7  status=ok  wall=0.500 s"));
     assert_non_null(strstr(buf, "99 done / 100 arrived"));
@@ -330,7 +324,14 @@ static void test_v1_database_is_migrated_and_training_rows_round_trip(void **sta
     sum.reward_mean = -0.75;
     assert_int_equal(res_run_end(db, run, "ok", 1.0, &sum, &e), OFF_OK);
     res_close(db);
-    assert_int_equal(query_int(p, "PRAGMA user_version"), 4);
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 5);
+    assert_int_equal(query_int(p, "SELECT cid FROM pragma_table_info('summary')"
+                                  " WHERE name = 'latency_ci_why'"), 23);
+    /* the old run's summary has no warm-up nor checks: NULL, not 0 */
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE run_id = 1 AND"
+                                  " warmup_s IS NULL AND latency_ci_ok IS NULL"), 1);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE run_id = 2 AND"
+                                  " warmup_s = 0 AND warmup_auto = 0 AND warmup_tasks = 0"), 1);
     assert_int_equal(query_int(p, "SELECT count(*) FROM devices WHERE run_id=2 AND device=0 AND "
                               "name='cam[0]' AND server=1 AND n_tasks=5 AND n_done=4 AND "
                               "n_offloaded=3 AND handovers=2 AND energy_j=1.5 AND "

@@ -42,30 +42,6 @@ static int64_t begin_run(const char *p, res_db **db, uint64_t seed, int n)
     return run;
 }
 
-/* The report of p (opened read-only), malloc'd; NULL if it cannot be
- * opened or read, with the message on stdout. */
-static char *report_of(const char *p)
-{
-    res_db *db;
-    off_err e;
-    if (res_open_readonly(&db, p, &e) != OFF_OK) {
-        printf("  %s\n", e.msg);
-        return NULL;
-    }
-    char *buf;
-    size_t len;
-    FILE *f = open_memstream(&buf, &len);
-    off_status st = res_report(db, f, &e);
-    fclose(f);
-    res_close(db);
-    if (st != OFF_OK) {
-        printf("  %s\n", e.msg);
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
 /* In a child process that cannot write to p's directory (as root: as user
  * nobody, whom the modes bind), the report of p contains want; the child's
  * exit status says. */
