@@ -147,6 +147,8 @@ typedef struct exp_claim exp_claim;
  * OFF_EINVAL. */
 off_status exp_claims_parse(exp_experiment *e, off_err *err);
 void exp_claims_free(exp_experiment *e); /* idempotent */
+/* Whether claim i is checked under --quick (its quick: key). */
+bool exp_claim_quick(const exp_experiment *e, size_t i);
 
 typedef enum exp_verdict {
     EXP_HOLDS,

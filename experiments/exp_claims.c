@@ -100,6 +100,11 @@ void exp_claims_free(exp_experiment *e)
     e->n_claims = 0;
 }
 
+bool exp_claim_quick(const exp_experiment *e, size_t i)
+{
+    return e->claim[i].quick;
+}
+
 static off_status filter_of(const exp_experiment *e, const cfg_node *v, const char *what,
                             exp_filter **f, const char **text, off_err *err)
 {
@@ -528,12 +533,12 @@ static size_t collect(const ectx *x, const exp_filter *side, const char *what, s
         no_val += x->run[i] != 0 && isnan(x->val[i]);
     }
     if (n == 0)
-        verdict(x->o, EXP_NA, "%s selects no point of the experiment", what);
+        verdict(x->o, EXP_NA, "no point of the experiment is %s", what);
     else if (no_run)
-        verdict(x->o, EXP_NA, "%zu of the %zu points %s selects have no ok run in the database "
+        verdict(x->o, EXP_NA, "%zu of the %zu points %s have no ok run in the database "
                 "(run `offsim sweep%s`)", no_run, n, what, x->e->quick ? " --quick" : "");
     else if (no_val)
-        verdict(x->o, EXP_NA, "%zu of the %zu runs %s selects have no %s", no_val, n, what,
+        verdict(x->o, EXP_NA, "%zu of the %zu runs %s have no %s", no_val, n, what,
                 x->c->metric->name);
     return no_run || no_val ? 0 : n;
 }
@@ -546,7 +551,7 @@ static const char *unit_sep(const res_metric_info *mi)
 /* v (SI) as the metric is shown: "123 ms". */
 static const char *show(const res_metric_info *mi, double v, bool unit, char *buf, size_t cap)
 {
-    snprintf(buf, cap, "%.3g%s%s", v * mi->disp_scale, unit ? unit_sep(mi) : "",
+    snprintf(buf, cap, "%.4g%s%s", v * mi->disp_scale, unit ? unit_sep(mi) : "",
              unit ? mi->disp_unit : "");
     return buf;
 }
@@ -577,7 +582,7 @@ static bool unpooled(const ectx *x, const size_t *P, size_t n, const char *what)
         for (size_t k = 1; k < n; k++)
             if (strcmp(cell_text(x, P[k], (int)c), cell_text(x, P[0], (int)c)))
                 return verdict(x->o, EXP_NA,
-                               "the points %s selects differ in %s ('%s', '%s'): narrow "
+                               "the points %s differ in %s ('%s', '%s'): narrow "
                                "where%s", what, x->e->cols[c], cell_text(x, P[0], (int)c),
                                cell_text(x, P[k], (int)c),
                                x->c->kind == K_BETTER || x->c->a ? "" : " or add by");
@@ -883,7 +888,8 @@ static void eval_cross(const ectx *x)
 {
     const exp_claim *c = x->c;
     size_t na_ = 0, nb_ = 0;
-    series *sa = series_of(x, c->a, "a", &na_), *sb = sa ? series_of(x, c->b[0], "b", &nb_) : NULL;
+    series *sa = series_of(x, c->a, "selected by a", &na_),
+           *sb = sa ? series_of(x, c->b[0], "selected by b", &nb_) : NULL;
     if (!sa || !sb) {
         series_free(sa, na_), series_free(sb, nb_);
         return;
@@ -940,7 +946,7 @@ static void eval_value(const ectx *x)
     const exp_claim *c = x->c;
     size_t *P = malloc((x->e->n_points ? x->e->n_points : 1) * sizeof *P);
     double *v = malloc((x->e->n_points ? x->e->n_points : 1) * sizeof *v);
-    size_t n = P && v ? collect(x, NULL, "where", P) : 0;
+    size_t n = P && v ? collect(x, NULL, "selected", P) : 0;
     if (!P || !v)
         verdict(x->o, EXP_NA, "out of memory");
     if (n) {
@@ -1081,11 +1087,11 @@ static void eval_better(const ectx *x)
             mask[col] |= exp_filter_uses(c->b[j], col);
     }
     char what[160];
-    snprintf(what, sizeof what, "a (%s)", c->a_text);
+    snprintf(what, sizeof what, "selected by a (%s)", c->a_text);
     if (!(sides[0].n = collect(x, c->a, what, sides[0].P)))
         goto out;
     for (size_t j = 0; j < c->n_b; j++) {
-        snprintf(what, sizeof what, "b (%s)", c->b_text[j]);
+        snprintf(what, sizeof what, "selected by b (%s)", c->b_text[j]);
         if (!(sides[j + 1].n = collect(x, c->b[j], what, sides[j + 1].P)))
             goto out;
     }
@@ -1180,7 +1186,7 @@ static void eval_one(const ectx *x)
         return;
     }
     size_t ng = 0;
-    series *s = series_of(x, NULL, "where", &ng);
+    series *s = series_of(x, NULL, "selected", &ng);
     if (!s)
         return;
     if (c->kind == K_TREND)
