@@ -568,6 +568,30 @@ static void test_check_writes_table_and_markdown(void **state)
     rmdir(md);
 }
 
+/* A version-4 database (the schema without claims) gains the table when
+ * opened for writing, its rows kept. */
+static void test_v4_database_migrates(void **state)
+{
+    (void)state;
+    load_q(HEAD "axes: {rate: [1, 2]}\n", false);
+    db_new();
+    put_all(one);
+    exec("DROP TABLE claims; PRAGMA user_version=4;");
+    res_close(db);
+    db = NULL;
+    assert_int_equal(query_int(db_path, "SELECT count(*) FROM sqlite_master WHERE name = 'claims'"),
+                     0);
+    off_err err = {0};
+    if (res_open(&db, db_path, &err))
+        fail_msg("%s", err.msg);
+    res_close(db);
+    db = NULL;
+    assert_int_equal(query_int(db_path, "PRAGMA user_version"), 5);
+    assert_int_equal(query_int(db_path, "SELECT count(*) FROM sqlite_master WHERE name = 'claims'"),
+                     1);
+    assert_int_equal(query_int(db_path, "SELECT count(*) FROM runs"), 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -581,6 +605,7 @@ int main(void)
         cmocka_unit_test_teardown(test_task_metrics, teardown),
         cmocka_unit_test_teardown(test_load_errors_positioned, teardown),
         cmocka_unit_test_teardown(test_check_writes_table_and_markdown, teardown),
+        cmocka_unit_test_teardown(test_v4_database_migrates, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
