@@ -104,6 +104,8 @@ static char *task_args(const cli_args *a)
         fputs(" --seeds ", f);
         sh_quote(f, cli_str(a, "seeds", ""));
     }
+    if (cli_count(a, "quick"))
+        fputs(" --quick", f);
     return fclose(f) ? (free(buf), NULL) : buf;
 }
 

@@ -83,14 +83,6 @@ off_status res_metric_values(res_db *db, const res_metric_info *mi, const int64_
     return rc == SQLITE_DONE ? OFF_OK : res_db_err(db, err, "reading a metric");
 }
 
-static void bind_opt(sqlite3_stmt *s, int i, const char *v)
-{
-    if (v)
-        sqlite3_bind_text(s, i, v, -1, SQLITE_TRANSIENT);
-    else
-        sqlite3_bind_null(s, i);
-}
-
 static off_status claims_put(res_db *db, const char *experiment, const res_claim_row *rows,
                              size_t n, const char *checked_at, off_err *err)
 {
@@ -114,8 +106,9 @@ static off_status claims_put(res_db *db, const char *experiment, const res_claim
         const res_claim_row *r = &rows[i];
         const char *v[] = {experiment, r->name,    r->kind,   r->says,   r->source,
                            r->offsim,  r->verdict, r->detail, checked_at};
-        for (int k = 0; k < 9; k++)
-            bind_opt(s, k + 1, v[k]);
+        for (int k = 0; k < 9; k++) /* source and detail may be NULL */
+            if (!v[k] || sqlite3_bind_text(s, k + 1, v[k], -1, SQLITE_TRANSIENT) != SQLITE_OK)
+                sqlite3_bind_null(s, k + 1);
         if (sqlite3_step(s) != SQLITE_DONE)
             st = res_db_err(db, err, what);
         sqlite3_reset(s);
