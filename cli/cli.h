@@ -33,7 +33,14 @@ void cli_sets_free(cli_sets *s); /* idempotent */
 
 /* The commands of offsim (main.c lists them). */
 extern const cli_cmd cmd_run_spec, cmd_validate_spec, cmd_report_spec, cmd_plot_spec,
-    cmd_train_spec, cmd_policies_spec, cmd_models_spec;
+    cmd_train_spec, cmd_policies_spec, cmd_models_spec, cmd_check_spec;
+
+/* Check the claims of the validated experiment e on database db (which
+ * exists): the table (unless quiet) and a summary line on stdout, the
+ * verdicts into the database and DB-figures/claims.md.  The exit status:
+ * 0 all hold, 1 one fails or cannot be evaluated (or an error). */
+struct exp_experiment;
+int cli_check_claims(const struct exp_experiment *e, const char *db, bool quiet);
 
 /* The option every scenario command shares, for their tables. */
 #define CLI_OPT_SET                                                                    \

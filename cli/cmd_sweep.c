@@ -41,6 +41,10 @@ static const cli_opt sweep_opts[] = {
     {"submit", 0, CLI_FLAG, NULL, "--slurm: submit the jobs with sbatch", false, 0, 0},
     {"no-figures", 0, CLI_FLAG, NULL, "do not draw the experiment's figures at the end", false,
      0, 0},
+    {"no-claims", 0, CLI_FLAG, NULL, "do not check the experiment's claims at the end", false,
+     0, 0},
+    {"quick", 0, CLI_FLAG, NULL, "apply the file's quick: block (fewer seeds and points);\n"
+     "claims with quick: false are skipped", false, 0, 0},
 };
 
 static int sweep(const cli_args *a);
@@ -58,7 +62,10 @@ const cli_cmd cmd_sweep_spec = {
     "failed (recorded 'failed' with their error).  The experiment's `figures:`\n"
     "are checked with it and drawn when the sweep ends (not of one shard of\n"
     "several) into DB-figures/ (DB without .db); one that cannot be drawn\n"
-    "makes the exit status 1.  Reference: docs/experiments.md.\n",
+    "makes the exit status 1.  Then its `claims:` are checked as `offsim check`\n"
+    "does (the table printed, written into the database and DB-figures/\n"
+    "claims.md); a claim that fails makes the exit status 1.\n"
+    "Reference: docs/experiments.md.\n",
     CLI_OPTS(sweep_opts), .run = sweep};
 
 /* 'text' quoted for sh onto f. */
@@ -97,6 +104,8 @@ static char *task_args(const cli_args *a)
         fputs(" --seeds ", f);
         sh_quote(f, cli_str(a, "seeds", ""));
     }
+    if (cli_count(a, "quick"))
+        fputs(" --quick", f);
     return fclose(f) ? (free(buf), NULL) : buf;
 }
 
@@ -195,6 +204,22 @@ static int draw_figures(const cli_args *a, const exp_experiment *e, const cli_fi
     return rc;
 }
 
+/* The claims of a sweep that ended; rc, or 1 when a claim fails. */
+static int check_claims(const cli_args *a, const exp_experiment *e, const char *db,
+                        unsigned n_shards, int rc)
+{
+    if (e->n_claims == 0 || cli_count(a, "no-claims"))
+        return rc;
+    if (n_shards > 1) {
+        if (!cli_count(a, "quiet"))
+            printf("claims: not checked for one shard; after `offsim merge`, `offsim check "
+                   "EXPERIMENT --db MERGED.db` checks them\n");
+        return rc;
+    }
+    int crc = cli_check_claims(e, db, cli_count(a, "quiet") > 0);
+    return crc > rc ? crc : rc;
+}
+
 static int sweep(const cli_args *a)
 {
     unsigned shard = 0, n_shards = 1;
@@ -209,7 +234,7 @@ static int sweep(const cli_args *a)
     for (size_t k = 0; k < OFF_COUNT(slurm_only); k++)
         if (cli_count(a, slurm_only[k]) && !cli_count(a, "slurm"))
             return cli_usage(a->cmd, "--%s goes with --slurm", slurm_only[k]);
-    exp_cli cli = {.seeds = cli_str(a, "seeds", NULL)};
+    exp_cli cli = {.seeds = cli_str(a, "seeds", NULL), .quick = cli_count(a, "quick") > 0};
     cli.axis = cli_all(a, "axis", &cli.n_axis);
     cli.set = cli_all(a, "set", &cli.n_set);
     exp_experiment e;
@@ -263,6 +288,7 @@ static int sweep(const cli_args *a)
                 rc = 1;
             }
             rc = draw_figures(a, &e, &figs, db, n_shards, rc);
+            rc = check_claims(a, &e, db, n_shards, rc);
         }
     }
     cli_figs_free(&figs);

@@ -55,6 +55,10 @@ typedef struct exp_experiment {
                                  of root, NULL when absent), kept for the
                                  figure drawing that runs after the sweep   */
     const cfg_node *claims;
+    struct exp_claim *claim;  /* the claims, parsed and checked at load    */
+    size_t n_claims;
+    bool quick;               /* loaded under --quick                       */
+    const cfg_node *quick_node; /* `quick:` as written, NULL when absent    */
     char **cols;              /* column names: "scenario", "policy", ...    */
     size_t n_cols;
     const exp_val **cell;     /* n_points x n_cols, row-major               */
@@ -75,12 +79,16 @@ typedef struct exp_cli {
     const char *seeds;        /* NULL: none                                  */
     char *const *set;
     size_t n_set;
+    bool quick;               /* apply the file's `quick:` overrides        */
 } exp_cli;
 
 /* Load an experiment file, or a scenario file as a one-point experiment
  * (a mapping without `scenario:`/`scenarios:` is a scenario), with the
  * command line's additions (cli may be NULL), and expand its points
- * (filter applied).  Errors FILE:LINE:COL with did-you-mean, OFF_EPARSE or
+ * (filter applied).  With cli->quick, the file's `quick:` block replaces
+ * `seeds:` and the values of the axes it names (the text then ends with
+ * "# offsim sweep --quick", a different experiment in the database).  The
+ * claims are parsed and checked against the columns (exp_claims_parse).  Errors FILE:LINE:COL with did-you-mean, OFF_EPARSE or
  * OFF_EINVAL (OFF_EUSAGE for a malformed --axis/--seeds); *e is then empty. */
 off_status exp_load(exp_experiment *e, const char *path, const exp_cli *cli, off_err *err);
 off_status exp_load_text(exp_experiment *e, const char *file, const char *text, size_t len,
@@ -119,11 +127,58 @@ off_status exp_filter_parse(exp_filter **f, const char *src, cfg_pos pos, bool q
                             const char *const *names, size_t n_names, off_err *err);
 /* Evaluate on row (n_names values, as the parse's names). */
 bool exp_filter_eval(const exp_filter *f, const exp_val *const *row);
+/* Whether f names column col. */
+bool exp_filter_uses(const exp_filter *f, size_t col);
 void exp_filter_free(exp_filter *f);
 
 /* The value of text in SI units when it is a number or a quantity of any
  * unit (num of exp_val), else NAN. */
 double exp_si(const char *text);
+
+/* ---- claims (exp_claims.c) ---------------------------------------------
+ * `claims:` of an experiment file: what a paper says, checked against the
+ * runs of the experiment's points in a results database.  Kinds: trend,
+ * slope, better (paired over seeds), value, step.  Reference:
+ * docs/experiments.md, "Claims". */
+typedef struct exp_claim exp_claim;
+
+/* Parse and check e->claims against e's columns and the metrics into
+ * e->claim (called by exp_load).  Errors FILE:LINE:COL with did-you-mean,
+ * OFF_EINVAL. */
+off_status exp_claims_parse(exp_experiment *e, off_err *err);
+void exp_claims_free(exp_experiment *e); /* idempotent */
+/* Whether claim i is checked under --quick (its quick: key). */
+bool exp_claim_quick(const exp_experiment *e, size_t i);
+
+typedef enum exp_verdict {
+    EXP_HOLDS,
+    EXP_FAILS,
+    EXP_NA,      /* cannot be evaluated (no runs, too few seeds): a failure */
+    EXP_SKIPPED  /* quick: false, under --quick                             */
+} exp_verdict;
+
+extern const char *const exp_verdict_names[4]; /* "holds", "fails", "n/a", "skipped" */
+
+/* The outcome of one claim. */
+typedef struct exp_claim_out {
+    const char *name, *kind, *says, *source; /* the claim's (source may be NULL) */
+    exp_verdict verdict;
+    char offsim[320];    /* what offsim measured, short                     */
+    char detail[480];    /* why it fails or cannot be evaluated; or more     */
+} exp_claim_out;
+
+/* Evaluate every claim of the validated e (exp_validate: its point hashes)
+ * on the newest ok run of each point in db; out[0..e->n_claims), malloc'd. */
+struct res_db;
+off_status exp_claims_eval(const exp_experiment *e, struct res_db *db, exp_claim_out **out,
+                           off_err *err);
+/* The table | claim | paper says | offsim | verdict | (Markdown) onto f. */
+void exp_claims_table(const exp_claim_out *o, size_t n, FILE *f);
+/* Check e's claims on the database at db_path (which must exist): the
+ * table onto out (may be NULL), the verdicts into table `claims` and into
+ * DB-figures/claims.md.  *failed: claims that fail or cannot be evaluated. */
+off_status exp_claims_check(const exp_experiment *e, const char *db_path, FILE *out,
+                            size_t *failed, off_err *err);
 
 /* ---- running (exp_run.c) ------------------------------------------------ */
 typedef struct exp_run_opts {

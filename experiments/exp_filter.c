@@ -313,6 +313,20 @@ bool exp_filter_eval(const exp_filter *f, const exp_val *const *row)
     return eval(f->root, row);
 }
 
+static bool uses(const fnode *n, int col)
+{
+    if (!n)
+        return false;
+    if (n->kind == F_CMP)
+        return n->l.col == col || n->r.col == col;
+    return uses(n->a, col) || uses(n->b, col);
+}
+
+bool exp_filter_uses(const exp_filter *f, size_t col)
+{
+    return uses(f->root, (int)col);
+}
+
 void exp_filter_free(exp_filter *f)
 {
     if (f)

@@ -346,6 +346,9 @@ static off_status axis_tbl(exp_experiment *e, const char *name, cfg_pos kpos, co
                            tbl *t, off_err *err)
 {
     memset(t, 0, sizeof *t);
+    const cfg_node *qa = e->quick && e->quick_node ? cfg_map_get(e->quick_node, "axes") : NULL;
+    if (qa && cfg_map_get(qa, name)) /* --quick: the file's quick values */
+        v = cfg_map_get(qa, name);
     const exp_val **vals = NULL;
     size_t n = 0;
     off_status st = OFF_OK;
@@ -649,8 +652,9 @@ static off_status cli_axis(const char *arg, const char *lab, cfg_node **node, ch
     return OFF_OK;
 }
 
-/* " --set a=b --axis ... --seeds N" of cli, appended to *text. */
-static bool cli_text(char **text, const exp_cli *cli, bool file_text)
+/* " --set a=b --axis ... --seeds N [--quick]" of cli, appended to *text
+ * (--quick when the file's quick: block applies). */
+static bool cli_text(char **text, const exp_cli *cli, bool file_text, bool quick)
 {
     char *buf = NULL;
     size_t len = 0;
@@ -666,6 +670,8 @@ static bool cli_text(char **text, const exp_cli *cli, bool file_text)
         fprintf(f, " --axis '%s'", cli->axis[i]);
     if (cli->seeds)
         fprintf(f, " --seeds %s", cli->seeds);
+    if (quick)
+        fputs(" --quick", f);
     if (fclose(f)) {
         free(buf);
         return false;
@@ -683,7 +689,38 @@ static bool has_cli(const exp_cli *cli)
 /* ---- the experiment ----------------------------------------------------------- */
 static const char *const top_keys[] = {"name",   "description", "scenario", "scenarios",
                                        "set",    "axes",        "points",   "filter",
-                                       "seeds",  "figures",     "claims"};
+                                       "seeds",  "figures",     "claims",
+                                       "quick"};
+static const char *const quick_keys[] = {"seeds", "axes"};
+
+/* `quick:` checked whether or not --quick applies it: a mapping of seeds
+ * and axes, each axis one of the experiment's columns. */
+static off_status check_quick(const exp_experiment *e, const tbl *t, off_err *err)
+{
+    const cfg_node *q = e->quick_node, *axes;
+    off_status st = cfg_want_map(q, "quick", quick_keys, OFF_COUNT(quick_keys), err);
+    if (st || (st = cfg_check_keys(q, quick_keys, OFF_COUNT(quick_keys), "quick", NULL, 0, NULL,
+                                   err)))
+        return st;
+    if (!(axes = cfg_map_get(q, "axes")))
+        return OFF_OK;
+    if ((st = cfg_want_map(axes, "quick.axes", NULL, 0, err)))
+        return st;
+    for (size_t i = 0; i < axes->n; i++) {
+        size_t c = 0;
+        while (c < t->cols && strcmp(t->names[c], axes->keys[i]->text))
+            c++;
+        if (c == t->cols || !strcmp(axes->keys[i]->text, "seed")) {
+            const char *dym = off_did_you_mean(axes->keys[i]->text,
+                                               (const char *const *)t->names, t->cols);
+            return cfg_errp(err, OFF_EINVAL, axes->keys[i]->pos,
+                            "quick.axes: '%s' is not an axis of the experiment%s%s%s",
+                            axes->keys[i]->text, dym ? " (did you mean '" : "", dym ? dym : "",
+                            dym ? "'?)" : "");
+        }
+    }
+    return OFF_OK;
+}
 
 static off_status add_set(exp_experiment *e, const char *path, char *yaml, off_err *err)
 {
@@ -753,6 +790,8 @@ static off_status load_file_keys(exp_experiment *e, const cfg_node *r, tbl *tp, 
     }
     e->figures = cfg_map_get(r, "figures");
     e->claims = cfg_map_get(r, "claims");
+    if (e->quick_node && (st = check_quick(e, &t, err)))
+        goto out;
 out:
     *tp = t;
     return st;
@@ -853,8 +892,10 @@ off_status exp_load_text(exp_experiment *e, const char *file, const char *text, 
         st = st ? st : oom(err);
         goto out;
     }
+    e->quick = cli && cli->quick;
     if (is_exp) {
         e->root = root;
+        e->quick_node = cfg_map_get(root, "quick");
         e->file = off_strdup(file);
         e->text = strndup(text, len);
         if ((st = load_file_keys(e, root, &t, &base, err)))
@@ -875,14 +916,16 @@ off_status exp_load_text(exp_experiment *e, const char *file, const char *text, 
         st = oom(err);
         goto out;
     }
-    if (has_cli(cli) && (!cli_text(&e->text, cli, is_exp) || (st = load_cli(e, cli, &t, err)))) {
+    bool quick_text = e->quick && e->quick_node;
+    if ((has_cli(cli) || quick_text) &&
+        (!cli_text(&e->text, cli, is_exp, quick_text) || (st = load_cli(e, cli, &t, err)))) {
         st = st ? st : oom(err);
         goto out;
     }
     const cfg_node *f = e->root ? cfg_map_get(e->root, "filter") : NULL;
     if (f && (st = apply_filter(&t, f, err)))
         goto out;
-    cfg_node *seeds = NULL, *seeds_key = NULL;
+    cfg_node *seeds = NULL, *seeds_key = NULL, *quick_seeds = NULL;
     if (cli && cli->seeds) {
         const char *lab = label(e, "<--seeds>", 0);
         cfg_pos pos = {lab, 1, 1};
@@ -909,10 +952,16 @@ off_status exp_load_text(exp_experiment *e, const char *file, const char *text, 
         cfg_node_free(seeds_key);
         if (st)
             goto out;
-    } else if (e->root && (seeds = cfg_map_get(e->root, "seeds"))) {
+    } else if (e->root && (seeds = cfg_map_get(e->root, "seeds"),
+                           quick_seeds = e->quick && e->quick_node
+                                             ? cfg_map_get(e->quick_node, "seeds") : NULL,
+                           seeds || quick_seeds)) {
         tbl sub, next;
-        size_t k = cfg_map_index(e->root, "seeds");
-        if ((st = seeds_tbl(e, e->root->keys[k], seeds, &sub, err)) ||
+        const cfg_node *owner = quick_seeds ? e->quick_node : e->root;
+        size_t k = cfg_map_index(owner, "seeds");
+        if (quick_seeds) /* --quick: the file's quick seeds */
+            seeds = quick_seeds;
+        if ((st = seeds_tbl(e, owner->keys[k], seeds, &sub, err)) ||
             (st = tbl_join(&t, &sub, false, seeds->pos, &next, err)))
             goto out;
         t = next;
@@ -937,6 +986,8 @@ off_status exp_load_text(exp_experiment *e, const char *file, const char *text, 
     for (size_t i = 0; i < e->n_points && !st; i++)
         if (!(e->scenario[i] = resolve(e->dir, sc != (size_t)-1 ? exp_cell(e, i, sc)->text : base)))
             st = oom(err);
+    if (!st)
+        st = exp_claims_parse(e, err);
 out:
     tbl_free(&t);
     free(base);
@@ -965,6 +1016,7 @@ void exp_free(exp_experiment *e)
 {
     if (!e)
         return;
+    exp_claims_free(e);
     for (exp_val *v = e->vals, *next; v; v = next) {
         next = v->next;
         for (size_t k = 0; k < v->n_sets; k++) {

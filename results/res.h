@@ -303,8 +303,10 @@ typedef struct res_metric_info {
 
 /* The metric called name: a summary column, an alias ("latency", "energy",
  * "p95", "miss", "reward", "bytes", "offloaded"), "offloaded_share" (tasks
- * sent to a server / tasks, from `devices`) or "devices.COLUMN" (the mean
- * over the run's devices).  NULL and an OFF_EUSAGE error with did-you-mean
+ * sent to a server / tasks, from `devices`), "devices.COLUMN" (the mean
+ * over the run's devices), or the mean action over the run's task rows:
+ * "exit_mean" (exit index of finished tasks, 0 = first), "split_mean",
+ * "bits_mean" (of the tasks sent to a server).  NULL and an OFF_EUSAGE error with did-you-mean
  * for an unknown name. */
 const res_metric_info *res_metric_find(const char *name, off_err *err);
 /* Every metric by its canonical name; *n receives how many. */
@@ -364,5 +366,34 @@ void res_agg_free(res_agg *a); /* NULL-safe */
 /* The half-width of a 95 % Student-t interval of the mean of n values of
  * sample standard deviation sd: t(0.975, n-1) sd / sqrt(n); NaN if n < 2. */
 double res_t_half(double sd, size_t n);
+
+/* ---- claims of experiment files (schema version 5) ---------------------
+ * What experiments/ needs to check an experiment's claims against the
+ * runs (exp_claims.c) and to record the verdicts. */
+
+/* The newest ok run of each point hash hash[0..n) (16 hex digits, as
+ * res_run_point stores them) into run_id[0..n), 0 where there is none.
+ * Any experiment's run counts: the point hash is the identity of a
+ * configuration and seed, so runs stay usable when only an experiment's
+ * claims or figures change. */
+off_status res_point_runs(res_db *db, const char (*hash)[17], size_t n, int64_t *run_id,
+                          off_err *err);
+/* Metric mi of each run run_id[0..n) into v[0..n): NaN where the run has
+ * no value (or run_id is 0). */
+off_status res_metric_values(res_db *db, const res_metric_info *mi, const int64_t *run_id,
+                             size_t n, double *v, off_err *err);
+
+/* One checked claim, as table `claims` holds it.  verdict: "holds",
+ * "fails", "n/a" (could not be evaluated: a failure with its reason in
+ * detail) or "skipped" (quick: false under --quick). */
+typedef struct res_claim_row {
+    const char *name, *kind, *says, *source; /* source may be NULL          */
+    const char *offsim, *verdict, *detail;   /* detail may be NULL          */
+} res_claim_row;
+
+/* Replace the claims of experiment `experiment` by rows[0..n), checked at
+ * checked_at (ISO 8601 UTC), in one transaction. */
+off_status res_claims_put(res_db *db, const char *experiment, const res_claim_row *rows,
+                          size_t n, const char *checked_at, off_err *err);
 
 #endif /* RES_H */

@@ -22,6 +22,9 @@
 
 #define SUMMARY(col) "SELECT run_id, " col " FROM summary"
 #define DEVICES(col) "SELECT run_id, avg(" col ") FROM devices GROUP BY run_id"
+/* The action the policy took, averaged over the run's task rows (warm-up
+ * included, as `devices`; summary has no such column). */
+#define TASKS(expr, cond) "SELECT run_id, avg(" expr ") FROM tasks WHERE " cond " GROUP BY run_id"
 
 static const res_metric_info metrics[] = {
     {"latency_mean", "mean latency", "s", "ms", 1e3, SUMMARY("latency_mean")},
@@ -41,6 +44,9 @@ static const res_metric_info metrics[] = {
     {"events", "events", "", "", 1, SUMMARY("events")},
     {"offloaded_share", "tasks offloaded", "", "%", 100,
      "SELECT run_id, 1.0 * sum(n_offloaded) / sum(n_tasks) FROM devices GROUP BY run_id"},
+    {"exit_mean", "mean exit (0 = first)", "", "", 1, TASKS("exit", "t_done IS NOT NULL")},
+    {"split_mean", "mean split point", "", "", 1, TASKS("split", "split IS NOT NULL")},
+    {"bits_mean", "mean bits sent", "", "", 1, TASKS("bits", "server IS NOT NULL")},
     {"devices.energy_j", "energy per device", "J", "J", 1, DEVICES("energy_j")},
     {"devices.tail_j", "radio tail energy per device", "J", "J", 1, DEVICES("tail_j")},
     {"devices.tail_unattributed_j", "unattributed tail energy per device", "J", "J", 1,

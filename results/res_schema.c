@@ -52,6 +52,17 @@
     "CREATE INDEX IF NOT EXISTS runs_point ON runs(point_hash);"                 \
     "CREATE INDEX IF NOT EXISTS runs_config ON runs(config_hash, seed);"
 
+/* The claims of experiment files as last checked (schema version 5):
+ * `offsim check` and `offsim sweep` replace an experiment's rows.  Not
+ * keyed by run, so merge and copy leave it alone. */
+static const char *claims_sql =
+    "CREATE TABLE IF NOT EXISTS claims ("
+    " experiment TEXT NOT NULL, name TEXT NOT NULL, kind TEXT NOT NULL,"
+    " says TEXT NOT NULL, source TEXT, offsim TEXT,"
+    " verdict TEXT NOT NULL CHECK (verdict IN ('holds','fails','n/a','skipped')),"
+    " detail TEXT, checked_at TEXT NOT NULL,"
+    " PRIMARY KEY (experiment, name)) WITHOUT ROWID;";
+
 /* The columns runs gained in version 4, last in the table both in a new
  * database and in a migrated one (ALTER TABLE appends), so that the two
  * have the same layout. */
@@ -226,6 +237,8 @@ static off_status migrate(res_db *db, int from, off_err *err)
         st = res_exec(db, migrate_v4_summary_sql, err);
     if (st == OFF_OK) /* creates what is missing: every table, or the newer ones */
         st = res_exec(db, schema_sql, err);
+    if (st == OFF_OK)
+        st = res_exec(db, claims_sql, err);
     if (st == OFF_OK)
         st = res_exec(db, ids, err);
     return st;

@@ -171,7 +171,8 @@ static void test_scenarios_and_set(void **state)
 {
     (void)state;
     load_ok("scenarios: [tiny.yaml, ../../data/scenarios/minimal.yaml]\nset: {duration: 1 s}\n"
-            "figures: [{x: a}]\nclaims: [c]\n");
+            "figures: [{x: a}]\n"
+            "claims: [{name: c, says: s, kind: value, paper: 1 s, tolerance: 1 s}]\n");
     assert_int_equal(e.n_points, 2);
     assert_string_equal(e.scenario[1], DIR "../../data/scenarios/minimal.yaml");
     assert_int_equal(e.n_set, 1);
@@ -179,6 +180,7 @@ static void test_scenarios_and_set(void **state)
     assert_string_equal(e.set[0].value, "1 s");
     assert_non_null(e.figures);
     assert_non_null(e.claims);
+    assert_int_equal(e.n_claims, 1);
     off_err err = {0};
     if (exp_validate(&e, &err))
         fail_msg("%s", err.msg);
