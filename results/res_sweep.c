@@ -308,8 +308,8 @@ off_status res_points_view(res_db *db, const char *name, off_err *err)
     sqlite3_stmt *s;
     char **names = NULL;
     size_t n = 0, cap = 0;
-    if (sqlite3_prepare_v2(db->h, "SELECT DISTINCT name FROM main.experiments ORDER BY name", -1, &s,
-                           NULL) != SQLITE_OK)
+    if (sqlite3_prepare_v2(db->h, "SELECT DISTINCT name FROM main.experiments ORDER BY name",
+                           -1, &s, NULL) != SQLITE_OK)
         return res_txn_end(db, opened, res_db_err(db, err, "creating the points views"), err);
     while (st == OFF_OK && sqlite3_step(s) == SQLITE_ROW) {
         char **nn = n == cap ? realloc(names, (cap = cap ? 2 * cap : 8) * sizeof *nn) : names;

@@ -327,42 +327,43 @@ static void test_sigterm_stops_cleanly(void **state)
     interrupt_and_resume(SIGTERM, "term");
 }
 
+/* Write the identity test's experiment (a comment, the duration, the
+ * figure's title) to exp and sweep it into db; the sweep must print want. */
+static void ident_sweep(const char *exp, const char *db, const char *comment,
+                        const char *duration, const char *title, const char *want)
+{
+    char cwd[PATH_MAX];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    FILE *f = fopen(exp, "w");
+    assert_non_null(f);
+    fprintf(f, "# %s\nname: ident\nscenario: %s/" DATA "tiny.yaml\nset: {duration: %s}\n"
+               "axes: {policy: [local, edge]}\nseeds: 2\n"
+               "figures:\n  - {name: lat, x: policy, title: \"%s\"}\n",
+            comment, cwd, duration, title);
+    fclose(f);
+    assert_int_equal(offsim("sweep %s --no-figures --jobs 1 --db %s", exp, db), 0);
+    if (!strstr(out_text(), want))
+        fail_msg("expected '%s' in:\n%s", want, out_text());
+}
+
 /* Editing a figure (or a comment) keeps the experiment's identity: the
  * sweep again runs nothing; editing what the points run does not. */
 static void test_figure_edit_keeps_identity(void **state)
 {
     (void)state;
-    char cwd[PATH_MAX], tiny[PATH_MAX + 64], exp[300], db[300];
-    assert_non_null(getcwd(cwd, sizeof cwd));
-    snprintf(tiny, sizeof tiny, "%s/" DATA "tiny.yaml", cwd);
+    char exp[300], db[300];
     snprintf(exp, sizeof exp, "%s/ident.yaml", dir);
     snprintf(db, sizeof db, "%s/ident.db", dir);
-    const char *fmt = "# %s\nname: ident\nscenario: %s\nset: {duration: %s}\n"
-                      "axes: {policy: [local, edge]}\nseeds: 2\n"
-                      "figures:\n  - {name: lat, x: policy, title: \"%s\"}\n";
-    FILE *f = fopen(exp, "w");
-    assert_non_null(f);
-    fprintf(f, fmt, "first", tiny, "1 s", "Latency");
-    fclose(f);
-    assert_int_equal(offsim("sweep %s --no-figures --jobs 1 --db %s", exp, db), 0);
-    assert_non_null(strstr(out_text(), "4 points, 0 already done, 4 run"));
-    f = fopen(exp, "w");
-    assert_non_null(f);
-    fprintf(f, fmt, "edited", tiny, "1 s", "Mean latency by policy");
-    fclose(f);
-    assert_int_equal(offsim("sweep %s --no-figures --jobs 1 --db %s", exp, db), 0);
-    assert_non_null(strstr(out_text(), "4 points, 4 already done, 0 run"));
+    ident_sweep(exp, db, "first", "1 s", "Latency", "4 points, 0 already done, 4 run");
+    ident_sweep(exp, db, "edited", "1 s", "Mean latency by policy",
+                "4 points, 4 already done, 0 run");
     assert_int_equal(query(db, "SELECT count(*) FROM experiments"), 1);
     assert_int_equal(query(db, "SELECT count(*) FROM experiments WHERE text LIKE "
                                "'%Mean latency by policy%'"),
                      1);
     /* what the points run is in the identity */
-    f = fopen(exp, "w");
-    assert_non_null(f);
-    fprintf(f, fmt, "edited", tiny, "2 s", "Mean latency by policy");
-    fclose(f);
-    assert_int_equal(offsim("sweep %s --no-figures --jobs 1 --db %s", exp, db), 0);
-    assert_non_null(strstr(out_text(), "4 points, 0 already done, 4 run"));
+    ident_sweep(exp, db, "edited", "2 s", "Mean latency by policy",
+                "4 points, 0 already done, 4 run");
 }
 
 static void test_failure_recorded(void **state)
