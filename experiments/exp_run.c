@@ -284,14 +284,15 @@ static void bar(progress *p, bool last)
 
 static void finished(progress *p, const exp_experiment *e, size_t i, const reply *r)
 {
+    bool intr = r->status == PT_INTERRUPTED && off_interrupted();
     p->done++;
     p->tasks += r->n_tasks;
-    if (r->status != PT_OK)
+    if (r->status != PT_OK && !intr)
         p->failed++;
     if (p->o->quiet)
         return;
     if (p->o->bar) {
-        if (r->status != PT_OK) {
+        if (r->status != PT_OK && !intr) {
             char vals[400];
             fprintf(stderr, "\r\033[Kpoint %zu failed (%s): %s\n", i,
                     exp_point_str(e, i, vals, sizeof vals), r->msg);
@@ -301,8 +302,9 @@ static void finished(progress *p, const exp_experiment *e, size_t i, const reply
     }
     char vals[400];
     fprintf(p->o->out, "[%zu/%zu] point %zu %s %.3f s (%s)%s%s\n", p->done, p->total, i,
-            r->status == PT_OK ? "ok" : "FAILED", r->wall_s, exp_point_str(e, i, vals, sizeof vals),
-            r->status == PT_OK ? "" : ": ", r->status == PT_OK ? "" : r->msg);
+            r->status == PT_OK ? "ok" : intr ? "interrupted" : "FAILED", r->wall_s,
+            exp_point_str(e, i, vals, sizeof vals), r->status == PT_OK ? "" : ": ",
+            r->status == PT_OK ? "" : r->msg);
     fflush(p->o->out);
 }
 
