@@ -340,6 +340,8 @@ static off_status plan(const exp_experiment *e, const exp_run_opts *o, size_t *t
     off_status st = res_open(&db, o->db, err);
     if (!st)
         st = res_experiment_put_id(db, e->name, e->file, e->text, exp_identity(e), exp_id, err);
+    if (!st) /* there also when every point is done already */
+        st = res_points_view(db, e->name, err);
     *n = 0;
     stats->points = last - first;
     for (size_t i = first; i < last && !st; i++) {
