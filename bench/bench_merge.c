@@ -3,8 +3,9 @@
  * two shards of a sweep, written through the res_ API (runs of TASKS task
  * rows each, with params, devices and summaries), merged into a new
  * database; then the same merge again (every run skipped after its
- * identity lookup), and res_copy_run of every run one by one (what a
- * sweep's parent does).
+ * identity lookup), res_copy_run of every run one by one in its own
+ * transaction, and the same copies batched, a hundred runs per transaction
+ * (res_copy_begin/res_copy_end: what a sweep's parent does).
  *
  * usage: bench_merge [TOTAL_TASK_ROWS (2000000)] [TASKS_PER_RUN (10000)] [DIR (/tmp)]
  */
@@ -140,23 +141,34 @@ int main(int argc, char **argv)
     printf("again:   %zu runs skipped (content compared) in %.3f s wall, %.3f s CPU\n",
            st.runs_skipped, ts, cs);
 
-    res_db *db;
-    if (res_open(&db, cp, &e) != OFF_OK)
-        die(&e);
-    t0 = now_s();
-    c0 = cpu_s();
     /* alternating between the two files, as a sweep's parent does with
-     * the databases of its workers */
-    for (long k = 0; k < runs; k++) {
-        int64_t id;
-        if (res_copy_run(db, k % 2 ? b : a, k / 2 + 1, &id, &e) != OFF_OK)
+     * the databases of its workers: one transaction per run, then BATCH */
+    enum { BATCH = 100 };
+    for (int batched = 0; batched < 2; batched++) {
+        res_db *db;
+        rm_db(cp);
+        if (res_open(&db, cp, &e) != OFF_OK)
             die(&e);
+        t0 = now_s();
+        c0 = cpu_s();
+        for (long k = 0; k < runs; k++) {
+            int64_t id;
+            if (batched && k % BATCH == 0 && res_copy_begin(db, &e) != OFF_OK)
+                die(&e);
+            if (res_copy_run(db, k % 2 ? b : a, k / 2 + 1, &id, &e) != OFF_OK)
+                die(&e);
+            if (batched && (k % BATCH == BATCH - 1 || k == runs - 1) &&
+                res_copy_end(db, OFF_OK, &e) != OFF_OK)
+                die(&e);
+        }
+        res_close(db);
+        double tc = now_s() - t0, cc = cpu_s() - c0;
+        printf("copy:    %ld runs, %s, alternating files, in %.3f s wall, %.3f s CPU:"
+               " %.2f M task rows/s wall, %.2f CPU; %.3f ms wall, %.3f ms CPU a run\n",
+               runs, batched ? "100 a transaction" : "one transaction each", tc, cc,
+               (double)(runs * per) / tc / 1e6, (double)(runs * per) / cc / 1e6,
+               tc / (double)runs * 1e3, cc / (double)runs * 1e3);
     }
-    res_close(db);
-    double tc = now_s() - t0, cc = cpu_s() - c0;
-    printf("copy:    %ld runs one by one with res_copy_run, alternating files, in %.3f s wall, %.3f s CPU:"
-           " %.2f M task rows/s wall, %.2f CPU\n",
-           runs, tc, cc, (double)(runs * per) / tc / 1e6, (double)(runs * per) / cc / 1e6);
     if (!getenv("BENCH_MERGE_KEEP"))
         rm_db(a), rm_db(b), rm_db(out), rm_db(cp);
     return 0;

@@ -226,9 +226,7 @@ static char *fig_where(const exp_experiment *e)
     char *buf = malloc(cap);
     if (!buf)
         return NULL;
-    const char *text = e->text ? e->text : "";
-    len = (size_t)snprintf(buf, cap, head,
-                           (unsigned long long)off_hash_bytes(text, strlen(text), 0));
+    len = (size_t)snprintf(buf, cap, head, (unsigned long long)exp_identity(e));
     for (size_t i = 0; i < e->n_points; i++)
         len += (size_t)snprintf(buf + len, cap - len, "%s'%s'", i ? "," : "", e->hash[i]);
     snprintf(buf + len, cap - len, ") GROUP BY point_hash)");

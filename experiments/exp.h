@@ -13,9 +13,11 @@
  *
  * The runner writes the database identically whatever the number of
  * workers or shards: workers run points into their own database files
- * (DB.sweep/worker-K.db) and the parent copies each finished run into the
- * target in point order, one transaction per run, so the target never
- * holds half a run.  Depends on sim, scenarios, results, config and core.
+ * (DB.sweep/worker-K.db) and the parent copies finished runs into the
+ * target in point order, with their points and parameters, several
+ * consecutive whole runs per transaction (every 0.1 s), so the target
+ * never holds half a run.  Depends on sim, scenarios, results, config and
+ * core.
  */
 #ifndef EXP_H
 #define EXP_H
@@ -115,6 +117,18 @@ off_status exp_point_load(const exp_experiment *e, size_t i, scn_scenario *s, of
  * Fills e->hash, and e->name when the file had none. */
 off_status exp_validate(exp_experiment *e, off_err *err);
 
+/* The experiment's identity (experiments.hash, the key resume looks points
+ * up under): a hash of its name, its columns, and each point's values and
+ * hash (after exp_validate), i.e. of what decides the runs and nothing
+ * else: editing `figures:` (or a comment) keeps it. */
+uint64_t exp_identity(const exp_experiment *e);
+
+/* scn_load of path with the overrides, reading the file once per process
+ * (the text is kept, and read again only when the file's identity, size
+ * or modification time changed): a sweep's points share a few files. */
+off_status exp_scenario_load(scn_scenario *s, const char *path, const scn_override *ov, size_t n,
+                             off_err *err);
+
 /* Print the point count and the parameter table (dry run). */
 void exp_print_table(const exp_experiment *e, size_t first, size_t last, FILE *f);
 
@@ -201,9 +215,11 @@ typedef struct exp_run_stats {
 /* Run the points of e (validated) that the target lacks or holds not ok.
  * A point failing at run time is recorded 'failed' with its error and the
  * others go on (st->failed counts them; still OFF_OK).  Interrupted
- * (off_interrupted): the finished runs before the first interrupted point
- * are recorded, the running points (and those finished after one) are
- * dropped and named on stderr; OFF_ERUNTIME with st->interrupted. */
+ * (off_interrupted): no point starts any more, the running ones are
+ * stopped (their workers are signalled) and recorded with status
+ * 'interrupted', in point order with those finished, and named on stderr;
+ * OFF_ERUNTIME with st->interrupted.  The next sweep runs every point not
+ * 'ok' again. */
 off_status exp_run(const exp_experiment *e, const exp_run_opts *o, exp_run_stats *st,
                    off_err *err);
 

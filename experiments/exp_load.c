@@ -1086,7 +1086,7 @@ off_status exp_point_load(const exp_experiment *e, size_t i, scn_scenario *s, of
         }
         ov[k++] = (scn_override){e->cols[c], v->yaml};
     }
-    off_status st = scn_load(s, e->scenario[i], ov, k, err);
+    off_status st = exp_scenario_load(s, e->scenario[i], ov, k, err);
     free(ov);
     return st;
 }

@@ -226,6 +226,12 @@ typedef struct res_param {
  * *id gets its experiment_id either way. */
 off_status res_experiment_put(res_db *db, const char *name, const char *file, const char *text,
                               int64_t *id, off_err *err);
+/* The same with the experiment's identity given (its hash: 16 hex digits
+ * of identity), e.g. a hash of what decides its points without what only
+ * describes it (its figures).  A row of that identity gets this text (the
+ * newest description of the same points). */
+off_status res_experiment_put_id(res_db *db, const char *name, const char *file,
+                                 const char *text, uint64_t identity, int64_t *id, off_err *err);
 /* Mark run run_id as point `point` (0-based) of experiment exp_id with its
  * point hash (16 hex digits), and store its params p[0..n), in one
  * transaction. */
@@ -244,10 +250,30 @@ off_status res_run_fail(res_db *db, int64_t run_id, const char *error, off_err *
  * into db as a new run (the next run_id), with every row of every table
  * keyed by run (tasks, summary, devices, training, params) and its
  * experiment row (matched by hash, inserted if missing), in one
- * transaction.  The source stays attached between calls with the same
+ * transaction (or in the one of res_copy_begin).  The source stays attached between calls with the same
  * path, so copying many runs of one file costs one attachment. */
 off_status res_copy_run(res_db *db, const char *src_path, int64_t src_run, int64_t *new_run,
                         off_err *err);
+
+/* Copies into one transaction: res_copy_begin opens it, every res_copy_run
+ * (and res_run_point, res_run_fail) until res_copy_end joins it, and
+ * res_copy_end commits it (st OFF_OK) or rolls it back (st returned), so
+ * that many small runs cost one commit.  A source not attached yet commits
+ * the runs copied so far first (SQLite attaches outside transactions), so
+ * a process killed at any moment leaves whole runs only. */
+off_status res_copy_begin(res_db *db, off_err *err);
+off_status res_copy_end(res_db *db, off_status st, off_err *err);
+
+/* A scratch file (a sweep worker's): no fsync, since nothing of it has to
+ * outlive a crash of the machine. */
+off_status res_scratch(res_db *db, off_err *err);
+
+/* (Re)create the view "points_NAME" of the experiments called name (every
+ * experiment's view when name is NULL): one row per run (run_id), one
+ * column per parameter (params.num where set, else params.value; named
+ * alphabetically, the seed last), the run's status and its summary
+ * columns.  Only when its text changed.  docs/results-schema.md. */
+off_status res_points_view(res_db *db, const char *name, off_err *err);
 
 /* `offsim merge`: every run of inputs[0..n) into the database at out_path
  * (created or migrated as by res_open), in a deterministic order: the

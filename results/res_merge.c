@@ -372,9 +372,10 @@ static res_src *free_slot(res_db *db)
     return best;
 }
 
-/* Attach path read-only as a new source in slot. */
+/* Attach path read-only as a new source in slot; map: read it through a
+ * memory map. */
 static off_status attach_new(res_db *db, res_src *slot, const char *path, const struct stat *sb,
-                             off_err *err)
+                             bool map, off_err *err)
 {
     char src[8];
     slot_name(src, db, slot);
@@ -393,10 +394,15 @@ static off_status attach_new(res_db *db, res_src *slot, const char *path, const 
         return off_errf(err, OFF_EINVAL, path, 0, 0, "cannot open: %s", sqlite3_errmsg(db->h));
     slot->dev = sb->st_dev;
     slot->ino = sb->st_ino;
-    /* the source read through a memory map: no copy of every page by
-     * read() */
-    snprintf(sql, sizeof sql, "PRAGMA %s.mmap_size=1073741824", src);
-    sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+    /* A merge reads its inputs through a memory map: no copy of every page
+     * by read().  A sweep's parent does not: its sources are workers' files
+     * that grow between two copies, and SQLite maps a file again (munmap,
+     * a TLB shoot-down on every core) each time it has grown: 0.3 ms a
+     * point on a 2-core VM, more than the copy itself. */
+    if (map) {
+        snprintf(sql, sizeof sql, "PRAGMA %s.mmap_size=1073741824", src);
+        sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+    }
     slot->path = strdup(path);
     off_status st = slot->path ? check_src(db, src, path, err)
                                : off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
@@ -413,34 +419,48 @@ static off_status attach_new(res_db *db, res_src *slot, const char *path, const 
     return st;
 }
 
+/* The slot where path is attached, NULL if it is not (or is stale: a
+ * worker's database removed and made again under its name is attached
+ * again).  *sb, *found: path's stat. */
+static res_src *attached(res_db *db, const char *path, struct stat *sb, bool *found)
+{
+    *found = stat(path, sb) == 0;
+    for (size_t k = 0; k < RES_SRC_SLOTS; k++) {
+        res_src *slot = &db->src[k];
+        if (slot->path && strcmp(slot->path, path) == 0)
+            return *found && sb->st_dev == slot->dev && sb->st_ino == slot->ino ? slot : NULL;
+    }
+    return NULL;
+}
+
+/* Make slot the current source. */
+static void use_slot(res_db *db, res_src *slot)
+{
+    slot->used = ++db->src_tick;
+    db->cur = slot;
+}
+
 /* Make path, attached read-only, the current source (db->cur), attaching
  * it unless it is attached already; outside any transaction.  A missing
- * file or a foreign one is OFF_EINVAL naming it. */
-static off_status attach(res_db *db, const char *path, off_err *err)
+ * file or a foreign one is OFF_EINVAL naming it.  map: as attach_new. */
+static off_status attach(res_db *db, const char *path, bool map, off_err *err)
 {
     struct stat sb;
-    bool found = stat(path, &sb) == 0;
-    res_src *slot = NULL;
-    for (size_t k = 0; k < RES_SRC_SLOTS && !slot; k++)
-        if (db->src[k].path && strcmp(db->src[k].path, path) == 0)
-            slot = &db->src[k];
-    /* a worker's database removed and made again under its name is
-     * attached again */
-    if (slot && (!found || sb.st_dev != slot->dev || sb.st_ino != slot->ino)) {
-        detach_slot(db, slot);
-        slot = NULL;
-    }
+    bool found;
+    res_src *slot = attached(db, path, &sb, &found);
+    if (!slot)
+        for (size_t k = 0; k < RES_SRC_SLOTS; k++)
+            if (db->src[k].path && strcmp(db->src[k].path, path) == 0)
+                detach_slot(db, &db->src[k]); /* stale */
     if (!found)
         return off_errf(err, OFF_EINVAL, path, 0, 0, "cannot open: %s", strerror(errno));
     off_status st = OFF_OK;
     if (!slot) {
         slot = free_slot(db);
-        st = attach_new(db, slot, path, &sb, err);
+        st = attach_new(db, slot, path, &sb, map, err);
     }
-    if (st == OFF_OK) {
-        slot->used = ++db->src_tick;
-        db->cur = slot;
-    }
+    if (st == OFF_OK)
+        use_slot(db, slot);
     return st;
 }
 
@@ -489,14 +509,11 @@ static void fk(res_db *db, bool on)
                  NULL);
 }
 
-/* Attach path and open a transaction for copies into db. */
-static off_status copy_begin(res_db *db, const char *path, off_err *err)
+off_status res_copy_begin(res_db *db, off_err *err)
 {
     off_status st = res_join_writer(db, err);
     if (st == OFF_OK)
         st = res_commit_pending(db, err);
-    if (st == OFF_OK)
-        st = attach(db, path, err);
     if (st != OFF_OK)
         return st;
     fk(db, false);
@@ -505,21 +522,48 @@ static off_status copy_begin(res_db *db, const char *path, off_err *err)
     return st;
 }
 
-static off_status copy_end(res_db *db, off_status st, off_err *err)
+off_status res_copy_end(res_db *db, off_status st, off_err *err)
 {
-    st = res_txn_end(db, true, st, err);
+    st = res_txn_end(db, db->in_txn, st, err);
     fk(db, true);
     return st;
+}
+
+/* Attach path (a memory map: map) and open a transaction for copies. */
+static off_status copy_begin(res_db *db, const char *path, bool map, off_err *err)
+{
+    off_status st = res_join_writer(db, err);
+    if (st == OFF_OK)
+        st = res_commit_pending(db, err);
+    if (st == OFF_OK)
+        st = attach(db, path, map, err);
+    return st != OFF_OK ? st : res_copy_begin(db, err);
 }
 
 off_status res_copy_run(res_db *db, const char *src_path, int64_t src_run, int64_t *new_run,
                         off_err *err)
 {
-    off_status st = copy_begin(db, src_path, err);
-    if (st != OFF_OK)
-        return st;
     size_t rows;
-    return copy_end(db, copy_attached(db, src_run, new_run, &rows, err), err);
+    off_status st;
+    if (!db->in_txn) { /* a transaction of its own */
+        if ((st = copy_begin(db, src_path, false, err)) != OFF_OK)
+            return st;
+        return res_copy_end(db, copy_attached(db, src_run, new_run, &rows, err), err);
+    }
+    /* Joining the open transaction of res_copy_begin.  SQLite refuses
+     * ATTACH inside a transaction: a source not attached yet commits the
+     * runs copied so far (whole runs) and opens the next transaction. */
+    struct stat sb;
+    bool found;
+    res_src *slot = attached(db, src_path, &sb, &found);
+    if (slot) {
+        use_slot(db, slot);
+    } else if ((st = res_txn_end(db, true, OFF_OK, err)) != OFF_OK ||
+               (st = attach(db, src_path, false, err)) != OFF_OK ||
+               (st = res_begin(db, err)) != OFF_OK) {
+        return st;
+    }
+    return copy_attached(db, src_run, new_run, &rows, err);
 }
 
 /* ---- merge ------------------------------------------------------------------------ */
@@ -761,7 +805,7 @@ static off_status merge_segment(mstate *m, size_t i, size_t j, bool *exps_done,
 {
     res_db *db = m->out;
     const char *in = m->inputs[m->runs[i].input];
-    off_status s = copy_begin(db, in, err);
+    off_status s = copy_begin(db, in, true, err);
     if (s != OFF_OK)
         return s;
     if (!*exps_done)
@@ -795,7 +839,7 @@ static off_status merge_segment(mstate *m, size_t i, size_t j, bool *exps_done,
             seg.rows_added += rows;
         }
     }
-    s = copy_end(db, s, err);
+    s = res_copy_end(db, s, err);
     if (s == OFF_OK) {
         *exps_done = true;
         st->runs_added += seg.runs_added;
@@ -812,7 +856,7 @@ static off_status merge_into(res_db *db, const char *const *inputs, size_t n,
     mstate m = {.out = db, .inputs = inputs};
     off_status s = OFF_OK;
     for (size_t k = 0; k < n && s == OFF_OK; k++) {
-        if ((s = attach(db, inputs[k], err)) == OFF_OK)
+        if ((s = attach(db, inputs[k], true, err)) == OFF_OK)
             s = collect(&m, k, err);
     }
     if (s == OFF_OK) {
@@ -832,6 +876,8 @@ static off_status merge_into(res_db *db, const char *const *inputs, size_t n,
         if ((s = res_txn_begin(db, &opened, err)) == OFF_OK)
             s = res_txn_end(db, opened, put_exps(&m, err), err);
     }
+    if (s == OFF_OK && m.n_exps) /* as the sweeps write them */
+        s = res_points_view(db, NULL, err);
     mstate_free(&m);
     return s;
 }

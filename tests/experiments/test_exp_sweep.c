@@ -1,7 +1,9 @@
 /*
  * test_exp_sweep.c - `offsim sweep` end to end (the binary in OFFSIM_BIN):
- * the same database whatever --jobs and sharding, resume after a SIGKILL
- * part-way, failures recorded, an invalid point writing nothing.
+ * the same database whatever --jobs and sharding, the points view, resume
+ * after a SIGKILL part-way, Ctrl-C (SIGINT, SIGTERM) recording the running
+ * points 'interrupted', failures recorded, an invalid point writing
+ * nothing, an edited figure keeping the experiment's identity.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -196,11 +199,25 @@ static void test_same_db_whatever_jobs_and_shards(void **state)
     same_db(a, a2);
     same_db(a, b);
     same_db(a, m);
+    /* the points view: one column per axis, numbers in SI units; the
+     * merge of the shards has it too */
+    const char *view = "SELECT count(*) FROM \"points_sweep-test\" WHERE policy = 'edge' AND "
+                       "\"devices.phone.uplink.rate\" < 1e6 AND status = 'ok' AND seed >= 1 "
+                       "AND n_tasks > 0";
+    assert_int_equal(query(a, view), 3);
+    assert_int_equal(query(m, view), 3);
+    assert_int_equal(query(a, "SELECT count(*) FROM \"points_sweep-test\""), 12);
     /* the sweep again: every point is there */
     assert_int_equal(offsim("sweep " DATA "sweep.yaml --jobs 2 --db %s", b), 0);
     assert_non_null(strstr(out_text(), "12 points, 12 already done, 0 run"));
     same_db(a, b);
 }
+
+/* The signal tests' sweep: 60 points of about 50 ms of simulation each,
+ * no task rows, so that a signal finds points running. */
+#define SIG_SWEEP                                                                  \
+    "sweep " DATA "tiny.yaml --axis devices.0.count=1,2 --seeds 30 --set 'duration=20000 s' " \
+    "--set 'output={tasks: false}' --jobs 2 --db "
 
 /* Start the 60-point sweep into db (2 workers, stderr to dir/out), wait
  * until `runs` has 5 rows, send sig; the sweep's wait status. */
@@ -209,12 +226,10 @@ static int sweep_and_signal(const char *db, int sig)
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
-        char err_path[256];
-        snprintf(err_path, sizeof err_path, "%s/out", dir);
-        if (!freopen("/dev/null", "w", stdout) || !freopen(err_path, "w", stderr))
-            _exit(126);
-        execl(bin, bin, "sweep", DATA "tiny.yaml", "--axis", "devices.0.count=1,2", "--seeds",
-              "30", "--set", "duration=4 s", "--jobs", "2", "--db", db, (char *)NULL);
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "exec '%s' " SIG_SWEEP "'%s' >/dev/null 2>'%s/out'", bin, db,
+                 dir);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
         _exit(127);
     }
     struct timespec ms = {0, 2000000};
@@ -230,26 +245,27 @@ static int sweep_and_signal(const char *db, int sig)
 }
 
 /* The sweep again: it must say how many points were done and run only the
- * others, and end with every point once and ok. */
-static void resume(const char *db, long long ok)
+ * others, and end with every point once ok. */
+static void resume(const char *db)
 {
     const int points = 60;
+    long long ok = query(db, "SELECT count(*) FROM runs WHERE status='ok'");
     assert_true(ok >= 5);
     assert_true(ok < points);
-    /* only whole runs reached the target */
-    assert_int_equal(query(db, "SELECT count(*) FROM runs"), ok);
-    assert_int_equal(offsim("sweep " DATA "tiny.yaml --axis devices.0.count=1,2 --seeds 30 "
-                            "--set 'duration=4 s' --jobs 2 --db %s",
-                            db),
+    /* only whole runs reached the target: none left 'running' */
+    assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE status NOT IN "
+                               "('ok', 'interrupted')"),
                      0);
+    assert_int_equal(offsim(SIG_SWEEP "%s", db), 0);
     char want[128];
     snprintf(want, sizeof want, "%lld of %d points already done, running %lld", ok, points,
              points - ok);
     if (!strstr(out_text(), want))
         fail_msg("expected '%s' in:\n%s", want, out_text());
-    assert_int_equal(query(db, "SELECT count(*) FROM runs"), points);
     assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE status='ok'"), points);
-    assert_int_equal(query(db, "SELECT count(DISTINCT point) FROM runs"), points);
+    assert_int_equal(query(db, "SELECT count(*) FROM (SELECT point FROM runs WHERE status='ok' "
+                               "GROUP BY point HAVING count(*) = 1)"),
+                     points);
     assert_int_equal(query(db, "SELECT count(DISTINCT point_hash) FROM runs"), points);
 }
 
@@ -261,28 +277,93 @@ static void test_resume_after_sigkill(void **state)
     int ws = sweep_and_signal(db, SIGKILL);
     assert_true(WIFSIGNALED(ws));
     sleep(1); /* its workers end with it */
-    resume(db, query(db, "SELECT count(*) FROM runs WHERE status='ok'"));
+    /* nothing but whole ok runs: the running points died with it */
+    assert_int_equal(query(db, "SELECT count(*) FROM runs"),
+                     query(db, "SELECT count(*) FROM runs WHERE status='ok'"));
+    resume(db);
+}
+
+/* Ctrl-C (SIGINT) or SIGTERM part-way: exit 130, the worker files gone,
+ * the running points recorded 'interrupted' and named, one line each; the
+ * sweep again runs every point not ok. */
+static void interrupt_and_resume(int sig, const char *name)
+{
+    char db[256], sweep_dir[300];
+    snprintf(db, sizeof db, "%s/%s.db", dir, name);
+    snprintf(sweep_dir, sizeof sweep_dir, "%s.sweep", db);
+    int ws = sweep_and_signal(db, sig);
+    assert_true(WIFEXITED(ws));
+    assert_int_equal(WEXITSTATUS(ws), 130);
+    assert_int_equal(access(sweep_dir, F_OK), -1); /* worker files removed */
+    const char *text = out_text(), *m = strstr(text, " interrupted; ");
+    if (!m || !strstr(text, "the same sweep again runs every point not ok"))
+        fail_msg("no interruption report in:\n%s", text);
+    while (m > text && m[-1] != ' ')
+        m--;
+    long long n_int = strtoll(m, NULL, 10);
+    size_t named = 0;
+    for (const char *q = text; (q = strstr(q, "recorded 'interrupted', runs again on resume")); q++)
+        named++;
+    assert_int_equal((long long)named, n_int);
+    assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE status='interrupted'"), n_int);
+    /* 2 workers, each about 50 ms a point in the simulation's loop */
+    assert_true(n_int >= 1);
+    /* in point order with the others */
+    assert_int_equal(query(db, "SELECT count(*) FROM runs a JOIN runs b ON b.run_id > a.run_id "
+                               "WHERE b.point < a.point"),
+                     0);
+    resume(db);
+}
+
+static void test_sigint_records_interrupted(void **state)
+{
+    (void)state;
+    interrupt_and_resume(SIGINT, "int");
 }
 
 static void test_sigterm_stops_cleanly(void **state)
 {
     (void)state;
-    char db[256], sweep_dir[300];
-    snprintf(db, sizeof db, "%s/term.db", dir);
-    snprintf(sweep_dir, sizeof sweep_dir, "%s.sweep", db);
-    int ws = sweep_and_signal(db, SIGTERM);
-    assert_true(WIFEXITED(ws));
-    assert_int_equal(WEXITSTATUS(ws), 130);
-    assert_int_equal(access(sweep_dir, F_OK), -1); /* worker files removed */
-    /* the dropped points are named, one line each, and counted */
-    const char *text = out_text(), *m = strstr(text, "points recorded, ");
-    if (!m || !strstr(text, "the same sweep again runs only those"))
-        fail_msg("no interruption report in:\n%s", text);
-    size_t named = 0;
-    for (const char *q = text; (q = strstr(q, "not recorded, runs on resume")); q++)
-        named++;
-    assert_int_equal((long long)named, strtoll(m + strlen("points recorded, "), NULL, 10));
-    resume(db, query(db, "SELECT count(*) FROM runs WHERE status='ok'"));
+    interrupt_and_resume(SIGTERM, "term");
+}
+
+/* Write the identity test's experiment (a comment, the duration, the
+ * figure's title) to exp and sweep it into db; the sweep must print want. */
+static void ident_sweep(const char *exp, const char *db, const char *comment,
+                        const char *duration, const char *title, const char *want)
+{
+    char cwd[PATH_MAX];
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    FILE *f = fopen(exp, "w");
+    assert_non_null(f);
+    fprintf(f, "# %s\nname: ident\nscenario: %s/" DATA "tiny.yaml\nset: {duration: %s}\n"
+               "axes: {policy: [local, edge]}\nseeds: 2\n"
+               "figures:\n  - {name: lat, x: policy, title: \"%s\"}\n",
+            comment, cwd, duration, title);
+    fclose(f);
+    assert_int_equal(offsim("sweep %s --no-figures --jobs 1 --db %s", exp, db), 0);
+    if (!strstr(out_text(), want))
+        fail_msg("expected '%s' in:\n%s", want, out_text());
+}
+
+/* Editing a figure (or a comment) keeps the experiment's identity: the
+ * sweep again runs nothing; editing what the points run does not. */
+static void test_figure_edit_keeps_identity(void **state)
+{
+    (void)state;
+    char exp[300], db[300];
+    snprintf(exp, sizeof exp, "%s/ident.yaml", dir);
+    snprintf(db, sizeof db, "%s/ident.db", dir);
+    ident_sweep(exp, db, "first", "1 s", "Latency", "4 points, 0 already done, 4 run");
+    ident_sweep(exp, db, "edited", "1 s", "Mean latency by policy",
+                "4 points, 4 already done, 0 run");
+    assert_int_equal(query(db, "SELECT count(*) FROM experiments"), 1);
+    assert_int_equal(query(db, "SELECT count(*) FROM experiments WHERE text LIKE "
+                               "'%Mean latency by policy%'"),
+                     1);
+    /* what the points run is in the identity */
+    ident_sweep(exp, db, "edited", "2 s", "Mean latency by policy",
+                "4 points, 0 already done, 4 run");
 }
 
 static void test_failure_recorded(void **state)
@@ -358,7 +439,9 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_db_whatever_jobs_and_shards),
         cmocka_unit_test(test_resume_after_sigkill),
+        cmocka_unit_test(test_sigint_records_interrupted),
         cmocka_unit_test(test_sigterm_stops_cleanly),
+        cmocka_unit_test(test_figure_edit_keeps_identity),
         cmocka_unit_test(test_failure_recorded),
         cmocka_unit_test(test_invalid_point_writes_nothing),
         cmocka_unit_test(test_slurm_scripts),
