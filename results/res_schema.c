@@ -158,7 +158,7 @@ off_status res_schema_refuse(res_db *db, int rc, off_err *err)
         return off_errf(err, OFF_EDB, db->path, 0, 0, "cannot open database: out of memory");
     if ((rc & 0xff) == SQLITE_NOTADB)
         return off_errf(err, OFF_EDB, db->path, 0, 0, "not an offsim results database (%s)",
-                        sqlite3_errmsg(db->h));
+                        sqlite3_errstr(rc));
     return off_errf(err, OFF_EDB, db->path, 0, 0, "cannot read the database: %s",
                     sqlite3_errmsg(db->h));
 }
