@@ -75,22 +75,22 @@ need_fuzzer() {
 if [ "$fuzz" = 1 ]; then
     need_fuzzer
 else
-need_cmd cc build-essential
-need_cmd make build-essential
-need_cmd cmake cmake
-need_cmd pkg-config pkg-config
-need_cmd gnuplot gnuplot-nox
-need_pc gsl libgsl-dev
-need_pc sqlite3 libsqlite3-dev
-need_pc yaml-0.1 libyaml-dev
-need_pc cmocka libcmocka-dev
-need_pc zlib zlib1g-dev
-need_pc openblas libopenblas-dev
-# The models read Fashion-MNIST from here unless OFFSIM_FASHION_MNIST_DIR
-# points elsewhere (models/mdl_data.h); only the Debian package is installed.
-need_files "${OFFSIM_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}" dataset-fashion-mnist \
-    train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz \
-    t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
+    need_cmd cc build-essential
+    need_cmd make build-essential
+    need_cmd cmake cmake
+    need_cmd pkg-config pkg-config
+    need_cmd gnuplot gnuplot-nox
+    need_pc gsl libgsl-dev
+    need_pc sqlite3 libsqlite3-dev
+    need_pc yaml-0.1 libyaml-dev
+    need_pc cmocka libcmocka-dev
+    need_pc zlib zlib1g-dev
+    need_pc openblas libopenblas-dev
+    # The models read Fashion-MNIST from here unless OFFSIM_FASHION_MNIST_DIR
+    # points elsewhere (models/mdl_data.h); only the Debian package is installed.
+    need_files "${OFFSIM_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}" dataset-fashion-mnist \
+        train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz \
+        t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
 fi
 
 [ -z "$missing_pkgs" ] && exit 0

@@ -30,7 +30,8 @@ cp "$root/tests/experiments/data/tiny.yaml" tiny.yaml
 # ---- the input size limit -------------------------------------------------------
 # /dev/zero never ends: refused at the limit, in bounded time and memory.
 timeout 60 "$bin" validate /dev/zero >out 2>&1
-[ $? = 2 ] || fail "validate /dev/zero: exit $?, expected 2"
+st=$?
+[ "$st" = 2 ] || fail "validate /dev/zero: exit $st, expected 2"
 has "/dev/zero: larger than the input size limit of 64 MiB"
 has "set OFFSIM_MAX_INPUT to raise it"
 # a regular file over the limit is refused before it is read; raised, it loads
