@@ -5,14 +5,8 @@
 # in the help and the three documents that state it.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-bin=${OFFSIM_BIN:-$root/build/offsim}
-mkdir -p "${OFFSIM_TMP:-/tmp}"
-work=$(mktemp -d "${OFFSIM_TMP:-/tmp}/offsim-exit.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-failed=0
+test_name=exit
+. "$(dirname "$0")/shell_lib.sh"
 # expect STATUS CMD...: run CMD (stdout and stderr to files), check its status
 expect() {
     want=$1

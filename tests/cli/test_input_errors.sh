@@ -5,14 +5,8 @@
 # and figures without a value printed "n/a" with the reason, never nan.
 set -u
 
-here=$(cd "$(dirname "$0")" && pwd)
-root=$(cd "$here/../.." && pwd)
-bin=${OFFSIM_BIN:-$root/build/offsim}
-mkdir -p "${OFFSIM_TMP:-/tmp}"
-work=$(mktemp -d "${OFFSIM_TMP:-/tmp}/offsim-input.XXXXXX")
-trap 'rm -rf "$work"' EXIT
-cd "$work" || exit 1
-failed=0
+test_name=input
+. "$(dirname "$0")/shell_lib.sh"
 fail() { echo "FAIL: $*" >&2; sed 's/^/  /' out >&2; failed=1; }
 # run STATUS CMD...: stdout and stderr to out, the status checked
 run() {

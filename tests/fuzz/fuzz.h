@@ -76,6 +76,19 @@ static inline uint8_t *fuzz_body(const uint8_t *data, size_t size, size_t *len)
     return b;
 }
 
+/* The input as an OFFW container file (weights, checkpoints): data[1..size)
+ * with, when data[0] is odd, its trailing CRC-32 made right; its path, and
+ * its size in *len. */
+static inline const char *fuzz_offw_file(const uint8_t *data, size_t size, size_t *len)
+{
+    uint8_t *fix = fuzz_body(data, size, len);
+    if (fix && *len >= 8)
+        fuzz_put_le32(fix + *len - 4, fuzz_crc(fix, *len - 4));
+    const char *path = fuzz_file(fix ? fix : data + 1, *len);
+    free(fix);
+    return path;
+}
+
 /* The fixed shapes the harnesses load against and fuzz_seeds writes. */
 #define FUZZ_CACHE_DIMS                                                           \
     {.model_crc = 0x0ff5eed1u, .data_hash = 0x1234567890abcdefull, .cfg_hash = 42, \

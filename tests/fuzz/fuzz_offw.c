@@ -9,12 +9,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     size_t len;
-    uint8_t *fix = fuzz_body(data, size, &len);
-    if (fix && len >= 8)
-        fuzz_put_le32(fix + len - 4, fuzz_crc(fix, len - 4));
+    const char *path = fuzz_offw_file(data, size, &len);
     mdl_weights w;
     off_err err = {0};
-    off_status st = mdl_weights_read(&w, fuzz_file(fix ? fix : data + 1, len), &err);
+    off_status st = mdl_weights_read(&w, path, &err);
     if (st == OFF_OK) {
         /* every record lies inside the buffer read */
         for (size_t i = 0; i < w.n; i++) {
@@ -26,6 +24,5 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         abort();
     }
     mdl_weights_free(&w);
-    free(fix);
     return 0;
 }
