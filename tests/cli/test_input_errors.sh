@@ -59,6 +59,17 @@ sed 's/file: arrivals.txt/file: adir/' trace.yaml >dirtrace.yaml
 run 2 "$bin" validate dirtrace.yaml
 has "is a directory, not a file"
 hasnt "read error"
+cat >chan.yaml <<'YAML'
+duration: 2 s
+model: {kind: synthetic, input: 1 KB, work: 1 MMAC}
+devices: [{name: d, speed: 1 GMAC/s, arrivals: {process: periodic, period: 0.1 s},
+           uplink: {channel: {model: trace, file: adir}}}]
+servers: [{name: s, speed: 1 GMAC/s}]
+policy: edge
+YAML
+run 2 "$bin" validate chan.yaml # a channel trace is read when the run starts
+has "chan.yaml:4:"
+has "cannot read channel trace file 'adir': is a directory, not a file"
 run 2 "$bin" report adir
 has "adir: is a directory, not a database"
 hasnt "disk I/O error"
