@@ -5,6 +5,9 @@
 #   make deps   install the missing Debian packages (what "set up" does)
 #   make bench  build and run the benchmarks
 #   make asan   build in build-asan/ with ASan/UBSan and run the suite there
+#   make fuzz   build the libFuzzer harnesses with clang in build-fuzz/ and run
+#               each for FUZZ_SECONDS (CONTRIBUTING.md, "Fuzzing"); `make test`
+#               runs it too when CI=true
 # Set-up checks what is installed first and does nothing when all is there;
 # OFFSIM_NO_SETUP=1 skips it (tools/setup.sh says what it does otherwise).
 BUILD   ?= build
@@ -12,7 +15,7 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all deps setup build run test bench asan clean
+.PHONY: all deps setup build run test bench asan fuzz clean
 all: build
 
 deps:
@@ -41,6 +44,9 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
+ifeq ($(CI),true)
+	$(MAKE) fuzz
+endif
 
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
@@ -50,5 +56,21 @@ asan: setup
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
 
+# The fuzz build needs clang and its libFuzzer runtime, which only this
+# target installs (tools/setup.sh --fuzz), so `make run` stays light.
+# Without them it is skipped (status 77) outside CI, and fails under CI=true.
+FUZZ_SECONDS ?= 15
+fuzz: setup
+ifneq ($(OFFSIM_NO_SETUP),1)
+	@sh tools/setup.sh --fuzz || [ "$(CI)" != true ]
+endif
+	@command -v clang >/dev/null 2>&1 || { \
+		echo "make fuzz: skipped: no clang (Debian packages clang libclang-rt-dev)" >&2; \
+		[ "$(CI)" = true ] && exit 1; exit 77; }
+	CC=clang cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOFFSIM_FUZZ=ON \
+		-DOFFSIM_FUZZ_SECONDS=$(FUZZ_SECONDS) $(CMAKE_FLAGS) >/dev/null
+	cmake --build build-fuzz -j $(JOBS) --target fuzz_harnesses
+	cd build-fuzz && ctest --output-on-failure -j $(JOBS) -L fuzz
+
 clean:
-	rm -rf $(BUILD) build-asan
+	rm -rf $(BUILD) build-asan build-fuzz

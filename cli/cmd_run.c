@@ -39,7 +39,8 @@ const cli_cmd cmd_validate_spec = {
     .name = "validate", .args = "SCENARIO.yaml", .min_pos = 1, .max_pos = 1,
     .summary = "check a scenario without running it",
     .about = "Loads the scenario and builds its world without running it.  Errors are\n"
-    "printed as FILE:LINE:COL: message; exit status 2 on any error.\n",
+    "printed as FILE:LINE:COL: message; exit status 2 on any error in the\n"
+    "scenario, 1 on a run-time failure (`offsim --help`: exit status).\n",
     CLI_OPTS(validate_opts), .run = validate};
 
 static void print_summary(const scn_scenario *s, const char *db, int64_t run_id,

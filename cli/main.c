@@ -5,6 +5,7 @@
  * place that exits.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,8 +30,19 @@ static const cli_cmd offsim = {
     .epilog = "Every command has --help: `offsim COMMAND --help`, `offsim models SUBCOMMAND "
               "--help`.\n"
               "options: --help, --version\n"
-              "exit status: 0 success, 1 run-time failure, 2 bad usage or bad input,\n"
-              "             130 run interrupted (Ctrl-C; recorded as 'interrupted')\n"
+              "exit status (every command):\n"
+              "  0    success\n"
+              "  1    run-time failure: a run or a sweep point failed; an output could not\n"
+              "       be written (database, figure, checkpoint, weights, standard output);\n"
+              "       gnuplot failed; out of memory\n"
+              "  2    bad usage or bad input, before anything is written: an unknown\n"
+              "       option or a malformed value; a file named on the command line or by\n"
+              "       a scenario that is missing, unreadable, a directory, larger than the\n"
+              "       input limit (64 MiB; the environment variable OFFSIM_MAX_INPUT, e.g.\n"
+              "       OFFSIM_MAX_INPUT=1G, raises it) or not what it should be (not YAML,\n"
+              "       not an offsim database, a newer results schema); any error in a\n"
+              "       scenario or an experiment\n"
+              "  130  interrupted (Ctrl-C, SIGTERM); a run is recorded as 'interrupted'\n"
               "docs: README.md, docs/scenario-reference.md, docs/results-schema.md\n",
 };
 
@@ -43,5 +55,15 @@ int main(int argc, char **argv)
     static char help[] = "--help"; /* `offsim help` too */
     if (argc >= 2 && strcmp(argv[1], "help") == 0)
         argv[1] = help;
-    return cli_run(&offsim, argc - 1, argv + 1);
+    int rc = cli_run(&offsim, argc - 1, argv + 1);
+    /* What a command printed is its result: a report cut short by a full
+     * disk or a closed pipe is a run-time failure, not a success. */
+    errno = 0;
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "offsim: cannot write the output: %s\n",
+                errno ? strerror(errno) : "write error");
+        if (rc == 0)
+            rc = 1;
+    }
+    return rc;
 }

@@ -230,6 +230,7 @@ typedef struct builder {
     anchor *anchors;
     size_t n_anchors, cap_anchors;
     size_t budget; /* nodes still allowed */
+    bool aliased;  /* an alias or merge key was expanded (too_big says so) */
     cfg_node **grave; /* merged-away nodes, freed when the parse ends */
     size_t n_grave, cap_grave;
 } builder;
@@ -299,9 +300,12 @@ static off_status next_event(builder *b, yaml_event_t *ev)
 /* The error for a tree over CFG_MAX_NODES. */
 static off_status too_big(builder *b, cfg_pos pos)
 {
+    if (!b->aliased)
+        return cfg_errp(b->err, OFF_EPARSE, pos,
+                        "document too large (more than %d nodes)", CFG_MAX_NODES);
     return cfg_errp(b->err, OFF_EPARSE, pos,
-                    "document too large (more than %d nodes, counting "
-                    "alias copies)", CFG_MAX_NODES);
+                    "document too large (more than %d nodes, counting the "
+                    "copies that its aliases and merge keys make)", CFG_MAX_NODES);
 }
 
 /* Remember that anchor name (may be NULL: nothing to do) marks node. */
@@ -385,6 +389,7 @@ static off_status merge_keys(builder *b, cfg_node *map)
                 if (cfg_map_index(map, m->keys[k]->text) != (size_t)-1)
                     continue;
                 size_t before = b->budget;
+                b->aliased = true;
                 cfg_node *ck = cfg_node_copy(m->keys[k], &b->budget);
                 cfg_node *cv = ck ? cfg_node_copy(m->items[k], &b->budget) : NULL;
                 if (!cv || !cfg_node_push(map, ck, cv)) {
@@ -532,6 +537,7 @@ static off_status build(builder *b, yaml_event_t *ev, int depth,
             break;
         }
         size_t before = b->budget;
+        b->aliased = true;
         n = cfg_node_copy(target, &b->budget);
         if (!n)
             st = b->budget == 0 || before == 0

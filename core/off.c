@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 off_status off_verrf(off_err *err, off_status st, const char *file, int line,
@@ -152,14 +153,97 @@ char *off_strdup(const char *s)
     return d;
 }
 
+/* "64M", "1G", "500000", "2 GiB": a byte count with an optional binary
+ * suffix (k, M, G, T; "B" or "iB" after it ignored).  0 when malformed. */
+static size_t parse_size(const char *s)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s || errno || *s == '-')
+        return 0;
+    while (*end == ' ')
+        end++;
+    unsigned shift = 0;
+    switch (*end) {
+    case 'k': case 'K': shift = 10; end++; break;
+    case 'm': case 'M': shift = 20; end++; break;
+    case 'g': case 'G': shift = 30; end++; break;
+    case 't': case 'T': shift = 40; end++; break;
+    default: break;
+    }
+    if (shift && *end == 'i')
+        end++;
+    if (*end == 'B' || *end == 'b')
+        end++;
+    if (*end || v > (SIZE_MAX >> shift))
+        return 0;
+    return (size_t)(v << shift);
+}
+
+off_status off_input_limit(size_t *limit, off_err *err)
+{
+    const char *env = getenv(OFF_INPUT_LIMIT_ENV);
+    *limit = OFF_INPUT_LIMIT_DEFAULT;
+    if (!env || !*env)
+        return OFF_OK;
+    size_t v = parse_size(env);
+    if (!v)
+        return off_errf(err, OFF_EUSAGE, NULL, 0, 0,
+                        "%s='%s': expected a size in bytes such as 64M or 2G",
+                        OFF_INPUT_LIMIT_ENV, env);
+    *limit = v;
+    return OFF_OK;
+}
+
+/* The limit in a message: "64 MiB", "1000 bytes". */
+static const char *size_str(size_t n, char *buf, size_t cap)
+{
+    static const char *const unit[] = {"KiB", "MiB", "GiB", "TiB"};
+    int u = -1;
+    while (u < 3 && n >= 1024 && n % 1024 == 0) {
+        n /= 1024;
+        u++;
+    }
+    snprintf(buf, cap, "%zu %s", n, u < 0 ? "bytes" : unit[u]);
+    return buf;
+}
+
+static off_status too_large(const char *path, size_t limit, off_err *err)
+{
+    char lim[32];
+    return off_errf(err, OFF_EINVAL, path, 0, 0,
+                    "larger than the input size limit of %s (set %s to raise it, "
+                    "e.g. %s=1G)", size_str(limit, lim, sizeof lim),
+                    OFF_INPUT_LIMIT_ENV, OFF_INPUT_LIMIT_ENV);
+}
+
 off_status off_read_file(const char *path, char **buf_out, size_t *len_out,
                          off_err *err)
 {
     *buf_out = NULL;
+    size_t limit;
+    off_status st = off_input_limit(&limit, err);
+    if (st)
+        return st;
     FILE *f = fopen(path, "rb");
     if (!f)
         return off_errf(err, OFF_EIO, path, 0, 0, "cannot open: %s",
                         strerror(errno));
+    /* A directory opens, then fails at the first read with EISDIR; a
+     * regular file's size is known before reading it.  Anything else (a
+     * pipe, /dev/zero) is read up to the limit. */
+    struct stat sb;
+    if (fstat(fileno(f), &sb) == 0) {
+        if (S_ISDIR(sb.st_mode)) {
+            fclose(f);
+            return off_errf(err, OFF_EIO, path, 0, 0, "is a directory, not a file");
+        }
+        if (S_ISREG(sb.st_mode) && (uintmax_t)sb.st_size > limit) {
+            fclose(f);
+            return too_large(path, limit, err);
+        }
+    }
     size_t cap = 4096, len = 0;
     char *buf = malloc(cap);
     if (!buf) {
@@ -167,6 +251,11 @@ off_status off_read_file(const char *path, char **buf_out, size_t *len_out,
         return off_errf(err, OFF_ENOMEM, path, 0, 0, "out of memory");
     }
     for (;;) {
+        if (len > limit) {
+            free(buf);
+            fclose(f);
+            return too_large(path, limit, err);
+        }
         if (len + 1 >= cap) {
             char *nb = realloc(buf, cap * 2);
             if (!nb) {
@@ -182,11 +271,11 @@ off_status off_read_file(const char *path, char **buf_out, size_t *len_out,
         if (got == 0)
             break;
     }
-    int bad = ferror(f);
+    int bad = ferror(f), why = errno;
     fclose(f);
     if (bad) {
         free(buf);
-        return off_errf(err, OFF_EIO, path, 0, 0, "read error");
+        return off_errf(err, OFF_EIO, path, 0, 0, "read error: %s", strerror(why));
     }
     buf[len] = '\0';
     *buf_out = buf;

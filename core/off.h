@@ -72,8 +72,20 @@ uint64_t off_mix64(uint64_t x);                                          /* spli
 /* strdup that returns NULL on NULL or on allocation failure. */
 char *off_strdup(const char *s);
 
+/* The most bytes off_read_file reads from one file: OFF_INPUT_LIMIT_DEFAULT,
+ * or the size in the environment variable OFFSIM_MAX_INPUT ("256M", "2G",
+ * bytes).  Bounds what a mistaken path (/dev/zero, a multi-gigabyte log)
+ * can cost before it is refused.  OFF_EUSAGE naming the variable when its
+ * value is not a size. */
+#define OFF_INPUT_LIMIT_ENV "OFFSIM_MAX_INPUT"
+#define OFF_INPUT_LIMIT_DEFAULT ((size_t)64 << 20)
+off_status off_input_limit(size_t *limit, off_err *err);
+
 /* Read a whole file into a NUL-terminated malloc'd buffer.  *len_out (may be
- * NULL) receives the length without the NUL.  Errors name the path. */
+ * NULL) receives the length without the NUL.  Errors name the path: OFF_EIO
+ * when it cannot be opened or read or is a directory, OFF_EINVAL when it is
+ * larger than off_input_limit (the message names the limit and the
+ * variable that raises it), OFF_EUSAGE for a malformed OFFSIM_MAX_INPUT. */
 off_status off_read_file(const char *path, char **buf_out, size_t *len_out,
                          off_err *err);
 

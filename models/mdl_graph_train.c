@@ -255,6 +255,10 @@ off_status mdl_graph_train(mdl_trainer *t, const mdl_dataset *ds, const mdl_trai
                         "train: model '%s' needs %zux%zu images and a batch of 1..%zu",
                         sp->name, sp->in_h, sp->in_w, t->max_batch);
     size_t n = cfg->n_train && cfg->n_train < ds->n ? cfg->n_train : ds->n;
+    if (n < cfg->batch) /* no step at all, and a loss of 0/0 */
+        return off_errf(err, OFF_EINVAL, NULL, 0, 0,
+                        "train: %zu training images are fewer than one batch of %zu",
+                        n, cfg->batch);
     uint32_t *order = malloc(n * sizeof *order);
     uint8_t *images = malloc(cfg->batch * isz), *labels = malloc(cfg->batch);
     if (!order || !images || !labels) {

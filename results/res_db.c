@@ -266,6 +266,10 @@ static off_status open_common(res_db **out, const char *path, bool rw, off_err *
         res_close(db);
         return OFF_EIO;
     }
+    if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+        res_close(db);
+        return off_errf(err, OFF_EINVAL, path, 0, 0, "is a directory, not a database");
+    }
     if (rw) {
         make_parent(path);
         /* URIs on, for res_copy_run's read-only ATTACH; but a path that

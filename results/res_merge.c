@@ -940,7 +940,7 @@ static off_status merge_fresh(const char *out_path, const char *const *inputs, s
     if (linked != 0) {
         if (why == EEXIST || stat(out_path, &sb) == 0) {
             const char *in[] = {tmp};
-            res_merge_stats again;
+            res_merge_stats again = {0};
             if ((s = res_open(&db, out_path, err)) == OFF_OK) {
                 s = merge_into(db, in, 1, &again, err);
                 res_close(db);

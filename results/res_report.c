@@ -14,7 +14,10 @@
  * Runs without a summary ('failed', 'interrupted' by a signal, or still
  * 'running': "running" while their process holds the run's lock, else
  * "killed") get a line saying so and the number of task rows they
- * recorded.  Seeds are printed as given (unsigned 64 bits).
+ * recorded.  Seeds are printed as given (unsigned 64 bits).  A figure
+ * without a value (NULL in the summary) is printed "n/a" with the reason,
+ * never as nan: no task finished after the warm-up, too few tasks for an
+ * interval, nothing recorded.
  */
 #include "res.h"
 
@@ -31,9 +34,22 @@ static double col_real(sqlite3_stmt *s, int i)
 static void print_ms(FILE *out, const char *label, double v)
 {
     if (isnan(v))
-        fprintf(out, "  %s -", label);
+        fprintf(out, "  %s n/a", label);
     else
         fprintf(out, "  %s %.3f", label, v * 1e3);
+}
+
+/* "LABEL VALUE UNIT" with v scaled by k, or "LABEL n/a" when v is NULL. */
+static void print_val(FILE *out, const char *label, double v, double k, const char *fmt,
+                      const char *unit)
+{
+    fprintf(out, "%s ", label);
+    if (isnan(v)) {
+        fputs("n/a", out);
+        return;
+    }
+    fprintf(out, fmt, v * k);
+    fprintf(out, " %s", unit);
 }
 
 /* The run's devices table (schema 3) in one line: how many, their mean
@@ -107,21 +123,34 @@ static void print_no_summary(sqlite3 *h, FILE *out, sqlite3_stmt *s, int ver, co
 /* The summary lines of a finished run (row s of res_report's query). */
 static void print_summary(sqlite3 *h, FILE *out, sqlite3_stmt *s, int ver)
 {
-    fprintf(out, "    tasks      %lld done / %lld arrived (after warm-up)\n",
-            (long long)sqlite3_column_int64(s, 8), (long long)sqlite3_column_int64(s, 7));
-    fprintf(out, "    latency  ");
-    print_ms(out, "mean", col_real(s, 9));
-    double ci = col_real(s, 10);
-    if (!isnan(ci))
-        fprintf(out, " +- %.3f (95%% CI)", ci * 1e3);
-    print_ms(out, "p50", col_real(s, 11));
-    print_ms(out, "p95", col_real(s, 12));
-    print_ms(out, "p99", col_real(s, 13));
-    fprintf(out, " ms\n");
-    if (ver >= 5)
-        print_ci_flag(h, out, sqlite3_column_int64(s, 0));
-    fprintf(out, "    energy     %.3f mJ/task    deadline miss %.2f %%    accuracy %.2f %%\n",
-            col_real(s, 14) * 1e3, col_real(s, 15) * 100, col_real(s, 16) * 100);
+    long long done = sqlite3_column_int64(s, 8);
+    fprintf(out, "    tasks      %lld done / %lld arrived (after warm-up)\n", done,
+            (long long)sqlite3_column_int64(s, 7));
+    if (done == 0) {
+        fprintf(out, "    latency, energy, deadline miss, accuracy: n/a (no task finished "
+                     "after the warm-up)\n");
+    } else {
+        fprintf(out, "    latency  ");
+        print_ms(out, "mean", col_real(s, 9));
+        double ci = col_real(s, 10);
+        if (!isnan(ci))
+            fprintf(out, " +- %.3f (95%% CI)", ci * 1e3);
+        print_ms(out, "p50", col_real(s, 11));
+        print_ms(out, "p95", col_real(s, 12));
+        print_ms(out, "p99", col_real(s, 13));
+        fprintf(out, " ms");
+        if (isnan(ci))
+            fprintf(out, "  (95%% CI n/a: batch means need 40 finished tasks, %lld here)", done);
+        fputs("\n   ", out);
+        print_val(out, " energy    ", col_real(s, 14), 1e3, "%.3f", "mJ/task");
+        print_val(out, "    deadline miss", col_real(s, 15), 100, "%.2f", "%");
+        print_val(out, "    accuracy", col_real(s, 16), 100, "%.2f", "%");
+        if (isnan(col_real(s, 14)) || isnan(col_real(s, 15)) || isnan(col_real(s, 16)))
+            fputs("  (n/a: not recorded for this run)", out);
+        fputc('\n', out);
+        if (ver >= 5)
+            print_ci_flag(h, out, sqlite3_column_int64(s, 0));
+    }
     if (sqlite3_column_type(s, 18) != SQLITE_NULL)
         fprintf(out, "    reward     %.4f per task (the scenario's reward:)\n", col_real(s, 18));
     if (ver >= 3)

@@ -185,9 +185,11 @@ off_status res_schema_refuse(res_db *db, int rc, off_err *err)
 {
     if (!db->h)
         return off_errf(err, OFF_EDB, db->path, 0, 0, "cannot open database: out of memory");
+    /* a file that is not ours is bad input (OFF_EINVAL), as a scenario that
+     * is not a scenario is; OFF_EDB is left to SQLite's own failures */
     if ((rc & 0xff) == SQLITE_NOTADB)
-        return off_errf(err, OFF_EDB, db->path, 0, 0, "not an offsim results database (%s)",
-                        sqlite3_errmsg(db->h));
+        return off_errf(err, OFF_EINVAL, db->path, 0, 0, "not an offsim results database (%s)",
+                        sqlite3_errstr(rc));
     return off_errf(err, OFF_EDB, db->path, 0, 0, "cannot read the database: %s",
                     sqlite3_errmsg(db->h));
 }
@@ -200,9 +202,9 @@ static off_status check_ident(res_db *db, const res_ident *id, bool may_create, 
                           : off_errf(err, OFF_EDB, db->path, 0, 0,
                                      "empty database: no runs recorded");
     if (id->app != RES_APP_ID)
-        return off_errf(err, OFF_EDB, db->path, 0, 0, "not an offsim results database");
+        return off_errf(err, OFF_EINVAL, db->path, 0, 0, "not an offsim results database");
     if (id->ver > RES_SCHEMA_VERSION)
-        return off_errf(err, OFF_EDB, db->path, 0, 0,
+        return off_errf(err, OFF_EINVAL, db->path, 0, 0,
                         "results schema version %d is newer than this offsim "
                         "understands (%d): use a newer offsim", id->ver, RES_SCHEMA_VERSION);
     return OFF_OK;

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 
 /* Coherence time T_c = 0.423 / f_D (Rappaport, 2nd ed., sec. 5.4.3): the
@@ -388,6 +389,11 @@ static off_status load_trace_file(scn_channel *c, const cfg_node *v,
                         "cannot read channel trace file '%s': cannot open: %s",
                         c->trace_path, strerror(errno));
     fclose(f);
+    struct stat sb; /* a directory opens, and fails only when read */
+    if (stat(c->trace_path, &sb) == 0 && S_ISDIR(sb.st_mode))
+        return cfg_errp(err, OFF_EIO, x->pos,
+                        "cannot read channel trace file '%s': is a directory, not a file",
+                        c->trace_path);
     const cfg_node *loop = cfg_map_get(v, "loop");
     return loop ? cfg_get_bool(loop, "loop", &c->trace_loop, err) : OFF_OK;
 }

@@ -4,6 +4,8 @@
 #
 #   sh tools/setup.sh            check; install what is missing when allowed
 #   sh tools/setup.sh --check    check only: list what is missing, exit 1 if any
+#   sh tools/setup.sh --fuzz     the same, for `make fuzz` only: clang and its
+#                                libFuzzer runtime (-fsanitize=fuzzer)
 #
 # Each need is checked the way the build consumes it (pkg-config for
 # libraries, PATH for commands, the path for the data set), not through the
@@ -17,11 +19,12 @@
 # OFFSIM_NO_SETUP=1 (read by the Makefile) skips this script altogether.
 set -eu
 
-check_only=0
+check_only=0 fuzz=0
 case "${1-}" in
     --check) check_only=1 ;;
+    --fuzz) fuzz=1 ;;
     "") ;;
-    *) echo "usage: sh tools/setup.sh [--check]" >&2; exit 2 ;;
+    *) echo "usage: sh tools/setup.sh [--check | --fuzz]" >&2; exit 2 ;;
 esac
 
 # Each check adds what it found missing (a command, NAME.pc, a file) and the
@@ -53,22 +56,42 @@ need_files() { # dir package file...
     done
 }
 
-need_cmd cc build-essential
-need_cmd make build-essential
-need_cmd cmake cmake
-need_cmd pkg-config pkg-config
-need_cmd gnuplot gnuplot-nox
-need_pc gsl libgsl-dev
-need_pc sqlite3 libsqlite3-dev
-need_pc yaml-0.1 libyaml-dev
-need_pc cmocka libcmocka-dev
-need_pc zlib zlib1g-dev
-need_pc openblas libopenblas-dev
-# The models read Fashion-MNIST from here unless OFFSIM_FASHION_MNIST_DIR
-# points elsewhere (models/mdl_data.h); only the Debian package is installed.
-need_files "${OFFSIM_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}" dataset-fashion-mnist \
-    train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz \
-    t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
+# The fuzz build's needs are checked by linking a one-line harness, the way
+# the build consumes them: Debian ships libFuzzer's runtime
+# (libclang_rt.fuzzer) in libclang-rt-N-dev, which the meta-package
+# libclang-rt-dev pulls in for the default clang.
+need_fuzzer() {
+    if ! have_cmd clang; then
+        add_missing clang clang
+        add_missing libclang_rt.fuzzer libclang-rt-dev
+        return
+    fi
+    d=$(mktemp -d)
+    printf 'int LLVMFuzzerTestOneInput(const char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' >"$d/f.c"
+    clang -fsanitize=fuzzer,address "$d/f.c" -o "$d/f" >/dev/null 2>&1 ||
+        add_missing libclang_rt.fuzzer libclang-rt-dev
+    rm -rf "$d"
+}
+if [ "$fuzz" = 1 ]; then
+    need_fuzzer
+else
+    need_cmd cc build-essential
+    need_cmd make build-essential
+    need_cmd cmake cmake
+    need_cmd pkg-config pkg-config
+    need_cmd gnuplot gnuplot-nox
+    need_pc gsl libgsl-dev
+    need_pc sqlite3 libsqlite3-dev
+    need_pc yaml-0.1 libyaml-dev
+    need_pc cmocka libcmocka-dev
+    need_pc zlib zlib1g-dev
+    need_pc openblas libopenblas-dev
+    # The models read Fashion-MNIST from here unless OFFSIM_FASHION_MNIST_DIR
+    # points elsewhere (models/mdl_data.h); only the Debian package is installed.
+    need_files "${OFFSIM_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}" dataset-fashion-mnist \
+        train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz \
+        t10k-images-idx3-ubyte.gz t10k-labels-idx1-ubyte.gz
+fi
 
 [ -z "$missing_pkgs" ] && exit 0
 

@@ -234,7 +234,7 @@ static void test_foreign_and_broken_files_are_refused(void **state)
     FILE *f = fopen(p, "w");
     fputs("this is not a database, just some text that is long enough to matter\n", f);
     fclose(f);
-    assert_int_equal(res_open(&db, p, &e), OFF_EDB);
+    assert_int_equal(res_open(&db, p, &e), OFF_EINVAL);
     assert_non_null(strstr(e.msg, p));
     assert_non_null(strstr(e.msg, "not an offsim results database"));
     path(p, sizeof p, "other.db");
@@ -242,7 +242,7 @@ static void test_foreign_and_broken_files_are_refused(void **state)
     sqlite3_open(p, &h);
     sqlite3_exec(h, "CREATE TABLE x(a); INSERT INTO x VALUES (1);", NULL, NULL, NULL);
     sqlite3_close(h);
-    assert_int_equal(res_open(&db, p, &e), OFF_EDB);
+    assert_int_equal(res_open(&db, p, &e), OFF_EINVAL);
     assert_non_null(strstr(e.msg, "not an offsim results database"));
     assert_int_equal(res_open_readonly(&db, "/nonexistent/x.db", &e), OFF_EIO);
     assert_non_null(strstr(e.msg, "/nonexistent/x.db: cannot open"));
@@ -252,7 +252,7 @@ static void test_foreign_and_broken_files_are_refused(void **state)
     sqlite3_open(p, &h);
     sqlite3_exec(h, "PRAGMA user_version=99", NULL, NULL, NULL);
     sqlite3_close(h);
-    assert_int_equal(res_open(&db, p, &e), OFF_EDB);
+    assert_int_equal(res_open(&db, p, &e), OFF_EINVAL);
     assert_non_null(strstr(e.msg, "newer"));
 }
 
