@@ -58,6 +58,7 @@ typedef struct train_job {
     const char *dbp;         /* --db, or NULL: the scenario's             */
     const char *out;         /* the checkpoint                            */
     char *out_buf;           /* the default checkpoint path (malloc'd)    */
+    char *best;              /* the best agent's checkpoint (malloc'd)    */
     uint64_t steps, seed;
     struct mdl_trained *trained; /* opened by the probe, handed to sim_train */
 } train_job;
@@ -72,7 +73,10 @@ typedef struct train_ctx {
     uint64_t target;
     bool tty, quiet;
     double recent;           /* the last point's mean reward */
+    double best;             /* the best evaluation, once done            */
+    uint64_t best_step;      /* its step (0: no evaluation was made)      */
     uint64_t last_steps;     /* the last point's step */
+    res_train_row last;      /* the last row written (step 0: none)       */
     off_err err;
 } train_ctx;
 
@@ -99,10 +103,34 @@ static void on_point(void *ud, const pol_train_point *pt)
     res_train_row r = {pt->step,        c->episode,      pt->updates,
                        pt->reward_mean, c->episode_return, pt->loss_policy,
                        pt->loss_value,  pt->entropy,     pt->temperature,
-                       off_wall_seconds() - c->t0};
+                       off_wall_seconds() - c->t0, false, NAN};
     if (c->err.msg[0] == '\0') /* after an error: no more rows; it fails at the end */
         res_add_training(c->db, c->run_id, &r, &c->err);
+    c->last = r;
     progress(c, pt->step, false);
+}
+
+/* A held-out evaluation: its row of the curve (the learning-curve point of
+ * the same step, if there is one, gains the evaluation), and a line. */
+static void on_eval(void *ud, uint64_t step, double reward, bool best)
+{
+    train_ctx *c = ud;
+    res_train_row r = {step, c->episode, c->last.updates, NAN, c->episode_return, NAN,
+                       NAN, NAN, NAN, off_wall_seconds() - c->t0, true, reward};
+    if (c->last.step == step) {
+        r = c->last;
+        r.has_eval = true;
+        r.eval_reward = reward;
+    }
+    if (c->err.msg[0] == '\0')
+        res_add_training(c->db, c->run_id, &r, &c->err);
+    if (c->quiet)
+        return;
+    if (c->tty)
+        putchar('\n');
+    printf("evaluation at step %llu: mean reward %.4f%s\n", (unsigned long long)step, reward,
+           best ? " (best so far)" : "");
+    fflush(stdout);
 }
 
 static void on_episode(void *ud, uint64_t episode, const res_summary *sum)
@@ -114,6 +142,17 @@ static void on_episode(void *ud, uint64_t episode, const res_summary *sum)
         printf("episode %llu: %zu tasks, mean reward %.4f\n", (unsigned long long)episode,
                sum->n_tasks, sum->reward_mean);
     progress(c, c->last_steps, true);
+}
+
+static void job_free(train_job *j)
+{
+    if (j->trained)
+        mdl_trained_close(j->trained, NULL);
+    j->trained = NULL;
+    scn_free(&j->s);
+    free(j->out_buf);
+    free(j->best);
+    j->out_buf = j->best = NULL;
 }
 
 /* Load the scenario of the command line and check its policy learns; fill
@@ -153,17 +192,14 @@ static int load_job(const cli_args *a, train_job *j)
         snprintf(j->out_buf, cap, "results/%s-%s.ckpt", s->name, j->type);
         j->out = j->out_buf;
     }
+    /* OUT.ckpt -> OUT.best.ckpt; another name gains ".best" */
+    size_t n = strlen(j->out), stem = n > 5 && strcmp(j->out + n - 5, ".ckpt") == 0 ? n - 5 : n;
+    if (!(j->best = malloc(n + 16))) {
+        job_free(j);
+        return cli_fail(OFF_ENOMEM, &err);
+    }
+    snprintf(j->best, n + 16, "%.*s.best%s", (int)stem, j->out, stem < n ? ".ckpt" : "");
     return 0;
-}
-
-static void job_free(train_job *j)
-{
-    if (j->trained)
-        mdl_trained_close(j->trained, NULL);
-    j->trained = NULL;
-    scn_free(&j->s);
-    free(j->out_buf);
-    j->out_buf = NULL;
 }
 
 /* Build the world once, so that a scenario that cannot run fails with its
@@ -225,6 +261,9 @@ static off_status train_and_save(train_job *j, train_ctx *c, uint64_t *learned, 
     t.seed = j->seed;
     t.log = on_point;
     t.log_ud = c;
+    t.best_path = j->best;
+    t.on_eval = on_eval;
+    t.eval_ud = c;
     c->t0 = off_wall_seconds();
     if (!c->quiet)
         printf("training %s on %s: %llu steps, seed %llu -> %s\n", j->type, j->s.name,
@@ -250,6 +289,8 @@ static off_status train_and_save(train_job *j, train_ctx *c, uint64_t *learned, 
     res_close(c->db);
     c->db = NULL;
     *learned = pol_rl_steps(&t);
+    c->best = t.best;
+    c->best_step = t.best_step;
     if (t.free_agent)
         t.free_agent(t.agent);
     return st;
@@ -288,6 +329,11 @@ static int train_job_run(train_job *j, bool quiet)
                (unsigned long long)learned, (unsigned long long)c.episode, wall,
                wall > 0 ? (double)learned / wall : 0.0, c.episode_return, j->out,
                j->dbp ? j->dbp : j->s.db_path, (long long)c.run_id);
+    if (!quiet && c.best_step)
+        printf("best held-out evaluation: step %llu of %llu, mean reward %.4f -> %s\n",
+               (unsigned long long)c.best_step, (unsigned long long)learned, c.best, j->best);
+    else if (!quiet)
+        printf("no held-out evaluation (policy key eval_every: 0)\n");
     return 0;
 }
 

@@ -136,6 +136,24 @@ typedef struct pol_train {
     uint64_t seed;           /* the agent's own stream                    */
     void (*log)(void *ud, const pol_train_point *pt);
     void *log_ud;
+    /* Held-out evaluation during training (sim_train): the agent sets
+     * eval_every (decisions between evaluations, 0 = none) and
+     * eval_episodes from its keys when it is made; while `evaluating` is
+     * set, the policies of new worlds act greedily and learn nothing. */
+    uint64_t eval_every;
+    uint32_t eval_episodes;
+    bool evaluating;
+    /* The training loop's state (sim_train), saved in checkpoints. */
+    uint64_t episode;        /* training episodes finished                */
+    uint64_t next_eval;      /* step of the next evaluation               */
+    uint64_t eval_step;      /* step of the last one (0: none)            */
+    double best;             /* best evaluation's mean reward             */
+    uint64_t best_step;      /* the step it was made at (0: none yet)     */
+    /* sim_train writes the agent to best_path (NULL: nowhere) at each new
+     * best evaluation, and reports every evaluation through on_eval. */
+    const char *best_path;
+    void (*on_eval)(void *ud, uint64_t step, double reward, bool best);
+    void *eval_ud;
 } pol_train;
 
 /* A parameter from the scenario, as text with its source position. */

@@ -1,7 +1,7 @@
 /*
  * res_schema.c - the schema of the results database: the tables, the
  * identity of the file (application id, schema version), and the
- * migrations of older versions (1 -> 2 -> 3 -> 4).
+ * migrations of older versions (1 -> 2 -> 3 -> 4 -> 5).
  *
  * Race-free between processes: any number of offsim processes may open one
  * file at once, new or old.  The identity is read first without a lock (a
@@ -23,7 +23,7 @@
     " run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"        \
     " step INTEGER NOT NULL, episode INTEGER NOT NULL, updates INTEGER NOT NULL," \
     " reward_mean REAL, episode_return REAL, loss_policy REAL, loss_value REAL,"  \
-    " entropy REAL, temperature REAL, wall_s REAL,"                              \
+    " entropy REAL, temperature REAL, wall_s REAL, eval_reward REAL,"            \
     " PRIMARY KEY (run_id, step)) WITHOUT ROWID;"
 
 /* Per-device results of a run (schema version 3): created by schema_sql
@@ -63,6 +63,10 @@
 /* A version-1 database gains the reward column and the training table. */
 static const char *migrate_v1_sql =
     "ALTER TABLE summary ADD COLUMN reward_mean REAL;" TRAINING_SQL_TEXT;
+
+/* A database of version 2 to 4 gains the held-out evaluations of a
+ * training (version 1 creates the table with them). */
+static const char *migrate_v4_sql = "ALTER TABLE training ADD COLUMN eval_reward REAL;";
 
 /* A database of version 1 to 3 gains the sweep and provenance columns. */
 static const char *migrate_v3_sql =
@@ -204,6 +208,8 @@ static off_status migrate(res_db *db, int from, off_err *err)
         st = res_exec(db, migrate_v1_sql, err);
     if (st == OFF_OK && from >= 1 && from < 4)
         st = res_exec(db, migrate_v3_sql, err);
+    if (st == OFF_OK && from >= 2 && from < 5)
+        st = res_exec(db, migrate_v4_sql, err);
     if (st == OFF_OK) /* creates what is missing: every table, or the newer ones */
         st = res_exec(db, schema_sql, err);
     if (st == OFF_OK)

@@ -95,11 +95,12 @@ typedef struct rl_state {
  * the agent that takes it), never silently ignored. */
 static const char *const ppo_keys[] = {"checkpoint", "greedy", "action", "hidden",
                                        "lr",         "gamma",  "rollout", "epochs",
-                                       "ent_coef",   NULL};
+                                       "ent_coef",   "eval_every", "eval_episodes",
+                                       NULL};
 static const char *const sac_keys[] = {"checkpoint", "greedy", "action", "hidden",
                                        "lr", "gamma", "batch", "buffer", "learning_starts",
                                        "update_every", "tau", "target_entropy_scale",
-                                       NULL};
+                                       "eval_every", "eval_episodes", NULL};
 
 static void agent_free(void *p)
 {
@@ -293,17 +294,24 @@ static off_status use_training_agent(rl_state *r, rl_kind kind, const pol_cfg *c
 {
     pol_train *t = cfg->train;
     if (!t->agent) {
+        long every, episodes;
+        off_status st;
+        if ((st = pol_param_int(cfg, "eval_every", 10000, 0, 1L << 40, &every, err)) ||
+            (st = pol_param_int(cfg, "eval_episodes", 3, 1, 1000, &episodes, err)))
+            return st;
         rl_agent *ag;
-        off_status st = agent_new(&ag, kind, cfg, t->seed, t->max_steps, err);
-        if (st != OFF_OK)
+        if ((st = agent_new(&ag, kind, cfg, t->seed, t->max_steps, err)) != OFF_OK)
             return st;
         t->agent = ag;
         t->free_agent = agent_free;
+        t->eval_every = (uint64_t)every;
+        t->eval_episodes = (uint32_t)episodes;
         ag->train = t;
     }
     r->ag = t->agent;
-    r->learn = 1;
-    r->greedy = 0;
+    /* a held-out evaluation (sim_train) scores the greedy agent as is */
+    r->learn = !t->evaluating;
+    r->greedy = t->evaluating;
     return OFF_OK;
 }
 

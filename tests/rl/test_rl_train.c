@@ -1,0 +1,173 @@
+/*
+ * test_rl_train.c - the training loop of the learning agents (sim_train,
+ * policies/rl/) on tests/data/sim/rl.yaml:
+ *   - held-out evaluation during training keeps the best agent: a run whose
+ *     evaluations collapse after the first (the reward is turned against
+ *     the agent) keeps the first agent as the best, in a checkpoint that,
+ *     run with `checkpoint:` on the validation seeds, scores exactly the
+ *     recorded best, and that differs from the last checkpoint.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pol.h"
+#include "sim/sim_test_util.h"
+
+#define RL "tests/data/sim/rl.yaml"
+#define EVAL_SEED 500000ULL /* sim_train's validation seeds */
+
+static const char *agent_set(const char *type)
+{
+    return strcmp(type, "ppo") == 0
+               ? "policy.type=ppo"
+               : "policy={type: sac-discrete, hidden: 16, batch: 32, learning_starts: 100, "
+                 "lr: 0.003}";
+}
+
+static char *tmp_path(char *buf, size_t cap, const char *what)
+{
+    snprintf(buf, cap, "/tmp/offsim-rltrain-%ld-%s", (long)getpid(), what);
+    return buf;
+}
+
+static size_t file_bytes(const char *path, char **buf)
+{
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    size_t n = (size_t)ftell(f);
+    rewind(f);
+    *buf = malloc(n ? n : 1);
+    assert_int_equal(fread(*buf, 1, n, f), n);
+    fclose(f);
+    return n;
+}
+
+/* The mean reward per task of the checkpoint at path on the first n
+ * validation seeds, run as `offsim run` would with `checkpoint:`. */
+static double checkpoint_score(const char *type, const char *path, unsigned n)
+{
+    char ck[300];
+    snprintf(ck, sizeof ck, "policy.checkpoint=%s", path);
+    const char *sets[] = {agent_set(type), ck};
+    double sum = 0.0;
+    size_t tasks = 0;
+    for (unsigned i = 0; i < n; i++) {
+        scn_scenario s;
+        load_scenario_file(RL, sets, 2, &s);
+        s.seed = EVAL_SEED + i;
+        sim_world *w = NULL;
+        res_summary r;
+        off_err err = {0};
+        assert_int_equal(sim_world_new(&w, &s, &err), OFF_OK);
+        assert_int_equal(sim_world_run(w, NULL, 0, NULL, NULL, &r, &err), OFF_OK);
+        sim_world_free(w);
+        scn_free(&s);
+        sum += r.reward_mean * (double)r.n_tasks;
+        tasks += r.n_tasks;
+    }
+    return sum / (double)tasks;
+}
+
+typedef struct collapse {
+    scn_scenario *s;
+    pol_train *t;
+    int evals, turned;
+    double score[64];
+    bool best[64];
+    uint64_t step[64];
+} collapse;
+
+static void on_eval(void *ud, uint64_t step, double reward, bool best)
+{
+    collapse *c = ud;
+    if (c->evals < 64) {
+        c->score[c->evals] = reward;
+        c->best[c->evals] = best;
+        c->step[c->evals] = step;
+    }
+    c->evals++;
+}
+
+/* after the first evaluation: the reward punishes what it rewarded, so
+ * every later agent (and evaluation) collapses */
+static void on_episode(void *ud, uint64_t episode, const res_summary *sum)
+{
+    (void)episode, (void)sum;
+    collapse *c = ud;
+    if (c->evals == 1 && !c->turned) {
+        c->s->reward.accuracy = -4.0;
+        c->s->reward.deadline_miss = -2.0;
+        c->turned = 1;
+    }
+}
+
+static void test_best_checkpoint_survives_a_collapse(void **state)
+{
+    (void)state;
+    const char *types[] = {"ppo", "sac-discrete"};
+    for (int k = 0; k < 2; k++) {
+        const char *sets[] = {agent_set(types[k]), "policy.eval_every=800",
+                              "policy.eval_episodes=2"};
+        scn_scenario s;
+        load_scenario_file(RL, sets, 3, &s);
+        char best[256], last[256];
+        tmp_path(best, sizeof best, "best.ckpt");
+        tmp_path(last, sizeof last, "last.ckpt");
+        unlink(best);
+        pol_train t = {.max_steps = 3200, .seed = 4};
+        collapse c = {.s = &s, .t = &t};
+        t.best_path = best;
+        t.on_eval = on_eval;
+        t.eval_ud = &c;
+        off_err err = {0};
+        assert_int_equal(sim_train(&s, &t, 4, NULL, on_episode, &c, &err), OFF_OK);
+        assert_int_equal(pol_rl_save(&t, last, &err), OFF_OK);
+        printf("  %s: %d evaluations:", types[k], c.evals);
+        for (int i = 0; i < c.evals && i < 64; i++)
+            printf(" %llu:%.3f%s", (unsigned long long)c.step[i], c.score[i],
+                   c.best[i] ? "*" : "");
+        printf("\n");
+        /* every 800 decisions, and the last agent's at the end */
+        assert_true(c.evals >= 4);
+        assert_int_equal(c.step[c.evals - 1], 3200);
+        assert_true(c.best[0]);
+        for (int i = 1; i < c.evals; i++) {
+            assert_false(c.best[i]);
+            assert_true(c.score[i] < c.score[0]);
+        }
+        assert_int_equal(t.best_step, c.step[0]);
+        assert_true(t.best == c.score[0]);
+        char *a, *b;
+        size_t na = file_bytes(best, &a), nb = file_bytes(last, &b);
+        assert_true(na != nb || memcmp(a, b, na) != 0);
+        free(a);
+        free(b);
+        /* the file is the agent that was evaluated: same score, same reward */
+        double again = checkpoint_score(types[k], best, 2);
+        printf("  best checkpoint run again on the validation seeds: %.6f (recorded %.6f)\n",
+               again, t.best);
+        assert_true(again == t.best);
+        t.free_agent(t.agent);
+        scn_free(&s);
+        unlink(best);
+        unlink(last);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_best_checkpoint_survives_a_collapse),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
