@@ -35,6 +35,12 @@ static const cli_opt train_opts[] = {
      "training seed: the agent's stream, and episode k runs with\nseed 1000000 (N + 1) + k "
      "(default: the scenario's seed)", false, 0, 0},
     {"db", 0, CLI_PATH, "PATH", "database (default: the scenario's output.db)", false, 0, 0},
+    {"resume", 0, CLI_PATH, "CKPT",
+     "continue the training saved in CKPT (its seed; --steps and --out\ndefault to its "
+     "target and to CKPT)", false, 0, 0},
+    {"checkpoint-every", 0, CLI_UINT, "N",
+     "write the whole training state to CKPT every N decisions\n(default 10000; 0: at the "
+     "end only)", false, 0, 0},
     CLI_OPT_SET,
     {"quiet", 0, CLI_FLAG, NULL, "no progress line", false, 0, 0},
 };
@@ -48,7 +54,10 @@ const cli_cmd cmd_train_spec = {
     "over repeated runs of the scenario (episodes) until it has learned from N task\n"
     "decisions, then writes its weights to CKPT for `checkpoint:`.  The learning\n"
     "curve goes to the table `training` of the database, under one run, whose\n"
-    "overrides record every --set and this command's steps, seed and checkpoint.\n",
+    "overrides record every --set and this command's steps, seed and checkpoint.\n"
+    "Held-out evaluations (the policy's eval_every) keep the best agent in\n"
+    "CKPT's .best.ckpt.  CKPT holds the whole training state, written every\n"
+    "--checkpoint-every decisions and on Ctrl-C; --resume CKPT continues it.\n",
     CLI_OPTS(train_opts), .run = train};
 
 /* What one training needs from its command line to its end. */
@@ -60,6 +69,9 @@ typedef struct train_job {
     char *out_buf;           /* the default checkpoint path (malloc'd)    */
     char *best;              /* the best agent's checkpoint (malloc'd)    */
     uint64_t steps, seed;
+    uint64_t ckpt_every;     /* --checkpoint-every                        */
+    const char *resume;      /* --resume, or NULL                         */
+    pol_train from;          /* the resumed training's state (pol_rl_resume) */
     struct mdl_trained *trained; /* opened by the probe, handed to sim_train */
 } train_job;
 
@@ -72,6 +84,7 @@ typedef struct train_ctx {
     double wall;             /* the training's wall time, once done */
     uint64_t target;
     bool tty, quiet;
+    bool saved_on_interrupt; /* Ctrl-C: the checkpoint was written        */
     double recent;           /* the last point's mean reward */
     double best;             /* the best evaluation, once done            */
     uint64_t best_step;      /* its step (0: no evaluation was made)      */
@@ -183,6 +196,33 @@ static int load_job(const cli_args *a, train_job *j)
     j->seed = cli_uint(a, "seed", s->seed);
     j->dbp = cli_str(a, "db", NULL);
     j->out = cli_str(a, "out", NULL);
+    j->ckpt_every = cli_uint(a, "checkpoint-every", 10000);
+    if ((j->resume = cli_str(a, "resume", NULL))) {
+        j->from.max_steps = cli_count(a, "steps") ? j->steps : 0;
+        if ((st = pol_rl_resume(&j->from, j->resume, &err)) != OFF_OK) {
+            scn_free(s);
+            return cli_fail_input(st, &err);
+        }
+        if (cli_count(a, "seed") && j->seed != j->from.seed) {
+            off_errf(&err, OFF_EUSAGE, NULL, 0, 0,
+                     "--seed %llu, but %s was trained with seed %llu (a resumed training "
+                     "keeps its seed)", (unsigned long long)j->seed, j->resume,
+                     (unsigned long long)j->from.seed);
+            scn_free(s);
+            return cli_fail(OFF_EUSAGE, &err);
+        }
+        j->seed = j->from.seed;
+        j->steps = j->from.max_steps;
+        if (j->from.resume_steps >= j->steps) {
+            off_errf(&err, OFF_EUSAGE, NULL, 0, 0,
+                     "%s has learned from %llu decisions already: give a --steps above "
+                     "that to train on", j->resume, (unsigned long long)j->from.resume_steps);
+            scn_free(s);
+            return cli_fail(OFF_EUSAGE, &err);
+        }
+        if (!j->out)
+            j->out = j->resume;
+    }
     if (!j->out) {
         size_t cap = strlen(s->name) + strlen(j->type) + 32;
         if (!(j->out_buf = malloc(cap))) {
@@ -207,7 +247,9 @@ static int load_job(const cli_args *a, train_job *j)
 static off_status probe_world(train_job *j, off_err *err)
 {
     sim_world *w = NULL;
-    pol_train probe = {.max_steps = j->steps, .seed = j->seed};
+    pol_train probe = j->from; /* a resumed agent must fit the scenario's */
+    probe.max_steps = j->steps;
+    probe.seed = j->seed;
     off_status st = sim_world_new_train(&w, &j->s, &probe, NULL, err);
     j->trained = st == OFF_OK ? sim_world_release_trained(w) : NULL;
     sim_world_free(w);
@@ -221,14 +263,15 @@ static off_status probe_world(train_job *j, off_err *err)
 static char *train_overrides(const train_job *j)
 {
     const char *sets = j->s.overrides ? j->s.overrides : "";
-    const char *fmt = "%s%soffsim train --steps %llu --seed %llu --out %s";
+    const char *fmt = "%s%soffsim train --steps %llu --seed %llu --out %s%s%s";
     const char *nl = *sets ? "\n" : "";
+    const char *rs = j->resume ? " --resume " : "", *rp = j->resume ? j->resume : "";
     int len = snprintf(NULL, 0, fmt, sets, nl, (unsigned long long)j->steps,
-                       (unsigned long long)j->seed, j->out);
+                       (unsigned long long)j->seed, j->out, rs, rp);
     char *text = len >= 0 ? malloc((size_t)len + 1) : NULL;
     if (text)
         snprintf(text, (size_t)len + 1, fmt, sets, nl, (unsigned long long)j->steps,
-                 (unsigned long long)j->seed, j->out);
+                 (unsigned long long)j->seed, j->out, rs, rp);
     return text;
 }
 
@@ -256,7 +299,7 @@ static off_status begin_run(const train_job *j, train_ctx *c, off_err *err)
 static off_status train_and_save(train_job *j, train_ctx *c, uint64_t *learned, off_err *err)
 {
     off_interrupt_install();
-    pol_train t = {0};
+    pol_train t = j->from;
     t.max_steps = j->steps;
     t.seed = j->seed;
     t.log = on_point;
@@ -264,7 +307,12 @@ static off_status train_and_save(train_job *j, train_ctx *c, uint64_t *learned, 
     t.best_path = j->best;
     t.on_eval = on_eval;
     t.eval_ud = c;
+    t.ckpt_path = j->out;
+    t.ckpt_every = j->ckpt_every;
     c->t0 = off_wall_seconds();
+    if (!c->quiet && j->resume)
+        printf("resuming %s from %s (episode %llu)\n", j->type, j->resume,
+               (unsigned long long)t.episode);
     if (!c->quiet)
         printf("training %s on %s: %llu steps, seed %llu -> %s\n", j->type, j->s.name,
                (unsigned long long)j->steps, (unsigned long long)j->seed, j->out);
@@ -280,6 +328,11 @@ static off_status train_and_save(train_job *j, train_ctx *c, uint64_t *learned, 
     if (st == OFF_OK)
         st = pol_rl_save(&t, j->out, err);
     off_err e2;
+    /* Ctrl-C: what was learned is kept (the cut episode's decisions too) */
+    c->saved_on_interrupt = false;
+    if (st != OFF_OK && off_interrupted() && t.agent &&
+        pol_rl_save(&t, j->out, &e2) == OFF_OK)
+        c->saved_on_interrupt = true;
     if (st == OFF_OK)
         st = res_run_end(c->db, c->run_id, "ok", wall, NULL, err);
     else
@@ -317,7 +370,13 @@ static int train_job_run(train_job *j, bool quiet)
     st = train_and_save(j, &c, &learned, &err);
     if (st != OFF_OK) {
         if (off_interrupted() && !c.err.msg[0]) {
-            fprintf(stderr, "offsim: interrupted; no checkpoint written\n");
+            if (c.saved_on_interrupt)
+                fprintf(stderr,
+                        "offsim: interrupted after %llu steps; what was learned is in %s "
+                        "(continue with --resume %s)\n",
+                        (unsigned long long)learned, j->out, j->out);
+            else
+                fprintf(stderr, "offsim: interrupted; no checkpoint written\n");
             return 130;
         }
         return cli_fail(st, &err);

@@ -154,6 +154,13 @@ typedef struct pol_train {
     const char *best_path;
     void (*on_eval)(void *ud, uint64_t step, double reward, bool best);
     void *eval_ud;
+    /* sim_train writes the whole state (pol_rl_save) to ckpt_path (NULL:
+     * nowhere) at the first episode end past every ckpt_every decisions,
+     * and stops (OFF_OK) at the first episode end past stop_at (0: none). */
+    const char *ckpt_path;
+    uint64_t ckpt_every, stop_at;
+    const char *resume;      /* set by pol_rl_resume, with the resumed    */
+    uint64_t resume_steps;   /* agent's steps (pol_rl_steps until it is made) */
 } pol_train;
 
 /* A parameter from the scenario, as text with its source position. */
@@ -204,10 +211,18 @@ const pol_class *pol_find(const char *name);
 
 /* True for the learning agents (`ppo`, `sac-discrete`, policies/rl/). */
 bool pol_is_learning(const pol_class *c);
-/* After training: the agent's weights to a checkpoint that `checkpoint:`
- * loads (policies/rl/pol_rl.c), and the transitions it learned from. */
+/* The training's whole state to a checkpoint (policies/rl/pol_rl.c): the
+ * agent's networks (which `checkpoint:` loads), its optimiser moments,
+ * counters and random stream (SAC's replay with its `save_replay` key),
+ * and t's loop state; and the transitions the agent learned from. */
 off_status pol_rl_save(const pol_train *t, const char *path, off_err *err);
 uint64_t pol_rl_steps(const pol_train *t);
+/* Prepare t (not yet trained) to continue the training saved at path: its
+ * seed, step target and loop state now, the agent's state when the first
+ * world makes it (which then checks that it fits the scenario's agent).
+ * Continuing to the same target gives the checkpoint that one training
+ * without the stop would have written, byte for byte. */
+off_status pol_rl_resume(pol_train *t, const char *path, off_err *err);
 
 /* A policy instance. */
 typedef struct pol_policy {

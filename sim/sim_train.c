@@ -9,6 +9,14 @@
  * test a trained agent, so that choosing the best agent does not look at
  * the test seeds.  The score is the mean reward per task over those runs;
  * a new best is written to t->best_path.
+ *
+ * Periodic checkpoints and stops (t->ckpt_every, t->stop_at) fall at
+ * episode ends, after that episode's evaluation: the training's whole
+ * state then is the agent's and pol_train's (no world is alive), so a
+ * training resumed from one (pol_rl_resume) continues exactly as the
+ * uninterrupted one.  An interrupt (off_interrupted) stops between or
+ * inside episodes with OFF_ERUNTIME; the agent keeps what it learned of
+ * the cut episode, which is counted as not run.
  */
 #include "sim.h"
 #include "mdl_trained.h"
@@ -88,7 +96,15 @@ off_status sim_train(scn_scenario *s, pol_train *t, uint64_t seed, mdl_trained *
 {
     uint64_t base = 1000000ULL * (seed + 1), saved = s->seed;
     off_status st = OFF_OK;
-    while (pol_rl_steps(t) < t->max_steps) {
+    /* not saved: a resumed training may change ckpt_every (its first
+     * check then writes at once) */
+    uint64_t next_ckpt = t->ckpt_every;
+    bool stopped = false;
+    while (pol_rl_steps(t) < t->max_steps && !stopped) {
+        if (off_interrupted()) {
+            st = off_errf(err, OFF_ERUNTIME, s->file, 0, 0, "interrupted");
+            break;
+        }
         uint64_t before = pol_rl_steps(t), k = t->episode;
         res_summary sum;
         if ((st = episode(s, t, base + k, &trained, &sum, err)) != OFF_OK)
@@ -104,9 +120,18 @@ off_status sim_train(scn_scenario *s, pol_train *t, uint64_t seed, mdl_trained *
         }
         if ((st = maybe_evaluate(s, t, &trained, false, err)) != OFF_OK)
             break;
+        uint64_t steps = pol_rl_steps(t);
+        stopped = t->stop_at && steps >= t->stop_at && steps < t->max_steps;
+        if (t->ckpt_path && t->ckpt_every && steps < t->max_steps && !stopped) {
+            if (steps >= next_ckpt) {
+                next_ckpt = (steps / t->ckpt_every + 1) * t->ckpt_every;
+                if ((st = pol_rl_save(t, t->ckpt_path, err)) != OFF_OK)
+                    break;
+            }
+        }
     }
     /* the agent that is saved last is scored too */
-    if (st == OFF_OK)
+    if (st == OFF_OK && !stopped)
         st = maybe_evaluate(s, t, &trained, true, err);
     s->seed = saved;
     off_err e2;

@@ -5,7 +5,12 @@
  *     evaluations collapse after the first (the reward is turned against
  *     the agent) keeps the first agent as the best, in a checkpoint that,
  *     run with `checkpoint:` on the validation seeds, scores exactly the
- *     recorded best, and that differs from the last checkpoint.
+ *     recorded best, and that differs from the last checkpoint;
+ *   - resumable training: 2N decisions in one go and N, a checkpoint,
+ *     then resumed to 2N give byte-identical checkpoints, for PPO and for
+ *     SAC with its replay (held-out evaluations included); a resumed SAC
+ *     without its replay still loads; a weights-only file cannot be
+ *     resumed, and a checkpoint of another agent is refused naming both.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -164,10 +169,109 @@ static void test_best_checkpoint_survives_a_collapse(void **state)
     }
 }
 
+/* Train type (with extra sets) to 2N decisions, stopping at stop (0: none);
+ * the checkpoint at path.  resume: continue that checkpoint instead. */
+static void train_to(const char *type, const char *extra, uint64_t steps, uint64_t stop,
+                     const char *resume, const char *path)
+{
+    const char *sets[] = {agent_set(type), "policy.eval_every=500", extra};
+    scn_scenario s;
+    load_scenario_file(RL, sets, extra ? 3 : 2, &s);
+    pol_train t = {.max_steps = steps, .seed = 9, .stop_at = stop};
+    off_err err = {0};
+    if (resume) {
+        t.max_steps = 0; /* the checkpoint's target */
+        assert_int_equal(pol_rl_resume(&t, resume, &err), OFF_OK);
+        assert_int_equal(t.max_steps, steps);
+        assert_int_equal(t.seed, 9);
+        assert_true(t.episode > 0);
+    }
+    if (sim_train(&s, &t, t.seed, NULL, NULL, NULL, &err) != OFF_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        fail();
+    }
+    assert_true(stop ? pol_rl_steps(&t) >= stop && pol_rl_steps(&t) < steps
+                     : pol_rl_steps(&t) == steps);
+    assert_int_equal(pol_rl_save(&t, path, &err), OFF_OK);
+    t.free_agent(t.agent);
+    scn_free(&s);
+}
+
+static void test_resume_is_bit_exact(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *type, *extra;
+    } cases[] = {{"ppo", NULL}, {"sac-discrete", "policy.save_replay=true"}};
+    for (size_t k = 0; k < 2; k++) {
+        char one[256], half[256], two[256];
+        tmp_path(one, sizeof one, "one.ckpt");
+        tmp_path(half, sizeof half, "half.ckpt");
+        tmp_path(two, sizeof two, "two.ckpt");
+        train_to(cases[k].type, cases[k].extra, 2000, 0, NULL, one);
+        train_to(cases[k].type, cases[k].extra, 2000, 1000, NULL, half);
+        train_to(cases[k].type, cases[k].extra, 2000, 0, half, two);
+        char *a, *b, *h;
+        size_t na = file_bytes(one, &a), nb = file_bytes(two, &b), nh = file_bytes(half, &h);
+        printf("  %s: one go %zu bytes, stopped at 1000 %zu bytes, resumed %zu bytes\n",
+               cases[k].type, na, nh, nb);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, na);
+        assert_true(nh != na || memcmp(h, a, na) != 0);
+        free(a);
+        free(b);
+        free(h);
+        unlink(one);
+        unlink(two);
+        if (k == 1) {
+            /* without its replay SAC resumes too (from an empty buffer) */
+            train_to(cases[k].type, NULL, 2000, 1000, NULL, half);
+            train_to(cases[k].type, NULL, 2000, 0, half, two);
+            unlink(two);
+        }
+        unlink(half);
+    }
+}
+
+static void test_resume_errors(void **state)
+{
+    (void)state;
+    char ppo[256];
+    tmp_path(ppo, sizeof ppo, "ppo.ckpt");
+    train_to("ppo", NULL, 400, 200, NULL, ppo);
+    /* SAC resuming PPO's checkpoint: refused when its first world is made */
+    const char *sets[] = {agent_set("sac-discrete")};
+    scn_scenario s;
+    load_scenario_file(RL, sets, 1, &s);
+    pol_train t = {0};
+    off_err err = {0};
+    assert_int_equal(pol_rl_resume(&t, ppo, &err), OFF_OK);
+    assert_int_equal(sim_train(&s, &t, t.seed, NULL, NULL, NULL, &err), OFF_EINVAL);
+    printf("  -> %s\n", err.msg);
+    assert_non_null(strstr(err.msg, "a ppo checkpoint, expected sac-discrete"));
+    assert_null(t.agent);
+    scn_free(&s);
+    /* a file without the training's state */
+    char bad[256];
+    tmp_path(bad, sizeof bad, "bad.ckpt");
+    FILE *f = fopen(bad, "wb");
+    assert_non_null(f);
+    fputs("not a checkpoint", f);
+    fclose(f);
+    pol_train u = {0};
+    assert_int_not_equal(pol_rl_resume(&u, bad, &err), OFF_OK);
+    printf("  -> %s\n", err.msg);
+    assert_non_null(strstr(err.msg, bad));
+    unlink(bad);
+    unlink(ppo);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_best_checkpoint_survives_a_collapse),
+        cmocka_unit_test(test_resume_is_bit_exact),
+        cmocka_unit_test(test_resume_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
