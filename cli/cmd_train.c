@@ -398,6 +398,9 @@ static int train_job_run(train_job *j, bool quiet)
 
 static int train(const cli_args *a)
 {
+    /* a log under tee or a batch system sees each line as it is printed */
+    if (!isatty(STDOUT_FILENO))
+        setvbuf(stdout, NULL, _IOLBF, 0);
     train_job j = {0};
     int rc = load_job(a, &j);
     if (rc)

@@ -14,7 +14,8 @@
  * decisions of all devices form one sequence: the agent is the system's
  * controller and s_{t+1} is the state at the next decision, whichever
  * device makes it (the observation says which device's link and queues it
- * describes).  At the end of a run the last decision is terminal.
+ * describes).  At the end of a run the last decision is truncated, not
+ * terminal (learn).
  *
  * The observation (RL_OBS features, scaled to about [-1, 1]; T is the
  * task's deadline, 1 s without one): log2 of the uplink and downlink rate
@@ -510,19 +511,31 @@ static void log_point(rl_agent *ag, double pl, double vl, double ent, double tem
 }
 
 /* the transition of e, followed by the decision whose observation is
- * next_obs (NULL: e was the last of its run, terminal) */
+ * next_obs (NULL: e was the last of its run).
+ *
+ * A run ends at its time limit (or task cap), not in a terminal state: the
+ * system would go on.  Its last transition is therefore truncated, and its
+ * return bootstrapped from the value of the state after it.  That state is
+ * never observed (no decision follows), so the last decision's own
+ * observation stands for it, the nearest one there is.  SAC stores the
+ * transition as not done with that next state; PPO's GAE cuts at every
+ * episode end, so the bootstrap goes into the reward, r + gamma V(s), with
+ * the cut (as Stable-Baselines3 handles timeouts). */
 static void learn(rl_agent *ag, const rl_pending *e, const float *next_obs)
 {
     if (ag->max_steps && ag->steps >= ag->max_steps)
         return;
-    int done = next_obs == NULL;
+    int truncated = next_obs == NULL;
     const float *nobs = next_obs ? next_obs : e->obs;
     ag->steps++;
     ag->rew_sum += e->reward;
     ag->rew_n++;
     if (ag->kind == RL_PPO) {
-        if (pol_ppo_push(&ag->ppo, e->obs, ag->mask, e->act, e->logp, e->value, e->reward,
-                         done) == 1) {
+        float r = e->reward;
+        if (truncated)
+            r += ag->ppo.cfg.gamma * pol_ppo_value(&ag->ppo, nobs);
+        if (pol_ppo_push(&ag->ppo, e->obs, ag->mask, e->act, e->logp, e->value, r,
+                         truncated) == 1) {
             pol_ppo_stats s;
             pol_ppo_update(&ag->ppo, nobs, &s);
             ag->updates++;
@@ -530,7 +543,7 @@ static void learn(rl_agent *ag, const rl_pending *e, const float *next_obs)
         }
         return;
     }
-    pol_sac_push(&ag->sac, e->obs, ag->mask, e->act[0], e->reward, nobs, ag->mask, done);
+    pol_sac_push(&ag->sac, e->obs, ag->mask, e->act[0], e->reward, nobs, ag->mask, 0);
     if (ag->steps % (uint64_t)ag->update_every == 0) {
         pol_sac_stats s;
         if (pol_sac_update(&ag->sac, &s)) {
@@ -670,7 +683,7 @@ static void rl_destroy(void *state)
     rl_state *r = state;
     if (!r)
         return;
-    /* the run is over: every task has come back; the last is terminal */
+    /* the run is over: every task has come back; the last is truncated */
     drain(r);
     if (r->learn && r->n == 1 && r->q[r->head].has_reward)
         learn(r->ag, &r->q[r->head], NULL);

@@ -10,7 +10,10 @@
  *     then resumed to 2N give byte-identical checkpoints, for PPO and for
  *     SAC with its replay (held-out evaluations included); a resumed SAC
  *     without its replay still loads; a weights-only file cannot be
- *     resumed, and a checkpoint of another agent is refused naming both.
+ *     resumed, and a checkpoint of another agent is refused naming both;
+ *   - the end of a run is a truncation: SAC stores its last transition as
+ *     not done, bootstrapping from the last observation; PPO adds
+ *     gamma V(s) of it to the last reward and cuts GAE there.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -24,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mdl_weights.h"
 #include "pol.h"
 #include "sim/sim_test_util.h"
 
@@ -266,12 +270,85 @@ static void test_resume_errors(void **state)
     unlink(ppo);
 }
 
+/* One training episode of the scenario with sets, the agent's checkpoint
+ * read back; n: the transitions. */
+static void one_episode(const char *const *sets, size_t n_sets, mdl_weights *w, size_t *n)
+{
+    scn_scenario s;
+    load_scenario_file(RL, sets, n_sets, &s);
+    pol_train t = {.max_steps = UINT64_MAX, .seed = 2};
+    sim_world *wd = NULL;
+    res_summary sum;
+    off_err err = {0};
+    assert_int_equal(sim_world_new_train(&wd, &s, &t, NULL, &err), OFF_OK);
+    assert_int_equal(sim_world_run(wd, NULL, 0, NULL, NULL, &sum, &err), OFF_OK);
+    sim_world_free(wd);
+    *n = pol_rl_steps(&t);
+    assert_int_equal(*n, sum.n_tasks);
+    char path[256];
+    tmp_path(path, sizeof path, "episode.ckpt");
+    assert_int_equal(pol_rl_save(&t, path, &err), OFF_OK);
+    assert_int_equal(mdl_weights_read(w, path, &err), OFF_OK);
+    unlink(path);
+    t.free_agent(t.agent);
+    scn_free(&s);
+}
+
+static const float *section(const mdl_weights *w, const char *name)
+{
+    const mdl_tensor_rec *r = mdl_weights_find(w, name);
+    assert_non_null(r);
+    return (const float *)r->data;
+}
+
+static void test_end_of_run_is_truncation(void **state)
+{
+    (void)state;
+    /* SAC: no update (learning_starts above the episode), replay kept */
+    const char *sac[] = {"policy={type: sac-discrete, hidden: 16, buffer: 1000, "
+                         "learning_starts: 5000, save_replay: true}"};
+    mdl_weights w;
+    size_t n;
+    one_episode(sac, 1, &w, &n);
+    const float *obs = section(&w, "sac.rb.obs"), *next = section(&w, "sac.rb.next");
+    const float *done = section(&w, "sac.rb.done");
+    size_t D = mdl_weights_find(&w, "sac.rb.obs")->dims[0] / 1000;
+    for (size_t i = 0; i < n; i++)
+        assert_true(done[i] == 0.0f);
+    for (size_t i = 0; i + 1 < n; i++)
+        assert_memory_equal(next + i * D, obs + (i + 1) * D, D * sizeof *obs);
+    assert_memory_equal(next + (n - 1) * D, obs + (n - 1) * D, D * sizeof *obs);
+    printf("  sac: %zu transitions, none done; the last bootstraps from its own state\n", n);
+    mdl_weights_free(&w);
+
+    /* PPO: no update within the episode (one rollout longer than it); the
+     * same decisions at gamma 0 and 0.9, whose last rewards differ by
+     * exactly 0.9 V(s_last) */
+    float rew[2], val = 0.0f;
+    for (int g = 0; g < 2; g++) {
+        const char *ppo[] = {"policy.rollout=4096", g ? "policy.gamma=0.9" : "policy.gamma=0"};
+        one_episode(ppo, 2, &w, &n);
+        const float *r = section(&w, "ppo.roll.rew"), *d = section(&w, "ppo.roll.done");
+        for (size_t i = 0; i + 1 < n; i++)
+            assert_true(d[i] == 0.0f);
+        assert_true(d[n - 1] == 1.0f);
+        rew[g] = r[n - 1];
+        val = section(&w, "ppo.roll.val")[n - 1];
+        mdl_weights_free(&w);
+    }
+    printf("  ppo: last reward %.6f at gamma 0, %.6f at 0.9 (V(s_last) %.6f)\n", rew[0],
+           rew[1], val);
+    assert_true(val != 0.0f);
+    assert_true(rew[1] == rew[0] + 0.9f * val);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_best_checkpoint_survives_a_collapse),
         cmocka_unit_test(test_resume_is_bit_exact),
         cmocka_unit_test(test_resume_errors),
+        cmocka_unit_test(test_end_of_run_is_truncation),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
