@@ -159,6 +159,11 @@ typedef struct pol_train {
      * and stops (OFF_OK) at the first episode end past stop_at (0: none). */
     const char *ckpt_path;
     uint64_t ckpt_every, stop_at;
+    /* The oracle's reward bound (policies/pol_oracle.c, objective:
+     * reward), summed over the tasks it decided in worlds made with this
+     * pol_train: per task, the largest reward any action could get. */
+    double bound_sum;
+    uint64_t bound_n;
     const char *resume;      /* set by pol_rl_resume, with the resumed    */
     uint64_t resume_steps;   /* agent's steps (pol_rl_steps until it is made) */
 } pol_train;
