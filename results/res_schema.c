@@ -1,7 +1,7 @@
 /*
  * res_schema.c - the schema of the results database: the tables, the
  * identity of the file (application id, schema version), and the
- * migrations of older versions (1 -> 2 -> 3 -> 4 -> 5).
+ * migrations of older versions (1 -> 2 -> 3 -> 4 -> ... -> 6).
  *
  * Race-free between processes: any number of offsim processes may open one
  * file at once, new or old.  The identity is read first without a lock (a
@@ -64,9 +64,10 @@
 static const char *migrate_v1_sql =
     "ALTER TABLE summary ADD COLUMN reward_mean REAL;" TRAINING_SQL_TEXT;
 
-/* A database of version 2 to 4 gains the held-out evaluations of a
- * training (version 1 creates the table with them). */
-static const char *migrate_v4_sql = "ALTER TABLE training ADD COLUMN eval_reward REAL;";
+/* A database of version 2 to 5 gains the held-out evaluations of a
+ * training (schema version 6; version 1 creates the table with them). */
+static const char *migrate_v5_training_sql =
+    "ALTER TABLE training ADD COLUMN eval_reward REAL;";
 
 /* A database of version 1 to 3 gains the sweep and provenance columns. */
 static const char *migrate_v3_sql =
@@ -208,8 +209,8 @@ static off_status migrate(res_db *db, int from, off_err *err)
         st = res_exec(db, migrate_v1_sql, err);
     if (st == OFF_OK && from >= 1 && from < 4)
         st = res_exec(db, migrate_v3_sql, err);
-    if (st == OFF_OK && from >= 2 && from < 5)
-        st = res_exec(db, migrate_v4_sql, err);
+    if (st == OFF_OK && from >= 2 && from < 6)
+        st = res_exec(db, migrate_v5_training_sql, err);
     if (st == OFF_OK) /* creates what is missing: every table, or the newer ones */
         st = res_exec(db, schema_sql, err);
     if (st == OFF_OK)
