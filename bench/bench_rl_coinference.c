@@ -5,8 +5,10 @@
  * 1), then evaluate them greedily on held-out seeds 1..N (training runs use
  * seeds >= 2,000,000) beside every fixed policy, `random` and the oracle
  * with objective `reward`, all on the same seeds (common random numbers).
- * Prints per policy the mean reward per task over the seeds, each agent's
- * normalised score (R - R_random) / (R_oracle - R_random), and the paired
+ * Prints per policy the mean reward per task over the seeds, the oracle's
+ * reward bound (per task, the most any action could get; pol_oracle.c),
+ * each agent's normalised score (R - R_random) / (R_bound - R_random), and
+ * the paired
  * difference agent - policy with its 95 % confidence interval (Student t
  * over the N paired seeds).
  *
@@ -58,7 +60,10 @@ static void load(scn_scenario *s, const char *const *sets, size_t n)
 /* mean reward per task of the scenario with these overrides, seeds 1..n */
 static struct mdl_trained *trained; /* loaded once, handed from run to run */
 
-static void evaluate(const char *const *sets, size_t nsets, size_t n, double *r)
+/* r[k]: mean reward per task on seed k + 1; with bound (may be NULL) the
+ * oracle's reward bound per task too. */
+static void evaluate(const char *const *sets, size_t nsets, size_t n, double *r,
+                     double *bound)
 {
     scn_scenario s;
     load(&s, sets, nsets);
@@ -67,13 +72,16 @@ static void evaluate(const char *const *sets, size_t nsets, size_t n, double *r)
         s.seed = k + 1;
         sim_world *w;
         res_summary sum;
-        off_status st = sim_world_new_train(&w, &s, NULL, trained, &err);
+        pol_train sink = {0};
+        off_status st = sim_world_new_train(&w, &s, bound ? &sink : NULL, trained, &err);
         trained = NULL;
         if (st != OFF_OK || sim_world_run(w, NULL, 0, NULL, NULL, &sum, &err) != OFF_OK)
             die(&err);
         trained = sim_world_release_trained(w);
         sim_world_free(w);
         r[k] = sum.reward_mean;
+        if (bound)
+            bound[k] = sink.bound_n ? sink.bound_sum / (double)sink.bound_n : NAN;
     }
     scn_free(&s);
 }
@@ -117,7 +125,7 @@ int main(int argc, char **argv)
         "policy=edgent", "policy=branchynet", "policy={type: fixed, exit: 0, split: 2}"};
     enum { NF = 6 };
     static const char *const agents[] = {"ppo", "sac-discrete"};
-    double rf[NF][MAX_SEEDS], rr[MAX_SEEDS], ro[MAX_SEEDS], ra[2][MAX_SEEDS];
+    double rf[NF][MAX_SEEDS], rr[MAX_SEEDS], ro[MAX_SEEDS], rb[MAX_SEEDS], ra[2][MAX_SEEDS];
     char ckpt[2][64];
 
     /* each agent's own keys: PPO's lr and entropy bonus, SAC's scenario defaults */
@@ -150,29 +158,30 @@ int main(int argc, char **argv)
         char ck[128];
         snprintf(ck, sizeof ck, "policy.checkpoint=%s", ckpt[a]);
         const char *esets[4] = {type, ck, own[a][0], own[a][1]};
-        evaluate(esets, nsets + 1, n, ra[a]);
+        evaluate(esets, nsets + 1, n, ra[a], NULL);
         unlink(ckpt[a]);
     }
     for (int f = 0; f < NF; f++) {
         const char *sets[1] = {fixed_sets[f]};
-        evaluate(sets, 1, n, rf[f]);
+        evaluate(sets, 1, n, rf[f], NULL);
     }
     {
         const char *sets[1] = {"policy=random"};
-        evaluate(sets, 1, n, rr);
+        evaluate(sets, 1, n, rr, NULL);
         const char *osets[1] = {"policy={type: oracle, objective: reward}"};
-        evaluate(osets, 1, n, ro);
+        evaluate(osets, 1, n, ro, rb);
     }
     mdl_trained_close(trained, NULL);
-    double Rr = mean(rr, n), Ro = mean(ro, n);
+    double Rr = mean(rr, n), Ro = mean(ro, n), Rb = mean(rb, n);
     printf("\nmean reward per task over held-out seeds 1..%zu:\n", n);
-    printf("  %-13s %8.4f\n  %-13s %8.4f\n", "random", Rr, "oracle", Ro);
+    printf("  %-13s %8.4f\n  %-13s %8.4f (its own run)\n  %-13s %8.4f\n", "random", Rr,
+           "oracle", Ro, "bound", Rb);
     for (int f = 0; f < NF; f++)
         printf("  %-13s %8.4f\n", fixed[f], mean(rf[f], n));
     for (int a = 0; a < 2; a++) {
         double Ra = mean(ra[a], n);
         printf("  %-13s %8.4f   normalised score %.3f\n", agents[a], Ra,
-               (Ra - Rr) / (Ro - Rr));
+               (Ra - Rr) / (Rb - Rr));
     }
     printf("\npaired difference agent - policy, mean and 95 %% CI over %zu seeds:\n", n);
     for (int a = 0; a < 2; a++)

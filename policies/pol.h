@@ -136,6 +136,36 @@ typedef struct pol_train {
     uint64_t seed;           /* the agent's own stream                    */
     void (*log)(void *ud, const pol_train_point *pt);
     void *log_ud;
+    /* Held-out evaluation during training (sim_train): the agent sets
+     * eval_every (decisions between evaluations, 0 = none) and
+     * eval_episodes from its keys when it is made; while `evaluating` is
+     * set, the policies of new worlds act greedily and learn nothing. */
+    uint64_t eval_every;
+    uint32_t eval_episodes;
+    bool evaluating;
+    /* The training loop's state (sim_train), saved in checkpoints. */
+    uint64_t episode;        /* training episodes finished                */
+    uint64_t next_eval;      /* step of the next evaluation               */
+    uint64_t eval_step;      /* step of the last one (0: none)            */
+    double best;             /* best evaluation's mean reward             */
+    uint64_t best_step;      /* the step it was made at (0: none yet)     */
+    /* sim_train writes the agent to best_path (NULL: nowhere) at each new
+     * best evaluation, and reports every evaluation through on_eval. */
+    const char *best_path;
+    void (*on_eval)(void *ud, uint64_t step, double reward, bool best);
+    void *eval_ud;
+    /* sim_train writes the whole state (pol_rl_save) to ckpt_path (NULL:
+     * nowhere) at the first episode end past every ckpt_every decisions,
+     * and stops (OFF_OK) at the first episode end past stop_at (0: none). */
+    const char *ckpt_path;
+    uint64_t ckpt_every, stop_at;
+    /* The oracle's reward bound (policies/pol_oracle.c, objective:
+     * reward), summed over the tasks it decided in worlds made with this
+     * pol_train: per task, the largest reward any action could get. */
+    double bound_sum;
+    uint64_t bound_n;
+    const char *resume;      /* set by pol_rl_resume, with the resumed    */
+    uint64_t resume_steps;   /* agent's steps (pol_rl_steps until it is made) */
 } pol_train;
 
 /* A parameter from the scenario, as text with its source position. */
@@ -186,10 +216,18 @@ const pol_class *pol_find(const char *name);
 
 /* True for the learning agents (`ppo`, `sac-discrete`, policies/rl/). */
 bool pol_is_learning(const pol_class *c);
-/* After training: the agent's weights to a checkpoint that `checkpoint:`
- * loads (policies/rl/pol_rl.c), and the transitions it learned from. */
+/* The training's whole state to a checkpoint (policies/rl/pol_rl.c): the
+ * agent's networks (which `checkpoint:` loads), its optimiser moments,
+ * counters and random stream (SAC's replay with its `save_replay` key),
+ * and t's loop state; and the transitions the agent learned from. */
 off_status pol_rl_save(const pol_train *t, const char *path, off_err *err);
 uint64_t pol_rl_steps(const pol_train *t);
+/* Prepare t (not yet trained) to continue the training saved at path: its
+ * seed, step target and loop state now, the agent's state when the first
+ * world makes it (which then checks that it fits the scenario's agent).
+ * Continuing to the same target gives the checkpoint that one training
+ * without the stop would have written, byte for byte. */
+off_status pol_rl_resume(pol_train *t, const char *path, off_err *err);
 
 /* A policy instance. */
 typedef struct pol_policy {

@@ -13,7 +13,19 @@
  * objective; if none, the right ones; if none is right, all of them.
  * objective: reward: the action with the largest realised value of the
  * scenario's reward (pol_reward_value), the reference of the learning
- * agents' normalised score.
+ * agents' normalised score.  That value, summed over the tasks into the
+ * caller's pol_train (bound_sum, bound_n) when the world was made with one,
+ * is the reward BOUND: per task, the most any action could get given what
+ * really happens to that task.  The oracle's own run does not always reach
+ * it (its choices queue later tasks; radio tails are charged after the
+ * fact), so the bound, not the run's reward, is the reference.  It bounds
+ * every policy's reward on the same tasks where the evaluation is exact or
+ * optimistic for every policy: no queue at the decision (tasks that do not
+ * overlap), radio tails (never charged by the evaluation, only ever
+ * added), and cost weights >= 0.  Under contention no tractable per-task
+ * bound exists (the queue a task meets depends on every earlier decision);
+ * there it is the bound given the queues the oracle's own run left
+ * (docs/policies.md says so).
  */
 #include "pol.h"
 
@@ -24,6 +36,7 @@ typedef struct oracle {
     const mdl_model *m;
     int objective; /* 0 latency, 1 energy, 2 reward */
     pol_reward reward;
+    pol_train *sink; /* the caller's, for the reward bound (or NULL) */
 } oracle;
 
 static off_status oracle_create(void **state, const pol_cfg *cfg, off_err *err)
@@ -33,6 +46,7 @@ static off_status oracle_create(void **state, const pol_cfg *cfg, off_err *err)
     if (!o)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     o->m = cfg->model;
+    o->sink = cfg->train;
     if (cfg->reward)
         o->reward = *cfg->reward;
     else
@@ -87,6 +101,10 @@ static void oracle_decide(void *state, const pol_obs *obs, pol_action *act)
         }
     }
     *act = isfinite(best[0]) ? pick[0] : isfinite(best[1]) ? pick[1] : pick[2];
+    if (o->objective == 2 && o->sink) {
+        o->sink->bound_sum += -best[2];
+        o->sink->bound_n++;
+    }
 }
 
 static void oracle_destroy(void *state)

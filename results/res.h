@@ -112,6 +112,8 @@ typedef struct res_train_row {
     double loss_policy, loss_value, entropy;
     double temperature;       /* SAC's alpha, NaN for PPO                    */
     double wall_s;            /* since the start of training                 */
+    bool has_eval;            /* a held-out evaluation was made at this step */
+    double eval_reward;       /* its mean reward per task (schema version 5) */
 } res_train_row;
 
 off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *row,

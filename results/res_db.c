@@ -514,7 +514,7 @@ off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
 {
     bool opened = !db->in_txn;
     off_status st = begin_inline_row(
-        db, &db->ins_train, "INSERT OR REPLACE INTO training VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        db, &db->ins_train, "INSERT OR REPLACE INTO training VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         "recording the learning curve", err);
     if (st != OFF_OK)
         return st;
@@ -524,8 +524,9 @@ off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
     sqlite3_bind_int64(s, 3, (sqlite3_int64)r->episode);
     sqlite3_bind_int64(s, 4, (sqlite3_int64)r->updates);
     const double v[] = {r->reward_mean, r->episode_return, r->loss_policy, r->loss_value,
-                        r->entropy, r->temperature, r->wall_s};
-    bind_reals(s, 5, v, 7);
+                        r->entropy, r->temperature, r->wall_s,
+                        r->has_eval ? r->eval_reward : NAN};
+    bind_reals(s, 5, v, 8);
     if ((st = end_inline_row(db, s, "recording the learning curve", err)) != OFF_OK)
         return st;
     /* Committed at once when the row has its own transaction: curve rows

@@ -23,7 +23,7 @@
     " run_id INTEGER NOT NULL REFERENCES runs(run_id) ON DELETE CASCADE,"        \
     " step INTEGER NOT NULL, episode INTEGER NOT NULL, updates INTEGER NOT NULL," \
     " reward_mean REAL, episode_return REAL, loss_policy REAL, loss_value REAL,"  \
-    " entropy REAL, temperature REAL, wall_s REAL,"                              \
+    " entropy REAL, temperature REAL, wall_s REAL, eval_reward REAL,"            \
     " PRIMARY KEY (run_id, step)) WITHOUT ROWID;"
 
 /* Per-device results of a run (schema version 3): created by schema_sql
@@ -91,6 +91,11 @@ static const char *migrate_v4_summary_sql =
 /* A version-1 database gains the reward column and the training table. */
 static const char *migrate_v1_sql =
     "ALTER TABLE summary ADD COLUMN reward_mean REAL;" TRAINING_SQL_TEXT;
+
+/* A database of version 2 to 4 gains the held-out evaluations of a
+ * training (schema version 5; version 1 creates the table with them). */
+static const char *migrate_v5_training_sql =
+    "ALTER TABLE training ADD COLUMN eval_reward REAL;";
 
 /* A database of version 1 to 3 gains the sweep and provenance columns. */
 static const char *migrate_v3_sql =
@@ -237,6 +242,8 @@ static off_status migrate(res_db *db, int from, off_err *err)
         st = res_exec(db, migrate_v3_sql, err);
     if (st == OFF_OK && from >= 1 && from < 5)
         st = res_exec(db, migrate_v4_summary_sql, err);
+    if (st == OFF_OK && from >= 2 && from < 5)
+        st = res_exec(db, migrate_v5_training_sql, err);
     if (st == OFF_OK) /* creates what is missing: every table, or the newer ones */
         st = res_exec(db, schema_sql, err);
     if (st == OFF_OK)

@@ -660,7 +660,8 @@ static void record_row(sim_world *w, const sim_task *t, const sim_device *d, dou
         .bytes_down = t->bytes_down,
         .exit = t->act.exit,
         .split = t->act.split,
-        .bits = sent && t->act.split > 0 ? t->act.bits : 0,
+        /* a trained model's raw input is requantized too (split 0) */
+        .bits = sent && (t->act.split > 0 || w->trained) ? t->act.bits : 0,
         .correct = t->correct,
         .deadline_met = met,
         .deadline_s = t->deadline_s,

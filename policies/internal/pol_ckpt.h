@@ -24,6 +24,7 @@
 #define POL_CKPT_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mdl_weights.h"
 #include "off.h"
@@ -37,10 +38,22 @@ typedef struct pol_tensor {
     mdl_dtype dtype;
 } pol_tensor;
 
+/* Sections an agent's checkpoint may carry after its own (the training
+ * loop's state, policies/rl/pol_rl.c). */
+#define POL_CKPT_MAX_EXTRA 4
+
+/* n counters to and from 8 n bytes, little-endian (a U8 section). */
+void pol_pack_u64(uint8_t *out, const uint64_t *v, size_t n);
+void pol_unpack_u64(uint64_t *v, const uint8_t *in, size_t n);
+
 /* kind: the agent (non-empty); arch: its shape, or NULL for none. */
 off_status pol_ckpt_save(const char *path, const char *kind, const char *arch,
                          const pol_tensor *ts, size_t nt, off_err *err);
 off_status pol_ckpt_load(const char *path, const char *kind, const char *arch,
                          const pol_tensor *ts, size_t nt, off_err *err);
+/* The same for the first nt sections only: the file may hold more after
+ * them (a training's state, which acting on the agent does not need). */
+off_status pol_ckpt_load_first(const char *path, const char *kind, const char *arch,
+                               const pol_tensor *ts, size_t nt, off_err *err);
 
 #endif /* POL_CKPT_H */

@@ -50,6 +50,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "off.h"
+#include "pol_ckpt.h"
 #include "pol_nn.h"
 
 #define POL_PPO_MAX_HEADS 8
@@ -165,10 +166,25 @@ int pol_ppo_push(pol_ppo *p, const float *obs, const uint8_t *mask, const int32_
 /* obs (obs_dim) -> the critic's value */
 float pol_ppo_value(pol_ppo *p, const float *obs);
 
-/* Actor and critic parameters as a checkpoint (pol_ckpt.h: kind "ppo", shape
- * "obs=D heads=K0+K1.. hidden=H1xH2", sections "ppo.actor", "ppo.critic");
- * load requires the same kind and shape, and names both on a mismatch. */
-off_status pol_ppo_save(const pol_ppo *p, const char *path, off_err *err);
+/* Checkpoint (pol_ckpt.h: the OFFW container), kind "ppo", shape
+ * "obs=D heads=K0+K1.. hidden=H1xH2", then the sections, in order:
+ *   "ppo.actor", "ppo.critic" (what acting needs),
+ *   "ppo.adam.{actor,critic}.{m,v}",
+ *   "ppo.counters" (blob: rollout row t, updates, env_steps, the two Adam
+ *       step counts, masked; each a little-endian u64),
+ *   "ppo.rng" (blob: the generator's state),
+ *   "ppo.roll.{obs,act,logp,val,rew,done,mask,adv,ret}" (the whole rollout),
+ *   then the caller's extra sections (at most POL_CKPT_MAX_EXTRA).
+ * pol_ppo_load reads the networks only and ignores what follows them (a
+ * file of the networks alone loads too); pol_ppo_resume reads everything,
+ * extra included, and training then continues bit-identically to the
+ * saved agent's (same cfg).  Both require the same kind and shape (and
+ * resume the same rollout size) and name the file and the mismatch; on any
+ * error the agent is untouched. */
+off_status pol_ppo_save(const pol_ppo *p, const char *path, const pol_tensor *extra,
+                        size_t n_extra, off_err *err);
 off_status pol_ppo_load(pol_ppo *p, const char *path, off_err *err);
+off_status pol_ppo_resume(pol_ppo *p, const char *path, const pol_tensor *extra,
+                          size_t n_extra, off_err *err);
 
 #endif /* POL_PPO_H */

@@ -76,6 +76,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "off.h"
+#include "pol_ckpt.h"
 #include "pol_nn.h"
 
 #define POL_SAC_MAX_HIDDEN 4
@@ -181,21 +182,28 @@ double pol_sac_actor_grad(pol_sac *s, const size_t *idx);
 double pol_sac_alpha_grad(pol_sac *s, const size_t *idx);
 
 /* Checkpoint (pol_ckpt.h: the OFFW container), kind "sac-discrete", shape
- * "obs=D act=A hidden=H1xH2.. replay=N|0", then the sections, in order:
+ * "obs=D act=A hidden=H1xH2..", then the sections, in order:
  *   "sac.actor", "sac.q1", "sac.q2", "sac.q1_targ", "sac.q2_targ",
  *   "sac.log_alpha" (1),
  *   "sac.adam.{actor,q1,q2,alpha}.{m,v}",
  *   "sac.counters" (blob: updates, pushes, ring position and fill, the four
  *       Adam step counts; each a little-endian u64),
  *   "sac.rng" (blob: the generator's state),
- *   and with_replay: "sac.rb.{obs,next,act,rew,done,mask,nmask}" (whole ring).
- * Without the replay a loaded agent acts like the saved one and resumes
- * training on what it is pushed next; with it, continued training is
- * bit-identical to the saved agent's.  Load requires the same architecture
- * (obs_dim, n_actions, hidden widths, and the same buffer_size when
- * with_replay) and the same with_replay flag; on any error the agent is
- * untouched and err names the file and the mismatch. */
-off_status pol_sac_save(const pol_sac *s, const char *path, int with_replay, off_err *err);
+ *   with_replay: "sac.rb.{obs,next,act,rew,done,mask,nmask}" (whole ring),
+ *   then the caller's extra sections (at most POL_CKPT_MAX_EXTRA).
+ * pol_sac_load reads the sections up to the rng (and the replay when
+ * with_replay) and ignores what follows: a loaded agent acts like the saved
+ * one and, without the replay, resumes training on what it is pushed next;
+ * pol_sac_resume reads the whole file, extra included, and with the replay
+ * continued training is bit-identical to the saved agent's.  Both require
+ * the same architecture (obs_dim, n_actions, hidden widths, and the same
+ * buffer_size when with_replay); a file saved without the replay cannot be
+ * read with_replay.  On any error the agent is untouched and err names the
+ * file and the mismatch. */
+off_status pol_sac_save(const pol_sac *s, const char *path, int with_replay,
+                        const pol_tensor *extra, size_t n_extra, off_err *err);
 off_status pol_sac_load(pol_sac *s, const char *path, int with_replay, off_err *err);
+off_status pol_sac_resume(pol_sac *s, const char *path, int with_replay,
+                          const pol_tensor *extra, size_t n_extra, off_err *err);
 
 #endif /* POL_SAC_H */

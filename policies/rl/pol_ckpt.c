@@ -4,6 +4,7 @@
  */
 #include "pol_ckpt.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,10 +85,10 @@ static off_status not_offw(const char *path, off_err *err)
 }
 
 /* Every expected section present with its dtype and size, in order, and
- * nothing else. */
+ * nothing else (more sections after them if `more`). */
 static off_status check_sections(const mdl_weights *w, size_t first, const char *path,
                                  const char *kind, const pol_tensor *ts, size_t nt,
-                                 off_err *err)
+                                 bool more, off_err *err)
 {
     for (size_t i = 0; i < nt; i++) {
         size_t k = first + i;
@@ -104,7 +105,7 @@ static off_status check_sections(const mdl_weights *w, size_t first, const char 
                             "%s checkpoint section '%s' has %u values, expected %zu",
                             kind, ts[i].name, r->ndim == 1 ? r->dims[0] : 0, ts[i].n);
     }
-    if (first + nt != w->n)
+    if (!more && first + nt != w->n)
         return off_errf(err, OFF_EINVAL, path, 0, 0,
                         "%s checkpoint has an unexpected section '%s'", kind,
                         w->t[first + nt].name);
@@ -134,8 +135,8 @@ static off_status check_header(const mdl_weights *w, const char *path, const cha
     return OFF_OK;
 }
 
-off_status pol_ckpt_load(const char *path, const char *kind, const char *arch,
-                         const pol_tensor *ts, size_t nt, off_err *err)
+static off_status load(const char *path, const char *kind, const char *arch,
+                       const pol_tensor *ts, size_t nt, bool more, off_err *err)
 {
     mdl_weights w;
     off_status st = mdl_weights_read(&w, path, err);
@@ -145,9 +146,35 @@ off_status pol_ckpt_load(const char *path, const char *kind, const char *arch,
         return st;
     size_t first = 0;
     if (!(st = check_header(&w, path, kind, arch, &first, err)) &&
-        !(st = check_sections(&w, first, path, kind, ts, nt, err)))
+        !(st = check_sections(&w, first, path, kind, ts, nt, more, err)))
         for (size_t i = 0; i < nt; i++)
             memcpy(ts[i].data, w.t[first + i].data, w.t[first + i].nbytes);
     mdl_weights_free(&w);
     return st;
+}
+
+off_status pol_ckpt_load(const char *path, const char *kind, const char *arch,
+                         const pol_tensor *ts, size_t nt, off_err *err)
+{
+    return load(path, kind, arch, ts, nt, false, err);
+}
+
+off_status pol_ckpt_load_first(const char *path, const char *kind, const char *arch,
+                               const pol_tensor *ts, size_t nt, off_err *err)
+{
+    return load(path, kind, arch, ts, nt, true, err);
+}
+
+void pol_pack_u64(uint8_t *out, const uint64_t *v, size_t n)
+{
+    for (size_t i = 0; i < 8 * n; i++)
+        out[i] = (uint8_t)(v[i / 8] >> (8 * (i % 8)));
+}
+
+void pol_unpack_u64(uint64_t *v, const uint8_t *in, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        v[i] = 0;
+    for (size_t i = 0; i < 8 * n; i++)
+        v[i / 8] |= (uint64_t)in[i] << (8 * (i % 8));
 }

@@ -406,22 +406,84 @@ static void ppo_arch(const pol_ppo *p, char *buf, size_t size)
                       c->hidden[l]);
 }
 
-off_status pol_ppo_save(const pol_ppo *p, const char *path, off_err *err)
-{
+/* A checkpoint's sections, in order (pol_ppo.h): the networks first (all
+ * that acting needs), then the training state; the counters packed
+ * little-endian into counters, the rest the agent's own buffers. */
+#define PPO_COUNTERS 6
+#define PPO_SECTIONS 17
+typedef struct ppo_ck {
+    pol_tensor ts[PPO_SECTIONS + POL_CKPT_MAX_EXTRA];
+    size_t nt;
     char arch[200];
-    ppo_arch(p, arch, sizeof arch);
-    pol_tensor ts[2] = {{"ppo.actor", p->actor.params, p->actor.n_params, MDL_DT_F32},
-                        {"ppo.critic", p->critic.params, p->critic.n_params, MDL_DT_F32}};
-    return pol_ckpt_save(path, "ppo", arch, ts, 2, err);
+    uint8_t counters[8 * PPO_COUNTERS];
+} ppo_ck;
+
+static void ck_build(ppo_ck *k, const pol_ppo *p, const pol_tensor *extra, size_t n_extra)
+{
+    pol_ppo *w = (pol_ppo *)p;
+    size_t TN = p->cfg.num_steps * p->cfg.num_envs, D = p->cfg.obs_dim;
+    ppo_arch(p, k->arch, sizeof k->arch);
+    pol_tensor t[PPO_SECTIONS] = {
+        {"ppo.actor", w->actor.params, w->actor.n_params, MDL_DT_F32},
+        {"ppo.critic", w->critic.params, w->critic.n_params, MDL_DT_F32},
+        {"ppo.adam.actor.m", w->adam_a.m, w->adam_a.n, MDL_DT_F32},
+        {"ppo.adam.actor.v", w->adam_a.v, w->adam_a.n, MDL_DT_F32},
+        {"ppo.adam.critic.m", w->adam_c.m, w->adam_c.n, MDL_DT_F32},
+        {"ppo.adam.critic.v", w->adam_c.v, w->adam_c.n, MDL_DT_F32},
+        {"ppo.counters", k->counters, sizeof k->counters, MDL_DT_U8},
+        {"ppo.rng", gsl_rng_state(w->rng), gsl_rng_size(w->rng), MDL_DT_U8},
+        {"ppo.roll.obs", w->obs, TN * D, MDL_DT_F32},
+        {"ppo.roll.act", w->act, TN * p->cfg.n_heads, MDL_DT_I32},
+        {"ppo.roll.logp", w->logp, TN, MDL_DT_F32},
+        {"ppo.roll.val", w->val, TN, MDL_DT_F32},
+        {"ppo.roll.rew", w->rew, TN, MDL_DT_F32},
+        {"ppo.roll.done", w->done, TN, MDL_DT_F32},
+        {"ppo.roll.mask", w->mask, TN * p->sumK, MDL_DT_U8},
+        {"ppo.roll.adv", w->adv, TN, MDL_DT_F32},
+        {"ppo.roll.ret", w->ret, TN, MDL_DT_F32},
+    };
+    memcpy(k->ts, t, sizeof t);
+    k->nt = PPO_SECTIONS;
+    for (size_t i = 0; i < n_extra && i < POL_CKPT_MAX_EXTRA; i++)
+        k->ts[k->nt++] = extra[i];
+}
+
+off_status pol_ppo_save(const pol_ppo *p, const char *path, const pol_tensor *extra,
+                        size_t n_extra, off_err *err)
+{
+    ppo_ck k;
+    ck_build(&k, p, extra, n_extra);
+    uint64_t cn[PPO_COUNTERS] = {p->t, p->updates, p->env_steps, p->adam_a.t, p->adam_c.t,
+                                 (uint64_t)p->masked};
+    pol_pack_u64(k.counters, cn, PPO_COUNTERS);
+    return pol_ckpt_save(path, "ppo", k.arch, k.ts, k.nt, err);
 }
 
 off_status pol_ppo_load(pol_ppo *p, const char *path, off_err *err)
 {
-    char arch[200];
-    ppo_arch(p, arch, sizeof arch);
-    pol_tensor ts[2] = {{"ppo.actor", p->actor.params, p->actor.n_params, MDL_DT_F32},
-                        {"ppo.critic", p->critic.params, p->critic.n_params, MDL_DT_F32}};
-    return pol_ckpt_load(path, "ppo", arch, ts, 2, err);
+    ppo_ck k;
+    ck_build(&k, p, NULL, 0);
+    return pol_ckpt_load_first(path, "ppo", k.arch, k.ts, 2, err);
+}
+
+off_status pol_ppo_resume(pol_ppo *p, const char *path, const pol_tensor *extra,
+                          size_t n_extra, off_err *err)
+{
+    ppo_ck k;
+    ck_build(&k, p, extra, n_extra);
+    /* pol_ckpt_load validates the whole file before it copies anything */
+    off_status st = pol_ckpt_load(path, "ppo", k.arch, k.ts, k.nt, err);
+    if (st != OFF_OK)
+        return st;
+    uint64_t cn[PPO_COUNTERS];
+    pol_unpack_u64(cn, k.counters, PPO_COUNTERS);
+    p->t = (size_t)cn[0];
+    p->updates = cn[1];
+    p->env_steps = cn[2];
+    p->adam_a.t = cn[3];
+    p->adam_c.t = cn[4];
+    p->masked = cn[5] != 0;
+    return OFF_OK;
 }
 
 void pol_ppo_sample(pol_ppo *p, const float *obs, const uint8_t *mask, int greedy,

@@ -14,7 +14,8 @@
  * decisions of all devices form one sequence: the agent is the system's
  * controller and s_{t+1} is the state at the next decision, whichever
  * device makes it (the observation says which device's link and queues it
- * describes).  At the end of a run the last decision is terminal.
+ * describes).  At the end of a run the last decision is truncated, not
+ * terminal (learn).
  *
  * The observation (RL_OBS features, scaled to about [-1, 1]; T is the
  * task's deadline, 1 s without one): log2 of the uplink and downlink rate
@@ -40,7 +41,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mdl_weights.h"
 #include "pol.h"
+#include "pol_ckpt.h"
 #include "pol_ppo.h"
 #include "pol_sac.h"
 
@@ -59,6 +62,7 @@ typedef struct rl_agent {
     pol_ppo ppo;
     pol_sac sac;
     int update_every;             /* SAC: transitions per gradient update */
+    int save_replay;              /* SAC: the replay goes into checkpoints */
     uint64_t steps, max_steps;    /* transitions learned from */
     uint64_t updates;
     double rew_sum;               /* since the last logged point */
@@ -95,11 +99,12 @@ typedef struct rl_state {
  * the agent that takes it), never silently ignored. */
 static const char *const ppo_keys[] = {"checkpoint", "greedy", "action", "hidden",
                                        "lr",         "gamma",  "rollout", "epochs",
-                                       "ent_coef",   NULL};
+                                       "ent_coef",   "eval_every", "eval_episodes",
+                                       NULL};
 static const char *const sac_keys[] = {"checkpoint", "greedy", "action", "hidden",
                                        "lr", "gamma", "batch", "buffer", "learning_starts",
                                        "update_every", "tau", "target_entropy_scale",
-                                       NULL};
+                                       "save_replay", "eval_every", "eval_episodes", NULL};
 
 static void agent_free(void *p)
 {
@@ -287,23 +292,131 @@ static const char *kind_name(rl_kind kind)
     return kind == RL_PPO ? "ppo" : "sac-discrete";
 }
 
+/* ---- the training's state in checkpoints ---------------------------------- */
+
+/* "rl.state": the agent's and the training loop's counters, each a
+ * little-endian u64 (doubles by their bits). */
+enum { RS_STEPS, RS_UPDATES, RS_REW_SUM, RS_REW_N, RS_SEED, RS_MAX_STEPS, RS_EPISODE,
+       RS_NEXT_EVAL, RS_EVAL_STEP, RS_BEST, RS_BEST_STEP, RS_N };
+#define RL_STATE "rl.state"
+
+static uint64_t dbits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+static double bitsd(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+static void state_pack(uint8_t *out, const rl_agent *ag, const pol_train *t)
+{
+    uint64_t v[RS_N] = {ag->steps,     ag->updates,   dbits(ag->rew_sum), ag->rew_n,
+                        t->seed,       t->max_steps,  t->episode,         t->next_eval,
+                        t->eval_step,  dbits(t->best), t->best_step};
+    pol_pack_u64(out, v, RS_N);
+}
+
+/* t's loop state from the packed counters */
+static void state_to_train(const uint64_t *v, pol_train *t)
+{
+    t->seed = v[RS_SEED];
+    t->max_steps = v[RS_MAX_STEPS];
+    t->episode = v[RS_EPISODE];
+    t->next_eval = v[RS_NEXT_EVAL];
+    t->eval_step = v[RS_EVAL_STEP];
+    t->best = bitsd(v[RS_BEST]);
+    t->best_step = v[RS_BEST_STEP];
+}
+
+off_status pol_rl_resume(pol_train *t, const char *path, off_err *err)
+{
+    mdl_weights w;
+    off_status st = mdl_weights_read(&w, path, err);
+    if (st != OFF_OK)
+        return st;
+    const mdl_tensor_rec *r = NULL;
+    for (size_t i = 0; i < w.n && !r; i++)
+        if (strcmp(w.t[i].name, RL_STATE) == 0)
+            r = &w.t[i];
+    if (!r || r->dtype != MDL_DT_U8 || r->nbytes != 8 * RS_N) {
+        mdl_weights_free(&w);
+        return off_errf(err, OFF_EINVAL, path, 0, 0,
+                        "not a training checkpoint (no '%s' section of %d counters): "
+                        "only a checkpoint written by offsim train can be resumed",
+                        RL_STATE, RS_N);
+    }
+    uint64_t v[RS_N];
+    pol_unpack_u64(v, r->data, RS_N);
+    mdl_weights_free(&w);
+    uint64_t target = t->max_steps;
+    state_to_train(v, t);
+    if (target)
+        t->max_steps = target;
+    t->resume = path;
+    t->resume_steps = v[RS_STEPS];
+    return OFF_OK;
+}
+
+/* The agent ag, just made for t, takes the state of t->resume (the agent's
+ * sections and rl.state, all checked before anything is copied). */
+static off_status agent_resume(rl_agent *ag, pol_train *t, off_err *err)
+{
+    uint8_t packed[8 * RS_N];
+    pol_tensor extra = {RL_STATE, packed, sizeof packed, MDL_DT_U8};
+    off_status st = ag->kind == RL_PPO
+                        ? pol_ppo_resume(&ag->ppo, t->resume, &extra, 1, err)
+                        : pol_sac_resume(&ag->sac, t->resume, ag->save_replay, &extra, 1, err);
+    if (st != OFF_OK)
+        return st;
+    uint64_t v[RS_N];
+    pol_unpack_u64(v, packed, RS_N);
+    ag->steps = v[RS_STEPS];
+    ag->updates = v[RS_UPDATES];
+    ag->rew_sum = bitsd(v[RS_REW_SUM]);
+    ag->rew_n = v[RS_REW_N];
+    return OFF_OK;
+}
+
 /* offsim train: the training's agent, made by its first world. */
 static off_status use_training_agent(rl_state *r, rl_kind kind, const pol_cfg *cfg,
                                      off_err *err)
 {
     pol_train *t = cfg->train;
     if (!t->agent) {
-        rl_agent *ag;
-        off_status st = agent_new(&ag, kind, cfg, t->seed, t->max_steps, err);
-        if (st != OFF_OK)
+        long every, episodes;
+        off_status st;
+        if ((st = pol_param_int(cfg, "eval_every", 10000, 0, 1L << 40, &every, err)) ||
+            (st = pol_param_int(cfg, "eval_episodes", 3, 1, 1000, &episodes, err)))
             return st;
+        rl_agent *ag;
+        if ((st = agent_new(&ag, kind, cfg, t->seed, t->max_steps, err)) != OFF_OK)
+            return st;
+        static const char *const yn[] = {"false", "true", NULL};
+        if (kind == RL_SAC &&
+            (st = pol_param_choice(cfg, "save_replay", yn, 0, &ag->save_replay, err))) {
+            agent_free(ag);
+            return st;
+        }
+        if (t->resume && (st = agent_resume(ag, t, err)) != OFF_OK) {
+            agent_free(ag);
+            return st;
+        }
         t->agent = ag;
         t->free_agent = agent_free;
+        t->eval_every = (uint64_t)every;
+        t->eval_episodes = (uint32_t)episodes;
         ag->train = t;
     }
     r->ag = t->agent;
-    r->learn = 1;
-    r->greedy = 0;
+    /* a held-out evaluation (sim_train) scores the greedy agent as is */
+    r->learn = !t->evaluating;
+    r->greedy = t->evaluating;
     return OFF_OK;
 }
 
@@ -398,19 +511,31 @@ static void log_point(rl_agent *ag, double pl, double vl, double ent, double tem
 }
 
 /* the transition of e, followed by the decision whose observation is
- * next_obs (NULL: e was the last of its run, terminal) */
+ * next_obs (NULL: e was the last of its run).
+ *
+ * A run ends at its time limit (or task cap), not in a terminal state: the
+ * system would go on.  Its last transition is therefore truncated, and its
+ * return bootstrapped from the value of the state after it.  That state is
+ * never observed (no decision follows), so the last decision's own
+ * observation stands for it, the nearest one there is.  SAC stores the
+ * transition as not done with that next state; PPO's GAE cuts at every
+ * episode end, so the bootstrap goes into the reward, r + gamma V(s), with
+ * the cut (as Stable-Baselines3 handles timeouts). */
 static void learn(rl_agent *ag, const rl_pending *e, const float *next_obs)
 {
     if (ag->max_steps && ag->steps >= ag->max_steps)
         return;
-    int done = next_obs == NULL;
+    int truncated = next_obs == NULL;
     const float *nobs = next_obs ? next_obs : e->obs;
     ag->steps++;
     ag->rew_sum += e->reward;
     ag->rew_n++;
     if (ag->kind == RL_PPO) {
-        if (pol_ppo_push(&ag->ppo, e->obs, ag->mask, e->act, e->logp, e->value, e->reward,
-                         done) == 1) {
+        float r = e->reward;
+        if (truncated)
+            r += ag->ppo.cfg.gamma * pol_ppo_value(&ag->ppo, nobs);
+        if (pol_ppo_push(&ag->ppo, e->obs, ag->mask, e->act, e->logp, e->value, r,
+                         truncated) == 1) {
             pol_ppo_stats s;
             pol_ppo_update(&ag->ppo, nobs, &s);
             ag->updates++;
@@ -418,7 +543,7 @@ static void learn(rl_agent *ag, const rl_pending *e, const float *next_obs)
         }
         return;
     }
-    pol_sac_push(&ag->sac, e->obs, ag->mask, e->act[0], e->reward, nobs, ag->mask, done);
+    pol_sac_push(&ag->sac, e->obs, ag->mask, e->act[0], e->reward, nobs, ag->mask, 0);
     if (ag->steps % (uint64_t)ag->update_every == 0) {
         pol_sac_stats s;
         if (pol_sac_update(&ag->sac, &s)) {
@@ -558,7 +683,7 @@ static void rl_destroy(void *state)
     rl_state *r = state;
     if (!r)
         return;
-    /* the run is over: every task has come back; the last is terminal */
+    /* the run is over: every task has come back; the last is truncated */
     drain(r);
     if (r->learn && r->n == 1 && r->q[r->head].has_reward)
         learn(r->ag, &r->q[r->head], NULL);
@@ -576,14 +701,18 @@ off_status pol_rl_save(const pol_train *t, const char *path, off_err *err)
     const rl_agent *ag = t->agent;
     if (!ag)
         return off_errf(err, OFF_EINVAL, NULL, 0, 0, "no agent was trained");
-    return ag->kind == RL_PPO ? pol_ppo_save(&ag->ppo, path, err)
-                              : pol_sac_save(&ag->sac, path, 0, err);
+    uint8_t packed[8 * RS_N];
+    state_pack(packed, ag, t);
+    pol_tensor extra = {RL_STATE, packed, sizeof packed, MDL_DT_U8};
+    return ag->kind == RL_PPO
+               ? pol_ppo_save(&ag->ppo, path, &extra, 1, err)
+               : pol_sac_save(&ag->sac, path, ag->save_replay, &extra, 1, err);
 }
 
 uint64_t pol_rl_steps(const pol_train *t)
 {
     const rl_agent *ag = t->agent;
-    return ag ? ag->steps : 0;
+    return ag ? ag->steps : t->resume ? t->resume_steps : 0;
 }
 
 const pol_class pol_ppo_class = {

@@ -9,6 +9,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -518,13 +519,14 @@ int pol_sac_update(pol_sac *s, pol_sac_stats *stats)
  * little-endian into counters, the rest are the agent's own buffers (load
  * writes through them once the whole file has been checked). */
 typedef struct sac_ck {
-    pol_tensor ts[24];
+    pol_tensor ts[23 + POL_CKPT_MAX_EXTRA];
     size_t nt;
     char arch[200];
     uint8_t counters[8 * N_COUNTERS];
 } sac_ck;
 
-static void ck_build(sac_ck *k, const pol_sac *s, int with_replay)
+static void ck_build(sac_ck *k, const pol_sac *s, int with_replay, const pol_tensor *extra,
+                     size_t n_extra)
 {
     const pol_sac_cfg *c = &s->cfg;
     size_t N = c->buffer_size, A = c->n_actions;
@@ -532,7 +534,6 @@ static void ck_build(sac_ck *k, const pol_sac *s, int with_replay)
     for (size_t l = 0; l < c->n_hidden; l++)
         o += snprintf(k->arch + o, sizeof k->arch - (size_t)o, "%s%zu", l ? "x" : "",
                       c->hidden[l]);
-    snprintf(k->arch + o, sizeof k->arch - (size_t)o, " replay=%zu", with_replay ? N : 0);
     pol_sac *w = (pol_sac *)s;
     pol_tensor t[] = {
         {"sac.actor", w->actor.params, w->actor.n_params, MDL_DT_F32},
@@ -567,31 +568,33 @@ static void ck_build(sac_ck *k, const pol_sac *s, int with_replay)
         memcpy(k->ts + k->nt, r, sizeof r);
         k->nt += sizeof r / sizeof r[0];
     }
+    for (size_t i = 0; i < n_extra && i < POL_CKPT_MAX_EXTRA; i++)
+        k->ts[k->nt++] = extra[i];
 }
 
-off_status pol_sac_save(const pol_sac *s, const char *path, int with_replay, off_err *err)
+off_status pol_sac_save(const pol_sac *s, const char *path, int with_replay,
+                        const pol_tensor *extra, size_t n_extra, off_err *err)
 {
     sac_ck k;
-    ck_build(&k, s, with_replay);
+    ck_build(&k, s, with_replay, extra, n_extra);
     uint64_t cn[N_COUNTERS] = {s->updates,        s->pushes,        s->rb_pos,
                                s->rb_size,        s->adam_actor.t,  s->adam_q1.t,
                                s->adam_q2.t,      s->adam_alpha.t};
-    for (size_t i = 0; i < sizeof k.counters; i++)
-        k.counters[i] = (uint8_t)(cn[i / 8] >> (8 * (i % 8)));
+    pol_pack_u64(k.counters, cn, N_COUNTERS);
     return pol_ckpt_save(path, "sac-discrete", k.arch, k.ts, k.nt, err);
 }
 
-off_status pol_sac_load(pol_sac *s, const char *path, int with_replay, off_err *err)
+/* The checkpoint's first nt sections (k's), then its counters. */
+static off_status sac_load(pol_sac *s, const char *path, sac_ck *k, size_t nt, bool exact,
+                           int with_replay, off_err *err)
 {
-    sac_ck k;
-    ck_build(&k, s, with_replay);
     /* pol_ckpt_load validates the whole file before it copies anything */
-    off_status st = pol_ckpt_load(path, "sac-discrete", k.arch, k.ts, k.nt, err);
+    off_status st = exact ? pol_ckpt_load(path, "sac-discrete", k->arch, k->ts, nt, err)
+                          : pol_ckpt_load_first(path, "sac-discrete", k->arch, k->ts, nt, err);
     if (st != OFF_OK)
         return st;
-    uint64_t cn[N_COUNTERS] = {0};
-    for (size_t i = 0; i < sizeof k.counters; i++)
-        cn[i / 8] |= (uint64_t)k.counters[i] << (8 * (i % 8));
+    uint64_t cn[N_COUNTERS];
+    pol_unpack_u64(cn, k->counters, N_COUNTERS);
     s->updates = cn[0];
     s->pushes = cn[1];
     if (with_replay) {
@@ -604,4 +607,19 @@ off_status pol_sac_load(pol_sac *s, const char *path, int with_replay, off_err *
     s->adam_alpha.t = cn[7];
     s->alpha = s->cfg.autotune ? expf(s->log_alpha[0]) : s->cfg.alpha;
     return OFF_OK;
+}
+
+off_status pol_sac_load(pol_sac *s, const char *path, int with_replay, off_err *err)
+{
+    sac_ck k;
+    ck_build(&k, s, with_replay, NULL, 0);
+    return sac_load(s, path, &k, k.nt, false, with_replay, err);
+}
+
+off_status pol_sac_resume(pol_sac *s, const char *path, int with_replay,
+                          const pol_tensor *extra, size_t n_extra, off_err *err)
+{
+    sac_ck k;
+    ck_build(&k, s, with_replay, extra, n_extra);
+    return sac_load(s, path, &k, k.nt, true, with_replay, err);
 }

@@ -360,7 +360,12 @@ static void test_train_writes_checkpoint_and_curve(void **state)
     snprintf(args, sizeof args, "cmp -s %s %s", ck, ck2);
     assert_int_equal(system(args), 0);
     assert_true(query_int(db, "SELECT count(*) FROM training WHERE run_id = 1") >= 5);
-    assert_int_equal(query_int(db, "SELECT max(step) FROM training WHERE run_id = 2"), 1472);
+    assert_int_equal(query_int(db, "SELECT max(step) FROM training WHERE run_id = 2 AND "
+                                  "eval_reward IS NULL"), 1472);
+    /* the held-out evaluation of the last agent, at the end */
+    assert_int_equal(query_int(db, "SELECT max(step) FROM training WHERE run_id = 2 AND "
+                                  "eval_reward IS NOT NULL"), 1500);
+    assert_non_null(strstr(out, "best held-out evaluation: step 1500 of 1500"));
     assert_int_equal(query_int(db, "SELECT count(*) FROM runs WHERE policy = 'ppo' AND "
                                   "status = 'ok'"), 2);
     snprintf(args, sizeof args, "run tests/data/sim/rl.yaml --db %s --set policy.checkpoint=%s",

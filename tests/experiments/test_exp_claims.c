@@ -578,12 +578,14 @@ static void test_v4_database_migrates(void **state)
     put_all(one);
     /* what version 5 added, taken away again: a version-4 file */
     exec("DROP TABLE claims; PRAGMA user_version=4;");
-    static const char *const v5_summary[] = {"warmup_s", "warmup_tasks", "warmup_auto",
-                                             "latency_ci_lag1", "latency_ci_neff",
-                                             "latency_ci_ok", "latency_ci_why"};
-    for (size_t i = 0; i < OFF_COUNT(v5_summary); i++) {
+    static const char *const v5_cols[] = {
+        "summary DROP COLUMN warmup_s",        "summary DROP COLUMN warmup_tasks",
+        "summary DROP COLUMN warmup_auto",     "summary DROP COLUMN latency_ci_lag1",
+        "summary DROP COLUMN latency_ci_neff", "summary DROP COLUMN latency_ci_ok",
+        "summary DROP COLUMN latency_ci_why",  "training DROP COLUMN eval_reward"};
+    for (size_t i = 0; i < OFF_COUNT(v5_cols); i++) {
         char sql[128];
-        snprintf(sql, sizeof sql, "ALTER TABLE summary DROP COLUMN %s", v5_summary[i]);
+        snprintf(sql, sizeof sql, "ALTER TABLE %s", v5_cols[i]);
         exec(sql);
     }
     res_close(db);

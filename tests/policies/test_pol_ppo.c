@@ -259,7 +259,7 @@ static void test_checkpoint(void **state)
     assert_true(fd >= 0);
     close(fd);
     off_err e;
-    assert_int_equal(pol_ppo_save(&a, path, &e), OFF_OK);
+    assert_int_equal(pol_ppo_save(&a, path, NULL, 0, &e), OFF_OK);
     assert_int_equal(pol_ppo_load(&b, path, &e), OFF_OK);
     remove(path);
     assert_memory_equal(a.actor.params, b.actor.params, a.actor.n_params * sizeof(float));

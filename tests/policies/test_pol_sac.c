@@ -11,7 +11,8 @@
  *     end with identical parameter bytes;
  *   - checkpoints: a round trip (with and without the replay) gives the same
  *     outputs and, with the replay, identical continued training; a
- *     different architecture or replay flag is refused with a clear message
+ *     different architecture, or reading a replay the file does not hold, is
+ *     refused with a clear message; a file with the replay reads without it
  *     and the agent untouched;
  *   - CartPole-v1: the mean return of the last 20 (sampled-action) episodes
  *     reaches 195 within 50,000 steps (the step is printed);
@@ -464,8 +465,8 @@ static void test_checkpoint(void **state)
     char path[] = "/tmp/offsim-sac-XXXXXX", path2[] = "/tmp/offsim-sac-XXXXXX";
     tmp_path(path);
     tmp_path(path2);
-    assert_int_equal(pol_sac_save(&a, path, 1, &e), OFF_OK);
-    assert_int_equal(pol_sac_save(&a, path2, 0, &e), OFF_OK);
+    assert_int_equal(pol_sac_save(&a, path, 1, NULL, 0, &e), OFF_OK);
+    assert_int_equal(pol_sac_save(&a, path2, 0, NULL, 0, &e), OFF_OK);
 
     /* a fresh agent with another seed takes everything from the file */
     pol_sac_cfg cb = c;
@@ -504,9 +505,19 @@ static void test_checkpoint(void **state)
     assert_int_equal(pol_sac_init(&b, &cb, &e), OFF_OK);
     assert_int_equal(pol_sac_load(&b, path2, 0, &e), OFF_OK);
     assert_int_equal(b.rb_size, 0);
-    /* the replay flag must match */
+    /* a file without the replay cannot be read with it */
     assert_int_equal(pol_sac_load(&b, path2, 1, &e), OFF_EINVAL);
-    printf("replay flag mismatch: %s\n", e.msg);
+    printf("no replay to read: %s\n", e.msg);
+    assert_non_null(strstr(e.msg, "sac.rb.obs"));
+    /* one with the replay is read without it: the same agent, empty replay */
+    float *saved = malloc(b.actor.n_params * sizeof *saved);
+    memcpy(saved, b.actor.params, b.actor.n_params * sizeof *saved);
+    pol_sac_free(&b);
+    assert_int_equal(pol_sac_init(&b, &cb, &e), OFF_OK);
+    assert_int_equal(pol_sac_load(&b, path, 0, &e), OFF_OK);
+    assert_int_equal(b.rb_size, 0);
+    assert_memory_equal(saved, b.actor.params, b.actor.n_params * sizeof *saved);
+    free(saved);
 
     /* another architecture is refused, the agent untouched */
     pol_sac_cfg cd = c;

@@ -307,7 +307,8 @@ static void test_v1_database_is_migrated_and_training_rows_round_trip(void **sta
     for (uint64_t k = 1; k <= 3; k++) {
         res_train_row t = {.step = 100 * k, .episode = k, .updates = k, .reward_mean = 0.5 * k,
                            .episode_return = NAN, .loss_policy = 1, .loss_value = 2,
-                           .entropy = 3, .temperature = NAN, .wall_s = 0.1 * k};
+                           .entropy = 3, .temperature = NAN, .wall_s = 0.1 * k,
+                           .has_eval = k == 3, .eval_reward = 0.25};
         assert_int_equal(res_add_training(db, run, &t, &e), OFF_OK);
     }
     res_device_row d0 = {.device = 0, .name = "cam[0]", .server = 1, .n_tasks = 5,
@@ -344,6 +345,9 @@ static void test_v1_database_is_migrated_and_training_rows_round_trip(void **sta
     assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE run_id=1 AND reward_mean IS NULL"), 1);
     assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE run_id=2 AND reward_mean=-0.75"), 1);
     assert_int_equal(query_int(p, "SELECT count(*) FROM training WHERE run_id=2"), 3);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM training WHERE step=300 AND "
+                              "eval_reward=0.25"), 1);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM training WHERE eval_reward IS NULL"), 2);
     assert_int_equal(query_int(p, "SELECT sum(step) FROM training WHERE episode_return IS NULL "
                               "AND temperature IS NULL AND reward_mean > 0"), 600);
 }
