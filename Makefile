@@ -8,6 +8,9 @@
 #   make fuzz   build the libFuzzer harnesses with clang in build-fuzz/ and run
 #               each for FUZZ_SECONDS (CONTRIBUTING.md, "Fuzzing"); `make test`
 #               runs it too when CI=true
+#   make papers every paper experiment of scenarios/papers/ at full size: runs,
+#               figures and claims into results/NAME.db and results/NAME-figures/
+#               (PAPERS="edgent dyno" for some; docs/papers.md)
 # Set-up checks what is installed first and does nothing when all is there;
 # OFFSIM_NO_SETUP=1 skips it (tools/setup.sh says what it does otherwise).
 BUILD   ?= build
@@ -15,7 +18,7 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all deps setup build run test bench asan fuzz clean
+.PHONY: all deps setup build run test bench asan fuzz papers clean
 all: build
 
 deps:
@@ -50,6 +53,23 @@ endif
 
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+# Each paper from scratch (its database removed, so that the time is the
+# whole experiment's); one whose claims fail does not stop the others, and
+# makes the target fail at the end.  A folder with a train.sh trains first.
+PAPERS ?= neurosurgeon edgent branchynet dyno sac-coinference
+papers: build
+	@failed=""; for p in $(PAPERS); do \
+	  echo "== $$p"; t0=$$(date +%s); \
+	  rm -rf results/$$p.db results/$$p.db-wal results/$$p.db-shm results/$$p-figures; \
+	  if [ -f scenarios/papers/$$p/train.sh ]; then \
+	    sh scenarios/papers/$$p/train.sh ./$(BUILD)/offsim || { failed="$$failed $$p"; continue; }; \
+	  fi; \
+	  ./$(BUILD)/offsim sweep scenarios/papers/$$p/experiment.yaml --jobs $(JOBS) \
+	      --db results/$$p.db || failed="$$failed $$p"; \
+	  echo "== $$p: $$(( $$(date +%s) - t0 )) s"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "papers with a failed claim or run:$$failed"; exit 1; fi
 
 asan: setup
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOFFSIM_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null

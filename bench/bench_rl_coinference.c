@@ -1,6 +1,6 @@
 /*
  * bench_rl_coinference.c - issue 5's evaluation on
- * scenarios/papers/sac-coinference.yaml: train `ppo` and `sac-discrete`
+ * scenarios/papers/sac-coinference/scenario.yaml: train `ppo` and `sac-discrete`
  * inside the simulator (sim_train, as `offsim train` does, training seed
  * 1), then evaluate them greedily on held-out seeds 1..N (training runs use
  * seeds >= 2,000,000) beside every fixed policy, `random` and the oracle
@@ -34,7 +34,7 @@
 #include "scn.h"
 #include "sim.h"
 
-#define SCENARIO "scenarios/papers/sac-coinference.yaml"
+#define SCENARIO "scenarios/papers/sac-coinference/scenario.yaml"
 #define MAX_SEEDS 100
 
 static void die(const off_err *e)

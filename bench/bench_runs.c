@@ -1,6 +1,6 @@
 /*
  * bench_runs.c - the per-run cost a sweep worker pays: one process runs
- * scenarios/papers/sac-coinference.yaml (policy branchynet, duration 5 s,
+ * scenarios/papers/sac-coinference/scenario.yaml (policy branchynet, duration 5 s,
  * no task rows) N times in a loop through sim_run_scenario, as a sweep's
  * worker does for its points, each run with its own seed, into one results
  * database.  Prints each run's wall and CPU time, then the first run apart
@@ -26,7 +26,7 @@
 #include "scn.h"
 #include "sim.h"
 
-#define SCENARIO "scenarios/papers/sac-coinference.yaml"
+#define SCENARIO "scenarios/papers/sac-coinference/scenario.yaml"
 
 static double now(clockid_t c)
 {

@@ -68,6 +68,21 @@ static off_status fig_axis(const cfg_node *v, const char *what, const char **axe
     return st;
 }
 
+/* The metric named by v (an alias allowed) into *out, canonical. */
+static off_status fig_metric(const cfg_node *v, const char *what, const char **out,
+                             off_err *err)
+{
+    const char *name = scalar(v, what, err);
+    if (!name)
+        return OFF_EINVAL;
+    off_err merr = {0};
+    const res_metric_info *mi = res_metric_find(name, &merr);
+    if (!mi)
+        return cfg_errp(err, OFF_EINVAL, v->pos, "%s: %s", what, merr.msg);
+    *out = mi->name;
+    return OFF_OK;
+}
+
 static off_status fig_formats(const cfg_node *v, const char *what, unsigned *formats,
                               off_err *err)
 {
@@ -90,14 +105,64 @@ static off_status fig_formats(const cfg_node *v, const char *what, unsigned *for
     return OFF_OK;
 }
 
-/* Entry i of figures: into *f. */
-static off_status fig_parse(const cfg_node *m, size_t i, const char **axes, size_t n_axes,
-                            cli_fig *f, off_err *err)
+/* Whether point i of e passes f's where. */
+static bool fig_keeps(const exp_experiment *e, const cli_fig *f, size_t i)
 {
-    static const char *const keys[] = {"name", "x", "y", "by", "logx", "logy",
-                                       "baseline", "title", "format"};
+    return !f->where || exp_filter_eval(f->where, &e->cell[i * e->n_cols]);
+}
+
+/* The figure's `where:` src (at node v): parsed on e's columns, and
+ * keeping at least one point. */
+static off_status fig_where_parse(const exp_experiment *e, const cfg_node *v, const char *src,
+                                  cli_fig *f, const char *what, off_err *err)
+{
+    off_status st = exp_filter_parse(&f->where, src, v->pos, !v->plain,
+                                     (const char *const *)e->cols, e->n_cols, err);
+    if (st)
+        return st;
+    for (size_t i = 0; i < e->n_points; i++)
+        if (fig_keeps(e, f, i))
+            return OFF_OK;
+    return cfg_errp(err, OFF_EINVAL, v->pos, "%s: '%s' keeps no point of the experiment", what,
+                    src);
+}
+
+/* by's values over every point of e, in their first order, as the
+ * figure's colours: a line keeps its colour in every figure of the
+ * experiment, whatever its where leaves out.  by may be a runs column
+ * (policy, seed, scenario) that e has not: then by rank. */
+static off_status fig_colours(const exp_experiment *e, cli_fig *f, off_err *err)
+{
+    size_t c = 0;
+    while (c < e->n_cols && strcmp(e->cols[c], f->spec.by) != 0)
+        c++;
+    if (c == e->n_cols)
+        return OFF_OK;
+    const char **v = calloc(e->n_points ? e->n_points : 1, sizeof *v);
+    if (!v)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    size_t n = 0;
+    for (size_t i = 0; i < e->n_points; i++) {
+        const char *t = exp_cell(e, i, c)->text;
+        size_t k = 0;
+        while (k < n && strcmp(v[k], t) != 0)
+            k++;
+        if (k == n)
+            v[n++] = t;
+    }
+    f->spec.colours = v;
+    f->spec.n_colours = n;
+    return OFF_OK;
+}
+
+/* Entry i of figures: into *f. */
+static off_status fig_parse(const exp_experiment *e, const cfg_node *m, size_t i,
+                            const char **axes, size_t n_axes, cli_fig *f, off_err *err)
+{
+    static const char *const keys[] = {"name", "x",     "along",    "y",     "by",    "logx",
+                                       "logy", "where", "baseline", "title", "format"};
     enum { N_KEYS = sizeof keys / sizeof *keys };
-    char where[48], what[64];
+    char where[48], what[80];
     snprintf(where, sizeof where, "figures[%zu]", i);
     off_status st;
     if ((st = cfg_want_map(m, where, keys, N_KEYS, err)) ||
@@ -115,20 +180,23 @@ static off_status fig_parse(const cfg_node *m, size_t i, const char **axes, size
                         "starting with '.')", what, f->name);
     if ((st = cfg_require(m, "x", where, &v, err)))
         return st;
-    snprintf(what, sizeof what, "%s.x axis", where);
+    cfg_node *along = cfg_map_get(m, "along");
+    if (along) { /* x is a metric, its points joined along an axis */
+        snprintf(what, sizeof what, "%s.x metric", where);
+        if ((st = fig_metric(v, what, &f->spec.x_metric, err)))
+            return st;
+        v = along;
+        snprintf(what, sizeof what, "%s.along axis", where);
+    } else {
+        snprintf(what, sizeof what, "%s.x axis", where);
+    }
     if ((st = fig_axis(v, what, axes, n_axes, &f->spec.x, err)))
         return st;
     f->spec.y = "latency_mean";
     if ((v = cfg_map_get(m, "y"))) {
         snprintf(what, sizeof what, "%s.y", where);
-        const char *y = scalar(v, what, err);
-        if (!y)
-            return OFF_EINVAL;
-        off_err merr = {0};
-        const res_metric_info *mi = res_metric_find(y, &merr);
-        if (!mi)
-            return cfg_errp(err, OFF_EINVAL, v->pos, "%s: %s", what, merr.msg);
-        f->spec.y = mi->name;
+        if ((st = fig_metric(v, what, &f->spec.y, err)))
+            return st;
     }
     if ((v = cfg_map_get(m, "by"))) {
         snprintf(what, sizeof what, "%s.by axis", where);
@@ -159,6 +227,9 @@ static off_status fig_parse(const cfg_node *m, size_t i, const char **axes, size
                             "%s: '%s': the baseline's axis must be the figure's 'by'%s%s%s", what,
                             b, f->spec.by ? " ('" : " (the figure has none)",
                             f->spec.by ? f->spec.by : "", f->spec.by ? "')" : "");
+        if (f->spec.x_metric)
+            return cfg_errp(err, OFF_EINVAL, v->pos,
+                            "%s: a figure with a metric on x (along:) has no baseline", what);
         f->spec.baseline = b;
     }
     if ((v = cfg_map_get(m, "title"))) {
@@ -166,7 +237,15 @@ static off_status fig_parse(const cfg_node *m, size_t i, const char **axes, size
         if (!(f->spec.title = scalar(v, what, err)))
             return OFF_EINVAL;
     }
-    f->formats = 1; /* png */
+    if ((v = cfg_map_get(m, "where"))) {
+        snprintf(what, sizeof what, "%s.where", where);
+        const char *src = scalar(v, what, err);
+        if (!src || (st = fig_where_parse(e, v, src, f, what, err)))
+            return src ? st : OFF_EINVAL;
+    }
+    if (f->spec.by && (st = fig_colours(e, f, err)))
+        return st;
+    f->formats = 3; /* png for the screen, pdf (vector) for the paper */
     if ((v = cfg_map_get(m, "format"))) {
         snprintf(what, sizeof what, "%s.format", where);
         if ((st = fig_formats(v, what, &f->formats, err)))
@@ -192,7 +271,7 @@ off_status cli_figs_parse(const exp_experiment *e, cli_figs *f, off_err *err)
     const char *axes[MAX_AXES];
     size_t n_axes = fig_axes(e, axes);
     for (size_t i = 0; i < fs->n && st == OFF_OK; i++) {
-        st = fig_parse(fs->items[i], i, axes, n_axes, &f->v[i], err);
+        st = fig_parse(e, fs->items[i], i, axes, n_axes, &f->v[i], err);
         for (size_t j = 0; j < i && st == OFF_OK; j++)
             if (strcmp(f->v[j].name, f->v[i].name) == 0)
                 st = cfg_errp(err, OFF_EINVAL, cfg_map_get(fs->items[i], "name")->pos,
@@ -207,6 +286,10 @@ off_status cli_figs_parse(const exp_experiment *e, cli_figs *f, off_err *err)
 
 void cli_figs_free(cli_figs *f)
 {
+    for (size_t i = 0; i < f->n; i++) {
+        exp_filter_free(f->v[i].where);
+        free((void *)f->v[i].spec.colours);
+    }
     free(f->v);
     *f = (cli_figs){0};
 }
@@ -216,7 +299,7 @@ void cli_figs_free(cli_figs *f)
  * experiments, and runs of an older version of this one's scenarios
  * (other point hashes), which the figure must not pool with these.
  * malloc'd, NULL when out of memory. */
-static char *fig_where(const exp_experiment *e)
+static char *fig_where(const exp_experiment *e, const cli_fig *f)
 {
     static const char head[] =
         "r.run_id IN (SELECT max(run_id) FROM runs WHERE status = 'ok' AND experiment_id = "
@@ -227,8 +310,13 @@ static char *fig_where(const exp_experiment *e)
     if (!buf)
         return NULL;
     len = (size_t)snprintf(buf, cap, head, (unsigned long long)exp_identity(e));
+    bool first = true;
     for (size_t i = 0; i < e->n_points; i++)
-        len += (size_t)snprintf(buf + len, cap - len, "%s'%s'", i ? "," : "", e->hash[i]);
+        if (fig_keeps(e, f, i)) {
+            len += (size_t)snprintf(buf + len, cap - len, "%s'%s'", first ? "" : ",",
+                                    e->hash[i]);
+            first = false;
+        }
     snprintf(buf + len, cap - len, ") GROUP BY point_hash)");
     return buf;
 }
@@ -252,16 +340,14 @@ size_t cli_figs_draw(const exp_experiment *e, const cli_figs *f, const char *db,
     }
     off_err err = {0};
     res_db *rdb;
-    char *where = fig_where(e);
-    off_status st = where ? res_open_readonly(&rdb, db, &err)
-                          : off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    off_status st = res_open_readonly(&rdb, db, &err);
     if (st) {
         fprintf(stderr, "offsim: %s: no figure drawn\n", err.msg);
-        free(where);
         return n_out;
     }
     size_t failed = 0;
-    for (size_t i = 0; i < f->n; i++)
+    for (size_t i = 0; i < f->n; i++) {
+        char *where = fig_where(e, &f->v[i]);
         for (unsigned k = 0; k < 3; k++) {
             if (!((f->v[i].formats >> k) & 1u))
                 continue;
@@ -270,15 +356,17 @@ size_t cli_figs_draw(const exp_experiment *e, const cli_figs *f, const char *db,
             plt_sweep_spec spec = f->v[i].spec;
             spec.where = where;
             err = (off_err){0};
-            if ((st = plt_sweep_figure(rdb, &spec, path, &err))) {
+            if (!where)
+                off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+            if (!where || (st = plt_sweep_figure(rdb, &spec, path, &err))) {
                 fprintf(stderr, "offsim: figure '%s' (%s): %s\n", f->v[i].name, path, err.msg);
                 failed++;
-            } else {
-                if (out)
-                    fprintf(out, "wrote %s\n", path);
+            } else if (out) {
+                fprintf(out, "wrote %s\n", path);
             }
         }
+        free(where);
+    }
     res_close(rdb);
-    free(where);
     return failed;
 }

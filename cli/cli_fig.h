@@ -14,8 +14,11 @@
 /* One entry of `figures:`; its strings point into the experiment's tree. */
 typedef struct cli_fig {
     const char *name;     /* the file name without extension              */
-    plt_sweep_spec spec;  /* x, y (canonical metric), by, logx, ...      */
-    unsigned formats;     /* bit i: cli_fig_formats[i]                    */
+    plt_sweep_spec spec;  /* x, y (canonical metric), by, logx, ...;
+                             colours: by's values over every point of the
+                             experiment, in the order they first appear  */
+    unsigned formats;     /* bit i: cli_fig_formats[i]; default png + pdf */
+    exp_filter *where;    /* `where:`, the points drawn (NULL: all)       */
 } cli_fig;
 
 typedef struct cli_figs {
@@ -28,8 +31,10 @@ extern const char *const cli_fig_formats[3];
 
 /* Read e->figures (none: f empty): keys checked with did-you-mean, x and
  * by axes of e (its columns, or policy, seed, scenario), y a metric,
- * baseline AXIS=VALUE with AXIS = by, names unique file names.  Errors
- * FILE:LINE:COL, OFF_EINVAL; f is then empty.  f lives as long as e. */
+ * baseline AXIS=VALUE with AXIS = by, where a filter expression on e's
+ * columns (as the experiment's `filter:`, seed included) selecting at
+ * least one point, names unique file names.  Errors FILE:LINE:COL,
+ * OFF_EINVAL; f is then empty.  f lives as long as e. */
 off_status cli_figs_parse(const exp_experiment *e, cli_figs *f, off_err *err);
 void cli_figs_free(cli_figs *f); /* idempotent */
 

@@ -423,7 +423,7 @@ static int plot_sweep(const cli_args *a)
     plt_sweep_spec spec = {cli_str(a, "x", NULL), m->name, cli_str(a, "by", NULL),
                            cli_count(a, "logx") > 0, cli_count(a, "logy") > 0,
                            cli_str(a, "baseline", NULL), cli_str(a, "title", NULL),
-                           cli_str(a, "where", NULL), stderr};
+                           cli_str(a, "where", NULL), stderr, NULL, 0, NULL};
     char path[4096];
     const char *out = cli_str(a, "out", NULL);
     if (!out) {

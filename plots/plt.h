@@ -51,6 +51,16 @@ typedef struct plt_sweep_spec {
     const char *where;    /* SQL condition on `runs AS r`, or NULL         */
     FILE *warn;           /* runs left out and pooled axes are told here
                              (e.g. stderr); NULL: silence                 */
+    const char *const *colours; /* by's values in colour order: the line of
+                             colours[k] takes colour k, whichever values the
+                             figure shows (a paper's figures keep a policy's
+                             colour); NULL, or a value not listed: by rank */
+    size_t n_colours;
+    const char *x_metric; /* a metric on x instead of the axis: each line joins
+                             (mean x_metric, mean y) along the axis x, in its
+                             order, with error bars on both (e.g. accuracy
+                             against latency as a threshold varies); no
+                             baseline.  NULL: x is the axis                 */
 } plt_sweep_spec;
 
 /* Draw the sweep figure spec describes into out_path, whose extension
@@ -59,7 +69,8 @@ typedef struct plt_sweep_spec {
  * per value of by with the 95 % Student-t interval as error bars, axis
  * labels with units (x from the params' values, e.g. "uplink.rate
  * (Mbit/s)"; y from the metric's display unit), the legend below the plot,
- * each value of by in the same colour in every figure of a database.
+ * each value of by in the same colour in every figure of a database (or
+ * as spec->colours fixes it).
  * Errors as res_agg_compute's, and OFF_EUSAGE for another extension. */
 off_status plt_sweep_figure(res_db *db, const plt_sweep_spec *spec, const char *out_path,
                             off_err *err);

@@ -6,7 +6,9 @@
  * The aggregation groups by (by, x), so the groups of one line are
  * contiguous and in x order.  A line keeps the colour of its value's rank
  * among all the values of by, so the same policy has the same colour in
- * every figure of a database, with or without a baseline line.
+ * every figure of a database, with or without a baseline line; a caller
+ * that knows every value (an experiment's points) fixes the order instead,
+ * so that a figure showing some of them keeps their colours.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "plt.h"
@@ -98,6 +100,11 @@ static off_status set_up_x(sweep_fig *f, off_err *err)
 {
     const res_agg *a = f->agg;
     f->numeric_x = true;
+    if (f->spec->x_metric) { /* x is the second metric, in its display unit */
+        f->xscale = a->metrics[1]->disp_scale;
+        snprintf(f->xunit, sizeof f->xunit, "%s", a->metrics[1]->disp_unit);
+        return OFF_OK;
+    }
     double max = 0;
     for (size_t g = 0; g < a->n_groups; g++) {
         double v = a->groups[g].nums[f->xi];
@@ -140,6 +147,8 @@ static off_status set_up_x(sweep_fig *f, off_err *err)
 
 static double x_of(const sweep_fig *f, const res_agg_group *g)
 {
+    if (f->spec->x_metric)
+        return g->cells[1].mean * f->xscale;
     if (f->numeric_x)
         return g->nums[f->xi] * f->xscale;
     size_t i = 0;
@@ -156,8 +165,21 @@ static bool same_line(const sweep_fig *f, size_t g, size_t h)
 }
 
 /* Calls fn for each line: its first group, one past its last, and its
- * rank among by's values (its colour). */
+ * colour index (colour_of). */
 typedef void line_fn(sweep_fig *f, size_t first, size_t end, size_t rank, void *ud);
+
+/* The colour of the line starting at group g, rank-th of by's values:
+ * its place in spec->colours when listed there; else after them, by rank. */
+static size_t colour_of(const sweep_fig *f, size_t g, size_t rank)
+{
+    const plt_sweep_spec *s = f->spec;
+    if (f->bi == f->agg->n_by || !s->colours)
+        return rank;
+    for (size_t k = 0; k < s->n_colours; k++)
+        if (strcmp(s->colours[k], f->agg->groups[g].keys[f->bi]) == 0)
+            return k;
+    return s->n_colours + rank;
+}
 
 static void each_line(sweep_fig *f, line_fn *fn, void *ud)
 {
@@ -167,7 +189,7 @@ static void each_line(sweep_fig *f, line_fn *fn, void *ud)
         while (end < f->agg->n_groups && same_line(f, g, end))
             end++;
         if (!f->agg->groups[g].is_baseline)
-            fn(f, g, end, rank, ud);
+            fn(f, g, end, colour_of(f, g, rank), ud);
         g = end;
     }
 }
@@ -197,7 +219,15 @@ static void write_line(sweep_fig *f, size_t first, size_t end, size_t rank, void
         if (c->n == 0 || isnan(y))
             continue;
         half = isnan(half) ? 0.0 : half;
-        fprintf(o->f, "%.9g %.9g %.9g\n", x_of(f, &a->groups[g]), y * k, half * k);
+        if (f->spec->x_metric) {
+            const res_agg_cell *cx = &a->groups[g].cells[1];
+            if (cx->n == 0 || isnan(cx->mean))
+                continue;
+            fprintf(o->f, "%.9g %.9g %.9g %.9g\n", x_of(f, &a->groups[g]), y * k,
+                    (isnan(cx->half) ? 0.0 : cx->half) * f->xscale, half * k);
+        } else {
+            fprintf(o->f, "%.9g %.9g %.9g\n", x_of(f, &a->groups[g]), y * k, half * k);
+        }
         o->n_points++;
         f->n_min = o->n_points == 1 || c->n < f->n_min ? c->n : f->n_min;
         f->n_max = c->n > f->n_max ? c->n : f->n_max;
@@ -224,9 +254,13 @@ static off_status fig_init(sweep_fig *f, res_db *db, const plt_sweep_spec *spec,
         return off_errf(err, OFF_EUSAGE, NULL, 0, 0, "x and by are the same axis '%s'",
                         spec->x);
     const char *by[2] = {spec->by, spec->x};
-    const char *y[1] = {spec->y ? spec->y : "latency_mean"};
+    const char *y[2] = {spec->y ? spec->y : "latency_mean", spec->x_metric};
     size_t n_by = spec->by ? 2 : 1;
-    res_agg_spec as = {spec->by ? by : by + 1, n_by, y, 1, spec->baseline, spec->where};
+    if (spec->x_metric && spec->baseline)
+        return off_errf(err, OFF_EUSAGE, NULL, 0, 0,
+                        "a figure with a metric on x (%s) has no baseline", spec->x_metric);
+    res_agg_spec as = {spec->by ? by : by + 1, n_by, y, spec->x_metric ? 2 : 1,
+                       spec->baseline, spec->where};
     off_status st = res_agg_compute(db, &as, &f->agg, err);
     if (st != OFF_OK)
         return st;
@@ -288,6 +322,23 @@ off_status plt_sweep_write_data(res_db *db, const plt_sweep_spec *spec, const ch
 
 /* ---- the script ------------------------------------------------------- */
 
+/* A value as a legend or a tic shows it: a file path (a model or scenario
+ * file swept as an axis: "../../models/zoo/vgg16.yaml") by its base name
+ * without .yaml/.yml ("vgg16"), everything else as written. */
+static const char *shown(const char *value)
+{
+    static char buf[256];
+    const char *slash = strrchr(value, '/');
+    size_t n = strlen(value);
+    size_t ext = n > 5 && strcmp(value + n - 5, ".yaml") == 0  ? 5
+                 : n > 4 && strcmp(value + n - 4, ".yml") == 0 ? 4
+                                                               : 0;
+    if (!slash || !ext || (size_t)(value + n - ext - slash) < 2)
+        return value;
+    snprintf(buf, sizeof buf, "%.*s", (int)(value + n - ext - slash - 1), slash + 1);
+    return buf;
+}
+
 typedef struct script_out {
     FILE *s;
     const char *data;
@@ -300,13 +351,17 @@ static void plot_line(sweep_fig *f, size_t first, size_t end, size_t rank, void 
     script_out *o = ud;
     char title[256] = "all runs";
     if (f->bi < f->agg->n_by)
-        plt_gp_escape(title, sizeof title, f->agg->groups[first].keys[f->bi], true);
+        plt_gp_escape(title, sizeof title, shown(f->agg->groups[first].keys[f->bi]), true);
     fprintf(o->s,
-            "%s\"%s\" index %zu using 1:2:3 with %s lw 2 pt %zu ps 1.2 "
+            "%s\"%s\" index %zu using %s with %s lw 2 pt %zu ps 1.2 "
             "lc rgb \"%s\" title \"%s\"",
             o->index ? ", \\\n     " : "", o->data, o->index,
+            f->spec->x_metric ? "1:2:3:4" : "1:2:3",
             /* categories: no line between unordered values */
-            f->numeric_x ? "yerrorlines" : "yerrorbars", 5 + 2 * (rank % 4),
+            f->spec->x_metric ? "xyerrorlines"
+            : f->numeric_x    ? "yerrorlines"
+                              : "yerrorbars",
+            5 + 2 * (rank % 4),
             palette[rank % N_COLOURS], title);
     o->index++;
 }
@@ -339,7 +394,12 @@ static void write_labels(FILE *s, const sweep_fig *f)
     const res_agg *a = f->agg;
     const res_metric_info *m = a->metrics[0];
     char buf[512], esc[1024];
-    if (*f->xunit && f->numeric_x)
+    if (f->spec->x_metric && *f->xunit)
+        snprintf(buf, sizeof buf, "%s (%s; along %s)", a->metrics[1]->label, f->xunit,
+                 f->spec->x);
+    else if (f->spec->x_metric)
+        snprintf(buf, sizeof buf, "%s (along %s)", a->metrics[1]->label, f->spec->x);
+    else if (*f->xunit && f->numeric_x)
         snprintf(buf, sizeof buf, "%s (%s)", f->spec->x, f->xunit);
     else
         snprintf(buf, sizeof buf, "%s", f->spec->x);
@@ -376,7 +436,11 @@ static void write_labels(FILE *s, const sweep_fig *f)
     fprintf(s, "set title \"%s\\n{/*0.8 %s}\"\n", esc, sub);
     if (f->bi < a->n_by) {
         plt_gp_escape(esc, sizeof esc, a->by[f->bi], true);
-        fprintf(s, "set key outside right top vertical Left reverse box title \"%s\"\n", esc);
+        /* above the plot, left to right: it never covers data, and the
+         * plot keeps the page's width (a key at the right takes a third
+         * of it with long policy names) */
+        fprintf(s, "set key outside top center horizontal Left reverse box "
+                   "title \"%s\"\n", esc);
     } else {
         fprintf(s, "set key off\n"); /* one line: nothing to tell apart */
     }
@@ -387,6 +451,8 @@ static void write_labels(FILE *s, const sweep_fig *f)
 static void write_log_tics(FILE *s, const sweep_fig *f)
 {
     fprintf(s, "set logscale x\n");
+    if (f->spec->x_metric)
+        return; /* means, not swept values: gnuplot's own tics */
     double v[12];
     size_t n = 0;
     for (size_t g = 0; g < f->agg->n_groups; g++) {
@@ -400,7 +466,7 @@ static void write_log_tics(FILE *s, const sweep_fig *f)
     }
     fprintf(s, "set xtics (");
     for (size_t i = 0; i < n; i++)
-        fprintf(s, "%s\"%g\" %.9g", i ? ", " : "", v[i], v[i]);
+        fprintf(s, "%s\"%.3g\" %.9g", i ? ", " : "", v[i], v[i]);
     fprintf(s, ")\n");
 }
 
@@ -423,20 +489,25 @@ static void write_sweep_script(FILE *s, const char *out_path, const char *data_p
         fprintf(s, "set xrange [-0.5:%zu.5]\nset xtics (", f->n_xcats - 1);
         for (size_t i = 0; i < f->n_xcats; i++) {
             char esc[256];
-            plt_gp_escape(esc, sizeof esc, f->xcats[i], true);
+            plt_gp_escape(esc, sizeof esc, shown(f->xcats[i]), true);
             fprintf(s, "%s\"%s\" %zu", i ? ", " : "", esc, i);
         }
         fprintf(s, ")\nset autoscale yfix\nset offsets 0, 0, graph 0.08, graph 0.08\n");
+        /* many categories side by side overlap: slanted, they do not */
+        if (f->n_xcats > 5)
+            fprintf(s, "set xtics rotate by 30 right\n");
     }
     if (f->spec->logx && f->numeric_x)
         write_log_tics(s, f);
     if (f->spec->logy)
         fprintf(s, "set logscale y\n");
-    else if (!f->agg->base_axis && f->mean_lo >= 0 && f->y_hi >= f->y_lo) {
-        /* Every mean >= 0: a quantity that cannot be negative (latency,
-         * energy, a share); the axis stops at 0, not below it, and so do
-         * the bars of points near 0 (a symmetric interval does not know
-         * the quantity's bound). */
+    else if (!f->agg->base_axis && f->mean_lo >= 0 && f->y_hi >= f->y_lo &&
+             (*f->agg->metrics[0]->unit || strcmp(f->agg->metrics[0]->disp_unit, "%") == 0)) {
+        /* Every mean >= 0 of a quantity that cannot be negative (latency,
+         * energy, bytes: it has a unit; a share: shown in %; a reward
+         * has neither and may be negative); the axis stops at 0, not below
+         * it, and so do the bars of points near 0 (a symmetric interval
+         * does not know the quantity's bound). */
         double pad = 0.08 * (f->y_hi > f->y_lo ? f->y_hi - f->y_lo : f->y_hi);
         fprintf(s, "set yrange [%.9g:*]\nset offsets %s, graph 0.08, 0\n",
                 f->y_lo - pad > 0 ? f->y_lo - pad : 0.0,

@@ -15,16 +15,16 @@ runs() { # $1 = binary, $2 = db
   $b run scenarios/examples/quickstart.yaml --db $db --quiet --set policy=local
   $b run scenarios/examples/quickstart.yaml --db $db --quiet --set policy=edge
   $b run scenarios/examples/quickstart.yaml --db $db --quiet --seed 7
-  $b run scenarios/papers/edgent.yaml --db $db --quiet
-  $b run scenarios/papers/edgent.yaml --db $db --quiet --set policy=edge
-  $b run scenarios/papers/neurosurgeon.yaml --db $db --quiet
-  $b run scenarios/papers/neurosurgeon.yaml --db $db --quiet --set policy=local
+  $b run scenarios/papers/edgent/b-alexnet.yaml --db $db --quiet
+  $b run scenarios/papers/edgent/b-alexnet.yaml --db $db --quiet --set policy=edge
+  $b run scenarios/papers/neurosurgeon/scenario.yaml --db $db --quiet
+  $b run scenarios/papers/neurosurgeon/scenario.yaml --db $db --quiet --set policy=local
   for p in branchynet local edge oracle random; do
-    $b run scenarios/papers/sac-coinference.yaml --db $db --quiet --set policy=$p --set duration=30s
+    $b run scenarios/papers/sac-coinference/scenario.yaml --db $db --quiet --set policy=$p --set duration=30s
   done
-  $b train scenarios/papers/sac-coinference.yaml --steps 1500 --seed 3 --db $db --out build/cmp-ppo.ckpt --set policy.type=ppo --set policy.ent_coef=0.03 >/dev/null
-  $b train scenarios/papers/sac-coinference.yaml --steps 400 --seed 3 --db $db --out build/cmp-sac.ckpt >/dev/null
-  $b run scenarios/papers/sac-coinference.yaml --db $db --quiet --set policy.checkpoint=build/cmp-ppo.ckpt --set policy.type=ppo --set policy.ent_coef=0.03 --set duration=30s
+  $b train scenarios/papers/sac-coinference/scenario.yaml --steps 1500 --seed 3 --db $db --out build/cmp-ppo.ckpt --set policy.type=ppo --set policy.ent_coef=0.03 >/dev/null
+  $b train scenarios/papers/sac-coinference/scenario.yaml --steps 400 --seed 3 --db $db --out build/cmp-sac.ckpt >/dev/null
+  $b run scenarios/papers/sac-coinference/scenario.yaml --db $db --quiet --set policy.checkpoint=build/cmp-ppo.ckpt --set policy.type=ppo --set policy.ent_coef=0.03 --set duration=30s
 }
 runs "$BASE" $OUT/base.db > $OUT/base.log 2>&1; echo "baseline rc=$?"
 runs "$BIN"  $OUT/new.db  > $OUT/new.log 2>&1;  echo "new rc=$?"

@@ -382,8 +382,8 @@ static void test_shipped_scenarios_validate(void **state)
 {
     (void)state;
     static const char *const files[] = {
-        "scenarios/examples/quickstart.yaml", "scenarios/papers/edgent.yaml",
-        "scenarios/papers/neurosurgeon.yaml", "scenarios/papers/sac-coinference.yaml"};
+        "scenarios/examples/quickstart.yaml", "scenarios/papers/edgent/b-alexnet.yaml",
+        "scenarios/papers/neurosurgeon/scenario.yaml", "scenarios/papers/sac-coinference/scenario.yaml"};
     char out[8192], args[512];
     for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
         snprintf(args, sizeof args, "validate %s", files[i]);

@@ -24,12 +24,14 @@ signature() {
 "$bin" sweep "$data/figures.yaml" --db "$work/s.db" --jobs 2 >"$work/out" 2>&1 ||
     fail "sweep exited $?"
 figs=$work/s-figures
-for f in latency.png energy-diff.png; do
+for f in latency.png energy-diff.png edge-only.png energy-latency.png; do
     signature "$figs/$f" "$(printf '\211PNG')"
 done
 signature "$figs/latency.pdf" "%PDF"
+signature "$figs/energy-diff.pdf" "%PDF"
+[ ! -e "$figs/edge-only.pdf" ] || fail "edge-only.pdf drawn, format: png only"
 grep -q "<svg" "$figs/latency.svg" || fail "latency.svg has no <svg"
-[ "$(grep -c "^wrote $figs/" "$work/out")" = 4 ] || fail "expected 4 'wrote' lines"
+[ "$(grep -c "^wrote $figs/" "$work/out")" = 7 ] || fail "expected 7 'wrote' lines"
 
 # All points done: nothing runs, the figures are drawn again.
 rm -rf "$figs"
@@ -59,4 +61,9 @@ bad 's/    by: policy/    by: polcy/' "bad.yaml:13:9: unknown figures[0].by axis
 bad 's/y: energy,/y: enrgy,/' "bad.yaml:16:58: figures[1].y: unknown metric 'enrgy'"
 bad 's/baseline: policy=local/baseline: seed=1/' "the baseline's axis must be the figure's 'by'"
 bad 's/format: \[png, pdf, svg\]/format: [png, jpg]/' "unknown figures[0].format 'jpg'"
+bad "s/policy == 'edge'/policy == 'cloud'/" "figures[2].where: 'policy == 'cloud'' keeps no point"
+bad "s/policy == 'edge'/polcy == 'edge'/" "bad.yaml:18:61: filter: unknown axis 'polcy'"
+bad 's/x: latency, along/x: latncy, along/' "figures[3].x metric: unknown metric 'latncy'"
+bad 's/along: devices.phone.uplink.rate, y: energy, by: policy,/&  baseline: policy=local,/' \
+    "a figure with a metric on x (along:) has no baseline"
 echo "ok"

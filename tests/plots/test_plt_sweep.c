@@ -3,7 +3,8 @@
  * read back (one series per value of by, one point per value of x, in
  * display units: Mbit/s on x, ms on y; the error bar the group's
  * interval), the baseline's line left out of the data, categories on x,
- * and the errors (extension, log of 0, baseline axis). */
+ * a metric on x joined along an axis, and the errors (extension, log of
+ * 0, baseline axis). */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
 #include <stdarg.h>
@@ -76,6 +77,7 @@ static struct {
     size_t n_series, n[MAX_S];
     char name[MAX_S][64];
     double x[MAX_S][MAX_P], y[MAX_S][MAX_P], h[MAX_S][MAX_P];
+    double xh[MAX_S][MAX_P]; /* x's half-width: a metric on x (4 columns) */
 } rd;
 
 static void read_back(const plt_sweep_spec *spec)
@@ -102,7 +104,13 @@ static void read_back(const plt_sweep_spec *spec)
             continue;
         size_t c = rd.n_series - 1, k = rd.n[c]++;
         assert_true(k < MAX_P);
-        assert_int_equal(sscanf(line, "%lf %lf %lf", &rd.x[c][k], &rd.y[c][k], &rd.h[c][k]), 3);
+        double v[4];
+        int got = sscanf(line, "%lf %lf %lf %lf", &v[0], &v[1], &v[2], &v[3]);
+        assert_int_equal(got, spec->x_metric ? 4 : 3);
+        rd.x[c][k] = v[0];
+        rd.y[c][k] = v[1];
+        rd.xh[c][k] = got == 4 ? v[2] : 0;
+        rd.h[c][k] = got == 4 ? v[3] : v[2];
         total++;
     }
     fclose(f);
@@ -131,6 +139,39 @@ static void test_data_series_points_units(void **state)
             assert_true(fabs(rd.h[s][r] - 4.302652729749464 * 0.5 / sqrt(3.0)) < 1e-6);
         }
     }
+}
+
+/* A metric on x joined along the rate: x is the mean energy (1 mJ, the
+ * same in every run: no interval), y the mean latency, in the rate's order
+ * (latency falls along it); a baseline is refused. */
+static void test_metric_on_x_along_an_axis(void **state)
+{
+    (void)state;
+    plt_sweep_spec spec = {.x = "uplink.rate", .y = "latency", .by = "policy",
+                           .x_metric = "energy_mean_j"};
+    read_back(&spec);
+    assert_int_equal(rd.n_series, 2);
+    for (int s = 0; s < 2; s++) {
+        int p = s == 0;
+        assert_int_equal(rd.n[s], 3);
+        for (int r = 0; r < 3; r++) {
+            assert_true(fabs(rd.x[s][r] - 1.0) < 1e-9); /* mJ */
+            assert_true(fabs(rd.xh[s][r]) < 1e-12);
+            double mean = (lat(p, r, 1) + lat(p, r, 2) + lat(p, r, 3)) / 3;
+            assert_true(fabs(rd.y[s][r] - mean * 1e3) < 1e-6);
+            assert_true(fabs(rd.h[s][r] - 4.302652729749464 * 0.5 / sqrt(3.0)) < 1e-6);
+        }
+    }
+    res_db *db;
+    off_err e = {0};
+    assert_int_equal(res_open_readonly(&db, db_path, &e), OFF_OK);
+    char out[400];
+    snprintf(out, sizeof out, "%s/xm.png", dir);
+    plt_sweep_spec base = spec;
+    base.baseline = "policy=local";
+    assert_int_equal(plt_sweep_figure(db, &base, out, &e), OFF_EUSAGE);
+    assert_non_null(strstr(e.msg, "has no baseline"));
+    res_close(db);
 }
 
 static void test_baseline_and_categories(void **state)
@@ -210,6 +251,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_data_series_points_units),
+        cmocka_unit_test(test_metric_on_x_along_an_axis),
         cmocka_unit_test(test_baseline_and_categories),
         cmocka_unit_test(test_png_pdf_svg),
         cmocka_unit_test(test_errors),
