@@ -5,6 +5,7 @@
 #   make deps   install the missing Debian packages (what "set up" does)
 #   make bench  build and run the benchmarks
 #   make asan   build in build-asan/ with ASan/UBSan and run the suite there
+#   make caches build the complete inference caches of the trained zoo models
 # Set-up checks what is installed first and does nothing when all is there;
 # OFFSIM_NO_SETUP=1 skips it (tools/setup.sh says what it does otherwise).
 BUILD   ?= build
@@ -12,7 +13,7 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all deps setup build run test bench asan clean
+.PHONY: all deps setup build run test bench asan caches clean
 all: build
 
 deps:
@@ -44,6 +45,11 @@ test: build
 
 bench: build
 	@for b in $(BUILD)/bench/bench_*; do echo "== $$b"; $$b || exit 1; done
+
+# Every record of every trained zoo model beside its weights
+# (models/zoo/*.offc, not in git), on every core: later runs only look up.
+caches: build
+	./$(BUILD)/offsim models cache
 
 asan: setup
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOFFSIM_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null
