@@ -23,23 +23,21 @@ off_status mdl_maxpool_s8(size_t kh, size_t kw, size_t stride, size_t pad, int32
         for (size_t oy = 0; oy < oh; oy++)
             for (size_t ox = 0; ox < ow; ox++) {
                 int8_t *o = out + ((n * oh + oy) * ow + ox) * C;
-                /* the reference starts from -128: a window of padding
-                 * alone (not possible with pad < k) would give that too */
+                /* the window clipped to the input: padding never wins */
+                size_t y0 = oy * stride < pad ? 0 : oy * stride - pad,
+                       x0 = ox * stride < pad ? 0 : ox * stride - pad;
+                size_t y1 = oy * stride + kh - pad, x1 = ox * stride + kw - pad;
+                y1 = y1 < id.h ? y1 : id.h;
+                x1 = x1 < id.w ? x1 : id.w;
+                /* the reference starts from -128 too */
                 for (size_t c = 0; c < C; c++)
                     o[c] = -128;
-                for (size_t ky = 0; ky < kh; ky++) {
-                    long iy = (long)(oy * stride + ky) - (long)pad;
-                    if (iy < 0 || iy >= (long)id.h)
-                        continue;
-                    for (size_t kx = 0; kx < kw; kx++) {
-                        long ix = (long)(ox * stride + kx) - (long)pad;
-                        if (ix < 0 || ix >= (long)id.w)
-                            continue;
-                        const int8_t *p = in + ((n * id.h + (size_t)iy) * id.w + (size_t)ix) * C;
+                for (size_t y = y0; y < y1; y++)
+                    for (size_t x = x0; x < x1; x++) {
+                        const int8_t *p = in + ((n * id.h + y) * id.w + x) * C;
                         for (size_t c = 0; c < C; c++)
                             o[c] = p[c] > o[c] ? p[c] : o[c];
                     }
-                }
                 for (size_t c = 0; c < C; c++)
                     o[c] = o[c] < lo ? lo : o[c] > hi ? hi : o[c];
             }

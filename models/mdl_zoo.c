@@ -63,13 +63,11 @@ static const mdl_gspec alexnet_mx = {
  * up to it.  Five epochs (alexnet-mx has ten): enough for the exits'
  * accuracy to rise with depth, which is what Edgent's choice rests on, at
  * half the training time. */
-static const mdl_gspec_layer a5_exit1[] = {FC("exit1", 10, MDL_ACT_NONE)};
-static const mdl_gspec_layer a5_exit2[] = {FC("exit2", 10, MDL_ACT_NONE)};
 static const mdl_gspec_layer a5_exit3[] = {FC("exit3", 10, MDL_ACT_NONE)};
 static const mdl_gspec_layer a5_exit4[] = {FC("exit4", 10, MDL_ACT_NONE)};
 static const mdl_gspec_exit a5_exits[] = {
-    {"exit1", 2, a5_exit1, OFF_COUNT(a5_exit1), 0.5f},
-    {"exit2", 4, a5_exit2, OFF_COUNT(a5_exit2), 0.5f},
+    {"exit1", 2, alex_exit1, OFF_COUNT(alex_exit1), 0.5f}, /* alexnet-mx's branches */
+    {"exit2", 4, alex_exit2, OFF_COUNT(alex_exit2), 0.5f},
     {"exit3", 5, a5_exit3, OFF_COUNT(a5_exit3), 0.5f},
     {"exit4", 6, a5_exit4, OFF_COUNT(a5_exit4), 0.5f},
     {"final", 11, NULL, 0, 1.0f},
