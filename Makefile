@@ -11,6 +11,7 @@
 #   make papers every paper experiment of scenarios/papers/ at full size: runs,
 #               figures and claims into results/NAME.db and results/NAME-figures/
 #               (PAPERS="edgent dyno" for some; docs/papers.md)
+#   make caches build the complete inference caches of the trained zoo models
 # Set-up checks what is installed first and does nothing when all is there;
 # OFFSIM_NO_SETUP=1 skips it (tools/setup.sh says what it does otherwise).
 BUILD   ?= build
@@ -18,7 +19,7 @@ JOBS    ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?=
 
-.PHONY: all deps setup build run test bench asan fuzz papers clean
+.PHONY: all deps setup build run test bench asan fuzz papers caches clean
 all: build
 
 deps:
@@ -70,6 +71,11 @@ papers: build
 	  echo "== $$p: $$(( $$(date +%s) - t0 )) s"; \
 	done; \
 	if [ -n "$$failed" ]; then echo "papers with a failed claim or run:$$failed"; exit 1; fi
+
+# Every record of every trained zoo model beside its weights
+# (models/zoo/*.offc, not in git), on every core: later runs only look up.
+caches: build
+	./$(BUILD)/offsim models cache
 
 asan: setup
 	cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DOFFSIM_SANITIZE=ON $(CMAKE_FLAGS) >/dev/null

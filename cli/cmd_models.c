@@ -5,6 +5,7 @@
  *   list, info, export     architectures and model files (cmd_models_zoo.c)
  *   train, eval            trained zoo models (cmd_models_train.c)
  *   profile                a measured profile of this host (cmd_models_profile.c)
+ *   cache                  complete inference caches (cmd_models_cache.c)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -16,15 +17,16 @@
 static const cli_cmd *const subcommands[] = {
     &models_list_spec,  &models_info_spec, &models_export_spec,
     &models_train_spec, &models_eval_spec, &models_profile_spec,
+    &models_cache_spec,
 };
 
 const cli_cmd cmd_models_spec = {
     .name = "models",
-    .args = "list|info|export|train|eval|profile ...",
+    .args = "list|info|export|train|eval|profile|cache ...",
     .summary = "the model zoo: architectures, model files, trained models",
     .about = "NAME is an architecture (see `offsim models list`) or the name of a model\n"
              "file in models/zoo/; FILE is the path of a model file.  MODEL is a trained\n"
-             "zoo model (mexit, alexnet-mx).\n",
+             "zoo model (mexit, alexnet-mx, alexnet-5x).\n",
     .subs = subcommands,
     .n_subs = sizeof subcommands / sizeof subcommands[0],
     .epilog = "Every subcommand has --help: `offsim models SUBCOMMAND --help`.\n"};

@@ -29,9 +29,10 @@ int models_load_fashion(mdl_dataset *tr, mdl_dataset *te, off_err *err);
 /* "WHAT: exit1 90.12 % final 92.34 %" on stdout. */
 void models_print_acc(const mdl_gspec *sp, const char *what, const double *acc);
 
-/* The subcommands (cmd_models_zoo.c, cmd_models_train.c, cmd_models_profile.c). */
+/* The subcommands (cmd_models_zoo.c, cmd_models_train.c, cmd_models_profile.c,
+ * cmd_models_cache.c). */
 extern const cli_cmd models_list_spec, models_info_spec, models_export_spec,
-    models_train_spec, models_eval_spec, models_profile_spec;
+    models_train_spec, models_eval_spec, models_profile_spec, models_cache_spec;
 
 /* Counts such as --epochs, --reps: 1..MODELS_COUNT_MAX. */
 #define MODELS_COUNT_MAX 1000000

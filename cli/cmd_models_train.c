@@ -28,9 +28,9 @@ static int eval(const cli_args *a);
 const cli_cmd models_train_spec = {
     .name = "models train", .args = "MODEL", .min_pos = 1, .max_pos = 1,
     .summary = "train a zoo model (reproduces the shipped weights)",
-    .about = "Trains the trained zoo model MODEL (mexit, alexnet-mx) on the Fashion-MNIST\n"
-    "training set with its own recipe and writes its weights; the defaults\n"
-    "reproduce the shipped weights bit for bit.\n",
+    .about = "Trains the trained zoo model MODEL (mexit, alexnet-mx, alexnet-5x) on the\n"
+    "Fashion-MNIST training set with its own recipe and writes its weights; the\n"
+    "defaults reproduce the shipped weights bit for bit.\n",
     CLI_OPTS(train_opts), .run = train};
 
 static const cli_opt eval_opts[] = {

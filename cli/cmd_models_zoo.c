@@ -77,7 +77,7 @@ static void list_trained(void)
     size_t ng;
     const mdl_gspec *const *z = mdl_zoo_graphs(&ng);
     printf("trained multi-exit models (weights in the zoo; `offsim models "
-           "info|eval|train|profile NAME`, scenarios: `model: {kind: trained, name: NAME}`):\n");
+           "info|eval|train|profile|cache NAME`, scenarios: `model: {kind: trained, name: NAME}`):\n");
     for (size_t i = 0; i < ng; i++) {
         mdl_graph g;
         off_err e;

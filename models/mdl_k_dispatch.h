@@ -80,4 +80,10 @@ off_status mdl_fc_s8(const mdl_conv_params *p, const mdl_requant *rq, size_t n,
                      size_t c_in, const int8_t *in, const int8_t *w, const int32_t *bias,
                      size_t c_out, int8_t *out, off_err *err);
 
+/* ---- max pooling, NHWC; see mdl_maxpool_s8_ref.  Portable C (channels in
+ * the inner loop, vectorised by the compiler): no ISA choice to make. */
+off_status mdl_maxpool_s8(size_t kh, size_t kw, size_t stride, size_t pad, int32_t act_min,
+                          int32_t act_max, mdl_dims in_d, const int8_t *in, int8_t *out,
+                          off_err *err);
+
 #endif /* MDL_K_DISPATCH_H */

@@ -93,4 +93,19 @@ off_status mdl_conv2d_s8_vnni(const mdl_conv_params *p, const mdl_requant *rq,
                               int8_t *out, void *scratch, size_t scratch_size,
                               off_err *err);
 
+/* The weights of a dense conv2d packed once for mdl_conv2d_s8_vnni_prepacked
+ * (the layout mdl_conv2d_s8_vnni packs into its scratch at every call, and
+ * the per-channel corrections, which depend on input_offset: pack with the
+ * params the layer runs with).  packed: packed_size bytes, 64-byte aligned. */
+size_t mdl_conv2d_s8_vnni_packed_size(size_t c_out, size_t kh, size_t kw, size_t c_in);
+void mdl_conv2d_s8_vnni_pack(const int8_t *w, const int32_t *bias, int32_t input_offset,
+                             size_t c_out, size_t kh, size_t kw, size_t c_in, void *packed);
+/* mdl_conv2d_s8_vnni with prepacked weights (dense only; OFF_EINVAL for
+ * groups > 1 or misaligned weights); the same scratch size.  Only call
+ * when mdl_kernels_have_vnni(). */
+off_status mdl_conv2d_s8_vnni_prepacked(const mdl_conv_params *p, const mdl_requant *rq,
+                                        mdl_dims in_d, const int8_t *in, size_t kh, size_t kw,
+                                        const void *packed, mdl_dims out_d, int8_t *out,
+                                        void *scratch, size_t scratch_size, off_err *err);
+
 #endif /* MDL_KERNELS_H */

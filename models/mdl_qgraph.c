@@ -18,6 +18,7 @@ typedef struct qnode {
     mdl_conv_params p;
     float out_scale;
     int32_t out_zp;
+    void *packed;               /* dense conv: weights packed for VNNI, or NULL */
 } qnode;
 
 struct mdl_qgraph {
@@ -166,6 +167,8 @@ void mdl_qgraph_free(mdl_qgraph *q)
 {
     if (!q)
         return;
+    for (size_t i = 0; i < MDL_GRAPH_MAX_NODES; i++)
+        free(q->n[i].packed);
     free(q->mem);
     free(q);
 }
@@ -212,6 +215,17 @@ off_status mdl_qgraph_new(mdl_qgraph **out, const mdl_graph *g, const mdl_datase
         qn->shift = qn->mult + n->out_c;
         p += 3 * 4 * n->out_c;
         quantize_node(q, i);
+        if (n->spec->op == MDL_OP_CONV && qn->p.groups == 1 && mdl_kernels_have_vnni()) {
+            /* packed once here, not at every call: see mdl_k_conv_vnni.c */
+            size_t k = n->spec->k,
+                   sz = mdl_conv2d_s8_vnni_packed_size(n->out_c, k, k, n->in_c);
+            if (!(qn->packed = aligned_alloc(64, (sz + 63) / 64 * 64))) {
+                mdl_qgraph_free(q);
+                return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+            }
+            mdl_conv2d_s8_vnni_pack(qn->w, qn->bias, qn->p.input_offset, n->out_c, k, k,
+                                    n->in_c, qn->packed);
+        }
         if (n->spec->op == MDL_OP_CONV) {
             mdl_dims od = {1, n->out_h, n->out_w, n->out_c};
             size_t s = mdl_conv2d_s8_get_buffer_size(od, n->spec->k, n->spec->k,
@@ -275,14 +289,17 @@ static off_status run_node(const mdl_qgraph *q, mdl_qctx *c, size_t i, const int
     mdl_requant rq = {qn->mult, qn->shift};
     switch (l->op) {
     case MDL_OP_CONV:
+        if (qn->packed && mdl_kernels_isa() == MDL_ISA_VNNI)
+            return mdl_conv2d_s8_vnni_prepacked(&qn->p, &rq, id, in, l->k, l->k, qn->packed,
+                                                od, c->out[i], c->scratch, q->scratch, err);
         return mdl_conv2d_s8(&qn->p, &rq, id, in, l->k, l->k, qn->w, qn->bias, od, c->out[i],
                              c->scratch, q->scratch, err);
     case MDL_OP_FC:
         return mdl_fc_s8(&qn->p, &rq, 1, n->fan_in, in, qn->w, qn->bias, n->out_c, c->out[i],
                          err);
     case MDL_OP_MAXPOOL:
-        return mdl_maxpool_s8_ref(l->k, l->k, mdl_pool_stride(l), l->pad, -128, 127, id, in,
-                                  c->out[i], err);
+        return mdl_maxpool_s8(l->k, l->k, mdl_pool_stride(l), l->pad, -128, 127, id, in,
+                              c->out[i], err);
     case MDL_OP_AVGPOOL:
         return mdl_avgpool_s8_ref(l->k, l->k, mdl_pool_stride(l), l->pad, -128, 127, id, in,
                                   c->out[i], err);

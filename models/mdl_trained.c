@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "mdl_infer.h"
 #include "mdl_qgraph.h"
@@ -63,24 +66,38 @@ static void to_rec(const mdl_trained *t, const mdl_qresult *r, mdl_cache_rec *ou
     }
 }
 
-/* Every record of one image at once (mdl_qgraph_infer_all) into the cache,
- * except (split, bits_idx) = want, which goes to *out (want_split > L:
- * none).  Split L is kept at bits index 0 only, as mdl_trained_get asks. */
-static off_status fill_image(mdl_trained *t, uint32_t sample, uint32_t want_split,
-                             uint32_t want_k, mdl_cache_rec *out, off_err *err)
+/* Every record of one image into the cache from cells (as
+ * mdl_qgraph_infer_all fills them), except (split, bits_idx) = want, which
+ * goes to *out (want_split > L: none).  Split L is kept at bits index 0
+ * only, as mdl_trained_get asks. */
+static void put_image(mdl_trained *t, uint32_t sample, const mdl_qresult *cells,
+                      uint32_t want_split, uint32_t want_k, mdl_cache_rec *out)
 {
-    size_t L = t->g.spec->n_layers, isz = t->test.rows * t->test.cols;
-    off_status st = mdl_qgraph_infer_all(t->q, t->ctx, t->test.images + (size_t)sample * isz,
-                                         BITS, N_BITS, t->cells, err);
-    for (uint32_t s = 0; s <= L && !st; s++)
+    size_t L = t->g.spec->n_layers;
+    for (uint32_t s = 0; s <= L; s++)
         for (uint32_t k = 0; k < (s < L ? N_BITS : 1); k++) {
             mdl_cache_rec r;
-            to_rec(t, &t->cells[s * N_BITS + k], &r);
+            to_rec(t, &cells[s * N_BITS + k], &r);
             if (s == want_split && k == want_k)
                 *out = r;
             else
                 mdl_cache_put(t->cache, sample, s, k, &r);
         }
+}
+
+static const uint8_t *image_of(const mdl_trained *t, size_t sample)
+{
+    return t->test.images + sample * t->test.rows * t->test.cols;
+}
+
+/* Every record of one image at once (mdl_qgraph_infer_all). */
+static off_status fill_image(mdl_trained *t, uint32_t sample, uint32_t want_split,
+                             uint32_t want_k, mdl_cache_rec *out, off_err *err)
+{
+    off_status st = mdl_qgraph_infer_all(t->q, t->ctx, image_of(t, sample), BITS, N_BITS,
+                                         t->cells, err);
+    if (!st)
+        put_image(t, sample, t->cells, want_split, want_k, out);
     return st;
 }
 
@@ -98,29 +115,186 @@ static off_status fill(void *ud, uint32_t sample, uint32_t split, uint32_t bits_
     t->last_miss = sample;
     if (again && split < t->g.spec->n_layers)
         return fill_image(t, sample, split, bits_idx, out, err);
-    size_t isz = t->test.rows * t->test.cols;
     mdl_qresult r;
-    off_status st = mdl_qgraph_infer(t->q, t->ctx, t->test.images + (size_t)sample * isz, split,
-                                     BITS[bits_idx], &r, err);
+    off_status st =
+        mdl_qgraph_infer(t->q, t->ctx, image_of(t, sample), split, BITS[bits_idx], &r, err);
     if (st)
         return st;
     to_rec(t, &r, out);
     return OFF_OK;
 }
 
-off_status mdl_trained_fill(mdl_trained *t, size_t first, size_t n, off_err *err)
+/* A threaded fill: the images in todo, taken one at a time from a shared
+ * counter by every worker, each with its own scratch context and answer
+ * buffer.  A worker computes an image's records without the lock and
+ * hands them to the cache under it; the records do not depend on which
+ * worker computed them, nor on the order they arrive in (mdl_cache_put
+ * keeps them by key), so the table is the same whatever the thread
+ * count.  After a failure the workers stop at their next image; the first
+ * failure is the one reported. */
+typedef struct fill_job {
+    mdl_trained *t;
+    const uint32_t *todo;
+    size_t n_todo;
+    bool whole;              /* every record of an image, else split L only */
+    atomic_size_t next;      /* next index into todo */
+    atomic_bool failed;
+    pthread_mutex_t lock;    /* the cache, st and err */
+    off_status st;
+    off_err err;
+} fill_job;
+
+static void fill_fail(fill_job *j, off_status st, const off_err *err)
+{
+    pthread_mutex_lock(&j->lock);
+    if (!j->st) {
+        j->st = st;
+        j->err = *err;
+    }
+    atomic_store(&j->failed, true);
+    pthread_mutex_unlock(&j->lock);
+}
+
+static void *fill_worker(void *arg)
+{
+    fill_job *j = arg;
+    mdl_trained *t = j->t;
+    size_t L = t->g.spec->n_layers;
+    off_err err = {0};
+    mdl_qctx *ctx = mdl_qctx_new(t->q);
+    mdl_qresult *cells = malloc((L + 1) * N_BITS * sizeof *cells);
+    if (!ctx || !cells) {
+        off_status st = off_errf(&err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+        fill_fail(j, st, &err);
+    }
+    while (ctx && cells && !atomic_load(&j->failed)) {
+        size_t i = atomic_fetch_add(&j->next, 1);
+        if (i >= j->n_todo)
+            break;
+        uint32_t sample = j->todo[i];
+        off_status st;
+        if (j->whole) {
+            st = mdl_qgraph_infer_all(t->q, ctx, image_of(t, sample), BITS, N_BITS, cells, &err);
+        } else {
+            st = mdl_qgraph_infer(t->q, ctx, image_of(t, sample), L, BITS[0], &cells[0], &err);
+        }
+        if (st) {
+            fill_fail(j, st, &err);
+            break;
+        }
+        pthread_mutex_lock(&j->lock);
+        if (j->whole) {
+            put_image(t, sample, cells, UINT32_MAX, 0, NULL);
+        } else {
+            mdl_cache_rec r;
+            to_rec(t, &cells[0], &r);
+            mdl_cache_put(t->cache, sample, (uint32_t)L, 0, &r);
+        }
+        pthread_mutex_unlock(&j->lock);
+    }
+    free(cells);
+    mdl_qctx_free(ctx);
+    return NULL;
+}
+
+static size_t online_cores(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (size_t)n : 1;
+}
+
+/* Run fill_job over todo on `threads` workers (0 = one per online core;
+ * 1 = in the calling thread). */
+static off_status fill_run(mdl_trained *t, const uint32_t *todo, size_t n_todo, bool whole,
+                           size_t threads, off_err *err)
+{
+    fill_job j = {.t = t, .todo = todo, .n_todo = n_todo, .whole = whole};
+    atomic_init(&j.next, 0);
+    atomic_init(&j.failed, false);
+    if (pthread_mutex_init(&j.lock, NULL))
+        return off_errf(err, OFF_ERUNTIME, NULL, 0, 0, "cannot create a mutex");
+    threads = threads ? threads : online_cores();
+    threads = threads < n_todo ? threads : n_todo;
+    threads = threads < MDL_TRAINED_FILL_MAX_THREADS ? threads : MDL_TRAINED_FILL_MAX_THREADS;
+    pthread_t tid[MDL_TRAINED_FILL_MAX_THREADS];
+    size_t started = 0;
+    /* the calling thread is worker 0: one thread needs no other */
+    for (size_t w = 1; w < threads; w++, started++)
+        if (pthread_create(&tid[started], NULL, fill_worker, &j))
+            break; /* fewer workers: the same records, later */
+    if (n_todo)
+        fill_worker(&j);
+    for (size_t w = 0; w < started; w++)
+        pthread_join(tid[w], NULL);
+    pthread_mutex_destroy(&j.lock);
+    if (j.st)
+        *err = j.err;
+    return j.st;
+}
+
+/* Whether every record of image i is in the cache. */
+static bool image_complete(const mdl_trained *t, uint32_t i)
 {
     size_t L = t->g.spec->n_layers;
-    off_status st = OFF_OK;
-    for (size_t i = first; i < first + n && i < t->test.n && !st; i++) {
-        bool whole = mdl_cache_has(t->cache, (uint32_t)i, (uint32_t)L, 0);
-        for (size_t k = 0; k < L * N_BITS && whole; k++)
-            whole = mdl_cache_has(t->cache, (uint32_t)i, (uint32_t)(k / N_BITS),
-                                  (uint32_t)(k % N_BITS));
-        if (!whole)
-            st = fill_image(t, (uint32_t)i, UINT32_MAX, 0, NULL, err);
-    }
+    bool whole = mdl_cache_has(t->cache, i, (uint32_t)L, 0);
+    for (size_t k = 0; k < L * N_BITS && whole; k++)
+        whole = mdl_cache_has(t->cache, i, (uint32_t)(k / N_BITS), (uint32_t)(k % N_BITS));
+    return whole;
+}
+
+/* The images of [first, first + n) (clipped to the test set) lacking a
+ * record, whole: any of theirs, else the one at split L; in *todo
+ * (malloc'd, NULL when none). */
+static off_status images_to_fill(const mdl_trained *t, size_t first, size_t n, bool whole,
+                                 uint32_t **todo, size_t *n_todo, off_err *err)
+{
+    size_t N = t->test.n, L = t->g.spec->n_layers;
+    first = first < N ? first : N;
+    n = n < N - first ? n : N - first;
+    *todo = NULL;
+    *n_todo = 0;
+    if (n == 0)
+        return OFF_OK;
+    uint32_t *list = malloc(n * sizeof *list);
+    if (!list)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = first; i < first + n; i++)
+        if (whole ? !image_complete(t, (uint32_t)i)
+                  : !mdl_cache_has(t->cache, (uint32_t)i, (uint32_t)L, 0))
+            list[(*n_todo)++] = (uint32_t)i;
+    *todo = list;
+    return OFF_OK;
+}
+
+static off_status fill_range(mdl_trained *t, size_t first, size_t n, bool whole,
+                             size_t threads, off_err *err)
+{
+    uint32_t *todo;
+    size_t n_todo;
+    off_status st = images_to_fill(t, first, n, whole, &todo, &n_todo, err);
+    if (!st && n_todo)
+        st = fill_run(t, todo, n_todo, whole, threads, err);
+    free(todo);
     return st;
+}
+
+off_status mdl_trained_fill_threads(mdl_trained *t, size_t first, size_t n, size_t threads,
+                                    off_err *err)
+{
+    return fill_range(t, first, n, true, threads, err);
+}
+
+off_status mdl_trained_fill(mdl_trained *t, size_t first, size_t n, off_err *err)
+{
+    return fill_range(t, first, n, true, 0, err);
+}
+
+bool mdl_trained_complete(const mdl_trained *t)
+{
+    for (size_t i = 0; i < t->test.n; i++)
+        if (!image_complete(t, (uint32_t)i))
+            return false;
+    return true;
 }
 
 off_status mdl_trained_get(mdl_trained *t, size_t sample, size_t split, int bits,
@@ -146,9 +320,12 @@ static void weights_file(char *buf, size_t cap, const mdl_gspec *sp, const char 
         snprintf(buf, cap, "%s/%s", zoo_dir, sp->weights);
 }
 
-off_status mdl_trained_open(mdl_trained **out, const char *name, const char *weights_path,
-                            const char *zoo_dir, bool use_cache, const char **warning,
-                            off_err *err)
+/* mdl_trained_open, and with fill (mdl_trained_open_filled) every record
+ * computed on `threads` threads before the accuracy pass, which then only
+ * looks records up. */
+static off_status open_model(mdl_trained **out, const char *name, const char *weights_path,
+                             const char *zoo_dir, bool use_cache, bool fill_all,
+                             size_t threads, const char **warning, off_err *err)
 {
     *out = NULL;
     if (warning)
@@ -199,6 +376,8 @@ off_status mdl_trained_open(mdl_trained **out, const char *name, const char *wei
                 *warning = t->warning;
         }
     }
+    if (!st && fill_all)
+        st = fill_range(t, 0, t->test.n, true, threads, err);
     /* the cost view, with the int8 accuracy of every exit on the test set */
     double acc[MDL_GRAPH_MAX_EXITS] = {0};
     for (size_t i = 0; !st && i < t->test.n; i++) {
@@ -219,6 +398,21 @@ off_status mdl_trained_open(mdl_trained **out, const char *name, const char *wei
     }
     *out = t;
     return OFF_OK;
+}
+
+off_status mdl_trained_open(mdl_trained **out, const char *name, const char *weights_path,
+                            const char *zoo_dir, bool use_cache, const char **warning,
+                            off_err *err)
+{
+    return open_model(out, name, weights_path, zoo_dir, use_cache, false, 0, warning, err);
+}
+
+off_status mdl_trained_open_filled(mdl_trained **out, const char *name,
+                                   const char *weights_path, const char *zoo_dir,
+                                   bool use_cache, size_t threads, const char **warning,
+                                   off_err *err)
+{
+    return open_model(out, name, weights_path, zoo_dir, use_cache, true, threads, warning, err);
 }
 
 off_status mdl_trained_close(mdl_trained *t, off_err *err)

@@ -35,7 +35,9 @@
  *
  * Not thread-safe: the registry, and a model (its cache fills lazily,
  * through one scratch context), are for one run at a time per process; a
- * sweep runs points in parallel as processes.
+ * sweep runs points in parallel as processes.  The fills below run threads
+ * of their own inside one call (a scratch context each, the cache's puts
+ * under a lock); the records they write do not depend on the thread count.
  */
 #ifndef MDL_TRAINED_H
 #define MDL_TRAINED_H
@@ -88,11 +90,33 @@ uint8_t mdl_trained_label(const mdl_trained *t, size_t sample);
 off_status mdl_trained_get(mdl_trained *t, size_t sample, size_t split, int bits,
                            mdl_cache_rec *r, off_err *err);
 
+/* At most this many fill threads (more are capped). */
+#define MDL_TRAINED_FILL_MAX_THREADS 256
+
 /* Fill the cache with every record of test images first .. first + n - 1
- * (those not complete yet), an image at a time: the device's layers once
- * per image for all its splits and bit-widths.  For building a complete
- * cache ahead of the runs that need it. */
+ * (those not complete yet; the range is clipped to the test set), an image
+ * at a time: the device's layers once per image for all its splits and
+ * bit-widths.  The images are spread over `threads` threads (0 = one per
+ * online core, 1 = the calling thread alone), taken one by one from a
+ * shared counter; the cache ends with the same records, bit for bit,
+ * whatever the thread count.  For building a complete cache ahead of the
+ * runs that need it. */
+off_status mdl_trained_fill_threads(mdl_trained *t, size_t first, size_t n, size_t threads,
+                                    off_err *err);
+/* mdl_trained_fill_threads on every online core. */
 off_status mdl_trained_fill(mdl_trained *t, size_t first, size_t n, off_err *err);
+
+/* As mdl_trained_open, and the cache made complete (every record of every
+ * test image, on `threads` threads as mdl_trained_fill_threads) before
+ * the accuracy pass, which then only looks records up: what `offsim models
+ * cache` builds.  Not shared (the registry is mdl_trained_acquire's). */
+off_status mdl_trained_open_filled(mdl_trained **out, const char *name,
+                                   const char *weights_path, const char *zoo_dir,
+                                   bool use_cache, size_t threads, const char **warning,
+                                   off_err *err);
+
+/* Whether the cache holds every record of every test image. */
+bool mdl_trained_complete(const mdl_trained *t);
 
 void mdl_trained_stats(const mdl_trained *t, mdl_cache_stats *s);
 

@@ -509,7 +509,7 @@ static void test_every_command_has_help_and_usage_errors_name_the_flag(void **st
     static const char *const cmds[] = {
         "run", "validate", "report", "plot", "train", "policies", "models",
         "models list", "models info", "models export", "models train", "models eval",
-        "models profile"};
+        "models profile", "models cache"};
     char out[8192], args[512];
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
         for (int h = 0; h < 2; h++) {

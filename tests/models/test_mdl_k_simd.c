@@ -1,7 +1,8 @@
 /*
  * test_mdl_k_simd.c - every int8 kernel variant (AVX2 and AVX-512 VNNI
  * conv2d and fully connected, and the dispatching wrappers under each forced
- * ISA) is bit-exact with the scalar reference on randomized shapes, data,
+ * ISA, the VNNI conv2d on prepacked weights, and the channel-inner max
+ * pooling) is bit-exact with the scalar reference on randomized shapes, data,
  * zero points, multipliers and activation ranges; requantization matches a
  * separately written 64-bit model of TFLite's arithmetic.  Variants the CPU
  * lacks are skipped with a message.
@@ -174,6 +175,25 @@ static void test_conv_variants_are_bit_exact_with_reference(void **state)
             assert_int_equal(mdl_conv2d_s8_vnni(&q.p, &rq, id, in, k, k, w, q.bias, od, b,
                                                 scratch, ss, &e), OFF_OK);
             fail_diff("vnni conv", t, a, b, nout);
+            /* weights packed once, then the layer run twice on them */
+            void *pk = aligned_alloc(64, (mdl_conv2d_s8_vnni_packed_size(od.c, k, k, id.c) +
+                                          63) / 64 * 64);
+            mdl_conv2d_s8_vnni_pack(w, q.bias, q.p.input_offset, od.c, k, k, id.c, pk);
+            for (int rep = 0; rep < 2; rep++) {
+                memset(b, 0x55, nout);
+                assert_int_equal(mdl_conv2d_s8_vnni_prepacked(&q.p, &rq, id, in, k, k, pk, od,
+                                                              b, scratch, ss, &e), OFF_OK);
+                fail_diff("vnni prepacked conv", t, a, b, nout);
+            }
+            assert_int_equal(mdl_conv2d_s8_vnni_prepacked(&q.p, &rq, id, in, k, k,
+                                                          (char *)pk + 1, od, b, scratch, ss,
+                                                          &e), OFF_EINVAL);
+            assert_int_equal(mdl_conv2d_s8_vnni_prepacked(&q.p, &rq, id, in, k, k, pk, od, b,
+                                                          scratch,
+                                                          mdl_conv2d_s8_vnni_buffer_size(
+                                                              od, k, k, id.c) - 1,
+                                                          &e), OFF_EINVAL);
+            free(pk);
         }
         static const mdl_isa isas[] = {MDL_ISA_AUTO, MDL_ISA_REF, MDL_ISA_AVX2, MDL_ISA_VNNI};
         mdl_isa isa = isas[t % 4];
@@ -235,6 +255,40 @@ static void test_fc_variants_are_bit_exact_with_reference(void **state)
     }
     printf("  400 random fully connected layers, %zu outputs, all variants bit-exact\n",
            outputs);
+}
+
+/* Max pooling's fast kernel against the reference on random shapes,
+ * windows, strides, padding and clamps, and on the same bad parameters. */
+static void test_maxpool_is_bit_exact_with_reference(void **state)
+{
+    (void)state;
+    size_t outputs = 0;
+    for (int t = 0; t < 500; t++) {
+        size_t k = urange(1, 4), pad = urange(0, k - 1), stride = urange(1, 3);
+        mdl_dims d = {urange(1, 2), urange(k, 17), urange(k, 17), urange(1, 70)};
+        int32_t lo = -128 + (int32_t)(t % 3 ? 0 : urange(0, 100)),
+                hi = 127 - (int32_t)(t % 4 ? 0 : urange(0, 100));
+        size_t oh = mdl_out_size(d.h, k, stride, pad), ow = mdl_out_size(d.w, k, stride, pad);
+        size_t ni = d.n * d.h * d.w * d.c, no = d.n * oh * ow * d.c;
+        int8_t *in = malloc(ni), *a = malloc(no), *b = malloc(no);
+        for (size_t i = 0; i < ni; i++)
+            in[i] = (int8_t)rnd();
+        off_err e;
+        assert_int_equal(mdl_maxpool_s8_ref(k, k, stride, pad, lo, hi, d, in, a, &e), OFF_OK);
+        memset(b, 0x55, no);
+        assert_int_equal(mdl_maxpool_s8(k, k, stride, pad, lo, hi, d, in, b, &e), OFF_OK);
+        fail_diff("maxpool", t, a, b, no);
+        outputs += no;
+        free(in); free(a); free(b);
+    }
+    int8_t x[4] = {0}, y[4];
+    off_err e;
+    mdl_dims d = {1, 2, 2, 1};
+    assert_int_equal(mdl_maxpool_s8(2, 2, 0, 0, -128, 127, d, x, y, &e), OFF_EINVAL);
+    assert_int_equal(mdl_maxpool_s8(2, 2, 1, 2, -128, 127, d, x, y, &e), OFF_EINVAL);
+    assert_int_equal(mdl_maxpool_s8(2, 2, 1, 0, 5, 4, d, x, y, &e), OFF_EINVAL);
+    assert_int_equal(mdl_maxpool_s8(3, 3, 1, 0, -128, 127, d, x, y, &e), OFF_EINVAL);
+    printf("  500 random max pools, %zu outputs, bit-exact\n", outputs);
 }
 
 /* Input 3x3x1 = 1..9 with zero point 1 (input_offset -1), so the effective
@@ -371,6 +425,7 @@ int main(void)
         cmocka_unit_test(test_conv_hand_computed_in_every_variant),
         cmocka_unit_test(test_conv_variants_are_bit_exact_with_reference),
         cmocka_unit_test(test_fc_variants_are_bit_exact_with_reference),
+        cmocka_unit_test(test_maxpool_is_bit_exact_with_reference),
         cmocka_unit_test(test_conv_requantization_edges_in_every_variant),
         cmocka_unit_test(test_avx2_conv_refuses_a_small_scratch),
         cmocka_unit_test(test_force_reports_the_choice),

@@ -2,7 +2,7 @@
  * test_mdl_qgraph.c - the zoo's trained models after post-training int8
  * quantization, on the real Fashion-MNIST test set:
  *   - int8 accuracy of every exit on all 10,000 test images, and float on
- *     all of them (mexit) or the first 2,000 (alexnet-mx), equal the
+ *     all of them (mexit) or the first 2,000 (alexnet-mx, alexnet-5x), equal the
  *     shipped weights' figures (docs/models.md) within 0.1 point; int8
  *     within 1 point of float;
  *   - the whole int8 graph gives the same answers with the scalar reference
@@ -140,6 +140,16 @@ static void test_alexnet_mx_int8_accuracy(void **state)
     (void)state;
     static const shipped want = {"alexnet-mx", 3, 2000, {91.65, 92.65, 92.55},
                                  {90.56, 92.09, 92.61}, {90.69, 92.06, 92.56}};
+    accuracy_check(&want);
+}
+
+/* Edgent's five exits: the first after conv1 + pool1. */
+static void test_alexnet_5x_int8_accuracy(void **state)
+{
+    (void)state;
+    static const shipped want = {"alexnet-5x", 5, 2000, {90.90, 91.70, 92.70, 92.60, 92.70},
+                                 {89.65, 91.00, 91.91, 92.24, 92.60},
+                                 {89.84, 90.90, 91.88, 92.25, 92.52}};
     accuracy_check(&want);
 }
 
@@ -348,6 +358,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_mexit_int8_accuracy),
         cmocka_unit_test(test_alexnet_mx_int8_accuracy),
+        cmocka_unit_test(test_alexnet_5x_int8_accuracy),
         cmocka_unit_test(test_variants_agree_on_the_whole_graph),
         cmocka_unit_test(test_split_semantics),
         cmocka_unit_test(test_codec_at_every_bit_width),
