@@ -86,11 +86,19 @@ void sim_link_shadow_move(sim_link *l, size_t srv, double path_m)
     l->shadow_db = sim_chan_shadow_at(&l->shadow, path_m);
 }
 
+/* The harmonic estimator's window (1..64 samples). */
+#define HIST_K(e) ((e)->k >= 1 && (e)->k <= 64 ? (size_t)(e)->k : 1)
+
 off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,
                          const char *where, off_err *err)
 {
     memset(l, 0, sizeof *l);
     l->cfg = cfg;
+    if (cfg->est.kind == SCN_EST_HARMONIC) {
+        l->hist = malloc(HIST_K(&cfg->est) * sizeof *l->hist);
+        if (!l->hist)
+            return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     const scn_channel *c = &cfg->chan;
     const char *file = c->pos.file ? c->pos.file : w->scn->file;
     off_status st;
@@ -173,6 +181,8 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
 
 void sim_link_free(sim_link *l)
 {
+    free(l->hist);
+    l->hist = NULL;
     sim_chan_trace_free(&l->trace);
 }
 
@@ -225,7 +235,7 @@ void sim_link_observe(sim_link *l, double bytes, double dur)
         l->est_bps = l->n_hist++ ? e->alpha * x + (1 - e->alpha) * l->est_bps : x;
         break;
     case SCN_EST_HARMONIC: {
-        size_t k = e->k >= 1 && e->k <= 64 ? e->k : 1;
+        size_t k = HIST_K(e);
         l->hist[l->hist_pos] = x;
         l->hist_pos = (l->hist_pos + 1) % k;
         if (l->n_hist < k)

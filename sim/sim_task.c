@@ -40,11 +40,11 @@ static double next_arrival(sim_world *w, sim_device *d, double now, bool first)
     const scn_arrivals *a = &d->cfg->arrivals;
     switch (a->kind) {
     case SCN_ARR_POISSON:
-        return now + gsl_ran_exponential(d->rng_arrivals, 1.0 / a->rate_hz);
+        return now + gsl_ran_exponential(&d->rng_arrivals.g, 1.0 / a->rate_hz);
     case SCN_ARR_PERIODIC:
         if (first)
             return a->phase_s >= 0 ? a->phase_s
-                                   : gsl_rng_uniform(d->rng_arrivals) * a->period_s;
+                                   : gsl_rng_uniform(&d->rng_arrivals.g) * a->period_s;
         return now + a->period_s;
     case SCN_ARR_TRACE:
         (void)w;
@@ -78,7 +78,7 @@ static double draw_work_scale(sim_world *w, sim_device *d)
     const scn_model *m = &w->scn->model;
     if (m->kind != SCN_MODEL_SYNTHETIC || !(w->nominal_macs > 0))
         return 1.0;
-    return sim_draw(d->rng_work, &m->work) / w->nominal_macs;
+    return sim_draw(&d->rng_work.g, &m->work) / w->nominal_macs;
 }
 
 static void fill_obs(const sim_world *w, const sim_device *d, const sim_task *t,
@@ -386,9 +386,9 @@ static bool task_create(sim_world *w, sim_device *d, uint32_t dev, double now, u
     t->t_first = NAN;
     t->deadline_s = d->cfg->deadline_s;
     t->work_scale = draw_work_scale(w, d);
-    t->u_outcome = gsl_rng_uniform(d->rng_outcome);
+    t->u_outcome = gsl_rng_uniform(&d->rng_outcome.g);
     t->sample = w->trained ? (int32_t)gsl_rng_uniform_int(
-                                 d->rng_samples, mdl_trained_n_samples(w->trained))
+                                 &d->rng_samples.g, mdl_trained_n_samples(w->trained))
                            : -1;
     w->in_flight++;
     d->n_tasks++;
@@ -465,14 +465,11 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
     sim_world *w = ud;
     sim_device *d = &w->dev[arg];
 #if defined(__GNUC__)
-    /* The device's two streams are drawn below, and with 1,000 devices
-     * their generators' states are out of cache: start fetching them (the
-     * generator and the index word of each) so the misses overlap, instead
-     * of three dependent misses per draw one after the other. */
-    __builtin_prefetch(d->rng_arrivals);
-    __builtin_prefetch(d->rng_outcome);
-    __builtin_prefetch(d->hot_arrivals);
-    __builtin_prefetch(d->hot_outcome);
+    /* The device's two streams are drawn below, and with many devices
+     * the record is out of cache: start fetching both streams' lines so
+     * the misses overlap the policy's work. */
+    __builtin_prefetch(&d->rng_arrivals);
+    __builtin_prefetch(&d->rng_outcome.s);
 #endif
     double now = sim_engine_now(e);
     uint32_t ti;

@@ -229,6 +229,14 @@ static double effective_speed(const sim_world *w, double given, const mdl_profil
     return t > 0 && macs > 0 ? macs / t : 1.0;
 }
 
+/* The entity key of member i of device group sd: "device:NAME#i". */
+static uint64_t device_key(const scn_device *sd, size_t i)
+{
+    char key[96];
+    snprintf(key, sizeof key, "device:%s#%zu", sd->name, i);
+    return sim_rng_entity_key(key);
+}
+
 static off_status build_devices(sim_world *w, off_err *err)
 {
     const scn_scenario *s = w->scn;
@@ -281,19 +289,13 @@ static off_status build_devices(sim_world *w, off_err *err)
                 copy_str(d->name, sizeof d->name, sd->name);
             /* The stream key is group#index whatever the count, so that
              * growing a group leaves its existing members' draws alone. */
-            char key[96];
-            snprintf(key, sizeof key, "device:%s#%zu", sd->name, i);
-            uint64_t ek = sim_rng_entity_key(key);
-            d->rng_arrivals = sim_rng_stream(s->seed, ek, SIM_RNG_ARRIVALS);
-            d->rng_work = sim_rng_stream(s->seed, ek, SIM_RNG_WORK);
-            d->rng_outcome = sim_rng_stream(s->seed, ek, SIM_RNG_OUTCOME);
-            d->rng_samples = sim_rng_stream(s->seed, ek, SIM_RNG_SAMPLES);
-            if (d->rng_arrivals && d->rng_outcome) {
-                d->hot_arrivals = sim_rng_hot_word(d->rng_arrivals);
-                d->hot_outcome = sim_rng_hot_word(d->rng_outcome);
-            }
-            if (!d->rng_arrivals || !d->rng_work || !d->rng_outcome || !d->rng_samples)
-                return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+            d->index = (uint32_t)i;
+            uint64_t ek = device_key(sd, i);
+            sim_rng_init(&d->rng_arrivals, s->seed, ek, SIM_RNG_ARRIVALS);
+            sim_rng_init(&d->rng_work, s->seed, ek, SIM_RNG_WORK);
+            sim_rng_init(&d->rng_outcome, s->seed, ek, SIM_RNG_OUTCOME);
+            sim_rng_init(&d->rng_samples, s->seed, ek, SIM_RNG_SAMPLES);
+            sim_rng_init(&d->rng_channel, s->seed, ek, SIM_RNG_CHANNEL);
         }
     }
     return OFF_OK;
@@ -310,22 +312,17 @@ static off_status build_links(sim_world *w, off_err *err)
     for (size_t i = 0; i < w->n_dev; i++) {
         sim_device *d = &w->dev[i];
         const scn_device *sd = d->cfg;
-        char key[96], where[128];
-        /* the key of the device's own streams (group#index, as above) */
-        size_t idx = 0;
-        for (size_t j = i; j > 0 && w->dev[j - 1].cfg == sd; j--)
-            idx++;
-        snprintf(key, sizeof key, "device:%s#%zu", sd->name, idx);
-        d->rng_channel = sim_rng_stream(w->scn->seed, sim_rng_entity_key(key), SIM_RNG_CHANNEL);
-        if (!d->rng_channel)
-            return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-        if ((st = sim_mobility_init(w, d, sim_rng_entity_key(key), err)))
+        char where[128];
+        /* the key of the device's own streams (group#index, as above): its
+         * index within the group was kept when it was built, so this loop
+         * stays linear in the number of devices */
+        if ((st = sim_mobility_init(w, d, device_key(sd, d->index), err)))
             return st;
         snprintf(where, sizeof where, "the uplink of device '%s'", d->name);
-        if ((st = sim_link_init(w, &d->up, &sd->uplink, d->rng_channel, where, err)))
+        if ((st = sim_link_init(w, &d->up, &sd->uplink, &d->rng_channel.g, where, err)))
             return st;
         snprintf(where, sizeof where, "the downlink of device '%s'", d->name);
-        if ((st = sim_link_init(w, &d->down, &sd->downlink, d->rng_channel, where, err)))
+        if ((st = sim_link_init(w, &d->down, &sd->downlink, &d->rng_channel.g, where, err)))
             return st;
         sim_mobility_links_built(w, d);
         if (sd->downlink.chan.shared) {
@@ -475,11 +472,6 @@ void sim_world_free(sim_world *w)
     gsl_rng_free(w->rng_policy);
     for (size_t i = 0; i < w->n_dev; i++) {
         sim_device *d = &w->dev[i];
-        if (d->rng_arrivals) gsl_rng_free(d->rng_arrivals);
-        if (d->rng_work) gsl_rng_free(d->rng_work);
-        if (d->rng_outcome) gsl_rng_free(d->rng_outcome);
-        if (d->rng_samples) gsl_rng_free(d->rng_samples);
-        if (d->rng_channel) gsl_rng_free(d->rng_channel);
         sim_link_free(&d->up);
         sim_link_free(&d->down);
         sim_mobility_free(&d->mob);

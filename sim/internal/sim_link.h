@@ -33,8 +33,9 @@ typedef struct sim_link {
     sim_chan_shadow shadow;    /* that process, towards server shadow_srv  */
     size_t shadow_srv;
     uint64_t shadow_key;       /* its key before the server is mixed in    */
-    double hist[64];           /* the estimator's samples (last, for the
-                                  hot fields above to share cache lines)  */
+    double *hist;              /* harmonic estimator: its k samples, else
+                                  NULL (allocated only where used: most
+                                  links need none, and devices are many) */
 } sim_link;
 
 /* A server's shared cell: uploads in progress get equal time shares. */

@@ -20,6 +20,7 @@
 #include "sim_engine.h"
 #include "sim_link.h"
 #include "sim_power.h"
+#include "sim_rng.h"
 #include "sim_server.h"
 
 /* A task's record, in the world's pool.  The lifecycle fills it; a server
@@ -63,14 +64,15 @@ typedef struct sim_mob {
 } sim_mob;
 
 /* The fields every task touches come first, so that they share a few
- * cache lines (the device record is about 2.5 KB, and an arrival lands on
- * a device not touched for a while); the name, the channel stream and the
- * mobility state last. */
+ * cache lines (an arrival lands on a device not touched for a while, and
+ * with 10^5 devices and more the record is not in cache): the streams an
+ * arrival draws from are held inline (sim_rng, 48 bytes each) next to
+ * them; the name, the channel stream and the mobility state last. */
 typedef struct sim_device {
     const scn_device *cfg;
     size_t server;
-    gsl_rng *rng_arrivals, *rng_work, *rng_outcome, *rng_samples;
-    const void *hot_arrivals, *hot_outcome; /* sim_rng_hot_word of the two */
+    uint32_t index;            /* within its group (its streams' key)    */
+    sim_rng rng_arrivals, rng_outcome;
     const mdl_profile *prof;   /* hardware profile, or NULL: speed only  */
     int compute_bits;
     double speed_macs;         /* given, or the profile's full-model rate */
@@ -84,8 +86,9 @@ typedef struct sim_device {
      * re-attachments (`handover`) */
     uint64_t n_tasks, n_done, n_offloaded, n_handovers;
     sim_power pw;              /* tail, DVFS, battery (sim_power.c)       */
+    sim_rng rng_work, rng_samples;
     sim_link up, down;
-    gsl_rng *rng_channel;
+    sim_rng rng_channel;
     sim_mob mob;               /* position (sim_mobility.c)               */
     char name[64];
 } sim_device;
