@@ -51,6 +51,8 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
     w->st = OFF_OK;
     sim_tasks_start(w);
     sim_engine_run_until(w->eng, INFINITY);
+    if (w->st == OFF_OK)
+        sim_tasks_unfinished(w);
     if (w->st != OFF_OK)
         return w->st;
 
@@ -62,12 +64,15 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     res_stat_compute(&sum->latency, w->lat, w->n_lat, scratch);
     free(scratch);
+    /* per finished task, except the deadline misses: per task, an
+     * unfinished task counted as a miss */
     double n = w->n_counted ? (double)w->n_counted : NAN;
-    sum->energy_mean_j = w->sum_energy / n;
-    sum->bytes_up_mean = w->sum_bytes_up / n;
-    sum->accuracy = (double)w->n_correct / n;
+    double nd = w->n_lat ? (double)w->n_lat : NAN;
+    sum->energy_mean_j = w->sum_energy / nd;
+    sum->bytes_up_mean = w->sum_bytes_up / nd;
+    sum->accuracy = (double)w->n_correct / nd;
     sum->deadline_miss = (double)w->n_missed / n;
-    sum->reward_mean = w->sum_reward / n;
+    sum->reward_mean = w->sum_reward / nd;
     sum->sim_time_s = sim_engine_now(w->eng);
     sum->events = sim_engine_fired(w->eng);
     return db ? record_devices(w, err) : OFF_OK;

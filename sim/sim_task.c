@@ -625,7 +625,15 @@ static void record_latency(sim_world *w, double lat)
     w->lat[w->n_lat++] = lat;
 }
 
-/* Task t's row (results/res.h) to the hook and the database. */
+/* A duration of an unfinished task's row: what never ended is unknown
+ * (NULL), not infinite. */
+static double part_s(double s)
+{
+    return isfinite(s) ? s : NAN;
+}
+
+/* Task t's row (results/res.h) to the hook and the database; now, lat and
+ * energy are NaN for a task that never finished. */
 static void record_row(sim_world *w, const sim_task *t, const sim_device *d, double now,
                        double lat, double energy, bool met)
 {
@@ -647,18 +655,18 @@ static void record_row(sim_world *w, const sim_task *t, const sim_device *d, dou
         .t_start = t->t_first,
         .t_done = now,
         .latency_s = lat,
-        .compute_device_s = t->dev_s,
-        .uplink_s = up_s,
-        .queue_s = t->wait_s,
-        .compute_server_s = t->srv_s,
-        .downlink_s = down_s,
+        .compute_device_s = part_s(t->dev_s),
+        .uplink_s = part_s(up_s),
+        .queue_s = part_s(t->wait_s),
+        .compute_server_s = part_s(t->srv_s),
+        .downlink_s = part_s(down_s),
         .energy_j = energy,
         .bytes_up = t->bytes_up,
         .bytes_down = t->bytes_down,
         .exit = t->act.exit,
         .split = t->act.split,
         .bits = sent && t->act.split > 0 ? t->act.bits : 0,
-        .correct = t->correct,
+        .correct = isnan(now) ? 0 : t->correct, /* no result ever came back */
         .deadline_met = met,
         .deadline_s = t->deadline_s,
     };
@@ -707,4 +715,55 @@ static void finish(sim_world *w, uint32_t ti)
     sim_pool_release(&w->tasks, ti);
     if (off_interrupted())
         sim_fail(w, OFF_ERUNTIME, "interrupted");
+}
+
+/* The tasks still in flight when the event queue ran dry can never finish
+ * (a transfer whose rate never comes back, and what waits behind it): each
+ * gets its row now, in task order, with no completion time, latency or
+ * energy (NULL in the database), and counts among the tasks of the run but
+ * not among the finished ones (summary n_tasks - n_done), and as a missed
+ * deadline.  The policy gets no feedback for them: there is no outcome. */
+typedef struct live_task {
+    uint64_t id;
+    uint32_t ti;
+} live_task;
+
+static int cmp_live(const void *a, const void *b)
+{
+    uint64_t x = ((const live_task *)a)->id, y = ((const live_task *)b)->id;
+    return (x > y) - (x < y);
+}
+
+void sim_tasks_unfinished(sim_world *w)
+{
+    if (w->in_flight == 0)
+        return;
+    sim_pool *p = &w->tasks;
+    unsigned char *is_free = calloc(p->cap ? p->cap : 1, 1);
+    live_task *live = malloc(w->in_flight * sizeof *live);
+    if (!is_free || !live) {
+        free(is_free);
+        free(live);
+        sim_fail(w, OFF_ENOMEM, "out of memory listing the unfinished tasks");
+        return;
+    }
+    for (uint32_t i = p->free_head; i != SIM_POOL_NONE; i = *sim_pool_link_(p, i))
+        is_free[i] = 1;
+    size_t n = 0;
+    for (size_t i = 0; i < p->cap && n < w->in_flight; i++)
+        if (!is_free[i])
+            live[n++] = (live_task){sim_task_at(w, (uint32_t)i)->id, (uint32_t)i};
+    /* in task order: records are reused, so index order is not id order */
+    qsort(live, n, sizeof *live, cmp_live);
+    for (size_t i = 0; i < n; i++) {
+        const sim_task *t = sim_task_at(w, live[i].ti);
+        if (t->t_arrival >= w->scn->warmup_s) {
+            w->n_counted++;
+            w->n_missed++;
+        }
+        if (w->hook || (w->db && w->scn->record_tasks))
+            record_row(w, t, &w->dev[t->device], NAN, NAN, NAN, false);
+    }
+    free(is_free);
+    free(live);
 }
