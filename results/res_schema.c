@@ -1,7 +1,7 @@
 /*
  * res_schema.c - the schema of the results database: the tables, the
  * identity of the file (application id, schema version), and the
- * migrations of older versions (1 -> 2 -> 3 -> 4).
+ * migrations of older versions (1 -> 2 -> 3 -> 4 -> 5).
  *
  * Race-free between processes: any number of offsim processes may open one
  * file at once, new or old.  The identity is read first without a lock (a
@@ -59,6 +59,13 @@
     " experiment_id INTEGER REFERENCES experiments(experiment_id),"              \
     " point INTEGER, point_hash TEXT, error TEXT,"                               \
     " git_commit TEXT, compiler TEXT, host TEXT"
+
+/* Schema version 5: the generator of the run's random streams
+ * (sim_rng.h's SIM_RNG_NAME, e.g. 'philox4x32-10'), appended last to runs
+ * in a new database and in a migrated one alike.  Runs recorded before it
+ * existed drew from mt19937 streams: the default says so, so they stay
+ * interpretable (their rows differ from a replay by a newer binary). */
+#define RUNS_V5_RNG_SQL "ALTER TABLE runs ADD COLUMN rng TEXT DEFAULT 'mt19937';"
 
 /* A version-1 database gains the reward column and the training table. */
 static const char *migrate_v1_sql =
@@ -206,6 +213,8 @@ static off_status migrate(res_db *db, int from, off_err *err)
         st = res_exec(db, migrate_v3_sql, err);
     if (st == OFF_OK) /* creates what is missing: every table, or the newer ones */
         st = res_exec(db, schema_sql, err);
+    if (st == OFF_OK && from < 5)
+        st = res_exec(db, RUNS_V5_RNG_SQL, err);
     if (st == OFF_OK)
         st = res_exec(db, ids, err);
     return st;

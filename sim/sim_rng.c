@@ -5,6 +5,8 @@
  */
 #include "sim_rng.h"
 
+#include "sim.h"
+
 #include <string.h>
 
 /* FNV-1a 64 of the name's bytes (without the NUL), finalised by splitmix64,
@@ -115,4 +117,9 @@ gsl_rng *sim_rng_stream(uint64_t master, uint64_t entity_key, uint32_t purpose)
         return NULL;
     set_key(r->state, sim_rng_seed(master, entity_key, purpose));
     return r;
+}
+
+const char *sim_rng_name(void)
+{
+    return SIM_RNG_NAME;
 }

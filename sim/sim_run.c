@@ -96,6 +96,7 @@ static off_status run_into(sim_world *w, const scn_scenario *s, res_db *db, res_
         .seed = s->seed,
         .policy = w->policy.cls->name,
     };
+    res_set_rng(db, sim_rng_name());
     st = res_run_begin(db, &info, &run_id, err);
     free(config);
     if (st != OFF_OK)
