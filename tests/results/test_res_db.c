@@ -74,7 +74,7 @@ static void test_run_lifecycle_round_trips(void **state)
     assert_int_equal(query_int(p, "SELECT count(*) FROM tasks WHERE deadline_s IS NULL"), (long long)n);
     assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status='ok' AND config_hash='000000001234abcd' AND seed=7"), 1);
     assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE latency_ci95 IS NULL AND n_done > 0"), 1);
-    assert_int_equal(query_int(p, "PRAGMA user_version"), 4);
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 5);
     /* reopening appends a second run */
     assert_int_equal(res_open(&db, p, &e), OFF_OK);
     assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
@@ -330,7 +330,7 @@ static void test_v1_database_is_migrated_and_training_rows_round_trip(void **sta
     sum.reward_mean = -0.75;
     assert_int_equal(res_run_end(db, run, "ok", 1.0, &sum, &e), OFF_OK);
     res_close(db);
-    assert_int_equal(query_int(p, "PRAGMA user_version"), 4);
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 5);
     assert_int_equal(query_int(p, "SELECT count(*) FROM devices WHERE run_id=2 AND device=0 AND "
                               "name='cam[0]' AND server=1 AND n_tasks=5 AND n_done=4 AND "
                               "n_offloaded=3 AND handovers=2 AND energy_j=1.5 AND "

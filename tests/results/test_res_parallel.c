@@ -88,7 +88,7 @@ static void writers_at_once(const char *p)
 /* old runs already in the file */
 static void assert_all_there(const char *p, long long old)
 {
-    assert_int_equal(query_int(p, "PRAGMA user_version"), 4);
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 5);
     assert_int_equal(query_int(p, "SELECT count(*) FROM runs"), old + WRITERS);
     assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status = 'ok' AND"
                               " scenario LIKE 'writer%' AND seed = substr(scenario, 7)"),
