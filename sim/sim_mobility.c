@@ -203,7 +203,7 @@ void sim_mobility_update(sim_world *w, sim_device *d, sim_link *l, double t)
         return;
     if (!sim_mob_where(&d->mob, t, &x, &y, &s))
         return;
-    if (l->shadow_corr) /* correlated shadowing to its server, at this path length */
+    if (l->shadow) /* correlated shadowing to its server, at this path length */
         sim_link_shadow_move(l, d->server, s);
     sim_link_update_distance(l, distance_to(w, d->server, x, y));
 }
@@ -211,9 +211,9 @@ void sim_mobility_update(sim_world *w, sim_device *d, sim_link *l, double t)
 /* The mean-SNR rate of a link (no fading, no outage), as sim_link_init. */
 static void refresh_nominal(sim_link *l)
 {
-    if (!l->varying || l->chan.model == SIM_CHAN_RATE_TRACE)
+    if (!l->varying || l->chan->model == SIM_CHAN_RATE_TRACE)
         return;
-    sim_chan_link mean = l->chan;
+    sim_chan_link mean = *l->chan;
     mean.fading = NULL;
     mean.ge = NULL;
     double next;

@@ -312,17 +312,15 @@ static off_status build_links(sim_world *w, off_err *err)
     for (size_t i = 0; i < w->n_dev; i++) {
         sim_device *d = &w->dev[i];
         const scn_device *sd = d->cfg;
-        char where[128];
         /* the key of the device's own streams (group#index, as above): its
          * index within the group was kept when it was built, so this loop
          * stays linear in the number of devices */
         if ((st = sim_mobility_init(w, d, device_key(sd, d->index), err)))
             return st;
-        snprintf(where, sizeof where, "the uplink of device '%s'", d->name);
-        if ((st = sim_link_init(w, &d->up, &sd->uplink, &d->rng_channel.g, where, err)))
-            return st;
-        snprintf(where, sizeof where, "the downlink of device '%s'", d->name);
-        if ((st = sim_link_init(w, &d->down, &sd->downlink, &d->rng_channel.g, where, err)))
+        if ((st = sim_link_init(w, &d->up, &sd->uplink, &d->rng_channel.g, "uplink", d->name,
+                                err)) ||
+            (st = sim_link_init(w, &d->down, &sd->downlink, &d->rng_channel.g, "downlink",
+                                d->name, err)))
             return st;
         sim_mobility_links_built(w, d);
         if (sd->downlink.chan.shared) {
