@@ -101,6 +101,12 @@ void sim_rng_init(sim_rng *r, uint64_t master, uint64_t entity_key, uint32_t pur
     set_key(&r->s, sim_rng_seed(master, entity_key, purpose));
 }
 
+void sim_rng_state_init(sim_rng_state *s, uint64_t master, uint64_t entity_key,
+                        uint32_t purpose)
+{
+    set_key(s, sim_rng_seed(master, entity_key, purpose));
+}
+
 void sim_rng_copy(sim_rng *dst, const sim_rng *src)
 {
     dst->s = src->s;

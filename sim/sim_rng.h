@@ -83,6 +83,20 @@ uint64_t sim_rng_seed(uint64_t master, uint64_t entity_key, uint32_t purpose);
 /* Set r to the start of stream (master, entity key, purpose). */
 void sim_rng_init(sim_rng *r, uint64_t master, uint64_t entity_key, uint32_t purpose);
 
+/* Set state s to the start of stream (master, entity key, purpose): for
+ * the states a device record holds bare (32 bytes instead of 48), drawn
+ * from through sim_rng_view. */
+void sim_rng_state_init(sim_rng_state *s, uint64_t master, uint64_t entity_key,
+                        uint32_t purpose);
+
+/* A gsl_rng drawing from (and advancing) the state s, for any GSL
+ * distribution: `gsl_rng g = sim_rng_view(&d->rng_work);` */
+static inline gsl_rng sim_rng_view(sim_rng_state *s)
+{
+    gsl_rng g = {sim_rng_philox, s};
+    return g;
+}
+
 /* dst = src, dst->g pointing at dst's own state. */
 void sim_rng_copy(sim_rng *dst, const sim_rng *src);
 

@@ -13,12 +13,13 @@ static off_status record_devices(sim_world *w, off_err *err)
 {
     for (size_t i = 0; i < w->n_dev; i++) {
         const sim_device *d = &w->dev[i];
+        char name[SIM_DEVICE_NAME_MAX];
         sim_device_energy e;
         sim_device_energy_get(w, i, &e);
         bool battery = e.capacity_j > 0;
         res_device_row r = {
             .device = (int64_t)i,
-            .name = d->name,
+            .name = sim_device_name(d, name),
             .server = (int32_t)d->server,
             .n_tasks = d->n_tasks,
             .n_done = d->n_done,

@@ -38,13 +38,14 @@ static sim_handler ev_arrival, ev_dev_done, ev_up_done, ev_srv_arrive, ev_down_d
 static double next_arrival(sim_world *w, sim_device *d, double now, bool first)
 {
     const scn_arrivals *a = &d->cfg->arrivals;
+    gsl_rng g = sim_rng_view(&d->rng_arrivals);
     switch (a->kind) {
     case SCN_ARR_POISSON:
-        return now + gsl_ran_exponential(&d->rng_arrivals.g, 1.0 / a->rate_hz);
+        return now + gsl_ran_exponential(&g, 1.0 / a->rate_hz);
     case SCN_ARR_PERIODIC:
         if (first)
             return a->phase_s >= 0 ? a->phase_s
-                                   : gsl_rng_uniform(&d->rng_arrivals.g) * a->period_s;
+                                   : gsl_rng_uniform(&g) * a->period_s;
         return now + a->period_s;
     case SCN_ARR_TRACE:
         (void)w;
@@ -78,7 +79,8 @@ static double draw_work_scale(sim_world *w, sim_device *d)
     const scn_model *m = &w->scn->model;
     if (m->kind != SCN_MODEL_SYNTHETIC || !(w->nominal_macs > 0))
         return 1.0;
-    return sim_draw(&d->rng_work.g, &m->work) / w->nominal_macs;
+    gsl_rng g = sim_rng_view(&d->rng_work);
+    return sim_draw(&g, &m->work) / w->nominal_macs;
 }
 
 static void fill_obs(const sim_world *w, const sim_device *d, const sim_task *t,
@@ -386,9 +388,9 @@ static bool task_create(sim_world *w, sim_device *d, uint32_t dev, double now, u
     t->t_first = NAN;
     t->deadline_s = d->cfg->deadline_s;
     t->work_scale = draw_work_scale(w, d);
-    t->u_outcome = gsl_rng_uniform(&d->rng_outcome.g);
-    t->sample = w->trained ? (int32_t)gsl_rng_uniform_int(
-                                 &d->rng_samples.g, mdl_trained_n_samples(w->trained))
+    gsl_rng go = sim_rng_view(&d->rng_outcome), gs = sim_rng_view(&d->rng_samples);
+    t->u_outcome = gsl_rng_uniform(&go);
+    t->sample = w->trained ? (int32_t)gsl_rng_uniform_int(&gs, mdl_trained_n_samples(w->trained))
                            : -1;
     w->in_flight++;
     d->n_tasks++;
@@ -469,7 +471,7 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
      * the record is out of cache: start fetching both streams' lines so
      * the misses overlap the policy's work. */
     __builtin_prefetch(&d->rng_arrivals);
-    __builtin_prefetch(&d->rng_outcome.s);
+    __builtin_prefetch(&d->rng_outcome);
 #endif
     double now = sim_engine_now(e);
     uint32_t ti;
@@ -638,6 +640,7 @@ static void record_row(sim_world *w, const sim_task *t, const sim_device *d, dou
                        double lat, double energy, bool met)
 {
     const scn_device *dc = d->cfg;
+    char name[SIM_DEVICE_NAME_MAX];
     bool sent = !t->local;
     const sim_server *sv = &w->srv[t->server]; /* its backhaul, if any */
     double up_s = sent ? t->up_tx_s + dc->uplink.delay_s + sim_backhaul_s(&sv->bh, t->bytes_up)
@@ -648,7 +651,7 @@ static void record_row(sim_world *w, const sim_task *t, const sim_device *d, dou
     res_task_row r = {
         .task_id = (int64_t)t->id,
         .device = (int32_t)t->device,
-        .device_name = d->name,
+        .device_name = sim_device_name(d, name),
         .server = sent ? (int32_t)t->server : -1,
         .sample = t->sample,
         .t_arrival = t->t_arrival,
