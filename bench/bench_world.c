@@ -100,6 +100,28 @@ static sim_world *build(scn_scenario *s, double *secs, double *bytes_per_dev)
     return w;
 }
 
+/* Build the world of n devices (rho = 0.5) and run it for dur without a
+ * database: its summary, build seconds and heap bytes a device, run
+ * seconds. */
+static void run_world(size_t n, const char *dur, res_summary *sum, double *build_s,
+                      double *bytes_per_dev, double *run_s)
+{
+    scn_scenario s;
+    char rate[32];
+    rate_for(n, rate, sizeof rate);
+    load(&s, n, rate, dur);
+    sim_world *w = build(&s, build_s, bytes_per_dev);
+    off_err err = {0};
+    double t0 = off_wall_seconds();
+    if (sim_world_run(w, NULL, 0, NULL, NULL, sum, &err) != OFF_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        exit(1);
+    }
+    *run_s = off_wall_seconds() - t0;
+    sim_world_free(w);
+    scn_free(&s);
+}
+
 static int cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
@@ -143,24 +165,11 @@ int main(int argc, char **argv)
             double v[99];
             size_t tasks = 0;
             for (int r = 0; r < runs; r++) {
-                scn_scenario s;
-                char rate[32];
-                rate_for(n, rate, sizeof rate);
-                load(&s, n, rate, "400 s");
-                double secs, bpd;
-                sim_world *w = build(&s, &secs, &bpd);
                 res_summary sum;
-                off_err err = {0};
-                double t0 = off_wall_seconds();
-                if (sim_world_run(w, NULL, 0, NULL, NULL, &sum, &err) != OFF_OK) {
-                    fprintf(stderr, "%s\n", err.msg);
-                    return 1;
-                }
-                double dt = off_wall_seconds() - t0;
+                double secs, bpd, dt;
+                run_world(n, "400 s", &sum, &secs, &bpd, &dt);
                 tasks = sum.n_tasks;
                 v[r] = (double)sum.n_tasks / dt;
-                sim_world_free(w);
-                scn_free(&s);
             }
             qsort(v, (size_t)runs, sizeof v[0], cmp);
             printf("%12zu %10zu %14.0f %10.0f %10.0f\n", n, tasks, v[runs / 2], v[0],
@@ -171,26 +180,13 @@ int main(int argc, char **argv)
     }
     if (argc == 4 && strcmp(argv[1], "run") == 0) {
         size_t n = (size_t)atoll(argv[2]);
-        scn_scenario s;
-        char rate[32];
-        rate_for(n, rate, sizeof rate);
-        load(&s, n, rate, argv[3]);
-        double secs, bpd;
-        sim_world *w = build(&s, &secs, &bpd);
         res_summary sum;
-        off_err err = {0};
-        double t0 = off_wall_seconds();
-        if (sim_world_run(w, NULL, 0, NULL, NULL, &sum, &err) != OFF_OK) {
-            fprintf(stderr, "%s\n", err.msg);
-            return 1;
-        }
-        double dt = off_wall_seconds() - t0;
+        double secs, bpd, dt;
+        run_world(n, argv[3], &sum, &secs, &bpd, &dt);
         printf("%zu devices: built in %.2f s (user %.2f s, sys %.2f s; %.0f heap B/device), "
                "ran %s in %.2f s: %zu tasks, %zu done, peak RSS %.0f MB\n",
                n, secs, g_user_s, g_sys_s, bpd, argv[3], dt, sum.n_tasks, sum.n_done,
                peak_rss_mb());
-        sim_world_free(w);
-        scn_free(&s);
         return 0;
     }
     fprintf(stderr, "usage: bench_world build N... | rate N... [RUNSx] | run N DURATION\n");

@@ -74,20 +74,28 @@ static void run_stall(const char *tag, const char *const *sets, size_t n, stall_
     tmp_db(db, sizeof db, tag);
 }
 
+/* The run is ok and has rows rows, of which unfinished have no t_done,
+ * latency or energy; its summary counts rows tasks, done of them done. */
+static void expect_rows(const stall_result *r, long long rows, long long unfinished,
+                        long long done)
+{
+    assert_int_equal(r->ok_runs, 1);
+    assert_int_equal(r->rows, rows);
+    assert_int_equal(r->unfinished_rows, unfinished);
+    assert_int_equal(r->null_latency, unfinished);
+    assert_int_equal(r->null_energy, unfinished);
+    assert_int_equal(r->n_tasks, rows);
+    assert_int_equal(r->n_done, done);
+    assert_int_equal(r->sum.n_tasks, (size_t)rows);
+    assert_int_equal(r->sum.n_done, (size_t)done);
+}
+
 static void test_one_stalled_task_is_unfinished_not_done(void **state)
 {
     (void)state;
     stall_result r;
     run_stall("one", NULL, 0, &r);
-    assert_int_equal(r.ok_runs, 1);
-    assert_int_equal(r.rows, 1);
-    assert_int_equal(r.unfinished_rows, 1);
-    assert_int_equal(r.null_latency, 1);
-    assert_int_equal(r.null_energy, 1);
-    assert_int_equal(r.n_tasks, 1);
-    assert_int_equal(r.n_done, 0);
-    assert_int_equal(r.sum.n_tasks, 1);
-    assert_int_equal(r.sum.n_done, 0);
+    expect_rows(&r, 1, 1, 0);
     assert_true(r.sum.deadline_miss == 1.0);
     assert_true(isfinite(r.sum.sim_time_s)); /* no event at infinity */
 }
@@ -100,13 +108,7 @@ static void test_two_stalled_tasks_are_both_unfinished(void **state)
     const char *sets[] = {"devices.ue.arrivals={process: trace, file: stall_two.txt}"};
     stall_result r;
     run_stall("two", sets, 1, &r);
-    assert_int_equal(r.ok_runs, 1);
-    assert_int_equal(r.rows, 2);
-    assert_int_equal(r.unfinished_rows, 2);
-    assert_int_equal(r.null_latency, 2);
-    assert_int_equal(r.null_energy, 2);
-    assert_int_equal(r.n_tasks, 2);
-    assert_int_equal(r.n_done, 0);
+    expect_rows(&r, 2, 2, 0);
     assert_true(r.sum.deadline_miss == 1.0);
 }
 
@@ -119,10 +121,7 @@ static void test_stalled_shared_cell_leaves_both_unfinished(void **state)
                           "devices.ue.uplink.channel.shared=true"};
     stall_result r;
     run_stall("cell", sets, 2, &r);
-    assert_int_equal(r.ok_runs, 1);
-    assert_int_equal(r.rows, 2);
-    assert_int_equal(r.unfinished_rows, 2);
-    assert_int_equal(r.n_done, 0);
+    expect_rows(&r, 2, 2, 0);
 }
 
 /* The rate drops to 0 at 0.15 s: the task of 0.1 s is through by then (1
@@ -136,12 +135,7 @@ static void test_finished_and_unfinished_tasks_are_counted_apart(void **state)
                           "devices.ue.uplink.channel.file=stall_drop.csv"};
     stall_result r;
     run_stall("mixed", sets, 2, &r);
-    assert_int_equal(r.ok_runs, 1);
-    assert_int_equal(r.rows, 2);
-    assert_int_equal(r.unfinished_rows, 1);
-    assert_int_equal(r.null_latency, 1);
-    assert_int_equal(r.n_tasks, 2);
-    assert_int_equal(r.n_done, 1);
+    expect_rows(&r, 2, 1, 1);
     assert_int_equal(r.sum.latency.n, 1);
     assert_true(r.sum.latency.mean > 0.008 && r.sum.latency.mean < 0.01); /* 8 ms + compute */
     assert_true(r.sum.energy_mean_j >= 0 && isfinite(r.sum.energy_mean_j));
