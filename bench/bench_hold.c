@@ -3,8 +3,9 @@
  *
  * N events are pending; each processed event schedules one new event at
  * now + Exp(1), so the queue size stays N.  After a warm-up the time for M
- * events is measured.  Two queues run the identical workload (same GSL
- * mt19937 stream, same handler-through-a-pointer structure):
+ * events is measured.  Two queues run the identical workload (the same
+ * random stream, sim_rng's Philox4x32-10, and the same
+ * handler-through-a-pointer structure):
  *   (a) the offsim engine (sim/sim_engine.c), and
  *   (b) a plain binary heap of (time, seq) events, by value, implemented
  *       below as the baseline.

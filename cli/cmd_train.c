@@ -321,6 +321,7 @@ static off_status begin_run(const train_job *j, train_ctx *c, off_err *err)
     char *overrides = train_overrides(j);
     res_run_info info = {j->s.name, j->s.file, config ? config : "", overrides,
                          sim_config_hash(&j->s), j->seed, j->type};
+    res_set_rng(c->db, sim_rng_name());
     st = config && overrides ? res_run_begin(c->db, &info, &c->run_id, err)
                              : off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     free(config);

@@ -50,6 +50,12 @@ typedef struct res_run_info {
     const char *policy;       /* policy type                                 */
 } res_run_info;
 
+/* The generator of the random streams of the runs db begins from now on,
+ * recorded in runs.rng (a static string, e.g. sim_rng_name()); NULL (the
+ * default): not recorded, NULL in the row.  Runs of databases older than
+ * schema version 5 read as 'mt19937'. */
+void res_set_rng(res_db *db, const char *rng);
+
 /* runs.seed is an SQLite INTEGER (signed 64 bits): a seed s in [0, 2^64)
  * is stored as s below 2^63 and as s - 2^64 from 2^63 on (two's
  * complement), a bijection: res_seed_from_sql gives the seed back exactly

@@ -361,6 +361,11 @@ static void bind_provenance(sqlite3_stmt *s, int i)
         sqlite3_bind_null(s, i + 2);
 }
 
+void res_set_rng(res_db *db, const char *rng)
+{
+    db->rng = rng;
+}
+
 off_status res_run_begin(res_db *db, const res_run_info *info, int64_t *run_id,
                          off_err *err)
 {
@@ -373,8 +378,8 @@ off_status res_run_begin(res_db *db, const res_run_info *info, int64_t *run_id,
     if (sqlite3_prepare_v2(db->h,
                            "INSERT INTO runs (scenario, scenario_file, config_text, "
                            "overrides, config_hash, seed, policy, version, started_at, "
-                           "status, git_commit, compiler, host) "
-                           "VALUES (?,?,?,?,?,?,?,?,?,'running',?,?,?)",
+                           "status, git_commit, compiler, host, rng) "
+                           "VALUES (?,?,?,?,?,?,?,?,?,'running',?,?,?,?)",
                            -1, &s, NULL) != SQLITE_OK)
         return res_db_err(db, err, "recording the run");
     char hash[17], when[32];
@@ -393,6 +398,10 @@ off_status res_run_begin(res_db *db, const res_run_info *info, int64_t *run_id,
     sqlite3_bind_text(s, 8, OFF_VERSION, -1, SQLITE_STATIC);
     sqlite3_bind_text(s, 9, when, -1, SQLITE_TRANSIENT);
     bind_provenance(s, 10);
+    if (db->rng)
+        sqlite3_bind_text(s, 13, db->rng, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(s, 13);
     int rc = sqlite3_step(s);
     sqlite3_finalize(s);
     if (rc != SQLITE_DONE)

@@ -5,6 +5,7 @@
  *
  *   run 3  quickstart  policy=edge  seed=1  status=ok  wall=0.041 s
  *     tasks      2893 done / 2893 arrived (after warm-up)
+ *                (", N unfinished at the end of the run" when some never ended)
  *     latency    mean 12.345 ms +- 0.120 (95% CI)  p50 11.0  p95 20.1  p99 25.3 ms
  *     energy     4.567 mJ/task    deadline miss 1.23 %    accuracy 90.12 %
  *
@@ -123,9 +124,13 @@ static void print_no_summary(sqlite3 *h, FILE *out, sqlite3_stmt *s, int ver, co
 /* The summary lines of a finished run (row s of res_report's query). */
 static void print_summary(sqlite3 *h, FILE *out, sqlite3_stmt *s, int ver)
 {
-    long long done = sqlite3_column_int64(s, 8);
-    fprintf(out, "    tasks      %lld done / %lld arrived (after warm-up)\n", done,
-            (long long)sqlite3_column_int64(s, 7));
+    long long done = sqlite3_column_int64(s, 8), arrived = sqlite3_column_int64(s, 7);
+    fprintf(out, "    tasks      %lld done / %lld arrived (after warm-up)", done, arrived);
+    /* the rest never finished: a transfer that never ended, or a task
+     * queued behind one (their rows have no t_done, latency or energy) */
+    if (arrived > done)
+        fprintf(out, ", %lld unfinished at the end of the run", arrived - done);
+    fprintf(out, "\n");
     if (done == 0) {
         fprintf(out, "    latency, energy, deadline miss, accuracy: n/a (no task finished "
                      "after the warm-up)\n");

@@ -88,6 +88,13 @@ static const char *migrate_v4_summary_sql =
     "ALTER TABLE summary ADD COLUMN latency_ci_ok INTEGER;"
     "ALTER TABLE summary ADD COLUMN latency_ci_why TEXT;";
 
+/* Schema version 5: the generator of the run's random streams
+ * (sim_rng.h's SIM_RNG_NAME, e.g. 'philox4x32-10'), appended last to runs
+ * in a new database and in a migrated one alike.  Runs recorded before it
+ * existed drew from mt19937 streams: the default says so, so they stay
+ * interpretable (their rows differ from a replay by a newer binary). */
+#define RUNS_V5_RNG_SQL "ALTER TABLE runs ADD COLUMN rng TEXT DEFAULT 'mt19937';"
+
 /* A version-1 database gains the reward column and the training table. */
 static const char *migrate_v1_sql =
     "ALTER TABLE summary ADD COLUMN reward_mean REAL;" TRAINING_SQL_TEXT;
@@ -246,6 +253,8 @@ static off_status migrate(res_db *db, int from, off_err *err)
         st = res_exec(db, migrate_v5_training_sql, err);
     if (st == OFF_OK) /* creates what is missing: every table, or the newer ones */
         st = res_exec(db, schema_sql, err);
+    if (st == OFF_OK && from < 5)
+        st = res_exec(db, RUNS_V5_RNG_SQL, err);
     if (st == OFF_OK)
         st = res_exec(db, claims_sql, err);
     if (st == OFF_OK)

@@ -96,4 +96,8 @@ uint64_t sim_config_hash(const scn_scenario *s);
  * by the model file's text when the model comes from a file.  malloc'd. */
 char *sim_config_text(const scn_scenario *s);
 
+/* The generator of the random streams, as recorded in runs.rng
+ * ("philox4x32-10"; sim_rng.h). */
+const char *sim_rng_name(void);
+
 #endif /* SIM_H */

@@ -72,25 +72,43 @@ void sim_link_update_distance(sim_link *l, double d_m)
     /* free space and log-distance below 1 m / d0 are outside their far
      * field; 38.901 is defined for 10 m <= d_2D <= 5 km */
     double d = tr38901 ? fmax(d_m, 10.0) : fmax(d_m, 1.0);
-    l->chan.gain_db = -path_loss_db(c, d, &sigma) - l->shadow_db;
+    l->chan->gain_db = -path_loss_db(c, d, &sigma) - l->shadow_db;
     l->memo_next = -INFINITY; /* the memoised rate no longer holds */
 }
 
 void sim_link_shadow_move(sim_link *l, size_t srv, double path_m)
 {
-    if (srv != l->shadow_srv) { /* another site: its own, independent process */
-        sim_chan_shadow_init(&l->shadow, l->shadow.sigma_db, l->shadow.corr_m,
-                             off_mix64(l->shadow_key + (uint64_t)srv));
-        l->shadow_srv = srv;
+    sim_link_shadow *sh = l->shadow;
+    if (srv != sh->srv) { /* another site: its own, independent process */
+        sim_chan_shadow_init(&sh->p, sh->p.sigma_db, sh->p.corr_m,
+                             off_mix64(sh->key + (uint64_t)srv));
+        sh->srv = srv;
     }
-    l->shadow_db = sim_chan_shadow_at(&l->shadow, path_m);
+    l->shadow_db = sim_chan_shadow_at(&sh->p, path_m);
+}
+
+/* The harmonic estimator's window (1..64 samples). */
+#define HIST_K(e) ((e)->k >= 1 && (e)->k <= 64 ? (size_t)(e)->k : 1)
+
+/* A zeroed block of n bytes for l's channel state, or NULL (error set). */
+static void *link_alloc(size_t n, off_err *err)
+{
+    void *p = calloc(1, n);
+    if (!p)
+        off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    return p;
 }
 
 off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,
-                         const char *where, off_err *err)
+                         const char *dir, const char *dev, off_err *err)
 {
     memset(l, 0, sizeof *l);
     l->cfg = cfg;
+    if (cfg->est.kind == SCN_EST_HARMONIC) {
+        l->hist = malloc(HIST_K(&cfg->est) * sizeof *l->hist);
+        if (!l->hist)
+            return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     const scn_channel *c = &cfg->chan;
     const char *file = c->pos.file ? c->pos.file : w->scn->file;
     off_status st;
@@ -100,7 +118,9 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
         return OFF_OK;
     }
     l->varying = true;
-    sim_chan_link *k = &l->chan;
+    sim_chan_link *k = l->chan = link_alloc(sizeof *l->chan, err);
+    if (!k)
+        return OFF_ENOMEM;
     k->ptx_dbm = c->tx_power_dbm;
     k->bandwidth_hz = c->bandwidth_hz;
     k->n0_dbm_hz = c->noise_density_dbm_hz;
@@ -112,10 +132,12 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
         double sigma;
         path_loss_db(c, c->distance_m, &sigma);
         if (sigma > 0) { /* set at the first move (sim_mobility.c) */
-            l->shadow_corr = true;
-            l->shadow_key = off_mix64(key ^ 0x636f7272ULL); /* "corr" */
-            sim_chan_shadow_init(&l->shadow, sigma, c->shadow_corr_m, l->shadow_key);
-            l->shadow_srv = SIZE_MAX;
+            sim_link_shadow *sh = l->shadow = link_alloc(sizeof *l->shadow, err);
+            if (!sh)
+                return OFF_ENOMEM;
+            sh->key = off_mix64(key ^ 0x636f7272ULL); /* "corr" */
+            sim_chan_shadow_init(&sh->p, sigma, c->shadow_corr_m, sh->key);
+            sh->srv = SIZE_MAX;
         }
     }
     switch (c->model) {
@@ -129,9 +151,10 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
         break;
     case SCN_CHAN_TRACE:
         k->model = SIM_CHAN_RATE_TRACE;
-        if ((st = sim_chan_trace_load(&l->trace, c->trace_path, c->trace_loop, err)))
+        if (!(k->trace = link_alloc(sizeof *k->trace, err)))
+            return OFF_ENOMEM;
+        if ((st = sim_chan_trace_load(k->trace, c->trace_path, c->trace_loop, err)))
             return st;
-        k->trace = &l->trace;
         break;
     default:
         break;
@@ -145,19 +168,21 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
                                   c->fading == SCN_FADE_GAUSS_MARKOV
                                       ? sim_chan_gm_rho(c->doppler_hz, T)
                                       : 0};
-        if ((st = sim_chan_fading_init(&l->fading, &fc, key, err)))
-            return off_errf(err, st, file, c->pos.line, c->pos.col, "fading of %s: %s", where,
-                            err->msg);
-        k->fading = &l->fading;
+        if (!(k->fading = link_alloc(sizeof *k->fading, err)))
+            return OFF_ENOMEM;
+        if ((st = sim_chan_fading_init(k->fading, &fc, key, err)))
+            return off_errf(err, st, file, c->pos.line, c->pos.col,
+                            "fading of the %s of device '%s': %s", dir, dev, err->msg);
     }
     if (c->outage) {
         sim_chan_ge_cfg gc;
+        if (!(k->ge = link_alloc(sizeof *k->ge, err)))
+            return OFF_ENOMEM;
         if ((st = sim_chan_ge_cfg_sojourn(&gc, c->outage_slot_s, c->good_s, c->bad_s,
                                           c->bad_factor, err)) ||
-            (st = sim_chan_ge_init(&l->ge, &gc, off_mix64(key ^ 0x6e0u), err)))
-            return off_errf(err, st, file, c->pos.line, c->pos.col, "outage of %s: %s", where,
-                            err->msg);
-        k->ge = &l->ge;
+            (st = sim_chan_ge_init(k->ge, &gc, off_mix64(key ^ 0x6e0u), err)))
+            return off_errf(err, st, file, c->pos.line, c->pos.col,
+                            "outage of the %s of device '%s': %s", dir, dev, err->msg);
     }
     /* the rate at the mean SNR, without fading or outage: the estimate
      * before the first transfer has been measured */
@@ -165,7 +190,7 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
     mean.fading = NULL;
     mean.ge = NULL;
     double next;
-    l->nominal_bps = k->model == SIM_CHAN_RATE_TRACE ? sim_chan_trace_rate(&l->trace, 0, &next)
+    l->nominal_bps = k->model == SIM_CHAN_RATE_TRACE ? sim_chan_trace_rate(k->trace, 0, &next)
                                                      : sim_chan_link_rate(&mean, 0, &next);
     l->est_bps = l->nominal_bps;
     return OFF_OK;
@@ -173,7 +198,19 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
 
 void sim_link_free(sim_link *l)
 {
-    sim_chan_trace_free(&l->trace);
+    free(l->hist);
+    l->hist = NULL;
+    if (l->chan) {
+        if (l->chan->trace)
+            sim_chan_trace_free(l->chan->trace);
+        free(l->chan->trace);
+        free(l->chan->fading);
+        free(l->chan->ge);
+        free(l->chan);
+        l->chan = NULL;
+    }
+    free(l->shadow);
+    l->shadow = NULL;
 }
 
 /* ---- transfers, estimates ----------------------------------------------- */
@@ -190,7 +227,7 @@ double sim_link_rate(sim_link *l, double t, double *next)
         *next = l->memo_next;
         return l->memo_rate;
     }
-    l->memo_rate = sim_chan_link_rate(&l->chan, t, next);
+    l->memo_rate = sim_chan_link_rate(l->chan, t, next);
     l->memo_t = t;
     l->memo_next = *next;
     return l->memo_rate;
@@ -204,7 +241,7 @@ double sim_link_duration(sim_world *w, sim_link *l, double t0, double bytes)
         return isinf(l->cfg->rate_bps) ? 0.0 : bytes * 8.0 / l->cfg->rate_bps;
     double t_end;
     off_err e;
-    if (sim_chan_transfer_end(sim_chan_link_rate, &l->chan, t0, bytes, &t_end, &e)) {
+    if (sim_chan_transfer_end(sim_chan_link_rate, l->chan, t0, bytes, &t_end, &e)) {
         sim_fail(w, OFF_ERUNTIME, e.msg);
         return 0.0;
     }
@@ -222,10 +259,11 @@ void sim_link_observe(sim_link *l, double bytes, double dur)
         l->est_bps = x;
         break;
     case SCN_EST_EWMA:
-        l->est_bps = l->n_hist++ ? e->alpha * x + (1 - e->alpha) * l->est_bps : x;
+        l->est_bps = l->n_hist ? e->alpha * x + (1 - e->alpha) * l->est_bps : x;
+        l->n_hist = 1; /* the first sample is taken as it is */
         break;
     case SCN_EST_HARMONIC: {
-        size_t k = e->k >= 1 && e->k <= 64 ? e->k : 1;
+        size_t k = HIST_K(e);
         l->hist[l->hist_pos] = x;
         l->hist_pos = (l->hist_pos + 1) % k;
         if (l->n_hist < k)
@@ -260,11 +298,12 @@ static void cell_advance(sim_cell *c, double now)
 static double rx_mw(sim_link *l, double t, double *mult, double *next)
 {
     double n1 = INFINITY, n2 = INFINITY, g = 1;
-    if (l->chan.fading)
-        g = sim_chan_fading_gain(l->chan.fading, t, &n1);
-    *mult = l->chan.ge ? sim_chan_ge_mult(l->chan.ge, t, &n2) : 1.0;
+    const sim_chan_link *k = l->chan;
+    if (k->fading)
+        g = sim_chan_fading_gain(k->fading, t, &n1);
+    *mult = k->ge ? sim_chan_ge_mult(k->ge, t, &n2) : 1.0;
     *next = fmin(n1, n2);
-    return sim_chan_db_to_lin(l->chan.ptx_dbm + l->chan.gain_db) * g;
+    return sim_chan_db_to_lin(k->ptx_dbm + k->gain_db) * g;
 }
 
 static bool is_ofdma(const sim_link *l)
@@ -300,10 +339,10 @@ static void cell_update(sim_world *w, sim_cell *c)
             for (size_t j = 0; j < c->n; j++)
                 if (j != i && is_ofdma(c->x[j].link) && c->x[j].link->subch == l->subch)
                     in += c->x[j].s_mw;
-            double bw = l->chan.bandwidth_hz / K;
-            double noise = sim_chan_db_to_lin(sim_chan_noise_dbm(bw, l->chan.n0_dbm_hz,
-                                                                 l->chan.nf_db));
-            x->rate = x->mult * sim_chan_shannon_bps(bw, x->s_mw / (in + noise), l->chan.eta);
+            double bw = l->chan->bandwidth_hz / K;
+            double noise = sim_chan_db_to_lin(sim_chan_noise_dbm(bw, l->chan->n0_dbm_hz,
+                                                                 l->chan->nf_db));
+            x->rate = x->mult * sim_chan_shannon_bps(bw, x->s_mw / (in + noise), l->chan->eta);
         } else {
             x->rate = sim_link_rate(l, now, &next) / (double)n_tdma;
         }

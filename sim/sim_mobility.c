@@ -80,7 +80,7 @@ static void trace_position(sim_mob *m, double t, double *x, double *y, double *s
 
 bool sim_mob_where(sim_mob *m, double t, double *x, double *y, double *s)
 {
-    const scn_mobility *c = m->cfg;
+    const scn_mobility *c = m ? m->cfg : NULL;
     if (!c || c->model == SCN_MOB_NONE)
         return false;
     if (t < 0)
@@ -150,7 +150,16 @@ static size_t nearest(const sim_world *w, double x, double y, double *dist)
 off_status sim_mobility_init(sim_world *w, sim_device *d, uint64_t ek, off_err *err)
 {
     const scn_device *sd = d->cfg;
-    sim_mob *m = &d->mob;
+    if (sd->mobility.model == SCN_MOB_NONE) { /* no position: no state */
+        d->mob = NULL;
+        if (sd->server_nearest)
+            return off_errf(err, OFF_EINVAL, w->scn->file, sd->pos.line, sd->pos.col,
+                            "device '%s': server: nearest needs a position", sd->name);
+        return OFF_OK;
+    }
+    sim_mob *m = d->mob = calloc(1, sizeof *d->mob);
+    if (!m)
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     m->cfg = &sd->mobility;
     if (sd->mobility.model == SCN_MOB_WAYPOINT) {
         m->rng = sim_rng_stream(w->scn->seed, ek, SIM_RNG_MOBILITY);
@@ -172,7 +181,7 @@ off_status sim_mobility_init(sim_world *w, sim_device *d, uint64_t ek, off_err *
 void sim_mobility_handover(sim_world *w, sim_device *d, double t)
 {
     double x, y, dn;
-    if (!sim_mob_position(&d->mob, t, &x, &y))
+    if (!sim_mob_position(d->mob, t, &x, &y))
         return;
     size_t j = nearest(w, x, y, &dn);
     if (j == d->server || !(dn + d->cfg->handover_margin_m < distance_to(w, d->server, x, y)))
@@ -189,6 +198,8 @@ void sim_mobility_handover(sim_world *w, sim_device *d, double t)
 
 void sim_mobility_free(sim_mob *m)
 {
+    if (!m)
+        return;
     if (m->rng)
         gsl_rng_free(m->rng);
     if (m->rng0)
@@ -201,9 +212,9 @@ void sim_mobility_update(sim_world *w, sim_device *d, sim_link *l, double t)
     double x, y, s;
     if (d->cfg->mobility.model == SCN_MOB_NONE) /* the group's: no miss on d */
         return;
-    if (!sim_mob_where(&d->mob, t, &x, &y, &s))
+    if (!sim_mob_where(d->mob, t, &x, &y, &s))
         return;
-    if (l->shadow_corr) /* correlated shadowing to its server, at this path length */
+    if (l->shadow) /* correlated shadowing to its server, at this path length */
         sim_link_shadow_move(l, d->server, s);
     sim_link_update_distance(l, distance_to(w, d->server, x, y));
 }
@@ -211,9 +222,9 @@ void sim_mobility_update(sim_world *w, sim_device *d, sim_link *l, double t)
 /* The mean-SNR rate of a link (no fading, no outage), as sim_link_init. */
 static void refresh_nominal(sim_link *l)
 {
-    if (!l->varying || l->chan.model == SIM_CHAN_RATE_TRACE)
+    if (!l->varying || l->chan->model == SIM_CHAN_RATE_TRACE)
         return;
-    sim_chan_link mean = l->chan;
+    sim_chan_link mean = *l->chan;
     mean.fading = NULL;
     mean.ge = NULL;
     double next;
@@ -223,7 +234,7 @@ static void refresh_nominal(sim_link *l)
 void sim_mobility_links_built(sim_world *w, sim_device *d)
 {
     double x, y;
-    if (!sim_mob_position(&d->mob, 0, &x, &y))
+    if (!sim_mob_position(d->mob, 0, &x, &y))
         return;
     sim_mobility_update(w, d, &d->up, 0);
     sim_mobility_update(w, d, &d->down, 0);

@@ -1,9 +1,11 @@
 /*
- * sim_rng.c - seeded random streams.  See sim_rng.h for the derivation;
- * it is part of every result: changing anything here changes every run's
- * numbers and must bump the results' version.
+ * sim_rng.c - seeded random streams: Philox4x32-10 as a gsl_rng_type.
+ * See sim_rng.h for the derivation; it is part of every result: changing
+ * anything here changes every run's numbers and must change SIM_RNG_NAME.
  */
 #include "sim_rng.h"
+
+#include "sim.h"
 
 #include <string.h>
 
@@ -24,55 +26,106 @@ uint64_t sim_rng_seed(uint64_t master, uint64_t entity_key, uint32_t purpose)
     return off_mix64(h ^ (uint64_t)purpose);
 }
 
-/* GSL's mt19937 state (gsl/rng/mt.c): 624 words of 32 bits held in
- * unsigned longs, and the index of the next word.  gsl_rng_set takes only 32
- * bits of seed, so with tens of thousands of streams two of them would share
- * a seed by the birthday bound (about 50 % at 8e4 streams).  We fill the
- * whole state from the 64-bit seed instead, as MT's init_by_array does from
- * a key: no two streams of distinct 64-bit seeds start alike. */
-typedef struct mt_state {
-    unsigned long mt[624];
-    int mti;
-} mt_state;
+/* Random123's constants: the round multipliers and the Weyl key bumps
+ * (the golden ratio and sqrt(3) - 1 in 32-bit fixed point). */
+#define PHILOX_M0 UINT32_C(0xD2511F53)
+#define PHILOX_M1 UINT32_C(0xCD9E8D57)
+#define PHILOX_W0 UINT32_C(0x9E3779B9)
+#define PHILOX_W1 UINT32_C(0xBB67AE85)
 
-/* Fill the state from seed: word i = low 32 bits of splitmix64 step i+1;
- * mt[0] gets its top bit set (as in init_by_array) so the state is never
- * all zero; mti = 624 makes the first draw regenerate the block. */
-static void seed_full_state(gsl_rng *r, uint64_t seed)
+void sim_rng_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4])
 {
-    mt_state *st = gsl_rng_state(r);
-    uint64_t x = seed;
-    for (int i = 0; i < 624; i++) {
-        x += 0x9e3779b97f4a7c15ULL;
-        uint64_t z = x;
-        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-        z ^= z >> 31;
-        st->mt[i] = (unsigned long)(z & 0xffffffffULL);
+    uint32_t c0 = ctr[0], c1 = ctr[1], c2 = ctr[2], c3 = ctr[3];
+    uint32_t k0 = key[0], k1 = key[1];
+    for (int round = 0; round < 10; round++) {
+        uint64_t p0 = (uint64_t)PHILOX_M0 * c0, p1 = (uint64_t)PHILOX_M1 * c2;
+        uint32_t hi0 = (uint32_t)(p0 >> 32), lo0 = (uint32_t)p0;
+        uint32_t hi1 = (uint32_t)(p1 >> 32), lo1 = (uint32_t)p1;
+        c0 = hi1 ^ c1 ^ k0;
+        c1 = lo1;
+        c2 = hi0 ^ c3 ^ k1;
+        c3 = lo0;
+        k0 += PHILOX_W0;
+        k1 += PHILOX_W1;
     }
-    st->mt[0] |= 0x80000000UL;
-    st->mti = 624;
+    out[0] = c0;
+    out[1] = c1;
+    out[2] = c2;
+    out[3] = c3;
 }
 
-const void *sim_rng_hot_word(const gsl_rng *r)
+static void set_key(sim_rng_state *s, uint64_t seed64)
 {
-    const mt_state *st = r->state;
-    return &st->mti;
+    memset(s, 0, sizeof *s);
+    s->key[0] = (uint32_t)seed64;
+    s->key[1] = (uint32_t)(seed64 >> 32);
 }
 
-/* A new mt19937 generator whose whole state comes from sim_rng_seed(...);
- * NULL on out of memory.  Free with gsl_rng_free. */
+static inline uint32_t next_word(sim_rng_state *s)
+{
+    unsigned lane = (unsigned)(s->n & 3);
+    if (lane == 0) {
+        uint64_t b = s->n >> 2;
+        uint32_t ctr[4] = {(uint32_t)b, (uint32_t)(b >> 32), 0, 0};
+        sim_rng_philox4x32_10(ctr, s->key, s->buf);
+    }
+    s->n++;
+    return s->buf[lane];
+}
+
+static void philox_set(void *vs, unsigned long seed)
+{
+    set_key(vs, off_mix64((uint64_t)seed));
+}
+
+static unsigned long philox_get(void *vs)
+{
+    return next_word(vs);
+}
+
+static double philox_get_double(void *vs)
+{
+    return next_word(vs) * 0x1p-32;
+}
+
+static const gsl_rng_type philox_type = {
+    SIM_RNG_NAME, UINT32_C(0xffffffff), 0, sizeof(sim_rng_state),
+    philox_set, philox_get, philox_get_double,
+};
+const gsl_rng_type *const sim_rng_philox = &philox_type;
+
+void sim_rng_init(sim_rng *r, uint64_t master, uint64_t entity_key, uint32_t purpose)
+{
+    r->g.type = &philox_type;
+    r->g.state = &r->s;
+    set_key(&r->s, sim_rng_seed(master, entity_key, purpose));
+}
+
+void sim_rng_state_init(sim_rng_state *s, uint64_t master, uint64_t entity_key,
+                        uint32_t purpose)
+{
+    set_key(s, sim_rng_seed(master, entity_key, purpose));
+}
+
+void sim_rng_copy(sim_rng *dst, const sim_rng *src)
+{
+    dst->s = src->s;
+    dst->g.type = &philox_type;
+    dst->g.state = &dst->s;
+}
+
 gsl_rng *sim_rng_stream(uint64_t master, uint64_t entity_key, uint32_t purpose)
 {
     /* gsl_rng_alloc calls the GSL error handler (abort by default) on out
      * of memory; callers that need NULL instead install their own handler. */
-    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng *r = gsl_rng_alloc(sim_rng_philox);
     if (!r)
         return NULL;
-    if (gsl_rng_size(r) != sizeof(mt_state)) { /* a GSL with another layout */
-        gsl_rng_free(r);
-        return NULL;
-    }
-    seed_full_state(r, sim_rng_seed(master, entity_key, purpose));
+    set_key(r->state, sim_rng_seed(master, entity_key, purpose));
     return r;
+}
+
+const char *sim_rng_name(void)
+{
+    return SIM_RNG_NAME;
 }

@@ -1,27 +1,36 @@
 /*
  * sim_rng.h - seeded random streams (common random numbers).
  *
- * Every (entity, purpose) pair has its own GSL generator whose seed is a
- * hash of (master seed, entity key, purpose).  The entity key is a hash of
- * the entity's *name* (e.g. "phone[3]"), not its index, so adding a device,
+ * Every (entity, purpose) pair has its own generator whose key is a hash of
+ * (master seed, entity key, purpose).  The entity key is a hash of the
+ * entity's *name* (e.g. "phone[3]"), not its index, so adding a device,
  * reordering devices or changing the policy never changes another entity's
  * draws: policies are compared on identical arrivals, samples and channels.
  *
- * Generator: GSL's mt19937 (period 2^19937-1) with its whole 624-word state
- * filled from a 64-bit seed.  The exact derivation (changing any step
- * changes every result and must bump the results' version):
+ * Generator: Philox4x32-10 (Salmon, Moraes, Dror, Shaw, "Parallel random
+ * numbers: as easy as 1, 2, 3", SC 2011), a counter-based generator: the
+ * n-th block of four 32-bit words is a keyed bijection (ten rounds of
+ * multiply-xor with a Weyl key schedule) of the 128-bit counter n.  Its
+ * authors report it passes TestU01's SmallCrush, Crush and BigCrush for
+ * every key tried and for up to 2^16 interleaved keys; distinct keys give
+ * streams with no known correlation, which is what one stream per
+ * (entity, purpose) needs.  State: 32 bytes (key, counter, a block of four
+ * buffered words), against mt19937's ~5 KB, so a million devices' streams
+ * fit in memory and an arrival's streams in a cache line.  The exact
+ * derivation (changing any step changes every result and must bump the
+ * generator's name recorded in runs.rng):
  *
  *   mix(x)    = off_mix64(x)            (splitmix64 finaliser)
  *   key(name) = off_hash_bytes(name, strlen(name), 0)
  *               (FNV-1a 64 over the bytes, no NUL, then mixed; NULL = "")
  *   seed64    = mix(mix(mix(master) ^ key) ^ purpose)
- *   state     = mt[i] = low 32 bits of the (i+1)-th output of splitmix64
- *               started at seed64, i = 0..623; mt[0] |= 0x80000000 (never an
- *               all-zero state); the first draw regenerates the block
+ *   philox key   = (low 32 bits of seed64, high 32 bits of seed64)
+ *   philox ctr   = (low 32 bits of b, high 32 bits of b, 0, 0) for block b
+ *   output i     = word (i mod 4) of block floor(i / 4), i = 0, 1, ...
  *
- * gsl_rng_set takes only 32 bits of seed: among k streams two would share a
- * seed with probability about k^2 / 2^33 (1 % at k = 10^4), hence the full
- * state.
+ * Period of a stream: 2^64 blocks, 2^66 32-bit outputs (the two high
+ * counter words stay 0).  gsl_rng_get returns 32 bits, gsl_rng_uniform
+ * the word / 2^32 in [0, 1) (the resolution of GSL's mt19937).
  */
 #ifndef SIM_RNG_H
 #define SIM_RNG_H
@@ -30,6 +39,9 @@
 #include <stdint.h>
 
 #include "off.h"
+
+/* The generator's name, as recorded in runs.rng. */
+#define SIM_RNG_NAME "philox4x32-10"
 
 /* What a stream is used for.  Append only: the values are part of the seed. */
 typedef enum sim_rng_purpose {
@@ -43,20 +55,57 @@ typedef enum sim_rng_purpose {
     SIM_RNG_SERVER = 8,    /* server-side randomness (background load, ...)   */
 } sim_rng_purpose;
 
+/* Philox4x32-10's state: key, the number of words drawn, the current
+ * block (valid while n % 4 != 0). */
+typedef struct sim_rng_state {
+    uint32_t key[2];
+    uint64_t n;
+    uint32_t buf[4];
+} sim_rng_state;
+
+/* A stream held inline (in a device record): g is an ordinary gsl_rng
+ * whose state is s, so every GSL distribution takes &r->g.  Not to be
+ * passed to gsl_rng_free; copying it by value needs sim_rng_copy. */
+typedef struct sim_rng {
+    gsl_rng g;
+    sim_rng_state s;
+} sim_rng;
+
+/* The GSL type (gsl_rng_set(r, seed) keys it with mix(seed)). */
+extern const gsl_rng_type *const sim_rng_philox;
+
 /* Key of an entity from its name (stable hash). */
 uint64_t sim_rng_entity_key(const char *name);
 
 /* The 64-bit seed of the stream (master, entity key, purpose). */
 uint64_t sim_rng_seed(uint64_t master, uint64_t entity_key, uint32_t purpose);
 
-/* A new generator for (master, entity key, purpose); NULL on out of memory.
- * Free with gsl_rng_free. */
+/* Set r to the start of stream (master, entity key, purpose). */
+void sim_rng_init(sim_rng *r, uint64_t master, uint64_t entity_key, uint32_t purpose);
+
+/* Set state s to the start of stream (master, entity key, purpose): for
+ * the states a device record holds bare (32 bytes instead of 48), drawn
+ * from through sim_rng_view. */
+void sim_rng_state_init(sim_rng_state *s, uint64_t master, uint64_t entity_key,
+                        uint32_t purpose);
+
+/* A gsl_rng drawing from (and advancing) the state s, for any GSL
+ * distribution: `gsl_rng g = sim_rng_view(&d->rng_work);` */
+static inline gsl_rng sim_rng_view(sim_rng_state *s)
+{
+    gsl_rng g = {sim_rng_philox, s};
+    return g;
+}
+
+/* dst = src, dst->g pointing at dst's own state. */
+void sim_rng_copy(sim_rng *dst, const sim_rng *src);
+
+/* A new heap generator for (master, entity key, purpose); NULL on out of
+ * memory.  Free with gsl_rng_free. */
 gsl_rng *sim_rng_stream(uint64_t master, uint64_t entity_key, uint32_t purpose);
 
-/* The word of r's state that its next draw reads first (mt19937's index of
- * the next word), for a prefetch a little ahead of the draw: with thousands
- * of streams the state is seldom in cache.  r must come from
- * sim_rng_stream. */
-const void *sim_rng_hot_word(const gsl_rng *r);
+/* Philox4x32-10 of counter ctr under key (the reference function, for
+ * known-answer tests). */
+void sim_rng_philox4x32_10(const uint32_t ctr[4], const uint32_t key[2], uint32_t out[4]);
 
 #endif /* SIM_RNG_H */

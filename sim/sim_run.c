@@ -13,12 +13,13 @@ static off_status record_devices(sim_world *w, off_err *err)
 {
     for (size_t i = 0; i < w->n_dev; i++) {
         const sim_device *d = &w->dev[i];
+        char name[SIM_DEVICE_NAME_MAX];
         sim_device_energy e;
         sim_device_energy_get(w, i, &e);
         bool battery = e.capacity_j > 0;
         res_device_row r = {
             .device = (int64_t)i,
-            .name = d->name,
+            .name = sim_device_name(d, name),
             .server = (int32_t)d->server,
             .n_tasks = d->n_tasks,
             .n_done = d->n_done,
@@ -51,6 +52,8 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
     w->st = OFF_OK;
     sim_tasks_start(w);
     sim_engine_run_until(w->eng, INFINITY);
+    if (w->st == OFF_OK)
+        sim_tasks_unfinished(w);
     if (w->st != OFF_OK) {
         sim_obs_free(w);
         return w->st;
@@ -75,12 +78,15 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
     free(scratch);
     if (!settled)
         sum->latency.ci_why |= RES_CI_NO_STEADY;
+    /* per finished task, except the deadline misses: per task, an
+     * unfinished task counted as a miss */
     double n = w->n_counted ? (double)w->n_counted : NAN;
-    sum->energy_mean_j = w->sum_energy / n;
-    sum->bytes_up_mean = w->sum_bytes_up / n;
-    sum->accuracy = (double)w->n_correct / n;
+    double nd = w->n_lat ? (double)w->n_lat : NAN;
+    sum->energy_mean_j = w->sum_energy / nd;
+    sum->bytes_up_mean = w->sum_bytes_up / nd;
+    sum->accuracy = (double)w->n_correct / nd;
     sum->deadline_miss = (double)w->n_missed / n;
-    sum->reward_mean = w->sum_reward / n;
+    sum->reward_mean = w->sum_reward / nd;
     sum->sim_time_s = sim_engine_now(w->eng);
     sum->events = sim_engine_fired(w->eng);
     return db ? record_devices(w, err) : OFF_OK;
@@ -104,6 +110,7 @@ static off_status run_into(sim_world *w, const scn_scenario *s, res_db *db, res_
         .seed = s->seed,
         .policy = w->policy.cls->name,
     };
+    res_set_rng(db, sim_rng_name());
     st = res_run_begin(db, &info, &run_id, err);
     free(config);
     if (st != OFF_OK)

@@ -38,13 +38,14 @@ static sim_handler ev_arrival, ev_dev_done, ev_up_done, ev_srv_arrive, ev_down_d
 static double next_arrival(sim_world *w, sim_device *d, double now, bool first)
 {
     const scn_arrivals *a = &d->cfg->arrivals;
+    gsl_rng g = sim_rng_view(&d->rng_arrivals);
     switch (a->kind) {
     case SCN_ARR_POISSON:
-        return now + gsl_ran_exponential(d->rng_arrivals, 1.0 / a->rate_hz);
+        return now + gsl_ran_exponential(&g, 1.0 / a->rate_hz);
     case SCN_ARR_PERIODIC:
         if (first)
             return a->phase_s >= 0 ? a->phase_s
-                                   : gsl_rng_uniform(d->rng_arrivals) * a->period_s;
+                                   : gsl_rng_uniform(&g) * a->period_s;
         return now + a->period_s;
     case SCN_ARR_TRACE:
         (void)w;
@@ -78,7 +79,8 @@ static double draw_work_scale(sim_world *w, sim_device *d)
     const scn_model *m = &w->scn->model;
     if (m->kind != SCN_MODEL_SYNTHETIC || !(w->nominal_macs > 0))
         return 1.0;
-    return sim_draw(d->rng_work, &m->work) / w->nominal_macs;
+    gsl_rng g = sim_rng_view(&d->rng_work);
+    return sim_draw(&g, &m->work) / w->nominal_macs;
 }
 
 static void fill_obs(const sim_world *w, const sim_device *d, const sim_task *t,
@@ -386,9 +388,9 @@ static bool task_create(sim_world *w, sim_device *d, uint32_t dev, double now, u
     t->t_first = NAN;
     t->deadline_s = d->cfg->deadline_s;
     t->work_scale = draw_work_scale(w, d);
-    t->u_outcome = gsl_rng_uniform(d->rng_outcome);
-    t->sample = w->trained ? (int32_t)gsl_rng_uniform_int(
-                                 d->rng_samples, mdl_trained_n_samples(w->trained))
+    gsl_rng go = sim_rng_view(&d->rng_outcome), gs = sim_rng_view(&d->rng_samples);
+    t->u_outcome = gsl_rng_uniform(&go);
+    t->sample = w->trained ? (int32_t)gsl_rng_uniform_int(&gs, mdl_trained_n_samples(w->trained))
                            : -1;
     w->in_flight++;
     d->n_tasks++;
@@ -465,14 +467,11 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
     sim_world *w = ud;
     sim_device *d = &w->dev[arg];
 #if defined(__GNUC__)
-    /* The device's two streams are drawn below, and with 1,000 devices
-     * their generators' states are out of cache: start fetching them (the
-     * generator and the index word of each) so the misses overlap, instead
-     * of three dependent misses per draw one after the other. */
-    __builtin_prefetch(d->rng_arrivals);
-    __builtin_prefetch(d->rng_outcome);
-    __builtin_prefetch(d->hot_arrivals);
-    __builtin_prefetch(d->hot_outcome);
+    /* The device's two streams are drawn below, and with many devices
+     * the record is out of cache: start fetching both streams' lines so
+     * the misses overlap the policy's work. */
+    __builtin_prefetch(&d->rng_arrivals);
+    __builtin_prefetch(&d->rng_outcome);
 #endif
     double now = sim_engine_now(e);
     uint32_t ti;
@@ -628,11 +627,20 @@ static void record_latency(sim_world *w, double lat)
     w->lat[w->n_lat++] = lat;
 }
 
-/* Task t's row (results/res.h) to the hook and the database. */
+/* A duration of an unfinished task's row: what never ended is unknown
+ * (NULL), not infinite. */
+static double part_s(double s)
+{
+    return isfinite(s) ? s : NAN;
+}
+
+/* Task t's row (results/res.h) to the hook and the database; now, lat and
+ * energy are NaN for a task that never finished. */
 static void record_row(sim_world *w, const sim_task *t, const sim_device *d, double now,
                        double lat, double energy, bool met)
 {
     const scn_device *dc = d->cfg;
+    char name[SIM_DEVICE_NAME_MAX];
     bool sent = !t->local;
     const sim_server *sv = &w->srv[t->server]; /* its backhaul, if any */
     double up_s = sent ? t->up_tx_s + dc->uplink.delay_s + sim_backhaul_s(&sv->bh, t->bytes_up)
@@ -643,18 +651,18 @@ static void record_row(sim_world *w, const sim_task *t, const sim_device *d, dou
     res_task_row r = {
         .task_id = (int64_t)t->id,
         .device = (int32_t)t->device,
-        .device_name = d->name,
+        .device_name = sim_device_name(d, name),
         .server = sent ? (int32_t)t->server : -1,
         .sample = t->sample,
         .t_arrival = t->t_arrival,
         .t_start = t->t_first,
         .t_done = now,
         .latency_s = lat,
-        .compute_device_s = t->dev_s,
-        .uplink_s = up_s,
-        .queue_s = t->wait_s,
-        .compute_server_s = t->srv_s,
-        .downlink_s = down_s,
+        .compute_device_s = part_s(t->dev_s),
+        .uplink_s = part_s(up_s),
+        .queue_s = part_s(t->wait_s),
+        .compute_server_s = part_s(t->srv_s),
+        .downlink_s = part_s(down_s),
         .energy_j = energy,
         .bytes_up = t->bytes_up,
         .bytes_down = t->bytes_down,
@@ -662,7 +670,7 @@ static void record_row(sim_world *w, const sim_task *t, const sim_device *d, dou
         .split = t->act.split,
         /* a trained model's raw input is requantized too (split 0) */
         .bits = sent && (t->act.split > 0 || w->trained) ? t->act.bits : 0,
-        .correct = t->correct,
+        .correct = isnan(now) ? 0 : t->correct, /* no result ever came back */
         .deadline_met = met,
         .deadline_s = t->deadline_s,
     };
@@ -711,4 +719,55 @@ static void finish(sim_world *w, uint32_t ti)
     sim_pool_release(&w->tasks, ti);
     if (off_interrupted())
         sim_fail(w, OFF_ERUNTIME, "interrupted");
+}
+
+/* The tasks still in flight when the event queue ran dry can never finish
+ * (a transfer whose rate never comes back, and what waits behind it): each
+ * gets its row now, in task order, with no completion time, latency or
+ * energy (NULL in the database), and counts among the tasks of the run but
+ * not among the finished ones (summary n_tasks - n_done), and as a missed
+ * deadline.  The policy gets no feedback for them: there is no outcome. */
+typedef struct live_task {
+    uint64_t id;
+    uint32_t ti;
+} live_task;
+
+static int cmp_live(const void *a, const void *b)
+{
+    uint64_t x = ((const live_task *)a)->id, y = ((const live_task *)b)->id;
+    return (x > y) - (x < y);
+}
+
+void sim_tasks_unfinished(sim_world *w)
+{
+    if (w->in_flight == 0)
+        return;
+    sim_pool *p = &w->tasks;
+    unsigned char *is_free = calloc(p->cap ? p->cap : 1, 1);
+    live_task *live = malloc(w->in_flight * sizeof *live);
+    if (!is_free || !live) {
+        free(is_free);
+        free(live);
+        sim_fail(w, OFF_ENOMEM, "out of memory listing the unfinished tasks");
+        return;
+    }
+    for (uint32_t i = p->free_head; i != SIM_POOL_NONE; i = *sim_pool_link_(p, i))
+        is_free[i] = 1;
+    size_t n = 0;
+    for (size_t i = 0; i < p->cap && n < w->in_flight; i++)
+        if (!is_free[i])
+            live[n++] = (live_task){sim_task_at(w, (uint32_t)i)->id, (uint32_t)i};
+    /* in task order: records are reused, so index order is not id order */
+    qsort(live, n, sizeof *live, cmp_live);
+    for (size_t i = 0; i < n; i++) {
+        const sim_task *t = sim_task_at(w, live[i].ti);
+        if (t->t_arrival >= w->scn->warmup_s) {
+            w->n_counted++;
+            w->n_missed++;
+        }
+        if (w->hook || (w->db && w->scn->record_tasks))
+            record_row(w, t, &w->dev[t->device], NAN, NAN, NAN, false);
+    }
+    free(is_free);
+    free(live);
 }

@@ -229,6 +229,63 @@ static double effective_speed(const sim_world *w, double given, const mdl_profil
     return t > 0 && macs > 0 ? macs / t : 1.0;
 }
 
+/* Append the decimal digits of v at p (no NUL); the end. */
+static char *put_uint(char *p, size_t v)
+{
+    char tmp[24];
+    size_t n = 0;
+    do
+        tmp[n++] = (char)('0' + v % 10);
+    while ((v /= 10) != 0);
+    while (n)
+        *p++ = tmp[--n];
+    return p;
+}
+
+/* The entity key of member i of device group sd: "device:NAME#i" (as
+ * snprintf "device:%s#%zu" with a 96-byte buffer: a name is cut to fit;
+ * formatted by hand, as a million devices are built). */
+static uint64_t device_key(const scn_device *sd, size_t i)
+{
+    char key[96 + 32], *p = key;
+    size_t n = strlen(sd->name);
+    if (n > 96)
+        n = 96;
+    memcpy(p, "device:", 7);
+    p += 7;
+    memcpy(p, sd->name, n);
+    p += n;
+    *p++ = '#';
+    p = put_uint(p, i);
+    size_t len = (size_t)(p - key);
+    return off_hash_bytes(key, len < 95 ? len : 95, 0);
+}
+
+const char *sim_device_name(const sim_device *d, char buf[SIM_DEVICE_NAME_MAX])
+{
+    const char *g = d->cfg->name ? d->cfg->name : "";
+    if (d->cfg->count <= 1 && strlen(g) < SIM_DEVICE_NAME_MAX)
+        return g;
+    /* "%s[%zu]" cut to SIM_DEVICE_NAME_MAX - 1 bytes, as the rows always had */
+    char tmp[SIM_DEVICE_NAME_MAX + 32], *p = tmp;
+    size_t n = strlen(g);
+    if (n > SIM_DEVICE_NAME_MAX)
+        n = SIM_DEVICE_NAME_MAX;
+    memcpy(p, g, n);
+    p += n;
+    if (d->cfg->count > 1) {
+        *p++ = '[';
+        p = put_uint(p, d->index);
+        *p++ = ']';
+    }
+    size_t len = (size_t)(p - tmp);
+    if (len > SIM_DEVICE_NAME_MAX - 1)
+        len = SIM_DEVICE_NAME_MAX - 1;
+    memcpy(buf, tmp, len);
+    buf[len] = '\0';
+    return buf;
+}
+
 static off_status build_devices(sim_world *w, off_err *err)
 {
     const scn_scenario *s = w->scn;
@@ -275,25 +332,15 @@ static off_status build_devices(sim_world *w, off_err *err)
             d->speed_macs = speed;
             d->ptab = tab;
             sim_power_init(d); /* tail, DVFS level, battery */
-            if (sd->count > 1)
-                snprintf(d->name, sizeof d->name, "%s[%zu]", sd->name, i);
-            else
-                copy_str(d->name, sizeof d->name, sd->name);
             /* The stream key is group#index whatever the count, so that
              * growing a group leaves its existing members' draws alone. */
-            char key[96];
-            snprintf(key, sizeof key, "device:%s#%zu", sd->name, i);
-            uint64_t ek = sim_rng_entity_key(key);
-            d->rng_arrivals = sim_rng_stream(s->seed, ek, SIM_RNG_ARRIVALS);
-            d->rng_work = sim_rng_stream(s->seed, ek, SIM_RNG_WORK);
-            d->rng_outcome = sim_rng_stream(s->seed, ek, SIM_RNG_OUTCOME);
-            d->rng_samples = sim_rng_stream(s->seed, ek, SIM_RNG_SAMPLES);
-            if (d->rng_arrivals && d->rng_outcome) {
-                d->hot_arrivals = sim_rng_hot_word(d->rng_arrivals);
-                d->hot_outcome = sim_rng_hot_word(d->rng_outcome);
-            }
-            if (!d->rng_arrivals || !d->rng_work || !d->rng_outcome || !d->rng_samples)
-                return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+            d->index = (uint32_t)i;
+            uint64_t ek = device_key(sd, i);
+            sim_rng_state_init(&d->rng_arrivals, s->seed, ek, SIM_RNG_ARRIVALS);
+            sim_rng_state_init(&d->rng_work, s->seed, ek, SIM_RNG_WORK);
+            sim_rng_state_init(&d->rng_outcome, s->seed, ek, SIM_RNG_OUTCOME);
+            sim_rng_state_init(&d->rng_samples, s->seed, ek, SIM_RNG_SAMPLES);
+            sim_rng_state_init(&d->rng_channel, s->seed, ek, SIM_RNG_CHANNEL);
         }
     }
     return OFF_OK;
@@ -310,22 +357,16 @@ static off_status build_links(sim_world *w, off_err *err)
     for (size_t i = 0; i < w->n_dev; i++) {
         sim_device *d = &w->dev[i];
         const scn_device *sd = d->cfg;
-        char key[96], where[128];
-        /* the key of the device's own streams (group#index, as above) */
-        size_t idx = 0;
-        for (size_t j = i; j > 0 && w->dev[j - 1].cfg == sd; j--)
-            idx++;
-        snprintf(key, sizeof key, "device:%s#%zu", sd->name, idx);
-        d->rng_channel = sim_rng_stream(w->scn->seed, sim_rng_entity_key(key), SIM_RNG_CHANNEL);
-        if (!d->rng_channel)
-            return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
-        if ((st = sim_mobility_init(w, d, sim_rng_entity_key(key), err)))
+        /* the key of the device's own streams (group#index, as above): its
+         * index within the group was kept when it was built, so this loop
+         * stays linear in the number of devices */
+        if ((st = sim_mobility_init(w, d, device_key(sd, d->index), err)))
             return st;
-        snprintf(where, sizeof where, "the uplink of device '%s'", d->name);
-        if ((st = sim_link_init(w, &d->up, &sd->uplink, d->rng_channel, where, err)))
-            return st;
-        snprintf(where, sizeof where, "the downlink of device '%s'", d->name);
-        if ((st = sim_link_init(w, &d->down, &sd->downlink, d->rng_channel, where, err)))
+        char name[SIM_DEVICE_NAME_MAX];
+        const char *dn = sim_device_name(d, name);
+        gsl_rng ch = sim_rng_view(&d->rng_channel);
+        if ((st = sim_link_init(w, &d->up, &sd->uplink, &ch, "uplink", dn, err)) ||
+            (st = sim_link_init(w, &d->down, &sd->downlink, &ch, "downlink", dn, err)))
             return st;
         sim_mobility_links_built(w, d);
         if (sd->downlink.chan.shared) {
@@ -475,14 +516,10 @@ void sim_world_free(sim_world *w)
     gsl_rng_free(w->rng_policy);
     for (size_t i = 0; i < w->n_dev; i++) {
         sim_device *d = &w->dev[i];
-        if (d->rng_arrivals) gsl_rng_free(d->rng_arrivals);
-        if (d->rng_work) gsl_rng_free(d->rng_work);
-        if (d->rng_outcome) gsl_rng_free(d->rng_outcome);
-        if (d->rng_samples) gsl_rng_free(d->rng_samples);
-        if (d->rng_channel) gsl_rng_free(d->rng_channel);
         sim_link_free(&d->up);
         sim_link_free(&d->down);
-        sim_mobility_free(&d->mob);
+        sim_mobility_free(d->mob);
+        free(d->mob);
         sim_fifo_free(&d->cpu_q);
         sim_fifo_free(&d->up_q);
         sim_fifo_free(&d->down_q);

@@ -72,6 +72,7 @@ struct res_db {
     sqlite3_stmt *ins_device; /* one devices row                            */
     bool in_txn;
     int64_t run_cur;     /* run id of the last res_run_begin, 0 if none    */
+    const char *rng;     /* runs.rng of the runs it begins (res_set_rng)   */
     bool fk_off;         /* foreign keys off for the open batch            */
     res_wait busy;       /* the wait of SQLite's busy handler              */
     int lock_fd;         /* the file, for the run locks (res_lock.c); -1   */

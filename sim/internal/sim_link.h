@@ -13,28 +13,35 @@
 #include "sim_chan.h"
 #include "sim_done.h"
 
-/* One direction of a device's link. */
+/* Correlated shadowing of a link (decorrelation), allocated where used. */
+typedef struct sim_link_shadow {
+    sim_chan_shadow p;         /* the process towards server srv          */
+    size_t srv;
+    uint64_t key;              /* its key before the server is mixed in   */
+} sim_link_shadow;
+
+/* One direction of a device's link.  Held in every device record, so it
+ * keeps only what every link needs: a channel model's state (the rate
+ * chain, fading, outage, trace, correlated shadowing) is allocated by
+ * sim_link_init for the links that have one, each part only where the
+ * scenario asks for it (with 10^6 devices, a fixed downlink costs nothing
+ * beyond this record). */
 typedef struct sim_cell sim_cell;
 typedef struct sim_link {
     const scn_link *cfg;
-    bool varying;              /* a channel model: the rate changes in time */
-    sim_chan_link chan;
-    sim_chan_fading fading;
-    sim_chan_ge ge;
-    sim_chan_trace trace;
+    sim_chan_link *chan;       /* a channel model: its rate chain; NULL for a
+                                  fixed rate (then the rate never changes)  */
     double nominal_bps;        /* at the mean SNR, before any measurement   */
     double est_bps;            /* the estimator's current value            */
-    size_t n_hist, hist_pos;
-    sim_cell *cell;            /* shared uplink: its server's cell, or NULL */
-    size_t subch;              /* OFDMA: its subchannel (cfg subchannels > 0) */
     double memo_t, memo_next, memo_rate; /* sim_link_rate's last answer    */
     double shadow_db;          /* the shadowing draw, fixed (mobility)...   */
-    bool shadow_corr;          /* ...or spatially correlated (decorrelation) */
-    sim_chan_shadow shadow;    /* that process, towards server shadow_srv  */
-    size_t shadow_srv;
-    uint64_t shadow_key;       /* its key before the server is mixed in    */
-    double hist[64];           /* the estimator's samples (last, for the
-                                  hot fields above to share cache lines)  */
+    sim_link_shadow *shadow;   /* ...or spatially correlated, NULL if not  */
+    sim_cell *cell;            /* shared uplink: its server's cell, or NULL */
+    uint32_t subch;            /* OFDMA: its subchannel (cfg subchannels > 0) */
+    uint16_t n_hist, hist_pos; /* estimator samples held, next slot        */
+    bool varying;              /* a channel model: the rate changes in time */
+    double *hist;              /* harmonic estimator: its k samples, else
+                                  NULL (allocated only where used)        */
 } sim_link;
 
 /* A server's shared cell: uploads in progress get equal time shares. */
@@ -56,8 +63,11 @@ struct sim_cell {
     sim_done uploaded;         /* a task's upload through the cell ended   */
 };
 
+/* Set up l from cfg, its draws (path gain, keys) from rng; dir ("uplink",
+ * "downlink") and dev (the device's name) name it in errors.  Free with
+ * sim_link_free, also after an error. */
 off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,
-                         const char *where, off_err *err);
+                         const char *dir, const char *dev, off_err *err);
 void sim_link_free(sim_link *l);
 double sim_link_rate(sim_link *l, double t, double *next);
 /* Seconds to send bytes from t0 (piecewise over the rate; +inf if it

@@ -16,6 +16,9 @@ void sim_tasks_wire(sim_world *w);
 /* Schedule every device's first arrival, then the servers' background
  * arrivals. */
 void sim_tasks_start(sim_world *w);
+/* After the run: a row (outcome unfinished: no t_done, latency, energy)
+ * for every task still in flight, which can then never finish. */
+void sim_tasks_unfinished(sim_world *w);
 
 /* What a finished task adds to the summary (tasks after the warm-up). */
 typedef struct sim_obs {

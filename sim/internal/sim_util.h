@@ -7,6 +7,7 @@
 #define SIM_UTIL_H
 
 #include <gsl/gsl_rng.h>
+#include <math.h>
 
 #include "scn.h"
 #include "sim_world.h"
@@ -15,9 +16,14 @@
 void sim_fail(sim_world *w, off_status st, const char *what);
 
 /* Schedule fn(w, arg) at t; false (error recorded) when out of memory.
- * Inline: it is on every stage of every task. */
+ * t = +inf (a transfer whose rate never comes back) schedules nothing:
+ * the task stays in flight and is recorded as unfinished at the end of
+ * the run (sim_tasks_unfinished).  Inline: it is on every stage of every
+ * task. */
 static inline bool sim_schedule(sim_world *w, double t, sim_handler *fn, uint64_t arg)
 {
+    if (t == INFINITY)
+        return true;
     if (sim_engine_schedule(w->eng, t, fn, w, arg) == 0) {
         sim_fail(w, OFF_ENOMEM, "out of memory scheduling an event");
         return false;

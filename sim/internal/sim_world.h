@@ -20,6 +20,7 @@
 #include "sim_engine.h"
 #include "sim_link.h"
 #include "sim_power.h"
+#include "sim_rng.h"
 #include "sim_server.h"
 
 /* A task's record, in the world's pool.  The lifecycle fills it; a server
@@ -63,14 +64,15 @@ typedef struct sim_mob {
 } sim_mob;
 
 /* The fields every task touches come first, so that they share a few
- * cache lines (the device record is about 2.5 KB, and an arrival lands on
- * a device not touched for a while); the name, the channel stream and the
- * mobility state last. */
+ * cache lines (an arrival lands on a device not touched for a while, and
+ * with 10^5 devices and more the record is not in cache): the streams an
+ * arrival draws from are held inline (their bare 32-byte states) next
+ * to them; the name, the channel stream and the mobility state last. */
 typedef struct sim_device {
     const scn_device *cfg;
     size_t server;
-    gsl_rng *rng_arrivals, *rng_work, *rng_outcome, *rng_samples;
-    const void *hot_arrivals, *hot_outcome; /* sim_rng_hot_word of the two */
+    uint32_t index;            /* within its group (its streams' key)    */
+    sim_rng_state rng_arrivals, rng_outcome; /* bare: see sim_rng_view */
     const mdl_profile *prof;   /* hardware profile, or NULL: speed only  */
     int compute_bits;
     double speed_macs;         /* given, or the profile's full-model rate */
@@ -84,11 +86,18 @@ typedef struct sim_device {
      * re-attachments (`handover`) */
     uint64_t n_tasks, n_done, n_offloaded, n_handovers;
     sim_power pw;              /* tail, DVFS, battery (sim_power.c)       */
+    sim_rng_state rng_work, rng_samples;
     sim_link up, down;
-    gsl_rng *rng_channel;
-    sim_mob mob;               /* position (sim_mobility.c)               */
-    char name[64];
+    sim_rng_state rng_channel;
+    sim_mob *mob;              /* position (sim_mobility.c); NULL without
+                                  `mobility` (most devices of large worlds) */
 } sim_device;
+
+/* A device's name: its group's, or "group[i]" for a group of count > 1
+ * (cut to SIM_DEVICE_NAME_MAX - 1 bytes), written into buf if it needs
+ * formatting: devices do not keep it (a million names would be 64 MB). */
+#define SIM_DEVICE_NAME_MAX 64
+const char *sim_device_name(const sim_device *d, char buf[SIM_DEVICE_NAME_MAX]);
 
 struct sim_world {
     const scn_scenario *scn;
@@ -147,10 +156,11 @@ static inline sim_task *sim_task_at(const sim_world *w, uint32_t ti)
 }
 
 /* ---- mobility (sim_mobility.c) ---- */
-/* Set up device d's mobility (its SIM_RNG_MOBILITY stream from the entity
- * key ek) and, for `server: nearest`, choose its server; before its links. */
+/* Set up device d's mobility (d->mob, allocated with a `mobility`; its
+ * SIM_RNG_MOBILITY stream from the entity key ek) and, for `server:
+ * nearest`, choose its server; before its links. */
 off_status sim_mobility_init(sim_world *w, sim_device *d, uint64_t ek, off_err *err);
-void sim_mobility_free(sim_mob *m);
+void sim_mobility_free(sim_mob *m); /* what m holds; NULL-safe */
 /* Position of a device at time t >= 0, m; false without a position. */
 bool sim_mob_position(sim_mob *m, double t, double *x, double *y);
 /* The same and *s, the path length walked since time 0, m. */

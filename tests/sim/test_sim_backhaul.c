@@ -161,9 +161,13 @@ static void test_rows_add_up_under_load(void **state)
 }
 
 /* Without a backhaul, a run is what it was before backhauls existed: the
- * summary below was produced by the simulator of commit 27c8273 on this
- * scenario with these overrides.  A backhaul of 0 s and infinite rate gives
- * the same rows. */
+ * simulator of commit 27c8273 (mt19937 streams) gave n 475, latency
+ * 0x1.06bcc3550f44bp-3, energy 0x1.2ae4c195c6e10p-3, bytes up
+ * 0x1.078d79435e50dp+12, end 0x1.403b4778fbcdep+4, 2311 events here.  The
+ * streams are Philox4x32-10 since (sim_rng.h): the figures below are the
+ * same run re-measured with them, pinned so that a backhaul-free run keeps
+ * not depending on the backhaul code.  A backhaul of 0 s and infinite rate
+ * gives the same rows. */
 static void test_no_backhaul_leaves_results_identical(void **state)
 {
     (void)state;
@@ -173,16 +177,17 @@ static void test_no_backhaul_leaves_results_identical(void **state)
     static rows a, b;
     res_summary sa, sb;
     run(sets, 4, &a, &sa);
-    const double l0 = 0x1.06bcc3550f44bp-3, e0 = 0x1.2ae4c195c6e10p-3,
-                 b0 = 0x1.078d79435e50dp+12, t0 = 0x1.403b4778fbcdep+4;
-    printf("  before: n 475, latency %.17g, energy %.17g, bytes up %.17g, end %.17g\n"
-           "  now:    n %zu, latency %.17g, energy %.17g, bytes up %.17g, end %.17g\n",
+    const double l0 = 0.12617733803262773, e0 = 0.14412325817564237,
+                 b0 = 4337.4233128834358, t0 = 20.116614561702622;
+    printf("  pinned: n 489, latency %.17g, energy %.17g, bytes up %.17g, end %.17g\n"
+           "  now:    n %zu, latency %.17g, energy %.17g, bytes up %.17g, end %.17g,"
+           " events %llu\n",
            l0, e0, b0, t0, sa.n_tasks, sa.latency.mean, sa.energy_mean_j,
-           sa.bytes_up_mean, sa.sim_time_s);
-    assert_int_equal(sa.n_tasks, 475);
+           sa.bytes_up_mean, sa.sim_time_s, (unsigned long long)sa.events);
+    assert_int_equal(sa.n_tasks, 489);
     assert_true(sa.latency.mean == l0 && sa.energy_mean_j == e0);
     assert_true(sa.bytes_up_mean == b0 && sa.sim_time_s == t0);
-    assert_int_equal(sa.events, 2311);
+    assert_int_equal(sa.events, 2443);
 
     const char *zero[] = {sets[0], sets[1], sets[2], sets[3],
                           "servers.cloud.backhaul={rtt: 0 s}"};

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sim_world.h"
@@ -43,7 +44,8 @@ static void rwp_init(sim_mob *m, const scn_mobility *c, uint64_t seed)
     off_err e;
     assert_int_equal(sim_mobility_init(&w, &dev, sim_rng_entity_key("device:ue#0"), &e),
                      OFF_OK);
-    *m = dev.mob;
+    *m = *dev.mob;
+    free(dev.mob);
     m->cfg = c; /* d dies here; c lives in the caller */
 }
 

@@ -10,7 +10,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <math.h>
+
 #include "sim_rng.h"
+
+static int cmp_u64(const void *a, const void *b);
 
 enum { DRAWS = 64 };
 
@@ -95,27 +99,235 @@ static void test_rng_adding_devices_leaves_existing_streams_unchanged(void **sta
         gsl_rng_free(r[i]);
 }
 
+/* Random123's known answers for Philox4x32-10 (its tests/kat_vectors):
+ * counter, key -> output. */
+static void test_rng_philox_matches_known_answers(void **state)
+{
+    (void)state;
+    static const uint32_t kat[3][10] = {
+        {0, 0, 0, 0, 0, 0, 0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8},
+        {0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff, 0xffffffff,
+         0x408f276d, 0x41c83b0e, 0xa20bc7c6, 0x6d5451fd},
+        {0x243f6a88, 0x85a308d3, 0x13198a2e, 0x03707344, 0xa4093822, 0x299f31d0,
+         0xd16cfe09, 0x94fdcceb, 0x5001e420, 0x24126ea1},
+    };
+    for (int i = 0; i < 3; i++) {
+        uint32_t out[4];
+        sim_rng_philox4x32_10(kat[i], kat[i] + 4, out);
+        for (int j = 0; j < 4; j++)
+            assert_int_equal(out[j], kat[i][6 + j]);
+    }
+}
+
 /* The derivation is pinned: if any of these change, every result changes
- * and the results' version must be bumped (see sim_rng.h).  Values computed
- * once from this implementation and cross-checked with an independent
- * Python re-implementation (FNV-1a 64 + splitmix64 filling the MT19937
- * state + the reference MT19937 generation and tempering). */
+ * and SIM_RNG_NAME (recorded in runs.rng) must change (see sim_rng.h).
+ * Values computed once from this implementation and cross-checked with an
+ * independent Python re-implementation (FNV-1a 64 + splitmix64 for the
+ * key, Philox4x32-10 from the paper's round function, which reproduces the
+ * known answers above). */
 static void test_rng_fixed_stream_matches_golden_values(void **state)
 {
     (void)state;
     uint64_t key = sim_rng_entity_key("phone[3]");
     assert_true(key == UINT64_C(0x99e6034de31fa0d9));
     assert_true(sim_rng_seed(42, key, SIM_RNG_ARRIVALS) == UINT64_C(0xf935e92eb1b65151));
-    const unsigned long golden[5] = { 854115282UL, 3407881547UL, 3237775420UL,
-                                      900845451UL, 1301744110UL };
+    const unsigned long golden[6] = {2828668734UL, 2783233816UL, 4292262595UL,
+                                     1590689691UL, 3710797963UL, 1235138418UL};
     gsl_rng *r = sim_rng_stream(42, key, SIM_RNG_ARRIVALS);
     assert_non_null(r);
-    assert_string_equal(gsl_rng_name(r), "mt19937");
-    for (size_t i = 0; i < 5; i++)
+    assert_string_equal(gsl_rng_name(r), "philox4x32-10");
+    assert_string_equal(gsl_rng_name(r), SIM_RNG_NAME);
+    for (size_t i = 0; i < 6; i++)
         assert_int_equal(gsl_rng_get(r), golden[i]);
     gsl_rng_free(r);
     /* NULL name hashes like "" */
     assert_int_equal(sim_rng_entity_key(NULL), sim_rng_entity_key(""));
+}
+
+/* An inline stream (as devices hold them) draws what a heap one does; a
+ * copy, a GSL clone and gsl_rng_memcpy continue where the original is; the
+ * state is small. */
+static void test_rng_inline_stream_is_a_gsl_rng_of_small_state(void **state)
+{
+    (void)state;
+    assert_true(sizeof(sim_rng_state) <= 32);
+    assert_true(sizeof(sim_rng) <= 48);
+    uint64_t k = sim_rng_entity_key("device:ue#7");
+    sim_rng a;
+    sim_rng_init(&a, 9, k, SIM_RNG_WORK);
+    gsl_rng *h = sim_rng_stream(9, k, SIM_RNG_WORK);
+    assert_non_null(h);
+    assert_int_equal(gsl_rng_size(&a.g), sizeof(sim_rng_state));
+    for (int i = 0; i < 7; i++) /* stop mid-block */
+        assert_int_equal(gsl_rng_get(&a.g), gsl_rng_get(h));
+    sim_rng c;
+    sim_rng_copy(&c, &a);
+    gsl_rng *cl = gsl_rng_clone(h);
+    for (int i = 0; i < 100; i++) {
+        unsigned long x = gsl_rng_get(&a.g);
+        assert_int_equal(gsl_rng_get(&c.g), x);
+        assert_int_equal(gsl_rng_get(cl), x);
+        assert_int_equal(gsl_rng_get(h), x);
+        double u = gsl_rng_uniform(&a.g);
+        assert_true(u >= 0 && u < 1);
+        assert_true(gsl_rng_uniform(h) == u);
+        gsl_rng_get(&c.g), gsl_rng_get(cl);
+    }
+    gsl_rng_memcpy(cl, h);
+    assert_int_equal(gsl_rng_get(cl), gsl_rng_get(h));
+    /* gsl_rng_set keys it from a 32-bit seed, mixed: distinct seeds differ */
+    gsl_rng_set(cl, 1);
+    unsigned long s1 = gsl_rng_get(cl);
+    gsl_rng_set(cl, 2);
+    assert_int_not_equal(gsl_rng_get(cl), s1);
+    assert_int_equal(gsl_rng_max(cl), 0xffffffffUL);
+    assert_int_equal(gsl_rng_min(cl), 0);
+    gsl_rng_free(cl);
+    gsl_rng_free(h);
+}
+
+/* Pearson correlation of x and y, times sqrt(n): about N(0, 1) for
+ * independent uniforms. */
+static double corr_z(const double *x, const double *y, size_t n)
+{
+    double mx = 0, my = 0;
+    for (size_t i = 0; i < n; i++)
+        mx += x[i], my += y[i];
+    mx /= (double)n, my /= (double)n;
+    double sxy = 0, sxx = 0, syy = 0;
+    for (size_t i = 0; i < n; i++) {
+        sxy += (x[i] - mx) * (y[i] - my);
+        sxx += (x[i] - mx) * (x[i] - mx);
+        syy += (y[i] - my) * (y[i] - my);
+    }
+    return sxy / sqrt(sxx * syy) * sqrt((double)n);
+}
+
+static void uniforms(uint64_t master, const char *name, uint32_t purpose, double *u, size_t n)
+{
+    sim_rng r;
+    sim_rng_init(&r, master, sim_rng_entity_key(name), purpose);
+    for (size_t i = 0; i < n; i++)
+        u[i] = gsl_rng_uniform(&r.g);
+}
+
+/* Adjacent streams are uncorrelated: devices ue#i and ue#(i+1) (the keys
+ * a group's members get), the purposes of one device, consecutive master
+ * seeds; draw k against draw k and against draw k+1 (lag 1).  Each |z| <
+ * 5.5 (all 2,400 pairs: p < 1e-4 under independence), and the z's of the
+ * device pairs average to about 0 and have variance about 1. */
+static void test_rng_adjacent_streams_are_uncorrelated(void **state)
+{
+    (void)state;
+    enum { N = 4096, PAIRS = 1000 };
+    static double a[N + 1], b[N + 1];
+    char na[48], nb[48];
+    double sum = 0, sum2 = 0, worst = 0;
+    for (int i = 0; i < PAIRS; i++) {
+        snprintf(na, sizeof na, "device:ue#%d", i);
+        snprintf(nb, sizeof nb, "device:ue#%d", i + 1);
+        uniforms(1, na, SIM_RNG_ARRIVALS, a, N + 1);
+        uniforms(1, nb, SIM_RNG_ARRIVALS, b, N + 1);
+        double z = corr_z(a, b, N), z1 = corr_z(a, b + 1, N);
+        sum += z, sum2 += z * z;
+        worst = fmax(worst, fmax(fabs(z), fabs(z1)));
+        /* the same device's purposes, and the next master seed */
+        uniforms(1, na, SIM_RNG_OUTCOME, b, N + 1);
+        worst = fmax(worst, fabs(corr_z(a, b, N)));
+        uniforms(2, na, SIM_RNG_ARRIVALS, b, N + 1);
+        worst = fmax(worst, fabs(corr_z(a, b, N)));
+    }
+    double mean = sum / PAIRS, var = sum2 / PAIRS - mean * mean;
+    printf("  %d adjacent pairs x %d draws: worst |z| %.2f, mean z %.3f, var z %.3f\n",
+           PAIRS, N, worst, mean, var);
+    assert_true(worst < 5.5);
+    assert_true(fabs(mean) < 5.0 / sqrt(PAIRS));   /* 5 sigma of the mean */
+    assert_true(fabs(var - 1) < 5.0 * sqrt(2.0 / PAIRS));
+}
+
+/* Chi-square of counts against expected e per bin, in standard deviations
+ * of the chi-square distribution with bins - 1 degrees of freedom. */
+static double chi2_sd(const unsigned *count, size_t bins, const double *expected)
+{
+    double c = 0;
+    for (size_t i = 0; i < bins; i++) {
+        double d = count[i] - expected[i];
+        c += d * d / expected[i];
+    }
+    double dof = (double)bins - 1;
+    return (c - dof) / sqrt(2 * dof);
+}
+
+/* Uniformity (chi-square, 1024 bins) of one long stream and of the FIRST
+ * draw of 2^16 adjacent streams (what a counter-based generator keyed per
+ * entity must get right); Knuth's gap test ([0, 0.1) visits: geometric
+ * gaps); Marsaglia's birthday spacings (2^10 birthdays in 2^24 days:
+ * duplicate spacings ~ Poisson(16), 400 samples summed ~ Poisson(6400)).
+ * Each statistic within 6 standard deviations. */
+static void test_rng_passes_chi_square_gap_and_birthday_tests(void **state)
+{
+    (void)state;
+    enum { BINS = 1024, N = 1 << 20, STREAMS = 1 << 16 };
+    static unsigned count[BINS];
+    static double expected[BINS];
+    for (size_t i = 0; i < BINS; i++)
+        expected[i] = (double)N / BINS;
+    sim_rng r;
+    sim_rng_init(&r, 5, sim_rng_entity_key("device:ue#0"), SIM_RNG_ARRIVALS);
+    for (size_t i = 0; i < N; i++)
+        count[gsl_rng_get(&r.g) >> 22]++;
+    double z_long = chi2_sd(count, BINS, expected);
+
+    memset(count, 0, sizeof count);
+    char name[48];
+    for (int i = 0; i < STREAMS; i++) {
+        snprintf(name, sizeof name, "device:ue#%d", i);
+        sim_rng s;
+        sim_rng_init(&s, 5, sim_rng_entity_key(name), SIM_RNG_ARRIVALS);
+        count[gsl_rng_get(&s.g) >> 22]++;
+    }
+    for (size_t i = 0; i < BINS; i++)
+        expected[i] = (double)STREAMS / BINS;
+    double z_first = chi2_sd(count, BINS, expected);
+
+    /* gap test: gap lengths 0..29 and >= 30, P(gap = g) = 0.1 * 0.9^g */
+    enum { GAPS = 100000, GMAX = 30 };
+    memset(count, 0, sizeof count);
+    for (int g = 0; g < GAPS;) {
+        unsigned len = 0;
+        while (!(gsl_rng_uniform(&r.g) < 0.1))
+            len++;
+        count[len < GMAX ? len : GMAX]++;
+        g++;
+    }
+    for (int g = 0; g <= GMAX; g++)
+        expected[g] = GAPS * (g < GMAX ? 0.1 * pow(0.9, g) : pow(0.9, GMAX));
+    double z_gap = chi2_sd(count, GMAX + 1, expected);
+
+    /* birthday spacings, 24-bit days from the top of each word */
+    enum { M = 1 << 10, SAMPLES = 400 };
+    static uint64_t day[M], sp[M];
+    unsigned long dup = 0;
+    for (int k = 0; k < SAMPLES; k++) {
+        for (int i = 0; i < M; i++)
+            day[i] = gsl_rng_get(&r.g) >> 8;
+        qsort(day, M, sizeof day[0], cmp_u64);
+        sp[0] = day[0];
+        for (int i = 1; i < M; i++)
+            sp[i] = day[i] - day[i - 1];
+        qsort(sp, M, sizeof sp[0], cmp_u64);
+        for (int i = 1; i < M; i++)
+            dup += sp[i] == sp[i - 1];
+    }
+    double lambda = (double)M * M * M / (4.0 * (1 << 24)) * SAMPLES;
+    double z_bday = ((double)dup - lambda) / sqrt(lambda);
+    printf("  chi-square, 2^20 draws of one stream:        %+.2f sd\n"
+           "  chi-square, first draws of 2^16 streams:     %+.2f sd\n"
+           "  gap test [0, 0.1), 10^5 gaps:               %+.2f sd\n"
+           "  birthday spacings, %lu duplicates vs %.0f:  %+.2f sd\n",
+           z_long, z_first, z_gap, dup, lambda, z_bday);
+    assert_true(fabs(z_long) < 6 && fabs(z_first) < 6);
+    assert_true(fabs(z_gap) < 6 && fabs(z_bday) < 6);
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -149,8 +361,8 @@ static void test_rng_seeds_of_many_names_are_distinct_and_spread(void **state)
     }
     assert_int_equal(count_distinct(seeds, N), N);
     /* the streams themselves differ: the first two draws of every stream,
-     * as one 64-bit value, are distinct (the whole MT state comes from the
-     * 64-bit seed; a 32-bit seed would collide with probability ~1 % here) */
+     * as one 64-bit value, are distinct (the whole 64-bit seed is the
+     * Philox key; a 32-bit seed would collide with probability ~1 % here) */
     for (int i = 0; i < N; i++) {
         snprintf(name, sizeof name, "iot[%d]", i);
         gsl_rng *r = sim_rng_stream(1, sim_rng_entity_key(name), SIM_RNG_ARRIVALS);
@@ -177,7 +389,11 @@ int main(void)
         cmocka_unit_test(test_rng_same_master_name_purpose_give_identical_streams),
         cmocka_unit_test(test_rng_different_purpose_name_or_master_give_different_streams),
         cmocka_unit_test(test_rng_adding_devices_leaves_existing_streams_unchanged),
+        cmocka_unit_test(test_rng_philox_matches_known_answers),
         cmocka_unit_test(test_rng_fixed_stream_matches_golden_values),
+        cmocka_unit_test(test_rng_inline_stream_is_a_gsl_rng_of_small_state),
+        cmocka_unit_test(test_rng_adjacent_streams_are_uncorrelated),
+        cmocka_unit_test(test_rng_passes_chi_square_gap_and_birthday_tests),
         cmocka_unit_test(test_rng_seeds_of_many_names_are_distinct_and_spread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

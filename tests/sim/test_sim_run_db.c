@@ -115,10 +115,40 @@ static void test_open_db_runs_equal_separate_runs(void **state)
     remove_db(b);
 }
 
+/* runs.rng names the generator of each run's streams; a database of
+ * schema version 4 (before the column) gains it with its old runs read as
+ * mt19937, which is what they drew from. */
+static void test_runs_record_their_generator_and_old_runs_read_as_mt19937(void **state)
+{
+    (void)state;
+    char a[300];
+    tmp_db(a, sizeof a, "rng");
+    res_summary sum;
+    int64_t id;
+    run_seed(1, a, NULL, &sum, &id);
+    assert_int_equal(query(a, a, "SELECT count(*) FROM runs WHERE rng = 'philox4x32-10'"), 1);
+    assert_int_equal(query(a, a, "PRAGMA user_version"), 5);
+    /* back to version 4: no rng column (what an older offsim wrote) */
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(a, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "ALTER TABLE runs DROP COLUMN rng; PRAGMA user_version=4",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    run_seed(2, a, NULL, &sum, &id); /* opens it for writing: migrates */
+    assert_int_equal(query(a, a, "PRAGMA user_version"), 5);
+    assert_int_equal(query(a, a, "SELECT count(*) FROM runs WHERE run_id = 1 AND rng = 'mt19937'"),
+                     1);
+    assert_int_equal(query(a, a, "SELECT count(*) FROM runs WHERE run_id = 2 AND "
+                                 "rng = 'philox4x32-10'"),
+                     1);
+    remove_db(a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_open_db_runs_equal_separate_runs),
+        cmocka_unit_test(test_runs_record_their_generator_and_old_runs_read_as_mt19937),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
