@@ -582,7 +582,8 @@ static void test_v4_database_migrates(void **state)
         "summary DROP COLUMN warmup_s",        "summary DROP COLUMN warmup_tasks",
         "summary DROP COLUMN warmup_auto",     "summary DROP COLUMN latency_ci_lag1",
         "summary DROP COLUMN latency_ci_neff", "summary DROP COLUMN latency_ci_ok",
-        "summary DROP COLUMN latency_ci_why",  "training DROP COLUMN eval_reward"};
+        "summary DROP COLUMN latency_ci_why",  "training DROP COLUMN eval_reward",
+        "runs DROP COLUMN rng"};
     for (size_t i = 0; i < OFF_COUNT(v5_cols); i++) {
         char sql[128];
         snprintf(sql, sizeof sql, "ALTER TABLE %s", v5_cols[i]);
