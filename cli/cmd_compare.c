@@ -138,6 +138,46 @@ static void print_pooled(const table *t, const size_t *rows, size_t K, double *d
     printf("  %-50s %-36s %s\n", label, b1, b2);
 }
 
+/* The checkpoints of agent row r's agent (its training seeds) into rows,
+ * when r is the first of them; their count (0 when r is not the first or
+ * not an agent). */
+static size_t group_rows(const exp_compare *c, size_t r, size_t *rows)
+{
+    if (c->row[r].kind != EXP_CMP_AGENT)
+        return 0;
+    size_t K = 0;
+    for (size_t q = 0; q < c->n_rows; q++)
+        if (c->row[q].kind == EXP_CMP_AGENT && strcmp(c->row[q].agent, c->row[r].agent) == 0) {
+            if (q < r)
+                return 0;
+            rows[K++] = q;
+        }
+    return K;
+}
+
+/* The pooled mean reward of the K checkpoints rows[] over the training
+ * and evaluation seeds, with the interval of exp_pooled_diff. */
+static void print_pooled_mean(const table *t, const size_t *rows, size_t K, double *x)
+{
+    const exp_compare *c = t->c;
+    size_t J = c->n_seeds;
+    bool nan = false;
+    for (size_t k = 0; k < K; k++)
+        for (size_t j = 0; j < J; j++)
+            nan = nan || isnan(x[k * J + j] = c->row[rows[k]].r[j]);
+    char label[160], ci[64] = "n/a", norm[32] = "n/a";
+    double m = NAN, h;
+    if (!nan) {
+        exp_pooled_diff(x, K, J, &m, &h, NULL);
+        snprintf(ci, sizeof ci, "%.4f [%.4f, %.4f]", m, m - h, m + h);
+    }
+    if (!nan && t->random != SIZE_MAX && !isnan(t->bound))
+        snprintf(norm, sizeof norm, "%.3f",
+                 (m - t->mean[t->random]) / (t->bound - t->mean[t->random]));
+    snprintf(label, sizeof label, "pooled %s (%zu training seeds)", c->row[rows[0]].agent, K);
+    printf("  %-50s %-28s %s\n", label, ci, norm);
+}
+
 static void print_table(const exp_compare *c, bool all_constants)
 {
     table t = {.c = c, .mean = malloc(c->n_rows * sizeof(double)), .bound = NAN};
@@ -167,9 +207,17 @@ static void print_table(const exp_compare *c, bool all_constants)
            "  [95 %% Student-t interval over the seeds]; normalised = (R - R_random) / "
            "(R_bound - R_random)\n\n", c->name, c->n_seeds);
     printf("  %-50s %-28s %s\n", "policy", "mean reward [95 % CI]", "normalised");
-    for (size_t r = 0; r < c->n_rows; r++)
+    for (size_t r = 0; r < c->n_rows; r++) {
         if (c->row[r].kind != EXP_CMP_CONST || all_constants)
             print_row(&t, r, NULL);
+        bool last_agent = c->row[r].kind == EXP_CMP_AGENT &&
+                          (r + 1 == c->n_rows || c->row[r + 1].kind != EXP_CMP_AGENT);
+        for (size_t q = 0; last_agent && q <= r; q++) {
+            size_t K = group_rows(c, q, rows);
+            if (K >= 2)
+                print_pooled_mean(&t, rows, K, d);
+        }
+    }
     if (t.best_const != SIZE_MAX) {
         char label[160];
         snprintf(label, sizeof label, "best constant: %s", c->row[t.best_const].label);
@@ -200,18 +248,9 @@ static void print_table(const exp_compare *c, bool all_constants)
             }
         printf("  %-50s %-36s %s\n", c->row[r].label, b1, b2);
     }
-    /* the agents of several training seeds, pooled (each once, in order) */
     for (size_t r = 0; r < c->n_rows; r++) {
-        if (c->row[r].kind != EXP_CMP_AGENT)
-            continue;
-        size_t K = 0;
-        bool seen = false;
-        for (size_t q = 0; q < c->n_rows; q++)
-            if (c->row[q].kind == EXP_CMP_AGENT && strcmp(c->row[q].agent, c->row[r].agent) == 0) {
-                seen = seen || q < r;
-                rows[K++] = q;
-            }
-        if (K >= 2 && !seen)
+        size_t K = group_rows(c, r, rows);
+        if (K >= 2)
             print_pooled(&t, rows, K, d);
     }
     free(t.mean), free(d), free(rows);

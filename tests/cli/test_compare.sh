@@ -36,6 +36,9 @@ for row in "a.seed1.ckpt (ppo)" "a.seed2.ckpt (ppo)" local edge random neurosurg
 done
 grep -q "best fixed policy: [a-z]*; best constant action (highest mean of 29): exit" "$work/out" ||
     fail "no best fixed policy / constant line"
+# the pooled agent: a mean-reward row and a paired row
+n=$(grep -c "^  pooled $work/a.ckpt (2 training seeds) " "$work/out")
+[ "$n" = 2 ] || fail "$n pooled rows, expected 2"
 # each checkpoint's two paired differences carry a verdict
 n=$(grep -c "ckpt (ppo) .*\] \(better\|not shown\|worse\) .*\] \(better\|not shown\|worse\)$" "$work/out")
 [ "$n" = 2 ] || fail "$n paired rows with verdicts, expected 2"
