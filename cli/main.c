@@ -14,12 +14,14 @@
 
 extern const cli_cmd cmd_merge_spec; /* cmd_merge.c */
 extern const cli_cmd cmd_sweep_spec; /* cmd_sweep.c */
+extern const cli_cmd cmd_compare_spec; /* cmd_compare.c */
 
 static const cli_cmd *const commands[] = {
     &cmd_run_spec,   &cmd_validate_spec, &cmd_report_spec, &cmd_plot_spec,
     &cmd_train_spec, &cmd_policies_spec, &cmd_models_spec,
     &cmd_merge_spec,
     &cmd_sweep_spec, &cmd_check_spec,
+    &cmd_compare_spec,
 };
 
 static const cli_cmd offsim = {

@@ -1,0 +1,130 @@
+/*
+ * test_exp_compare.c - `offsim compare`'s statistics against hand
+ * computations (the pooled interval over training and evaluation seeds,
+ * the mean and interval over seeds with missing runs), and its plan: the
+ * experiment it writes loads and validates, one point per policy and seed,
+ * every valid constant action of the model once, the agent of OUT.seedN
+ * checkpoints, errors for a file that is not a checkpoint.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <gsl/gsl_cdf.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "exp.h"
+#include "exp_compare.h"
+
+#define SCENARIO "tests/data/sim/rl.yaml"
+/* in double precision (cmocka's assert_float_equal compares floats) */
+#define NEAR(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
+
+/* K = 2 training seeds x J = 3 evaluation seeds:
+ *   row means 2 and 4 (grand mean 3): s_rows^2 = 2, / K = 1
+ *   column means 1.5, 3, 4.5: s_cols^2 = 2.25, / J = 0.75
+ *   V = 1.75, df = 1.75^2 / (1^2 / 1 + 0.75^2 / 2) = 3.0625 / 1.28125 */
+static void pooled_by_hand(void **state)
+{
+    (void)state;
+    const double d[6] = {1, 2, 3, 2, 4, 6};
+    double m, h, df;
+    exp_pooled_diff(d, 2, 3, &m, &h, &df);
+    NEAR(m, 3.0, 1e-12);
+    NEAR(df, 3.0625 / 1.28125, 1e-12);
+    NEAR(h, gsl_cdf_tdist_Pinv(0.975, 3.0625 / 1.28125) * sqrt(1.75), 1e-9);
+    /* wider than the interval over training seeds alone would be with the
+     * same df: the evaluation seeds' shared spread is counted */
+    assert_true(h > gsl_cdf_tdist_Pinv(0.975, 3.0625 / 1.28125) * sqrt(1.0));
+    /* every value the same: no spread, a zero half-width */
+    const double z[6] = {0.5, 0.5, 0.5, 0.5, 0.5, 0.5};
+    exp_pooled_diff(z, 3, 2, &m, &h, NULL);
+    NEAR(m, 0.5, 1e-12);
+    NEAR(h, 0.0, 0.0);
+    /* a difference the same on every evaluation seed: only the training
+     * seeds spread, df = K - 1 */
+    const double r[6] = {1, 1, 1, 3, 3, 3};
+    exp_pooled_diff(r, 2, 3, &m, &h, &df);
+    NEAR(m, 2.0, 1e-12);
+    NEAR(df, 1.0, 1e-12);
+    NEAR(h, gsl_cdf_tdist_Pinv(0.975, 1) * 1.0, 1e-9);
+}
+
+static void mean_half_skips_nan(void **state)
+{
+    (void)state;
+    const double x[3] = {1, NAN, 3};
+    double m, h;
+    assert_int_equal(exp_mean_half(x, 3, &m, &h), 2);
+    NEAR(m, 2.0, 1e-12);
+    /* sd sqrt(2), n 2: t(0.975, 1) * sqrt(2) / sqrt(2) */
+    NEAR(h, gsl_cdf_tdist_Pinv(0.975, 1), 1e-9);
+    assert_int_equal(exp_mean_half(x + 1, 1, &m, &h), 0);
+    assert_true(isnan(m) && isnan(h));
+}
+
+static void plan_loads_and_validates(void **state)
+{
+    (void)state;
+    exp_compare_opts o = {.scenario = SCENARIO, .seeds = 3};
+    exp_compare c;
+    off_err err = {0};
+    assert_int_equal(exp_compare_plan(&c, &o, &err), OFF_OK);
+    assert_string_equal(c.name, "rl-compare");
+    size_t fixed = 0, oracle = 0, cons = 0;
+    for (size_t r = 0; r < c.n_rows; r++) {
+        fixed += c.row[r].kind == EXP_CMP_FIXED;
+        oracle += c.row[r].kind == EXP_CMP_ORACLE;
+        cons += c.row[r].kind == EXP_CMP_CONST;
+    }
+    /* local, edge, random, neurosurgeon, edgent, branchynet, dyno */
+    assert_int_equal(fixed + c.n_skipped, 7);
+    assert_int_equal(oracle, 1);
+    /* lenet5-2exit: exits after layers 2 and 7, bits 4, 8, 32; exit e
+     * gives after(e) splits that send (x 3 bit-widths) and one on the
+     * device: (2 * 3 + 1) + (7 * 3 + 1) */
+    assert_int_equal(cons, 29);
+    exp_experiment e;
+    exp_cli cli = {0};
+    assert_int_equal(exp_load_text(&e, "offsim compare", c.text, strlen(c.text), &cli, &err),
+                     OFF_OK);
+    assert_int_equal(e.n_points, c.n_rows * 3);
+    assert_int_equal(exp_validate(&e, &err), OFF_OK);
+    exp_free(&e);
+    exp_compare_free(&c);
+    exp_compare_free(&c); /* idempotent */
+}
+
+static void plan_refuses_non_checkpoints(void **state)
+{
+    (void)state;
+    const char *const bad[] = {"no/such.ckpt"};
+    exp_compare_opts o = {.scenario = SCENARIO, .seeds = 3, .ckpt = bad, .n_ckpt = 1};
+    exp_compare c;
+    off_err err = {0};
+    assert_int_not_equal(exp_compare_plan(&c, &o, &err), OFF_OK);
+    assert_non_null(strstr(err.msg, "no/such.ckpt"));
+    assert_int_equal(c.n_rows, 0);
+    /* model weights are an OFFW file without an agent kind */
+    const char *const w[] = {"models/zoo/mexit-fmnist.offw"};
+    o.ckpt = w;
+    assert_int_equal(exp_compare_plan(&c, &o, &err), OFF_EINVAL);
+    assert_non_null(strstr(err.msg, "not an agent's checkpoint"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(pooled_by_hand),
+        cmocka_unit_test(mean_half_skips_nan),
+        cmocka_unit_test(plan_loads_and_validates),
+        cmocka_unit_test(plan_refuses_non_checkpoints),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
