@@ -281,12 +281,13 @@ static void write_script(FILE *s, const plt_opts *opts, const char *out_path,
     plt_gp_escape(data_esc, sizeof data_esc, data_path, false);
     fprintf(s, "set terminal %s size %d,%d\n", plt_has_terminal("pngcairo") ? "pngcairo" : "png", w, hgt);
     fprintf(s, "set output \"%s\"\n", out_esc);
-    if (learning)
+    bool band = opts->kind == PLT_LEARNING_BAND;
+    if (learning) /* a band's early steps span the plot: its legend goes below */
         fprintf(s, "set title \"Learning curves%s\"\nset xlabel \"decisions learned from\"\n"
-                   "set ylabel \"mean reward per decision\"\nset grid\n"
-                   "set key bottom right\n",
-                opts->kind == PLT_LEARNING_BAND ? " (mean over the training seeds, 95 %% band)"
-                                                : "");
+                   "set ylabel \"mean reward per decision\"\nset grid\nset key %s\n"
+                   "set rmargin 6\n",
+                band ? " over training seeds: mean and 95 % t-interval of the mean" : "",
+                band ? "below" : "bottom right");
     else
         fprintf(s, "set title \"Task latency (CDF)\"\nset xlabel \"latency (ms)\"\n"
                    "set ylabel \"fraction of tasks\"\nset yrange [0:1]\nset grid\n"
@@ -294,7 +295,7 @@ static void write_script(FILE *s, const plt_opts *opts, const char *out_path,
     if (isfinite(lo) && hi / lo > 100.0)
         fprintf(s, "set logscale x\n");
     fprintf(s, "plot ");
-    if (opts->kind == PLT_LEARNING_BAND) {
+    if (band) {
         /* the band under its mean, in the group's colour */
         for (size_t i = 0; i < n_runs; i++)
             fprintf(s,
