@@ -27,16 +27,25 @@ static double latency_of(size_t i)
     return 0.001 * (double)(1 + i % 97);
 }
 
+/* A run of policy and seed begun in the database at p (created if
+ * missing), left open in *db: its id. */
+static int64_t begin_run(const char *p, const char *policy, int seed, res_db **db)
+{
+    off_err e;
+    assert_int_equal(res_open(db, p, &e), OFF_OK);
+    res_run_info info = {"plot_test", "x.yaml", "", "", 1, (uint64_t)seed, policy};
+    int64_t run;
+    assert_int_equal(res_run_begin(*db, &info, &run, &e), OFF_OK);
+    return run;
+}
+
 /* A run of n_tasks finished tasks (latency_of) appended to the database
  * at p (created if missing). */
 static void add_run(const char *p, size_t n_tasks, const char *policy)
 {
     res_db *db;
     off_err e;
-    assert_int_equal(res_open(&db, p, &e), OFF_OK);
-    res_run_info info = {"plot_test", "x.yaml", "", "", 1, 1, policy};
-    int64_t run;
-    assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
+    int64_t run = begin_run(p, policy, 1, &db);
     for (size_t i = 0; i < n_tasks; i++) {
         res_task_row r = {0};
         r.task_id = (int64_t)i;
@@ -189,6 +198,21 @@ static void test_latency_cdf_writes_a_png_and_cleans_up(void **state)
     assert_true(n >= 2 && n <= 4);
 }
 
+/* A training run of policy at p: reward_mean r[k] at step 100 (k + 1). */
+static void add_training(const char *p, const char *policy, int seed, const double *r, int n)
+{
+    res_db *db;
+    off_err e;
+    int64_t run = begin_run(p, policy, seed, &db);
+    for (int k = 0; k < n; k++) {
+        res_train_row row = {.step = 100 * (uint64_t)(k + 1), .episode = 1, .updates = 1,
+                             .reward_mean = r[k], .episode_return = NAN, .temperature = NAN};
+        assert_int_equal(res_add_training(db, run, &row, &e), OFF_OK);
+    }
+    assert_int_equal(res_run_end(db, run, "ok", 1.0, NULL, &e), OFF_OK);
+    res_close(db);
+}
+
 /* Learning curves: a PNG from the training table; none is an error. */
 static void test_learning_curves(void **state)
 {
@@ -207,18 +231,10 @@ static void test_learning_curves(void **state)
     assert_int_equal(plt_draw(db, &o, out, sizeof out, &e), OFF_EINVAL);
     assert_non_null(strstr(e.msg, "no learning curve"));
     res_close(db);
-    assert_int_equal(res_open(&db, p, &e), OFF_OK);
-    res_run_info info = {"plot_test", "x.yaml", "", "", 1, 1, "ppo"};
-    int64_t run;
-    assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
-    for (int k = 1; k <= 50; k++) {
-        res_train_row r = {.step = 100 * (uint64_t)k, .episode = (uint64_t)k / 10,
-                           .updates = (uint64_t)k, .reward_mean = 1.0 - 1.0 / k,
-                           .episode_return = NAN, .temperature = NAN};
-        assert_int_equal(res_add_training(db, run, &r, &e), OFF_OK);
-    }
-    assert_int_equal(res_run_end(db, run, "ok", 1.0, NULL, &e), OFF_OK);
-    res_close(db);
+    double r[50];
+    for (int k = 1; k <= 50; k++)
+        r[k - 1] = 1.0 - 1.0 / k;
+    add_training(p, "ppo", 1, r, 50);
     assert_int_equal(res_open_readonly(&db, p, &e), OFF_OK);
     assert_int_equal(plt_draw(db, &o, out, sizeof out, &e), OFF_OK);
     res_close(db);
@@ -234,24 +250,6 @@ static void test_learning_curves(void **state)
         assert_true(pd.x[0][k - 1] == 100.0 * k);
         assert_true(fabs(pd.y[0][k - 1] - (1.0 - 1.0 / k)) < 1e-8);
     }
-}
-
-/* A training run of policy at p: reward_mean r[k] at step 100 (k + 1). */
-static void add_training(const char *p, const char *policy, int seed, const double *r, int n)
-{
-    res_db *db;
-    off_err e;
-    assert_int_equal(res_open(&db, p, &e), OFF_OK);
-    res_run_info info = {"plot_test", "x.yaml", "", "", 1, seed, policy};
-    int64_t run;
-    assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
-    for (int k = 0; k < n; k++) {
-        res_train_row row = {.step = 100 * (uint64_t)(k + 1), .episode = 1, .updates = 1,
-                             .reward_mean = r[k], .episode_return = NAN, .temperature = NAN};
-        assert_int_equal(res_add_training(db, run, &row, &e), OFF_OK);
-    }
-    assert_int_equal(res_run_end(db, run, "ok", 1.0, NULL, &e), OFF_OK);
-    res_close(db);
 }
 
 /* Learning curves over seeds: one band per policy, the mean over its runs
