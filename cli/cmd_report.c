@@ -61,6 +61,10 @@ static const cli_opt plot_opts[] = {
     {"learning", 0, CLI_FLAG, NULL,
      "the learning curves of the `offsim train` runs instead\n(mean reward per decision "
      "against decisions learned from)", false, 0, 0},
+    {"band", 0, CLI_FLAG, NULL,
+     "with --learning: one curve per agent (the runs' scenario and\npolicy), the mean over its "
+     "training runs (seeds) at each step\nwith its 95% Student-t interval as a band",
+     false, 0, 0},
     {"x", 0, CLI_STR, "AXIS", "a sweep figure: this axis on x (e.g. uplink.rate)", false, 0, 0},
     {"y", 0, CLI_STR, "METRIC", "the metric on y, as report's --metric (default:\nlatency_mean)",
      false, 0, 0},
@@ -414,8 +418,9 @@ static void sweep_path(const char *dbp, const char *metric, const char *x, char 
 
 static int plot_sweep(const cli_args *a)
 {
-    if (cli_count(a, "learning"))
-        return cli_usage(a->cmd, "--learning and --x draw different figures: choose one");
+    if (cli_count(a, "learning") || cli_count(a, "band"))
+        return cli_usage(a->cmd, "--%s and --x draw different figures: choose one",
+                         cli_count(a, "learning") ? "learning" : "band");
     off_err err = {0};
     const res_metric_info *m = res_metric_find(cli_str(a, "y", "latency_mean"), &err);
     if (!m)
@@ -452,11 +457,15 @@ static int plot(const cli_args *a)
     for (size_t i = 0; i < sizeof needs_x / sizeof *needs_x; i++)
         if (cli_count(a, needs_x[i]))
             return cli_usage(a->cmd, "--%s needs --x (the axis of a sweep figure)", needs_x[i]);
+    if (cli_count(a, "band") && !cli_count(a, "learning"))
+        return cli_usage(a->cmd, "--band goes with --learning (learning curves over seeds)");
     res_db *db;
     int rc = open_db(a, &db);
     if (rc)
         return rc;
-    plt_opts opts = {cli_count(a, "learning") ? PLT_LEARNING : PLT_LATENCY_CDF,
+    plt_opts opts = {cli_count(a, "band")       ? PLT_LEARNING_BAND
+                     : cli_count(a, "learning") ? PLT_LEARNING
+                                                : PLT_LATENCY_CDF,
                      cli_str(a, "out", NULL), 0, 0};
     char written[4096];
     off_err err = {0};

@@ -133,6 +133,11 @@ off_status cfg_errp(off_err *err, off_status st, cfg_pos pos, const char *fmt,
 const char *cfg_describe(const cfg_node *n, char *buf, size_t cap);
 /* s shortened to fit cap (with "..."), control characters shown as '?'. */
 const char *cfg_short(const char *s, char *buf, size_t cap);
+/* A value as a figure or a table shows it: a file path (a model or scenario
+ * file swept as an axis: "../../models/zoo/vgg16.yaml") by its base name
+ * without .yaml/.yml ("vgg16", in buf), everything else as written (value
+ * itself). */
+const char *cfg_file_label(const char *value, char *buf, size_t cap);
 /* Join the n strings of list with ", " into buf. */
 const char *cfg_join(const char *const *list, size_t n, char *buf, size_t cap);
 

@@ -18,6 +18,19 @@ off_status cfg_errp(off_err *err, off_status st, cfg_pos pos, const char *fmt,
     return st;
 }
 
+const char *cfg_file_label(const char *value, char *buf, size_t cap)
+{
+    const char *slash = strrchr(value, '/');
+    size_t n = strlen(value);
+    size_t ext = n > 5 && strcmp(value + n - 5, ".yaml") == 0  ? 5
+                 : n > 4 && strcmp(value + n - 4, ".yml") == 0 ? 4
+                                                               : 0;
+    if (!slash || !ext || (size_t)(value + n - ext - slash) < 2 || !cap)
+        return value;
+    snprintf(buf, cap, "%.*s", (int)(value + n - ext - slash - 1), slash + 1);
+    return buf;
+}
+
 const char *cfg_short(const char *s, char *buf, size_t cap)
 {
     if (!cap)

@@ -559,6 +559,8 @@ static const char *show(const res_metric_info *mi, double v, bool unit, char *bu
 /* The means along an axis, one series per value of `by`. */
 typedef struct series {
     const char *group;        /* the by value, NULL without by              */
+    const char *label;        /* group as shown (cfg_file_label), or NULL   */
+    char label_buf[64];
     size_t n;
     double *x, *y;            /* x in SI (NaN when not a number), y: mean   */
     const char **xt;          /* x as written                               */
@@ -606,8 +608,11 @@ static series *build(const ectx *x, const size_t *P, size_t n, size_t *ng)
         size_t j = 0;
         while (j < *ng && g && strcmp(s[j].group, g))
             j++;
-        if (j == *ng)
-            s[(*ng)++].group = g;
+        if (j == *ng) {
+            s[*ng].group = g;
+            s[*ng].label = g ? cfg_file_label(g, s[*ng].label_buf, sizeof s[*ng].label_buf) : NULL;
+            (*ng)++;
+        }
         gi[k] = j;
         s[j].n++; /* capacity, counted again below */
     }
@@ -707,7 +712,7 @@ static void add_means(exp_claim_out *o, const res_metric_info *mi, const series 
 {
     char b[32];
     if (s->group)
-        add(o, "%s%s: ", *o->offsim ? "; " : "", s->group);
+        add(o, "%s%s: ", *o->offsim ? "; " : "", s->label);
     for (size_t k = 0; k < s->n; k++) {
         if (s->n > 5 && k >= 2 && k < s->n - 2) {
             if (k == 2)
@@ -728,7 +733,7 @@ static void eval_trend(const ectx *x, const series *s, size_t ng)
     for (size_t g = 0; g < ng; g++) {
         const series *t = &s[g];
         if (t->n < 2) {
-            verdict(x->o, EXP_NA, "%s%s%s takes one value (%s)", t->group ? t->group : "",
+            verdict(x->o, EXP_NA, "%s%s%s takes one value (%s)", t->group ? t->label : "",
                     t->group ? ": " : "", axis, t->xt[0]);
             return;
         }
@@ -743,11 +748,11 @@ static void eval_trend(const ectx *x, const series *s, size_t ng)
             double rho = gsl_stats_spearman(rx, 1, t->y, 1, t->n, rx + t->n);
             free(rx);
             add(x->o, "%s%s%srank correlation %.3f", *x->o->offsim ? "; " : "",
-                t->group ? t->group : "", t->group ? ": " : "", rho);
+                t->group ? t->label : "", t->group ? ": " : "", rho);
             if (holds && !(c->increasing ? rho >= c->spearman : rho <= -c->spearman)) {
                 holds = false;
                 verdict(x->o, EXP_FAILS, "%s%srank correlation %.3f along %s, %s needs %s%g",
-                        t->group ? t->group : "", t->group ? ": " : "", rho, axis, dir,
+                        t->group ? t->label : "", t->group ? ": " : "", rho, axis, dir,
                         c->increasing ? ">= " : "<= -", c->spearman);
             }
             continue;
@@ -759,7 +764,7 @@ static void eval_trend(const ectx *x, const series *s, size_t ng)
             if (against > c->tol * fabs(prev)) {
                 holds = false;
                 verdict(x->o, EXP_FAILS, "%s%sfrom %s=%s to %s the mean goes %s, %s -> %s%s%s "
-                        "(%.3g %% against %s; tolerance %.3g %%)", t->group ? t->group : "",
+                        "(%.3g %% against %s; tolerance %.3g %%)", t->group ? t->label : "",
                         t->group ? ": " : "", axis, t->xt[k - 1], t->xt[k],
                         c->increasing ? "down" : "up", show(c->metric, prev, false, b1, sizeof b1),
                         show(c->metric, cur, false, b2, sizeof b2), unit_sep(c->metric),
@@ -770,7 +775,7 @@ static void eval_trend(const ectx *x, const series *s, size_t ng)
         if (holds && !(c->increasing ? t->y[t->n - 1] > t->y[0] : t->y[t->n - 1] < t->y[0])) {
             holds = false;
             verdict(x->o, EXP_FAILS, "%s%sno net change along %s: %s at both ends",
-                    t->group ? t->group : "", t->group ? ": " : "", axis,
+                    t->group ? t->label : "", t->group ? ": " : "", axis,
                     show(c->metric, t->y[0], true, b1, sizeof b1));
         }
     }
@@ -813,7 +818,7 @@ static void eval_slope(const ectx *x, const series *s, size_t ng)
         }
         if (m < 2) {
             free(lx);
-            verdict(x->o, EXP_NA, "%s%sfewer than 2 values of %s in the range", t->group ? t->group : "",
+            verdict(x->o, EXP_NA, "%s%sfewer than 2 values of %s in the range", t->group ? t->label : "",
                     t->group ? ": " : "", axis);
             return;
         }
@@ -821,11 +826,11 @@ static void eval_slope(const ectx *x, const series *s, size_t ng)
         gsl_fit_linear(lx, 1, ly, 1, m, &c0, &c1, &cov00, &cov01, &cov11, &sumsq);
         free(lx);
         add(x->o, "%s%s%sslope %.3f over %zu values", *x->o->offsim ? "; " : "",
-            t->group ? t->group : "", t->group ? ": " : "", c1, m);
+            t->group ? t->label : "", t->group ? ": " : "", c1, m);
         if (holds && (c1 < c->lo || c1 > c->hi)) {
             holds = false;
             verdict(x->o, EXP_FAILS, "%s%slog-log slope %.3f along %s, outside [%g, %g]",
-                    t->group ? t->group : "", t->group ? ": " : "", c1, axis, c->lo, c->hi);
+                    t->group ? t->label : "", t->group ? ": " : "", c1, axis, c->lo, c->hi);
         }
     }
     if (holds)
@@ -865,7 +870,7 @@ static void eval_step(const ectx *x, const series *s, size_t ng)
                 best = k;
         double loc = mid(t->x[best], t->x[best + 1]);
         add(x->o, "%s%s%slargest change %s -> %s%s%s between %s and %s (~%s)",
-            *x->o->offsim ? "; " : "", t->group ? t->group : "", t->group ? ": " : "",
+            *x->o->offsim ? "; " : "", t->group ? t->label : "", t->group ? ": " : "",
             show(c->metric, t->y[best], false, b1, sizeof b1),
             show(c->metric, t->y[best + 1], false, b2, sizeof b2), unit_sep(c->metric),
             c->metric->disp_unit, t->xt[best], t->xt[best + 1], show_x(t, loc, b3, sizeof b3));
@@ -875,7 +880,7 @@ static void eval_step(const ectx *x, const series *s, size_t ng)
         } else if (holds && (loc < c->lo || loc > c->hi)) {
             holds = false;
             verdict(x->o, EXP_FAILS, "%s%sthe largest change is at ~%s, outside [%s, %s]",
-                    t->group ? t->group : "", t->group ? ": " : "", b3,
+                    t->group ? t->label : "", t->group ? ": " : "", b3,
                     show_x(t, c->lo, b1, sizeof b1), show_x(t, c->hi, b2, sizeof b2));
         }
     }
@@ -997,11 +1002,13 @@ static bool same_seed(const ectx *x, size_t i, size_t j)
 static const char *config_str(const ectx *x, const bool *mask, size_t i, char *buf, size_t cap)
 {
     size_t len = 0;
+    char lb[64];
     buf[0] = '\0';
     for (size_t c = 0; c < x->e->n_cols && len < cap; c++)
         if ((int)c != x->seed && !mask[c])
             len += (size_t)snprintf(buf + len, cap - len, "%s%s=%s", len ? ", " : "",
-                                    x->e->cols[c], cell_text(x, i, (int)c));
+                                    x->e->cols[c],
+                                    cfg_file_label(cell_text(x, i, (int)c), lb, sizeof lb));
     if (!len)
         snprintf(buf, cap, "the one configuration");
     return buf;

@@ -11,12 +11,20 @@ typedef enum plt_kind {
     PLT_LATENCY_CDF, /* empirical CDF of task latency, one curve per run     */
     PLT_LEARNING,    /* learning curves: the `training` table's reward_mean
                         against step, one curve per training run           */
+    PLT_LEARNING_BAND, /* learning curves over seeds: the training runs
+                        grouped by scenario and policy (one group per agent
+                        type, its runs the training seeds); per group and
+                        step, the mean reward_mean over the group's runs
+                        that logged the step, with the 95 % Student-t
+                        interval of that mean as a band (res_t_half; none
+                        where one run logged the step)                    */
 } plt_kind;
 
 typedef struct plt_opts {
     plt_kind kind;
     const char *out_path; /* PNG file; NULL means "<db without .db>-latency.png"
-                             (-learning.png for PLT_LEARNING)            */
+                             (-learning.png for PLT_LEARNING and
+                             PLT_LEARNING_BAND)                          */
     int width, height;    /* pixels; 0 = 900x600                             */
 } plt_opts;
 
@@ -33,6 +41,10 @@ off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf,
  * `index`), one "x y" line per point: latency in ms and the cumulative
  * fraction of the run's finished tasks (at most 2,000 points per curve,
  * at evenly spaced ranks, and always the last), or step and reward_mean.
+ * PLT_LEARNING_BAND: one block per group in the order of scenario and
+ * policy, headed by a "# SCENARIO / POLICY: N runs" comment, one
+ * "step mean half n" line per step (half: the 95 % half-width over the n
+ * runs that logged the step, 0 when n = 1).
  * *n_curves receives the number of blocks.  No curve is OFF_EINVAL. */
 off_status plt_write_data(res_db *db, plt_kind kind, const char *path,
                           size_t *n_curves, off_err *err);

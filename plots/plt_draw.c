@@ -145,6 +145,68 @@ static off_status write_learning(res_db *db, FILE *f, run_meta *metas, size_t ca
                         true, curve_point, NULL, metas, cap, n_runs, err);
 }
 
+/* A group's mean and 95 % half-width at one step, from Welford's running
+ * sums (n, mean, m2 = sum of squared deviations). */
+static void band_line(FILE *f, long long step, long long n, double mean, double m2)
+{
+    double half = n > 1 ? res_t_half(sqrt(m2 / (double)(n - 1)), (size_t)n) : 0.0;
+    fprintf(f, "%lld %.9g %.9g %lld\n", step, mean, half, n);
+}
+
+/* One block per group of training runs (scenario, policy): per step, the
+ * mean reward_mean over the group's runs that logged it and its 95 %
+ * half-width; metas get the groups' titles and run counts. */
+static off_status write_bands(res_db *db, FILE *f, run_meta *metas, size_t cap,
+                              size_t *n_groups, off_err *err)
+{
+    static const char *const sql =
+        "WITH g AS (SELECT r.scenario AS s, r.policy AS p, count(DISTINCT r.run_id) AS runs "
+        "  FROM runs r JOIN training t ON t.run_id = r.run_id "
+        "  WHERE t.reward_mean IS NOT NULL GROUP BY r.scenario, r.policy) "
+        "SELECT g.s, g.p, g.runs, t.step, t.reward_mean FROM g "
+        "JOIN runs r ON r.scenario = g.s AND r.policy = g.p "
+        "JOIN training t ON t.run_id = r.run_id WHERE t.reward_mean IS NOT NULL "
+        "ORDER BY g.s, g.p, t.step";
+    sqlite3_stmt *q;
+    *n_groups = 0;
+    if (sqlite3_prepare_v2(res_handle(db), sql, -1, &q, NULL) != SQLITE_OK)
+        return OFF_OK; /* no training table (a version-1 database): nothing to draw */
+    char key[256] = "";
+    long long step = 0, n = 0;
+    double mean = 0, m2 = 0;
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        char k[256];
+        snprintf(k, sizeof k, "%s / %s", (const char *)sqlite3_column_text(q, 0),
+                 (const char *)sqlite3_column_text(q, 1));
+        long long st = sqlite3_column_int64(q, 3);
+        double v = sqlite3_column_double(q, 4);
+        bool new_group = !*n_groups || strcmp(k, key) != 0;
+        if (n && (new_group || st != step))
+            band_line(f, step, n, mean, m2), n = 0, mean = m2 = 0;
+        if (new_group) {
+            if (*n_groups == cap)
+                break;
+            run_meta *m = &metas[*n_groups];
+            m->n = sqlite3_column_int64(q, 2);
+            char raw[300];
+            snprintf(raw, sizeof raw, "%s: mean of %lld runs, 95 %% band", k, m->n);
+            plt_gp_escape(m->title, sizeof m->title, raw, true);
+            fprintf(f, "%s# %s: %lld runs\n", (*n_groups)++ ? "\n\n" : "", k, m->n);
+            snprintf(key, sizeof key, "%s", k);
+        }
+        step = st;
+        double d = v - mean; /* Welford: stable where the runs agree closely */
+        mean += d / (double)++n;
+        m2 += d * (v - mean);
+    }
+    if (n)
+        band_line(f, step, n, mean, m2);
+    off_status s = rc == SQLITE_ROW || rc == SQLITE_DONE ? OFF_OK : sql_err(db, err);
+    sqlite3_finalize(q);
+    return s;
+}
+
 /* The data of a plot of kind to the open file f (closed by the caller), one block
  * per curve; metas (up to cap) get the curves' titles, *lo / *hi the
  * latencies' range (CDF only).  No curve at all is an error. */
@@ -152,11 +214,12 @@ static off_status write_plot_data(res_db *db, plt_kind kind, FILE *f, run_meta *
                                   size_t cap, size_t *n_runs, double *lo, double *hi,
                                   const char *path, off_err *err)
 {
-    bool learning = kind == PLT_LEARNING;
+    bool learning = kind == PLT_LEARNING || kind == PLT_LEARNING_BAND;
     *lo = INFINITY;
     *hi = 0;
-    off_status st = learning ? write_learning(db, f, metas, cap, n_runs, err)
-                             : write_data(db, f, metas, cap, n_runs, lo, hi, err);
+    off_status st = kind == PLT_LEARNING_BAND ? write_bands(db, f, metas, cap, n_runs, err)
+                    : learning                ? write_learning(db, f, metas, cap, n_runs, err)
+                                              : write_data(db, f, metas, cap, n_runs, lo, hi, err);
     if (st == OFF_OK && ferror(f))
         st = off_errf(err, OFF_EIO, path, 0, 0, "write error");
     if (st == OFF_OK && *n_runs == 0)
@@ -168,11 +231,16 @@ static off_status write_plot_data(res_db *db, plt_kind kind, FILE *f, run_meta *
 
 enum { MAX_RUNS = 64 };
 
+static bool known_kind(plt_kind k)
+{
+    return k == PLT_LATENCY_CDF || k == PLT_LEARNING || k == PLT_LEARNING_BAND;
+}
+
 off_status plt_write_data(res_db *db, plt_kind kind, const char *path, size_t *n_curves,
                           off_err *err)
 {
     *n_curves = 0;
-    if (kind != PLT_LATENCY_CDF && kind != PLT_LEARNING)
+    if (!known_kind(kind))
         return off_errf(err, OFF_EUSAGE, NULL, 0, 0, "unknown plot kind");
     FILE *f = fopen(path, "w");
     if (!f)
@@ -198,7 +266,7 @@ static void plot_path(const res_db *db, const plt_opts *opts, char *out, size_t 
     if (n > 3 && strcmp(dbp + n - 3, ".db") == 0)
         n -= 3;
     snprintf(out, cap, "%.*s-%s.png", (int)n, dbp,
-             opts->kind == PLT_LEARNING ? "learning" : "latency");
+             opts->kind == PLT_LATENCY_CDF ? "latency" : "learning");
 }
 
 /* The gnuplot script drawing the n_runs blocks of data_path to out_path. */
@@ -206,17 +274,20 @@ static void write_script(FILE *s, const plt_opts *opts, const char *out_path,
                          const char *data_path, const run_meta *metas, size_t n_runs,
                          double lo, double hi)
 {
-    bool learning = opts->kind == PLT_LEARNING;
+    bool learning = opts->kind != PLT_LATENCY_CDF;
     int w = opts->width > 0 ? opts->width : 900, hgt = opts->height > 0 ? opts->height : 600;
     char out_esc[4200], data_esc[4200];
     plt_gp_escape(out_esc, sizeof out_esc, out_path, false);
     plt_gp_escape(data_esc, sizeof data_esc, data_path, false);
     fprintf(s, "set terminal %s size %d,%d\n", plt_has_terminal("pngcairo") ? "pngcairo" : "png", w, hgt);
     fprintf(s, "set output \"%s\"\n", out_esc);
-    if (learning)
-        fprintf(s, "set title \"Learning curves\"\nset xlabel \"decisions learned from\"\n"
-                   "set ylabel \"mean reward per decision\"\nset grid\n"
-                   "set key bottom right\n");
+    bool band = opts->kind == PLT_LEARNING_BAND;
+    if (learning) /* a band's early steps span the plot: its legend goes below */
+        fprintf(s, "set title \"Learning curves%s\"\nset xlabel \"decisions learned from\"\n"
+                   "set ylabel \"mean reward per decision\"\nset grid\nset key %s\n"
+                   "set rmargin 6\n",
+                band ? " over training seeds: mean and 95 % t-interval of the mean" : "",
+                band ? "below" : "bottom right");
     else
         fprintf(s, "set title \"Task latency (CDF)\"\nset xlabel \"latency (ms)\"\n"
                    "set ylabel \"fraction of tasks\"\nset yrange [0:1]\nset grid\n"
@@ -224,6 +295,18 @@ static void write_script(FILE *s, const plt_opts *opts, const char *out_path,
     if (isfinite(lo) && hi / lo > 100.0)
         fprintf(s, "set logscale x\n");
     fprintf(s, "plot ");
+    if (band) {
+        /* the band under its mean, in the group's colour */
+        for (size_t i = 0; i < n_runs; i++)
+            fprintf(s,
+                    "%s\"%s\" index %zu using 1:($2-$3):($2+$3) with filledcurves "
+                    "fs transparent solid 0.25 noborder lc %zu notitle, \\\n"
+                    "     \"%s\" index %zu using 1:2 with lines lw 2 lc %zu title \"%s\"",
+                    i ? ", \\\n     " : "", data_esc, i, i + 1, data_esc, i, i + 1,
+                    metas[i].title);
+        fprintf(s, "\n");
+        return;
+    }
     for (size_t i = 0; i < n_runs; i++)
         fprintf(s, "%s\"%s\" index %zu using 1:2 with %s lw 2 title \"%s\"",
                 i ? ", \\\n     " : "", data_esc, i, learning ? "lines" : "steps",
@@ -256,7 +339,7 @@ static void draw_script(FILE *s, const char *out_path, const char *data_path, vo
 off_status plt_draw(res_db *db, const plt_opts *opts, char *out_buf, size_t out_cap,
                     off_err *err)
 {
-    if (opts->kind != PLT_LATENCY_CDF && opts->kind != PLT_LEARNING)
+    if (!known_kind(opts->kind))
         return off_errf(err, OFF_EUSAGE, NULL, 0, 0, "unknown plot kind");
     plot_path(db, opts, out_buf, out_cap);
     draw_ctx c = {.db = db, .opts = opts};

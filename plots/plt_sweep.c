@@ -12,6 +12,7 @@
  */
 #define _POSIX_C_SOURCE 200809L
 #include "plt.h"
+#include "cfg.h"
 
 #include <errno.h>
 #include <math.h>
@@ -322,21 +323,11 @@ off_status plt_sweep_write_data(res_db *db, const plt_sweep_spec *spec, const ch
 
 /* ---- the script ------------------------------------------------------- */
 
-/* A value as a legend or a tic shows it: a file path (a model or scenario
- * file swept as an axis: "../../models/zoo/vgg16.yaml") by its base name
- * without .yaml/.yml ("vgg16"), everything else as written. */
+/* A value as a legend or a tic shows it (cfg_file_label). */
 static const char *shown(const char *value)
 {
     static char buf[256];
-    const char *slash = strrchr(value, '/');
-    size_t n = strlen(value);
-    size_t ext = n > 5 && strcmp(value + n - 5, ".yaml") == 0  ? 5
-                 : n > 4 && strcmp(value + n - 4, ".yml") == 0 ? 4
-                                                               : 0;
-    if (!slash || !ext || (size_t)(value + n - ext - slash) < 2)
-        return value;
-    snprintf(buf, sizeof buf, "%.*s", (int)(value + n - ext - slash - 1), slash + 1);
-    return buf;
+    return cfg_file_label(value, buf, sizeof buf);
 }
 
 typedef struct script_out {

@@ -44,6 +44,14 @@ for p in $papers; do
     cat "$work/out"
 done
 
+# The neurosurgeon sweeps the model file: its claims show it by its base
+# name, as its figures do ("model=alexnet", "vgg16: 21 -> ..."), never as
+# the path written in the experiment.
+ns=$work/neurosurgeon-figures/claims.md
+grep -q 'models/zoo\|\.yaml' "$ns" && fail "neurosurgeon: a model path in $ns"
+grep -q 'model=alexnet' "$ns" && grep -q 'vgg16: ' "$ns" ||
+    fail "neurosurgeon: no model base name in $ns"
+
 # Deterministic across --jobs: the same claims, the same figures' data.
 "$bin" sweep "$root/scenarios/papers/edgent/experiment.yaml" --quick --jobs 1 \
     --db "$work/edgent-1.db" --no-figures >"$work/out" 2>&1 || fail "edgent --jobs 1: exit $?"

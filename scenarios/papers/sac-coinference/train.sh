@@ -7,7 +7,10 @@
 # from the directory the sweep runs in (the repository root for `make
 # papers`): the checkpoints go to results/sac-coinference/{sac,ppo}-K.ckpt,
 # K = 1..3 training seeds, and every learning curve to the `training` table
-# of results/sac-coinference/training.db (`offsim plot DB --learning`).
+# of results/sac-coinference/training.db, drawn as learning-curves.png (per
+# agent: the mean over its training seeds with a 95 % t-interval band,
+# `offsim plot DB --learning --band`) and learning-curves-runs.png (one
+# curve per training run, `offsim plot DB --learning`).
 # Full: SAC 30,000 decisions, PPO 100,000 (lr 5e-4, ent_coef 0.03: docs/rl.md),
 # three training seeds, two trainings at a time: ~3 minutes on 2 quiet cores
 # (SAC 3 x 90 s, PPO 3 x 20 s of one core).
@@ -51,5 +54,7 @@ wait $pid   # its failure stops the script (set -e)
 "$offsim" merge "$db" "$out"/train-sac-*.db "$out"/train-ppo-*.db >/dev/null
 rm -f "$out"/train-sac-*.db* "$out"/train-ppo-*.db*
 echo "train.sh: checkpoints in $out, learning curves in $db"
-"$offsim" plot "$db" --learning --out "$out/learning-curves.png" >/dev/null &&
-    echo "train.sh: learning curves drawn in $out/learning-curves.png"
+"$offsim" plot "$db" --learning --band --out "$out/learning-curves.png" >/dev/null &&
+    "$offsim" plot "$db" --learning --out "$out/learning-curves-runs.png" >/dev/null &&
+    echo "train.sh: learning curves drawn in $out/learning-curves.png (over seeds)" \
+        "and $out/learning-curves-runs.png (per run)"
