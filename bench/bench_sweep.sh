@@ -6,8 +6,8 @@
 #       BENCH_SWEEP_DURATION sets it) with --jobs 1, task rows off and on:
 #       total wall and CPU time against the sum of runs.wall_s, and the
 #       overhead per point; with BASE_BIN, the same for that binary beside it;
-#   (b) scaling: a CPU-bound sweep (8 points of 0.5-1 s each: 50,000
-#       simulated seconds without task rows, 20,000 with them) with --jobs 1
+#   (b) scaling: a CPU-bound sweep (16 points of about 1 s each: 150,000
+#       simulated seconds without task rows, 40,000 with them) with --jobs 1
 #       and --jobs 2, and the speed-up (`BENCH_SWEEP_PARTS=b bench/bench_sweep.sh`
 #       measures the scaling alone; the target is >= 1.8x on 2 idle cores);
 #   (c) side by side: a bandwidth x policy x seeds sweep of the quickstart
@@ -67,15 +67,15 @@ fi
 
 if part b; then
 echo
-echo "(b) CPU-bound sweep: 8 points of 0.5-1 s"
+echo "(b) CPU-bound sweep: 16 points of about 1 s"
 printf '%-5s %-6s %8s %8s %8s\n' rows jobs wall_s cpu_s speedup
 for rows in off on; do
   w1=
   for j in 1 2; do
     db=$OUT/cpu-$rows-$j.db
-    set -- --set 'duration=20000 s'
-    [ "$rows" = off ] && set -- --set 'duration=50000 s' --set "$ROWS_OFF"
-    measure "cpu $rows $j" "$BIN" sweep $TINY --seeds 8 "$@" --jobs $j --db "$db" --quiet
+    set -- --set 'duration=40000 s'
+    [ "$rows" = off ] && set -- --set 'duration=150000 s' --set "$ROWS_OFF"
+    measure "cpu $rows $j" "$BIN" sweep $TINY --seeds 16 "$@" --jobs $j --db "$db" --quiet
     [ -z "$w1" ] && w1=$wall
     awk -v r=$rows -v j=$j -v w="$wall" -v c="$cpu" -v w1="$w1" 'BEGIN {
       printf "%-5s %-6s %8.2f %8.2f %8.2f\n", r, j, w, c, w1 / w }'
