@@ -1,6 +1,7 @@
 /*
  * db_query.h - one integer read from a results database with a read-only
- * connection of its own, for tests that check what a run wrote.
+ * connection of its own, for tests that check what a run wrote; and a
+ * current database turned back into a version-4 one, for migration tests.
  */
 #ifndef DB_QUERY_H
 #define DB_QUERY_H
@@ -24,6 +25,28 @@ static inline long long query_int(const char *db, const char *sql)
     sqlite3_finalize(s);
     sqlite3_close(h);
     return v;
+}
+
+/* What schema version 5 added, taken away again (as an offsim of version 4
+ * wrote it): the claims table, summary's warm-up and interval-check columns,
+ * training.eval_reward and runs.rng.  On the open connection h. */
+static inline void db_make_v4(sqlite3 *h)
+{
+    static const char sql[] =
+        "DROP TABLE claims;"
+        "ALTER TABLE summary DROP COLUMN warmup_s;"
+        "ALTER TABLE summary DROP COLUMN warmup_tasks;"
+        "ALTER TABLE summary DROP COLUMN warmup_auto;"
+        "ALTER TABLE summary DROP COLUMN latency_ci_lag1;"
+        "ALTER TABLE summary DROP COLUMN latency_ci_neff;"
+        "ALTER TABLE summary DROP COLUMN latency_ci_ok;"
+        "ALTER TABLE summary DROP COLUMN latency_ci_why;"
+        "ALTER TABLE training DROP COLUMN eval_reward;"
+        "ALTER TABLE runs DROP COLUMN rng;"
+        "PRAGMA user_version=4;";
+    char *msg = NULL;
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("back to version 4: %s", msg);
 }
 
 #endif /* DB_QUERY_H */

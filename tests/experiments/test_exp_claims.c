@@ -576,19 +576,7 @@ static void test_v4_database_migrates(void **state)
     load_q(HEAD "axes: {rate: [1, 2]}\n", false);
     db_new();
     put_all(one);
-    /* what version 5 added, taken away again: a version-4 file */
-    exec("DROP TABLE claims; PRAGMA user_version=4;");
-    static const char *const v5_cols[] = {
-        "summary DROP COLUMN warmup_s",        "summary DROP COLUMN warmup_tasks",
-        "summary DROP COLUMN warmup_auto",     "summary DROP COLUMN latency_ci_lag1",
-        "summary DROP COLUMN latency_ci_neff", "summary DROP COLUMN latency_ci_ok",
-        "summary DROP COLUMN latency_ci_why",  "training DROP COLUMN eval_reward",
-        "runs DROP COLUMN rng"};
-    for (size_t i = 0; i < OFF_COUNT(v5_cols); i++) {
-        char sql[128];
-        snprintf(sql, sizeof sql, "ALTER TABLE %s", v5_cols[i]);
-        exec(sql);
-    }
+    db_make_v4(res_handle(db));
     res_close(db);
     db = NULL;
     assert_int_equal(query_int(db_path, "SELECT count(*) FROM sqlite_master WHERE name = 'claims'"),
