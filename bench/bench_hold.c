@@ -35,6 +35,42 @@ enum { RUNS = 5 };
 
 /* ---- (b) the baseline: a fair plain binary heap ------------------------- */
 
+/* A binary heap that moves a hole, not swapped pairs: push x into a heap
+ * of n entries (h has room); pop the root of a heap that now has n entries
+ * (h[n] is the old last entry, moved into the hole). */
+#define DEFINE_HOLE_HEAP(P, T, LESS)                                          \
+    static inline void hole_##P##_push(T *h, size_t i, T x)                   \
+    {                                                                         \
+        while (i > 0) {                                                       \
+            size_t p = (i - 1) / 2;                                           \
+            if (!LESS(&x, &h[p]))                                             \
+                break;                                                        \
+            h[i] = h[p];                                                      \
+            i = p;                                                            \
+        }                                                                     \
+        h[i] = x;                                                             \
+    }                                                                         \
+    static inline void hole_##P##_pop(T *h, size_t n)                         \
+    {                                                                         \
+        if (n == 0)                                                           \
+            return;                                                           \
+        T x = h[n];                                                           \
+        size_t i = 0;                                                         \
+        for (;;) {                                                            \
+            size_t c = 2 * i + 1;                                             \
+            if (c >= n)                                                       \
+                break;                                                        \
+            if (c + 1 < n && LESS(&h[c + 1], &h[c]))                          \
+                c++;                                                          \
+            if (!LESS(&h[c], &x))                                             \
+                break;                                                        \
+            h[i] = h[c];                                                      \
+            i = c;                                                            \
+        }                                                                     \
+        h[i] = x;                                                             \
+    }
+
+
 /* The same 16-byte entries as the engine's heap (time, seq << 32 | record),
  * the event's handler, user pointer and argument in a record slab with a
  * free list (as in the engine), but a binary heap, a double compare with
@@ -71,6 +107,8 @@ static inline bool fair_less(const fair_ent *a, const fair_ent *b)
     return a->t < b->t || (a->t == b->t && a->key < b->key);
 }
 
+DEFINE_HOLE_HEAP(fair, fair_ent, fair_less)
+
 /* A queue with room for cap events; false on out of memory. */
 static bool fair_init(fair_q *q, size_t cap)
 {
@@ -92,16 +130,7 @@ static bool fair_schedule(fair_q *q, double t, fair_handler *fn, void *ud, uint6
     else
         return false;
     q->rec[r] = (fair_rec){ fn, ud, arg, 0 };
-    fair_ent x = { t, (q->seq++ << 32) | r };
-    size_t i = q->n++;
-    while (i > 0) { /* move the hole up */
-        size_t p = (i - 1) / 2;
-        if (!fair_less(&x, &q->h[p]))
-            break;
-        q->h[i] = q->h[p];
-        i = p;
-    }
-    q->h[i] = x;
+    hole_fair_push(q->h, q->n++, (fair_ent){ t, (q->seq++ << 32) | r });
     return true;
 }
 
@@ -111,29 +140,66 @@ static bool fair_step(fair_q *q)
     if (q->n == 0)
         return false;
     fair_ent top = q->h[0];
-    size_t n = --q->n;
-    if (n > 0) { /* move the hole at the root down, then fill it with the last */
-        fair_ent x = q->h[n];
-        size_t i = 0;
-        for (;;) {
-            size_t c = 2 * i + 1;
-            if (c >= n)
-                break;
-            if (c + 1 < n && fair_less(&q->h[c + 1], &q->h[c]))
-                c++;
-            if (!fair_less(&q->h[c], &x))
-                break;
-            q->h[i] = q->h[c];
-            i = c;
-        }
-        q->h[i] = x;
-    }
+    hole_fair_pop(q->h, --q->n);
     uint64_t r = (uint32_t)top.key;
     fair_rec ev = q->rec[r];
     q->rec[r].next_free = q->free_head;
     q->free_head = r;
     q->now = top.t;
     ev.fn(q, ev.ud, ev.arg);
+    return true;
+}
+
+/* The same heap with the events by value, 32 bytes each: no record to
+ * fetch after the pop, at the price of entries twice the engine's size.
+ * The user pointer is the queue's (one per queue), which is what keeps the
+ * event at 32 bytes; handlers are still called through a pointer with
+ * (queue, user pointer, argument). */
+typedef struct val_q val_q;
+typedef void val_handler(val_q *q, void *ud, uint64_t arg);
+
+typedef struct val_ent {
+    double t;
+    uint64_t seq;
+    val_handler *fn;
+    uint64_t arg;
+} val_ent;
+
+struct val_q {
+    val_ent *h;
+    size_t n, cap;
+    void *ud;
+    uint64_t seq;
+    double now;
+};
+
+static inline bool val_less(const val_ent *a, const val_ent *b)
+{
+    return a->t < b->t || (a->t == b->t && a->seq < b->seq);
+}
+
+DEFINE_HOLE_HEAP(val, val_ent, val_less)
+
+/* Push an event; false when full. */
+static bool val_schedule(val_q *q, double t, val_handler *fn, uint64_t arg)
+{
+    if (q->n == q->cap)
+        return false;
+    if (!(t > q->now))
+        t = q->now;
+    hole_val_push(q->h, q->n++, (val_ent){ t, q->seq++, fn, arg });
+    return true;
+}
+
+/* Pop and fire the least (t, seq) event; false if empty. */
+static bool val_step(val_q *q)
+{
+    if (q->n == 0)
+        return false;
+    val_ent top = q->h[0];
+    hole_val_pop(q->h, --q->n);
+    q->now = top.t;
+    top.fn(q, q->ud, top.arg);
     return true;
 }
 
@@ -161,6 +227,14 @@ static void fair_hold(fair_q *q, void *ud, uint64_t arg)
     hold *h = ud;
     hold_fired(h, q->now, arg);
     if (!fair_schedule(q, q->now + gsl_ran_exponential(h->r, 1.0), fair_hold, ud, arg))
+        h->oom = true;
+}
+
+static void val_hold(val_q *q, void *ud, uint64_t arg)
+{
+    hold *h = ud;
+    hold_fired(h, q->now, arg);
+    if (!val_schedule(q, q->now + gsl_ran_exponential(h->r, 1.0), val_hold, arg))
         h->oom = true;
 }
 
@@ -210,6 +284,18 @@ typedef struct hold_out {
 
 static size_t warm_up(size_t n) { return 4 * n > 200000 ? 4 * n : 200000; }
 
+/* Warm up, then time m steps of queue q: the rate in events/s. */
+#define TIMED_STEPS(step, q, n, m, rate)                                      \
+    do {                                                                      \
+        for (size_t i_ = warm_up(n); i_ > 0; i_--)                            \
+            step(q);                                                          \
+        double t0_ = off_wall_seconds();                                      \
+        for (size_t i_ = 0; i_ < (m); i_++)                                   \
+            step(q);                                                          \
+        double dt_ = off_wall_seconds() - t0_;                                \
+        (rate) = dt_ > 0 ? (double)(m) / dt_ : 0;                             \
+    } while (0)
+
 /* One engine run: m events timed after warm-up. */
 static hold_out run_engine(size_t n, size_t m, int run, double churn)
 {
@@ -226,15 +312,12 @@ static hold_out run_engine(size_t n, size_t m, int run, double churn)
         if (h.ids)
             h.ids[i] = id;
     }
-    for (size_t i = warm_up(n); i > 0; i--)
-        sim_engine_step(e);
-    double t0 = off_wall_seconds();
-    for (size_t i = 0; i < m; i++)
-        sim_engine_step(e);
-    double dt = off_wall_seconds() - t0;
+    hold_out o;
+    TIMED_STEPS(sim_engine_step, e, n, m, o.rate);
     if (h.oom || sim_engine_pending(e) != n)
         die("the engine lost events");
-    hold_out o = { sim_engine_now(e), h.hash, dt > 0 ? (double)m / dt : 0 };
+    o.clock = sim_engine_now(e);
+    o.hash = h.hash;
     sim_engine_free(e);
     gsl_rng_free(h.r);
     free(h.ids);
@@ -250,17 +333,34 @@ static hold_out run_fair(size_t n, size_t m, int run)
         die("out of memory");
     for (size_t i = 0; i < n; i++)
         fair_schedule(&q, gsl_ran_exponential(h.r, 1.0), fair_hold, &h, i);
-    for (size_t i = warm_up(n); i > 0; i--)
-        fair_step(&q);
-    double t0 = off_wall_seconds();
-    for (size_t i = 0; i < m; i++)
-        fair_step(&q);
-    double dt = off_wall_seconds() - t0;
+    hold_out o;
+    TIMED_STEPS(fair_step, &q, n, m, o.rate);
     if (h.oom || q.n != n)
         die("the fair heap lost events");
-    hold_out o = { q.now, h.hash, dt > 0 ? (double)m / dt : 0 };
+    o.clock = q.now;
+    o.hash = h.hash;
     free(q.h);
     free(q.rec);
+    gsl_rng_free(h.r);
+    return o;
+}
+
+/* The same run on the by-value heap. */
+static hold_out run_val(size_t n, size_t m, int run)
+{
+    hold h = { bench_stream(run), NULL, n, 0.0, 0, false };
+    val_q q = { .h = malloc(n * sizeof *q.h), .cap = n, .ud = &h };
+    if (!q.h)
+        die("out of memory");
+    for (size_t i = 0; i < n; i++)
+        val_schedule(&q, gsl_ran_exponential(h.r, 1.0), val_hold, i);
+    hold_out o;
+    TIMED_STEPS(val_step, &q, n, m, o.rate);
+    if (h.oom || q.n != n)
+        die("the by-value heap lost events");
+    o.clock = q.now;
+    o.hash = h.hash;
+    free(q.h);
     gsl_rng_free(h.r);
     return o;
 }
@@ -278,21 +378,34 @@ static double median(double v[RUNS])
     return v[RUNS / 2];
 }
 
-/* "engine N M" or "fair N M": one run of one queue, for profilers
- * (cachegrind, perf); prints the order hash so two profiles can be
- * checked to be the same workload. */
+/* "engine|fair|value N M": one run of one queue, for profilers
+ * (cachegrind, perf); prints the order hash so that profiles can be
+ * checked to be of the same workload. */
 static int profile_one(char **argv)
 {
     size_t n = strtoul(argv[2], NULL, 10), m = strtoul(argv[3], NULL, 10);
-    bool eng = strcmp(argv[1], "engine") == 0;
-    if (n == 0 || (!eng && strcmp(argv[1], "fair") != 0)) {
-        fprintf(stderr, "usage: bench_hold [SCALE] | bench_hold engine|fair N M\n");
+    hold_out o;
+    if (n > 0 && strcmp(argv[1], "engine") == 0)
+        o = run_engine(n, m, 0, 0.0);
+    else if (n > 0 && strcmp(argv[1], "fair") == 0)
+        o = run_fair(n, m, 0);
+    else if (n > 0 && strcmp(argv[1], "value") == 0)
+        o = run_val(n, m, 0);
+    else {
+        fprintf(stderr, "usage: bench_hold [SCALE] | bench_hold engine|fair|value N M\n");
         return 2;
     }
-    hold_out o = eng ? run_engine(n, m, 0, 0.0) : run_fair(n, m, 0);
     printf("%s N=%zu M=%zu: %.2f M events/s, clock %.17g, hash %016" PRIx64 "\n",
            argv[1], n, m, o.rate / 1e6, o.clock, o.hash);
     return 0;
+}
+
+/* "median [min..max]" of v (sorted), in millions. */
+static const char *fmt_rates(char buf[64], double v[RUNS])
+{
+    double md = median(v);
+    snprintf(buf, 64, "%5.2f [%5.2f..%5.2f]", md / 1e6, v[0] / 1e6, v[RUNS - 1] / 1e6);
+    return buf;
 }
 
 int main(int argc, char **argv)
@@ -308,39 +421,40 @@ int main(int argc, char **argv)
     double t_start = off_wall_seconds();
 
     printf("hold model: N pending events, each fired event schedules one at now + Exp(1)\n");
-    printf("events/s (millions), median of %d alternating runs [min..max];\n"
-           "ratio: median of the per-pair ratios [min..max]\n\n", RUNS);
-    printf("%-8s %-10s %-22s %-22s %s\n", "N", "M timed", "offsim engine",
-           "fair binary heap", "engine/fair");
+    printf("events/s (millions), median of %d runs [min..max], the three queues in\n"
+           "rotating order; ratios: median of the per-run ratios [min..max]\n\n", RUNS);
+    printf("%-7s %-8s %-20s %-20s %-20s %-18s %s\n", "N", "M timed", "offsim engine",
+           "fair heap (16 B)", "by-value heap (32 B)", "engine/fair", "engine/by-value");
     for (int k = 0; k < SIZES; k++) {
-        double eng[RUNS], fair[RUNS], ratio[RUNS];
+        double r[3][RUNS], rf[RUNS], rv[RUNS];
         for (int run = 0; run < RUNS; run++) {
-            /* alternate which queue goes first, so drift hits both */
-            hold_out a, b;
-            if (run % 2 == 0) {
-                a = run_engine(ns[k], ms[k], run, 0.0);
-                b = run_fair(ns[k], ms[k], run);
-            } else {
-                b = run_fair(ns[k], ms[k], run);
-                a = run_engine(ns[k], ms[k], run, 0.0);
+            hold_out o[3];
+            for (int j = 0; j < 3; j++) { /* rotate the order: drift hits all */
+                int q = (run + j) % 3;
+                o[q] = q == 0 ? run_engine(ns[k], ms[k], run, 0.0)
+                       : q == 1 ? run_fair(ns[k], ms[k], run)
+                                : run_val(ns[k], ms[k], run);
             }
-            if (a.clock != b.clock || a.hash != b.hash) {
-                fprintf(stderr, "bench_hold: the queues diverged (clock %.17g vs %.17g)\n",
-                        a.clock, b.clock);
-                return 1;
-            }
-            eng[run] = a.rate;
-            fair[run] = b.rate;
-            ratio[run] = a.rate / b.rate;
+            for (int q = 1; q < 3; q++)
+                if (o[q].clock != o[0].clock || o[q].hash != o[0].hash) {
+                    fprintf(stderr, "bench_hold: the queues diverged (clock %.17g vs %.17g)\n",
+                            o[0].clock, o[q].clock);
+                    return 1;
+                }
+            for (int q = 0; q < 3; q++)
+                r[q][run] = o[q].rate;
+            rf[run] = o[0].rate / o[1].rate;
+            rv[run] = o[0].rate / o[2].rate;
         }
-        double me = median(eng), mf = median(fair), mr = median(ratio);
-        char sa[64], sb[64];
-        snprintf(sa, sizeof sa, "%5.2f [%5.2f..%5.2f]", me / 1e6, eng[0] / 1e6,
-                 eng[RUNS - 1] / 1e6);
-        snprintf(sb, sizeof sb, "%5.2f [%5.2f..%5.2f]", mf / 1e6, fair[0] / 1e6,
-                 fair[RUNS - 1] / 1e6);
-        printf("%-8zu %-10zu %-22s %-22s %.2fx [%.2f..%.2f]\n", ns[k], ms[k], sa, sb, mr,
-               ratio[0], ratio[RUNS - 1]);
+        char s[5][64];
+        fmt_rates(s[0], r[0]);
+        fmt_rates(s[1], r[1]);
+        fmt_rates(s[2], r[2]);
+        double mf = median(rf), mv = median(rv);
+        snprintf(s[3], 64, "%.2fx [%.2f..%.2f]", mf, rf[0], rf[RUNS - 1]);
+        snprintf(s[4], 64, "%.2fx [%.2f..%.2f]", mv, rv[0], rv[RUNS - 1]);
+        printf("%-7zu %-8zu %-20s %-20s %-20s %-18s %s\n", ns[k], ms[k], s[0], s[1], s[2],
+               s[3], s[4]);
         fflush(stdout);
     }
 
@@ -355,8 +469,8 @@ int main(int argc, char **argv)
         printf("%-8zu %-10zu %5.2f [%5.2f..%5.2f]\n", ns[k], m, me / 1e6, v[0] / 1e6,
                v[RUNS - 1] / 1e6);
     }
-    printf("\nboth queues fired identical event sequences (equal final clocks and\n"
-           "equal hashes of every fired (time, chain))\n");
+    printf("\nall three queues fired identical event sequences (equal final clocks\n"
+           "and equal hashes of every fired (time, chain))\n");
     printf("total wall time %.1f s\n", off_wall_seconds() - t_start);
     return 0;
 }
