@@ -202,16 +202,17 @@ static bool val_schedule(val_q *q, double t, val_handler *fn, uint64_t arg)
     return true;
 }
 
-/* Pop and fire the least (t, seq) event; false if empty. */
+/* Pop and fire the least (t, seq) event, if any; whether one fired. */
 static bool val_step(val_q *q)
 {
-    if (q->n == 0)
-        return false;
-    val_ent top = q->h[0];
-    hole_val_pop(q->h, --q->n);
-    q->now = top.t;
-    top.fn(q, q->ud, top.arg);
-    return true;
+    bool any = q->n > 0;
+    if (any) {
+        val_ent top = q->h[0];
+        hole_val_pop(q->h, --q->n);
+        q->now = top.t;
+        top.fn(q, q->ud, top.arg);
+    }
+    return any;
 }
 
 /* ---- the hold model ----------------------------------------------------- */
@@ -307,6 +308,18 @@ static size_t warm_up(size_t n) { return 4 * n > 200000 ? 4 * n : 200000; }
         (rate) = dt_ > 0 ? (double)(m) / dt_ : 0;                             \
     } while (0)
 
+/* The outcome of a run; exits if the queue lost events (pending != h->n). */
+static hold_out hold_result(const hold *h, size_t pending, double clock, double rate,
+                            const char *queue)
+{
+    if (h->oom || pending != h->n) {
+        fprintf(stderr, "bench_hold: %s lost events (%zu pending, want %zu)\n", queue,
+                pending, h->n);
+        exit(1);
+    }
+    return (hold_out){ clock, h->hash, rate };
+}
+
 /* One engine run: m events timed after warm-up. */
 static hold_out run_engine(size_t n, size_t m, int run, double churn)
 {
@@ -323,12 +336,9 @@ static hold_out run_engine(size_t n, size_t m, int run, double churn)
         if (h.ids)
             h.ids[i] = id;
     }
-    hold_out o;
-    TIMED_STEPS(sim_engine_step, e, n, m, o.rate);
-    if (h.oom || sim_engine_pending(e) != n)
-        die("the engine lost events");
-    o.clock = sim_engine_now(e);
-    o.hash = h.hash;
+    double rate;
+    TIMED_STEPS(sim_engine_step, e, n, m, rate);
+    hold_out o = hold_result(&h, sim_engine_pending(e), sim_engine_now(e), rate, "the engine");
     sim_engine_free(e);
     gsl_rng_free(h.r);
     free(h.ids);
@@ -344,12 +354,9 @@ static hold_out run_fair(size_t n, size_t m, int run)
         die("out of memory");
     for (size_t i = 0; i < n; i++)
         fair_schedule(&q, gsl_ran_exponential(h.r, 1.0), fair_hold, &h, i);
-    hold_out o;
-    TIMED_STEPS(fair_step, &q, n, m, o.rate);
-    if (h.oom || q.n != n)
-        die("the fair heap lost events");
-    o.clock = q.now;
-    o.hash = h.hash;
+    double rate;
+    TIMED_STEPS(fair_step, &q, n, m, rate);
+    hold_out o = hold_result(&h, q.n, q.now, rate, "the fair heap");
     free(q.h);
     free(q.rec);
     gsl_rng_free(h.r);
@@ -365,12 +372,9 @@ static hold_out run_val(size_t n, size_t m, int run)
         die("out of memory");
     for (size_t i = 0; i < n; i++)
         val_schedule(&q, gsl_ran_exponential(h.r, 1.0), val_hold, i);
-    hold_out o;
-    TIMED_STEPS(val_step, &q, n, m, o.rate);
-    if (h.oom || q.n != n)
-        die("the by-value heap lost events");
-    o.clock = q.now;
-    o.hash = h.hash;
+    double rate;
+    TIMED_STEPS(val_step, &q, n, m, rate);
+    hold_out o = hold_result(&h, q.n, q.now, rate, "the by-value heap");
     free(q.h);
     gsl_rng_free(h.r);
     return o;
