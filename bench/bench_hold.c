@@ -44,7 +44,7 @@
 
 enum { RUNS = 5 };
 
-/* ---- (b) the baseline: a fair plain binary heap ------------------------- */
+/* ---- (b) and (c), the baselines: fair plain binary heaps ---------------- */
 
 /* A binary heap that moves a hole, not swapped pairs: push x into a heap
  * of n entries (h has room); pop the root of a heap that now has n entries
@@ -226,7 +226,7 @@ typedef struct hold {
     bool oom;
 } hold;
 
-/* Fold a fired event into the order hash (the same work in both queues). */
+/* Fold a fired event into the order hash (the same work in every queue). */
 static inline void hold_fired(hold *h, double now, uint64_t arg)
 {
     uint64_t b;
