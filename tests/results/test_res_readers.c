@@ -54,7 +54,7 @@ static void assert_report_readonly(const char *p, const char *want)
             _exit(3);
         char *buf = report_of(p);
         if (buf)
-            printf("%s", buf);
+            printf("%s", buf ? buf : "");
         fflush(stdout);
         _exit(!buf ? 1 : strstr(buf, want) ? 0 : 2);
     }
@@ -137,7 +137,7 @@ static void test_running_run_is_told_from_a_killed_one(void **state)
     res_close(rd);
     char *buf = report_of(p);
     assert_non_null(buf);
-    printf("%s", buf);
+    printf("%s", buf ? buf : "");
     assert_non_null(strstr(buf, "status=running"));
     assert_non_null(strstr(buf, "no summary (run running); 0 task rows recorded"));
     free(buf);

@@ -161,7 +161,7 @@ static void test_summary_and_report_flag_the_interval(void **state)
 
     char *buf = report_of(p);
     assert_non_null(buf);
-    printf("%s", buf);
+    printf("%s", buf ? buf : "");
     char *second = strstr(buf, "\nrun 2 ");
     assert_non_null(second);
     char *flag = strstr(buf, "UNRELIABLE interval: too few independent observations");
