@@ -522,6 +522,20 @@ static off_status points_tbl(exp_experiment *e, const cfg_node *key, const cfg_n
     return st;
 }
 
+/* A seed of a `seeds:` list and its index there, sorted by seed then index. */
+typedef struct seed_at {
+    uint64_t seed;
+    size_t at;
+} seed_at;
+
+static int seed_cmp(const void *a, const void *b)
+{
+    const seed_at *x = a, *y = b;
+    if (x->seed != y->seed)
+        return x->seed < y->seed ? -1 : 1;
+    return (x->at > y->at) - (x->at < y->at);
+}
+
 /* `seeds: N` (1..N) or a list of seeds: the column `seed`. */
 static off_status seeds_tbl(exp_experiment *e, const cfg_node *key, const cfg_node *v, tbl *t,
                             off_err *err)
@@ -536,23 +550,38 @@ static off_status seeds_tbl(exp_experiment *e, const cfg_node *key, const cfg_no
         return st;
     }
     const exp_val **vals = calloc(n, sizeof *vals);
-    if (!vals)
+    seed_at *seen = v->kind == CFG_NODE_SEQ ? malloc(n * sizeof *seen) : NULL;
+    if (!vals || (v->kind == CFG_NODE_SEQ && !seen)) {
+        free(vals);
         return oom(err);
+    }
     st = OFF_OK;
     for (uint64_t i = 0; i < n && !st; i++) {
         uint64_t s = i + 1;
-        if (v->kind == CFG_NODE_SEQ &&
-            (st = cfg_get_uint(v->items[i], "seeds: a seed", 0, UINT64_MAX, &s, err)))
-            break;
-        for (uint64_t j = 0; j < i && !st; j++)
-            if (vals[j]->num == (double)s && (uint64_t)strtoull(vals[j]->text, NULL, 10) == s)
-                st = cfg_errp(err, OFF_EINVAL, v->items[i]->pos, "seeds: seed %llu is given twice",
-                              (unsigned long long)s);
+        if (v->kind == CFG_NODE_SEQ) {
+            if ((st = cfg_get_uint(v->items[i], "seeds: a seed", 0, UINT64_MAX, &s, err)))
+                break;
+            seen[i] = (seed_at){s, (size_t)i};
+        }
         char text[32];
         snprintf(text, sizeof text, "%llu", (unsigned long long)s);
-        if (!st && !(vals[i] = val_new(e, text, NULL, (double)s)))
+        if (!(vals[i] = val_new(e, text, NULL, (double)s)))
             st = oom(err);
     }
+    if (!st && seen) { /* sorted, not pairwise: a list may hold a million seeds */
+        qsort(seen, n, sizeof *seen, seed_cmp);
+        size_t first = SIZE_MAX; /* the earliest item that repeats an earlier one */
+        for (uint64_t i = 1; i < n; i++)
+            if (seen[i].seed == seen[i - 1].seed && seen[i].at < first)
+                first = seen[i].at;
+        if (first != SIZE_MAX) {
+            uint64_t s = 0;
+            cfg_get_uint(v->items[first], "seeds: a seed", 0, UINT64_MAX, &s, err);
+            st = cfg_errp(err, OFF_EINVAL, v->items[first]->pos, "seeds: seed %llu is given twice",
+                          (unsigned long long)s);
+        }
+    }
+    free(seen);
     if (!st)
         return one_col(t, "seed", key->pos, vals, (size_t)n, err);
     free(vals);

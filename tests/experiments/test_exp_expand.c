@@ -241,6 +241,7 @@ static void test_errors_positioned(void **state)
          "filter: it drops every one of the 2 points", NULL},
         {"axes: {grid: [{policy: [a]}, {policy: [b]}]}\n", "axis 'policy' is given twice", NULL},
         {"seeds: 0\n", "x.yaml:2:8: seeds must be between 1 and", NULL},
+        {"seeds: [7, 3, 9, 3, 7]\n", "x.yaml:2:18: seeds: seed 3 is given twice", NULL},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         char text[512];
