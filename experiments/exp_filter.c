@@ -199,7 +199,8 @@ static fnode *parse_cmp(parser *p)
             fnode_free(n);
             return fail(p, open, "%s", "this '(' is not closed");
         }
-        p->at++;
+        if (n) /* past the ')'; after an error p->at may be the end */
+            p->at++;
         return n;
     }
     fnode *n = node_new(p, F_CMP, NULL, NULL);

@@ -87,14 +87,16 @@ off_status sim_chan_trace_parse(sim_chan_trace *tr, const char *text, size_t len
         st = off_errf(err, OFF_EINVAL, name, 0, 0,
                       "a looped trace needs at least 2 rows (the last row lasts "
                       "as long as the one before it)");
-    /* times relative to the first row; they must stay distinct */
+    /* times relative to the first row; rows at least a microsecond apart:
+     * closer rows mean nothing for a throughput, and a looped trace of a
+     * vanishing period would count more loop cycles than an int64 holds */
     for (size_t i = tr->n; !st && i-- > 0;)
         tr->t_s[i] -= tr->t_s[0];
     for (size_t i = 1; !st && i < tr->n; i++)
-        if (!(tr->t_s[i] > tr->t_s[i - 1]))
+        if (!(tr->t_s[i] - tr->t_s[i - 1] >= 1e-6))
             st = off_errf(err, OFF_EINVAL, name, 0, 0,
-                          "rows %zu and %zu are too close in time to tell apart "
-                          "once the trace starts at 0", i, i + 1);
+                          "rows %zu and %zu are less than 1 us apart once the trace "
+                          "starts at 0", i, i + 1);
     if (st) {
         sim_chan_trace_free(tr);
         return st;

@@ -23,7 +23,7 @@ cp -R "$corpus/." "$work/"
 # one that needs more memory is one too.  The log is kept short: the final
 # statistics, or the whole tail of a failure.
 status=0
-"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+"$bin" -seed="${FUZZ_SEED:-1}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$tmp/fuzz-artifacts/$name-" "$work" >"$work.log" 2>&1 || status=$?
 grep -E '^(stat::|#[0-9]+ +DONE|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written|INFO: Seed)' "$work.log" || true
 if [ "$status" != 0 ]; then
