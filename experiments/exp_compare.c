@@ -104,7 +104,8 @@ static off_status builds(const exp_compare_opts *o, const char *yaml, mdl_model 
     scn_override *ov = malloc((o->n_set + 1) * sizeof *ov);
     if (!ov)
         return oom(err);
-    memcpy(ov, o->set, o->n_set * sizeof *ov);
+    if (o->n_set) /* memcpy from NULL is undefined even for 0 bytes */
+        memcpy(ov, o->set, o->n_set * sizeof *ov);
     ov[o->n_set] = (scn_override){"policy", yaml};
     scn_scenario s;
     off_status st = exp_scenario_load(&s, o->scenario, ov, o->n_set + 1, err);
