@@ -101,6 +101,7 @@
 #define SIM_DEAD_SLACK 64               /* dead entries tolerated regardless of live */
 #define SIM_IN_NOWQ UINT32_MAX          /* pos of a record in the current-time queue */
 #define SIM_TOMBSTONE UINT64_MAX        /* tbits of a now-queue entry moved away */
+#define SIM_PREFETCH_MIN 4096           /* heap entries (64 KiB) from which sift_down prefetches */
 
 #if defined(__GNUC__)
 #define SIM_PREFETCH(p) __builtin_prefetch(p)
@@ -148,6 +149,7 @@ struct sim_engine {
     double now;
     uint64_t fired;
     bool stop;
+    bool hole;          /* heap[0] was fired and not yet refilled: see settle */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -179,6 +181,13 @@ static inline bool qent_less(const sim_qent *a, const sim_qent *b)
 #endif
 }
 
+/* (ta, ka) < (tb, kb), on values in registers. */
+static inline bool tk_less(uint64_t ta, uint64_t ka, uint64_t tb, uint64_t kb)
+{
+    sim_qent a = { ta, ka }, b = { tb, kb };
+    return qent_less(&a, &b);
+}
+
 /* Branch-free select: c ? y : x. */
 static inline size_t pick(bool c, size_t x, size_t y)
 {
@@ -186,6 +195,12 @@ static inline size_t pick(bool c, size_t x, size_t y)
 }
 
 /* ---- heap --------------------------------------------------------------- */
+
+#if defined(__GNUC__)
+#define SIM_INLINE static inline __attribute__((always_inline))
+#else
+#define SIM_INLINE static inline
+#endif
 
 /* Store x at heap index i and record i in x's event record. */
 static inline void heap_put(sim_qent *h, sim_slot *slots, size_t i, sim_qent x)
@@ -208,40 +223,72 @@ static void sift_up(sim_qent *h, sim_slot *slots, size_t i, sim_qent x)
 }
 
 /* Place x at hole i of a heap of n entries and move it down while a child
- * precedes it. */
+ * precedes it.  The least of the four children of a full node is found by
+ * a branch-free tournament.  The loop walks byte offsets (16 x index), so
+ * that every entry it touches is one base + offset address, with no index
+ * scaling per access.  pf (a constant at each call site): prefetch the
+ * grandchildren, which pays only once the heap has left L1 (below
+ * SIM_PREFETCH_MIN entries the prefetches are pure overhead). */
+SIM_INLINE void sift_down_impl(sim_qent *h, sim_slot *slots, size_t n, size_t i,
+                               sim_qent x, bool pf)
+{
+    enum { Q = sizeof(sim_qent) };
+    char *base = (char *)h;
+    size_t nb = n * Q;
+    size_t o = i * Q;                 /* the hole */
+    size_t co = SIM_ARITY * o + Q;    /* its first child: 16 (4i + 1) */
+    while (co + SIM_ARITY * Q <= nb) { /* all four children: tournament */
+        const sim_qent *k = (const sim_qent *)(base + co);
+        if (pf) {
+            /* Fetch the four grandchild groups (one line each) while this
+             * level is compared (see the design notes at the top). */
+            size_t g = SIM_ARITY * co + Q;
+            if (g + 3 * SIM_ARITY * Q < nb) { /* stay inside the array */
+                SIM_PREFETCH(base + g);
+                SIM_PREFETCH(base + g + SIM_ARITY * Q);
+                SIM_PREFETCH(base + g + 2 * SIM_ARITY * Q);
+                SIM_PREFETCH(base + g + 3 * SIM_ARITY * Q);
+            }
+        }
+        size_t a = co + Q * (size_t)qent_less(&k[1], &k[0]);
+        size_t b = co + 2 * Q + Q * (size_t)qent_less(&k[3], &k[2]);
+        size_t mo = pick(qent_less((const sim_qent *)(base + b), (const sim_qent *)(base + a)),
+                         a, b);
+        /* the fields one by one (a struct copy goes through an SSE
+         * register and back), and the selects by pick (GCC turns
+         * ?: on these into branches, which mispredict) */
+        const sim_qent *m = (const sim_qent *)(base + mo);
+        uint64_t mt = m->tbits, mk = m->key;
+        if (!tk_less(mt, mk, x.tbits, x.key))
+            goto done;
+        sim_qent *hole = (sim_qent *)(base + o);
+        hole->tbits = mt;
+        hole->key = mk;
+        slots[key_slot(mk)].u.pos = (uint32_t)(o / Q);
+        o = mo;
+        co = SIM_ARITY * o + Q;
+    }
+    if (co < nb) { /* the last inner node: fewer than four children */
+        size_t c = co / Q, m = c;
+        for (size_t j = c + 1; j < n; j++)
+            if (qent_less(&h[j], &h[m]))
+                m = j;
+        if (qent_less(&h[m], &x)) {
+            heap_put(h, slots, o / Q, h[m]);
+            o = m * Q;
+        }
+    }
+done:
+    heap_put(h, slots, o / Q, x);
+}
+
+/* sift_down_impl with the prefetching chosen by the heap's size. */
 static void sift_down(sim_qent *h, sim_slot *slots, size_t n, size_t i, sim_qent x)
 {
-    for (;;) {
-        size_t c = SIM_ARITY * i + 1;
-        size_t m;
-        if (c + SIM_ARITY <= n) { /* all four children: tournament */
-            /* Fetch the four grandchild groups (one line each) while this
-             * level is compared: at N = 10^5 the lower levels are not in
-             * L1 (see the design notes at the top). */
-            size_t g = SIM_ARITY * c + 1;
-            if (g + 3 * SIM_ARITY < n) { /* stay inside the array */
-                SIM_PREFETCH(&h[g]);
-                SIM_PREFETCH(&h[g + SIM_ARITY]);
-                SIM_PREFETCH(&h[g + 2 * SIM_ARITY]);
-                SIM_PREFETCH(&h[g + 3 * SIM_ARITY]);
-            }
-            size_t a = c + qent_less(&h[c + 1], &h[c]);
-            size_t b = c + 2 + qent_less(&h[c + 3], &h[c + 2]);
-            m = pick(qent_less(&h[b], &h[a]), a, b);
-        } else if (c < n) {
-            m = c;
-            for (size_t j = c + 1; j < n; j++)
-                if (qent_less(&h[j], &h[m]))
-                    m = j;
-        } else {
-            break;
-        }
-        if (!qent_less(&h[m], &x))
-            break;
-        heap_put(h, slots, i, h[m]);
-        i = m;
-    }
-    heap_put(h, slots, i, x);
+    if (n >= SIM_PREFETCH_MIN)
+        sift_down_impl(h, slots, n, i, x, true);
+    else
+        sift_down_impl(h, slots, n, i, x, false);
 }
 
 /* Rebuild the heap property over h[0..n) in O(n), and every entry's heap
@@ -335,6 +382,34 @@ static inline void reap_dead_roots(sim_engine *e)
     }
 }
 
+/* Finish the pop that step left pending (the root was fired while its
+ * handler ran; no schedule refilled it): move the last entry into the
+ * root's place and restore invariant (a). */
+static void settle(sim_engine *e)
+{
+    e->hole = false;
+    size_t n = --e->n;
+    if (n >= SIM_PREFETCH_MIN)
+        sift_down_impl(e->heap, e->slots, n, 0, e->heap[n], true);
+    else if (n > 0)
+        sift_down_impl(e->heap, e->slots, n, 0, e->heap[n], false);
+    if (e->dead > 0)
+        reap_dead_roots(e);
+}
+
+/* Put x into the hole at the root (the pending pop and x's push in one
+ * sift) and restore invariant (a). */
+SIM_INLINE void fill_hole(sim_engine *e, sim_qent x)
+{
+    e->hole = false;
+    if (e->n >= SIM_PREFETCH_MIN)
+        sift_down_impl(e->heap, e->slots, e->n, 0, x, true);
+    else
+        sift_down_impl(e->heap, e->slots, e->n, 0, x, false);
+    if (e->dead > 0)
+        reap_dead_roots(e);
+}
+
 /* ---- the current-time queue ---------------------------------------------- */
 
 static inline sim_qent *nowq_at(sim_engine *e, size_t k)
@@ -422,6 +497,8 @@ static int qent_cmp(const void *pa, const void *pb)
  * (time, seq) order.  A sorted array is a valid heap. */
 static void renumber(sim_engine *e)
 {
+    if (e->hole)
+        settle(e);
     /* the now-queue's live entries join the heap (heap_reserve cannot fail
      * here: the heap array always has room for every record, see
      * sim_engine_schedule), then all are sorted together */
@@ -517,8 +594,16 @@ sim_event_id sim_engine_schedule(sim_engine *e, double t, sim_handler *fn,
     /* An event at the current time follows every pending one in (time,
      * seq) order except those of the heap at this same time: a FIFO keeps
      * it, without a sift up to the root and a sift down from it. */
-    if (!(t == e->now && nowq_push(e, x)))
-        sift_up(e->heap, e->slots, e->n++, x);
+    if (!(t == e->now && nowq_push(e, x))) {
+        /* Inside a handler of a heap event the root is still a hole: the
+         * event goes there, one sift down where a pop and a push would
+         * have taken two.  Any free heap place gives the same order (keys
+         * are unique), so this changes the cost, not the events. */
+        if (e->hole)
+            fill_hole(e, x);
+        else
+            sift_up(e->heap, e->slots, e->n++, x);
+    }
     e->live++;
     return ((uint64_t)s->gen << 32) | si;
 }
@@ -543,6 +628,8 @@ bool sim_engine_cancel(sim_engine *e, sim_event_id id)
      * match means pending; the fn test is belt and braces. */
     if (s->gen != gen || s->fn == NULL)
         return false;
+    if (e->hole)
+        settle(e);
     s->fn = NULL;
     s->gen = gen + 1; /* 0 on wrap: retired when reaped */
     e->live--;
@@ -570,6 +657,8 @@ bool sim_engine_reschedule(sim_engine *e, sim_event_id id, double t)
         return false;
     if (e->slots[si].gen != gen || e->slots[si].fn == NULL)
         return false;
+    if (e->hole)
+        settle(e);
     if (!(t > e->now))
         t = e->now;
     if (e->slots[si].u.pos == SIM_IN_NOWQ &&
@@ -603,18 +692,38 @@ static inline bool next_is_nowq(const sim_engine *e)
            (e->n == 0 || qent_less(&e->nowq[e->nq_head], &e->heap[0]));
 }
 
-/* Pop the next event, free its record, set the clock, call its handler. */
+/* Pop the next event, free its record, set the clock, call its handler.
+ * An event from the heap leaves the root a hole while its handler runs
+ * (e->hole): the handler's first schedule into the heap fills it
+ * (fill_hole), and if none does, settle finishes the pop afterwards.
+ * Every other operation that looks at the heap settles first. */
 bool sim_engine_step(sim_engine *e)
 {
+    if (e->hole) /* called from a handler */
+        settle(e);
     if (e->live == 0) /* by invariant (a) both queues are empty too */
         return false;
     sim_qent top;
-    if (next_is_nowq(e)) {
+    bool from_nowq = next_is_nowq(e);
+    if (from_nowq) {
         top = e->nowq[e->nq_head];
         e->nq_head = (e->nq_head + 1) & (e->nq_cap - 1);
         e->nq_len--;
     } else {
-        top = heap_pop(e);
+        top = e->heap[0];
+        e->hole = true;
+        /* The next event's record is likely a cache miss in a large heap,
+         * and the next root is not known until the hole is filled; but it
+         * is the least of the root's children (or the handler's own new
+         * event, whose record is hot): fetch that child's record while the
+         * handler runs. */
+        if (e->n >= SIM_PREFETCH_MIN) {
+            const sim_qent *k = &e->heap[1];
+            size_t a = qent_less(&k[1], &k[0]);
+            size_t b = 2 + (size_t)qent_less(&k[3], &k[2]);
+            size_t m = pick(qent_less(&k[b], &k[a]), a, b);
+            SIM_PREFETCH(&e->slots[key_slot(k[m].key)]);
+        }
     }
     uint32_t si = key_slot(top.key);
     sim_slot *s = &e->slots[si];
@@ -624,15 +733,13 @@ bool sim_engine_step(sim_engine *e)
     s->gen++; /* the id is stale from here on: cancel(own id) is false */
     slot_recycle(e, si);
     e->live--;
-    reap_dead_roots(e);
-    reap_nowq_head(e);
-    /* The next record is likely a cache miss at large N: fetch it while the
-     * handler runs. */
-    if (e->n > 0)
-        SIM_PREFETCH(&e->slots[key_slot(e->heap[0].key)]);
+    if (from_nowq)
+        reap_nowq_head(e);
     e->now = bits_time(top.tbits);
     e->fired++;
     fn(e, ud, arg);
+    if (e->hole)
+        settle(e);
     return true;
 }
 
@@ -662,6 +769,11 @@ uint64_t sim_engine_fired(const sim_engine *e) { return e->fired; }
  * invariant (a); a now-queue entry is at the current time). */
 double sim_engine_next_time(const sim_engine *e)
 {
+    /* A handler asking: finish the pending pop first.  The engine is never
+     * defined const (sim_engine_new allocates it), so the cast is sound;
+     * the answer is the same either way. */
+    if (e->hole)
+        settle((sim_engine *)e);
     if (e->live == 0)
         return INFINITY;
     return e->nq_len > 0 ? e->now : bits_time(e->heap[0].tbits);
