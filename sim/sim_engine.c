@@ -150,6 +150,7 @@ struct sim_engine {
     uint64_t fired;
     bool stop;
     bool hole;          /* heap[0] was fired and not yet refilled: see settle */
+    bool track_pos;     /* heap positions kept in the records: see track_positions */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -202,15 +203,17 @@ static inline size_t pick(bool c, size_t x, size_t y)
 #define SIM_INLINE static inline
 #endif
 
-/* Store x at heap index i and record i in x's event record. */
-static inline void heap_put(sim_qent *h, sim_slot *slots, size_t i, sim_qent x)
+/* Store x at heap index i and, when positions are tracked (slots not
+ * NULL: a constant at every inlined call site), record i in x's record. */
+SIM_INLINE void heap_put(sim_qent *h, sim_slot *slots, size_t i, sim_qent x)
 {
     h[i] = x;
-    slots[key_slot(x.key)].u.pos = (uint32_t)i;
+    if (slots)
+        slots[key_slot(x.key)].u.pos = (uint32_t)i;
 }
 
 /* Place x at hole i and move it up while it precedes its parent. */
-static void sift_up(sim_qent *h, sim_slot *slots, size_t i, sim_qent x)
+SIM_INLINE void sift_up_impl(sim_qent *h, sim_slot *slots, size_t i, sim_qent x)
 {
     while (i > 0) {
         size_t p = (i - 1) / SIM_ARITY;
@@ -264,7 +267,8 @@ SIM_INLINE void sift_down_impl(sim_qent *h, sim_slot *slots, size_t n, size_t i,
         sim_qent *hole = (sim_qent *)(base + o);
         hole->tbits = mt;
         hole->key = mk;
-        slots[key_slot(mk)].u.pos = (uint32_t)(o / Q);
+        if (slots)
+            slots[key_slot(mk)].u.pos = (uint32_t)(o / Q);
         o = mo;
         co = SIM_ARITY * o + Q;
     }
@@ -282,25 +286,49 @@ done:
     heap_put(h, slots, o / Q, x);
 }
 
-/* sift_down_impl with the prefetching chosen by the heap's size. */
-static void sift_down(sim_qent *h, sim_slot *slots, size_t n, size_t i, sim_qent x)
+/* sift_down_impl with the prefetching chosen by the heap's size and the
+ * position writes by e->track_pos. */
+SIM_INLINE void sift_down_any(sim_engine *e, size_t n, size_t i, sim_qent x)
 {
-    if (n >= SIM_PREFETCH_MIN)
-        sift_down_impl(h, slots, n, i, x, true);
+    sim_slot *slots = e->track_pos ? e->slots : NULL;
+    if (n >= SIM_PREFETCH_MIN) {
+        if (slots)
+            sift_down_impl(e->heap, e->slots, n, i, x, true);
+        else
+            sift_down_impl(e->heap, NULL, n, i, x, true);
+    } else {
+        if (slots)
+            sift_down_impl(e->heap, e->slots, n, i, x, false);
+        else
+            sift_down_impl(e->heap, NULL, n, i, x, false);
+    }
+}
+
+/* The same, not inlined: for the paths off the hold loop. */
+static void sift_down(sim_engine *e, size_t n, size_t i, sim_qent x)
+{
+    sift_down_any(e, n, i, x);
+}
+
+static void sift_up(sim_engine *e, size_t i, sim_qent x)
+{
+    if (e->track_pos)
+        sift_up_impl(e->heap, e->slots, i, x);
     else
-        sift_down_impl(h, slots, n, i, x, false);
+        sift_up_impl(e->heap, NULL, i, x);
 }
 
 /* Rebuild the heap property over h[0..n) in O(n), and every entry's heap
  * position (leaves that do not move are not visited by the sifts). */
-static void heapify(sim_qent *h, sim_slot *slots, size_t n)
+static void heapify(sim_engine *e, size_t n)
 {
+    sim_qent *h = e->heap;
     for (size_t i = 0; i < n; i++)
-        slots[key_slot(h[i].key)].u.pos = (uint32_t)i;
+        e->slots[key_slot(h[i].key)].u.pos = (uint32_t)i;
     if (n < 2)
         return;
     for (size_t i = (n - 2) / SIM_ARITY + 1; i-- > 0;)
-        sift_down(h, slots, n, i, h[i]);
+        sift_down(e, n, i, h[i]);
 }
 
 /* Grow the heap array geometrically to hold at least want entries.
@@ -360,6 +388,17 @@ static inline void slot_recycle(sim_engine *e, uint32_t si)
     e->free_head = si;
 }
 
+/* From the first reschedule on, every heap move writes the entry's index
+ * into its record (reschedule needs it).  Until then the sifts skip those
+ * writes, so an engine that never reschedules never pays for them.  The
+ * heap must be settled.  O(n), once per engine. */
+static void track_positions(sim_engine *e)
+{
+    for (size_t i = 0; i < e->n; i++)
+        e->slots[key_slot(e->heap[i].key)].u.pos = (uint32_t)i;
+    e->track_pos = true;
+}
+
 /* ---- lazy cancellation -------------------------------------------------- */
 
 /* Remove the root entry; the heap must be non-empty. */
@@ -368,7 +407,7 @@ static inline sim_qent heap_pop(sim_engine *e)
     sim_qent top = e->heap[0];
     size_t n = --e->n;
     if (n > 0)
-        sift_down(e->heap, e->slots, n, 0, e->heap[n]);
+        sift_down(e, n, 0, e->heap[n]);
     return top;
 }
 
@@ -389,10 +428,8 @@ static void settle(sim_engine *e)
 {
     e->hole = false;
     size_t n = --e->n;
-    if (n >= SIM_PREFETCH_MIN)
-        sift_down_impl(e->heap, e->slots, n, 0, e->heap[n], true);
-    else if (n > 0)
-        sift_down_impl(e->heap, e->slots, n, 0, e->heap[n], false);
+    if (n > 0)
+        sift_down_any(e, n, 0, e->heap[n]);
     if (e->dead > 0)
         reap_dead_roots(e);
 }
@@ -402,10 +439,7 @@ static void settle(sim_engine *e)
 SIM_INLINE void fill_hole(sim_engine *e, sim_qent x)
 {
     e->hole = false;
-    if (e->n >= SIM_PREFETCH_MIN)
-        sift_down_impl(e->heap, e->slots, e->n, 0, x, true);
-    else
-        sift_down_impl(e->heap, e->slots, e->n, 0, x, false);
+    sift_down_any(e, e->n, 0, x);
     if (e->dead > 0)
         reap_dead_roots(e);
 }
@@ -484,7 +518,7 @@ static void compact(sim_engine *e)
     }
     e->n = k;
     e->dead = 0;
-    heapify(h, e->slots, k);
+    heapify(e, k);
 }
 
 static int qent_cmp(const void *pa, const void *pb)
@@ -588,6 +622,7 @@ sim_event_id sim_engine_schedule(sim_engine *e, double t, sim_handler *fn,
     s->fn = fn;
     s->ud = ud;
     s->arg = arg;
+    s->u.pos = 0; /* "in the heap" (cancel tests SIM_IN_NOWQ), exact if tracked */
     if (e->next_seq >= e->seq_limit)
         renumber(e);
     sim_qent x = { time_bits(t), (e->next_seq++ << 32) | si };
@@ -602,7 +637,7 @@ sim_event_id sim_engine_schedule(sim_engine *e, double t, sim_handler *fn,
         if (e->hole)
             fill_hole(e, x);
         else
-            sift_up(e->heap, e->slots, e->n++, x);
+            sift_up(e, e->n++, x);
     }
     e->live++;
     return ((uint64_t)s->gen << 32) | si;
@@ -659,6 +694,8 @@ bool sim_engine_reschedule(sim_engine *e, sim_event_id id, double t)
         return false;
     if (e->hole)
         settle(e);
+    if (!e->track_pos)
+        track_positions(e);
     if (!(t > e->now))
         t = e->now;
     if (e->slots[si].u.pos == SIM_IN_NOWQ &&
@@ -671,15 +708,15 @@ bool sim_engine_reschedule(sim_engine *e, sim_event_id id, double t)
         /* leave a tombstone and queue it anew, as schedule would */
         nowq_unlink(e, si);
         if (!(t == e->now && nowq_push(e, x)))
-            sift_up(e->heap, e->slots, e->n++, x);
+            sift_up(e, e->n++, x);
         reap_nowq_head(e);
         return true;
     }
     size_t i = e->slots[si].u.pos;
     if (qent_less(&x, &e->heap[i]))
-        sift_up(e->heap, e->slots, i, x);
+        sift_up(e, i, x);
     else
-        sift_down(e->heap, e->slots, e->n, i, x);
+        sift_down(e, e->n, i, x);
     /* a later time may have moved a cancelled entry up to the root */
     reap_dead_roots(e);
     return true;
