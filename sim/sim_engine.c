@@ -20,9 +20,27 @@
  *     is kept because half the depth means half the dependent loads once
  *     the heap outgrows the caches.
  *
+ *   - A pop and the push that follows are one sift.  step takes the root
+ *     and leaves its place empty (a hole) while the handler runs; the
+ *     handler's first schedule of a later event puts that event into the
+ *     hole and sifts it down (fill_hole), where a pop would have sifted
+ *     the last entry down and the push sifted the new one up.  If no
+ *     schedule fills it, the pop is finished when the handler returns
+ *     (settle), and every other call that looks at the heap (cancel,
+ *     reschedule, next_time, step from inside a handler) settles first.
+ *     Keys are unique, so any valid heap pops the same sequence: this
+ *     changes the cost, never the order.  Most handlers schedule a
+ *     follow-up (the next arrival, the next stage of a task), and on the
+ *     hold model this took a quarter of the queue's instructions off.
+ *
  *   - sift_down prefetches the four grandchild groups of the node it is
  *     at, which hides the memory latency once the heap outgrows the caches
- *     (bench/RESULTS.md); step prefetches the next event's record.
+ *     (bench/RESULTS.md), but only from SIM_PREFETCH_MIN entries on: below
+ *     that the heap is in L1 and the prefetches are pure overhead.  It
+ *     walks byte offsets (no index scaling per access) and is inlined into
+ *     fill_hole and settle.  step prefetches the record of the root's
+ *     least child, which is the next event unless the handler schedules
+ *     an earlier one (whose record is then hot anyway).
  *
  *   - Event records (handler, user pointer, argument, generation) live in a
  *     slab that grows geometrically; free records are chained through a free
@@ -46,17 +64,19 @@
  *           amortised O(1).
  *
  *   - Reschedule (move a pending event to a new time in place) needs the
- *     event's heap index, so every sift step now also writes the index of
+ *     event's heap index, so every sift step also writes the index of
  *     the entry it moves into that entry's record (the "back-pointer"
  *     weighed above, kept in the word the free list uses, so records stay
- *     32 bytes).  It is for the shared cell and the PS server, which move
+ *     32 bytes) -- but only from the engine's first reschedule on
+ *     (track_positions records every index once, O(n)): a world that
+ *     never reschedules never pays for the writes (on the hold model at
+ *     N = 10^5 they were 5 L1 write misses per event).  It is for the shared cell and the PS server, which move
  *     their one completion event at every arrival and departure: with
  *     cancel + schedule each move left a dead entry that a later pop had to
  *     sift out of the root.  A rescheduled event takes a fresh sequence
  *     number, so the order of events is exactly that of cancel + schedule
- *     (tests/sim/test_sim_engine.c checks both against a reference).  The
- *     hold model, which never reschedules, did not measurably slow down
- *     (bench/RESULTS.md).  Cancel stays lazy.
+ *     (tests/sim/test_sim_engine.c checks both against a reference).
+ *     Cancel stays lazy.
  *
  *   - Events scheduled at the current time (zero delays: a task handed on
  *     from one stage to the next in the same instant) go to a FIFO ring,
@@ -71,7 +91,8 @@
  *     entry like a heap one (reaped at the head); reschedule leaves a
  *     tombstone in the ring (a linear search of the events due at this
  *     instant) and queues the event anew.  Records in the ring have
- *     pos = SIM_IN_NOWQ.  The heap array keeps room for the entries of
+ *     pos = SIM_IN_NOWQ (records in the heap their index, or 0 while
+ *     positions are not tracked).  The heap array keeps room for the entries of
  *     both, so renumbering can move the ring into the heap.
  *
  *   - The insertion sequence has 32 bits in the key.  When it runs out
@@ -117,7 +138,8 @@ typedef struct sim_qent {
 
 /* An event record.  fn == NULL marks a cancelled record still in the heap;
  * next_free chains free records; pos is the record's index in the heap while
- * it is there (live or cancelled), for reschedule.  A record is never free
+ * it is there (live or cancelled) once positions are tracked (0 before),
+ * SIM_IN_NOWQ in the current-time ring; for reschedule and cancel.  A record is never free
  * and in the heap at once, so the two share a word and the record stays 32
  * bytes. */
 typedef struct sim_slot {
