@@ -70,10 +70,10 @@
  *     32 bytes) -- but only from the engine's first reschedule on
  *     (track_positions records every index once, O(n)): a world that
  *     never reschedules never pays for the writes (on the hold model at
- *     N = 10^5 they were 5 L1 write misses per event).  It is for the shared cell and the PS server, which move
- *     their one completion event at every arrival and departure: with
- *     cancel + schedule each move left a dead entry that a later pop had to
- *     sift out of the root.  A rescheduled event takes a fresh sequence
+ *     N = 10^5 they were 5 L1 write misses per event).  Reschedule is for
+ *     the shared cell and the PS server, which move their one completion
+ *     event at every arrival and departure: with cancel + schedule each
+ *     move left a dead entry that a later pop had to sift out of the root.  A rescheduled event takes a fresh sequence
  *     number, so the order of events is exactly that of cancel + schedule
  *     (tests/sim/test_sim_engine.c checks both against a reference).
  *     Cancel stays lazy.
