@@ -3,11 +3,14 @@
  *
  * N events are pending; each processed event schedules one new event at
  * now + Exp(1), so the queue size stays N.  After a warm-up the time for M
- * events is measured.  Three queues run the identical workload (the same
+ * events is measured.  Four queues run the identical workload (the same
  * random stream, sim_rng's Philox4x32-10, and the same
  * handler-through-a-pointer structure):
  *   (a) the offsim engine (sim/sim_engine.c: a 4-ary heap of 16-byte
  *       entries, records in a slab);
+ *   (a') the same engine after one sim_engine_reschedule: from then on it
+ *       writes every entry's heap position into its record, as it does in
+ *       worlds with shared cells or processor-sharing servers;
  *   (b) a fair plain heap: a binary heap that sifts a hole (no swaps), of
  *       the engine's own 16-byte entries (time, seq << 32 | record) with
  *       the records in a slab, a plain double compare with a tie test;
@@ -15,20 +18,25 @@
  *       (time, seq, handler, argument; the user pointer is the queue's).
  * (b) and (c) are what a careful plain heap does; a swap-based heap of
  * 40-byte events, the earlier baseline, was slower than both and made the
- * engine's lead look larger than it is.  The order of the three rotates
+ * engine's lead look larger than it is.  The order of the four rotates
  * from run to run so that machine noise hits all; each figure is the median
  * of 5 runs (min and max in brackets), and each ratio the median of the
- * per-run ratios.  All three fire the same events in the same order, which
+ * per-run ratios.  All four fire the same events in the same order, which
  * is checked (equal final clocks and an equal hash of every fired (time,
  * chain)).  Then: the engine with cancel churn (10 % of events also cancel
  * a random pending event and schedule a replacement), and the cost of the
  * draw and hash alone, which every queue pays on top of its own.
  *
+ * Times are the bench thread's CPU time (CLOCK_THREAD_CPUTIME_ID), not
+ * wall time: on a shared machine another process's time slices would
+ * otherwise land in whichever queue happened to be running.
+ *
  * Usage: bench_hold [SCALE]   (SCALE divides M; default 1; e.g. 10 for a
- * quick look.)  bench_hold engine|fair|value N M runs one queue once, for
- * a profiler (valgrind --tool=cachegrind, perf).  Results are recorded in
- * bench/RESULTS.md.
+ * quick look.)  bench_hold engine|engine-track|fair|value N M runs one
+ * queue once, for a profiler (valgrind --tool=cachegrind, perf).  Results
+ * are recorded in bench/RESULTS.md.
  */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, CLOCK_THREAD_CPUTIME_ID */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <inttypes.h>
@@ -37,6 +45,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "off.h"
 #include "sim_engine.h"
@@ -296,15 +305,24 @@ typedef struct hold_out {
 
 static size_t warm_up(size_t n) { return 4 * n > 200000 ? 4 * n : 200000; }
 
-/* Warm up, then time m steps of queue q: the rate in events/s. */
+/* CPU time of this thread, s (see the top of the file). */
+static double cpu_seconds(void)
+{
+    struct timespec ts;
+    if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts))
+        return 0;
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Warm up, then time m steps of queue q: the rate in events per CPU-second. */
 #define TIMED_STEPS(step, q, n, m, rate)                                      \
     do {                                                                      \
         for (size_t i_ = warm_up(n); i_ > 0; i_--)                            \
             step(q);                                                          \
-        double t0_ = off_wall_seconds();                                      \
+        double t0_ = cpu_seconds();                                           \
         for (size_t i_ = 0; i_ < (m); i_++)                                   \
             step(q);                                                          \
-        double dt_ = off_wall_seconds() - t0_;                                \
+        double dt_ = cpu_seconds() - t0_;                                     \
         (rate) = dt_ > 0 ? (double)(m) / dt_ : 0;                             \
     } while (0)
 
@@ -320,8 +338,11 @@ static hold_out hold_result(const hold *h, size_t pending, double clock, double 
     return (hold_out){ clock, h->hash, rate };
 }
 
-/* One engine run: m events timed after warm-up. */
-static hold_out run_engine(size_t n, size_t m, int run, double churn)
+/* One engine run: m events timed after warm-up.  track: first move one
+ * parked event (at infinity, so it never fires) with sim_engine_reschedule,
+ * after which the engine keeps every entry's heap position in its record,
+ * as it does in a world with shared cells or processor-sharing servers. */
+static hold_out run_engine(size_t n, size_t m, int run, double churn, bool track)
 {
     hold h = { bench_stream(run), NULL, n, churn, 0, false };
     sim_engine *e = NULL;
@@ -336,9 +357,15 @@ static hold_out run_engine(size_t n, size_t m, int run, double churn)
         if (h.ids)
             h.ids[i] = id;
     }
+    if (track) {
+        sim_event_id parked = sim_engine_schedule(e, INFINITY, fn, &h, n);
+        if (!sim_engine_reschedule(e, parked, INFINITY))
+            die("reschedule failed");
+    }
     double rate;
     TIMED_STEPS(sim_engine_step, e, n, m, rate);
-    hold_out o = hold_result(&h, sim_engine_pending(e), sim_engine_now(e), rate, "the engine");
+    hold_out o = hold_result(&h, sim_engine_pending(e) - track, sim_engine_now(e), rate,
+                             "the engine");
     sim_engine_free(e);
     gsl_rng_free(h.r);
     free(h.ids);
@@ -386,12 +413,12 @@ static double draw_only_ns(size_t m, int run)
 {
     hold h = { bench_stream(run), NULL, 0, 0.0, 0, false };
     double now = 0;
-    double t0 = off_wall_seconds();
+    double t0 = cpu_seconds();
     for (size_t i = 0; i < m; i++) {
         hold_fired(&h, now, i);
         now += gsl_ran_exponential(h.r, 1.0);
     }
-    double dt = off_wall_seconds() - t0;
+    double dt = cpu_seconds() - t0;
     gsl_rng_free(h.r);
     if (h.hash == 1) /* keep the loop: the hash is otherwise unused */
         printf("%g\n", now);
@@ -419,13 +446,16 @@ static int profile_one(char **argv)
     size_t n = strtoul(argv[2], NULL, 10), m = strtoul(argv[3], NULL, 10);
     hold_out o;
     if (n > 0 && strcmp(argv[1], "engine") == 0)
-        o = run_engine(n, m, 0, 0.0);
+        o = run_engine(n, m, 0, 0.0, false);
+    else if (n > 0 && strcmp(argv[1], "engine-track") == 0)
+        o = run_engine(n, m, 0, 0.0, true);
     else if (n > 0 && strcmp(argv[1], "fair") == 0)
         o = run_fair(n, m, 0);
     else if (n > 0 && strcmp(argv[1], "value") == 0)
         o = run_val(n, m, 0);
     else {
-        fprintf(stderr, "usage: bench_hold [SCALE] | bench_hold engine|fair|value N M\n");
+        fprintf(stderr,
+                "usage: bench_hold [SCALE] | bench_hold engine|engine-track|fair|value N M\n");
         return 2;
     }
     printf("%s N=%zu M=%zu: %.2f M events/s, clock %.17g, hash %016" PRIx64 "\n",
@@ -454,40 +484,45 @@ int main(int argc, char **argv)
     double t_start = off_wall_seconds();
 
     printf("hold model: N pending events, each fired event schedules one at now + Exp(1)\n");
-    printf("events/s (millions), median of %d runs [min..max], the three queues in\n"
-           "rotating order; ratios: median of the per-run ratios [min..max]\n\n", RUNS);
-    printf("%-7s %-8s %-20s %-20s %-20s %-18s %s\n", "N", "M timed", "offsim engine",
-           "fair heap (16 B)", "by-value heap (32 B)", "engine/fair", "engine/by-value");
+    printf("events per CPU-second (millions), median of %d runs [min..max], the four queues in\n"
+           "rotating order; ratios: median of the per-run ratios [min..max].\n"
+           "engine+pos: the engine after one reschedule (heap positions kept)\n\n", RUNS);
+    printf("%-7s %-8s %-20s %-20s %-20s %-20s %-18s %-18s %s\n", "N", "M timed",
+           "offsim engine", "engine+pos", "fair heap (16 B)", "by-value heap (32 B)",
+           "engine/fair", "engine+pos/fair", "engine/by-value");
+    enum { NQ = 4 };
     for (int k = 0; k < SIZES; k++) {
-        double r[3][RUNS], rf[RUNS], rv[RUNS];
+        double r[NQ][RUNS], rf[RUNS], rp[RUNS], rv[RUNS];
         for (int run = 0; run < RUNS; run++) {
-            hold_out o[3];
-            for (int j = 0; j < 3; j++) { /* rotate the order: drift hits all */
-                int q = (run + j) % 3;
-                o[q] = q == 0 ? run_engine(ns[k], ms[k], run, 0.0)
-                       : q == 1 ? run_fair(ns[k], ms[k], run)
+            hold_out o[NQ];
+            for (int j = 0; j < NQ; j++) { /* rotate the order: drift hits all */
+                int q = (run + j) % NQ;
+                o[q] = q == 0   ? run_engine(ns[k], ms[k], run, 0.0, false)
+                       : q == 1 ? run_engine(ns[k], ms[k], run, 0.0, true)
+                       : q == 2 ? run_fair(ns[k], ms[k], run)
                                 : run_val(ns[k], ms[k], run);
             }
-            for (int q = 1; q < 3; q++)
+            for (int q = 1; q < NQ; q++)
                 if (o[q].clock != o[0].clock || o[q].hash != o[0].hash) {
                     fprintf(stderr, "bench_hold: the queues diverged (clock %.17g vs %.17g)\n",
                             o[0].clock, o[q].clock);
                     return 1;
                 }
-            for (int q = 0; q < 3; q++)
+            for (int q = 0; q < NQ; q++)
                 r[q][run] = o[q].rate;
-            rf[run] = o[0].rate / o[1].rate;
-            rv[run] = o[0].rate / o[2].rate;
+            rf[run] = o[0].rate / o[2].rate;
+            rp[run] = o[1].rate / o[2].rate;
+            rv[run] = o[0].rate / o[3].rate;
         }
-        char s[5][64];
-        fmt_rates(s[0], r[0]);
-        fmt_rates(s[1], r[1]);
-        fmt_rates(s[2], r[2]);
-        double mf = median(rf), mv = median(rv);
-        snprintf(s[3], 64, "%.2fx [%.2f..%.2f]", mf, rf[0], rf[RUNS - 1]);
-        snprintf(s[4], 64, "%.2fx [%.2f..%.2f]", mv, rv[0], rv[RUNS - 1]);
-        printf("%-7zu %-8zu %-20s %-20s %-20s %-18s %s\n", ns[k], ms[k], s[0], s[1], s[2],
-               s[3], s[4]);
+        char s[7][64];
+        for (int q = 0; q < NQ; q++)
+            fmt_rates(s[q], r[q]);
+        double mf = median(rf), mp = median(rp), mv = median(rv);
+        snprintf(s[4], 64, "%.2fx [%.2f..%.2f]", mf, rf[0], rf[RUNS - 1]);
+        snprintf(s[5], 64, "%.2fx [%.2f..%.2f]", mp, rp[0], rp[RUNS - 1]);
+        snprintf(s[6], 64, "%.2fx [%.2f..%.2f]", mv, rv[0], rv[RUNS - 1]);
+        printf("%-7zu %-8zu %-20s %-20s %-20s %-20s %-18s %-18s %s\n", ns[k], ms[k], s[0],
+               s[1], s[2], s[3], s[4], s[5], s[6]);
         fflush(stdout);
     }
 
@@ -497,7 +532,7 @@ int main(int argc, char **argv)
         double v[RUNS];
         size_t m = 2000000 / scale;
         for (int run = 0; run < RUNS; run++)
-            v[run] = run_engine(ns[k], m, run, 0.10).rate;
+            v[run] = run_engine(ns[k], m, run, 0.10, false).rate;
         double me = median(v);
         printf("%-8zu %-10zu %5.2f [%5.2f..%5.2f]\n", ns[k], m, me / 1e6, v[0] / 1e6,
                v[RUNS - 1] / 1e6);
@@ -508,7 +543,7 @@ int main(int argc, char **argv)
     double md = median(d);
     printf("\nthe draw alone (Exp(1) on Philox and the order hash, no queue): %.1f ns\n"
            "per event [%.1f..%.1f], median of %d\n", md, d[0], d[RUNS - 1], RUNS);
-    printf("\nall three queues fired identical event sequences (equal final clocks\n"
+    printf("\nall four queues fired identical event sequences (equal final clocks\n"
            "and equal hashes of every fired (time, chain))\n");
     printf("total wall time %.1f s\n", off_wall_seconds() - t_start);
     return 0;

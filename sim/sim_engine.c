@@ -20,9 +20,27 @@
  *     is kept because half the depth means half the dependent loads once
  *     the heap outgrows the caches.
  *
+ *   - A pop and the push that follows are one sift.  step takes the root
+ *     and leaves its place empty (a hole) while the handler runs; the
+ *     handler's first schedule of a later event puts that event into the
+ *     hole and sifts it down (fill_hole), where a pop would have sifted
+ *     the last entry down and the push sifted the new one up.  If no
+ *     schedule fills it, the pop is finished when the handler returns
+ *     (settle), and every other call that looks at the heap (cancel,
+ *     reschedule, next_time, step from inside a handler) settles first.
+ *     Keys are unique, so any valid heap pops the same sequence: this
+ *     changes the cost, never the order.  Most handlers schedule a
+ *     follow-up (the next arrival, the next stage of a task), and on the
+ *     hold model this took a quarter of the queue's instructions off.
+ *
  *   - sift_down prefetches the four grandchild groups of the node it is
  *     at, which hides the memory latency once the heap outgrows the caches
- *     (bench/RESULTS.md); step prefetches the next event's record.
+ *     (bench/RESULTS.md), but only from SIM_PREFETCH_MIN entries on: below
+ *     that the heap is in L1 and the prefetches are pure overhead.  It
+ *     walks byte offsets (no index scaling per access) and is inlined into
+ *     fill_hole and settle.  step prefetches the record of the root's
+ *     least child, which is the next event unless the handler schedules
+ *     an earlier one (whose record is then hot anyway).
  *
  *   - Event records (handler, user pointer, argument, generation) live in a
  *     slab that grows geometrically; free records are chained through a free
@@ -46,17 +64,19 @@
  *           amortised O(1).
  *
  *   - Reschedule (move a pending event to a new time in place) needs the
- *     event's heap index, so every sift step now also writes the index of
+ *     event's heap index, so every sift step also writes the index of
  *     the entry it moves into that entry's record (the "back-pointer"
  *     weighed above, kept in the word the free list uses, so records stay
- *     32 bytes).  It is for the shared cell and the PS server, which move
- *     their one completion event at every arrival and departure: with
- *     cancel + schedule each move left a dead entry that a later pop had to
- *     sift out of the root.  A rescheduled event takes a fresh sequence
+ *     32 bytes) -- but only from the engine's first reschedule on
+ *     (track_positions records every index once, O(n)): a world that
+ *     never reschedules never pays for the writes (on the hold model at
+ *     N = 10^5 they were 5 L1 write misses per event).  Reschedule is for
+ *     the shared cell and the PS server, which move their one completion
+ *     event at every arrival and departure: with cancel + schedule each
+ *     move left a dead entry that a later pop had to sift out of the root.  A rescheduled event takes a fresh sequence
  *     number, so the order of events is exactly that of cancel + schedule
- *     (tests/sim/test_sim_engine.c checks both against a reference).  The
- *     hold model, which never reschedules, did not measurably slow down
- *     (bench/RESULTS.md).  Cancel stays lazy.
+ *     (tests/sim/test_sim_engine.c checks both against a reference).
+ *     Cancel stays lazy.
  *
  *   - Events scheduled at the current time (zero delays: a task handed on
  *     from one stage to the next in the same instant) go to a FIFO ring,
@@ -71,7 +91,8 @@
  *     entry like a heap one (reaped at the head); reschedule leaves a
  *     tombstone in the ring (a linear search of the events due at this
  *     instant) and queues the event anew.  Records in the ring have
- *     pos = SIM_IN_NOWQ.  The heap array keeps room for the entries of
+ *     pos = SIM_IN_NOWQ (records in the heap their index, or 0 while
+ *     positions are not tracked).  The heap array keeps room for the entries of
  *     both, so renumbering can move the ring into the heap.
  *
  *   - The insertion sequence has 32 bits in the key.  When it runs out
@@ -101,6 +122,7 @@
 #define SIM_DEAD_SLACK 64               /* dead entries tolerated regardless of live */
 #define SIM_IN_NOWQ UINT32_MAX          /* pos of a record in the current-time queue */
 #define SIM_TOMBSTONE UINT64_MAX        /* tbits of a now-queue entry moved away */
+#define SIM_PREFETCH_MIN 4096           /* heap entries (64 KiB) from which sift_down prefetches */
 
 #if defined(__GNUC__)
 #define SIM_PREFETCH(p) __builtin_prefetch(p)
@@ -116,7 +138,8 @@ typedef struct sim_qent {
 
 /* An event record.  fn == NULL marks a cancelled record still in the heap;
  * next_free chains free records; pos is the record's index in the heap while
- * it is there (live or cancelled), for reschedule.  A record is never free
+ * it is there (live or cancelled) once positions are tracked (0 before),
+ * SIM_IN_NOWQ in the current-time ring; for reschedule and cancel.  A record is never free
  * and in the heap at once, so the two share a word and the record stays 32
  * bytes. */
 typedef struct sim_slot {
@@ -148,6 +171,8 @@ struct sim_engine {
     double now;
     uint64_t fired;
     bool stop;
+    bool hole;          /* heap[0] was fired and not yet refilled: see settle */
+    bool track_pos;     /* heap positions kept in the records: see track_positions */
 };
 
 /* ---- small helpers ------------------------------------------------------ */
@@ -179,6 +204,13 @@ static inline bool qent_less(const sim_qent *a, const sim_qent *b)
 #endif
 }
 
+/* (ta, ka) < (tb, kb), on values in registers. */
+static inline bool tk_less(uint64_t ta, uint64_t ka, uint64_t tb, uint64_t kb)
+{
+    sim_qent a = { ta, ka }, b = { tb, kb };
+    return qent_less(&a, &b);
+}
+
 /* Branch-free select: c ? y : x. */
 static inline size_t pick(bool c, size_t x, size_t y)
 {
@@ -187,15 +219,23 @@ static inline size_t pick(bool c, size_t x, size_t y)
 
 /* ---- heap --------------------------------------------------------------- */
 
-/* Store x at heap index i and record i in x's event record. */
-static inline void heap_put(sim_qent *h, sim_slot *slots, size_t i, sim_qent x)
+#if defined(__GNUC__)
+#define SIM_INLINE static inline __attribute__((always_inline))
+#else
+#define SIM_INLINE static inline
+#endif
+
+/* Store x at heap index i and, when positions are tracked (slots not
+ * NULL: a constant at every inlined call site), record i in x's record. */
+SIM_INLINE void heap_put(sim_qent *h, sim_slot *slots, size_t i, sim_qent x)
 {
     h[i] = x;
-    slots[key_slot(x.key)].u.pos = (uint32_t)i;
+    if (slots)
+        slots[key_slot(x.key)].u.pos = (uint32_t)i;
 }
 
 /* Place x at hole i and move it up while it precedes its parent. */
-static void sift_up(sim_qent *h, sim_slot *slots, size_t i, sim_qent x)
+SIM_INLINE void sift_up_impl(sim_qent *h, sim_slot *slots, size_t i, sim_qent x)
 {
     while (i > 0) {
         size_t p = (i - 1) / SIM_ARITY;
@@ -208,52 +248,109 @@ static void sift_up(sim_qent *h, sim_slot *slots, size_t i, sim_qent x)
 }
 
 /* Place x at hole i of a heap of n entries and move it down while a child
- * precedes it. */
-static void sift_down(sim_qent *h, sim_slot *slots, size_t n, size_t i, sim_qent x)
+ * precedes it.  The least of the four children of a full node is found by
+ * a branch-free tournament.  The loop walks byte offsets (16 x index), so
+ * that every entry it touches is one base + offset address, with no index
+ * scaling per access.  pf (a constant at each call site): prefetch the
+ * grandchildren, which pays only once the heap has left L1 (below
+ * SIM_PREFETCH_MIN entries the prefetches are pure overhead). */
+SIM_INLINE void sift_down_impl(sim_qent *h, sim_slot *slots, size_t n, size_t i,
+                               sim_qent x, bool pf)
 {
-    for (;;) {
-        size_t c = SIM_ARITY * i + 1;
-        size_t m;
-        if (c + SIM_ARITY <= n) { /* all four children: tournament */
+    enum { Q = sizeof(sim_qent) };
+    char *base = (char *)h;
+    size_t nb = n * Q;
+    size_t o = i * Q;                 /* the hole */
+    size_t co = SIM_ARITY * o + Q;    /* its first child: 16 (4i + 1) */
+    while (co + SIM_ARITY * Q <= nb) { /* all four children: tournament */
+        const sim_qent *k = (const sim_qent *)(base + co);
+        if (pf) {
             /* Fetch the four grandchild groups (one line each) while this
-             * level is compared: at N = 10^5 the lower levels are not in
-             * L1 (see the design notes at the top). */
-            size_t g = SIM_ARITY * c + 1;
-            if (g + 3 * SIM_ARITY < n) { /* stay inside the array */
-                SIM_PREFETCH(&h[g]);
-                SIM_PREFETCH(&h[g + SIM_ARITY]);
-                SIM_PREFETCH(&h[g + 2 * SIM_ARITY]);
-                SIM_PREFETCH(&h[g + 3 * SIM_ARITY]);
+             * level is compared (see the design notes at the top). */
+            size_t g = SIM_ARITY * co + Q;
+            if (g + 3 * SIM_ARITY * Q < nb) { /* stay inside the array */
+                SIM_PREFETCH(base + g);
+                SIM_PREFETCH(base + g + SIM_ARITY * Q);
+                SIM_PREFETCH(base + g + 2 * SIM_ARITY * Q);
+                SIM_PREFETCH(base + g + 3 * SIM_ARITY * Q);
             }
-            size_t a = c + qent_less(&h[c + 1], &h[c]);
-            size_t b = c + 2 + qent_less(&h[c + 3], &h[c + 2]);
-            m = pick(qent_less(&h[b], &h[a]), a, b);
-        } else if (c < n) {
-            m = c;
-            for (size_t j = c + 1; j < n; j++)
-                if (qent_less(&h[j], &h[m]))
-                    m = j;
-        } else {
-            break;
         }
-        if (!qent_less(&h[m], &x))
-            break;
-        heap_put(h, slots, i, h[m]);
-        i = m;
+        size_t a = co + Q * (size_t)qent_less(&k[1], &k[0]);
+        size_t b = co + 2 * Q + Q * (size_t)qent_less(&k[3], &k[2]);
+        size_t mo = pick(qent_less((const sim_qent *)(base + b), (const sim_qent *)(base + a)),
+                         a, b);
+        /* the fields one by one (a struct copy goes through an SSE
+         * register and back), and the selects by pick (GCC turns
+         * ?: on these into branches, which mispredict) */
+        const sim_qent *m = (const sim_qent *)(base + mo);
+        uint64_t mt = m->tbits, mk = m->key;
+        if (!tk_less(mt, mk, x.tbits, x.key))
+            goto done;
+        sim_qent *hole = (sim_qent *)(base + o);
+        hole->tbits = mt;
+        hole->key = mk;
+        if (slots)
+            slots[key_slot(mk)].u.pos = (uint32_t)(o / Q);
+        o = mo;
+        co = SIM_ARITY * o + Q;
     }
-    heap_put(h, slots, i, x);
+    if (co < nb) { /* the last inner node: fewer than four children */
+        size_t c = co / Q, m = c;
+        for (size_t j = c + 1; j < n; j++)
+            if (qent_less(&h[j], &h[m]))
+                m = j;
+        if (qent_less(&h[m], &x)) {
+            heap_put(h, slots, o / Q, h[m]);
+            o = m * Q;
+        }
+    }
+done:
+    heap_put(h, slots, o / Q, x);
+}
+
+/* sift_down_impl with the prefetching chosen by the heap's size and the
+ * position writes by e->track_pos. */
+SIM_INLINE void sift_down_any(sim_engine *e, size_t n, size_t i, sim_qent x)
+{
+    sim_slot *slots = e->track_pos ? e->slots : NULL;
+    if (n >= SIM_PREFETCH_MIN) {
+        if (slots)
+            sift_down_impl(e->heap, e->slots, n, i, x, true);
+        else
+            sift_down_impl(e->heap, NULL, n, i, x, true);
+    } else {
+        if (slots)
+            sift_down_impl(e->heap, e->slots, n, i, x, false);
+        else
+            sift_down_impl(e->heap, NULL, n, i, x, false);
+    }
+}
+
+/* The same, not inlined: for the paths off the hold loop. */
+static void sift_down(sim_engine *e, size_t n, size_t i, sim_qent x)
+{
+    sift_down_any(e, n, i, x);
+}
+
+static void sift_up(sim_engine *e, size_t i, sim_qent x)
+{
+    if (e->track_pos)
+        sift_up_impl(e->heap, e->slots, i, x);
+    else
+        sift_up_impl(e->heap, NULL, i, x);
 }
 
 /* Rebuild the heap property over h[0..n) in O(n), and every entry's heap
  * position (leaves that do not move are not visited by the sifts). */
-static void heapify(sim_qent *h, sim_slot *slots, size_t n)
+static void heapify(sim_engine *e, size_t n)
 {
+    sim_qent *h = e->heap;
     for (size_t i = 0; i < n; i++)
-        slots[key_slot(h[i].key)].u.pos = (uint32_t)i;
+        e->slots[key_slot(h[i].key)].u.pos = (uint32_t)i;
     if (n < 2)
         return;
     for (size_t i = (n - 2) / SIM_ARITY + 1; i-- > 0;)
-        sift_down(h, slots, n, i, h[i]);
+        sift_down(e, n, i, h[i]);
 }
 
 /* Grow the heap array geometrically to hold at least want entries.
@@ -313,6 +410,17 @@ static inline void slot_recycle(sim_engine *e, uint32_t si)
     e->free_head = si;
 }
 
+/* From the first reschedule on, every heap move writes the entry's index
+ * into its record (reschedule needs it).  Until then the sifts skip those
+ * writes, so an engine that never reschedules never pays for them.  The
+ * heap must be settled.  O(n), once per engine. */
+static void track_positions(sim_engine *e)
+{
+    for (size_t i = 0; i < e->n; i++)
+        e->slots[key_slot(e->heap[i].key)].u.pos = (uint32_t)i;
+    e->track_pos = true;
+}
+
 /* ---- lazy cancellation -------------------------------------------------- */
 
 /* Remove the root entry; the heap must be non-empty. */
@@ -321,7 +429,7 @@ static inline sim_qent heap_pop(sim_engine *e)
     sim_qent top = e->heap[0];
     size_t n = --e->n;
     if (n > 0)
-        sift_down(e->heap, e->slots, n, 0, e->heap[n]);
+        sift_down(e, n, 0, e->heap[n]);
     return top;
 }
 
@@ -333,6 +441,29 @@ static inline void reap_dead_roots(sim_engine *e)
         slot_recycle(e, key_slot(d.key));
         e->dead--;
     }
+}
+
+/* Finish the pop that step left pending (the root was fired while its
+ * handler ran; no schedule refilled it): move the last entry into the
+ * root's place and restore invariant (a). */
+static void settle(sim_engine *e)
+{
+    e->hole = false;
+    size_t n = --e->n;
+    if (n > 0)
+        sift_down_any(e, n, 0, e->heap[n]);
+    if (e->dead > 0)
+        reap_dead_roots(e);
+}
+
+/* Put x into the hole at the root (the pending pop and x's push in one
+ * sift) and restore invariant (a). */
+SIM_INLINE void fill_hole(sim_engine *e, sim_qent x)
+{
+    e->hole = false;
+    sift_down_any(e, e->n, 0, x);
+    if (e->dead > 0)
+        reap_dead_roots(e);
 }
 
 /* ---- the current-time queue ---------------------------------------------- */
@@ -409,7 +540,7 @@ static void compact(sim_engine *e)
     }
     e->n = k;
     e->dead = 0;
-    heapify(h, e->slots, k);
+    heapify(e, k);
 }
 
 static int qent_cmp(const void *pa, const void *pb)
@@ -422,6 +553,8 @@ static int qent_cmp(const void *pa, const void *pb)
  * (time, seq) order.  A sorted array is a valid heap. */
 static void renumber(sim_engine *e)
 {
+    if (e->hole)
+        settle(e);
     /* the now-queue's live entries join the heap (heap_reserve cannot fail
      * here: the heap array always has room for every record, see
      * sim_engine_schedule), then all are sorted together */
@@ -511,14 +644,23 @@ sim_event_id sim_engine_schedule(sim_engine *e, double t, sim_handler *fn,
     s->fn = fn;
     s->ud = ud;
     s->arg = arg;
+    s->u.pos = 0; /* "in the heap" (cancel tests SIM_IN_NOWQ), exact if tracked */
     if (e->next_seq >= e->seq_limit)
         renumber(e);
     sim_qent x = { time_bits(t), (e->next_seq++ << 32) | si };
     /* An event at the current time follows every pending one in (time,
      * seq) order except those of the heap at this same time: a FIFO keeps
      * it, without a sift up to the root and a sift down from it. */
-    if (!(t == e->now && nowq_push(e, x)))
-        sift_up(e->heap, e->slots, e->n++, x);
+    if (!(t == e->now && nowq_push(e, x))) {
+        /* Inside a handler of a heap event the root is still a hole: the
+         * event goes there, one sift down where a pop and a push would
+         * have taken two.  Any free heap place gives the same order (keys
+         * are unique), so this changes the cost, not the events. */
+        if (e->hole)
+            fill_hole(e, x);
+        else
+            sift_up(e, e->n++, x);
+    }
     e->live++;
     return ((uint64_t)s->gen << 32) | si;
 }
@@ -543,6 +685,8 @@ bool sim_engine_cancel(sim_engine *e, sim_event_id id)
      * match means pending; the fn test is belt and braces. */
     if (s->gen != gen || s->fn == NULL)
         return false;
+    if (e->hole)
+        settle(e);
     s->fn = NULL;
     s->gen = gen + 1; /* 0 on wrap: retired when reaped */
     e->live--;
@@ -570,6 +714,10 @@ bool sim_engine_reschedule(sim_engine *e, sim_event_id id, double t)
         return false;
     if (e->slots[si].gen != gen || e->slots[si].fn == NULL)
         return false;
+    if (e->hole)
+        settle(e);
+    if (!e->track_pos)
+        track_positions(e);
     if (!(t > e->now))
         t = e->now;
     if (e->slots[si].u.pos == SIM_IN_NOWQ &&
@@ -582,15 +730,15 @@ bool sim_engine_reschedule(sim_engine *e, sim_event_id id, double t)
         /* leave a tombstone and queue it anew, as schedule would */
         nowq_unlink(e, si);
         if (!(t == e->now && nowq_push(e, x)))
-            sift_up(e->heap, e->slots, e->n++, x);
+            sift_up(e, e->n++, x);
         reap_nowq_head(e);
         return true;
     }
     size_t i = e->slots[si].u.pos;
     if (qent_less(&x, &e->heap[i]))
-        sift_up(e->heap, e->slots, i, x);
+        sift_up(e, i, x);
     else
-        sift_down(e->heap, e->slots, e->n, i, x);
+        sift_down(e, e->n, i, x);
     /* a later time may have moved a cancelled entry up to the root */
     reap_dead_roots(e);
     return true;
@@ -603,18 +751,38 @@ static inline bool next_is_nowq(const sim_engine *e)
            (e->n == 0 || qent_less(&e->nowq[e->nq_head], &e->heap[0]));
 }
 
-/* Pop the next event, free its record, set the clock, call its handler. */
+/* Pop the next event, free its record, set the clock, call its handler.
+ * An event from the heap leaves the root a hole while its handler runs
+ * (e->hole): the handler's first schedule into the heap fills it
+ * (fill_hole), and if none does, settle finishes the pop afterwards.
+ * Every other operation that looks at the heap settles first. */
 bool sim_engine_step(sim_engine *e)
 {
+    if (e->hole) /* called from a handler */
+        settle(e);
     if (e->live == 0) /* by invariant (a) both queues are empty too */
         return false;
     sim_qent top;
-    if (next_is_nowq(e)) {
+    bool from_nowq = next_is_nowq(e);
+    if (from_nowq) {
         top = e->nowq[e->nq_head];
         e->nq_head = (e->nq_head + 1) & (e->nq_cap - 1);
         e->nq_len--;
     } else {
-        top = heap_pop(e);
+        top = e->heap[0];
+        e->hole = true;
+        /* The next event's record is likely a cache miss in a large heap,
+         * and the next root is not known until the hole is filled; but it
+         * is the least of the root's children (or the handler's own new
+         * event, whose record is hot): fetch that child's record while the
+         * handler runs. */
+        if (e->n >= SIM_PREFETCH_MIN) {
+            const sim_qent *k = &e->heap[1];
+            size_t a = qent_less(&k[1], &k[0]);
+            size_t b = 2 + (size_t)qent_less(&k[3], &k[2]);
+            size_t m = pick(qent_less(&k[b], &k[a]), a, b);
+            SIM_PREFETCH(&e->slots[key_slot(k[m].key)]);
+        }
     }
     uint32_t si = key_slot(top.key);
     sim_slot *s = &e->slots[si];
@@ -624,15 +792,13 @@ bool sim_engine_step(sim_engine *e)
     s->gen++; /* the id is stale from here on: cancel(own id) is false */
     slot_recycle(e, si);
     e->live--;
-    reap_dead_roots(e);
-    reap_nowq_head(e);
-    /* The next record is likely a cache miss at large N: fetch it while the
-     * handler runs. */
-    if (e->n > 0)
-        SIM_PREFETCH(&e->slots[key_slot(e->heap[0].key)]);
+    if (from_nowq)
+        reap_nowq_head(e);
     e->now = bits_time(top.tbits);
     e->fired++;
     fn(e, ud, arg);
+    if (e->hole)
+        settle(e);
     return true;
 }
 
@@ -662,6 +828,11 @@ uint64_t sim_engine_fired(const sim_engine *e) { return e->fired; }
  * invariant (a); a now-queue entry is at the current time). */
 double sim_engine_next_time(const sim_engine *e)
 {
+    /* A handler asking: finish the pending pop first.  The engine is never
+     * defined const (sim_engine_new allocates it), so the cast is sound;
+     * the answer is the same either way. */
+    if (e->hole)
+        settle((sim_engine *)e);
     if (e->live == 0)
         return INFINITY;
     return e->nq_len > 0 ? e->now : bits_time(e->heap[0].tbits);

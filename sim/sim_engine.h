@@ -8,7 +8,10 @@
  *
  * Cost: schedule, reschedule and pop are O(log n); cancel is O(1), or
  * O(log n) when it cancels the next event (cancelled events are marked and
- * dropped lazily; memory stays within about twice the pending events).  Event records live
+ * dropped lazily; memory stays within about twice the pending events).
+ * A fired event's pop is finished by its handler's first schedule (one
+ * sift for both); so the first cancel or next_time inside a handler that
+ * has not scheduled yet also costs O(log n).  Event records live
  * in a slab that grows geometrically and is recycled through a free list,
  * so a run in steady state allocates nothing per event.  Limit: 2^32 - 1
  * events pending at once.

@@ -37,6 +37,21 @@ static void log_handler(sim_engine *e, void *ud, uint64_t arg)
     log->n++;
 }
 
+/* The same, for logs of any size: ud points at { args, times, n }. */
+typedef struct log_ptr {
+    uint64_t *args;
+    double *times;
+    size_t n;
+} log_ptr;
+
+static void log_ptr_handler(sim_engine *e, void *ud, uint64_t arg)
+{
+    log_ptr *log = ud;
+    log->args[log->n] = arg;
+    log->times[log->n] = sim_engine_now(e);
+    log->n++;
+}
+
 static sim_engine *new_engine(size_t cap)
 {
     sim_engine *e = NULL;
@@ -183,6 +198,62 @@ static void test_engine_infinite_time_fires_only_when_running_to_empty(void **st
     assert_true(isinf(sim_engine_next_time(e)));
     assert_int_equal(sim_engine_run_until(e, INFINITY), 1);
     assert_int_equal(log.args[1], 1);
+    sim_engine_free(e);
+}
+
+/* The heap compares the bit patterns of the times as unsigned integers:
+ * check that they order like the times across the whole range (zero,
+ * subnormals, neighbours across an exponent step, the largest double,
+ * infinity), that equal times keep insertion order, and that NaN is
+ * rejected by both schedule and reschedule.  Enough events (5000, over the
+ * heap size from which sift_down prefetches) that every sift path runs. */
+static double t_of_limits[5001];
+
+/* (time, insertion index) order of the events of the test below. */
+static int cmp_by_time_then_index(const void *pa, const void *pb)
+{
+    uint64_t a = *(const uint64_t *)pa, b = *(const uint64_t *)pb;
+    double ta = t_of_limits[a], tb = t_of_limits[b];
+    return ta < tb ? -1 : ta > tb ? 1 : a < b ? -1 : a > b;
+}
+
+static void test_engine_time_bits_order_like_times_at_the_limits(void **state)
+{
+    (void)state;
+    static const double special[] = {
+        0.0, 4.9406564584124654e-324 /* least subnormal */, 2.2250738585072009e-308,
+        2.2250738585072014e-308 /* least normal */, 0.99999999999999989, 1.0,
+        1.0000000000000002, 1.7976931348623157e308 /* DBL_MAX */, INFINITY,
+    };
+    enum { NS = sizeof special / sizeof special[0], N = 5000 };
+    static uint64_t fired[N + 1], want[N + 1];
+    static double when[N + 1];
+    log_ptr log = { fired, when, 0 };
+    sim_engine *e = new_engine(8);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, 11);
+    for (uint64_t i = 0; i < N; i++) {
+        t_of_limits[i] = special[gsl_rng_uniform_int(r, NS)];
+        assert_int_not_equal(sim_engine_schedule(e, t_of_limits[i], log_ptr_handler, &log, i), 0);
+    }
+    assert_int_equal(sim_engine_schedule(e, NAN, log_ptr_handler, &log, N), 0);
+    /* the last event: scheduled at 2.0, moved to 1.0, so it follows every
+     * other event at 1.0 */
+    t_of_limits[N] = 1.0;
+    sim_event_id last = sim_engine_schedule(e, 2.0, log_ptr_handler, &log, N);
+    assert_false(sim_engine_reschedule(e, last, NAN));
+    assert_true(sim_engine_reschedule(e, last, 1.0));
+    assert_int_equal(sim_engine_pending(e), N + 1);
+    assert_true(sim_engine_next_time(e) == 0.0);
+    assert_int_equal(sim_engine_run_until(e, INFINITY), N + 1);
+    for (uint64_t i = 0; i <= N; i++)
+        want[i] = i;
+    qsort(want, N + 1, sizeof want[0], cmp_by_time_then_index);
+    for (size_t k = 0; k <= N; k++) {
+        assert_int_equal(fired[k], want[k]);
+        assert_true(when[k] == t_of_limits[want[k]]);
+    }
+    gsl_rng_free(r);
     sim_engine_free(e);
 }
 
@@ -342,6 +413,86 @@ static void test_engine_handler_can_cancel_events_at_current_and_later_times(voi
     assert_int_equal(r.log.args[1], 3);
     assert_int_equal(sim_engine_pending(e), 0);
     sim_engine_free(e);
+}
+
+/* While a heap event's handler runs, its place at the root is empty until
+ * the handler schedules (or the handler returns): everything a handler can
+ * ask or do in that state.  arg selects what the probe does at t = 1 with
+ * B (t = 2), C (t = 3) and D (t = 2, after B) pending. */
+enum { PROBE_ASK, PROBE_SCHEDULE_THEN_ASK, PROBE_CANCEL_NEXT, PROBE_RESCHEDULE_NEXT,
+       PROBE_NESTED_STEP, PROBE_SCHEDULE_TWO };
+
+static void probe_handler(sim_engine *e, void *ud, uint64_t arg)
+{
+    reent *r = ud;
+    log_handler(e, &r->log, 100 + arg);
+    switch (arg) {
+    case PROBE_ASK: /* the fired event is gone, the next is B */
+        assert_int_equal(sim_engine_pending(e), 40 + 3); /* 40 fillers */
+        assert_true(sim_engine_next_time(e) == 2.0);
+        break;
+    case PROBE_SCHEDULE_THEN_ASK: /* the new event fills the root's place */
+        r->ids[4] = sim_engine_schedule(e, 1.5, log_handler, &r->log, 4);
+        assert_int_equal(sim_engine_pending(e), 40 + 4);
+        assert_true(sim_engine_next_time(e) == 1.5);
+        break;
+    case PROBE_CANCEL_NEXT: /* B is a child of the empty root */
+        r->results[0] = sim_engine_cancel(e, r->ids[1]);
+        assert_true(sim_engine_next_time(e) == 2.0); /* D */
+        r->ids[4] = sim_engine_schedule(e, 2.5, log_handler, &r->log, 4);
+        break;
+    case PROBE_RESCHEDULE_NEXT: /* B moves after C */
+        r->results[0] = sim_engine_reschedule(e, r->ids[1], 3.0);
+        break;
+    case PROBE_NESTED_STEP: /* fires B from inside the probe */
+        r->results[0] = sim_engine_step(e);
+        assert_true(sim_engine_now(e) == 2.0);
+        r->ids[4] = sim_engine_schedule(e, 2.0, log_handler, &r->log, 4);
+        break;
+    case PROBE_SCHEDULE_TWO: /* the first fills the root, the second sifts up */
+        r->ids[4] = sim_engine_schedule(e, 4.0, log_handler, &r->log, 4);
+        r->ids[5] = sim_engine_schedule(e, 1.25, log_handler, &r->log, 5);
+        assert_true(sim_engine_next_time(e) == 1.25);
+        break;
+    }
+}
+
+static void test_engine_handler_sees_a_consistent_queue_while_its_event_is_out(void **state)
+{
+    (void)state;
+    /* the order each probe must produce (100 + probe = the probe itself;
+     * 1 = B, 2 = C, 3 = D, 4 and 5 = events the probe scheduled) */
+    static const uint64_t want[][6] = {
+        [PROBE_ASK] = { 100, 1, 3, 2 },
+        [PROBE_SCHEDULE_THEN_ASK] = { 101, 4, 1, 3, 2 },
+        [PROBE_CANCEL_NEXT] = { 102, 3, 4, 2 },
+        [PROBE_RESCHEDULE_NEXT] = { 103, 3, 2, 1 },
+        [PROBE_NESTED_STEP] = { 104, 1, 3, 4, 2 },
+        [PROBE_SCHEDULE_TWO] = { 105, 5, 1, 3, 2, 4 },
+    };
+    static const size_t nwant[] = { 4, 5, 4, 4, 5, 6 };
+    for (uint64_t probe = PROBE_ASK; probe <= PROBE_SCHEDULE_TWO; probe++) {
+        sim_engine *e = new_engine(0);
+        reent r = { .log.n = 0 };
+        /* fillers keep the heap several levels deep */
+        fire_log filler = { .n = 0 };
+        for (uint64_t k = 0; k < 40; k++)
+            sim_engine_schedule(e, 10.0 + (double)k, log_handler, &filler, k);
+        r.ids[0] = sim_engine_schedule(e, 1.0, probe_handler, &r, probe);
+        r.ids[1] = sim_engine_schedule(e, 2.0, log_handler, &r.log, 1);
+        r.ids[2] = sim_engine_schedule(e, 3.0, log_handler, &r.log, 2);
+        r.ids[3] = sim_engine_schedule(e, 2.0, log_handler, &r.log, 3);
+        assert_int_equal(sim_engine_run_until(e, 9.0), nwant[probe]); /* nested step included */
+        assert_int_equal(r.log.n, nwant[probe]);
+        for (size_t k = 0; k < nwant[probe]; k++)
+            assert_int_equal(r.log.args[k], want[probe][k]);
+        if (probe == PROBE_CANCEL_NEXT || probe == PROBE_RESCHEDULE_NEXT ||
+            probe == PROBE_NESTED_STEP)
+            assert_true(r.results[0]);
+        assert_int_equal(sim_engine_pending(e), 40);
+        assert_int_equal(sim_engine_run_until(e, INFINITY), 40);
+        sim_engine_free(e);
+    }
 }
 
 static void schedule_now_handler(sim_engine *e, void *ud, uint64_t arg)
@@ -721,6 +872,8 @@ static void fuzz_handler(sim_engine *e, void *ud, uint64_t arg)
     f->in_step = false;
     assert_int_equal(arg, f->expect_tag);
     assert_true(sim_engine_now(e) == f->now);
+    if (gsl_rng_uniform(f->r) < 0.2) /* ask before the fired event's place is refilled */
+        fuzz_check(f);
     double u = gsl_rng_uniform(f->r);
     if (u < 0.3)
         fuzz_schedule(f);
@@ -731,10 +884,16 @@ static void fuzz_handler(sim_engine *e, void *ud, uint64_t arg)
         fuzz_cancel(f);
     } else if (f->resched && u < 0.6) {
         fuzz_reschedule(f);
+    } else if (u < 0.7) { /* the first fills the fired event's place */
+        fuzz_schedule(f);
+        fuzz_schedule(f);
     }
+    fuzz_check(f);
 }
 
-static void fuzz_run(unsigned long seed, size_t ops, uint64_t seq_limit, bool resched)
+/* prefill: events scheduled before the random operations (a large heap). */
+static void fuzz_run(unsigned long seed, size_t ops, uint64_t seq_limit, bool resched,
+                     size_t prefill)
 {
     fuzz f;
     memset(&f, 0, sizeof f);
@@ -744,6 +903,8 @@ static void fuzz_run(unsigned long seed, size_t ops, uint64_t seq_limit, bool re
         sim_engine_test_set_seq_limit(f.e, seq_limit);
     f.r = gsl_rng_alloc(gsl_rng_mt19937);
     gsl_rng_set(f.r, seed);
+    for (size_t k = 0; k < prefill; k++)
+        fuzz_schedule(&f);
     for (size_t k = 0; k < ops; k++) {
         double u = gsl_rng_uniform(f.r);
         /* phases: growing, shrinking, balanced */
@@ -776,7 +937,7 @@ static void test_engine_random_ops_match_reference(void **state)
 {
     (void)state;
     for (unsigned long seed = 1; seed <= 8; seed++)
-        fuzz_run(seed, 6000, 0, false);
+        fuzz_run(seed, 6000, 0, false, 0);
 }
 
 static void test_engine_random_ops_match_reference_across_seq_renumbering(void **state)
@@ -785,17 +946,27 @@ static void test_engine_random_ops_match_reference_across_seq_renumbering(void *
     /* tiny sequence spaces: renumbering happens every few schedules */
     const uint64_t limits[] = { 1, 7, 64, 1000 };
     for (size_t i = 0; i < 4; i++)
-        fuzz_run(100 + i, 4000, limits[i], false);
+        fuzz_run(100 + i, 4000, limits[i], false, 0);
 }
 
 static void test_engine_random_ops_with_reschedule_match_reference(void **state)
 {
     (void)state;
     for (unsigned long seed = 1; seed <= 8; seed++)
-        fuzz_run(200 + seed, 6000, 0, true);
+        fuzz_run(200 + seed, 6000, 0, true, 0);
     const uint64_t limits[] = { 1, 7, 64, 1000 };
     for (size_t i = 0; i < 4; i++)
-        fuzz_run(300 + i, 4000, limits[i], true);
+        fuzz_run(300 + i, 4000, limits[i], true, 0);
+}
+
+/* Over 4096 pending events the sifts prefetch (another code path), and the
+ * first reschedule comes after thousands of events were placed without
+ * their heap positions being tracked. */
+static void test_engine_random_ops_on_a_large_heap_match_reference(void **state)
+{
+    (void)state;
+    fuzz_run(400, 3000, 0, false, 6000);
+    fuzz_run(401, 3000, 0, true, 6000);
 }
 
 int main(void)
@@ -809,6 +980,7 @@ int main(void)
         cmocka_unit_test(test_engine_past_times_are_clamped_to_now),
         cmocka_unit_test(test_engine_nan_time_and_null_handler_are_rejected),
         cmocka_unit_test(test_engine_infinite_time_fires_only_when_running_to_empty),
+        cmocka_unit_test(test_engine_time_bits_order_like_times_at_the_limits),
         cmocka_unit_test(test_engine_cancel_pending_event_prevents_firing),
         cmocka_unit_test(test_engine_cancel_fired_twice_or_zero_id_returns_false),
         cmocka_unit_test(test_engine_reschedule_orders_like_cancel_and_schedule),
@@ -816,6 +988,7 @@ int main(void)
         cmocka_unit_test(test_engine_stale_id_does_not_cancel_a_reused_record),
         cmocka_unit_test(test_engine_handler_can_cancel_events_at_current_and_later_times),
         cmocka_unit_test(test_engine_handler_can_schedule_at_current_time),
+        cmocka_unit_test(test_engine_handler_sees_a_consistent_queue_while_its_event_is_out),
         cmocka_unit_test(test_engine_next_time_skips_cancelled_events),
         cmocka_unit_test(test_engine_mass_cancel_keeps_order_and_counts),
         cmocka_unit_test(test_engine_run_until_stops_at_t_end_and_leaves_later_events),
@@ -826,6 +999,7 @@ int main(void)
         cmocka_unit_test(test_engine_random_ops_match_reference),
         cmocka_unit_test(test_engine_random_ops_match_reference_across_seq_renumbering),
         cmocka_unit_test(test_engine_random_ops_with_reschedule_match_reference),
+        cmocka_unit_test(test_engine_random_ops_on_a_large_heap_match_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
