@@ -66,6 +66,7 @@ static bool arrivals_open(const sim_world *w, double t)
 
 void sim_tasks_start(sim_world *w)
 {
+    w->arrival_fn = ev_arrival;
     for (size_t i = 0; i < w->n_dev; i++) {
         double t = next_arrival(w, &w->dev[i], 0.0, true);
         if (arrivals_open(w, t) && sim_schedule(w, t, ev_arrival, i))
@@ -466,13 +467,15 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
     sim_device *d = &w->dev[arg];
+    /* With many devices the record is out of cache (unless the event
+     * before this one fetched it, sim_prefetch_next): fetch all of it at
+     * once, then the uplink's rate chain, a separate allocation */
+    sim_device_prefetch(d);
 #if defined(__GNUC__)
-    /* The device's two streams are drawn below, and with many devices
-     * the record is out of cache: start fetching both streams' lines so
-     * the misses overlap the policy's work. */
-    __builtin_prefetch(&d->rng_arrivals);
-    __builtin_prefetch(&d->rng_outcome);
+    if (d->up.chan)
+        __builtin_prefetch(d->up.chan);
 #endif
+    sim_prefetch_next(w);
     double now = sim_engine_now(e);
     uint32_t ti;
     if (!arrival_admit(w, d, arg, now) || !task_create(w, d, (uint32_t)arg, now, &ti))
@@ -490,6 +493,7 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
 static void ev_dev_done(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
+    sim_prefetch_next(w);
     (void)e;
     uint32_t ti = (uint32_t)arg;
     sim_device *d = &w->dev[sim_task_at(w, ti)->device];
@@ -526,6 +530,7 @@ static void task_uploaded(void *ud, uint32_t ti)
 static void ev_up_done(sim_engine *e, void *ud, uint64_t arg)
 {
     (void)e;
+    sim_prefetch_next(ud);
     task_uploaded(ud, (uint32_t)arg);
 }
 
@@ -543,6 +548,7 @@ static void task_at_server(void *ud, uint32_t ti)
 static void ev_srv_arrive(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
+    sim_prefetch_next(w);
     uint32_t ti = (uint32_t)arg;
     sim_task *t = sim_task_at(w, ti);
     sim_server *s = &w->srv[t->server];
@@ -584,6 +590,7 @@ static void task_served(void *ud, uint32_t ti)
 static void ev_down_done(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
+    sim_prefetch_next(w);
     uint32_t ti = (uint32_t)arg;
     sim_task *t = sim_task_at(w, ti);
     sim_device *d = &w->dev[t->device];
@@ -609,6 +616,7 @@ void sim_tasks_wire(sim_world *w)
 static void ev_done(sim_engine *e, void *ud, uint64_t arg)
 {
     (void)e;
+    sim_prefetch_next(ud);
     finish(ud, (uint32_t)arg);
 }
 

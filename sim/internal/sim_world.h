@@ -127,6 +127,8 @@ struct sim_world {
     uint64_t next_task_id;
     size_t in_flight;
     size_t arr_pending;       /* device arrival events scheduled          */
+    sim_handler *arrival_fn;  /* their handler (sim_task.c), for
+                                 sim_prefetch_next                        */
     bool arrivals_closed;
     /* recording */
     res_db *db;
