@@ -68,10 +68,15 @@ static bool arrivals_open(const sim_world *w, double t)
 /* Devices ahead of the one whose first arrival is drawn whose record is
  * fetched (enough to cover a memory latency of a few hundred ns). */
 #define START_AHEAD 16
+/* Device records beyond which the next arrival's is prefetched (above a
+ * typical L2 cache). */
+#define PREFETCH_MIN_BYTES ((size_t)1 << 20)
 
 void sim_tasks_start(sim_world *w)
 {
-    w->arrival_fn = ev_arrival;
+    /* Prefetching the next arrival's record pays only once the records
+     * outgrow the caches; below that it is a cost on every event. */
+    w->arrival_fn = w->n_dev * sizeof *w->dev > PREFETCH_MIN_BYTES ? ev_arrival : NULL;
     for (size_t i = 0; i < w->n_dev; i++) {
 #if defined(__GNUC__)
         /* a pass over every record (10^6 of them: out of cache), reading

@@ -128,7 +128,8 @@ struct sim_world {
     size_t in_flight;
     size_t arr_pending;       /* device arrival events scheduled          */
     sim_handler *arrival_fn;  /* their handler (sim_task.c), for
-                                 sim_prefetch_next                        */
+                                 sim_prefetch_next; NULL: no prefetch (the
+                                 records fit in cache)                    */
     bool arrivals_closed;
     /* recording */
     res_db *db;
