@@ -838,6 +838,19 @@ double sim_engine_next_time(const sim_engine *e)
     return e->nq_len > 0 ? e->now : bits_time(e->heap[0].tbits);
 }
 
+/* The next event's handler and argument (the heads of both queues are
+ * live by invariant (a)); the record was prefetched by the last step. */
+bool sim_engine_peek(const sim_engine *e, sim_handler **fn, uint64_t *arg)
+{
+    if (e->live == 0)
+        return false;
+    const sim_qent *q = next_is_nowq(e) ? &e->nowq[e->nq_head] : &e->heap[0];
+    const sim_slot *s = &e->slots[key_slot(q->key)];
+    *fn = s->fn;
+    *arg = s->arg;
+    return true;
+}
+
 /* Test hook (sim_engine_int.h): lower the sequence limit so that
  * renumbering, normally once per 2^32 schedules, can be exercised.  Takes
  * effect at the next schedule. */

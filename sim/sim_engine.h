@@ -94,4 +94,11 @@ uint64_t sim_engine_fired(const sim_engine *e);  /* events fired so far */
 /* Time of the next pending event, INFINITY if none. */
 double sim_engine_next_time(const sim_engine *e);
 
+/* The handler and argument of the event sim_engine_step would fire next,
+ * without firing it; false (nothing written) if none is pending.  A hint,
+ * for a caller that wants to prefetch what that event will touch while the
+ * engine pops it: scheduling or cancelling before the next step may change
+ * which event comes next. */
+bool sim_engine_peek(const sim_engine *e, sim_handler **fn, uint64_t *arg);
+
 #endif /* SIM_ENGINE_H */

@@ -367,6 +367,7 @@ static void cell_update(sim_world *w, sim_cell *c)
 static void ev_cell(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
+    sim_prefetch_next(w);
     sim_cell *c = &w->cells[arg];
     double now = sim_engine_now(e);
     c->ev = 0;

@@ -59,13 +59,22 @@ void sim_power_init(sim_device *d)
             p->active_w = c->power_active_w * r * r * r;
         }
     }
-    double cum = 0;
-    for (size_t k = 0; k < c->radio.n_tail; k++)
-        p->tail_end_s[k] = cum += c->radio.tail[k].duration_s;
     p->tail_t0 = NAN;
     p->tail_owner = NO_TASK;
     p->capacity_j = c->battery.capacity_j;
     p->t_death = INFINITY;
+}
+
+/* End of tail state k, s from the tail's start: the running sum of the
+ * states' durations, added in order (the same bits every time).  Summed
+ * where needed rather than kept: the table would be 64 bytes of every
+ * device record, the same for every device of a group. */
+static double tail_end_s(const scn_device *c, size_t k)
+{
+    double cum = 0;
+    for (size_t i = 0; i <= k; i++)
+        cum += c->radio.tail[i].duration_s;
+    return cum;
 }
 
 /* Everything but the tail, W. */
@@ -84,7 +93,7 @@ static void advance(sim_power *p, const scn_device *c, double t)
         double a = p->t_acc, b = t, tail_w = 0;
         bool in_tail = !isnan(p->tail_t0) && p->tail_k < c->radio.n_tail;
         if (in_tail) {
-            double end = p->tail_t0 + p->tail_end_s[p->tail_k];
+            double end = p->tail_t0 + tail_end_s(c, p->tail_k);
             if (!(end > a)) { /* this state is over: the next one */
                 p->tail_k++;
                 continue;
@@ -189,7 +198,7 @@ void sim_device_energy_get(const sim_world *w, size_t i, sim_device_energy *out)
     sim_power p = d->pw; /* a copy, run on to the end of a running tail */
     double t = sim_engine_now(w->eng);
     if (!isnan(p.tail_t0) && c->radio.n_tail) {
-        double end = p.tail_t0 + p.tail_end_s[c->radio.n_tail - 1];
+        double end = p.tail_t0 + tail_end_s(c, c->radio.n_tail - 1);
         if (end > t)
             t = end;
     }

@@ -53,9 +53,8 @@ typedef struct sim_power {
     uint32_t n_cpu, n_tx, n_rx, n_wait;
     double t_acc;             /* integrated up to this time                */
     double energy_j;          /* all the device drew up to t_acc            */
-    /* radio tail: starts when the last transfer in progress ends */
-    double tail_end_s[SCN_MAX_TAIL_STATES]; /* cumulative ends of the states,
-                                               from the tail's start       */
+    /* radio tail: starts when the last transfer in progress ends (the
+     * states' durations are the group's, d->cfg->radio) */
     double tail_t0;           /* start of the current tail; NaN when none  */
     size_t tail_k;            /* the state it is in (n_tail: ran out)       */
     uint32_t tail_owner;      /* task whose transfer started it, while that

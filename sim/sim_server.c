@@ -148,6 +148,7 @@ static uint32_t wait_pop(sim_server *s)
 static void ev_job_done(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
+    sim_prefetch_next(w);
     size_t j = SRV_OF(arg);
     sim_server *s = &w->srv[j];
     double now = sim_engine_now(e);
@@ -209,6 +210,7 @@ static void ps_arrive(sim_world *w, size_t j, sim_server *s, uint32_t job, doubl
 static void ev_ps_done(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
+    sim_prefetch_next(w);
     size_t j = SRV_OF(arg);
     sim_server *s = &w->srv[j];
     double now = sim_engine_now(e);
@@ -293,6 +295,7 @@ static void batch_try(sim_world *w, size_t j, sim_server *s, double now)
 static void ev_batch_due(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
+    sim_prefetch_next(w);
     size_t j = SRV_OF(arg);
     w->srv[j].batch_ev = 0;
     batch_try(w, j, &w->srv[j], sim_engine_now(e));
@@ -301,6 +304,7 @@ static void ev_batch_due(sim_engine *e, void *ud, uint64_t arg)
 static void ev_batch_done(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
+    sim_prefetch_next(w);
     size_t j = SRV_OF(arg);
     sim_server *s = &w->srv[j];
     uint32_t r = LOW_OF(arg);
@@ -351,6 +355,7 @@ static double bg_max_rate(const scn_background *b)
 static void ev_bg_arrival(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
+    sim_prefetch_next(w);
     size_t j = SRV_OF(arg);
     sim_server *s = &w->srv[j];
     const scn_background *b = &s->cfg->background;

@@ -26,6 +26,7 @@
 
 #include <gsl/gsl_randist.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,9 +65,28 @@ static bool arrivals_open(const sim_world *w, double t)
     return true;
 }
 
+/* Devices ahead of the one whose first arrival is drawn whose record is
+ * fetched (enough to cover a memory latency of a few hundred ns). */
+#define START_AHEAD 16
+/* Device records beyond which the next arrival's is prefetched (above a
+ * typical L2 cache). */
+#define PREFETCH_MIN_BYTES ((size_t)1 << 20)
+
 void sim_tasks_start(sim_world *w)
 {
+    /* Prefetching the next arrival's record pays only once the records
+     * outgrow the caches; below that it is a cost on every event. */
+    w->arrival_fn = w->n_dev * sizeof *w->dev > PREFETCH_MIN_BYTES ? ev_arrival : NULL;
     for (size_t i = 0; i < w->n_dev; i++) {
+#if defined(__GNUC__)
+        /* a pass over every record (10^6 of them: out of cache), reading
+         * its configuration and arrival stream: fetch a few records ahead */
+        if (i + START_AHEAD < w->n_dev) {
+            const char *p = (const char *)&w->dev[i + START_AHEAD];
+            __builtin_prefetch(p);
+            __builtin_prefetch(p + offsetof(sim_device, rng_outcome) - 1);
+        }
+#endif
         double t = next_arrival(w, &w->dev[i], 0.0, true);
         if (arrivals_open(w, t) && sim_schedule(w, t, ev_arrival, i))
             w->arr_pending++;
@@ -466,13 +486,15 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
     sim_device *d = &w->dev[arg];
+    /* With many devices the record is out of cache (unless the event
+     * before this one fetched it, sim_prefetch_next): fetch all of it at
+     * once, then the uplink's rate chain, a separate allocation */
+    sim_device_prefetch(d);
 #if defined(__GNUC__)
-    /* The device's two streams are drawn below, and with many devices
-     * the record is out of cache: start fetching both streams' lines so
-     * the misses overlap the policy's work. */
-    __builtin_prefetch(&d->rng_arrivals);
-    __builtin_prefetch(&d->rng_outcome);
+    if (d->up.chan)
+        __builtin_prefetch(d->up.chan);
 #endif
+    sim_prefetch_next(w);
     double now = sim_engine_now(e);
     uint32_t ti;
     if (!arrival_admit(w, d, arg, now) || !task_create(w, d, (uint32_t)arg, now, &ti))
@@ -490,6 +512,7 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
 static void ev_dev_done(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
+    sim_prefetch_next(w);
     (void)e;
     uint32_t ti = (uint32_t)arg;
     sim_device *d = &w->dev[sim_task_at(w, ti)->device];
@@ -526,6 +549,7 @@ static void task_uploaded(void *ud, uint32_t ti)
 static void ev_up_done(sim_engine *e, void *ud, uint64_t arg)
 {
     (void)e;
+    sim_prefetch_next(ud);
     task_uploaded(ud, (uint32_t)arg);
 }
 
@@ -543,6 +567,7 @@ static void task_at_server(void *ud, uint32_t ti)
 static void ev_srv_arrive(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
+    sim_prefetch_next(w);
     uint32_t ti = (uint32_t)arg;
     sim_task *t = sim_task_at(w, ti);
     sim_server *s = &w->srv[t->server];
@@ -584,6 +609,7 @@ static void task_served(void *ud, uint32_t ti)
 static void ev_down_done(sim_engine *e, void *ud, uint64_t arg)
 {
     sim_world *w = ud;
+    sim_prefetch_next(w);
     uint32_t ti = (uint32_t)arg;
     sim_task *t = sim_task_at(w, ti);
     sim_device *d = &w->dev[t->device];
@@ -609,6 +635,7 @@ void sim_tasks_wire(sim_world *w)
 static void ev_done(sim_engine *e, void *ud, uint64_t arg)
 {
     (void)e;
+    sim_prefetch_next(ud);
     finish(ud, (uint32_t)arg);
 }
 

@@ -70,7 +70,7 @@ typedef struct sim_mob {
  * to them; the name, the channel stream and the mobility state last. */
 typedef struct sim_device {
     const scn_device *cfg;
-    size_t server;
+    uint32_t server;           /* index in w->srv (a world has < 2^32)   */
     uint32_t index;            /* within its group (its streams' key)    */
     sim_rng_state rng_arrivals, rng_outcome; /* bare: see sim_rng_view */
     const mdl_profile *prof;   /* hardware profile, or NULL: speed only  */
@@ -127,6 +127,9 @@ struct sim_world {
     uint64_t next_task_id;
     size_t in_flight;
     size_t arr_pending;       /* device arrival events scheduled          */
+    sim_handler *arrival_fn;  /* their handler (sim_task.c), for
+                                 sim_prefetch_next; NULL: no prefetch (the
+                                 records fit in cache)                    */
     bool arrivals_closed;
     /* recording */
     res_db *db;

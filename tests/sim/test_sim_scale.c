@@ -1,7 +1,9 @@
 /*
  * test_sim_scale.c - large worlds: building one is linear in its devices,
  * and a device costs less than SIM_DEVICE_BYTES_MAX of memory (the bound
- * documented in docs/design.md and docs/scenario-reference.md).
+ * documented in docs/design.md and docs/scenario-reference.md); the
+ * engine's peek, which the run uses to prefetch the next arrival's device,
+ * names the event that fires next.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "sim_engine.h"
 #include "sim_test_util.h"
 
 #define SCN "tests/data/sim/cell_ps.yaml" /* a shared cell, Shannon uplinks */
@@ -95,11 +98,70 @@ static void test_device_memory_is_under_the_documented_bound(void **state)
     assert_true(b < SIM_DEVICE_BYTES_MAX);
 }
 
+/* ---- sim_engine_peek: the event the next step fires --------------------- */
+
+typedef struct peek_log {
+    sim_engine *e;
+    uint64_t fired_arg;
+    sim_handler *fired_fn;
+    int n_children;            /* events still to schedule from handlers */
+} peek_log;
+
+static sim_handler peek_a, peek_b;
+
+/* Both handlers note what fired; some schedule more at the current time
+ * (the engine's now-queue) and later (its heap), so peek sees both. */
+static void peek_note(sim_engine *e, void *ud, uint64_t arg, sim_handler *self)
+{
+    peek_log *l = ud;
+    l->fired_arg = arg;
+    l->fired_fn = self;
+    if (l->n_children > 0 && arg % 3 == 0) {
+        l->n_children -= 2;
+        sim_engine_schedule(e, sim_engine_now(e), peek_b, l, arg + 1000);
+        sim_engine_schedule(e, sim_engine_now(e) + 0.5, peek_a, l, arg + 2000);
+    }
+}
+
+static void peek_a(sim_engine *e, void *ud, uint64_t arg) { peek_note(e, ud, arg, peek_a); }
+static void peek_b(sim_engine *e, void *ud, uint64_t arg) { peek_note(e, ud, arg, peek_b); }
+
+static void test_engine_peek_names_the_next_event(void **state)
+{
+    (void)state;
+    sim_engine *e = NULL;
+    off_err err = {0};
+    assert_int_equal(sim_engine_new(&e, NULL, &err), OFF_OK);
+    peek_log l = {e, 0, NULL, 200};
+    sim_handler *fn = NULL;
+    uint64_t arg = 0;
+    assert_false(sim_engine_peek(e, &fn, &arg)); /* nothing pending */
+    sim_event_id ids[300];
+    for (uint64_t i = 0; i < 300; i++) /* ties at whole times, in both orders */
+        ids[i] = sim_engine_schedule(e, (double)((i * 37) % 50), i % 2 ? peek_a : peek_b,
+                                     &l, i);
+    for (size_t i = 0; i < 300; i += 7) /* cancelled events are never named */
+        sim_engine_cancel(e, ids[i]);
+    sim_engine_reschedule(e, ids[1], 12.0);
+    size_t steps = 0;
+    while (sim_engine_peek(e, &fn, &arg)) {
+        assert_true(sim_engine_step(e));
+        assert_ptr_equal(fn, l.fired_fn);
+        assert_int_equal(arg, l.fired_arg);
+        steps++;
+    }
+    assert_int_equal(sim_engine_pending(e), 0);
+    assert_false(sim_engine_step(e));
+    assert_true(steps > 300 - 300 / 7); /* the children fired too */
+    sim_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_world_build_is_linear_in_devices),
         cmocka_unit_test(test_device_memory_is_under_the_documented_bound),
+        cmocka_unit_test(test_engine_peek_names_the_next_event),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
