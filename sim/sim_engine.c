@@ -839,12 +839,26 @@ double sim_engine_next_time(const sim_engine *e)
 }
 
 /* The next event's handler and argument (the heads of both queues are
- * live by invariant (a)); the record was prefetched by the last step. */
+ * live by invariant (a)); the record was prefetched by the last step.
+ * Asked from a handler while the root is a hole, it answers from the
+ * root's children instead of settling: settling here would undo the one
+ * sift a pop and the handler's next schedule share, and the answer is a
+ * hint anyway (the least child may be a cancelled entry, fn NULL). */
 bool sim_engine_peek(const sim_engine *e, sim_handler **fn, uint64_t *arg)
 {
     if (e->live == 0)
         return false;
-    const sim_qent *q = next_is_nowq(e) ? &e->nowq[e->nq_head] : &e->heap[0];
+    const sim_qent *q;
+    if (e->hole) {
+        q = e->nq_len > 0 ? &e->nowq[e->nq_head] : NULL;
+        for (size_t j = 1; j <= SIM_ARITY && j < e->n; j++)
+            if (!q || qent_less(&e->heap[j], q))
+                q = &e->heap[j];
+        if (!q)
+            return false;
+    } else {
+        q = next_is_nowq(e) ? &e->nowq[e->nq_head] : &e->heap[0];
+    }
     const sim_slot *s = &e->slots[key_slot(q->key)];
     *fn = s->fn;
     *arg = s->arg;

@@ -98,7 +98,8 @@ double sim_engine_next_time(const sim_engine *e);
  * without firing it; false (nothing written) if none is pending.  A hint,
  * for a caller that wants to prefetch what that event will touch while the
  * engine pops it: scheduling or cancelling before the next step may change
- * which event comes next. */
+ * which event comes next, and from a handler it may name a cancelled
+ * event (fn NULL). */
 bool sim_engine_peek(const sim_engine *e, sim_handler **fn, uint64_t *arg);
 
 #endif /* SIM_ENGINE_H */

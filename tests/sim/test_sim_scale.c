@@ -105,6 +105,12 @@ typedef struct peek_log {
     uint64_t fired_arg;
     sim_handler *fired_fn;
     int n_children;            /* events still to schedule from handlers */
+    /* what peek named from inside the last handler, before it scheduled
+     * anything (the root is then a hole: the engine answers from its
+     * children), and whether that handler scheduled */
+    bool hint_ok, scheduled;
+    sim_handler *hint_fn;
+    uint64_t hint_arg;
 } peek_log;
 
 static sim_handler peek_a, peek_b;
@@ -116,7 +122,9 @@ static void peek_note(sim_engine *e, void *ud, uint64_t arg, sim_handler *self)
     peek_log *l = ud;
     l->fired_arg = arg;
     l->fired_fn = self;
-    if (l->n_children > 0 && arg % 3 == 0) {
+    l->hint_ok = sim_engine_peek(e, &l->hint_fn, &l->hint_arg);
+    l->scheduled = l->n_children > 0 && arg % 3 == 0;
+    if (l->scheduled) {
         l->n_children -= 2;
         sim_engine_schedule(e, sim_engine_now(e), peek_b, l, arg + 1000);
         sim_engine_schedule(e, sim_engine_now(e) + 0.5, peek_a, l, arg + 2000);
@@ -132,7 +140,7 @@ static void test_engine_peek_names_the_next_event(void **state)
     sim_engine *e = NULL;
     off_err err = {0};
     assert_int_equal(sim_engine_new(&e, NULL, &err), OFF_OK);
-    peek_log l = {e, 0, NULL, 200};
+    peek_log l = {.e = e, .n_children = 200};
     sim_handler *fn = NULL;
     uint64_t arg = 0;
     assert_false(sim_engine_peek(e, &fn, &arg)); /* nothing pending */
@@ -143,13 +151,27 @@ static void test_engine_peek_names_the_next_event(void **state)
     for (size_t i = 0; i < 300; i += 7) /* cancelled events are never named */
         sim_engine_cancel(e, ids[i]);
     sim_engine_reschedule(e, ids[1], 12.0);
-    size_t steps = 0;
+    size_t steps = 0, hints = 0;
+    bool hint_ok = false;
+    sim_handler *hint_fn = NULL;
+    uint64_t hint_arg = 0;
     while (sim_engine_peek(e, &fn, &arg)) {
         assert_true(sim_engine_step(e));
         assert_ptr_equal(fn, l.fired_fn);
         assert_int_equal(arg, l.fired_arg);
+        /* the previous handler's hint, when it scheduled nothing earlier
+         * and did not name a cancelled entry, was this event */
+        if (hint_ok && hint_fn != NULL) {
+            assert_ptr_equal(hint_fn, l.fired_fn);
+            assert_int_equal(hint_arg, l.fired_arg);
+            hints++;
+        }
+        hint_ok = l.hint_ok && !l.scheduled;
+        hint_fn = l.hint_fn;
+        hint_arg = l.hint_arg;
         steps++;
     }
+    assert_true(hints > steps / 2);
     assert_int_equal(sim_engine_pending(e), 0);
     assert_false(sim_engine_step(e));
     assert_true(steps > 300 - 300 / 7); /* the children fired too */
