@@ -2,12 +2,18 @@
  * bench_sim.c - whole-simulator throughput: tasks simulated per second on
  * the quickstart world scaled to 1,000 devices, without a database, and with
  * every task row written to SQLite.  Median of 3 runs each (bench_sim
- * [all|quickstart|cell [runs]] picks the worlds and the number of runs).
+ * [all|quickstart|cell|ecs [runs]] picks the worlds and the number of runs).
+ *
+ * `ecs` is the cost of a task row by completion order: the EdgeCloudSim-like
+ * world of tests/data/sim/ecs_ps.yaml in order (fcfs, deterministic work),
+ * out of order (processor sharing, exponential work) and overloaded; per
+ * row, the CPU time (user + system, all threads) with rows minus without.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +36,18 @@ static double cpu_seconds(void)
     clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
+
+/* System CPU seconds of this process so far (every thread): a row that
+ * goes through a temporary file costs system time as well as user time. */
+static double sys_seconds(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
+/* The system CPU seconds of the last run(). */
+static double last_sys_s;
 
 /* Run path with the overrides sets[0..n), with or without task rows;
  * returns tasks per wall second, *cpu_rate tasks per CPU second. */
@@ -60,7 +78,7 @@ static double run(const char *path, char **sets, size_t n, bool rows, size_t *n_
     off_status st = sim_world_new(&w, &s, &err);
     t_setup = off_wall_seconds() - t_setup;
     c_setup = cpu_seconds() - c_setup;
-    double t0 = off_wall_seconds(), c0 = cpu_seconds();
+    double t0 = off_wall_seconds(), c0 = cpu_seconds(), s0 = sys_seconds();
     if (st == OFF_OK && rows) {
         sim_world_free(w);
         w = NULL;
@@ -72,6 +90,7 @@ static double run(const char *path, char **sets, size_t n, bool rows, size_t *n_
     }
     sim_world_free(w);
     double dt = off_wall_seconds() - t0, dc = cpu_seconds() - c0;
+    last_sys_s = sys_seconds() - s0;
     if (st != OFF_OK) {
         fprintf(stderr, "%s\n", err.msg);
         exit(1);
@@ -111,16 +130,70 @@ static double cell(bool fading, bool rows, size_t *n_tasks, double *cpu_rate)
     return run("tests/data/sim/cell_ps.yaml", sets, fading ? 6 : 5, rows, n_tasks, cpu_rate);
 }
 
-/* bench_sim [all|quickstart|cell [runs]]: which worlds, and how many runs
- * each figure is the median of (default 3). */
+/* The EdgeCloudSim-like world: 0 in order, 1 out of order, 2 overloaded
+ * (arrivals 8 /s a device, 1.25 times the host; 50 s). */
+static double ecs(int world, bool rows, size_t *n_tasks, double *cpu_rate)
+{
+    char fcfs[] = "servers.0.discipline=fcfs", det[] = "model.work=1 GMAC",
+         over[] = "devices.0.arrivals.rate=8 /s", half[] = "duration=50 s";
+    char *in_order[] = {fcfs, det}, *overload[] = {over, half};
+    char **sets = world == 0 ? in_order : world == 2 ? overload : NULL;
+    return run("tests/data/sim/ecs_ps.yaml", sets, sets ? 2 : 0, rows, n_tasks, cpu_rate);
+}
+
+/* Median of runs runs of ecs(world, rows): tasks per wall second, *cpu
+ * tasks per CPU second, *sys system seconds. */
+static double ecs_median(int world, bool rows, int runs, size_t *n, double *cpu, double *sys)
+{
+    double v[99], c[99], y[99];
+    for (int i = 0; i < runs; i++) {
+        v[i] = ecs(world, rows, n, &c[i]);
+        y[i] = last_sys_s;
+    }
+    qsort(v, (size_t)runs, sizeof v[0], cmp);
+    qsort(c, (size_t)runs, sizeof c[0], cmp);
+    qsort(y, (size_t)runs, sizeof y[0], cmp);
+    *cpu = c[runs / 2];
+    *sys = y[runs / 2];
+    return v[runs / 2];
+}
+
+static void ecs_table(int runs)
+{
+    static const char *const worlds[] = {"in-order", "out-of-order", "overloaded"};
+    printf("1,000 devices, one processor-sharing host (tests/data/sim/ecs_ps.yaml)\n");
+    printf("%-13s %-7s %9s %10s %12s %8s %10s\n", "world", "rows", "tasks", "tasks/s",
+           "tasks/cpu-s", "sys s", "us/row");
+    for (int w = 0; w < 3; w++) {
+        double cpu[2];
+        for (int r = 0; r < 2; r++) {
+            size_t n = 0;
+            double sys, wall = ecs_median(w, r, runs, &n, &cpu[r], &sys);
+            printf("%-13s %-7s %9zu %10.0f %12.0f %8.2f", worlds[w], r ? "sqlite" : "none", n,
+                   wall, cpu[r], sys);
+            if (r)
+                printf(" %10.2f\n", 1e6 / cpu[1] - 1e6 / cpu[0]);
+            else
+                printf(" %10s\n", "");
+        }
+    }
+}
+
+/* bench_sim [all|quickstart|cell|ecs [runs]]: which worlds, and how many
+ * runs each figure is the median of (default 3); `all` leaves out ecs. */
 int main(int argc, char **argv)
 {
     const char *which = argc > 1 ? argv[1] : "all";
     int runs = argc > 2 ? atoi(argv[2]) : 3;
     if (runs < 1 || runs > 99 ||
-        (strcmp(which, "all") && strcmp(which, "quickstart") && strcmp(which, "cell"))) {
-        fprintf(stderr, "usage: bench_sim [all|quickstart|cell [runs 1..99]]\n");
+        (strcmp(which, "all") && strcmp(which, "quickstart") && strcmp(which, "cell") &&
+         strcmp(which, "ecs"))) {
+        fprintf(stderr, "usage: bench_sim [all|quickstart|cell|ecs [runs 1..99]]\n");
         return 2;
+    }
+    if (strcmp(which, "ecs") == 0) {
+        ecs_table(runs);
+        return 0;
     }
     bool qs = strcmp(which, "cell") != 0, cl = strcmp(which, "quickstart") != 0;
     const char *policies[] = {"local", "edge", NULL};
