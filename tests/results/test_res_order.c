@@ -117,28 +117,23 @@ static int64_t *ps_order(size_t n, double mean_s, size_t tail_every)
     return ids;
 }
 
-/* The rows of an out-of-order run are all there, the same as those of the
- * same run written in task order: the same database, table by table. */
-static void test_out_of_order_rows_equal_in_order_rows(void **state)
+/* Write ids[0..n) into database <name>.db and the same rows in task order
+ * into <name>-sorted.db, and check that the two are the same database;
+ * the row statistics of each in *sorted and *rs. */
+static void check_same_as_in_order(const char *name, const int64_t *ids, size_t n,
+                                   res_row_stats *sorted, res_row_stats *rs)
 {
-    (void)state;
-    size_t n = 5 * RES_BATCH + 123;
     int64_t *in_order = malloc(n * sizeof *in_order);
     assert_non_null(in_order);
     for (size_t i = 0; i < n; i++)
         in_order[i] = (int64_t)i;
-    int64_t *shuffled = ps_order(n, 0.5, 0); /* ~500 tasks in the system */
-    size_t moved = 0;
-    for (size_t i = 0; i < n; i++)
-        moved += shuffled[i] != (int64_t)i;
-    assert_true(moved > n / 2); /* the test is about disorder: there is some */
-
-    char a[512], b[512];
-    path(a, sizeof a, "in-order.db");
-    path(b, sizeof b, "out-of-order.db");
-    res_row_stats ra, rb;
-    write_run(a, in_order, n, &ra);
-    write_run(b, shuffled, n, &rb);
+    char a[512], b[512], f[64];
+    snprintf(f, sizeof f, "%s-sorted.db", name);
+    path(a, sizeof a, f);
+    snprintf(f, sizeof f, "%s.db", name);
+    path(b, sizeof b, f);
+    write_run(a, in_order, n, sorted);
+    write_run(b, ids, n, rs);
     char *da = res_dump(a), *db = res_dump(b);
     assert_non_null(da);
     assert_non_null(db);
@@ -147,6 +142,24 @@ static void test_out_of_order_rows_equal_in_order_rows(void **state)
     assert_int_equal(query_int(b, "SELECT count(DISTINCT device_name) FROM tasks"
                                   " WHERE length(device_name) > 40"),
                      (long long)((n + 91) / 97));
+    free(da);
+    free(db);
+    free(in_order);
+}
+
+/* The rows of an out-of-order run are all there, the same as those of the
+ * same run written in task order: the same database, table by table. */
+static void test_out_of_order_rows_equal_in_order_rows(void **state)
+{
+    (void)state;
+    size_t n = 5 * RES_BATCH + 123;
+    int64_t *ids = ps_order(n, 0.5, 0); /* ~500 tasks in the system */
+    size_t moved = 0;
+    for (size_t i = 0; i < n; i++)
+        moved += ids[i] != (int64_t)i;
+    assert_true(moved > n / 2); /* the test is about disorder: there is some */
+    res_row_stats ra, rb;
+    check_same_as_in_order("ps", ids, n, &ra, &rb);
     /* in order nothing waits; out of order rows waited, none came late */
     assert_int_equal(ra.held, 0);
     assert_int_equal(ra.late, 0);
@@ -155,10 +168,7 @@ static void test_out_of_order_rows_equal_in_order_rows(void **state)
     assert_true(rb.held > n / 2);
     assert_int_equal(rb.late, 0);
     assert_true(rb.window_peak > 100 && rb.window_peak < RES_WINDOW);
-    free(da);
-    free(db);
-    free(in_order);
-    free(shuffled);
+    free(ids);
 }
 
 /* Overload: some tasks finish after far more than RES_WINDOW others.  The
@@ -170,26 +180,11 @@ static void test_window_is_bounded_and_late_rows_are_kept(void **state)
     (void)state;
     size_t n = RES_WINDOW + 6 * RES_BATCH;
     int64_t *ids = ps_order(n, 0.2, 1000);
-    int64_t *in_order = malloc(n * sizeof *in_order);
-    assert_non_null(in_order);
-    for (size_t i = 0; i < n; i++)
-        in_order[i] = (int64_t)i;
-    char a[512], b[512];
-    path(a, sizeof a, "overload-sorted.db");
-    path(b, sizeof b, "overload.db");
     res_row_stats ra, rb;
-    write_run(a, in_order, n, &ra);
-    write_run(b, ids, n, &rb);
+    check_same_as_in_order("overload", ids, n, &ra, &rb);
     assert_int_equal(rb.window_peak, RES_WINDOW);
     assert_true(rb.late > 0);
-    char *da = res_dump(a), *db = res_dump(b);
-    assert_non_null(da);
-    assert_non_null(db);
-    assert_string_equal(da, db);
-    free(da);
-    free(db);
     free(ids);
-    free(in_order);
 }
 
 /* Rows waiting for a lower task id that never comes are written when the
