@@ -28,6 +28,11 @@
 typedef struct res_db res_db;
 
 #define RES_BATCH 4096
+/* At most this many task rows wait in the reorder window for a lower task
+ * id of their run (res_add_task); with the batches, a connection holds at
+ * most RES_WINDOW + 2 * RES_BATCH task rows in memory (about 250 bytes
+ * each: 18 MB), however far out of order the tasks finish. */
+#define RES_WINDOW 65536
 
 /* Open (creating if needed) the database at path and make sure the schema
  * exists; the parent directory is created if missing.  A file that is not an
@@ -93,7 +98,13 @@ typedef struct res_task_row {
 } res_task_row;
 
 /* Append one task row to the current batch (committed every RES_BATCH rows
- * and at res_run_end; held in memory until then).  The device name is
+ * and at res_run_end; held in memory until then).  Rows go into the batches
+ * in task order: a row whose task id is not the next of its run (one above
+ * the highest gone in, 0 for a new run) waits in the reorder window until
+ * the ids below it have come, at most RES_WINDOW rows (then the lowest goes
+ * in regardless, and a lower one coming later is inserted where it
+ * belongs); res_run_end and res_close write the waiting rows first.  The
+ * table's content does not depend on the order.  The device name is
  * copied: the caller's string need not outlive the call.  A full batch is
  * inserted and committed by a writer thread while the caller fills the next
  * one (the call waits if the writer is still busy with the previous batch).
@@ -104,6 +115,16 @@ typedef struct res_task_row {
  * nothing.  Errors of the last batch are returned by res_run_end itself. */
 off_status res_add_task(res_db *db, int64_t run_id, const res_task_row *row,
                         off_err *err);
+
+/* How the task rows of a connection went in (res_row_stats): rows
+ * added, rows that waited in the reorder window, rows released out of key
+ * order (a lower task id came after the window was full, or after a row of
+ * a later run), and the most rows the window held at once (<= RES_WINDOW). */
+typedef struct res_row_stats {
+    uint64_t rows, held, late;
+    size_t window_peak;
+} res_row_stats;
+res_row_stats res_row_stats_of(const res_db *db);
 
 /* One point of a learning curve (`offsim train`), in table `training`:
  * committed at once (with the open transaction's rows if one is open, e.g.

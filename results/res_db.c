@@ -472,9 +472,13 @@ static int update_status(res_db *db, int64_t run_id, const char *status, double 
 off_status res_run_end(res_db *db, int64_t run_id, const char *status,
                        double wall_s, const res_summary *sum, off_err *err)
 {
-    off_status st = res_join_writer(db, err);
+    /* every row of the window before the final status, which commits
+     * with the last batch */
+    off_status st = res_drain_window(db, err);
     if (st == OFF_OK)
-        st = res_begin(db, err);
+        st = res_join_writer(db, err);
+    if (st == OFF_OK)
+        st = res_begin_rows(db, run_id, err);
     if (st != OFF_OK)
         return st;
     int rc = sum ? insert_summary(db, run_id, sum) : SQLITE_DONE;
@@ -484,6 +488,7 @@ off_status res_run_end(res_db *db, int64_t run_id, const char *status,
         st = res_db_err(db, err, "closing the run");
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
         db->in_txn = false;
+        res_fk_restore(db);
         res_drop_buffered(db);
         return st;
     }
@@ -493,16 +498,16 @@ off_status res_run_end(res_db *db, int64_t run_id, const char *status,
     return st;
 }
 
-/* For a row written inline (not through the task batches): wait for the
- * writer, open the transaction if none is, and prepare *stmt from sql the
- * first time. */
-static off_status begin_inline_row(res_db *db, sqlite3_stmt **stmt, const char *sql,
-                                   const char *what, off_err *err)
+/* For a row of run run_id written inline (not through the task batches):
+ * wait for the writer, open the transaction if none is (it will hold the
+ * buffered task rows too), and prepare *stmt from sql the first time. */
+static off_status begin_inline_row(res_db *db, int64_t run_id, sqlite3_stmt **stmt,
+                                   const char *sql, const char *what, off_err *err)
 {
     off_status wst = res_join_writer(db, err);
     if (wst != OFF_OK)
         return wst;
-    if ((wst = res_begin(db, err)) != OFF_OK)
+    if ((wst = res_begin_rows(db, run_id, err)) != OFF_OK)
         return wst;
     if (!*stmt && sqlite3_prepare_v3(db->h, sql, -1, SQLITE_PREPARE_PERSISTENT, stmt, NULL) !=
                       SQLITE_OK)
@@ -523,7 +528,7 @@ off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
 {
     bool opened = !db->in_txn;
     off_status st = begin_inline_row(
-        db, &db->ins_train, "INSERT OR REPLACE INTO training VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+        db, run_id, &db->ins_train, "INSERT OR REPLACE INTO training VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         "recording the learning curve", err);
     if (st != OFF_OK)
         return st;
@@ -549,6 +554,7 @@ off_status res_add_training(res_db *db, int64_t run_id, const res_train_row *r,
         st = res_db_err(db, err, "recording the learning curve");
         sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
     }
+    res_fk_restore(db);
     return st;
 }
 
@@ -556,7 +562,7 @@ off_status res_add_device(res_db *db, int64_t run_id, const res_device_row *r,
                           off_err *err)
 {
     off_status st = begin_inline_row(
-        db, &db->ins_device, "INSERT INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        db, run_id, &db->ins_device, "INSERT INTO devices VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
         "recording a device", err);
     if (st != OFF_OK)
         return st;

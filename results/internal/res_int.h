@@ -49,6 +49,39 @@ typedef struct res_batch {
     size_t names_len, names_cap;
 } res_batch;
 
+/* A row held in the reorder window (res_writer.c): the row, its run, and
+ * its device name, in the slot when it is short (a device's name is), in
+ * its own allocation when not. */
+#define RES_NAME_INLINE 40
+typedef struct res_held {
+    res_task_row r;      /* device_name NULL: the name is below            */
+    int64_t run_id;
+    char *name_long;     /* malloc'd when longer than name[], else NULL    */
+    size_t name_len;
+    char name[RES_NAME_INLINE];
+} res_held;
+
+/* A min-heap entry of the window: the key of a held row and its slot. */
+typedef struct res_hkey {
+    int64_t run_id, task_id;
+    uint32_t slot;
+} res_hkey;
+
+/* The reorder window: rows that finished before a lower task id of their
+ * run wait here, so that rows reach the batches (and the table's B-tree)
+ * in key order (run_id, task_id) whatever the order the tasks finish in.
+ * At most RES_WINDOW rows; slots grow geometrically up to that. */
+typedef struct res_window {
+    res_hkey *heap;      /* min-heap by (run_id, task_id), n entries       */
+    size_t n;
+    res_held *slot;      /* cap slots; free ones listed in free_slot       */
+    uint32_t *free_slot;
+    size_t n_free, cap;
+    bool have_last;      /* a row was released: last_run, last_task       */
+    int64_t last_run, last_task; /* the highest key released              */
+    res_row_stats stats;
+} res_window;
+
 /* A database attached read-only by res_copy_run / res_merge (res_merge.c):
  * its path, its file (a file made again under the same path is attached
  * again), the statements of a copy from it, and when it was last used.
@@ -83,6 +116,7 @@ struct res_db {
     bool uri;            /* opened with URIs enabled (ATTACH read-only)    */
     res_batch bat[2];    /* rows allocated at the first row                */
     res_batch *fill;     /* the batch the caller appends to                */
+    res_window win;      /* rows waiting for a lower task id               */
     /* The writer thread (started at the first full batch).  Fields above
      * that touch the connection belong to the writer while job is set. */
     pthread_mutex_t mu;
@@ -140,7 +174,16 @@ int res_schema_probe(res_db *db);
 off_status res_schema_check(res_db *db, off_err *err);
 off_status res_schema_refuse(res_db *db, int rc, off_err *err);
 
-/* res_writer.c: the batched task rows and the writer thread. */
+/* res_writer.c: the batched task rows and the writer thread.
+ * res_drain_window releases every row of the reorder window into the
+ * batches (full ones go to the writer); res_commit_pending drains, waits
+ * for the writer, and commits the batch being filled.  res_begin_rows opens
+ * the transaction that will hold the batch being filled and a row of run
+ * run_id, with the foreign-key checks off when they are all of the run this
+ * connection began; res_fk_restore turns them on again once it has ended. */
+off_status res_drain_window(res_db *db, off_err *err);
+off_status res_begin_rows(res_db *db, int64_t run_id, off_err *err);
+void res_fk_restore(res_db *db);
 void res_wait_writer(res_db *db);
 off_status res_join_writer(res_db *db, off_err *err);
 off_status res_commit_pending(res_db *db, off_err *err);
