@@ -29,7 +29,10 @@
  * with the invalid combinations masked (a split after the exit; for a task
  * that stays on the device, every bit-width but the first); `factorised`
  * (PPO only) is three heads, exit, split and bits, with a split after the
- * exit meaning "all on the device".
+ * exit meaning "all on the device".  With `early_exit: T` every action
+ * carries BranchyNet's entropy threshold T: the chosen exit is the deepest,
+ * and a task leaves at the first earlier exit confident enough, which the
+ * agent, deciding before any layer has run, cannot know itself.
  *
  * Training: with cfg->train set (offsim train) the agent lives in
  * train->agent and outlives the world; otherwise the agent is built from
