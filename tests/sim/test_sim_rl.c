@@ -5,7 +5,9 @@
  *     once the run is over (rewards arrive late, none is lost or doubled),
  *     for ppo and sac-discrete;
  *   - the same training seed gives the same checkpoint, byte for byte, and
- *     another seed another one;
+ *     another seed another one; an entropy schedule whose end is its start
+ *     is the default's constant, byte for byte, and another end changes
+ *     the checkpoint;
  *   - a checkpoint is evaluated by `checkpoint:` greedily and the same way
  *     twice; a missing checkpoint is an error naming the file, another
  *     agent's or shape's one naming both, and no checkpoint at all an error
@@ -97,13 +99,14 @@ static void test_every_decision_is_one_transition(void **state)
     }
 }
 
-/* train type for steps with seed; the checkpoint's bytes in *buf */
-static size_t train_bytes(const char *type, uint64_t steps, uint64_t seed, char **buf,
-                          char *path, size_t cap)
+/* train type (then the override extra, may be NULL) for steps with seed;
+ * the checkpoint's bytes in *buf */
+static size_t train_bytes_with(const char *type, const char *extra, uint64_t steps,
+                               uint64_t seed, char **buf, char *path, size_t cap)
 {
-    const char *sets[] = {agent_set(type)};
+    const char *sets[] = {agent_set(type), extra};
     scn_scenario s;
-    load(&s, sets, 1);
+    load(&s, sets, extra ? 2 : 1);
     pol_train t = {.max_steps = steps, .seed = seed};
     off_err err = {0};
     assert_int_equal(sim_train(&s, &t, seed, NULL, NULL, NULL, &err), OFF_OK);
@@ -122,6 +125,38 @@ static size_t train_bytes(const char *type, uint64_t steps, uint64_t seed, char 
     assert_int_equal(fread(*buf, 1, n, f), n);
     fclose(f);
     return n;
+}
+
+static size_t train_bytes(const char *type, uint64_t steps, uint64_t seed, char **buf,
+                          char *path, size_t cap)
+{
+    return train_bytes_with(type, NULL, steps, seed, buf, path, cap);
+}
+
+/* The schedules (PPO's ent_coef_end, SAC's target_entropy_end): an end
+ * equal to the start is the constant of the default, byte for byte; another
+ * end changes what is learned. */
+static void test_schedules(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *type, *same, *other;
+    } cases[] = {
+        {"ppo", "policy.ent_coef_end=0.01", "policy.ent_coef_end=0"},
+        {"sac-discrete", "policy.target_entropy_end=0.5", "policy.target_entropy_end=0.05"},
+    };
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        char pa[256], pb[256], pc[256], *a, *b, *c;
+        size_t na = train_bytes(cases[k].type, 1500, 3, &a, pa, sizeof pa);
+        size_t nb = train_bytes_with(cases[k].type, cases[k].same, 1500, 3, &b, pb, sizeof pb);
+        size_t nc = train_bytes_with(cases[k].type, cases[k].other, 1500, 3, &c, pc, sizeof pc);
+        assert_int_equal(na, nb);
+        assert_memory_equal(a, b, na);
+        assert_int_equal(na, nc);
+        assert_memory_not_equal(a, c, na);
+        unlink(pa);
+        free(a), free(b), free(c);
+    }
 }
 
 static void test_same_seed_same_checkpoint(void **state)
@@ -392,6 +427,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_decision_is_one_transition),
         cmocka_unit_test(test_same_seed_same_checkpoint),
+        cmocka_unit_test(test_schedules),
         cmocka_unit_test(test_checkpoint_errors),
         cmocka_unit_test(test_each_agent_takes_its_own_keys),
         cmocka_unit_test(test_ppo_learns),
