@@ -13,7 +13,7 @@
  * over the N paired seeds).
  *
  *   bench_rl_coinference [PPO_STEPS [SAC_STEPS [N_SEEDS]]]
- *                       (default 100000 and 30000 decisions, 20 seeds)
+ *                       (default 300000 and 30000 decisions, train.sh's, 20 seeds)
  *
  * PPO trains with lr 5e-4 and ent_coef 0.03 (PPO's own keys, given as overrides);
  * SAC with the scenario's settings.
@@ -109,7 +109,7 @@ static void paired(const double *a, const double *b, size_t n, double *m, double
 
 int main(int argc, char **argv)
 {
-    uint64_t steps_of[2] = {argc > 1 ? strtoull(argv[1], NULL, 10) : 100000,
+    uint64_t steps_of[2] = {argc > 1 ? strtoull(argv[1], NULL, 10) : 300000,
                             argc > 2 ? strtoull(argv[2], NULL, 10) : 30000};
     size_t n = argc > 3 ? strtoul(argv[3], NULL, 10) : 20;
     if (steps_of[0] == 0 || steps_of[1] == 0 || n < 2 || n > MAX_SEEDS) {

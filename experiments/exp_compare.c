@@ -197,26 +197,39 @@ static off_status plan_fixed(exp_compare *c, const exp_compare_opts *o, FILE *f,
 
 /* Every valid constant action, as the agents' mask has them: exit e, split
  * 0..after(e), and for a split that sends something each bit-width (the
- * task that stays on the device sends nothing: one action). */
-static off_status plan_constants(exp_compare *c, const mdl_model *m, FILE *f, off_err *err)
+ * task that stays on the device sends nothing: one action).  With the
+ * agents' `early_exit: T` (ee not NULL), their actions leave at the first
+ * earlier exit whose entropy is below T, so each constant action past the
+ * first exit is also planned with that threshold (the first exit has no
+ * earlier one): the best constant action is then the best of the agents'
+ * own action space as well as of the plain one. */
+static off_status plan_constants(exp_compare *c, const mdl_model *m, const char *ee, FILE *f,
+                                 off_err *err)
 {
-    for (size_t e = 0; e < m->n_exits; e++)
-        for (size_t s = 0; s <= m->exits[e].after; s++) {
-            bool local = s == m->exits[e].after;
-            for (size_t b = 0; b < (local ? 1 : m->n_bits); b++) {
-                char *point = local ? fmt("const-e%zu-s%zu", e, s)
-                                    : fmt("const-e%zu-s%zu-b%d", e, s, m->bits[b]);
-                char *label = local ? fmt("exit %zu, split %zu (on the device)", e, s)
-                                    : fmt("exit %zu, split %zu, %d bits", e, s, m->bits[b]);
-                if (!add_row(c, EXP_CMP_CONST, point, label))
-                    return oom(err);
-                fprintf(f, "  - {name: %s, policy: {type: fixed, exit: %zu, split: %zu",
-                        c->row[c->n_rows - 1].point, e, s);
-                if (!local)
-                    fprintf(f, ", bits: %d", m->bits[b]);
-                fputs("}}\n", f);
+    for (int with = 0; with < (ee ? 2 : 1); with++)
+        for (size_t e = with; e < m->n_exits; e++)
+            for (size_t s = 0; s <= m->exits[e].after; s++) {
+                bool local = s == m->exits[e].after;
+                for (size_t b = 0; b < (local ? 1 : m->n_bits); b++) {
+                    const char *sfx = with ? "-ee" : "";
+                    char *point = local ? fmt("const-e%zu-s%zu%s", e, s, sfx)
+                                        : fmt("const-e%zu-s%zu-b%d%s", e, s, m->bits[b], sfx);
+                    char *label = local ? fmt("exit %zu, split %zu (on the device)%s%s", e, s,
+                                              with ? ", early exit " : "", with ? ee : "")
+                                        : fmt("exit %zu, split %zu, %d bits%s%s", e, s,
+                                              m->bits[b], with ? ", early exit " : "",
+                                              with ? ee : "");
+                    if (!add_row(c, EXP_CMP_CONST, point, label))
+                        return oom(err);
+                    fprintf(f, "  - {name: %s, policy: {type: fixed, exit: %zu, split: %zu",
+                            c->row[c->n_rows - 1].point, e, s);
+                    if (!local)
+                        fprintf(f, ", bits: %d", m->bits[b]);
+                    if (with)
+                        fprintf(f, ", threshold: %s", ee);
+                    fputs("}}\n", f);
+                }
             }
-        }
     return OFF_OK;
 }
 
@@ -229,12 +242,16 @@ off_status exp_compare_plan(exp_compare *c, const exp_compare_opts *o, off_err *
     if (st)
         return st;
     char *type = s.policy.type ? off_strdup(s.policy.type) : NULL;
+    /* the agents' early exit (pol_rl.c checks its value: a number 0..1) */
+    const scn_param *eep = scn_policy_param(&s.policy, "early_exit");
+    char *ee = eep && eep->value && strtod(eep->value, NULL) > 0 ? off_strdup(eep->value) : NULL;
     c->name = fmt("%s-compare", s.name);
     scn_free(&s);
     size_t len = 0;
     FILE *f = c->name ? open_memstream(&c->text, &len) : NULL;
     if (!f) {
         free(type);
+        free(ee);
         return oom(err);
     }
     fprintf(f, "# offsim compare: every policy on the held-out evaluation seeds 1..%u\n",
@@ -249,10 +266,11 @@ off_status exp_compare_plan(exp_compare *c, const exp_compare_opts *o, off_err *
     if (!st)
         st = plan_fixed(c, o, f, &shape, err);
     if (!st)
-        st = plan_constants(c, &shape, f, err);
+        st = plan_constants(c, &shape, ee, f, err);
     fprintf(f, "seeds: %u\n", o->seeds);
     free(shape.exits);
     free(type);
+    free(ee);
     if (fclose(f) && !st)
         st = oom(err);
     for (size_t i = 0; !st && i < c->n_rows; i++)

@@ -29,7 +29,10 @@
  * with the invalid combinations masked (a split after the exit; for a task
  * that stays on the device, every bit-width but the first); `factorised`
  * (PPO only) is three heads, exit, split and bits, with a split after the
- * exit meaning "all on the device".
+ * exit meaning "all on the device".  With `early_exit: T` every action
+ * carries BranchyNet's entropy threshold T: the chosen exit is the deepest,
+ * and a task leaves at the first earlier exit confident enough, which the
+ * agent, deciding before any layer has run, cannot know itself.
  *
  * Training: with cfg->train set (offsim train) the agent lives in
  * train->agent and outlives the world; otherwise the agent is built from
@@ -68,6 +71,9 @@ typedef struct rl_agent {
     double rew_sum;               /* since the last logged point */
     uint64_t rew_n;
     uint64_t log_every;           /* SAC: transitions between points */
+    /* schedules, linear in steps / max_steps from the first value to the
+     * second: PPO's entropy coefficient, SAC's target entropy scale */
+    float sched0, sched1;
     pol_train *train;
 } rl_agent;
 
@@ -83,6 +89,7 @@ typedef struct rl_state {
     int owns;                     /* not a training's: free it */
     int greedy;
     int learn;
+    double early_exit;            /* entropy threshold of every action; 0: off */
     const pol_reward *reward;
     const mdl_model *model;
     /* pending decisions, a ring in decision order */
@@ -99,12 +106,13 @@ typedef struct rl_state {
  * the agent that takes it), never silently ignored. */
 static const char *const ppo_keys[] = {"checkpoint", "greedy", "action", "hidden",
                                        "lr",         "gamma",  "rollout", "epochs",
-                                       "ent_coef",   "eval_every", "eval_episodes",
-                                       NULL};
+                                       "ent_coef",   "ent_coef_end", "early_exit",
+                                       "eval_every", "eval_episodes", NULL};
 static const char *const sac_keys[] = {"checkpoint", "greedy", "action", "hidden",
                                        "lr", "gamma", "batch", "buffer", "learning_starts",
                                        "update_every", "tau", "target_entropy_scale",
-                                       "save_replay", "eval_every", "eval_episodes", NULL};
+                                       "target_entropy_end", "early_exit", "save_replay",
+                                       "eval_every", "eval_episodes", NULL};
 
 static void agent_free(void *p)
 {
@@ -165,16 +173,17 @@ static off_status common_params(rl_common *c, rl_kind kind, const pol_cfg *cfg,
 }
 
 /* PPO's configuration from its keys (ppo_keys); total_steps 0: evaluating. */
-static off_status ppo_cfg_build(pol_ppo_cfg *c, const rl_agent *ag, const rl_common *cm,
+static off_status ppo_cfg_build(pol_ppo_cfg *c, rl_agent *ag, const rl_common *cm,
                                 const pol_cfg *cfg, uint64_t seed, uint64_t total_steps,
                                 off_err *err)
 {
     long rollout, epochs;
-    double ent;
+    double ent, ent_end;
     off_status st;
     if ((st = pol_param_int(cfg, "rollout", 256, 8, 1 << 20, &rollout, err)) ||
         (st = pol_param_int(cfg, "epochs", 4, 1, 100, &epochs, err)) ||
-        (st = pol_param_double(cfg, "ent_coef", 0.01, 0.0, 10.0, &ent, err)))
+        (st = pol_param_double(cfg, "ent_coef", 0.01, 0.0, 10.0, &ent, err)) ||
+        (st = pol_param_double(cfg, "ent_coef_end", ent, 0.0, 10.0, &ent_end, err)))
         return st;
     if (rollout % 4)
         return bad(err, cfg, "rollout", "must be a multiple of 4 (the minibatches)");
@@ -189,24 +198,26 @@ static off_status ppo_cfg_build(pol_ppo_cfg *c, const rl_agent *ag, const rl_com
     c->gamma = (float)cm->gamma;
     c->ent_coef = (float)ent;
     c->seed = (unsigned long)seed;
+    ag->sched0 = (float)ent, ag->sched1 = (float)ent_end;
     return OFF_OK;
 }
 
 /* SAC's configuration from its keys (sac_keys), and its transitions per
  * update; total_steps 0: evaluating. */
-static off_status sac_cfg_build(pol_sac_cfg *c, int *update_every, const rl_agent *ag,
+static off_status sac_cfg_build(pol_sac_cfg *c, int *update_every, rl_agent *ag,
                                 const rl_common *cm, const pol_cfg *cfg, uint64_t seed,
                                 uint64_t total_steps, off_err *err)
 {
     long batch, buffer, starts, every;
-    double tau, tes;
+    double tau, tes, tes_end;
     off_status st;
     if ((st = pol_param_int(cfg, "batch", 64, 1, 1 << 16, &batch, err)) ||
         (st = pol_param_int(cfg, "buffer", 100000, 16, 1L << 26, &buffer, err)) ||
         (st = pol_param_int(cfg, "learning_starts", 1000, 1, 1L << 30, &starts, err)) ||
         (st = pol_param_int(cfg, "update_every", 1, 1, 1 << 16, &every, err)) ||
         (st = pol_param_double(cfg, "tau", 0.005, 1e-6, 1.0, &tau, err)) ||
-        (st = pol_param_double(cfg, "target_entropy_scale", 0.5, 0.0, 1.0, &tes, err)))
+        (st = pol_param_double(cfg, "target_entropy_scale", 0.5, 0.0, 1.0, &tes, err)) ||
+        (st = pol_param_double(cfg, "target_entropy_end", tes, 0.0, 1.0, &tes_end, err)))
         return st;
     pol_sac_cfg_default(c, RL_OBS, ag->A);
     c->hidden[0] = c->hidden[1] = (size_t)cm->hidden;
@@ -222,6 +233,7 @@ static off_status sac_cfg_build(pol_sac_cfg *c, int *update_every, const rl_agen
     c->target_entropy_scale = (float)tes;
     c->seed = (unsigned long)seed;
     *update_every = (int)every;
+    ag->sched0 = (float)tes, ag->sched1 = (float)tes_end;
     return OFF_OK;
 }
 
@@ -459,6 +471,8 @@ static off_status rl_create(void **state, const pol_cfg *cfg, rl_kind kind, off_
     if ((st = pol_param_choice(cfg, "greedy", yn, 1, &greedy, err)))
         goto fail;
     r->greedy = greedy;
+    if ((st = pol_param_double(cfg, "early_exit", 0.0, 0.0, 1.0, &r->early_exit, err)))
+        goto fail;
     st = cfg->train ? use_training_agent(r, kind, cfg, err)
                     : load_checkpoint_agent(r, kind, cfg, err);
     if (st != OFF_OK)
@@ -527,6 +541,11 @@ static void learn(rl_agent *ag, const rl_pending *e, const float *next_obs)
         return;
     int truncated = next_obs == NULL;
     const float *nobs = next_obs ? next_obs : e->obs;
+    /* a function of the step alone, so that a resumed training follows the
+     * same schedule, bit for bit */
+    float sched = ag->sched0;
+    if (ag->sched1 != ag->sched0 && ag->max_steps)
+        sched += (ag->sched1 - ag->sched0) * (float)((double)ag->steps / (double)ag->max_steps);
     ag->steps++;
     ag->rew_sum += e->reward;
     ag->rew_n++;
@@ -537,6 +556,7 @@ static void learn(rl_agent *ag, const rl_pending *e, const float *next_obs)
         if (pol_ppo_push(&ag->ppo, e->obs, ag->mask, e->act, e->logp, e->value, r,
                          truncated) == 1) {
             pol_ppo_stats s;
+            ag->ppo.cfg.ent_coef = sched;
             pol_ppo_update(&ag->ppo, nobs, &s);
             ag->updates++;
             log_point(ag, s.pg_loss, s.v_loss, s.entropy, NAN);
@@ -546,6 +566,7 @@ static void learn(rl_agent *ag, const rl_pending *e, const float *next_obs)
     pol_sac_push(&ag->sac, e->obs, ag->mask, e->act[0], e->reward, nobs, ag->mask, 0);
     if (ag->steps % (uint64_t)ag->update_every == 0) {
         pol_sac_stats s;
+        ag->sac.cfg.target_entropy_scale = sched;
         if (pol_sac_update(&ag->sac, &s)) {
             ag->updates++;
             if (ag->steps % ag->log_every == 0)
@@ -634,7 +655,7 @@ static void to_action(const rl_state *r, const int32_t *a, pol_action *act)
     act->exit = (int)e;
     act->split = (int)s;
     act->bits = m->bits[b];
-    act->entropy_threshold = 0.0;
+    act->entropy_threshold = r->early_exit;
 }
 
 static void rl_decide(void *state, const pol_obs *o, pol_action *act)
