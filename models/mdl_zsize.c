@@ -531,6 +531,11 @@ static void probe(uint8_t *buf, size_t n, unsigned kind)
         case 0: buf[i] = (uint8_t)x; break;                          /* literals, stored */
         case 1: buf[i] = (x >> 60) ? 0 : (uint8_t)(x >> 8); break;   /* runs of zeros */
         case 2: buf[i] = (uint8_t)((x >> 20) & 3); break;             /* small alphabet */
+        case 3: /* repeats with mutations, near and beyond TOO_FAR */
+            buf[i] = i < 64 || (x & 15) == 0
+                         ? (uint8_t)(x >> 16)
+                         : buf[i - 3 - (x >> 8) % (i < 5003 ? i - 3 : 5000)];
+            break;
         default: buf[i] = (uint8_t)((i / 97) % 5 + ((x >> 9) % 11 == 0)); break;
         }
     }
@@ -541,13 +546,13 @@ static pthread_once_t agree_once = PTHREAD_ONCE_INIT;
 
 static void check_agreement(void)
 {
-    static const size_t sizes[] = {3, 17, 300, 4700, 25088, MAX_DIST};
+    static const size_t sizes[] = {3, 17, 300, 4700, 16383, 25088, MAX_DIST};
     mdl_zsize_ws *w = malloc(sizeof *w);
     uint8_t *buf = malloc(MAX_DIST);
     agrees = w && buf;
     if (agrees)
         mdl_zsize_init(w);
-    for (unsigned kind = 0; kind < 4 && agrees; kind++)
+    for (unsigned kind = 0; kind < 5 && agrees; kind++)
         for (size_t k = 0; k < sizeof sizes / sizeof sizes[0] && agrees; k++) {
             probe(buf, sizes[k], kind);
             agrees = replay(w, buf, sizes[k]) == zlib_size(buf, sizes[k]);
