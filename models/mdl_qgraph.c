@@ -34,6 +34,9 @@ struct mdl_qctx {
     int8_t *out[MDL_GRAPH_MAX_NODES];        /* node outputs (HWC)         */
     int8_t *dec;                             /* the decoded split tensor   */
     uint8_t *wire, *wscratch;                /* payload and codec scratch  */
+    mdl_zsize_ws *zs;                        /* payload sizes (image_cells) */
+    int8_t *fed;                             /* image_cells: per bit-width, */
+    size_t fed_cap;                          /* the last split's server input */
     size_t wire_cap;
     size_t sent_split, sent_n;               /* the last send: split, size */
     void *scratch;                           /* kernel scratch             */
@@ -241,6 +244,7 @@ void mdl_qctx_free(mdl_qctx *c)
 {
     if (!c)
         return;
+    free(c->fed);
     free(c->mem);
     free(c);
 }
@@ -256,8 +260,9 @@ mdl_qctx *mdl_qctx_new(const mdl_qgraph *q)
     size_t wire32 = MDL_SPLIT_HEADER + 4 * q->max_act;
     c->wire_cap = wire > wire32 ? wire : wire32;
     size_t ws = mdl_split_scratch_size(q->max_act, 8);
+    size_t zs = (mdl_zsize_ws_size() + 63) / 64 * 64;
     size_t total = A * (g->n_nodes + 2) + (c->wire_cap + 63) / 64 * 64 +
-                   (ws + 63) / 64 * 64 + (q->scratch + 63) / 64 * 64 + 64;
+                   (ws + 63) / 64 * 64 + zs + (q->scratch + 63) / 64 * 64 + 64;
     if (!(c->mem = aligned_alloc(64, (total + 63) / 64 * 64))) {
         free(c);
         return NULL;
@@ -274,6 +279,9 @@ mdl_qctx *mdl_qctx_new(const mdl_qgraph *q)
     p += (c->wire_cap + 63) / 64 * 64;
     c->wscratch = p;
     p += (ws + 63) / 64 * 64;
+    c->zs = (mdl_zsize_ws *)p;
+    mdl_zsize_init(c->zs);
+    p += zs;
     c->scratch = p;
     return c;
 }
@@ -437,6 +445,42 @@ static off_status send(const mdl_qgraph *q, mdl_qctx *c, size_t s, int bits,
     return OFF_OK;
 }
 
+/* What send gives, without the payload: its size and, in c->dec, the
+ * tensor the server decodes (mdl_split_measure; the float32 round trip
+ * through a table of the 256 int8 values, each element's trip being the
+ * same arithmetic on the same value).  For the fill, where only the size
+ * crosses into the cache. */
+static off_status measure(const mdl_qgraph *q, mdl_qctx *c, size_t s, int bits,
+                          const int8_t **recv, uint32_t *payload, off_err *err)
+{
+    const mdl_graph *g = q->g;
+    size_t n = s == 0 ? input_size(g) : node_out(&g->node[s - 1]), len;
+    const int8_t *t = boundary(c, s);
+    if (bits == 32) {
+        float scale;
+        int32_t zp;
+        in_q(q, (int)s - 1, &scale, &zp);
+        int8_t back[256];
+        for (int v = -128; v < 128; v++) {
+            float real = scale * (float)(v - zp);
+            back[v + 128] = (int8_t)clamp_i32(lround((double)real / (double)scale) + zp, -128,
+                                              127);
+        }
+        for (size_t i = 0; i < n; i++)
+            c->dec[i] = back[t[i] + 128];
+        len = MDL_SPLIT_HEADER + 4 * n;
+    } else {
+        off_status st = mdl_split_measure(t, n, bits, c->dec, &len, c->wscratch, c->zs, err);
+        if (st)
+            return st;
+    }
+    *payload = (uint32_t)len;
+    *recv = c->dec;
+    c->sent_split = s;
+    c->sent_n = n;
+    return OFF_OK;
+}
+
 static void quantize_input(const mdl_graph *g, mdl_qctx *c, const uint8_t *image)
 {
     size_t C = g->spec->in_c, HW = g->spec->in_h * g->spec->in_w;
@@ -470,21 +514,45 @@ off_status mdl_qgraph_infer(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *ima
     return OFF_OK;
 }
 
+/* Copy exit e's answer from a to r. */
+static void copy_exit(const mdl_qresult *a, size_t e, mdl_qresult *r)
+{
+    r->pred[e] = a->pred[e];
+    r->max_prob[e] = a->max_prob[e];
+    r->entropy[e] = a->entropy[e];
+}
+
 /* Every (split, bits[k]) of one image: one forward pass on the device's
- * side for all of them, then per cell the codec and (with answers) the
- * server's layers on the decoded tensor.  cell[s * n_bits + k]; *full is
- * the answer with nothing sent.  Each cell equals mdl_qgraph_infer's answer
- * for it: the same kernels on the same tensors.  Without answers, only the
- * payloads are set (the exits are full's). */
+ * side for all of them, then per cell the codec's size and (with answers)
+ * the server's layers on the decoded tensor.  cell[s * n_bits + k]; *full
+ * is the answer with nothing sent.  Each cell equals mdl_qgraph_infer's
+ * answer for it: the same kernels on the same tensors.  Without answers,
+ * only the payloads are set (the exits are full's).
+ *
+ * Two runs are skipped without changing an answer: a tensor that arrives
+ * intact gives the server what the device had (the answers with nothing
+ * lost), and a server whose first layer turns the received tensor into the
+ * very tensor that split s + 1 fed its server at the same bit-width (a max
+ * pooling of a tensor requantized on the same range: requantization is
+ * monotone, so it commutes with the max) computes from there what that
+ * cell computed: its answers for the exits past s + 1 are taken, and only
+ * the layer and the exits branching right after it are run. */
 static off_status image_cells(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *image,
                               const int *bits, size_t n_bits, bool answers, mdl_qresult *full,
                               mdl_qresult *cell, off_err *err)
 {
     const mdl_graph *g = q->g;
     const mdl_gspec *sp = g->spec;
-    size_t L = sp->n_layers, E = sp->n_exits;
+    size_t L = sp->n_layers, E = sp->n_exits, A = q->max_act;
     memset(full, 0, sizeof *full);
     c->sent_n = 0;
+    if (answers && n_bits * A > c->fed_cap) {
+        int8_t *f = realloc(c->fed, n_bits * A);
+        if (!f)
+            return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+        c->fed = f;
+        c->fed_cap = n_bits * A;
+    }
     quantize_input(g, c, image);
     off_status st = run_range(q, c, 0, L, NULL, err);
     for (size_t e = 0; e < E && !st; e++)
@@ -492,23 +560,33 @@ static off_status image_cells(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *i
     /* splits from the last down: a suffix run rewrites only layers >= s,
      * so the device's tensors at smaller splits stay intact */
     for (size_t s = L + 1; s-- > 0 && !st;) {
+        size_t n_next = s + 1 < L ? node_out(&g->node[s]) : 0;
         for (size_t k = 0; k < n_bits && !st; k++) {
             mdl_qresult *r = &cell[s * n_bits + k];
             *r = *full;
             if (s == L)
                 continue;
             const int8_t *recv;
-            if ((st = send(q, c, s, bits[k], &recv, &r->payload, err)) || !answers)
+            if ((st = measure(q, c, s, bits[k], &recv, &r->payload, err)) || !answers)
                 continue;
-            /* a tensor that arrived intact gives the server what the
-             * device had: the answers with nothing lost, without the run */
-            if (!memcmp(recv, boundary(c, s), c->sent_n))
-                continue;
-            if ((st = run_range(q, c, s, L, recv, err)))
-                break;
-            for (size_t e = 0; e < E; e++)
-                if (sp->exits[e].after > s)
-                    exit_answer(q, c, e, r);
+            int8_t *fed = c->fed + k * A; /* split s + 1's server input at bits[k] */
+            bool same_next = false;
+            if (memcmp(recv, boundary(c, s), c->sent_n)) {
+                if ((st = run_range(q, c, s, s + 1, recv, err)))
+                    break;
+                same_next = n_next && !memcmp(c->out[s], fed, n_next);
+                if (!same_next && (st = run_range(q, c, s + 1, L, NULL, err)))
+                    break;
+                for (size_t e = 0; e < E; e++) {
+                    if (sp->exits[e].after <= s)
+                        continue;
+                    if (same_next && sp->exits[e].after > s + 1)
+                        copy_exit(&cell[(s + 1) * n_bits + k], e, r);
+                    else
+                        exit_answer(q, c, e, r);
+                }
+            }
+            memcpy(fed, recv, c->sent_n);
         }
     }
     return st;

@@ -71,10 +71,13 @@ off_status mdl_qgraph_infer(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *ima
 
 /* Every split 0..L at every bits[k] of one image, as mdl_qgraph_infer
  * would answer each (bit for bit), into r[s * n_bits + k] ((L+1) n_bits
- * results): the device's layers run once for all, then per cell the codec
- * and the server's layers on the decoded tensor (skipped when it arrived
- * intact, since the answers are then those with nothing lost).  c's last
- * inference (mdl_qctx_sent) is then undefined. */
+ * results): the device's layers run once for all, then per cell the
+ * payload's size and the decoded tensor (mdl_split_measure: no payload
+ * written or read) and the server's layers on that tensor, skipped when it
+ * arrived intact (the answers are then those with nothing lost) and past
+ * the first layer when that layer gives the tensor the next split's server
+ * started from (its answers are then taken).  c's last inference
+ * (mdl_qctx_sent) is then undefined. */
 off_status mdl_qgraph_infer_all(const mdl_qgraph *q, mdl_qctx *c, const uint8_t *image,
                                 const int *bits, size_t n_bits, mdl_qresult *r, off_err *err);
 

@@ -57,35 +57,56 @@ void mdl_bitunpack(const uint8_t *in, size_t n, int bits, uint8_t *codes)
 /* round(a / b) for a >= 0, b > 0, ties away from zero */
 static inline unsigned div_round(unsigned a, unsigned b) { return (a + b / 2) / b; }
 
-off_status mdl_split_encode(const int8_t *q, size_t n, int bits, mdl_compress c,
-                            uint8_t *out, size_t cap, size_t *len, uint8_t *scratch,
-                            off_err *err)
+/* The b-bit codes of q[0..n) into codes; *qmin, *qmax its range. */
+static void requant_codes(const int8_t *q, size_t n, int bits, uint8_t *codes, int *qmin,
+                          int *qmax)
+{
+    int lo = 127, hi = -128;
+    for (size_t i = 0; i < n; i++) {
+        if (q[i] < lo) lo = q[i];
+        if (q[i] > hi) hi = q[i];
+    }
+    if (n == 0)
+        lo = hi = 0;
+    unsigned R = (unsigned)(hi - lo), L = (1u << bits) - 1;
+    if (R <= L) {
+        for (size_t i = 0; i < n; i++)
+            codes[i] = (uint8_t)(q[i] - lo);
+    } else {
+        uint8_t code[256]; /* of q - lo */
+        for (unsigned v = 0; v <= R; v++)
+            code[v] = (uint8_t)div_round(v * L, R);
+        for (size_t i = 0; i < n; i++)
+            codes[i] = code[q[i] - lo];
+    }
+    *qmin = lo;
+    *qmax = hi;
+}
+
+static off_status check_encode(size_t n, int bits, off_err *err)
 {
     if (bits < 1 || bits > 8)
         return off_errf(err, OFF_EINVAL, NULL, 0, 0,
                         "split tensor: bits must be in 1..8, got %d", bits);
     if (n > UINT32_MAX)
         return off_errf(err, OFF_EINVAL, NULL, 0, 0, "split tensor: too many elements");
+    return OFF_OK;
+}
+
+off_status mdl_split_encode(const int8_t *q, size_t n, int bits, mdl_compress c,
+                            uint8_t *out, size_t cap, size_t *len, uint8_t *scratch,
+                            off_err *err)
+{
+    off_status st = check_encode(n, bits, err);
+    if (st)
+        return st;
     if (cap < mdl_split_bound(n, bits))
         return off_errf(err, OFF_EINVAL, NULL, 0, 0,
                         "split tensor: output buffer of %zu bytes, need %zu", cap,
                         mdl_split_bound(n, bits));
-    int qmin = 127, qmax = -128;
-    for (size_t i = 0; i < n; i++) {
-        if (q[i] < qmin) qmin = q[i];
-        if (q[i] > qmax) qmax = q[i];
-    }
-    if (n == 0)
-        qmin = qmax = 0;
-    unsigned R = (unsigned)(qmax - qmin), L = (1u << bits) - 1;
+    int qmin, qmax;
     uint8_t *codes = scratch, *packed = scratch + n;
-    if (R <= L) {
-        for (size_t i = 0; i < n; i++)
-            codes[i] = (uint8_t)(q[i] - qmin);
-    } else {
-        for (size_t i = 0; i < n; i++)
-            codes[i] = (uint8_t)div_round((unsigned)(q[i] - qmin) * L, R);
-    }
+    requant_codes(q, n, bits, codes, &qmin, &qmax);
     size_t body = mdl_packed_bytes(n, bits);
     mdl_bitpack(codes, n, bits, packed);
 
@@ -161,5 +182,31 @@ off_status mdl_split_decode(const uint8_t *in, size_t len, int8_t *q, size_t n,
         unsigned v = R <= L ? c : div_round(c * R, L);
         q[i] = (int8_t)(qmin + (int)v);
     }
+    return OFF_OK;
+}
+
+off_status mdl_split_measure(const int8_t *q, size_t n, int bits, int8_t *recv, size_t *len,
+                             uint8_t *scratch, mdl_zsize_ws *ws, off_err *err)
+{
+    off_status st = check_encode(n, bits, err);
+    if (st)
+        return st;
+    int qmin, qmax;
+    uint8_t *codes = scratch, *packed = scratch + n;
+    requant_codes(q, n, bits, codes, &qmin, &qmax);
+    size_t body = mdl_packed_bytes(n, bits);
+    mdl_bitpack(codes, n, bits, packed);
+    size_t z = body > 0 ? mdl_zsize(ws, packed, body) : SIZE_MAX;
+    *len = MDL_SPLIT_HEADER + (z < body ? z : body); /* zlib kept only when smaller */
+    unsigned R = (unsigned)(qmax - qmin), L = (1u << bits) - 1;
+    if (R <= L) {
+        memcpy(recv, q, n);
+        return OFF_OK;
+    }
+    int8_t back[256]; /* decoded value of q - qmin */
+    for (unsigned v = 0; v <= R; v++)
+        back[v] = (int8_t)(qmin + (int)div_round(div_round(v * L, R) * R, L));
+    for (size_t i = 0; i < n; i++)
+        recv[i] = back[q[i] - qmin];
     return OFF_OK;
 }

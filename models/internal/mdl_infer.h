@@ -33,6 +33,7 @@
 #ifndef MDL_INFER_H
 #define MDL_INFER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -75,6 +76,25 @@ off_status mdl_split_encode(const int8_t *q, size_t n, int bits, mdl_compress c,
  * truncated or corrupt payload is an error (OFF_EPARSE), never a crash. */
 off_status mdl_split_decode(const uint8_t *in, size_t len, int8_t *q, size_t n,
                             uint8_t *scratch, off_err *err);
+
+/* The exact size of zlib's compress2(..., level 6) output for in[0..n),
+ * without writing it (mdl_zsize.c: deflate's decisions replayed, bits
+ * counted); compress2 itself where the replay does not cover the input or
+ * disagrees with the linked zlib.  ws: mdl_zsize_ws_size() bytes, set up
+ * once by mdl_zsize_init, one per thread. */
+typedef struct mdl_zsize_ws mdl_zsize_ws;
+size_t mdl_zsize_ws_size(void);
+void mdl_zsize_init(mdl_zsize_ws *ws);
+size_t mdl_zsize(mdl_zsize_ws *ws, const uint8_t *in, size_t n);
+/* Whether the replay gives compress2's sizes with this process's zlib
+ * (checked once on probe inputs). */
+bool mdl_zsize_agrees(void);
+
+/* What mdl_split_encode then mdl_split_decode give for q[0..n) at `bits`
+ * with zlib, without the payload: *len the payload size, recv[0..n) the
+ * tensor decoded.  scratch: mdl_split_scratch_size bytes. */
+off_status mdl_split_measure(const int8_t *q, size_t n, int bits, int8_t *recv, size_t *len,
+                             uint8_t *scratch, mdl_zsize_ws *ws, off_err *err);
 
 /* Confidence of an exit from its k logits (real values): the maximum softmax
  * probability, and the entropy of the softmax divided by ln k (0 = certain,

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "mdl_infer.h"
 
@@ -129,6 +130,98 @@ static void test_zlib_shrinks_sparse_activations_and_round_trips(void **state)
     assert_int_equal(packed, MDL_SPLIT_HEADER + N);
 }
 
+/* Inputs of every shape deflate treats apart: incompressible bytes
+ * (stored blocks), small skewed alphabets (long hash chains, many blocks of
+ * 16383 symbols), sparse activations, long runs, repeats near and beyond
+ * 4096 bytes (3-byte matches too far to keep), bit-packed codes. */
+static void zsize_input(uint8_t *buf, size_t n, unsigned kind)
+{
+    for (size_t i = 0; i < n; i++) {
+        uint32_t r = rnd();
+        switch (kind % 7) {
+        case 0: buf[i] = (uint8_t)r; break;
+        case 1: buf[i] = (uint8_t)((r & 0xff) < 200 ? 0 : (r >> 8) % 4); break;
+        case 2: buf[i] = (uint8_t)((r & 7) ? 0 : r >> 24); break;
+        case 3: buf[i] = (uint8_t)((i / (1 + (r % 300 == 0 ? 0 : 97))) % 3); break;
+        case 4: /* a random block, repeated with mutations at distances 3..5000 */
+            buf[i] = i < 64 || (r & 15) == 0 ? (uint8_t)(r >> 16)
+                                             : buf[i - 3 - (r >> 8) % (i < 5003 ? i - 3 : 5000)];
+            break;
+        case 5: buf[i] = (uint8_t)(r % 16 < 12 ? 0x11 * (r % 3) : r >> 24); break;
+        default: buf[i] = (uint8_t)(r % 5 == 0 ? r >> 20 : (i * 7) % 11); break;
+        }
+    }
+}
+
+static void zsize_matches_compress2(void)
+{
+    static const size_t sizes[] = {0, 1, 2, 3, 4, 5, 8, 31, 100, 259, 1000, 4097, 6272,
+                                   16383, 16400, 25088, 32506, 32507, 40000};
+    mdl_zsize_ws *ws = malloc(mdl_zsize_ws_size());
+    uint8_t *buf = malloc(40000), *codes = malloc(40000), *out = malloc(compressBound(40000));
+    assert_non_null(ws);
+    mdl_zsize_init(ws);
+    for (unsigned kind = 0; kind < 7 * 4; kind++)
+        for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+            size_t n = sizes[k];
+            zsize_input(buf, n, kind);
+            if (kind >= 14) { /* 2- and 4-bit codes packed, as the codec sends them */
+                int bits = kind >= 21 ? 4 : 2;
+                for (size_t i = 0; i < n; i++)
+                    codes[i] = (uint8_t)(buf[i] & ((1u << bits) - 1));
+                mdl_bitpack(codes, n, bits, buf);
+                n = mdl_packed_bytes(n, bits);
+            }
+            uLongf dst = compressBound((uLong)n);
+            assert_int_equal(compress2(out, &dst, buf, (uLong)n, 6), Z_OK);
+            size_t got = mdl_zsize(ws, buf, n);
+            if (got != dst)
+                fail_msg("kind %u, %zu bytes: %zu, compress2 %lu", kind, n, got,
+                         (unsigned long)dst);
+        }
+    free(out);
+    free(codes);
+    free(buf);
+    free(ws);
+}
+
+static void test_zsize_is_compress2s_size(void **state)
+{
+    (void)state;
+    assert_true(mdl_zsize_agrees());
+    zsize_matches_compress2();
+}
+
+static void test_measure_is_encode_then_decode(void **state)
+{
+    (void)state;
+    enum { N = 5000 };
+    int8_t q[N], back[N], recv[N];
+    uint8_t *scratch = malloc(mdl_split_scratch_size(N, 8));
+    mdl_zsize_ws *ws = malloc(mdl_zsize_ws_size());
+    assert_non_null(scratch);
+    assert_non_null(ws);
+    mdl_zsize_init(ws);
+    off_err e;
+    for (int trial = 0; trial < 40; trial++) {
+        size_t n = 1 + rnd() % N;
+        int lo = -128 + (int)(rnd() % 200), span = 1 + (int)(rnd() % (128 - lo));
+        for (size_t i = 0; i < n; i++) /* ReLU-like: a third at the floor */
+            q[i] = (int8_t)(rnd() % 3 == 0 ? lo : lo + (int)(rnd() % (unsigned)span));
+        for (int bits = 1; bits <= 8; bits++) {
+            size_t len, want;
+            roundtrip(q, n, bits, MDL_COMPRESS_ZLIB, back, &want);
+            assert_int_equal(mdl_split_measure(q, n, bits, recv, &len, scratch, ws, &e), OFF_OK);
+            assert_int_equal(len, want);
+            assert_memory_equal(recv, back, n);
+        }
+    }
+    assert_int_equal(mdl_split_measure(q, 10, 9, recv, &(size_t){0}, scratch, ws, &e),
+                     OFF_EINVAL);
+    free(ws);
+    free(scratch);
+}
+
 static void test_corrupt_payloads_are_errors_not_crashes(void **state)
 {
     (void)state;
@@ -193,6 +286,8 @@ int main(void)
         cmocka_unit_test(test_eight_bits_and_narrow_ranges_are_lossless),
         cmocka_unit_test(test_lossy_error_is_bounded_by_half_a_step),
         cmocka_unit_test(test_zlib_shrinks_sparse_activations_and_round_trips),
+        cmocka_unit_test(test_zsize_is_compress2s_size),
+        cmocka_unit_test(test_measure_is_encode_then_decode),
         cmocka_unit_test(test_corrupt_payloads_are_errors_not_crashes),
         cmocka_unit_test(test_exit_confidence_max_prob_and_entropy),
     };
