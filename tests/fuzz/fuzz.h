@@ -26,6 +26,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
+/* The memory file's descriptor: a fixed number, not the lowest free one,
+ * so that its path is the same whatever descriptors the harness inherited
+ * (ctest's vary from run to run): the loaders see the path, in a scenario's
+ * text or in a comparison, and a different path would make libFuzzer try
+ * different inputs on the same seed. */
+enum { FUZZ_FD = 99 };
+
 /* Write data[0..size) as the whole content of the harness's memory file
  * and return its path (valid until the next call).  Aborts when the
  * machine cannot make one: a harness that cannot feed its loader must not
@@ -35,11 +42,14 @@ static inline const char *fuzz_file(const uint8_t *data, size_t size)
     static int fd = -1;
     static char path[64];
     if (fd < 0) {
-        fd = memfd_create("offsim-fuzz", 0);
-        if (fd < 0) {
+        int m = memfd_create("offsim-fuzz", 0);
+        if (m < 0 || (m != FUZZ_FD && dup2(m, FUZZ_FD) != FUZZ_FD)) {
             perror("memfd_create");
             abort();
         }
+        if (m != FUZZ_FD)
+            close(m);
+        fd = FUZZ_FD;
         snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
     }
     if (ftruncate(fd, 0) != 0 || (size && pwrite(fd, data, size, 0) != (ssize_t)size)) {
