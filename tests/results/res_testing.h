@@ -126,21 +126,36 @@ static inline bool res_dump_skipped(const char *col)
     return false;
 }
 
-/* Append the text of fmt to the malloc'd string *s of length *n. */
-static inline void res_dump_add(char **s, size_t *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static inline void res_dump_add(char **s, size_t *n, const char *fmt, ...)
+/* A growing malloc'd string: text, its length and its capacity. */
+typedef struct res_dump_buf {
+    char *s;
+    size_t n, cap;
+} res_dump_buf;
+
+/* Append the text of fmt to b.  The capacity doubles: a dump of a large
+ * table is millions of appends, and growing by each one was quadratic
+ * (under ASan, whose realloc always copies, a dump took minutes). */
+static inline void res_dump_add(res_dump_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static inline void res_dump_add(res_dump_buf *b, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     int k = vsnprintf(NULL, 0, fmt, ap);
     va_end(ap);
-    *s = realloc(*s, *n + (size_t)k + 1);
-    assert_non_null(*s);
+    assert_true(k >= 0);
+    if (b->n + (size_t)k + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 4096;
+        while (cap < b->n + (size_t)k + 1)
+            cap *= 2;
+        b->s = realloc(b->s, cap);
+        assert_non_null(b->s);
+        b->cap = cap;
+    }
     va_start(ap, fmt);
-    vsnprintf(*s + *n, (size_t)k + 1, fmt, ap);
+    vsnprintf(b->s + b->n, (size_t)k + 1, fmt, ap);
     va_end(ap);
-    *n += (size_t)k;
+    b->n += (size_t)k;
 }
 
 /* Every table of the database at p (by name), its columns but the skipped
@@ -150,9 +165,8 @@ static inline char *res_dump(const char *p)
 {
     sqlite3 *h;
     assert_int_equal(sqlite3_open_v2(p, &h, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    char *out = NULL;
-    size_t n = 0;
-    res_dump_add(&out, &n, "%s", "");
+    res_dump_buf out = {0};
+    res_dump_add(&out, "%s", "");
     sqlite3_stmt *t;
     assert_int_equal(sqlite3_prepare_v2(h, "SELECT name FROM sqlite_master WHERE type = 'table'"
                                            " AND name NOT LIKE 'sqlite_%' ORDER BY name",
@@ -164,32 +178,32 @@ static inline char *res_dump(const char *p)
         snprintf(sql, sizeof sql, "SELECT * FROM \"%s\" ORDER BY 1, 2", name);
         sqlite3_stmt *s;
         assert_int_equal(sqlite3_prepare_v2(h, sql, -1, &s, NULL), SQLITE_OK);
-        res_dump_add(&out, &n, "table %s:", name);
+        res_dump_add(&out, "table %s:", name);
         for (int c = 0; c < sqlite3_column_count(s); c++)
             if (!res_dump_skipped(sqlite3_column_name(s, c)))
-                res_dump_add(&out, &n, " %s", sqlite3_column_name(s, c));
-        res_dump_add(&out, &n, "\n");
+                res_dump_add(&out, " %s", sqlite3_column_name(s, c));
+        res_dump_add(&out, "\n");
         while (sqlite3_step(s) == SQLITE_ROW) {
             for (int c = 0; c < sqlite3_column_count(s); c++) {
                 if (res_dump_skipped(sqlite3_column_name(s, c)))
                     continue;
                 switch (sqlite3_column_type(s, c)) {
-                case SQLITE_NULL: res_dump_add(&out, &n, "|NULL"); break;
+                case SQLITE_NULL: res_dump_add(&out, "|NULL"); break;
                 case SQLITE_INTEGER:
-                    res_dump_add(&out, &n, "|%lld", (long long)sqlite3_column_int64(s, c));
+                    res_dump_add(&out, "|%lld", (long long)sqlite3_column_int64(s, c));
                     break;
-                case SQLITE_FLOAT: res_dump_add(&out, &n, "|%a", sqlite3_column_double(s, c)); break;
+                case SQLITE_FLOAT: res_dump_add(&out, "|%a", sqlite3_column_double(s, c)); break;
                 default:
-                    res_dump_add(&out, &n, "|'%s'", (const char *)sqlite3_column_text(s, c));
+                    res_dump_add(&out, "|'%s'", (const char *)sqlite3_column_text(s, c));
                 }
             }
-            res_dump_add(&out, &n, "\n");
+            res_dump_add(&out, "\n");
         }
         sqlite3_finalize(s);
     }
     sqlite3_finalize(t);
     sqlite3_close(h);
-    return out;
+    return out.s;
 }
 
 #endif /* RES_TESTING_H */
