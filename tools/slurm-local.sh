@@ -228,10 +228,13 @@ do_start() {
         : >"$LOG/slurmctld.log"
         slurmctld -f "$CONF" >>"$LOG/slurmctld.log" 2>&1 ||
             cannot "slurmctld failed to start" "$LOG/slurmctld.log"
+        # slurmctld writes its pid file only once it has daemonised and
+        # read its state, which under load can come after the first pings:
+        # it has died only when no slurmctld process is left at all.
         i=0
         until scontrol ping 2>/dev/null | grep -q UP; do
             i=$((i + 1))
-            { [ $i -gt 100 ] || ! ctld_up; } &&
+            { [ $i -gt 150 ] || { ! ctld_up && ! pgrep -x slurmctld >/dev/null 2>&1; }; } &&
                 cannot "slurmctld did not come up" "$LOG/slurmctld.log"
             sleep 0.2
         done
