@@ -332,9 +332,13 @@ static int compare(const cli_args *a)
                 "the next compare runs them again)\n", rs.failed, rs.failed == 1 ? "" : "s");
         rc = 1;
     }
-    if (!quiet)
-        printf("the oracle's reward bound: running the oracle on the %zu seeds\n", c.n_seeds);
-    if ((st = exp_compare_bound(&c, &e, &err))) {
+    size_t missing = exp_compare_bound_missing(&c);
+    if (!quiet && missing)
+        printf("the oracle's reward bound: running the oracle again on the %zu seed%s whose "
+               "run did not record it\n", missing, missing == 1 ? "" : "s");
+    else if (!quiet)
+        printf("the oracle's reward bound: as the oracle's runs recorded it\n");
+    if ((st = exp_compare_bound(&c, &e, NULL, &err))) {
         fprintf(stderr, "offsim: the reward bound: %s\n", err.msg);
         if (off_interrupted()) {
             rc = 130;

@@ -15,7 +15,12 @@
  * Runs without a summary ('failed', 'interrupted' by a signal, or still
  * 'running': "running" while their process holds the run's lock, else
  * "killed") get a line saying so and the number of task rows they
- * recorded.  Seeds are printed as given (unsigned 64 bits).  A figure
+ * recorded.  An oracle's run (objective: reward) adds its reward bound
+ * (docs/rl.md, "The reward bound"):
+ *
+ *     bound      0.9660 per task (the oracle's reward bound, over the 412 tasks it decided)
+ *
+ * Seeds are printed as given (unsigned 64 bits).  A figure
  * without a value (NULL in the summary) is printed "n/a" with the reason,
  * never as nan: no task finished after the warm-up, too few tasks for an
  * interval, nothing recorded.
@@ -98,6 +103,33 @@ static void print_ci_flag(sqlite3 *h, FILE *out, sqlite3_int64 run)
     sqlite3_finalize(q);
 }
 
+/* The oracle's reward bound of the run in row s (summary.reward_bound,
+ * schema 6), for the runs that have one; "n/a" for an oracle's run
+ * without one (another objective, or recorded before the column). */
+static void print_bound(sqlite3 *h, FILE *out, sqlite3_stmt *s, int ver)
+{
+    sqlite3_stmt *q = NULL;
+    double b = NAN;
+    long long n = 0;
+    if (ver >= 6 && sqlite3_prepare_v2(h, "SELECT reward_bound, bound_tasks FROM summary"
+                                          " WHERE run_id = ? AND reward_bound IS NOT NULL",
+                                       -1, &q, NULL) == SQLITE_OK) {
+        sqlite3_bind_int64(q, 1, sqlite3_column_int64(s, 0));
+        if (sqlite3_step(q) == SQLITE_ROW) {
+            b = sqlite3_column_double(q, 0);
+            n = sqlite3_column_int64(q, 1);
+        }
+    }
+    sqlite3_finalize(q);
+    const char *policy = (const char *)sqlite3_column_text(s, 2);
+    if (!isnan(b))
+        fprintf(out, "    bound      %.4f per task (the oracle's reward bound, over the %lld "
+                     "tasks it decided)\n", b, n);
+    else if (policy && strcmp(policy, "oracle") == 0)
+        fputs("    bound      n/a (the oracle records its reward bound with objective: reward, "
+              "since schema version 6)\n", out);
+}
+
 /* A run without a summary (row s of res_report's query): a training's
  * learning curve, or the status and the task rows recorded. */
 static void print_no_summary(sqlite3 *h, FILE *out, sqlite3_stmt *s, int ver, const char *shown)
@@ -158,6 +190,7 @@ static void print_summary(sqlite3 *h, FILE *out, sqlite3_stmt *s, int ver)
     }
     if (sqlite3_column_type(s, 18) != SQLITE_NULL)
         fprintf(out, "    reward     %.4f per task (the scenario's reward:)\n", col_real(s, 18));
+    print_bound(h, out, s, ver);
     if (ver >= 3)
         print_devices(h, out, sqlite3_column_int64(s, 0));
 }
