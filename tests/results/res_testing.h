@@ -59,6 +59,15 @@ static inline char *report_of(const char *p)
     return buf;
 }
 
+/* report_of(p), which must succeed, also printed (for the test's log). */
+static inline char *report_printed(const char *p)
+{
+    char *buf = report_of(p);
+    assert_non_null(buf);
+    printf("%s", buf);
+    return buf;
+}
+
 /* A database of schema version 1 (with one run 'old', and its summary),
  * 2 (version 1 with the reward and the learning curves), 3 (version 2
  * with the devices, and a task, a learning-curve and a device row) or 5

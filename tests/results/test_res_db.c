@@ -410,9 +410,7 @@ static void test_reward_bound_round_trips_and_is_null_when_not_computed(void **s
                                   " reward_bound = 0.96603125 AND bound_tasks = 412"), 1);
     assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE reward_bound IS NULL"
                                   " AND bound_tasks IS NULL"), 2);
-    char *buf = report_of(p);
-    assert_non_null(buf);
-    printf("%s", buf ? buf : "");
+    char *buf = report_printed(p);
     assert_non_null(strstr(buf, "    bound      0.9660 per task (the oracle's reward bound, "
                                 "over the 412 tasks it decided)\n"
                                 "run 2"));
@@ -435,9 +433,7 @@ static void test_v5_database_reads_as_it_is_and_migrates(void **state)
     make_old_db(p, 5);
     assert_int_equal(query_int(p, "SELECT count(*) FROM pragma_table_info('summary')"
                                   " WHERE name = 'reward_bound'"), 0);
-    char *buf = report_of(p);
-    assert_non_null(buf);
-    printf("%s", buf ? buf : "");
+    char *buf = report_printed(p);
     assert_non_null(strstr(buf, "run 1  old  policy=oracle  seed=1  status=ok"));
     assert_null(strstr(buf, "nan"));
     free(buf);
@@ -457,8 +453,7 @@ static void test_v5_database_reads_as_it_is_and_migrates(void **state)
                                   " n_tasks = 10 AND reward_bound IS NULL"), 1);
     assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE run_id = 2 AND"
                                   " reward_bound = 0.75 AND bound_tasks = 8"), 1);
-    buf = report_of(p);
-    assert_non_null(buf);
+    buf = report_printed(p);
     assert_non_null(strstr(buf, "    bound      n/a"));
     assert_non_null(strstr(buf, "    bound      0.7500 per task"));
     free(buf);
