@@ -43,8 +43,9 @@ const cli_cmd cmd_compare_spec = {
     "split, bits) action, as one experiment (`offsim sweep`'s workers, one\n"
     "database, resumable).  Prints per policy the mean reward per task with its\n"
     "95 % interval and the normalised score (R - R_random) / (R_bound - R_random)\n"
-    "against the oracle's reward bound; the best constant action is the one of\n"
-    "highest mean reward, selected after the runs.  Then each checkpoint minus\n"
+    "against the oracle's reward bound (as the oracle's runs recorded it in the\n"
+    "database); the best constant action is the one of highest mean reward,\n"
+    "selected after the runs.  Then each checkpoint minus\n"
     "the best fixed policy and minus the best constant action, paired on the\n"
     "seeds, with a verdict; checkpoints OUT.seedN.ckpt of one agent are also\n"
     "pooled over their training seeds.  Exit status 1 when points failed.\n"
@@ -332,9 +333,13 @@ static int compare(const cli_args *a)
                 "the next compare runs them again)\n", rs.failed, rs.failed == 1 ? "" : "s");
         rc = 1;
     }
-    if (!quiet)
-        printf("the oracle's reward bound: running the oracle on the %zu seeds\n", c.n_seeds);
-    if ((st = exp_compare_bound(&c, &e, &err))) {
+    size_t missing = exp_compare_bound_missing(&c);
+    if (!quiet && missing)
+        printf("the oracle's reward bound: running the oracle again on the %zu seed%s whose "
+               "run did not record it\n", missing, missing == 1 ? "" : "s");
+    else if (!quiet)
+        printf("the oracle's reward bound: as the oracle's runs recorded it\n");
+    if ((st = exp_compare_bound(&c, &e, NULL, &err))) {
         fprintf(stderr, "offsim: the reward bound: %s\n", err.msg);
         if (off_interrupted()) {
             rc = 130;

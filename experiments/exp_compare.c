@@ -2,7 +2,9 @@
  * exp_compare.c - the comparison of `offsim compare` as one experiment:
  * its points (checkpoints, the registry's fixed policies, the oracle and
  * every constant action) written as an experiment file in memory, then the
- * rewards read back per point and seed, and the oracle's reward bound.
+ * rewards read back per point and seed, and the oracle's reward bound
+ * (recorded by the oracle's runs; computed again only where a run of an
+ * older database did not record it).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "exp_compare.h"
@@ -320,23 +322,53 @@ off_status exp_compare_collect(exp_compare *c, const exp_experiment *e, const ch
         st = res_metric_values(db, mi, run, n, v, err);
     for (size_t r = 0; !st && r < c->n_rows; r++)
         memcpy(c->row[r].r, v + r * c->n_seeds, c->n_seeds * sizeof *v);
+    /* the bound, as the oracle's runs recorded it (NaN where one did not) */
+    size_t o = 0;
+    while (o < c->n_rows && c->row[o].kind != EXP_CMP_ORACLE)
+        o++;
+    free(c->bound);
+    c->bound = NULL;
+    if (!st && o < c->n_rows) {
+        if (!(c->bound = malloc(c->n_seeds * sizeof *c->bound)))
+            st = oom(err);
+        else if (!(mi = res_metric_find("reward_bound", err)))
+            st = OFF_EINVAL;
+        else
+            st = res_metric_values(db, mi, run + o * c->n_seeds, c->n_seeds, c->bound, err);
+    }
     res_close(db);
     free(run), free(v);
     return st;
 }
 
-off_status exp_compare_bound(exp_compare *c, const exp_experiment *e, off_err *err)
+size_t exp_compare_bound_missing(const exp_compare *c)
 {
+    size_t k = 0;
+    for (size_t j = 0; j < c->n_seeds; j++)
+        k += !c->bound || isnan(c->bound[j]);
+    return k;
+}
+
+off_status exp_compare_bound(exp_compare *c, const exp_experiment *e, size_t *reran,
+                             off_err *err)
+{
+    if (reran)
+        *reran = 0;
     size_t r = 0;
     while (r < c->n_rows && c->row[r].kind != EXP_CMP_ORACLE)
         r++;
     if (r == c->n_rows)
         return off_errf(err, OFF_EINVAL, NULL, 0, 0, "the comparison has no oracle");
-    free(c->bound);
-    if (!(c->bound = malloc(c->n_seeds * sizeof *c->bound)))
-        return oom(err);
+    if (!c->bound) {
+        if (!(c->bound = malloc(c->n_seeds * sizeof *c->bound)))
+            return oom(err);
+        for (size_t j = 0; j < c->n_seeds; j++)
+            c->bound[j] = NAN;
+    }
     off_status st = OFF_OK;
     for (size_t j = 0; !st && j < c->n_seeds; j++) {
+        if (!isnan(c->bound[j])) /* recorded by the oracle's run */
+            continue;
         size_t i;
         scn_scenario s;
         if ((st = point_of(c, e, r, j, &i, err)) || (st = exp_point_load(e, i, &s, err)))
@@ -347,7 +379,10 @@ off_status exp_compare_bound(exp_compare *c, const exp_experiment *e, off_err *e
         st = sim_world_new_train(&w, &s, &sink, NULL, err);
         if (!st)
             st = sim_world_run(w, NULL, 0, NULL, NULL, &sum, err);
-        c->bound[j] = sink.bound_n ? sink.bound_sum / (double)sink.bound_n : NAN;
+        if (!st && sum.bound_tasks)
+            c->bound[j] = sum.reward_bound;
+        if (reran)
+            ++*reran;
         sim_world_free(w);
         scn_free(&s);
     }

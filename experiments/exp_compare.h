@@ -4,7 +4,7 @@
  * (exit, split, bits) action and the oracle, on held-out evaluation seeds,
  * as one experiment of the sweep machinery (exp_load_text, exp_validate,
  * exp_run), then the rewards per policy and seed read back from the
- * database, and the oracle's reward bound.  Reference: docs/rl.md,
+ * database, with the oracle's reward bound its runs recorded.  Reference: docs/rl.md,
  * "Comparing agents".
  */
 #ifndef EXP_COMPARE_H
@@ -41,7 +41,8 @@ typedef struct exp_compare {
     char *text;      /* the experiment, YAML, for exp_load_text             */
     char **skipped;  /* "dyno: why", registry policies that do not apply    */
     size_t n_skipped;
-    double *bound;   /* per evaluation seed (exp_compare_bound), or NULL    */
+    double *bound;   /* per evaluation seed (exp_compare_collect, then
+                        exp_compare_bound), NaN where unknown; or NULL      */
 } exp_compare;
 
 typedef struct exp_compare_opts {
@@ -63,14 +64,25 @@ off_status exp_compare_plan(exp_compare *c, const exp_compare_opts *o, off_err *
 
 /* The rewards of every row and seed from the runs of experiment e (loaded
  * from c->text and run) in database db: the newest run of each point in
- * that experiment, NaN where it is not 'ok'. */
+ * that experiment, NaN where it is not 'ok'; and the oracle's reward bound
+ * on each seed as its run recorded it (summary.reward_bound) into
+ * c->bound, NaN where the run has none (recorded before schema version 6,
+ * or not 'ok'). */
 off_status exp_compare_collect(exp_compare *c, const exp_experiment *e, const char *db,
                                off_err *err);
 
-/* The oracle's reward bound on each evaluation seed (pol_train's
- * bound_sum / bound_n), by running the oracle's points of e once more in
- * this process (the bound is not recorded in the database). */
-off_status exp_compare_bound(exp_compare *c, const exp_experiment *e, off_err *err);
+/* The evaluation seeds that have no bound yet (every seed before
+ * exp_compare_collect): what exp_compare_bound will run. */
+size_t exp_compare_bound_missing(const exp_compare *c);
+
+/* The oracle's reward bound on each evaluation seed that has none in
+ * c->bound, by running the oracle's point of e for that seed once more in
+ * this process (pol_train's bound_sum / bound_n; the run is the one the
+ * database lacks the bound of: same point, same seed).  *reran (may be
+ * NULL) gets how many seeds were run: 0 when every run recorded its
+ * bound.  On failure c->bound is NULL (no bound rather than part of one). */
+off_status exp_compare_bound(exp_compare *c, const exp_experiment *e, size_t *reran,
+                             off_err *err);
 
 void exp_compare_free(exp_compare *c); /* idempotent */
 

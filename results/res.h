@@ -16,7 +16,7 @@
  * write lock, and every writer waits for the others' locks (up to two
  * minutes each time) instead of failing.
  *
- * Schema: docs/results-schema.md.
+ * Schema: docs/results-schema.md (version 6).
  */
 #ifndef RES_H
 #define RES_H
@@ -232,6 +232,12 @@ typedef struct res_summary {
     double warmup_s;          /* the warm-up used (given or detected), s     */
     size_t warmup_tasks;      /* finished tasks left out as warm-up          */
     bool warmup_auto;         /* detected by MSER-5 (`warmup: auto`)         */
+    /* schema version 6: the oracle's reward bound (objective: reward),
+     * the mean over the tasks it decided of the most any action could get
+     * (docs/rl.md, "The reward bound"); written when bound_tasks > 0,
+     * NULL otherwise (any other policy, or not computed) */
+    double reward_bound;
+    uint64_t bound_tasks;     /* tasks it is the mean of (warm-up included)  */
 } res_summary;
 
 /* Close the run: write the summary row (sum may be NULL), the status

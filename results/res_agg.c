@@ -38,6 +38,7 @@ static const res_metric_info metrics[] = {
     {"deadline_miss", "deadline misses", "", "%", 100, SUMMARY("deadline_miss")},
     {"bytes_up_mean", "bytes sent up per task", "B", "kB", 1e-3, SUMMARY("bytes_up_mean")},
     {"reward_mean", "mean reward", "", "", 1, SUMMARY("reward_mean")},
+    {"reward_bound", "reward bound (oracle)", "", "", 1, SUMMARY("reward_bound")},
     {"sim_time_s", "simulated time", "s", "s", 1, SUMMARY("sim_time_s")},
     {"n_tasks", "tasks", "", "", 1, SUMMARY("n_tasks")},
     {"n_done", "tasks finished", "", "", 1, SUMMARY("n_done")},

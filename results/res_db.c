@@ -422,8 +422,9 @@ static int insert_summary(res_db *db, int64_t run_id, const res_summary *sum)
                                        " energy_mean_j, accuracy, deadline_miss, bytes_up_mean,"
                                        " sim_time_s, events, reward_mean, warmup_s, warmup_tasks,"
                                        " warmup_auto, latency_ci_lag1, latency_ci_neff,"
-                                       " latency_ci_ok, latency_ci_why) VALUES "
-                                       "(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                                       " latency_ci_ok, latency_ci_why, reward_bound,"
+                                       " bound_tasks) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
+                                       "?,?,?,?,?,?,?,?,?,?)",
                                 -1, &s, NULL);
     if (rc != SQLITE_OK)
         return rc;
@@ -448,6 +449,10 @@ static int insert_summary(res_db *db, int64_t run_id, const res_summary *sum)
         sqlite3_bind_int(s, 23, l->ci_why == 0);
     if (l->ci_why)
         sqlite3_bind_text(s, 24, why, -1, SQLITE_TRANSIENT);
+    if (sum->bound_tasks) { /* else NULL: not computed (a zeroed summary too) */
+        res_bind_real(s, 25, sum->reward_bound);
+        sqlite3_bind_int64(s, 26, (sqlite3_int64)sum->bound_tasks);
+    }
     rc = sqlite3_step(s);
     sqlite3_finalize(s);
     return rc;

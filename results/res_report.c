@@ -15,7 +15,12 @@
  * Runs without a summary ('failed', 'interrupted' by a signal, or still
  * 'running': "running" while their process holds the run's lock, else
  * "killed") get a line saying so and the number of task rows they
- * recorded.  Seeds are printed as given (unsigned 64 bits).  A figure
+ * recorded.  An oracle's run (objective: reward) adds its reward bound
+ * (docs/rl.md, "The reward bound"):
+ *
+ *     bound      0.9660 per task (the oracle's reward bound, over the 412 tasks it decided)
+ *
+ * Seeds are printed as given (unsigned 64 bits).  A figure
  * without a value (NULL in the summary) is printed "n/a" with the reason,
  * never as nan: no task finished after the warm-up, too few tasks for an
  * interval, nothing recorded.
@@ -53,17 +58,27 @@ static void print_val(FILE *out, const char *label, double v, double k, const ch
     fprintf(out, " %s", unit);
 }
 
+/* sql (one parameter: the run) prepared with run bound and stepped once:
+ * the statement on a row (the caller finalizes it), else NULL. */
+static sqlite3_stmt *run_row(sqlite3 *h, const char *sql, sqlite3_int64 run)
+{
+    sqlite3_stmt *q;
+    if (sqlite3_prepare_v2(h, sql, -1, &q, NULL) != SQLITE_OK)
+        return NULL;
+    sqlite3_bind_int64(q, 1, run);
+    if (sqlite3_step(q) == SQLITE_ROW)
+        return q;
+    sqlite3_finalize(q);
+    return NULL;
+}
+
 /* The run's devices table (schema 3) in one line: how many, their mean
  * energy, batteries emptied (the first death) and handovers. */
 static void print_devices(sqlite3 *h, FILE *out, sqlite3_int64 run)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(h, "SELECT count(*), avg(energy_j), count(t_death), min(t_death),"
-                              " sum(handovers) FROM devices WHERE run_id = ?",
-                           -1, &q, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_int64(q, 1, run);
-    if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_int64(q, 0) > 0) {
+    sqlite3_stmt *q = run_row(h, "SELECT count(*), avg(energy_j), count(t_death), min(t_death),"
+                                 " sum(handovers) FROM devices WHERE run_id = ?", run);
+    if (q && sqlite3_column_int64(q, 0) > 0) {
         fprintf(out, "    devices    %lld, %.3f J each on average",
                 (long long)sqlite3_column_int64(q, 0), col_real(q, 1));
         long long dead = sqlite3_column_int64(q, 2);
@@ -81,13 +96,9 @@ static void print_devices(sqlite3 *h, FILE *out, sqlite3_int64 run)
  * 5: summary.latency_ci_ok = 0), why, and what to do; nothing otherwise. */
 static void print_ci_flag(sqlite3 *h, FILE *out, sqlite3_int64 run)
 {
-    sqlite3_stmt *q;
-    if (sqlite3_prepare_v2(h, "SELECT latency_ci_why, latency_ci_neff FROM summary"
-                              " WHERE run_id = ? AND latency_ci_ok = 0",
-                           -1, &q, NULL) != SQLITE_OK)
-        return;
-    sqlite3_bind_int64(q, 1, run);
-    if (sqlite3_step(q) == SQLITE_ROW) {
+    sqlite3_stmt *q = run_row(h, "SELECT latency_ci_why, latency_ci_neff FROM summary"
+                                 " WHERE run_id = ? AND latency_ci_ok = 0", run);
+    if (q) {
         const char *why = (const char *)sqlite3_column_text(q, 0);
         fprintf(out, "    UNRELIABLE interval: %s", why ? why : "see summary");
         if (sqlite3_column_type(q, 1) != SQLITE_NULL)
@@ -95,6 +106,26 @@ static void print_ci_flag(sqlite3 *h, FILE *out, sqlite3_int64 run)
         fprintf(out, ";\n      run longer, or run more seeds and read their interval"
                      " (offsim report --by ...); a warm-up only removes a start-up transient\n");
     }
+    sqlite3_finalize(q);
+}
+
+/* The oracle's reward bound of the run in row s (summary.reward_bound,
+ * schema 6), for the runs that have one; "n/a" for an oracle's run
+ * without one (another objective, or recorded before the column). */
+static void print_bound(sqlite3 *h, FILE *out, sqlite3_stmt *s, int ver)
+{
+    sqlite3_stmt *q = ver < 6 ? NULL
+                              : run_row(h, "SELECT reward_bound, bound_tasks FROM summary"
+                                           " WHERE run_id = ? AND reward_bound IS NOT NULL",
+                                        sqlite3_column_int64(s, 0));
+    const char *policy = (const char *)sqlite3_column_text(s, 2);
+    if (q)
+        fprintf(out, "    bound      %.4f per task (the oracle's reward bound, over the %lld "
+                     "tasks it decided)\n", sqlite3_column_double(q, 0),
+                (long long)sqlite3_column_int64(q, 1));
+    else if (policy && strcmp(policy, "oracle") == 0)
+        fputs("    bound      n/a (the oracle records its reward bound with objective: reward, "
+              "since schema version 6)\n", out);
     sqlite3_finalize(q);
 }
 
@@ -158,6 +189,7 @@ static void print_summary(sqlite3 *h, FILE *out, sqlite3_stmt *s, int ver)
     }
     if (sqlite3_column_type(s, 18) != SQLITE_NULL)
         fprintf(out, "    reward     %.4f per task (the scenario's reward:)\n", col_real(s, 18));
+    print_bound(h, out, s, ver);
     if (ver >= 3)
         print_devices(h, out, sqlite3_column_int64(s, 0));
 }

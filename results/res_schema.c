@@ -1,7 +1,7 @@
 /*
  * res_schema.c - the schema of the results database: the tables, the
  * identity of the file (application id, schema version), and the
- * migrations of older versions (1 -> 2 -> 3 -> 4 -> 5).
+ * migrations of older versions (1 -> 2 -> 3 -> 4 -> 5 -> 6).
  *
  * Race-free between processes: any number of offsim processes may open one
  * file at once, new or old.  The identity is read first without a lock (a
@@ -88,6 +88,16 @@ static const char *migrate_v4_summary_sql =
     "ALTER TABLE summary ADD COLUMN latency_ci_ok INTEGER;"
     "ALTER TABLE summary ADD COLUMN latency_ci_why TEXT;";
 
+/* The oracle's reward bound of the run (schema version 6), last in summary
+ * both in a new database and in a migrated one (NULL in older runs, and
+ * in every run whose policy did not compute it). */
+#define SUMMARY_V6_COLS ", reward_bound REAL, bound_tasks INTEGER"
+
+/* A database of version 1 to 5 gains them. */
+static const char *migrate_v6_summary_sql =
+    "ALTER TABLE summary ADD COLUMN reward_bound REAL;"
+    "ALTER TABLE summary ADD COLUMN bound_tasks INTEGER;";
+
 /* Schema version 5: the generator of the run's random streams
  * (sim_rng.h's SIM_RNG_NAME, e.g. 'philox4x32-10'), appended last to runs
  * in a new database and in a migrated one alike.  Runs recorded before it
@@ -139,7 +149,7 @@ static const char *schema_sql =
     " latency_p50 REAL, latency_p95 REAL, latency_p99 REAL, latency_min REAL,"
     " latency_max REAL, energy_mean_j REAL, accuracy REAL, deadline_miss REAL,"
     " bytes_up_mean REAL, sim_time_s REAL, events INTEGER, reward_mean REAL"
-    SUMMARY_V5_COLS ");"
+    SUMMARY_V5_COLS SUMMARY_V6_COLS ");"
     TRAINING_SQL_TEXT DEVICES_SQL_TEXT SWEEP_SQL_TEXT;
 
 
@@ -251,6 +261,8 @@ static off_status migrate(res_db *db, int from, off_err *err)
         st = res_exec(db, migrate_v4_summary_sql, err);
     if (st == OFF_OK && from >= 2 && from < 5)
         st = res_exec(db, migrate_v5_training_sql, err);
+    if (st == OFF_OK && from >= 1 && from < 6)
+        st = res_exec(db, migrate_v6_summary_sql, err);
     if (st == OFF_OK) /* creates what is missing: every table, or the newer ones */
         st = res_exec(db, schema_sql, err);
     if (st == OFF_OK && from < 5)

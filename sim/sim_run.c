@@ -50,6 +50,9 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
     w->hook_ud = hook_ud;
     w->err = err;
     w->st = OFF_OK;
+    /* the oracle's reward bound of this run: what it adds to w->train */
+    double bound0 = w->train ? w->train->bound_sum : 0;
+    uint64_t bound_n0 = w->train ? w->train->bound_n : 0;
     sim_tasks_start(w);
     sim_engine_run_until(w->eng, INFINITY);
     if (w->st == OFF_OK)
@@ -89,6 +92,11 @@ off_status sim_world_run(sim_world *w, res_db *db, int64_t run_id,
     sum->reward_mean = w->sum_reward / nd;
     sum->sim_time_s = sim_engine_now(w->eng);
     sum->events = sim_engine_fired(w->eng);
+    sum->reward_bound = NAN;
+    if (w->train && w->train->bound_n > bound_n0) {
+        sum->bound_tasks = w->train->bound_n - bound_n0;
+        sum->reward_bound = (w->train->bound_sum - bound0) / (double)sum->bound_tasks;
+    }
     return db ? record_devices(w, err) : OFF_OK;
 }
 
@@ -130,11 +138,23 @@ static off_status run_into(sim_world *w, const scn_scenario *s, res_db *db, res_
     return st;
 }
 
+/* The world of a recorded run, made with a pol_train (`bound`, zeroed)
+ * that the oracle sums its reward bound into, so that the summary records
+ * it; never for a learning policy, which would learn from it. */
+static off_status run_world(sim_world **w, const scn_scenario *s, pol_train *bound,
+                            off_err *err)
+{
+    const pol_class *cls = pol_find(s->policy.type ? s->policy.type : "local");
+    *bound = (pol_train){0};
+    return sim_world_new_train(w, s, cls && !pol_is_learning(cls) ? bound : NULL, NULL, err);
+}
+
 off_status sim_run_scenario_db(const scn_scenario *s, res_db *db, res_summary *sum,
                                int64_t *run_id_out, off_err *err)
 {
     sim_world *w = NULL;
-    off_status st = sim_world_new(&w, s, err);
+    pol_train bound;
+    off_status st = run_world(&w, s, &bound, err);
     if (st == OFF_OK)
         st = run_into(w, s, db, sum, run_id_out, err);
     sim_world_free(w);
@@ -148,7 +168,8 @@ off_status sim_run_scenario(const scn_scenario *s, const char *db_path,
 {
     sim_world *w = NULL;
     res_db *db = NULL;
-    off_status st = sim_world_new(&w, s, err);
+    pol_train bound;
+    off_status st = run_world(&w, s, &bound, err);
     if (st == OFF_OK && (st = res_open(&db, db_path ? db_path : s->db_path, err)) == OFF_OK)
         st = run_into(w, s, db, sum, run_id_out, err);
     res_close(db);

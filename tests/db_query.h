@@ -1,7 +1,8 @@
 /*
  * db_query.h - one integer read from a results database with a read-only
  * connection of its own, for tests that check what a run wrote; and a
- * current database turned back into a version-4 one, for migration tests.
+ * current database turned back into a version-5 or version-4 one, for
+ * migration tests.
  */
 #ifndef DB_QUERY_H
 #define DB_QUERY_H
@@ -27,7 +28,20 @@ static inline long long query_int(const char *db, const char *sql)
     return v;
 }
 
-/* What schema version 5 added, taken away again (as an offsim of version 4
+/* What schema version 6 added, taken away again (as an offsim of version 5
+ * wrote it): summary's reward bound.  On the open connection h. */
+static inline void db_make_v5(sqlite3 *h)
+{
+    static const char sql[] =
+        "ALTER TABLE summary DROP COLUMN reward_bound;"
+        "ALTER TABLE summary DROP COLUMN bound_tasks;"
+        "PRAGMA user_version=5;";
+    char *msg = NULL;
+    if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("back to version 5: %s", msg);
+}
+
+/* What schema versions 5 and 6 added, taken away again (as an offsim of version 4
  * wrote it): the claims table, summary's warm-up and interval-check columns,
  * training.eval_reward and runs.rng.  On the open connection h. */
 static inline void db_make_v4(sqlite3 *h)
@@ -44,6 +58,7 @@ static inline void db_make_v4(sqlite3 *h)
         "ALTER TABLE training DROP COLUMN eval_reward;"
         "ALTER TABLE runs DROP COLUMN rng;"
         "PRAGMA user_version=4;";
+    db_make_v5(h);
     char *msg = NULL;
     if (sqlite3_exec(h, sql, NULL, NULL, &msg) != SQLITE_OK)
         fail_msg("back to version 4: %s", msg);

@@ -15,7 +15,7 @@
 #include "res.h"
 
 #define RES_APP_ID 0x4f464653 /* "OFFS" */
-#define RES_SCHEMA_VERSION 5
+#define RES_SCHEMA_VERSION 6
 
 /* How long a connection waits for another process's lock (a schema being
  * created or migrated, a batch being committed) before it gives up with

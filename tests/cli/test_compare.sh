@@ -4,8 +4,10 @@
 # table has a row for each checkpoint, every fixed policy of the registry,
 # the oracle, the best constant action and the bound, the paired rows with
 # verdicts and the agent pooled over its training seeds; every point is one
-# run of one experiment in the database; run again, nothing runs and the
-# table is the same; bad usage (no checkpoint, a missing one, a file that is
+# run of one experiment in the database; the oracle's runs record the bound
+# the table shows; run again, nothing runs (the oracle neither) and the
+# table is the same; without recorded bounds, only the oracle runs again
+# for those seeds, to the same table; report shows the bounds; bad usage (no checkpoint, a missing one, a file that is
 # not one, an unknown flag, too few seeds, a bad --set) exits 2 and writes
 # no database.
 test_name=compare
@@ -57,6 +59,17 @@ awk '/^  reward bound/ { b = $NF }
            if (over != "") { print "normalised above 1:" over; exit 1 } }' "$work/out" >"$work/bound" ||
     fail "the bound: $(cat "$work/bound")"
 cp "$work/out" "$work/first"
+# the bound is recorded by the oracle's runs (one per seed, no other run
+# has one) and the table's bound is their mean
+n=$(sqlite3 "$work/c.db" "SELECT count(*) FROM summary s JOIN runs r USING (run_id)
+    WHERE s.reward_bound IS NOT NULL AND r.policy = 'oracle' AND s.bound_tasks > 0")
+[ "$n" = 3 ] || fail "$n oracle runs with a bound, expected 3"
+n=$(sqlite3 "$work/c.db" "SELECT count(*) FROM summary WHERE reward_bound IS NOT NULL")
+[ "$n" = 3 ] || fail "$n runs with a bound, expected 3 (the oracle's)"
+b=$(sqlite3 "$work/c.db" "SELECT printf('%.4f', avg(reward_bound)) FROM summary")
+grep -q "^  reward bound (oracle, per task) *$b$" "$work/out" || fail "the table's bound is not $b"
+grep -q "reward bound: as the oracle's runs recorded it" "$work/out" ||
+    fail "the bound was not read from the database"
 # 2 checkpoints + 7 fixed + oracle + 29 constants = 39 policies x 3 seeds
 n=$(sqlite3 "$work/c.db" "SELECT count(*) FROM runs WHERE status = 'ok'")
 [ "$n" = 117 ] || fail "$n ok runs, expected 117"
@@ -73,6 +86,28 @@ sed -n '/^rl-compare:/,$p' "$work/out" >"$work/t2"
 cmp -s "$work/t1" "$work/t2" || fail "the table changed on a second compare"
 n=$(sqlite3 "$work/c.db" "SELECT count(*) FROM runs")
 [ "$n" = 117 ] || fail "$n runs after the second compare, expected 117"
+grep -q "running the oracle again" "$work/out" && fail "the second compare ran the oracle again"
+
+# runs recorded without the bound (an older offsim's): only the oracle is
+# run again, in the process, for those seeds; the same table, no new run
+sqlite3 "$work/c.db" "UPDATE summary SET reward_bound = NULL, bound_tasks = NULL
+    WHERE run_id IN (SELECT run_id FROM runs WHERE seed != 1)"
+check "no bound" run_compare >/dev/null || fail "compare without the bound exited $?"
+grep -q "running the oracle again on the 2 seeds whose run did not record it" "$work/out" ||
+    fail "the oracle was not run again for the 2 seeds without a bound"
+sed -n '/^rl-compare:/,$p' "$work/out" >"$work/t3"
+cmp -s "$work/t1" "$work/t3" || fail "the table changed when the bound was computed again"
+n=$(sqlite3 "$work/c.db" "SELECT count(*) FROM runs")
+[ "$n" = 117 ] || fail "$n runs after computing the bound again, expected 117"
+
+# report shows the oracle's bound, and an n/a (never nan) for its runs
+# without one
+"$bin" report "$work/c.db" >"$work/out" 2>&1 || fail "report exited $?"
+n=$(grep -c "^    bound      0\.[0-9]* per task (the oracle's reward bound" "$work/out")
+[ "$n" = 1 ] || fail "$n runs with a bound in the report, expected 1"
+n=$(grep -c "^    bound      n/a" "$work/out")
+[ "$n" = 2 ] || fail "$n oracle runs with an n/a bound in the report, expected 2"
+grep -qi "nan" "$work/out" && fail "report prints nan"
 
 # --constants lists every constant action
 check "constants" run_compare --constants --quiet

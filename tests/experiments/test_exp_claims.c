@@ -549,7 +549,7 @@ static void test_check_writes_table_and_markdown(void **state)
     assert_int_equal(query_int(db_path, "SELECT count(*) FROM claims WHERE experiment = 't'"), 2);
     assert_int_equal(query_int(db_path, "SELECT count(*) FROM claims WHERE name = 'falls' AND"
                                         " verdict = 'holds' AND source = 'Fig. 7'"), 1);
-    assert_int_equal(query_int(db_path, "PRAGMA user_version"), 5);
+    assert_int_equal(query_int(db_path, "PRAGMA user_version"), 6);
     /* checked again: replaced, not added */
     assert_int_equal(exp_claims_check(&e, db_path, NULL, &failed, &err), OFF_OK);
     assert_int_equal(query_int(db_path, "SELECT count(*) FROM claims"), 2);
@@ -586,7 +586,7 @@ static void test_v4_database_migrates(void **state)
         fail_msg("%s", err.msg);
     res_close(db);
     db = NULL;
-    assert_int_equal(query_int(db_path, "PRAGMA user_version"), 5);
+    assert_int_equal(query_int(db_path, "PRAGMA user_version"), 6);
     assert_int_equal(query_int(db_path, "SELECT count(*) FROM sqlite_master WHERE name = 'claims'"),
                      1);
     assert_int_equal(query_int(db_path, "SELECT count(*) FROM runs"), 2);

@@ -4,7 +4,8 @@
  * the mean and interval over seeds with missing runs), and its plan: the
  * experiment it writes loads and validates, one point per policy and seed,
  * every valid constant action of the model once, the agent of OUT.seedN
- * checkpoints, errors for a file that is not a checkpoint.
+ * checkpoints, errors for a file that is not a checkpoint; the oracle's
+ * reward bound read from the database its runs recorded it in.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <gsl/gsl_cdf.h>
@@ -18,7 +19,9 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <sqlite3.h>
 
+#include "db_query.h"
 #include "exp.h"
 #include "exp_compare.h"
 
@@ -118,6 +121,84 @@ static void plan_refuses_non_checkpoints(void **state)
     assert_non_null(strstr(err.msg, "not an agent's checkpoint"));
 }
 
+/* The comparison's experiment (no checkpoint, 2 seeds of 5 s) run into a
+ * scratch database; its plan in *c, the experiment in *e. */
+static void run_comparison(exp_compare *c, exp_experiment *e, const char *db)
+{
+    static const scn_override set[] = {{"duration", "5s"}};
+    static char dur[] = "duration=5s";
+    static char *const whole[] = {dur};
+    exp_compare_opts o = {.scenario = SCENARIO, .set = set, .n_set = 1, .seeds = 2};
+    off_err err = {0};
+    assert_int_equal(exp_compare_plan(c, &o, &err), OFF_OK);
+    exp_cli cli = {.set = whole, .n_set = 1};
+    assert_int_equal(exp_load_text(e, "offsim compare", c->text, strlen(c->text), &cli, &err),
+                     OFF_OK);
+    assert_int_equal(exp_validate(e, &err), OFF_OK);
+    exp_run_opts ro = {.db = db, .jobs = 1, .n_shards = 1, .quiet = true, .out = stdout};
+    exp_run_stats rs;
+    assert_int_equal(exp_run(e, &ro, &rs, &err), OFF_OK);
+    assert_int_equal(rs.failed, 0);
+}
+
+/* The oracle's runs record the reward bound (summary.reward_bound): the
+ * comparison reads it back and runs nothing again; it is the bound a run
+ * of the oracle's point in this process computes, bit for bit; where the
+ * database lacks it (a run recorded before schema version 6, made here by
+ * taking it away), exactly those seeds are run again, to the same values. */
+static void bound_is_read_from_the_database_not_run_again(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/offsim-cmp-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char db[64];
+    snprintf(db, sizeof db, "%s/c.db", dir);
+    exp_compare c;
+    exp_experiment e = {0};
+    run_comparison(&c, &e, db);
+    off_err err = {0};
+    assert_int_equal(exp_compare_collect(&c, &e, db, &err), OFF_OK);
+    assert_non_null(c.bound);
+    assert_int_equal(exp_compare_bound_missing(&c), 0);
+    size_t reran = 99;
+    assert_int_equal(exp_compare_bound(&c, &e, &reran, &err), OFF_OK);
+    assert_int_equal(reran, 0);
+    double stored[2] = {c.bound[0], c.bound[1]};
+    printf("  bound recorded: %.6f %.6f\n", stored[0], stored[1]);
+    for (int j = 0; j < 2; j++)
+        assert_true(stored[j] > -10 && stored[j] <= 1);
+    /* only the oracle's runs have one, one per seed */
+    assert_int_equal(query_int(db, "SELECT count(*) FROM summary WHERE reward_bound IS NOT NULL"),
+                     2);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM summary s JOIN runs r USING (run_id)"
+                                   " WHERE r.policy = 'oracle' AND s.bound_tasks > 0"), 2);
+    /* computed again in this process: the same */
+    c.bound[0] = c.bound[1] = NAN;
+    assert_int_equal(exp_compare_bound_missing(&c), 2);
+    assert_int_equal(exp_compare_bound(&c, &e, &reran, &err), OFF_OK);
+    assert_int_equal(reran, 2);
+    assert_true(c.bound[0] == stored[0] && c.bound[1] == stored[1]);
+    /* a database without seed 2's bound: that seed alone runs again */
+    sqlite3 *h;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "UPDATE summary SET reward_bound = NULL, bound_tasks = NULL"
+                                     " WHERE run_id IN (SELECT run_id FROM runs WHERE"
+                                     " policy = 'oracle' AND seed = 2)", NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    assert_int_equal(exp_compare_collect(&c, &e, db, &err), OFF_OK);
+    assert_int_equal(exp_compare_bound_missing(&c), 1);
+    assert_true(c.bound[0] == stored[0] && isnan(c.bound[1]));
+    assert_int_equal(exp_compare_bound(&c, &e, &reran, &err), OFF_OK);
+    assert_int_equal(reran, 1);
+    assert_true(c.bound[0] == stored[0] && c.bound[1] == stored[1]);
+    exp_free(&e);
+    exp_compare_free(&c);
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -125,6 +206,7 @@ int main(void)
         cmocka_unit_test(mean_half_skips_nan),
         cmocka_unit_test(plan_loads_and_validates),
         cmocka_unit_test(plan_refuses_non_checkpoints),
+        cmocka_unit_test(bound_is_read_from_the_database_not_run_again),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,6 +8,7 @@
 #ifndef RES_TESTING_H
 #define RES_TESTING_H
 
+#include <math.h>
 #include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -58,11 +59,39 @@ static inline char *report_of(const char *p)
     return buf;
 }
 
+/* report_of(p), which must succeed, also printed (for the test's log). */
+static inline char *report_printed(const char *p)
+{
+    char *buf = report_of(p);
+    assert_non_null(buf);
+    printf("%s", buf);
+    return buf;
+}
+
 /* A database of schema version 1 (with one run 'old', and its summary),
- * 2 (version 1 with the reward and the learning curves) or 3 (version 2
- * with the devices, and a task, a learning-curve and a device row) at p. */
+ * 2 (version 1 with the reward and the learning curves), 3 (version 2
+ * with the devices, and a task, a learning-curve and a device row) or 5
+ * (a current file without the reward bound: one run 'old' of the oracle,
+ * its summary without a reward) at p. */
 static inline void make_old_db(const char *p, int version)
 {
+    if (version == 5) {
+        static const res_run_info old = {"old", "o.yaml", "x", "", 0, 1, "oracle"};
+        res_db *db;
+        off_err e;
+        int64_t run;
+        res_summary sum = {.n_tasks = 10, .reward_mean = NAN};
+        sum.latency.ci95 = NAN;
+        assert_int_equal(res_open(&db, p, &e), OFF_OK);
+        assert_int_equal(res_run_begin(db, &old, &run, &e), OFF_OK);
+        assert_int_equal(res_run_end(db, run, "ok", 1, &sum, &e), OFF_OK);
+        res_close(db);
+        sqlite3 *h;
+        assert_int_equal(sqlite3_open(p, &h), SQLITE_OK);
+        db_make_v5(h);
+        sqlite3_close(h);
+        return;
+    }
     static const char *v1_sql =
         "PRAGMA application_id=1330005587; PRAGMA user_version=1;"
         "CREATE TABLE runs (run_id INTEGER PRIMARY KEY, scenario TEXT NOT NULL,"

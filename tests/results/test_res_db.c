@@ -1,6 +1,7 @@
 /*
  * test_res_db.c - the results database: schema, run lifecycle, batching,
- * interrupted runs, refusal of foreign files, report.
+ * interrupted runs, refusal of foreign files, report, the oracle's reward
+ * bound and the migration of a version-5 file.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -74,10 +75,18 @@ static void test_run_lifecycle_round_trips(void **state)
     assert_int_equal(query_int(p, "SELECT count(*) FROM tasks WHERE deadline_s IS NULL"), (long long)n);
     assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE status='ok' AND config_hash='000000001234abcd' AND seed=7"), 1);
     assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE latency_ci95 IS NULL AND n_done > 0"), 1);
-    assert_int_equal(query_int(p, "PRAGMA user_version"), 5);
-    /* the schema-5 columns come last, as in a migrated file */
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 6);
+    /* the schema-5 columns, then the schema-6 ones, come last, as in a
+     * migrated file */
     assert_int_equal(query_int(p, "SELECT cid FROM pragma_table_info('summary')"
                                   " WHERE name = 'latency_ci_why'"), 23);
+    assert_int_equal(query_int(p, "SELECT cid FROM pragma_table_info('summary')"
+                                  " WHERE name = 'reward_bound'"), 24);
+    assert_int_equal(query_int(p, "SELECT cid FROM pragma_table_info('summary')"
+                                  " WHERE name = 'bound_tasks'"), 25);
+    /* a zeroed summary has no bound: NULL, not 0 */
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE reward_bound IS NULL"
+                                  " AND bound_tasks IS NULL"), 1);
     /* reopening appends a second run */
     assert_int_equal(res_open(&db, p, &e), OFF_OK);
     assert_int_equal(res_run_begin(db, &info, &run, &e), OFF_OK);
@@ -327,9 +336,12 @@ static void test_v1_database_is_migrated_and_training_rows_round_trip(void **sta
     sum.reward_mean = -0.75;
     assert_int_equal(res_run_end(db, run, "ok", 1.0, &sum, &e), OFF_OK);
     res_close(db);
-    assert_int_equal(query_int(p, "PRAGMA user_version"), 5);
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 6);
     assert_int_equal(query_int(p, "SELECT cid FROM pragma_table_info('summary')"
                                   " WHERE name = 'latency_ci_why'"), 23);
+    assert_int_equal(query_int(p, "SELECT cid FROM pragma_table_info('summary')"
+                                  " WHERE name = 'bound_tasks'"), 25);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE reward_bound IS NULL"), 2);
     /* the old run's summary has no warm-up nor checks: NULL, not 0 */
     assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE run_id = 1 AND"
                                   " warmup_s IS NULL AND latency_ci_ok IS NULL"), 1);
@@ -354,6 +366,99 @@ static void test_v1_database_is_migrated_and_training_rows_round_trip(void **sta
                               "AND temperature IS NULL AND reward_mean > 0"), 600);
 }
 
+/* The run's summary (a finished run of policy `policy`) with the bound
+ * when n_bound > 0. */
+static void bound_run(res_db *db, const char *policy, double bound, uint64_t n_bound)
+{
+    res_run_info in = info;
+    in.policy = policy;
+    off_err e;
+    int64_t run;
+    assert_int_equal(res_run_begin(db, &in, &run, &e), OFF_OK);
+    res_summary s = {.n_tasks = 50, .n_done = 50, .reward_mean = 0.875,
+                     .reward_bound = bound, .bound_tasks = n_bound};
+    s.latency = (res_stat){.n = 50, .mean = 0.01, .ci95 = 0.001, .p50 = 0.01, .p95 = 0.02,
+                           .p99 = 0.03, .min = 0.001, .max = 0.04};
+    assert_int_equal(res_run_end(db, run, "ok", 0.5, &s, &e), OFF_OK);
+}
+
+/* The oracle's reward bound (schema 6) goes into summary.reward_bound and
+ * bound_tasks exactly; a summary without one (bound_tasks 0, whatever
+ * reward_bound holds) is NULL in both; report prints it, "n/a" for an
+ * oracle's run without one, nothing for another policy's, never "nan";
+ * metric reward_bound reads it back, NaN where it is NULL. */
+static void test_reward_bound_round_trips_and_is_null_when_not_computed(void **state)
+{
+    (void)state;
+    char p[512];
+    path(p, sizeof p, "bound.db");
+    res_db *db;
+    off_err e;
+    assert_int_equal(res_open(&db, p, &e), OFF_OK);
+    bound_run(db, "oracle", 0.96603125, 412);  /* run 1: computed            */
+    bound_run(db, "oracle", 0.5, 0);           /* run 2: objective latency   */
+    bound_run(db, "edge", NAN, 0);             /* run 3: any other policy    */
+    const res_metric_info *mi = res_metric_find("reward_bound", &e);
+    assert_non_null(mi);
+    const int64_t runs[4] = {3, 1, 2, 0};
+    double v[4];
+    assert_int_equal(res_metric_values(db, mi, runs, 4, v, &e), OFF_OK);
+    assert_true(isnan(v[0]) && isnan(v[2]) && isnan(v[3]));
+    assert_true(v[1] == 0.96603125);
+    res_close(db);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE run_id = 1 AND"
+                                  " reward_bound = 0.96603125 AND bound_tasks = 412"), 1);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE reward_bound IS NULL"
+                                  " AND bound_tasks IS NULL"), 2);
+    char *buf = report_printed(p);
+    assert_non_null(strstr(buf, "    bound      0.9660 per task (the oracle's reward bound, "
+                                "over the 412 tasks it decided)\n"
+                                "run 2"));
+    assert_non_null(strstr(buf, "    bound      n/a (the oracle records its reward bound with "
+                                "objective: reward, since schema version 6)\nrun 3"));
+    assert_null(strstr(strstr(buf, "run 3"), "bound"));
+    assert_null(strstr(buf, "nan"));
+    free(buf);
+}
+
+/* A version-5 database (before the reward bound) reads as it is, with
+ * its report, and is upgraded in place when opened for writing: its run
+ * stays with a NULL bound, the columns come last as in a new file, and a
+ * new run records its bound. */
+static void test_v5_database_reads_as_it_is_and_migrates(void **state)
+{
+    (void)state;
+    char p[512];
+    path(p, sizeof p, "v5.db");
+    make_old_db(p, 5);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM pragma_table_info('summary')"
+                                  " WHERE name = 'reward_bound'"), 0);
+    char *buf = report_printed(p);
+    assert_non_null(strstr(buf, "run 1  old  policy=oracle  seed=1  status=ok"));
+    assert_null(strstr(buf, "nan"));
+    free(buf);
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 5); /* reading changed nothing */
+
+    res_db *db;
+    off_err e;
+    assert_int_equal(res_open(&db, p, &e), OFF_OK);
+    bound_run(db, "oracle", 0.75, 8);
+    res_close(db);
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 6);
+    assert_int_equal(query_int(p, "SELECT cid FROM pragma_table_info('summary')"
+                                  " WHERE name = 'reward_bound'"), 24);
+    assert_int_equal(query_int(p, "SELECT cid FROM pragma_table_info('summary')"
+                                  " WHERE name = 'bound_tasks'"), 25);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE run_id = 1 AND"
+                                  " n_tasks = 10 AND reward_bound IS NULL"), 1);
+    assert_int_equal(query_int(p, "SELECT count(*) FROM summary WHERE run_id = 2 AND"
+                                  " reward_bound = 0.75 AND bound_tasks = 8"), 1);
+    buf = report_printed(p);
+    assert_non_null(strstr(buf, "    bound      n/a"));
+    assert_non_null(strstr(buf, "    bound      0.7500 per task"));
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -364,6 +469,8 @@ int main(void)
         cmocka_unit_test(test_foreign_and_broken_files_are_refused),
         cmocka_unit_test(test_report_prints_the_summary_figures),
         cmocka_unit_test(test_v1_database_is_migrated_and_training_rows_round_trip),
+        cmocka_unit_test(test_reward_bound_round_trips_and_is_null_when_not_computed),
+        cmocka_unit_test(test_v5_database_reads_as_it_is_and_migrates),
     };
     return cmocka_run_group_tests(tests, scratch_setup, scratch_teardown);
 }

@@ -99,7 +99,7 @@ static void test_v3_database_migrates_keeping_every_row(void **state)
     off_err e;
     assert_int_equal(res_open(&db, p, &e), OFF_OK);
     res_close(db);
-    assert_int_equal(query_int(p, "PRAGMA user_version"), 5);
+    assert_int_equal(query_int(p, "PRAGMA user_version"), 6);
     assert_int_equal(query_int(p, "SELECT count(*) FROM runs WHERE run_id = 1 AND scenario = 'old'"
                               " AND status = 'ok' AND experiment_id IS NULL AND point IS NULL"
                               " AND point_hash IS NULL AND error IS NULL AND host IS NULL"),

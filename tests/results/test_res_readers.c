@@ -1,8 +1,8 @@
 /*
  * test_res_readers.c - what readers (report, plot) are told: a database on
- * a read-only file and directory is read; a run in progress reads as
- * running and one whose process died as killed; seeds of the whole 64-bit
- * range read back exactly.
+ * a read-only file and directory is read (one of schema version 5 too,
+ * as it is); a run in progress reads as running and one whose process died
+ * as killed; seeds of the whole 64-bit range read back exactly.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <setjmp.h>
@@ -69,12 +69,14 @@ static void assert_report_readonly(const char *p, const char *want)
 static void test_read_only_databases_are_readable(void **state)
 {
     (void)state;
-    char ro[512], p[600], q[600];
+    char ro[512], p[600], q[600], v5[600];
     snprintf(ro, sizeof ro, "%s/ro", scratch_dir);
     assert_int_equal(mkdir(ro, 0755), 0);
     assert_int_equal(chmod(scratch_dir, 0755), 0); /* nobody may enter */
     snprintf(p, sizeof p, "%s/clean.db", ro);
     snprintf(q, sizeof q, "%s/killed.db", ro);
+    snprintf(v5, sizeof v5, "%s/v5.db", ro); /* before the reward bound */
+    make_old_db(v5, 5);
     res_db *db;
     off_err e;
     int64_t run = begin_run(p, &db, 7, 10);
@@ -104,6 +106,7 @@ static void test_read_only_databases_are_readable(void **state)
     assert_report_readonly(q, "run 2  s  policy=edge  seed=9  status=killed");
     assert_report_readonly(q, "4099 task rows recorded");
     assert_report_readonly(q, "4096 task rows recorded");
+    assert_report_readonly(v5, "    bound      n/a (the oracle records its reward bound");
 }
 
 /* A run whose process is alive reads as running; killed, as killed; the

@@ -128,14 +128,14 @@ static void test_runs_record_their_generator_and_old_runs_read_as_mt19937(void *
     int64_t id;
     run_seed(1, a, NULL, &sum, &id);
     assert_int_equal(query(a, a, "SELECT count(*) FROM runs WHERE rng = 'philox4x32-10'"), 1);
-    assert_int_equal(query(a, a, "PRAGMA user_version"), 5);
+    assert_int_equal(query(a, a, "PRAGMA user_version"), 6);
     /* back to version 4: no rng column (what an older offsim wrote) */
     sqlite3 *h;
     assert_int_equal(sqlite3_open(a, &h), SQLITE_OK);
     db_make_v4(h);
     sqlite3_close(h);
     run_seed(2, a, NULL, &sum, &id); /* opens it for writing: migrates */
-    assert_int_equal(query(a, a, "PRAGMA user_version"), 5);
+    assert_int_equal(query(a, a, "PRAGMA user_version"), 6);
     assert_int_equal(query(a, a, "SELECT count(*) FROM runs WHERE run_id = 1 AND rng = 'mt19937'"),
                      1);
     assert_int_equal(query(a, a, "SELECT count(*) FROM runs WHERE run_id = 2 AND "
