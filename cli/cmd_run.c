@@ -62,6 +62,9 @@ static void print_summary(const scn_scenario *s, const char *db, int64_t run_id,
     printf("  energy %.3f mJ/task, deadline miss %.2f %%, accuracy %.2f %%, reward %.4f/task\n",
            sum->energy_mean_j * 1e3, sum->deadline_miss * 100, sum->accuracy * 100,
            sum->reward_mean);
+    if (sum->bound_tasks > 0)
+        printf("  reward bound %.4f/task (the oracle's, over the %llu tasks it decided)\n",
+               sum->reward_bound, (unsigned long long)sum->bound_tasks);
 }
 
 /* Load the scenario of the command line with its overrides: 0 with *s
