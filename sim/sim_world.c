@@ -3,14 +3,19 @@
  * view, devices with their random streams, servers, and the policy.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
 #include "sim_world.h"
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "sim_rng.h"
 #include "sim_task.h"
@@ -286,6 +291,50 @@ const char *sim_device_name(const sim_device *d, char buf[SIM_DEVICE_NAME_MAX])
     return buf;
 }
 
+/* A transparent huge page (x86-64, arm64 with 4 KiB pages). */
+#define BULK_HUGE ((size_t)2 << 20)
+
+void *sim_world_bulk(size_t n, size_t size, void **mem)
+{
+    *mem = NULL;
+    if (size && n > (SIZE_MAX - BULK_HUGE) / size)
+        return NULL;
+    size_t bytes = n * size, align = bytes >= BULK_HUGE ? BULK_HUGE : 64;
+    /* calloc's own pages come from a fresh mapping (large) or are cleared
+     * (small): the records are written once, by their builder */
+    char *p = calloc(1, bytes + align);
+    if (!p)
+        return NULL;
+    *mem = p;
+    char *a = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (align == BULK_HUGE) /* a hint: without THP, 4 KiB pages as before */
+        (void)madvise(a, bytes, MADV_HUGEPAGE);
+#endif
+    return a;
+}
+
+/* The channel-model blocks every device's links need (sim_link_varies:
+ * w->link_vars, given out by build_links) and the power blocks
+ * (sim_power_needs_ext: *exts); counted per group first, so that each is
+ * one allocation. */
+static off_status build_device_blocks(sim_world *w, sim_power_ext **exts, off_err *err)
+{
+    const scn_scenario *s = w->scn;
+    size_t n_var = 0, n_ext = 0;
+    for (size_t g = 0; g < s->n_devices; g++) {
+        const scn_device *sd = &s->devices[g];
+        n_var += sd->count * ((sim_link_varies(&sd->uplink) ? 1u : 0u) +
+                              (sim_link_varies(&sd->downlink) ? 1u : 0u));
+        n_ext += sim_power_needs_ext(sd) ? sd->count : 0;
+    }
+    w->link_vars = n_var ? sim_world_bulk(n_var, sizeof *w->link_vars, &w->link_mem) : NULL;
+    *exts = n_ext ? sim_world_bulk(n_ext, sizeof **exts, &w->pw_mem) : NULL;
+    if ((n_var && !w->link_vars) || (n_ext && !*exts))
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    return OFF_OK;
+}
+
 static off_status build_devices(sim_world *w, off_err *err)
 {
     const scn_scenario *s = w->scn;
@@ -295,10 +344,15 @@ static off_status build_devices(sim_world *w, off_err *err)
     if (n == 0 || n > UINT32_MAX / 2)
         return off_errf(err, OFF_EINVAL, s->file, 0, 0, "%zu devices: need 1..%u", n,
                         UINT32_MAX / 2);
-    w->dev = calloc(n, sizeof *w->dev);
+    w->dev = sim_world_bulk(n, sizeof *w->dev, &w->dev_mem);
     if (!w->dev)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     w->n_dev = n;
+    sim_power_ext *exts;
+    off_status st;
+    if ((st = build_device_blocks(w, &exts, err)))
+        return st;
+    bool trained = s->model.kind == SCN_MODEL_TRAINED;
     size_t k = 0;
     for (size_t g = 0; g < s->n_devices; g++) {
         const scn_device *sd = &s->devices[g];
@@ -316,7 +370,7 @@ static off_status build_devices(sim_world *w, off_err *err)
                                 "'servers'", sd->name, sd->server);
         }
         const mdl_profile *prof = NULL;
-        off_status st;
+        bool ext = sim_power_needs_ext(sd);
         if (sd->profile && (st = get_profile(w, sd->profile, sd->profile_pos, &prof, err)))
             return st;
         double speed = effective_speed(w, sd->speed_macs, prof, sd->compute_bits);
@@ -331,16 +385,17 @@ static off_status build_devices(sim_world *w, off_err *err)
             d->compute_bits = sd->compute_bits;
             d->speed_macs = speed;
             d->ptab = tab;
-            sim_power_init(d); /* tail, DVFS level, battery */
+            sim_power_init(d, ext ? exts++ : NULL); /* DVFS level, tail, battery */
             /* The stream key is group#index whatever the count, so that
              * growing a group leaves its existing members' draws alone. */
             d->index = (uint32_t)i;
             uint64_t ek = device_key(sd, i);
             sim_rng_state_init(&d->rng_arrivals, s->seed, ek, SIM_RNG_ARRIVALS);
-            sim_rng_state_init(&d->rng_work, s->seed, ek, SIM_RNG_WORK);
             sim_rng_state_init(&d->rng_outcome, s->seed, ek, SIM_RNG_OUTCOME);
-            sim_rng_state_init(&d->rng_samples, s->seed, ek, SIM_RNG_SAMPLES);
-            sim_rng_state_init(&d->rng_channel, s->seed, ek, SIM_RNG_CHANNEL);
+            if (trained) /* the two share their place: see sim_device */
+                sim_rng_state_init(&d->rng_samples, s->seed, ek, SIM_RNG_SAMPLES);
+            else
+                sim_rng_state_init(&d->rng_work, s->seed, ek, SIM_RNG_WORK);
         }
     }
     return OFF_OK;
@@ -354,19 +409,26 @@ static off_status build_links(sim_world *w, off_err *err)
     if ((st = sim_chan_mcs_cqi1_gap(&w->mcs, SIM_CHAN_GAP_BER, err)) ||
         (st = sim_cells_init(w, err)))
         return st;
+    sim_link_var *vars = w->link_vars; /* in device order, as counted */
     for (size_t i = 0; i < w->n_dev; i++) {
         sim_device *d = &w->dev[i];
         const scn_device *sd = d->cfg;
         /* the key of the device's own streams (group#index, as above): its
          * index within the group was kept when it was built, so this loop
          * stays linear in the number of devices */
-        if ((st = sim_mobility_init(w, d, device_key(sd, d->index), err)))
+        uint64_t ek = device_key(sd, d->index);
+        if ((st = sim_mobility_init(w, d, ek, err)))
             return st;
         char name[SIM_DEVICE_NAME_MAX];
         const char *dn = sim_device_name(d, name);
-        gsl_rng ch = sim_rng_view(&d->rng_channel);
-        if ((st = sim_link_init(w, &d->up, &sd->uplink, &ch, "uplink", dn, err)) ||
-            (st = sim_link_init(w, &d->down, &sd->downlink, &ch, "downlink", dn, err)))
+        /* the channel stream: drawn from here only, so not kept */
+        sim_rng_state chs;
+        sim_rng_state_init(&chs, w->scn->seed, ek, SIM_RNG_CHANNEL);
+        gsl_rng ch = sim_rng_view(&chs);
+        sim_link_var *vu = sim_link_varies(&sd->uplink) ? vars++ : NULL;
+        sim_link_var *vd = sim_link_varies(&sd->downlink) ? vars++ : NULL;
+        if ((st = sim_link_init(w, &d->up, &sd->uplink, &ch, vu, "uplink", dn, err)) ||
+            (st = sim_link_init(w, &d->down, &sd->downlink, &ch, vd, "downlink", dn, err)))
             return st;
         sim_mobility_links_built(w, d);
         if (sd->downlink.chan.shared) {
@@ -524,7 +586,9 @@ void sim_world_free(sim_world *w)
         sim_fifo_free(&d->up_q);
         sim_fifo_free(&d->down_q);
     }
-    free(w->dev);
+    free(w->dev_mem);
+    free(w->link_mem);
+    free(w->pw_mem);
     sim_cells_free(w);
     for (size_t j = 0; j < w->n_srv; j++)
         sim_server_free(&w->srv[j]);
