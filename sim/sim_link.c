@@ -101,6 +101,20 @@ static void *link_alloc(size_t n, off_err *err)
     return p;
 }
 
+bool sim_link_shareable(const scn_link *cfg, bool positioned)
+{
+    const scn_channel *c = &cfg->chan;
+    if ((c->model != SCN_CHAN_SHANNON && c->model != SCN_CHAN_MCS) ||
+        c->fading != SCN_FADE_NONE || c->outage || positioned)
+        return false;
+    double sigma;
+    if (c->pathloss != SCN_PL_GAIN)
+        path_loss_db(c, c->distance_m, &sigma);
+    else
+        sigma = c->shadowing_db > 0 ? c->shadowing_db : 0;
+    return !(sigma > 0); /* no shadowing draw: the same gain everywhere */
+}
+
 off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,
                          sim_link_var *var, const char *dir, const char *dev, off_err *err)
 {

@@ -292,29 +292,59 @@ const char *sim_device_name(const sim_device *d, char buf[SIM_DEVICE_NAME_MAX])
 }
 
 /* A transparent huge page (x86-64, arm64 with 4 KiB pages). */
-#define BULK_HUGE ((size_t)2 << 20)
+#define BULK_HUGE ((uintptr_t)2 << 20)
 
 void *sim_world_bulk(size_t n, size_t size, void **mem)
 {
     *mem = NULL;
-    if (size && n > (SIZE_MAX - BULK_HUGE) / size)
+    if (size && n > (SIZE_MAX - 64) / size)
         return NULL;
-    size_t bytes = n * size, align = bytes >= BULK_HUGE ? BULK_HUGE : 64;
+    size_t bytes = n * size;
     /* calloc's own pages come from a fresh mapping (large) or are cleared
-     * (small): the records are written once, by their builder */
-    char *p = calloc(1, bytes + align);
+     * (small): the records are then written once, by their builder */
+    char *p = calloc(1, bytes + 64);
     if (!p)
         return NULL;
     *mem = p;
-    char *a = (char *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
+    char *a = (char *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
-    if (align == BULK_HUGE) /* a hint: without THP, 4 KiB pages as before */
-        (void)madvise(a, bytes, MADV_HUGEPAGE);
+    /* the whole 2 MiB pages inside (a hint: without THP, 4 KiB pages as
+     * before); not over-allocating to align the start keeps the heap's
+     * count of bytes a device honest, at the cost of a partial page at
+     * each end */
+    uintptr_t lo = ((uintptr_t)a + BULK_HUGE - 1) & ~(BULK_HUGE - 1);
+    uintptr_t hi = ((uintptr_t)a + bytes) & ~(BULK_HUGE - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
 #endif
     return a;
 }
 
-/* The channel-model blocks every device's links need (sim_link_varies:
+/* How many channel-model blocks the links of group sd need: one per
+ * device and link with a channel model (sim_link_varies), one per group
+ * where its devices can share it (sim_link_shareable). */
+static size_t link_blocks(const scn_device *sd, const scn_link *l)
+{
+    if (!sim_link_varies(l))
+        return 0;
+    return sim_link_shareable(l, sd->mobility.model != SCN_MOB_NONE) ? 1 : sd->count;
+}
+
+/* The next channel-model block for link cfg of device d (NULL: none
+ * needed): a group's shared block is the one its first device took. */
+static sim_link_var *link_block(const sim_device *d, const scn_link *cfg,
+                                sim_link_var **next, sim_link_var **shared)
+{
+    if (!sim_link_varies(cfg))
+        return NULL;
+    if (!sim_link_shareable(cfg, d->cfg->mobility.model != SCN_MOB_NONE))
+        return (*next)++;
+    if (d->index == 0) /* a group's devices are built in a row */
+        *shared = (*next)++;
+    return *shared;
+}
+
+/* The channel-model blocks every device's links need (link_blocks:
  * w->link_vars, given out by build_links) and the power blocks
  * (sim_power_needs_ext: *exts); counted per group first, so that each is
  * one allocation. */
@@ -324,8 +354,7 @@ static off_status build_device_blocks(sim_world *w, sim_power_ext **exts, off_er
     size_t n_var = 0, n_ext = 0;
     for (size_t g = 0; g < s->n_devices; g++) {
         const scn_device *sd = &s->devices[g];
-        n_var += sd->count * ((sim_link_varies(&sd->uplink) ? 1u : 0u) +
-                              (sim_link_varies(&sd->downlink) ? 1u : 0u));
+        n_var += link_blocks(sd, &sd->uplink) + link_blocks(sd, &sd->downlink);
         n_ext += sim_power_needs_ext(sd) ? sd->count : 0;
     }
     w->link_vars = n_var ? sim_world_bulk(n_var, sizeof *w->link_vars, &w->link_mem) : NULL;
@@ -409,7 +438,7 @@ static off_status build_links(sim_world *w, off_err *err)
     if ((st = sim_chan_mcs_cqi1_gap(&w->mcs, SIM_CHAN_GAP_BER, err)) ||
         (st = sim_cells_init(w, err)))
         return st;
-    sim_link_var *vars = w->link_vars; /* in device order, as counted */
+    sim_link_var *vars = w->link_vars, *shared_up = NULL, *shared_down = NULL;
     for (size_t i = 0; i < w->n_dev; i++) {
         sim_device *d = &w->dev[i];
         const scn_device *sd = d->cfg;
@@ -425,8 +454,8 @@ static off_status build_links(sim_world *w, off_err *err)
         sim_rng_state chs;
         sim_rng_state_init(&chs, w->scn->seed, ek, SIM_RNG_CHANNEL);
         gsl_rng ch = sim_rng_view(&chs);
-        sim_link_var *vu = sim_link_varies(&sd->uplink) ? vars++ : NULL;
-        sim_link_var *vd = sim_link_varies(&sd->downlink) ? vars++ : NULL;
+        sim_link_var *vu = link_block(d, &sd->uplink, &vars, &shared_up);
+        sim_link_var *vd = link_block(d, &sd->downlink, &vars, &shared_down);
         if ((st = sim_link_init(w, &d->up, &sd->uplink, &ch, vu, "uplink", dn, err)) ||
             (st = sim_link_init(w, &d->down, &sd->downlink, &ch, vd, "downlink", dn, err)))
             return st;

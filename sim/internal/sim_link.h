@@ -89,9 +89,19 @@ struct sim_cell {
     sim_done uploaded;         /* a task's upload through the cell ended   */
 };
 
+/* Whether the devices of a group can share one sim_link_var for their
+ * links of configuration cfg (positioned: the group has `mobility`): a
+ * channel model whose rate never changes and is the same for every device
+ * (Shannon or MCS with no fading, outage, shadowing or position).
+ * sim_link_init then writes the same values into the shared block for
+ * every device (its draws are still made, in order), and the rate memo is
+ * that of one constant function of time: the same answers. */
+bool sim_link_shareable(const scn_link *cfg, bool positioned);
+
 /* Set up l from cfg, its draws (path gain, keys) from rng; var is the
  * zeroed block for its channel state where sim_link_varies(cfg) (held by
- * the caller, which frees it after sim_link_free), else NULL; dir
+ * the caller, which frees it after sim_link_free; shared by a group's
+ * devices where sim_link_shareable), else NULL; dir
  * ("uplink", "downlink") and dev (the device's name) name it in errors.
  * Free with sim_link_free, also after an error. */
 off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,

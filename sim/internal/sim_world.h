@@ -165,13 +165,13 @@ struct sim_world {
     size_t n_obs, cap_obs;
 };
 
-/* A zeroed array of n elements of size bytes (n * size must not
- * overflow; checked), 64-byte aligned: one of the world's per-device
- * arrays.  One of 2 MiB and more is 2 MiB-aligned and, where the system
- * has transparent huge pages (Linux's madvise(MADV_HUGEPAGE)), marked
- * for them before it is touched: a million devices' records are ~500 MB,
- * and in a VM the first touch of 4 KiB pages costs more than building
- * them.  *mem is what to free (free(3)); NULL on out of memory. */
+/* A zeroed array of n elements of size bytes (NULL if n * size
+ * overflows), 64-byte aligned: one of the world's per-device arrays.
+ * Where the system has transparent huge pages (Linux's
+ * madvise(MADV_HUGEPAGE)), the whole 2 MiB pages inside it are marked for
+ * them before it is touched: a million devices' records are ~500 MB, and
+ * in a VM the first touch of 4 KiB pages costs more than building them.
+ * *mem is what to free (free(3)); NULL on out of memory. */
 void *sim_world_bulk(size_t n, size_t size, void **mem);
 
 /* Task ti's record (valid until the pool next grows). */
