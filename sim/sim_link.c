@@ -116,7 +116,7 @@ bool sim_link_shareable(const scn_link *cfg, bool positioned)
 }
 
 off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,
-                         sim_link_var *var, const char *dir, const char *dev, off_err *err)
+                         sim_link_var *var, const char *dir, const sim_device *dev, off_err *err)
 {
     memset(l, 0, sizeof *l);
     l->cfg = cfg;
@@ -184,9 +184,12 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
                                       : 0};
         if (!(k->fading = link_alloc(sizeof *k->fading, err)))
             return OFF_ENOMEM;
-        if ((st = sim_chan_fading_init(k->fading, &fc, key, err)))
+        if ((st = sim_chan_fading_init(k->fading, &fc, key, err))) {
+            char name[SIM_DEVICE_NAME_MAX];
             return off_errf(err, st, file, c->pos.line, c->pos.col,
-                            "fading of the %s of device '%s': %s", dir, dev, err->msg);
+                            "fading of the %s of device '%s': %s", dir,
+                            sim_device_name(dev, name), err->msg);
+        }
     }
     if (c->outage) {
         sim_chan_ge_cfg gc;
@@ -194,9 +197,12 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
             return OFF_ENOMEM;
         if ((st = sim_chan_ge_cfg_sojourn(&gc, c->outage_slot_s, c->good_s, c->bad_s,
                                           c->bad_factor, err)) ||
-            (st = sim_chan_ge_init(k->ge, &gc, off_mix64(key ^ 0x6e0u), err)))
+            (st = sim_chan_ge_init(k->ge, &gc, off_mix64(key ^ 0x6e0u), err))) {
+            char name[SIM_DEVICE_NAME_MAX];
             return off_errf(err, st, file, c->pos.line, c->pos.col,
-                            "outage of the %s of device '%s': %s", dir, dev, err->msg);
+                            "outage of the %s of device '%s': %s", dir,
+                            sim_device_name(dev, name), err->msg);
+        }
     }
     /* the rate at the mean SNR, without fading or outage: the estimate
      * before the first transfer has been measured */

@@ -448,16 +448,14 @@ static off_status build_links(sim_world *w, off_err *err)
         uint64_t ek = device_key(sd, d->index);
         if ((st = sim_mobility_init(w, d, ek, err)))
             return st;
-        char name[SIM_DEVICE_NAME_MAX];
-        const char *dn = sim_device_name(d, name);
         /* the channel stream: drawn from here only, so not kept */
         sim_rng_state chs;
         sim_rng_state_init(&chs, w->scn->seed, ek, SIM_RNG_CHANNEL);
         gsl_rng ch = sim_rng_view(&chs);
         sim_link_var *vu = link_block(d, &sd->uplink, &vars, &shared_up);
         sim_link_var *vd = link_block(d, &sd->downlink, &vars, &shared_down);
-        if ((st = sim_link_init(w, &d->up, &sd->uplink, &ch, vu, "uplink", dn, err)) ||
-            (st = sim_link_init(w, &d->down, &sd->downlink, &ch, vd, "downlink", dn, err)))
+        if ((st = sim_link_init(w, &d->up, &sd->uplink, &ch, vu, "uplink", d, err)) ||
+            (st = sim_link_init(w, &d->down, &sd->downlink, &ch, vd, "downlink", d, err)))
             return st;
         sim_mobility_links_built(w, d);
         if (sd->downlink.chan.shared) {

@@ -42,6 +42,7 @@ typedef struct sim_link_var {
  * links that have one (with 10^6 devices, a fixed downlink costs nothing
  * beyond this record). */
 typedef struct sim_cell sim_cell;
+typedef struct sim_device sim_device;
 typedef struct sim_link {
     const scn_link *cfg;
     sim_chan_link *chan;       /* a channel model: its rate chain, in a
@@ -102,10 +103,11 @@ bool sim_link_shareable(const scn_link *cfg, bool positioned);
  * zeroed block for its channel state where sim_link_varies(cfg) (held by
  * the caller, which frees it after sim_link_free; shared by a group's
  * devices where sim_link_shareable), else NULL; dir
- * ("uplink", "downlink") and dev (the device's name) name it in errors.
+ * ("uplink", "downlink") and dev (its device, named only on an error: a
+ * million names are not formatted for nothing) name it in errors.
  * Free with sim_link_free, also after an error. */
 off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,
-                         sim_link_var *var, const char *dir, const char *dev, off_err *err);
+                         sim_link_var *var, const char *dir, const sim_device *dev, off_err *err);
 void sim_link_free(sim_link *l);
 double sim_link_rate(sim_link *l, double t, double *next);
 /* Seconds to send bytes from t0 (piecewise over the rate; +inf if it

@@ -71,7 +71,7 @@ typedef struct sim_mob {
  * channel model's state (sim_link_var), radio tails and batteries
  * (sim_power_ext), mobility (sim_mob); the channel stream, drawn from only
  * while the links are built, is not kept at all.  496 bytes
- * (docs/design.md, "Large worlds"). */
+  * (x86-64; docs/design.md, "Large device populations"). */
 typedef struct sim_device {
     const scn_device *cfg;
     uint32_t server;           /* index in w->srv (a world has < 2^32)   */
