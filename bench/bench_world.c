@@ -5,7 +5,8 @@
  *   bench_world build N...        build the shared-cell world
  *                                 (tests/data/sim/cell_ps.yaml) with N
  *                                 devices: seconds, heap bytes per device,
- *                                 peak resident set
+ *                                 peak resident set, and how much of the
+ *                                 world sits in transparent huge pages
  *   bench_world rate N... [runs]  the same world with 1 KB uploads at
  *                                 rho = 0.5 of the cell, the task rate per
  *                                 device scaled so that every N gives the
@@ -65,6 +66,22 @@ static void load(scn_scenario *s, size_t n, const char *rate, const char *dur)
 static void rate_for(size_t n, char *buf, size_t cap)
 {
     snprintf(buf, cap, "%.9g /s", 580.0 / (double)n);
+}
+
+/* MB of this process's anonymous memory in transparent huge pages
+ * (AnonHugePages of /proc/self/smaps_rollup), or -1 where the system does
+ * not say. */
+static double huge_mb(void)
+{
+    FILE *f = fopen("/proc/self/smaps_rollup", "r");
+    char line[256];
+    double kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "AnonHugePages: %lf kB", &kb) == 1)
+            break;
+    if (f)
+        fclose(f);
+    return kb < 0 ? -1 : kb / 1024.0;
 }
 
 /* User and system CPU seconds of this process so far. */
@@ -146,10 +163,11 @@ int main(int argc, char **argv)
         argv = curve;
     }
     if (argc >= 3 && strcmp(argv[1], "build") == 0) {
-        /* user: the build's own work; sys: the kernel's, mostly the first
-         * touch of the new memory (page faults, costly in a VM) */
-        printf("%12s %10s %8s %8s %14s %12s\n", "devices", "build s", "user s", "sys s",
-               "heap B/device", "peak RSS MB");
+        /* user: the build's own work (in a VM, also the host's first touch
+         * of the memory); sys: the kernel's, mostly the first touch of the
+         * new memory (page faults); huge MB: of it in 2 MiB pages */
+        printf("%12s %10s %8s %8s %14s %12s %8s\n", "devices", "build s", "user s", "sys s",
+               "heap B/device", "peak RSS MB", "huge MB");
         for (int i = 2; i < argc; i++) {
             size_t n = (size_t)atoll(argv[i]);
             scn_scenario s;
@@ -158,8 +176,8 @@ int main(int argc, char **argv)
             load(&s, n, rate, "1 s");
             double secs, bpd;
             sim_world *w = build(&s, &secs, &bpd);
-            printf("%12zu %10.3f %8.3f %8.3f %14.0f %12.0f\n", n, secs, g_user_s, g_sys_s, bpd,
-                   peak_rss_mb());
+            printf("%12zu %10.3f %8.3f %8.3f %14.0f %12.0f %8.0f\n", n, secs, g_user_s, g_sys_s,
+                   bpd, peak_rss_mb(), huge_mb());
             fflush(stdout);
             sim_world_free(w);
             scn_free(&s);

@@ -72,19 +72,21 @@ void sim_link_update_distance(sim_link *l, double d_m)
     /* free space and log-distance below 1 m / d0 are outside their far
      * field; 38.901 is defined for 10 m <= d_2D <= 5 km */
     double d = tr38901 ? fmax(d_m, 10.0) : fmax(d_m, 1.0);
-    l->chan->gain_db = -path_loss_db(c, d, &sigma) - l->shadow_db;
-    l->memo_next = -INFINITY; /* the memoised rate no longer holds */
+    sim_link_var *v = sim_link_var_of(l);
+    l->chan->gain_db = -path_loss_db(c, d, &sigma) - v->shadow_db;
+    v->memo_next = -INFINITY; /* the memoised rate no longer holds */
 }
 
 void sim_link_shadow_move(sim_link *l, size_t srv, double path_m)
 {
-    sim_link_shadow *sh = l->shadow;
+    sim_link_var *v = sim_link_var_of(l);
+    sim_link_shadow *sh = v->shadow;
     if (srv != sh->srv) { /* another site: its own, independent process */
         sim_chan_shadow_init(&sh->p, sh->p.sigma_db, sh->p.corr_m,
                              off_mix64(sh->key + (uint64_t)srv));
         sh->srv = srv;
     }
-    l->shadow_db = sim_chan_shadow_at(&sh->p, path_m);
+    v->shadow_db = sim_chan_shadow_at(&sh->p, path_m);
 }
 
 /* The harmonic estimator's window (1..64 samples). */
@@ -99,8 +101,22 @@ static void *link_alloc(size_t n, off_err *err)
     return p;
 }
 
+bool sim_link_shareable(const scn_link *cfg, bool positioned)
+{
+    const scn_channel *c = &cfg->chan;
+    if ((c->model != SCN_CHAN_SHANNON && c->model != SCN_CHAN_MCS) ||
+        c->fading != SCN_FADE_NONE || c->outage || positioned)
+        return false;
+    double sigma;
+    if (c->pathloss != SCN_PL_GAIN)
+        path_loss_db(c, c->distance_m, &sigma);
+    else
+        sigma = c->shadowing_db > 0 ? c->shadowing_db : 0;
+    return !(sigma > 0); /* no shadowing draw: the same gain everywhere */
+}
+
 off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng *rng,
-                         const char *dir, const char *dev, off_err *err)
+                         sim_link_var *var, const char *dir, const sim_device *dev, off_err *err)
 {
     memset(l, 0, sizeof *l);
     l->cfg = cfg;
@@ -118,21 +134,19 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
         return OFF_OK;
     }
     l->varying = true;
-    sim_chan_link *k = l->chan = link_alloc(sizeof *l->chan, err);
-    if (!k)
-        return OFF_ENOMEM;
+    sim_chan_link *k = l->chan = &var->chan;
     k->ptx_dbm = c->tx_power_dbm;
     k->bandwidth_hz = c->bandwidth_hz;
     k->n0_dbm_hz = c->noise_density_dbm_hz;
     k->nf_db = c->noise_figure_db;
     k->eta = c->efficiency > 0 ? c->efficiency : 1;
-    k->gain_db = c->model == SCN_CHAN_TRACE ? 0 : path_gain_db(c, rng, &l->shadow_db);
+    k->gain_db = c->model == SCN_CHAN_TRACE ? 0 : path_gain_db(c, rng, &var->shadow_db);
     uint64_t key = sim_chan_key_from_rng(rng);
     if (c->shadow_corr_m > 0 && c->model != SCN_CHAN_TRACE && c->pathloss != SCN_PL_GAIN) {
         double sigma;
         path_loss_db(c, c->distance_m, &sigma);
         if (sigma > 0) { /* set at the first move (sim_mobility.c) */
-            sim_link_shadow *sh = l->shadow = link_alloc(sizeof *l->shadow, err);
+            sim_link_shadow *sh = var->shadow = link_alloc(sizeof *var->shadow, err);
             if (!sh)
                 return OFF_ENOMEM;
             sh->key = off_mix64(key ^ 0x636f7272ULL); /* "corr" */
@@ -170,9 +184,12 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
                                       : 0};
         if (!(k->fading = link_alloc(sizeof *k->fading, err)))
             return OFF_ENOMEM;
-        if ((st = sim_chan_fading_init(k->fading, &fc, key, err)))
+        if ((st = sim_chan_fading_init(k->fading, &fc, key, err))) {
+            char name[SIM_DEVICE_NAME_MAX];
             return off_errf(err, st, file, c->pos.line, c->pos.col,
-                            "fading of the %s of device '%s': %s", dir, dev, err->msg);
+                            "fading of the %s of device '%s': %s", dir,
+                            sim_device_name(dev, name), err->msg);
+        }
     }
     if (c->outage) {
         sim_chan_ge_cfg gc;
@@ -180,9 +197,12 @@ off_status sim_link_init(sim_world *w, sim_link *l, const scn_link *cfg, gsl_rng
             return OFF_ENOMEM;
         if ((st = sim_chan_ge_cfg_sojourn(&gc, c->outage_slot_s, c->good_s, c->bad_s,
                                           c->bad_factor, err)) ||
-            (st = sim_chan_ge_init(k->ge, &gc, off_mix64(key ^ 0x6e0u), err)))
+            (st = sim_chan_ge_init(k->ge, &gc, off_mix64(key ^ 0x6e0u), err))) {
+            char name[SIM_DEVICE_NAME_MAX];
             return off_errf(err, st, file, c->pos.line, c->pos.col,
-                            "outage of the %s of device '%s': %s", dir, dev, err->msg);
+                            "outage of the %s of device '%s': %s", dir,
+                            sim_device_name(dev, name), err->msg);
+        }
     }
     /* the rate at the mean SNR, without fading or outage: the estimate
      * before the first transfer has been measured */
@@ -200,17 +220,17 @@ void sim_link_free(sim_link *l)
 {
     free(l->hist);
     l->hist = NULL;
-    if (l->chan) {
+    if (l->chan) { /* what the block points to; the block is the world's */
+        sim_link_var *v = sim_link_var_of(l);
         if (l->chan->trace)
             sim_chan_trace_free(l->chan->trace);
         free(l->chan->trace);
         free(l->chan->fading);
         free(l->chan->ge);
-        free(l->chan);
+        free(v->shadow);
+        v->shadow = NULL;
         l->chan = NULL;
     }
-    free(l->shadow);
-    l->shadow = NULL;
 }
 
 /* ---- transfers, estimates ----------------------------------------------- */
@@ -223,14 +243,15 @@ double sim_link_rate(sim_link *l, double t, double *next)
     }
     /* the rate is constant from the last query to its next boundary: a
      * cell re-asks at every start and end of any upload, so memoise it */
-    if (t >= l->memo_t && t < l->memo_next) {
-        *next = l->memo_next;
-        return l->memo_rate;
+    sim_link_var *v = sim_link_var_of(l);
+    if (t >= v->memo_t && t < v->memo_next) {
+        *next = v->memo_next;
+        return v->memo_rate;
     }
-    l->memo_rate = sim_chan_link_rate(l->chan, t, next);
-    l->memo_t = t;
-    l->memo_next = *next;
-    return l->memo_rate;
+    v->memo_rate = sim_chan_link_rate(l->chan, t, next);
+    v->memo_t = t;
+    v->memo_next = *next;
+    return v->memo_rate;
 }
 
 double sim_link_duration(sim_world *w, sim_link *l, double t0, double bytes)

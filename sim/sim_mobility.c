@@ -214,7 +214,8 @@ void sim_mobility_update(sim_world *w, sim_device *d, sim_link *l, double t)
         return;
     if (!sim_mob_where(d->mob, t, &x, &y, &s))
         return;
-    if (l->shadow) /* correlated shadowing to its server, at this path length */
+    if (l->chan && sim_link_var_of(l)->shadow) /* correlated shadowing to its
+                                                   server, at this path length */
         sim_link_shadow_move(l, d->server, s);
     sim_link_update_distance(l, distance_to(w, d->server, x, y));
 }

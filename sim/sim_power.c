@@ -37,32 +37,45 @@
 
 #define NO_TASK UINT32_MAX
 
-void sim_power_init(sim_device *d)
+/* The DVFS level of group c: its frequency (0 without dvfs), compute time
+ * multiplier and active power. */
+static void dvfs_level(const scn_device *c, double *freq_hz, double *time_scale,
+                       double *active_w)
 {
-    const scn_device *c = d->cfg;
-    sim_power *p = &d->pw;
-    memset(p, 0, sizeof *p);
-    p->active_w = c->power_active_w;
-    p->time_scale = 1.0;
+    *freq_hz = 0;
+    *time_scale = 1.0;
+    *active_w = c->power_active_w;
     if (c->dvfs.n_levels) {
         const scn_dvfs *v = &c->dvfs;
         double fmax = v->levels[v->n_levels - 1].freq_hz;
         double f = v->levels[v->level].freq_hz, pw = v->levels[v->level].power_w;
-        p->freq_hz = f;
-        p->time_scale = fmax / f; /* exactly 1 at the top level */
+        *freq_hz = f;
+        *time_scale = fmax / f; /* exactly 1 at the top level */
         if (pw >= 0) {
-            p->active_w = pw;
+            *active_w = pw;
         } else if (v->kappa > 0) {
-            p->active_w = v->kappa * f * f * f;
+            *active_w = v->kappa * f * f * f;
         } else {
             double r = f / fmax;
-            p->active_w = c->power_active_w * r * r * r;
+            *active_w = c->power_active_w * r * r * r;
         }
     }
-    p->tail_t0 = NAN;
-    p->tail_owner = NO_TASK;
-    p->capacity_j = c->battery.capacity_j;
-    p->t_death = INFINITY;
+}
+
+void sim_power_init(sim_device *d, sim_power_ext *ext)
+{
+    const scn_device *c = d->cfg;
+    sim_power *p = &d->pw;
+    double freq_hz;
+    memset(p, 0, sizeof *p);
+    dvfs_level(c, &freq_hz, &p->time_scale, &p->active_w);
+    p->ext = ext;
+    if (ext) {
+        memset(ext, 0, sizeof *ext);
+        ext->tail_t0 = NAN;
+        ext->tail_owner = NO_TASK;
+        ext->t_death = INFINITY;
+    }
 }
 
 /* End of tail state k, s from the tail's start: the running sum of the
@@ -89,36 +102,45 @@ static double base_w(const sim_power *p, const scn_device *c)
  * death at the exact crossing. */
 static void advance(sim_power *p, const scn_device *c, double t)
 {
+    sim_power_ext *x = p->ext;
+    if (!x) { /* no tail, no battery: one segment */
+        if (p->t_acc < t) {
+            p->energy_j += base_w(p, c) * (t - p->t_acc);
+            p->t_acc = t;
+        }
+        return;
+    }
+    double capacity_j = c->battery.capacity_j;
     while (p->t_acc < t) {
         double a = p->t_acc, b = t, tail_w = 0;
-        bool in_tail = !isnan(p->tail_t0) && p->tail_k < c->radio.n_tail;
+        bool in_tail = !isnan(x->tail_t0) && x->tail_k < c->radio.n_tail;
         if (in_tail) {
-            double end = p->tail_t0 + tail_end_s(c, p->tail_k);
+            double end = x->tail_t0 + tail_end_s(c, x->tail_k);
             if (!(end > a)) { /* this state is over: the next one */
-                p->tail_k++;
+                x->tail_k++;
                 continue;
             }
             if (end < b)
                 b = end;
-            tail_w = c->radio.tail[p->tail_k].power_w;
+            tail_w = c->radio.tail[x->tail_k].power_w;
         }
         double dt = b - a, pw = base_w(p, c) + tail_w, e = pw * dt;
-        if (p->capacity_j > 0 && isinf(p->t_death) && p->energy_j + e >= p->capacity_j)
-            p->t_death = pw > 0 ? a + (p->capacity_j - p->energy_j) / pw : a;
+        if (capacity_j > 0 && isinf(x->t_death) && p->energy_j + e >= capacity_j)
+            x->t_death = pw > 0 ? a + (capacity_j - p->energy_j) / pw : a;
         p->energy_j += e;
-        p->tail_j += tail_w * dt;
-        p->tail_cur_j += tail_w * dt;
+        x->tail_j += tail_w * dt;
+        x->tail_cur_j += tail_w * dt;
         p->t_acc = b;
     }
 }
 
 /* The current tail's uncharged part goes to task ti; the tail stays. */
-static void charge_tail(sim_world *w, sim_power *p, uint32_t ti)
+static void charge_tail(sim_world *w, sim_power_ext *x, uint32_t ti)
 {
-    double rest = p->tail_cur_j - p->tail_cur_charged_j;
+    double rest = x->tail_cur_j - x->tail_cur_charged_j;
     sim_task_at(w, ti)->tail_j += rest;
-    p->tail_task_j += rest;
-    p->tail_cur_charged_j = p->tail_cur_j;
+    x->tail_task_j += rest;
+    x->tail_cur_charged_j = x->tail_cur_j;
 }
 
 void sim_power_begin(sim_world *w, sim_device *d, sim_pw_kind k, uint32_t ti)
@@ -129,11 +151,12 @@ void sim_power_begin(sim_world *w, sim_device *d, sim_pw_kind k, uint32_t ti)
         p->n_cpu++;
         return;
     }
-    if (!isnan(p->tail_t0)) { /* the radio wakes: the tail ends here */
-        charge_tail(w, p, p->tail_owner != NO_TASK ? p->tail_owner : ti);
-        p->tail_t0 = NAN;
-        p->tail_owner = NO_TASK;
-        p->tail_cur_j = p->tail_cur_charged_j = 0;
+    sim_power_ext *x = p->ext;
+    if (x && !isnan(x->tail_t0)) { /* the radio wakes: the tail ends here */
+        charge_tail(w, x, x->tail_owner != NO_TASK ? x->tail_owner : ti);
+        x->tail_t0 = NAN;
+        x->tail_owner = NO_TASK;
+        x->tail_cur_j = x->tail_cur_charged_j = 0;
     }
     if (k == SIM_PW_TX) {
         p->n_tx++;
@@ -164,52 +187,62 @@ void sim_power_end(sim_world *w, sim_device *d, sim_pw_kind k, uint32_t ti)
             p->n_rx--;
         break;
     }
-    if (p->n_tx + p->n_rx == 0 && d->cfg->radio.n_tail) {
-        p->tail_t0 = now;
-        p->tail_k = 0;
-        p->tail_owner = ti;
-        p->tail_cur_j = p->tail_cur_charged_j = 0;
+    sim_power_ext *x = p->ext;
+    if (p->n_tx + p->n_rx == 0 && d->cfg->radio.n_tail) { /* then x is there */
+        x->tail_t0 = now;
+        x->tail_k = 0;
+        x->tail_owner = ti;
+        x->tail_cur_j = x->tail_cur_charged_j = 0;
     }
 }
 
 void sim_power_task_done(sim_world *w, sim_device *d, uint32_t ti)
 {
     sim_power *p = &d->pw;
-    if (p->tail_owner != ti)
+    sim_power_ext *x = p->ext;
+    if (!x || x->tail_owner != ti)
         return;
     advance(p, d->cfg, sim_engine_now(w->eng));
-    charge_tail(w, p, ti);
-    p->tail_owner = NO_TASK;
+    charge_tail(w, x, ti);
+    x->tail_owner = NO_TASK;
 }
 
 bool sim_power_dead(sim_world *w, sim_device *d)
 {
     if (!(d->cfg->battery.capacity_j > 0)) /* the group's: shared, cached */
         return false;
-    sim_power *p = &d->pw;
+    sim_power *p = &d->pw; /* a battery: p->ext is there */
     advance(p, d->cfg, sim_engine_now(w->eng));
-    return !isinf(p->t_death);
+    return !isinf(p->ext->t_death);
 }
 
 void sim_device_energy_get(const sim_world *w, size_t i, sim_device_energy *out)
 {
     const sim_device *d = &w->dev[i];
     const scn_device *c = d->cfg;
-    sim_power p = d->pw; /* a copy, run on to the end of a running tail */
+    /* a copy, run on to the end of a running tail */
+    sim_power p = d->pw;
+    sim_power_ext x = {.tail_t0 = NAN, .tail_owner = NO_TASK, .t_death = INFINITY};
+    if (p.ext)
+        x = *p.ext;
+    p.ext = p.ext ? &x : NULL;
     double t = sim_engine_now(w->eng);
-    if (!isnan(p.tail_t0) && c->radio.n_tail) {
-        double end = p.tail_t0 + tail_end_s(c, c->radio.n_tail - 1);
+    if (!isnan(x.tail_t0) && c->radio.n_tail) {
+        double end = x.tail_t0 + tail_end_s(c, c->radio.n_tail - 1);
         if (end > t)
             t = end;
     }
     advance(&p, c, t);
+    double freq_hz, time_scale, active_w;
+    dvfs_level(c, &freq_hz, &time_scale, &active_w);
+    double capacity_j = c->battery.capacity_j;
     out->energy_j = p.energy_j;
-    out->tail_j = p.tail_j;
-    out->tail_unattributed_j = p.tail_j - p.tail_task_j;
-    out->capacity_j = p.capacity_j;
-    out->remaining_j = p.capacity_j > 0 ? p.capacity_j - p.energy_j : INFINITY;
-    out->t_death = p.t_death;
-    out->freq_hz = p.freq_hz;
+    out->tail_j = x.tail_j;
+    out->tail_unattributed_j = x.tail_j - x.tail_task_j;
+    out->capacity_j = capacity_j;
+    out->remaining_j = capacity_j > 0 ? capacity_j - p.energy_j : INFINITY;
+    out->t_death = x.t_death;
+    out->freq_hz = freq_hz;
     out->time_scale = p.time_scale;
     out->active_w = p.active_w;
 }

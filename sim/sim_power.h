@@ -42,17 +42,11 @@ typedef enum sim_pw_kind {
     SIM_PW_RX,  /* receiving a result                          */
 } sim_pw_kind;
 
-/* Per-device state (a member of sim_device). */
-typedef struct sim_power {
-    /* DVFS, fixed for the run */
-    double active_w;          /* P_active at the level (power.active without
-                                 dvfs)                                      */
-    double time_scale;        /* f_max / f: compute time multiplier (1)     */
-    double freq_hz;           /* the level's frequency, 0 without dvfs     */
-    /* drain */
-    uint32_t n_cpu, n_tx, n_rx, n_wait;
-    double t_acc;             /* integrated up to this time                */
-    double energy_j;          /* all the device drew up to t_acc            */
+/* The part of a device's power state that only a group with radio tail
+ * states or a battery uses: held out of the device record (the world
+ * allocates one per such device), as a million devices without either
+ * should not carry it. */
+typedef struct sim_power_ext {
     /* radio tail: starts when the last transfer in progress ends (the
      * states' durations are the group's, d->cfg->radio) */
     double tail_t0;           /* start of the current tail; NaN when none  */
@@ -63,14 +57,34 @@ typedef struct sim_power {
     double tail_cur_charged_j;/* of which already charged to a task         */
     double tail_j;            /* drawn by all tails up to t_acc             */
     double tail_task_j;       /* of which charged to tasks                  */
-    /* battery */
-    double capacity_j;        /* 0 = no battery                             */
+    /* battery (capacity: d->cfg->battery.capacity_j, 0 = none) */
     double t_death;           /* when it ran empty; INFINITY while not      */
+} sim_power_ext;
+
+/* Per-device state (a member of sim_device): 56 bytes. */
+typedef struct sim_power {
+    /* DVFS, fixed for the run (the level's frequency is the group's:
+     * sim_device_energy_get recomputes it) */
+    double active_w;          /* P_active at the level (power.active without
+                                 dvfs)                                      */
+    double time_scale;        /* f_max / f: compute time multiplier (1)     */
+    /* drain */
+    double t_acc;             /* integrated up to this time                */
+    double energy_j;          /* all the device drew up to t_acc            */
+    uint32_t n_cpu, n_tx, n_rx, n_wait;
+    sim_power_ext *ext;       /* tail and battery, or NULL: neither         */
 } sim_power;
 
-/* Set d->pw from d->cfg (radio, dvfs, battery, power); call once the
- * device is built. */
-void sim_power_init(sim_device *d);
+/* Whether a device of group c needs a sim_power_ext. */
+static inline bool sim_power_needs_ext(const scn_device *c)
+{
+    return c->radio.n_tail > 0 || c->battery.capacity_j > 0;
+}
+
+/* Set d->pw from d->cfg (radio, dvfs, battery, power), with ext (a
+ * block of its own where sim_power_needs_ext(d->cfg), else NULL); call
+ * once the device is built. */
+void sim_power_init(sim_device *d, sim_power_ext *ext);
 
 /* Task ti on device d starts / ends activity k now. */
 void sim_power_begin(sim_world *w, sim_device *d, sim_pw_kind k, uint32_t ti);

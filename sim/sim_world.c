@@ -3,14 +3,19 @@
  * view, devices with their random streams, servers, and the policy.
  */
 #define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE /* madvise, MADV_HUGEPAGE */
 #include "sim_world.h"
 
 #include <math.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "sim_rng.h"
 #include "sim_task.h"
@@ -286,6 +291,79 @@ const char *sim_device_name(const sim_device *d, char buf[SIM_DEVICE_NAME_MAX])
     return buf;
 }
 
+/* A transparent huge page (x86-64, arm64 with 4 KiB pages). */
+#define BULK_HUGE ((uintptr_t)2 << 20)
+
+void *sim_world_bulk(size_t n, size_t size, void **mem)
+{
+    *mem = NULL;
+    if (size && n > (SIZE_MAX - 64) / size)
+        return NULL;
+    size_t bytes = n * size;
+    /* calloc's own pages come from a fresh mapping (large) or are cleared
+     * (small): the records are then written once, by their builder */
+    char *p = calloc(1, bytes + 64);
+    if (!p)
+        return NULL;
+    *mem = p;
+    char *a = (char *)(((uintptr_t)p + 63) & ~(uintptr_t)63);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    /* the whole 2 MiB pages inside (a hint: without THP, 4 KiB pages as
+     * before); not over-allocating to align the start keeps the heap's
+     * count of bytes a device honest, at the cost of a partial page at
+     * each end */
+    uintptr_t lo = ((uintptr_t)a + BULK_HUGE - 1) & ~(BULK_HUGE - 1);
+    uintptr_t hi = ((uintptr_t)a + bytes) & ~(BULK_HUGE - 1);
+    if (hi > lo)
+        (void)madvise((void *)lo, hi - lo, MADV_HUGEPAGE);
+#endif
+    return a;
+}
+
+/* How many channel-model blocks the links of group sd need: one per
+ * device and link with a channel model (sim_link_varies), one per group
+ * where its devices can share it (sim_link_shareable). */
+static size_t link_blocks(const scn_device *sd, const scn_link *l)
+{
+    if (!sim_link_varies(l))
+        return 0;
+    return sim_link_shareable(l, sd->mobility.model != SCN_MOB_NONE) ? 1 : sd->count;
+}
+
+/* The next channel-model block for link cfg of device d (NULL: none
+ * needed): a group's shared block is the one its first device took. */
+static sim_link_var *link_block(const sim_device *d, const scn_link *cfg,
+                                sim_link_var **next, sim_link_var **shared)
+{
+    if (!sim_link_varies(cfg))
+        return NULL;
+    if (!sim_link_shareable(cfg, d->cfg->mobility.model != SCN_MOB_NONE))
+        return (*next)++;
+    if (d->index == 0) /* a group's devices are built in a row */
+        *shared = (*next)++;
+    return *shared;
+}
+
+/* The channel-model blocks every device's links need (link_blocks:
+ * w->link_vars, given out by build_links) and the power blocks
+ * (sim_power_needs_ext: *exts); counted per group first, so that each is
+ * one allocation. */
+static off_status build_device_blocks(sim_world *w, sim_power_ext **exts, off_err *err)
+{
+    const scn_scenario *s = w->scn;
+    size_t n_var = 0, n_ext = 0;
+    for (size_t g = 0; g < s->n_devices; g++) {
+        const scn_device *sd = &s->devices[g];
+        n_var += link_blocks(sd, &sd->uplink) + link_blocks(sd, &sd->downlink);
+        n_ext += sim_power_needs_ext(sd) ? sd->count : 0;
+    }
+    w->link_vars = n_var ? sim_world_bulk(n_var, sizeof *w->link_vars, &w->link_mem) : NULL;
+    *exts = n_ext ? sim_world_bulk(n_ext, sizeof **exts, &w->pw_mem) : NULL;
+    if ((n_var && !w->link_vars) || (n_ext && !*exts))
+        return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
+    return OFF_OK;
+}
+
 static off_status build_devices(sim_world *w, off_err *err)
 {
     const scn_scenario *s = w->scn;
@@ -295,10 +373,15 @@ static off_status build_devices(sim_world *w, off_err *err)
     if (n == 0 || n > UINT32_MAX / 2)
         return off_errf(err, OFF_EINVAL, s->file, 0, 0, "%zu devices: need 1..%u", n,
                         UINT32_MAX / 2);
-    w->dev = calloc(n, sizeof *w->dev);
+    w->dev = sim_world_bulk(n, sizeof *w->dev, &w->dev_mem);
     if (!w->dev)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     w->n_dev = n;
+    sim_power_ext *exts;
+    off_status st;
+    if ((st = build_device_blocks(w, &exts, err)))
+        return st;
+    bool trained = s->model.kind == SCN_MODEL_TRAINED;
     size_t k = 0;
     for (size_t g = 0; g < s->n_devices; g++) {
         const scn_device *sd = &s->devices[g];
@@ -316,7 +399,7 @@ static off_status build_devices(sim_world *w, off_err *err)
                                 "'servers'", sd->name, sd->server);
         }
         const mdl_profile *prof = NULL;
-        off_status st;
+        bool ext = sim_power_needs_ext(sd);
         if (sd->profile && (st = get_profile(w, sd->profile, sd->profile_pos, &prof, err)))
             return st;
         double speed = effective_speed(w, sd->speed_macs, prof, sd->compute_bits);
@@ -331,16 +414,17 @@ static off_status build_devices(sim_world *w, off_err *err)
             d->compute_bits = sd->compute_bits;
             d->speed_macs = speed;
             d->ptab = tab;
-            sim_power_init(d); /* tail, DVFS level, battery */
+            sim_power_init(d, ext ? exts++ : NULL); /* DVFS level, tail, battery */
             /* The stream key is group#index whatever the count, so that
              * growing a group leaves its existing members' draws alone. */
             d->index = (uint32_t)i;
             uint64_t ek = device_key(sd, i);
             sim_rng_state_init(&d->rng_arrivals, s->seed, ek, SIM_RNG_ARRIVALS);
-            sim_rng_state_init(&d->rng_work, s->seed, ek, SIM_RNG_WORK);
             sim_rng_state_init(&d->rng_outcome, s->seed, ek, SIM_RNG_OUTCOME);
-            sim_rng_state_init(&d->rng_samples, s->seed, ek, SIM_RNG_SAMPLES);
-            sim_rng_state_init(&d->rng_channel, s->seed, ek, SIM_RNG_CHANNEL);
+            if (trained) /* the two share their place: see sim_device */
+                sim_rng_state_init(&d->rng_samples, s->seed, ek, SIM_RNG_SAMPLES);
+            else
+                sim_rng_state_init(&d->rng_work, s->seed, ek, SIM_RNG_WORK);
         }
     }
     return OFF_OK;
@@ -354,19 +438,24 @@ static off_status build_links(sim_world *w, off_err *err)
     if ((st = sim_chan_mcs_cqi1_gap(&w->mcs, SIM_CHAN_GAP_BER, err)) ||
         (st = sim_cells_init(w, err)))
         return st;
+    sim_link_var *vars = w->link_vars, *shared_up = NULL, *shared_down = NULL;
     for (size_t i = 0; i < w->n_dev; i++) {
         sim_device *d = &w->dev[i];
         const scn_device *sd = d->cfg;
         /* the key of the device's own streams (group#index, as above): its
          * index within the group was kept when it was built, so this loop
          * stays linear in the number of devices */
-        if ((st = sim_mobility_init(w, d, device_key(sd, d->index), err)))
+        uint64_t ek = device_key(sd, d->index);
+        if ((st = sim_mobility_init(w, d, ek, err)))
             return st;
-        char name[SIM_DEVICE_NAME_MAX];
-        const char *dn = sim_device_name(d, name);
-        gsl_rng ch = sim_rng_view(&d->rng_channel);
-        if ((st = sim_link_init(w, &d->up, &sd->uplink, &ch, "uplink", dn, err)) ||
-            (st = sim_link_init(w, &d->down, &sd->downlink, &ch, "downlink", dn, err)))
+        /* the channel stream: drawn from here only, so not kept */
+        sim_rng_state chs;
+        sim_rng_state_init(&chs, w->scn->seed, ek, SIM_RNG_CHANNEL);
+        gsl_rng ch = sim_rng_view(&chs);
+        sim_link_var *vu = link_block(d, &sd->uplink, &vars, &shared_up);
+        sim_link_var *vd = link_block(d, &sd->downlink, &vars, &shared_down);
+        if ((st = sim_link_init(w, &d->up, &sd->uplink, &ch, vu, "uplink", d, err)) ||
+            (st = sim_link_init(w, &d->down, &sd->downlink, &ch, vd, "downlink", d, err)))
             return st;
         sim_mobility_links_built(w, d);
         if (sd->downlink.chan.shared) {
@@ -524,7 +613,9 @@ void sim_world_free(sim_world *w)
         sim_fifo_free(&d->up_q);
         sim_fifo_free(&d->down_q);
     }
-    free(w->dev);
+    free(w->dev_mem);
+    free(w->link_mem);
+    free(w->pw_mem);
     sim_cells_free(w);
     for (size_t j = 0; j < w->n_srv; j++)
         sim_server_free(&w->srv[j]);

@@ -67,28 +67,36 @@ typedef struct sim_mob {
  * cache lines (an arrival lands on a device not touched for a while, and
  * with 10^5 devices and more the record is not in cache): the streams an
  * arrival draws from are held inline (their bare 32-byte states) next
- * to them; the name, the channel stream and the mobility state last. */
+ * to them.  What only some scenarios use is held out of the record: a
+ * channel model's state (sim_link_var), radio tails and batteries
+ * (sim_power_ext), mobility (sim_mob); the channel stream, drawn from only
+ * while the links are built, is not kept at all.  496 bytes
+  * (x86-64; docs/design.md, "Large device populations"). */
 typedef struct sim_device {
     const scn_device *cfg;
     uint32_t server;           /* index in w->srv (a world has < 2^32)   */
     uint32_t index;            /* within its group (its streams' key)    */
     sim_rng_state rng_arrivals, rng_outcome; /* bare: see sim_rng_view */
     const mdl_profile *prof;   /* hardware profile, or NULL: speed only  */
-    int compute_bits;
     double speed_macs;         /* given, or the profile's full-model rate */
     const double *ptab;        /* profile seconds per (exit, split), or NULL */
+    int compute_bits;
+    uint32_t n_unsent;         /* offloaded tasks not yet fully uploaded  */
     size_t trace_pos;
     sim_fifo cpu_q, up_q, down_q;
     bool cpu_busy, up_busy, down_busy;
     double cpu_free_at, up_free_at; /* for the backlog observations */
-    uint32_t n_unsent;         /* offloaded tasks not yet fully uploaded  */
     /* for its `devices` row: tasks generated, finished, sent to a server;
      * re-attachments (`handover`) */
     uint64_t n_tasks, n_done, n_offloaded, n_handovers;
-    sim_power pw;              /* tail, DVFS, battery (sim_power.c)       */
-    sim_rng_state rng_work, rng_samples;
+    sim_power pw;              /* drain, DVFS; tail, battery (sim_power.c) */
+    /* drawn work (synthetic models) or the test image a task carries
+     * (trained models): a world draws from one of the two, never both, so
+     * they share their place (sim_world.c sets up the one it uses) */
+    union {
+        sim_rng_state rng_work, rng_samples;
+    };
     sim_link up, down;
-    sim_rng_state rng_channel;
     sim_mob *mob;              /* position (sim_mobility.c); NULL without
                                   `mobility` (most devices of large worlds) */
 } sim_device;
@@ -118,8 +126,13 @@ struct sim_world {
     pol_train *train;          /* `offsim train`: the policy learns (pol.h)  */
     bool policy_sees_realised; /* the oracle: obs.realised is filled      */
     gsl_rng *rng_policy;
-    sim_device *dev;
+    sim_device *dev;          /* n_dev of them, in dev_mem              */
     size_t n_dev;
+    /* The per-device arrays (sim_world_bulk): the records, the channel
+     * state of the links that have a channel model, the power state of
+     * the devices with a radio tail or a battery; what to free. */
+    void *dev_mem, *link_mem, *pw_mem;
+    sim_link_var *link_vars;  /* in link_mem, in device order            */
     sim_server *srv;
     size_t n_srv;
     sim_pool tasks;           /* of sim_task; indices are stable, pointers
@@ -151,6 +164,15 @@ struct sim_world {
                                    sim_world_run chooses the warm-up        */
     size_t n_obs, cap_obs;
 };
+
+/* A zeroed array of n elements of size bytes (NULL if n * size
+ * overflows), 64-byte aligned: one of the world's per-device arrays.
+ * Where the system has transparent huge pages (Linux's
+ * madvise(MADV_HUGEPAGE)), the whole 2 MiB pages inside it are marked for
+ * them before it is touched: a million devices' records are ~500 MB, and
+ * in a VM the first touch of 4 KiB pages costs more than building them.
+ * *mem is what to free (free(3)); NULL on out of memory. */
+void *sim_world_bulk(size_t n, size_t size, void **mem);
 
 /* Task ti's record (valid until the pool next grows). */
 static inline sim_task *sim_task_at(const sim_world *w, uint32_t ti)
