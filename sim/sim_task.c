@@ -77,7 +77,14 @@ void sim_tasks_start(sim_world *w)
     /* Prefetching the next arrival's record pays only once the records
      * outgrow the caches; below that it is a cost on every event. */
     w->arrival_fn = w->n_dev * sizeof *w->dev > PREFETCH_MIN_BYTES ? ev_arrival : NULL;
-    for (size_t i = 0; i < w->n_dev; i++) {
+    /* Every device's first arrival, handed to the engine in one batch:
+     * the same events and sequence numbers as one schedule each in device
+     * order, but sorted once into a run beside the heap instead of sifted
+     * one by one into a heap of up to a million entries (the pages of
+     * this array that are never written are never touched). */
+    sim_batch_ev *ev = w->n_dev ? malloc(w->n_dev * sizeof *ev) : NULL;
+    size_t m = 0;
+    for (size_t i = 0; ev && i < w->n_dev; i++) {
 #if defined(__GNUC__)
         /* a pass over every record (10^6 of them: out of cache), reading
          * its configuration and arrival stream: fetch a few records ahead */
@@ -88,9 +95,14 @@ void sim_tasks_start(sim_world *w)
         }
 #endif
         double t = next_arrival(w, &w->dev[i], 0.0, true);
-        if (arrivals_open(w, t) && sim_schedule(w, t, ev_arrival, i))
-            w->arr_pending++;
+        if (arrivals_open(w, t)) /* t < duration: never NaN or infinite */
+            ev[m++] = (sim_batch_ev){ t, i };
     }
+    if ((w->n_dev && !ev) || !sim_engine_schedule_batch(w->eng, ev, m, ev_arrival, w))
+        sim_fail(w, OFF_ENOMEM, "out of memory scheduling an event");
+    else
+        w->arr_pending += m;
+    free(ev);
     sim_servers_start(w); /* background load, while tasks may come */
 }
 
