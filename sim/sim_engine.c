@@ -1114,6 +1114,19 @@ bool sim_engine_peek(const sim_engine *e, sim_handler **fn, uint64_t *arg)
     return true;
 }
 
+/* The k-th batched event still waiting: the run is sorted in firing
+ * order and nothing in it can be cancelled, so this is exact. */
+bool sim_engine_peek_batched(const sim_engine *e, size_t k, sim_handler **fn,
+                             uint64_t *arg)
+{
+    if (k >= e->run_left)
+        return false;
+    const sim_rent *r = &e->run_next[k];
+    *fn = e->run_fns[key_slot(r->key)].fn;
+    *arg = r->arg;
+    return true;
+}
+
 /* Test hook (sim_engine_int.h): lower the sequence limit so that
  * renumbering, normally once per 2^32 schedules, can be exercised.  Takes
  * effect at the next schedule. */

@@ -122,4 +122,12 @@ double sim_engine_next_time(const sim_engine *e);
  * event (fn NULL). */
 bool sim_engine_peek(const sim_engine *e, sim_handler **fn, uint64_t *arg);
 
+/* The k-th (from 0) of the batched events still waiting, in the order
+ * they will fire among themselves (other events may come between them);
+ * false (nothing written) if fewer than k + 1 wait.  Exact, since batched
+ * events cannot be cancelled: a caller can fetch what the events several
+ * arrivals ahead will touch, further ahead than sim_engine_peek sees. */
+bool sim_engine_peek_batched(const sim_engine *e, size_t k, sim_handler **fn,
+                             uint64_t *arg);
+
 #endif /* SIM_ENGINE_H */
