@@ -114,16 +114,24 @@ void sim_tasks_start(sim_world *w)
     /* Prefetching the next arrival's record pays only once the records
      * outgrow the caches; below that it is a cost on every event. */
     w->arrival_fn = w->n_dev * sizeof *w->dev > PREFETCH_MIN_BYTES ? ev_arrival : NULL;
-    /* Every device's first arrival, handed to the engine in one batch:
-     * the same events and sequence numbers as one schedule each in device
-     * order, but sorted once into a run beside the heap instead of sifted
-     * one by one into a heap of up to a million entries (the pages of
-     * this array that are never written are never touched). */
-    sim_batch_ev *ev = w->n_dev ? malloc(w->n_dev * sizeof *ev) : NULL;
-    size_t m = 0;
+    /* Once the records outgrow the caches, every device's first arrival
+     * is handed to the engine in one batch: the same events and sequence
+     * numbers as one schedule each in device order, but sorted once into
+     * a run beside the heap instead of sifted one by one into a heap of up
+     * to a million entries (the pages of this array that are never written
+     * are never touched).  Below that the heap is small and cached, and
+     * one schedule each measured faster (bench/RESULTS.md). */
+    bool batch = w->arrival_fn != NULL;
+    sim_batch_ev *ev = batch ? malloc(w->n_dev * sizeof *ev) : NULL;
+    size_t m = 0, n = w->n_dev;
+    if (batch && !ev) { /* nothing is drawn: the run stops here */
+        sim_fail(w, OFF_ENOMEM, "out of memory scheduling an event");
+        batch = false;
+        n = 0;
+    }
     const scn_arrivals *cut_for = NULL;
     double cut = 0;
-    for (size_t i = 0; ev && i < w->n_dev; i++) {
+    for (size_t i = 0; i < n; i++) {
 #if defined(__GNUC__)
         /* a pass over every record (10^6 of them: out of cache), reading
          * its configuration and arrival stream: fetch a few records ahead */
@@ -134,13 +142,19 @@ void sim_tasks_start(sim_world *w)
         }
 #endif
         double t = first_arrival(w, &w->dev[i], &cut_for, &cut);
-        if (arrivals_open(w, t)) /* t < duration: never NaN or infinite */
+        if (!arrivals_open(w, t)) /* t < duration: never NaN or infinite */
+            continue;
+        if (batch)
             ev[m++] = (sim_batch_ev){ t, i };
+        else if (sim_schedule(w, t, ev_arrival, i))
+            w->arr_pending++;
     }
-    if ((w->n_dev && !ev) || !sim_engine_schedule_batch(w->eng, ev, m, ev_arrival, w))
-        sim_fail(w, OFF_ENOMEM, "out of memory scheduling an event");
-    else
-        w->arr_pending += m;
+    if (batch) {
+        if (sim_engine_schedule_batch(w->eng, ev, m, ev_arrival, w))
+            w->arr_pending += m;
+        else
+            sim_fail(w, OFF_ENOMEM, "out of memory scheduling an event");
+    }
     free(ev);
     sim_servers_start(w); /* background load, while tasks may come */
 }
