@@ -550,7 +550,7 @@ static void task_dispatch(sim_world *w, sim_device *d, uint32_t ti, double now)
 /* Batched arrivals (every device's first, sim_tasks_start) ahead of this
  * one whose records are fetched: at 10^6 devices nearly all of a run's
  * arrivals, and they wait in the engine in the order they will come, so
- * their records can be fetched several arrivals (some 30 events) ahead,
+ * their records can be fetched several arrivals (some 50 events) ahead,
  * where sim_prefetch_next sees one event ahead. */
 #define BATCH_AHEAD 8
 

@@ -1192,6 +1192,38 @@ static void test_engine_cancel_beside_a_pending_run(void **state)
     sim_engine_free(e);
 }
 
+/* peek_batched names the batched events still waiting, in firing order,
+ * and nothing else. */
+static void test_engine_peek_batched_sees_the_run_in_order(void **state)
+{
+    (void)state;
+    sim_engine *e = new_engine(4);
+    fire_log log = { .n = 0 };
+    sim_handler *fn;
+    uint64_t arg;
+    assert_false(sim_engine_peek_batched(e, 0, &fn, &arg));
+    assert_int_not_equal(sim_engine_schedule(e, 0.5, log_handler, &log, 9), 0);
+    sim_batch_ev ev[3] = { { 3, 30 }, { 1, 10 }, { 2, 20 } };
+    assert_true(sim_engine_schedule_batch(e, ev, 3, log_handler, &log));
+    const uint64_t want[] = { 10, 20, 30 };
+    for (size_t k = 0; k < 3; k++) {
+        assert_true(sim_engine_peek_batched(e, k, &fn, &arg));
+        assert_ptr_equal(fn, log_handler);
+        assert_int_equal(arg, want[k]);
+    }
+    assert_false(sim_engine_peek_batched(e, 3, &fn, &arg));
+    assert_true(sim_engine_step(e)); /* 9, from the heap: the run is whole */
+    assert_true(sim_engine_peek_batched(e, 0, &fn, &arg));
+    assert_int_equal(arg, 10);
+    assert_true(sim_engine_step(e)); /* 10 */
+    assert_true(sim_engine_peek_batched(e, 1, &fn, &arg));
+    assert_int_equal(arg, 30);
+    assert_false(sim_engine_peek_batched(e, 2, &fn, &arg));
+    sim_engine_run_until(e, INFINITY);
+    assert_false(sim_engine_peek_batched(e, 0, &fn, &arg));
+    sim_engine_free(e);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1228,6 +1260,7 @@ int main(void)
         cmocka_unit_test(test_engine_batch_at_the_current_time_and_while_a_run_is_pending),
         cmocka_unit_test(test_engine_batch_empty_nan_or_null_handler),
         cmocka_unit_test(test_engine_cancel_beside_a_pending_run),
+        cmocka_unit_test(test_engine_peek_batched_sees_the_run_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
