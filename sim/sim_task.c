@@ -73,14 +73,18 @@ static bool arrivals_open(const sim_world *w, double t)
 #define PREFETCH_MIN_BYTES ((size_t)1 << 20)
 
 /* The draw of a Poisson first arrival from which it is certainly at or
- * after the run's end (duration): u >= 1 - exp(-duration * rate) means
+ * after the run's end (duration), or INFINITY for no test: u >= 1 - exp(-duration * rate) means
  * -log1p(-u) / rate >= duration, and the margin of 1e-9 covers the few
  * ulps by which the computed logarithm, product and this bound can err
  * (from duration * rate ~ 36 on, the bound is 1 and rejects nothing). */
 static double first_arrival_cut(const scn_arrivals *a, double duration)
 {
     double mu = 1.0 / a->rate_hz;
-    return -expm1(-duration / mu) + 1e-9;
+    double cut = -expm1(-duration / mu) + 1e-9;
+    /* the test costs a second draw of the arrivals that may come in time:
+     * it pays only when most do not (callgrind: 10^5 devices, 10 % past
+     * the end, about 60 instructions a task dearer with it) */
+    return cut > 0.5 ? INFINITY : cut;
 }
 
 /* Device d's first arrival, as next_arrival(w, d, 0, true) draws it, or
@@ -99,6 +103,8 @@ static double first_arrival(sim_world *w, sim_device *d, const scn_arrivals **cu
             *cut = first_arrival_cut(a, w->scn->duration_s);
             *cut_for = a;
         }
+        if (*cut == INFINITY) /* most come in time: no test */
+            return next_arrival(w, d, 0.0, true);
         sim_rng_state s = d->rng_arrivals;
         gsl_rng g = sim_rng_view(&s);
         if (gsl_rng_uniform(&g) >= *cut) {
