@@ -6,8 +6,9 @@
  * of its inputs.  The engine knows nothing about devices or tasks: an event
  * is a handler, a user pointer and a 64-bit argument.
  *
- * Cost: schedule, reschedule and pop are O(log n) (a batch, O(1) an event
- * and O(1) a pop, see sim_engine_schedule_batch); cancel is O(1), or
+ * Cost: schedule, reschedule and pop are O(log n) (a batch of k events
+ * O(k) plus the batched events still waiting, a pop of one O(1): see
+ * sim_engine_schedule_batch); cancel is O(1), or
  * O(log n) when it cancels the next event (cancelled events are marked and
  * dropped lazily; memory stays within about twice the pending events).
  * A fired event's pop is finished by its handler's first schedule (one
@@ -72,10 +73,11 @@ typedef struct sim_batch_ev {
  * interleaved exactly with every other event), but without ids: a batch's
  * events cannot be cancelled or rescheduled.  All or nothing: false, the
  * engine unchanged, if fn is NULL, a time is NaN or memory ran out; true
- * for n = 0.  O(n) (a radix sort), not O(n log n): the events wait in a
- * sorted run beside the heap, which step merges with it, so a batch of
- * 10^6 events neither deepens the heap nor costs a sift each.  For
- * populations whose first events are all drawn at once. */
+ * for n = 0.  O(n) (a radix sort) plus a merge with the batched events
+ * still waiting, not O(n log n): the events wait in a sorted run beside
+ * the heap, which step merges with it, so a batch of 10^6 events neither
+ * deepens the heap nor costs a sift each.  For populations whose first
+ * events are all drawn at once. */
 bool sim_engine_schedule_batch(sim_engine *e, const sim_batch_ev *ev, size_t n,
                                sim_handler *fn, void *ud);
 
