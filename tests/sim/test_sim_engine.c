@@ -1104,7 +1104,9 @@ static void batch_in_handler(sim_engine *e, void *ud, uint64_t arg)
     if (arg < 1000 || arg > 1003)
         return;
     double now = sim_engine_now(e);
-    sim_batch_ev ev[3] = { { now, 10 * arg }, { now + 1, 10 * arg + 1 }, { now - 5, 10 * arg + 2 } };
+    sim_batch_ev ev[3] = { { now, 10 * arg },
+                           { now + 1, 10 * arg + 1 },
+                           { now - 5, 10 * arg + 2 } };
     assert_true(sim_engine_schedule_batch(e, ev, arg - 1000, batch_in_handler, ud));
 }
 
