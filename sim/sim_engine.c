@@ -95,6 +95,24 @@
  *     positions are not tracked).  The heap array keeps room for the entries of
  *     both, so renumbering can move the ring into the heap.
  *
+ *   - Events scheduled together (sim_engine_schedule_batch: a population's
+ *     first arrivals, 10^5-10^6 of them at once) do not enter the heap.
+ *     They take their sequence numbers as n schedules would, are sorted by
+ *     (time, seq) with a stable LSD radix sort on the time bits (the input
+ *     order is the sequence order, so stability orders the ties), and wait
+ *     in a sorted array, the side run, consumed from its front.  step takes
+ *     the least of the run's head, the ring's head and the heap's root (the
+ *     same 128-bit compare), so the order of events is exactly that of the
+ *     n schedules; the run is looked at only while it is non-empty (one
+ *     test of a counter on every step otherwise).  Each run entry carries
+ *     its argument and the index of its (handler, user pointer) in a small
+ *     table, so a batch allocates no event records: it costs a sort and a
+ *     sequential read instead of n sifts up and n sifts down through a
+ *     heap of n entries whose lower levels miss the caches.  A second
+ *     batch while a run is pending is merged into it (its sequence numbers
+ *     all follow the run's).  Batched events have no ids: nothing can
+ *     cancel or move them, which keeps the run a plain sorted array.
+ *
  *   - The insertion sequence has 32 bits in the key.  When it runs out
  *     (after 2^32 schedules) the pending events are sorted by (time, seq)
  *     and renumbered 0..n-1; relative order is unchanged and a sorted array
@@ -136,6 +154,21 @@ typedef struct sim_qent {
     uint64_t key;
 } sim_qent;
 
+/* A side-run entry: an event of a batch.  key: seq << 32 | index of its
+ * (handler, user pointer) in the engine's run_fns; it orders against heap
+ * entries by (tbits, key) like them (sequence numbers are unique, so the
+ * low bits never decide). */
+typedef struct sim_rent {
+    uint64_t tbits;
+    uint64_t key;
+    uint64_t arg;
+} sim_rent;
+
+typedef struct sim_run_fn {
+    sim_handler *fn;
+    void *ud;
+} sim_run_fn;
+
 /* An event record.  fn == NULL marks a cancelled record still in the heap;
  * next_free chains free records; pos is the record's index in the heap while
  * it is there (live or cancelled) once positions are tracked (0 before),
@@ -160,6 +193,11 @@ struct sim_engine {
     sim_qent *heap_mem; /* 64-byte aligned allocation */
     size_t n;           /* heap entries, live + dead */
     size_t heap_cap;    /* entries the heap can hold */
+    sim_rent *run;      /* the side run's allocation (NULL when empty) */
+    sim_rent *run_next; /* its next event; run_left from there, sorted */
+    size_t run_left;
+    sim_run_fn *run_fns; /* the handlers and user pointers of the run */
+    size_t n_run_fns, run_fns_cap;
     sim_slot *slots;
     size_t nslots;      /* records ever carved from the slab */
     size_t slot_cap;
@@ -221,8 +259,10 @@ static inline size_t pick(bool c, size_t x, size_t y)
 
 #if defined(__GNUC__)
 #define SIM_INLINE static inline __attribute__((always_inline))
+#define SIM_OFF_HOT_PATH __attribute__((noinline, cold))
 #else
 #define SIM_INLINE static inline
+#define SIM_OFF_HOT_PATH
 #endif
 
 /* Store x at heap index i and, when positions are tracked (slots not
@@ -526,6 +566,126 @@ static void nowq_unlink(sim_engine *e, uint32_t si)
     }
 }
 
+/* ---- the side run of batched events -------------------------------------- */
+
+/* Run entry r precedes queue entry q in (time, seq) order. */
+static inline bool rent_less(const sim_rent *r, const sim_qent *q)
+{
+    return tk_less(r->tbits, r->key, q->tbits, q->key);
+}
+
+/* Run entry a precedes run entry b. */
+static inline bool rent_before(const sim_rent *a, const sim_rent *b)
+{
+    return tk_less(a->tbits, a->key, b->tbits, b->key);
+}
+
+/* The run's head precedes the ring's head and the heap's root (the run is
+ * non-empty and the heap settled). */
+static inline bool run_is_next(const sim_engine *e)
+{
+    const sim_rent *r = e->run_next;
+    if (e->nq_len > 0 && !rent_less(r, &e->nowq[e->nq_head]))
+        return false;
+    return e->n == 0 || rent_less(r, &e->heap[0]);
+}
+
+/* The run's index of (fn, ud), added if new; false on out of memory. */
+static bool run_fn_index(sim_engine *e, sim_handler *fn, void *ud, uint32_t *idx)
+{
+    for (size_t k = 0; k < e->n_run_fns; k++)
+        if (e->run_fns[k].fn == fn && e->run_fns[k].ud == ud) {
+            *idx = (uint32_t)k;
+            return true;
+        }
+    if (e->n_run_fns >= UINT32_MAX)
+        return false;
+    if (e->n_run_fns == e->run_fns_cap) {
+        size_t cap = e->run_fns_cap ? 2 * e->run_fns_cap : 4;
+        sim_run_fn *f = realloc(e->run_fns, cap * sizeof *f);
+        if (!f)
+            return false;
+        e->run_fns = f;
+        e->run_fns_cap = cap;
+    }
+    e->run_fns[e->n_run_fns] = (sim_run_fn){ fn, ud };
+    *idx = (uint32_t)e->n_run_fns++;
+    return true;
+}
+
+#define RADIX_BITS 11
+#define RADIX_PASSES ((64 + RADIX_BITS - 1) / RADIX_BITS)
+
+typedef uint32_t radix_counts[RADIX_PASSES][(size_t)1 << RADIX_BITS];
+
+/* Sort a[0..n) by tbits, stably (ties keep their order, which is their
+ * sequence order), using tmp[0..n) and, above 32 entries, the zeroed
+ * counts *cnt (n < 2^32); returns the array holding the result (a or
+ * tmp).  LSD radix on 11-bit digits: every histogram in one read, then
+ * one scatter per digit that is not the same for all entries. */
+static sim_rent *run_sort(sim_rent *a, sim_rent *tmp, size_t n, radix_counts *cnt)
+{
+    if (n <= 32) { /* insertion sort: stable */
+        for (size_t i = 1; i < n; i++) {
+            sim_rent x = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1].tbits > x.tbits; j--)
+                a[j] = a[j - 1];
+            a[j] = x;
+        }
+        return a;
+    }
+    const size_t nb = (size_t)1 << RADIX_BITS;
+    uint32_t(*c)[(size_t)1 << RADIX_BITS] = *cnt;
+    for (size_t i = 0; i < n; i++)
+        for (unsigned p = 0; p < RADIX_PASSES; p++)
+            c[p][(a[i].tbits >> (p * RADIX_BITS)) & (nb - 1)]++;
+    sim_rent *src = a, *dst = tmp;
+    for (unsigned p = 0; p < RADIX_PASSES; p++) {
+        unsigned sh = p * RADIX_BITS;
+        if (c[p][(src[0].tbits >> sh) & (nb - 1)] == n)
+            continue; /* one digit for all: the pass would not move anything */
+        uint32_t off = 0;
+        for (size_t d = 0; d < nb; d++) {
+            uint32_t k = c[p][d];
+            c[p][d] = off;
+            off += k;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[c[p][(src[i].tbits >> sh) & (nb - 1)]++] = src[i];
+        sim_rent *t = src;
+        src = dst;
+        dst = t;
+    }
+    return src;
+}
+
+/* The run drained: give its memory back. */
+static void run_release(sim_engine *e)
+{
+    free(e->run);
+    e->run = e->run_next = NULL;
+    e->run_left = 0;
+    e->n_run_fns = 0;
+}
+
+/* Fire the run's head (it is the next event).  Kept out of step, which
+ * the compiler then still inlines into run_until: a world whose events
+ * are scheduled one by one pays one test of run_left a step. */
+SIM_OFF_HOT_PATH static void step_run(sim_engine *e)
+{
+    sim_rent r = *e->run_next++;
+    sim_run_fn f = e->run_fns[key_slot(r.key)];
+    if (--e->run_left == 0)
+        run_release(e);
+    e->live--;
+    e->now = bits_time(r.tbits);
+    e->fired++;
+    f.fn(e, f.ud, r.arg);
+    if (e->hole)
+        settle(e);
+}
+
 /* Drop every cancelled entry, recycle its record, rebuild the heap. */
 static void compact(sim_engine *e)
 {
@@ -568,11 +728,22 @@ static void renumber(sim_engine *e)
     }
     compact(e);
     qsort(e->heap, e->n, sizeof *e->heap, qent_cmp);
-    for (size_t i = 0; i < e->n; i++) {
-        e->heap[i].key = ((uint64_t)i << 32) | key_slot(e->heap[i].key);
-        e->slots[key_slot(e->heap[i].key)].u.pos = (uint32_t)i;
+    /* the sorted heap and the side run merged, numbered in that order;
+     * both stay sorted, so both stay valid */
+    sim_rent *r = e->run_next, *rend = r + e->run_left;
+    size_t i = 0;
+    uint64_t seq = 0;
+    for (; i < e->n || r < rend; seq++) {
+        if (r == rend || (i < e->n && !rent_less(r, &e->heap[i]))) {
+            e->heap[i].key = (seq << 32) | key_slot(e->heap[i].key);
+            e->slots[key_slot(e->heap[i].key)].u.pos = (uint32_t)i;
+            i++;
+        } else {
+            r->key = (seq << 32) | key_slot(r->key);
+            r++;
+        }
     }
-    e->next_seq = e->n;
+    e->next_seq = seq;
 }
 
 /* ---- public interface --------------------------------------------------- */
@@ -611,6 +782,8 @@ void sim_engine_free(sim_engine *e)
     free(e->heap_mem);
     free(e->slots);
     free(e->nowq);
+    free(e->run);
+    free(e->run_fns);
     free(e);
 }
 
@@ -663,6 +836,67 @@ sim_event_id sim_engine_schedule(sim_engine *e, double t, sim_handler *fn,
     }
     e->live++;
     return ((uint64_t)s->gen << 32) | si;
+}
+
+/* n schedules of fn(e, ud, ev[i].arg) at ev[i].t, in order, as one sorted
+ * run beside the heap (see the design notes).  All or nothing: false, the
+ * engine unchanged, if fn is NULL, a time is NaN, or memory or the
+ * sequence space ran out. */
+bool sim_engine_schedule_batch(sim_engine *e, const sim_batch_ev *ev, size_t n,
+                               sim_handler *fn, void *ud)
+{
+    if (fn == NULL)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (isnan(ev[i].t))
+            return false;
+    if (n == 0)
+        return true;
+    size_t keep = e->run_left;
+    if (n >= SIM_SEQ_LIMIT - e->live || keep + n > SIZE_MAX / sizeof(sim_rent))
+        return false;
+    /* a: the batch, then the merged run (room for both); tmp: the sort's */
+    sim_rent *a = malloc((keep + n) * sizeof *a);
+    sim_rent *tmp = malloc(n * sizeof *tmp);
+    radix_counts *cnt = n > 32 ? calloc(1, sizeof *cnt) : NULL;
+    uint32_t fi;
+    if (!a || !tmp || (n > 32 && !cnt) || !run_fn_index(e, fn, ud, &fi)) {
+        free(a);
+        free(tmp);
+        free(cnt);
+        return false;
+    }
+    /* the sequence numbers n schedules would take (renumbering first if
+     * they would run out, as the schedules would have on the way) */
+    if (e->next_seq + n > e->seq_limit)
+        renumber(e);
+    uint64_t seq = e->next_seq;
+    for (size_t i = 0; i < n; i++) {
+        double t = ev[i].t;
+        if (!(t > e->now))
+            t = e->now; /* clamped as schedule does (and -0.0 becomes +0.0) */
+        a[i] = (sim_rent){ time_bits(t), ((seq + i) << 32) | fi, ev[i].arg };
+    }
+    e->next_seq = seq + n;
+    sim_rent *sorted = run_sort(a, tmp, n, cnt);
+    if (sorted != a)
+        memcpy(a, sorted, n * sizeof *a);
+    free(tmp);
+    free(cnt);
+    /* merge the pending run in from the back: a[0..n) holds the batch, the
+     * output fills a[0..keep+n) from its end, never overtaking the batch */
+    size_t i = n, j = keep, k = keep + n;
+    while (j > 0) {
+        if (i > 0 && rent_before(&e->run_next[j - 1], &a[i - 1]))
+            a[--k] = a[--i];
+        else
+            a[--k] = e->run_next[--j];
+    }
+    free(e->run);
+    e->run = e->run_next = a;
+    e->run_left = keep + n;
+    e->live += n;
+    return true;
 }
 
 /* Schedule at now + delay (a negative delay means now; NaN gives 0). */
@@ -755,13 +989,18 @@ static inline bool next_is_nowq(const sim_engine *e)
  * An event from the heap leaves the root a hole while its handler runs
  * (e->hole): the handler's first schedule into the heap fills it
  * (fill_hole), and if none does, settle finishes the pop afterwards.
- * Every other operation that looks at the heap settles first. */
-bool sim_engine_step(sim_engine *e)
+ * Every other operation that looks at the heap settles first.  Inlined
+ * into run_until, the loop of every run. */
+SIM_INLINE bool step_impl(sim_engine *e)
 {
     if (e->hole) /* called from a handler */
         settle(e);
     if (e->live == 0) /* by invariant (a) both queues are empty too */
         return false;
+    if (e->run_left > 0 && run_is_next(e)) {
+        step_run(e);
+        return true;
+    }
     sim_qent top;
     bool from_nowq = next_is_nowq(e);
     if (from_nowq) {
@@ -802,6 +1041,8 @@ bool sim_engine_step(sim_engine *e)
     return true;
 }
 
+bool sim_engine_step(sim_engine *e) { return step_impl(e); }
+
 /* Fire events while the next is at time <= t_end and stop was not asked.
  * The stop flag is cleared on entry: stop ends the run in progress only. */
 uint64_t sim_engine_run_until(sim_engine *e, double t_end)
@@ -810,7 +1051,7 @@ uint64_t sim_engine_run_until(sim_engine *e, double t_end)
     e->stop = false;
     /* NaN t_end fires nothing: the comparison is false. */
     while (!e->stop && e->live > 0 && sim_engine_next_time(e) <= t_end)
-        sim_engine_step(e);
+        step_impl(e);
     e->stop = false;
     return e->fired - before;
 }
@@ -833,9 +1074,12 @@ double sim_engine_next_time(const sim_engine *e)
      * the answer is the same either way. */
     if (e->hole)
         settle((sim_engine *)e);
-    if (e->live == 0)
-        return INFINITY;
-    return e->nq_len > 0 ? e->now : bits_time(e->heap[0].tbits);
+    if (e->nq_len > 0) /* nothing pending is earlier than now */
+        return e->now;
+    double t = e->n > 0 ? bits_time(e->heap[0].tbits) : INFINITY;
+    if (e->run_left > 0 && bits_time(e->run_next->tbits) < t)
+        t = bits_time(e->run_next->tbits);
+    return t;
 }
 
 /* The next event's handler and argument (the heads of both queues are
@@ -848,20 +1092,38 @@ bool sim_engine_peek(const sim_engine *e, sim_handler **fn, uint64_t *arg)
 {
     if (e->live == 0)
         return false;
-    const sim_qent *q;
+    const sim_qent *q = NULL;
     if (e->hole) {
         q = e->nq_len > 0 ? &e->nowq[e->nq_head] : NULL;
         for (size_t j = 1; j <= SIM_ARITY && j < e->n; j++)
             if (!q || qent_less(&e->heap[j], q))
                 q = &e->heap[j];
-        if (!q)
-            return false;
-    } else {
+    } else if (e->nq_len > 0 || e->n > 0) {
         q = next_is_nowq(e) ? &e->nowq[e->nq_head] : &e->heap[0];
     }
+    if (e->run_left > 0 && (!q || rent_less(e->run_next, q))) {
+        *fn = e->run_fns[key_slot(e->run_next->key)].fn;
+        *arg = e->run_next->arg;
+        return true;
+    }
+    if (!q)
+        return false;
     const sim_slot *s = &e->slots[key_slot(q->key)];
     *fn = s->fn;
     *arg = s->arg;
+    return true;
+}
+
+/* The k-th batched event still waiting: the run is sorted in firing
+ * order and nothing in it can be cancelled, so this is exact. */
+bool sim_engine_peek_batched(const sim_engine *e, size_t k, sim_handler **fn,
+                             uint64_t *arg)
+{
+    if (k >= e->run_left)
+        return false;
+    const sim_rent *r = &e->run_next[k];
+    *fn = e->run_fns[key_slot(r->key)].fn;
+    *arg = r->arg;
     return true;
 }
 

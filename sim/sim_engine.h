@@ -6,7 +6,9 @@
  * of its inputs.  The engine knows nothing about devices or tasks: an event
  * is a handler, a user pointer and a 64-bit argument.
  *
- * Cost: schedule, reschedule and pop are O(log n); cancel is O(1), or
+ * Cost: schedule, reschedule and pop are O(log n) (a batch of k events
+ * O(k) plus the batched events still waiting, a pop of one O(1): see
+ * sim_engine_schedule_batch); cancel is O(1), or
  * O(log n) when it cancels the next event (cancelled events are marked and
  * dropped lazily; memory stays within about twice the pending events).
  * A fired event's pop is finished by its handler's first schedule (one
@@ -59,6 +61,26 @@ double sim_engine_now(const sim_engine *e);
 sim_event_id sim_engine_schedule(sim_engine *e, double t, sim_handler *fn,
                                  void *ud, uint64_t arg);
 
+/* One event of a batch: its time and its handler's argument. */
+typedef struct sim_batch_ev {
+    double t;
+    uint64_t arg;
+} sim_batch_ev;
+
+/* Schedule fn(e, ud, ev[i].arg) at ev[i].t for i = 0..n-1: the same events
+ * in the same order as n calls of sim_engine_schedule in that order (the
+ * same sequence numbers, so ties at equal times fire in scheduling order,
+ * interleaved exactly with every other event), but without ids: a batch's
+ * events cannot be cancelled or rescheduled.  All or nothing: false, the
+ * engine unchanged, if fn is NULL, a time is NaN or memory ran out; true
+ * for n = 0.  O(n) (a radix sort) plus a merge with the batched events
+ * still waiting, not O(n log n): the events wait in a sorted run beside
+ * the heap, which step merges with it, so a batch of 10^6 events neither
+ * deepens the heap nor costs a sift each.  For populations whose first
+ * events are all drawn at once. */
+bool sim_engine_schedule_batch(sim_engine *e, const sim_batch_ev *ev, size_t n,
+                               sim_handler *fn, void *ud);
+
 /* Schedule at now + delay (negative delay: now; NaN: returns 0). */
 sim_event_id sim_engine_schedule_in(sim_engine *e, double delay, sim_handler *fn,
                                     void *ud, uint64_t arg);
@@ -101,5 +123,13 @@ double sim_engine_next_time(const sim_engine *e);
  * which event comes next, and from a handler it may name a cancelled
  * event (fn NULL). */
 bool sim_engine_peek(const sim_engine *e, sim_handler **fn, uint64_t *arg);
+
+/* The k-th (from 0) of the batched events still waiting, in the order
+ * they will fire among themselves (other events may come between them);
+ * false (nothing written) if fewer than k + 1 wait.  Exact, since batched
+ * events cannot be cancelled: a caller can fetch what the events several
+ * arrivals ahead will touch, further ahead than sim_engine_peek sees. */
+bool sim_engine_peek_batched(const sim_engine *e, size_t k, sim_handler **fn,
+                             uint64_t *arg);
 
 #endif /* SIM_ENGINE_H */

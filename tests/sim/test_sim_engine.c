@@ -756,9 +756,11 @@ typedef struct fuzz {
     uint64_t expect_tag; /* tag the engine must fire next */
     bool in_step;
     bool resched; /* also move pending events with sim_engine_reschedule */
+    bool batch;   /* also schedule batches (sim_engine_schedule_batch) */
 } fuzz;
 
 static void fuzz_handler(sim_engine *e, void *ud, uint64_t arg);
+static void fuzz_add(fuzz *f, double t, uint64_t tag, sim_event_id id);
 
 static double fuzz_time(fuzz *f)
 {
@@ -776,12 +778,7 @@ static void fuzz_schedule(fuzz *f)
     uint64_t tag = ++f->tag;
     sim_event_id id = sim_engine_schedule(f->e, t, fuzz_handler, f, tag);
     assert_int_not_equal(id, 0);
-    if (f->n == f->cap) {
-        f->cap = f->cap ? 2 * f->cap : 64;
-        f->ev = realloc(f->ev, f->cap * sizeof *f->ev);
-        assert_non_null(f->ev);
-    }
-    f->ev[f->n++] = (ref_ev){ t < f->now ? f->now : t, f->seq++, tag, id };
+    fuzz_add(f, t, tag, id);
     if (f->nids == f->ids_cap) {
         f->ids_cap = f->ids_cap ? 2 * f->ids_cap : 64;
         f->ids = realloc(f->ids, f->ids_cap * sizeof *f->ids);
@@ -790,10 +787,36 @@ static void fuzz_schedule(fuzz *f)
     f->ids[f->nids++] = id;
 }
 
+/* The reference's entry for a scheduled event (id 0: one of a batch). */
+static void fuzz_add(fuzz *f, double t, uint64_t tag, sim_event_id id)
+{
+    if (f->n == f->cap) {
+        f->cap = f->cap ? 2 * f->cap : 64;
+        f->ev = realloc(f->ev, f->cap * sizeof *f->ev);
+        assert_non_null(f->ev);
+    }
+    f->ev[f->n++] = (ref_ev){ t < f->now ? f->now : t, f->seq++, tag, id };
+}
+
+/* A batch of 0..max events (max <= 48; above 32 the engine radix-sorts
+ * them): the reference gives them consecutive sequence numbers, as
+ * schedules would. */
+static void fuzz_batch(fuzz *f, size_t max)
+{
+    size_t k = gsl_rng_uniform_int(f->r, max + 1);
+    sim_batch_ev ev[48];
+    for (size_t i = 0; i < k; i++)
+        ev[i] = (sim_batch_ev){ fuzz_time(f), ++f->tag };
+    assert_true(sim_engine_schedule_batch(f->e, ev, k, fuzz_handler, f));
+    for (size_t i = 0; i < k; i++)
+        fuzz_add(f, ev[i].t, ev[i].arg, 0);
+}
+
+/* Batched events have no ids: 0 never cancels or moves one. */
 static void fuzz_cancel_id(fuzz *f, sim_event_id id)
 {
     bool want = false;
-    for (size_t i = 0; i < f->n; i++)
+    for (size_t i = 0; id != 0 && i < f->n; i++)
         if (f->ev[i].id == id) {
             f->ev[i] = f->ev[--f->n];
             want = true;
@@ -825,7 +848,7 @@ static void fuzz_reschedule(fuzz *f)
         id = f->ids[gsl_rng_uniform_int(f->r, f->nids)];
     double t = fuzz_time(f);
     bool want = false;
-    for (size_t i = 0; i < f->n; i++)
+    for (size_t i = 0; id != 0 && i < f->n; i++)
         if (f->ev[i].id == id) {
             f->ev[i].t = t < f->now ? f->now : t;
             f->ev[i].seq = f->seq++;
@@ -846,17 +869,36 @@ static void fuzz_check(fuzz *f)
     assert_true(sim_engine_next_time(f->e) == next);
 }
 
+/* The reference's next event. */
+static size_t fuzz_next(const fuzz *f)
+{
+    size_t m = 0;
+    for (size_t i = 1; i < f->n; i++)
+        if (f->ev[i].t < f->ev[m].t ||
+            (f->ev[i].t == f->ev[m].t && f->ev[i].seq < f->ev[m].seq))
+            m = i;
+    return m;
+}
+
+/* Outside a handler, peek names the next event exactly. */
+static void fuzz_check_peek(fuzz *f)
+{
+    sim_handler *fn = NULL;
+    uint64_t arg = 0;
+    assert_int_equal(sim_engine_peek(f->e, &fn, &arg), f->n > 0);
+    if (f->n > 0) {
+        assert_ptr_equal(fn, fuzz_handler);
+        assert_int_equal(arg, f->ev[fuzz_next(f)].tag);
+    }
+}
+
 static void fuzz_step(fuzz *f)
 {
     if (f->n == 0) {
         assert_false(sim_engine_step(f->e));
         return;
     }
-    size_t m = 0;
-    for (size_t i = 1; i < f->n; i++)
-        if (f->ev[i].t < f->ev[m].t ||
-            (f->ev[i].t == f->ev[m].t && f->ev[i].seq < f->ev[m].seq))
-            m = i;
+    size_t m = fuzz_next(f);
     f->expect_tag = f->ev[m].tag;
     f->now = f->ev[m].t;
     f->ev[m] = f->ev[--f->n];
@@ -884,6 +926,8 @@ static void fuzz_handler(sim_engine *e, void *ud, uint64_t arg)
         fuzz_cancel(f);
     } else if (f->resched && u < 0.6) {
         fuzz_reschedule(f);
+    } else if (f->batch && u >= 0.6 && u < 0.65) { /* small: each may batch again */
+        fuzz_batch(f, 6);
     } else if (u < 0.7) { /* the first fills the fired event's place */
         fuzz_schedule(f);
         fuzz_schedule(f);
@@ -893,11 +937,12 @@ static void fuzz_handler(sim_engine *e, void *ud, uint64_t arg)
 
 /* prefill: events scheduled before the random operations (a large heap). */
 static void fuzz_run(unsigned long seed, size_t ops, uint64_t seq_limit, bool resched,
-                     size_t prefill)
+                     size_t prefill, bool batch)
 {
     fuzz f;
     memset(&f, 0, sizeof f);
     f.resched = resched;
+    f.batch = batch;
     f.e = new_engine(1 + seed % 8);
     if (seq_limit)
         sim_engine_test_set_seq_limit(f.e, seq_limit);
@@ -914,13 +959,17 @@ static void fuzz_run(unsigned long seed, size_t ops, uint64_t seq_limit, bool re
         else if (u < p_sched + 0.15)
             fuzz_cancel(&f);
         else if (u < p_sched + 0.16) { /* mass cancel: forces compaction */
-            while (f.n > 3)
+            /* (bounded: a batched event's id 0 cancels nothing) */
+            for (size_t tries = 4 * f.n + 100; f.n > 3 && tries > 0; tries--)
                 fuzz_cancel_id(&f, f.ev[gsl_rng_uniform_int(f.r, f.n)].id);
         } else if (resched && u < p_sched + 0.36)
             fuzz_reschedule(&f);
+        else if (batch && u < p_sched + 0.20)
+            fuzz_batch(&f, 48);
         else
             fuzz_step(&f);
         fuzz_check(&f);
+        fuzz_check_peek(&f);
     }
     while (f.n > 0) {
         fuzz_step(&f);
@@ -937,7 +986,7 @@ static void test_engine_random_ops_match_reference(void **state)
 {
     (void)state;
     for (unsigned long seed = 1; seed <= 8; seed++)
-        fuzz_run(seed, 6000, 0, false, 0);
+        fuzz_run(seed, 6000, 0, false, 0, false);
 }
 
 static void test_engine_random_ops_match_reference_across_seq_renumbering(void **state)
@@ -946,17 +995,17 @@ static void test_engine_random_ops_match_reference_across_seq_renumbering(void *
     /* tiny sequence spaces: renumbering happens every few schedules */
     const uint64_t limits[] = { 1, 7, 64, 1000 };
     for (size_t i = 0; i < 4; i++)
-        fuzz_run(100 + i, 4000, limits[i], false, 0);
+        fuzz_run(100 + i, 4000, limits[i], false, 0, false);
 }
 
 static void test_engine_random_ops_with_reschedule_match_reference(void **state)
 {
     (void)state;
     for (unsigned long seed = 1; seed <= 8; seed++)
-        fuzz_run(200 + seed, 6000, 0, true, 0);
+        fuzz_run(200 + seed, 6000, 0, true, 0, false);
     const uint64_t limits[] = { 1, 7, 64, 1000 };
     for (size_t i = 0; i < 4; i++)
-        fuzz_run(300 + i, 4000, limits[i], true, 0);
+        fuzz_run(300 + i, 4000, limits[i], true, 0, false);
 }
 
 /* Over 4096 pending events the sifts prefetch (another code path), and the
@@ -965,8 +1014,216 @@ static void test_engine_random_ops_with_reschedule_match_reference(void **state)
 static void test_engine_random_ops_on_a_large_heap_match_reference(void **state)
 {
     (void)state;
-    fuzz_run(400, 3000, 0, false, 6000);
-    fuzz_run(401, 3000, 0, true, 6000);
+    fuzz_run(400, 3000, 0, false, 6000, false);
+    fuzz_run(401, 3000, 0, true, 6000, false);
+}
+
+/* ---- batches ------------------------------------------------------------- */
+
+static void test_engine_random_ops_with_batches_match_reference(void **state)
+{
+    (void)state;
+    for (unsigned long seed = 1; seed <= 6; seed++)
+        fuzz_run(500 + seed, 5000, 0, seed % 2 == 0, 0, true);
+    const uint64_t limits[] = { 1, 7, 64, 1000 }; /* renumbering the run too */
+    for (size_t i = 0; i < 4; i++)
+        fuzz_run(600 + i, 4000, limits[i], i % 2 == 1, 0, true);
+    fuzz_run(700, 3000, 0, true, 6000, true); /* beside a large heap */
+}
+
+/* Events at times drawn from a few values (many ties), half of them
+ * scheduled one by one and half as a batch, against an engine given the
+ * same events one by one: the same firing order, times and counts. */
+static void run_batch_vs_singles(size_t n_before, size_t n_batch, size_t n_after,
+                                 unsigned long seed, size_t n_times)
+{
+    sim_engine *a = new_engine(16), *b = new_engine(16);
+    log_ptr la = { calloc(n_before + n_batch + n_after, sizeof(uint64_t)),
+                   calloc(n_before + n_batch + n_after, sizeof(double)), 0 };
+    log_ptr lb = { calloc(n_before + n_batch + n_after, sizeof(uint64_t)),
+                   calloc(n_before + n_batch + n_after, sizeof(double)), 0 };
+    sim_batch_ev *ev = calloc(n_batch + 1, sizeof *ev);
+    assert_true(la.args && la.times && lb.args && lb.times && ev);
+    gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(r, seed);
+    uint64_t tag = 0;
+    for (size_t i = 0; i < n_before; i++, tag++) {
+        double t = (double)gsl_rng_uniform_int(r, n_times) * 0.5;
+        assert_int_not_equal(sim_engine_schedule(a, t, log_ptr_handler, &la, tag), 0);
+        assert_int_not_equal(sim_engine_schedule(b, t, log_ptr_handler, &lb, tag), 0);
+    }
+    for (size_t i = 0; i < n_batch; i++, tag++) {
+        /* mostly ties; now and then a time no other event has */
+        double t = gsl_rng_uniform(r) < 0.1 ? gsl_rng_uniform(r) * (double)n_times * 0.5
+                                            : (double)gsl_rng_uniform_int(r, n_times) * 0.5;
+        ev[i] = (sim_batch_ev){ t, tag };
+        assert_int_not_equal(sim_engine_schedule(b, t, log_ptr_handler, &lb, tag), 0);
+    }
+    assert_true(sim_engine_schedule_batch(a, ev, n_batch, log_ptr_handler, &la));
+    for (size_t i = 0; i < n_after; i++, tag++) {
+        double t = (double)gsl_rng_uniform_int(r, n_times) * 0.5;
+        assert_int_not_equal(sim_engine_schedule(a, t, log_ptr_handler, &la, tag), 0);
+        assert_int_not_equal(sim_engine_schedule(b, t, log_ptr_handler, &lb, tag), 0);
+    }
+    assert_int_equal(sim_engine_pending(a), sim_engine_pending(b));
+    assert_true(sim_engine_next_time(a) == sim_engine_next_time(b));
+    assert_int_equal(sim_engine_run_until(a, INFINITY), n_before + n_batch + n_after);
+    assert_int_equal(sim_engine_run_until(b, INFINITY), n_before + n_batch + n_after);
+    assert_int_equal(la.n, lb.n);
+    for (size_t i = 0; i < la.n; i++) {
+        assert_int_equal(la.args[i], lb.args[i]);
+        assert_true(la.times[i] == lb.times[i]);
+    }
+    assert_int_equal(sim_engine_pending(a), 0);
+    assert_false(sim_engine_step(a));
+    gsl_rng_free(r);
+    free(ev);
+    free(la.args);
+    free(la.times);
+    free(lb.args);
+    free(lb.times);
+    sim_engine_free(a);
+    sim_engine_free(b);
+}
+
+static void test_engine_batch_fires_like_one_schedule_each(void **state)
+{
+    (void)state;
+    run_batch_vs_singles(20, 10, 20, 1, 5);        /* insertion-sorted */
+    run_batch_vs_singles(300, 2000, 300, 2, 40);   /* radix-sorted, ties */
+    run_batch_vs_singles(0, 50000, 0, 3, 100000);  /* every digit pass */
+    run_batch_vs_singles(5000, 5000, 5000, 4, 3);  /* a heap past 4096 */
+}
+
+/* Handlers that schedule a batch, as the pass drawing first arrivals does,
+ * but from inside a run: ud is the log; arg 1000 + k (k <= 3) schedules
+ * the first k of: now, now + 1, now - 5 (clamped to now). */
+static void batch_in_handler(sim_engine *e, void *ud, uint64_t arg)
+{
+    log_handler(e, ud, arg);
+    if (arg < 1000 || arg > 1003)
+        return;
+    double now = sim_engine_now(e);
+    sim_batch_ev ev[3] = { { now, 10 * arg },
+                           { now + 1, 10 * arg + 1 },
+                           { now - 5, 10 * arg + 2 } };
+    assert_true(sim_engine_schedule_batch(e, ev, arg - 1000, batch_in_handler, ud));
+}
+
+static void test_engine_batch_at_the_current_time_and_while_a_run_is_pending(void **state)
+{
+    (void)state;
+    sim_engine *e = new_engine(4);
+    fire_log log = { .n = 0 };
+    /* a first run at 1, 2, 2 (with a heap event at 2 between its two) */
+    sim_batch_ev first[2] = { { 2, 1 }, { 1, 1003 } };
+    assert_true(sim_engine_schedule_batch(e, first, 2, batch_in_handler, &log));
+    assert_int_not_equal(sim_engine_schedule(e, 2, batch_in_handler, &log, 2), 0);
+    sim_batch_ev second[1] = { { 2, 3 } };
+    assert_true(sim_engine_schedule_batch(e, second, 1, batch_in_handler, &log));
+    assert_int_equal(sim_engine_pending(e), 4);
+    assert_true(sim_engine_next_time(e) == 1);
+    /* at 1, event 1003 batches 10030 at 1 (after everything at 1: first
+     * among the ties here), 10031 at 2 (after 1, 2 and 3) and 10032 at
+     * 1 (clamped from -4) */
+    sim_engine_run_until(e, INFINITY);
+    const uint64_t want[] = { 1003, 10030, 10032, 1, 2, 3, 10031 };
+    const double at[] = { 1, 1, 1, 2, 2, 2, 2 };
+    assert_int_equal(log.n, 7);
+    for (size_t i = 0; i < 7; i++) {
+        assert_int_equal(log.args[i], want[i]);
+        assert_true(log.times[i] == at[i]);
+    }
+    sim_engine_free(e);
+}
+
+static void test_engine_batch_empty_nan_or_null_handler(void **state)
+{
+    (void)state;
+    sim_engine *e = new_engine(4);
+    fire_log log = { .n = 0 };
+    sim_batch_ev ev[2] = { { 1, 1 }, { NAN, 2 } };
+    assert_true(sim_engine_schedule_batch(e, NULL, 0, log_handler, &log));
+    assert_true(sim_engine_schedule_batch(e, ev, 0, log_handler, &log));
+    assert_int_equal(sim_engine_pending(e), 0);
+    assert_false(sim_engine_schedule_batch(e, ev, 1, NULL, &log));
+    /* all or nothing: the first event is not scheduled either */
+    assert_false(sim_engine_schedule_batch(e, ev, 2, log_handler, &log));
+    assert_int_equal(sim_engine_pending(e), 0);
+    assert_true(sim_engine_next_time(e) == INFINITY);
+    sim_handler *fn;
+    uint64_t arg;
+    assert_false(sim_engine_peek(e, &fn, &arg));
+    assert_false(sim_engine_step(e));
+    /* nor took sequence numbers: a schedule then a batch at the same time
+     * fire in that order */
+    assert_int_not_equal(sim_engine_schedule(e, 1, log_handler, &log, 7), 0);
+    assert_true(sim_engine_schedule_batch(e, ev, 1, log_handler, &log));
+    assert_true(sim_engine_peek(e, &fn, &arg));
+    assert_int_equal(arg, 7);
+    assert_int_equal(sim_engine_run_until(e, INFINITY), 2);
+    assert_int_equal(log.args[0], 7);
+    assert_int_equal(log.args[1], 1);
+    /* the run drained and gave its memory back; a new batch starts one */
+    assert_true(sim_engine_schedule_batch(e, ev, 1, log_handler, &log));
+    assert_int_equal(sim_engine_pending(e), 1);
+    assert_true(sim_engine_next_time(e) == 1);
+    sim_engine_free(e); /* frees the pending run */
+}
+
+/* A batched event cannot be cancelled; cancelling the events around it
+ * works as before, and the run is reaped in order. */
+static void test_engine_cancel_beside_a_pending_run(void **state)
+{
+    (void)state;
+    sim_engine *e = new_engine(4);
+    fire_log log = { .n = 0 };
+    sim_event_id x = sim_engine_schedule(e, 1, log_handler, &log, 1);
+    sim_batch_ev ev[2] = { { 1, 2 }, { 0.5, 3 } };
+    assert_true(sim_engine_schedule_batch(e, ev, 2, log_handler, &log));
+    sim_event_id y = sim_engine_schedule(e, 0.5, log_handler, &log, 4);
+    assert_true(sim_engine_cancel(e, x));
+    assert_false(sim_engine_cancel(e, x));
+    assert_true(sim_engine_reschedule(e, y, 1)); /* after 2 at 1 */
+    assert_int_equal(sim_engine_pending(e), 3);
+    assert_int_equal(sim_engine_run_until(e, INFINITY), 3);
+    assert_int_equal(log.n, 3);
+    assert_int_equal(log.args[0], 3);
+    assert_int_equal(log.args[1], 2);
+    assert_int_equal(log.args[2], 4);
+    sim_engine_free(e);
+}
+
+/* peek_batched names the batched events still waiting, in firing order,
+ * and nothing else. */
+static void test_engine_peek_batched_sees_the_run_in_order(void **state)
+{
+    (void)state;
+    sim_engine *e = new_engine(4);
+    fire_log log = { .n = 0 };
+    sim_handler *fn;
+    uint64_t arg;
+    assert_false(sim_engine_peek_batched(e, 0, &fn, &arg));
+    assert_int_not_equal(sim_engine_schedule(e, 0.5, log_handler, &log, 9), 0);
+    sim_batch_ev ev[3] = { { 3, 30 }, { 1, 10 }, { 2, 20 } };
+    assert_true(sim_engine_schedule_batch(e, ev, 3, log_handler, &log));
+    const uint64_t want[] = { 10, 20, 30 };
+    for (size_t k = 0; k < 3; k++) {
+        assert_true(sim_engine_peek_batched(e, k, &fn, &arg));
+        assert_ptr_equal(fn, log_handler);
+        assert_int_equal(arg, want[k]);
+    }
+    assert_false(sim_engine_peek_batched(e, 3, &fn, &arg));
+    assert_true(sim_engine_step(e)); /* 9, from the heap: the run is whole */
+    assert_true(sim_engine_peek_batched(e, 0, &fn, &arg));
+    assert_int_equal(arg, 10);
+    assert_true(sim_engine_step(e)); /* 10 */
+    assert_true(sim_engine_peek_batched(e, 1, &fn, &arg));
+    assert_int_equal(arg, 30);
+    assert_false(sim_engine_peek_batched(e, 2, &fn, &arg));
+    sim_engine_run_until(e, INFINITY);
+    assert_false(sim_engine_peek_batched(e, 0, &fn, &arg));
+    sim_engine_free(e);
 }
 
 int main(void)
@@ -1000,6 +1257,12 @@ int main(void)
         cmocka_unit_test(test_engine_random_ops_match_reference_across_seq_renumbering),
         cmocka_unit_test(test_engine_random_ops_with_reschedule_match_reference),
         cmocka_unit_test(test_engine_random_ops_on_a_large_heap_match_reference),
+        cmocka_unit_test(test_engine_random_ops_with_batches_match_reference),
+        cmocka_unit_test(test_engine_batch_fires_like_one_schedule_each),
+        cmocka_unit_test(test_engine_batch_at_the_current_time_and_while_a_run_is_pending),
+        cmocka_unit_test(test_engine_batch_empty_nan_or_null_handler),
+        cmocka_unit_test(test_engine_cancel_beside_a_pending_run),
+        cmocka_unit_test(test_engine_peek_batched_sees_the_run_in_order),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
