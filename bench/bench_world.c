@@ -7,13 +7,17 @@
  *                                 devices: seconds, heap bytes per device,
  *                                 peak resident set, and how much of the
  *                                 world sits in transparent huge pages
- *   bench_world rate N... [runs]  the same world with 1 KB uploads at
+ *   bench_world rate N... [runs] [shadowed]
+ *                                 the same world with 1 KB uploads at
  *                                 rho = 0.5 of the cell, the task rate per
  *                                 device scaled so that every N gives the
  *                                 same ~232,000 tasks in 400 s: tasks per
  *                                 second of simulation, of wall time and of
  *                                 CPU time (world built beforehand, no
- *                                 database), median of runs
+ *                                 database), median of runs; `shadowed`:
+ *                                 every uplink with its own 4 dB
+ *                                 shadowing draw, so no device shares its
+ *                                 channel state (192 bytes more each)
  *   bench_world run N DURATION    build N devices and run DURATION (e.g.
  *                                 "1 s") with rho = 0.5: build and run
  *                                 seconds, tasks, peak resident set
@@ -40,6 +44,11 @@ static double peak_rss_mb(void)
     return (double)ru.ru_maxrss / 1024.0; /* KiB on Linux */
 }
 
+/* `rate ... shadowed`: a shadowing draw per device, so that every device
+ * keeps a channel state of its own (the plain cell's identical uplinks
+ * share one) */
+static bool g_shadowed;
+
 static void load(scn_scenario *s, size_t n, const char *rate, const char *dur)
 {
     char c1[64], c2[64], c3[64];
@@ -47,15 +56,17 @@ static void load(scn_scenario *s, size_t n, const char *rate, const char *dur)
     snprintf(c2, sizeof c2, "devices.0.arrivals.rate=%s", rate);
     snprintf(c3, sizeof c3, "duration=%s", dur);
     char c4[] = "model.input=1 KB", c5[] = "warmup=0 s";
-    char *sets[] = {c1, c2, c3, c4, c5};
-    scn_override ov[5];
+    char c6[] = "devices.0.uplink.channel.pathloss.shadowing=4 dB";
+    char *sets[] = {c1, c2, c3, c4, c5, c6};
+    int n_sets = g_shadowed ? 6 : 5;
+    scn_override ov[6];
     off_err err = {0};
-    for (int i = 0; i < 5; i++)
+    for (int i = 0; i < n_sets; i++)
         if (scn_override_parse(sets[i], &ov[i], &err) != OFF_OK) {
             fprintf(stderr, "%s\n", err.msg);
             exit(1);
         }
-    if (scn_load(s, SCN, ov, 5, &err) != OFF_OK) {
+    if (scn_load(s, SCN, ov, (size_t)n_sets, &err) != OFF_OK) {
         fprintf(stderr, "%s\n", err.msg);
         exit(1);
     }
@@ -186,9 +197,13 @@ int main(int argc, char **argv)
     }
     if (argc >= 3 && strcmp(argv[1], "rate") == 0) {
         int runs = 3, last = argc;
-        if (argc >= 4 && strchr(argv[argc - 1], 'x')) { /* "5x": runs */
-            runs = atoi(argv[argc - 1]);
-            last = argc - 1;
+        if (argc >= 4 && strcmp(argv[last - 1], "shadowed") == 0) {
+            g_shadowed = true;
+            last--;
+        }
+        if (last >= 4 && strchr(argv[last - 1], 'x')) { /* "5x": runs */
+            runs = atoi(argv[last - 1]);
+            last--;
         }
         if (runs < 1 || runs > 99)
             runs = 3;
