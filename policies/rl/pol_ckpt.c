@@ -165,6 +165,29 @@ off_status pol_ckpt_load_first(const char *path, const char *kind, const char *a
     return load(path, kind, arch, ts, nt, true, err);
 }
 
+off_status pol_ckpt_find(const char *path, const pol_tensor *t, int *found, off_err *err)
+{
+    *found = 0;
+    mdl_weights w;
+    off_status st = mdl_weights_read(&w, path, err);
+    if (st == OFF_EPARSE)
+        return not_offw(path, err);
+    if (st)
+        return st;
+    const mdl_tensor_rec *r = mdl_weights_find(&w, t->name);
+    if (r && (r->dtype != t->dtype || r->ndim != 1 || r->dims[0] != t->n))
+        st = off_errf(err, OFF_EINVAL, path, 0, 0,
+                      "checkpoint section '%s' has %u values of %zu bytes, expected %zu of %zu",
+                      t->name, r->ndim == 1 ? r->dims[0] : 0, mdl_dtype_size(r->dtype), t->n,
+                      mdl_dtype_size(t->dtype));
+    else if (r) {
+        memcpy(t->data, r->data, r->nbytes);
+        *found = 1;
+    }
+    mdl_weights_free(&w);
+    return st;
+}
+
 void pol_pack_u64(uint8_t *out, const uint64_t *v, size_t n)
 {
     for (size_t i = 0; i < 8 * n; i++)
