@@ -777,6 +777,16 @@ off_status pol_rl_save(const pol_train *t, const char *path, off_err *err)
                : pol_sac_save(&ag->sac, path, ag->save_replay, extra, n_extra, err);
 }
 
+off_status pol_rl_early_exit(const char *path, double *ee, off_err *err)
+{
+    int found = 0;
+    *ee = 0.0;
+    off_status st = stored_early_exit(path, &found, ee, err);
+    if (st != OFF_OK || !found)
+        *ee = 0.0;
+    return st;
+}
+
 uint64_t pol_rl_steps(const pol_train *t)
 {
     const rl_agent *ag = t->agent;
