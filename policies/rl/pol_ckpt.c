@@ -135,13 +135,18 @@ static off_status check_header(const mdl_weights *w, const char *path, const cha
     return OFF_OK;
 }
 
+/* path read whole; a malformed file as not_offw says */
+static off_status read_ckpt(mdl_weights *w, const char *path, off_err *err)
+{
+    off_status st = mdl_weights_read(w, path, err);
+    return st == OFF_EPARSE ? not_offw(path, err) : st;
+}
+
 static off_status load(const char *path, const char *kind, const char *arch,
                        const pol_tensor *ts, size_t nt, bool more, off_err *err)
 {
     mdl_weights w;
-    off_status st = mdl_weights_read(&w, path, err);
-    if (st == OFF_EPARSE)
-        return not_offw(path, err);
+    off_status st = read_ckpt(&w, path, err);
     if (st)
         return st;
     size_t first = 0;
@@ -169,9 +174,7 @@ off_status pol_ckpt_find(const char *path, const pol_tensor *t, int *found, off_
 {
     *found = 0;
     mdl_weights w;
-    off_status st = mdl_weights_read(&w, path, err);
-    if (st == OFF_EPARSE)
-        return not_offw(path, err);
+    off_status st = read_ckpt(&w, path, err);
     if (st)
         return st;
     const mdl_tensor_rec *r = mdl_weights_find(&w, t->name);
