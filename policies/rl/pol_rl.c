@@ -402,7 +402,8 @@ off_status pol_rl_resume(pol_train *t, const char *path, off_err *err)
 }
 
 /* The agent ag, just made for t, takes the state of t->resume (the agent's
- * sections and rl.state, all checked before anything is copied). */
+ * sections, rl.state and rl.early_exit if there, all checked before
+ * anything is copied); the stored early_exit unless the key was given. */
 static off_status agent_resume(rl_agent *ag, pol_train *t, int ee_given, off_err *err)
 {
     uint8_t packed[8 * RS_N], ee[8];
