@@ -235,6 +235,26 @@ static off_status plan_constants(exp_compare *c, const mdl_model *m, const char 
     return OFF_OK;
 }
 
+/* Without the key, the threshold the agents' checkpoints carry, which their
+ * runs apply (the first checkpoint that has one), as text that reads back
+ * as the same double. */
+static off_status stored_early_exit(const exp_compare_opts *o, char **ee, off_err *err)
+{
+    for (size_t i = 0; i < o->n_ckpt && !*ee; i++) {
+        double v;
+        off_status st = pol_rl_early_exit(o->ckpt[i], &v, err);
+        if (st)
+            return st;
+        char text[32];
+        for (int prec = 1; v > 0.0 && !*ee && prec <= 17; prec++) {
+            snprintf(text, sizeof text, "%.*g", prec, v);
+            if ((prec == 17 || strtod(text, NULL) == v) && !(*ee = off_strdup(text)))
+                return oom(err);
+        }
+    }
+    return OFF_OK;
+}
+
 off_status exp_compare_plan(exp_compare *c, const exp_compare_opts *o, off_err *err)
 {
     memset(c, 0, sizeof *c);
@@ -247,6 +267,7 @@ off_status exp_compare_plan(exp_compare *c, const exp_compare_opts *o, off_err *
     /* the agents' early exit (pol_rl.c checks its value: a number 0..1) */
     const scn_param *eep = scn_policy_param(&s.policy, "early_exit");
     char *ee = eep && eep->value && strtod(eep->value, NULL) > 0 ? off_strdup(eep->value) : NULL;
+    bool ee_given = eep != NULL;
     c->name = fmt("%s-compare", s.name);
     scn_free(&s);
     size_t len = 0;
@@ -267,6 +288,8 @@ off_status exp_compare_plan(exp_compare *c, const exp_compare_opts *o, off_err *
     st = plan_agents(c, o, type, f, err);
     if (!st)
         st = plan_fixed(c, o, f, &shape, err);
+    if (!st && !ee_given)
+        st = stored_early_exit(o, &ee, err);
     if (!st)
         st = plan_constants(c, &shape, ee, f, err);
     fprintf(f, "seeds: %u\n", o->seeds);

@@ -228,6 +228,9 @@ uint64_t pol_rl_steps(const pol_train *t);
  * Continuing to the same target gives the checkpoint that one training
  * without the stop would have written, byte for byte. */
 off_status pol_rl_resume(pol_train *t, const char *path, off_err *err);
+/* The `early_exit` an agent's checkpoint carries (which running it applies
+ * unless the policy gives the key), 0 if it has none. */
+off_status pol_rl_early_exit(const char *path, double *ee, off_err *err);
 
 /* A policy instance. */
 typedef struct pol_policy {

@@ -56,4 +56,9 @@ off_status pol_ckpt_load(const char *path, const char *kind, const char *arch,
 off_status pol_ckpt_load_first(const char *path, const char *kind, const char *arch,
                                const pol_tensor *ts, size_t nt, off_err *err);
 
+/* The section t->name of path wherever it is, if there (*found 1): checked
+ * against t's dtype and size, then copied to t->data.  Absent: *found 0,
+ * OFF_OK.  For a section that older checkpoints do not have. */
+off_status pol_ckpt_find(const char *path, const pol_tensor *t, int *found, off_err *err);
+
 #endif /* POL_CKPT_H */

@@ -135,13 +135,18 @@ static off_status check_header(const mdl_weights *w, const char *path, const cha
     return OFF_OK;
 }
 
+/* path read whole; a malformed file as not_offw says */
+static off_status read_ckpt(mdl_weights *w, const char *path, off_err *err)
+{
+    off_status st = mdl_weights_read(w, path, err);
+    return st == OFF_EPARSE ? not_offw(path, err) : st;
+}
+
 static off_status load(const char *path, const char *kind, const char *arch,
                        const pol_tensor *ts, size_t nt, bool more, off_err *err)
 {
     mdl_weights w;
-    off_status st = mdl_weights_read(&w, path, err);
-    if (st == OFF_EPARSE)
-        return not_offw(path, err);
+    off_status st = read_ckpt(&w, path, err);
     if (st)
         return st;
     size_t first = 0;
@@ -163,6 +168,27 @@ off_status pol_ckpt_load_first(const char *path, const char *kind, const char *a
                                const pol_tensor *ts, size_t nt, off_err *err)
 {
     return load(path, kind, arch, ts, nt, true, err);
+}
+
+off_status pol_ckpt_find(const char *path, const pol_tensor *t, int *found, off_err *err)
+{
+    *found = 0;
+    mdl_weights w;
+    off_status st = read_ckpt(&w, path, err);
+    if (st)
+        return st;
+    const mdl_tensor_rec *r = mdl_weights_find(&w, t->name);
+    if (r && (r->dtype != t->dtype || r->ndim != 1 || r->dims[0] != t->n))
+        st = off_errf(err, OFF_EINVAL, path, 0, 0,
+                      "checkpoint section '%s' has %u values of %zu bytes, expected %zu of %zu",
+                      t->name, r->ndim == 1 ? r->dims[0] : 0, mdl_dtype_size(r->dtype), t->n,
+                      mdl_dtype_size(t->dtype));
+    else if (r) {
+        memcpy(t->data, r->data, r->nbytes);
+        *found = 1;
+    }
+    mdl_weights_free(&w);
+    return st;
 }
 
 void pol_pack_u64(uint8_t *out, const uint64_t *v, size_t n)

@@ -32,7 +32,11 @@
  * exit meaning "all on the device".  With `early_exit: T` every action
  * carries BranchyNet's entropy threshold T: the chosen exit is the deepest,
  * and a task leaves at the first earlier exit confident enough, which the
- * agent, deciding before any layer has run, cannot know itself.
+ * agent, deciding before any layer has run, cannot know itself.  T is the
+ * agent's: offsim train stores it in the checkpoint (section
+ * "rl.early_exit", written only when T > 0, so that a checkpoint without
+ * it stays byte for byte what it was), and loading or resuming one applies
+ * it unless the policy gives `early_exit` itself.
  *
  * Training: with cfg->train set (offsim train) the agent lives in
  * train->agent and outlives the world; otherwise the agent is built from
@@ -74,6 +78,7 @@ typedef struct rl_agent {
     /* schedules, linear in steps / max_steps from the first value to the
      * second: PPO's entropy coefficient, SAC's target entropy scale */
     float sched0, sched1;
+    double early_exit;            /* entropy threshold of every action; 0: off */
     pol_train *train;
 } rl_agent;
 
@@ -89,7 +94,6 @@ typedef struct rl_state {
     int owns;                     /* not a training's: free it */
     int greedy;
     int learn;
-    double early_exit;            /* entropy threshold of every action; 0: off */
     const pol_reward *reward;
     const mdl_model *model;
     /* pending decisions, a ring in decision order */
@@ -311,6 +315,9 @@ static const char *kind_name(rl_kind kind)
 enum { RS_STEPS, RS_UPDATES, RS_REW_SUM, RS_REW_N, RS_SEED, RS_MAX_STEPS, RS_EPISODE,
        RS_NEXT_EVAL, RS_EVAL_STEP, RS_BEST, RS_BEST_STEP, RS_N };
 #define RL_STATE "rl.state"
+/* "rl.early_exit": the agent's early_exit, a double by its bits (8 bytes,
+ * little-endian); only in checkpoints of an agent with one. */
+#define RL_EARLY_EXIT "rl.early_exit"
 
 static uint64_t dbits(double d)
 {
@@ -332,6 +339,25 @@ static void state_pack(uint8_t *out, const rl_agent *ag, const pol_train *t)
                         t->seed,       t->max_steps,  t->episode,         t->next_eval,
                         t->eval_step,  dbits(t->best), t->best_step};
     pol_pack_u64(out, v, RS_N);
+}
+
+/* The early_exit stored in the checkpoint at path, if any (*found). */
+static off_status stored_early_exit(const char *path, int *found, double *ee, off_err *err)
+{
+    uint8_t b[8];
+    pol_tensor sec = {RL_EARLY_EXIT, b, sizeof b, MDL_DT_U8};
+    off_status st = pol_ckpt_find(path, &sec, found, err);
+    if (st != OFF_OK || !*found)
+        return st;
+    uint64_t u;
+    pol_unpack_u64(&u, b, 1);
+    *ee = bitsd(u);
+    if (!(*ee >= 0.0 && *ee <= 1.0)) /* NaN too */
+        return off_errf(err, OFF_EINVAL, path, 0, 0,
+                        "checkpoint section '%s' holds %g, expected an early_exit "
+                        "entropy threshold from 0 to 1",
+                        RL_EARLY_EXIT, *ee);
+    return OFF_OK;
 }
 
 /* t's loop state from the packed counters */
@@ -376,16 +402,27 @@ off_status pol_rl_resume(pol_train *t, const char *path, off_err *err)
 }
 
 /* The agent ag, just made for t, takes the state of t->resume (the agent's
- * sections and rl.state, all checked before anything is copied). */
-static off_status agent_resume(rl_agent *ag, pol_train *t, off_err *err)
+ * sections, rl.state and rl.early_exit if there, all checked before
+ * anything is copied); the stored early_exit unless the key was given. */
+static off_status agent_resume(rl_agent *ag, pol_train *t, int ee_given, off_err *err)
 {
-    uint8_t packed[8 * RS_N];
-    pol_tensor extra = {RL_STATE, packed, sizeof packed, MDL_DT_U8};
-    off_status st = ag->kind == RL_PPO
-                        ? pol_ppo_resume(&ag->ppo, t->resume, &extra, 1, err)
-                        : pol_sac_resume(&ag->sac, t->resume, ag->save_replay, &extra, 1, err);
+    uint8_t packed[8 * RS_N], ee[8];
+    pol_tensor extra[2] = {{RL_STATE, packed, sizeof packed, MDL_DT_U8},
+                           {RL_EARLY_EXIT, ee, sizeof ee, MDL_DT_U8}};
+    int has_ee = 0;
+    double stored = 0.0;
+    off_status st = stored_early_exit(t->resume, &has_ee, &stored, err);
     if (st != OFF_OK)
         return st;
+    /* the exact load checks the stored threshold's section too */
+    size_t n_extra = has_ee ? 2 : 1;
+    st = ag->kind == RL_PPO
+             ? pol_ppo_resume(&ag->ppo, t->resume, extra, n_extra, err)
+             : pol_sac_resume(&ag->sac, t->resume, ag->save_replay, extra, n_extra, err);
+    if (st != OFF_OK)
+        return st;
+    if (has_ee && !ee_given)
+        ag->early_exit = stored;
     uint64_t v[RS_N];
     pol_unpack_u64(v, packed, RS_N);
     ag->steps = v[RS_STEPS];
@@ -397,7 +434,7 @@ static off_status agent_resume(rl_agent *ag, pol_train *t, off_err *err)
 
 /* offsim train: the training's agent, made by its first world. */
 static off_status use_training_agent(rl_state *r, rl_kind kind, const pol_cfg *cfg,
-                                     off_err *err)
+                                     double ee, int ee_given, off_err *err)
 {
     pol_train *t = cfg->train;
     if (!t->agent) {
@@ -415,7 +452,8 @@ static off_status use_training_agent(rl_state *r, rl_kind kind, const pol_cfg *c
             agent_free(ag);
             return st;
         }
-        if (t->resume && (st = agent_resume(ag, t, err)) != OFF_OK) {
+        ag->early_exit = ee;
+        if (t->resume && (st = agent_resume(ag, t, ee_given, err)) != OFF_OK) {
             agent_free(ag);
             return st;
         }
@@ -434,7 +472,7 @@ static off_status use_training_agent(rl_state *r, rl_kind kind, const pol_cfg *c
 
 /* offsim run: an agent of this world's own, its weights from `checkpoint`. */
 static off_status load_checkpoint_agent(rl_state *r, rl_kind kind, const pol_cfg *cfg,
-                                        off_err *err)
+                                        double ee, int ee_given, off_err *err)
 {
     const pol_param *ck = pol_cfg_param(cfg, "checkpoint");
     if (!ck)
@@ -447,9 +485,13 @@ static off_status load_checkpoint_agent(rl_state *r, rl_kind kind, const pol_cfg
     if (st != OFF_OK)
         return st;
     r->owns = 1;
+    r->ag->early_exit = ee;
     off_err e2 = {0};
+    int has_ee = 0;
     st = kind == RL_PPO ? pol_ppo_load(&r->ag->ppo, ck->text, &e2)
                         : pol_sac_load(&r->ag->sac, ck->text, 0, &e2);
+    if (!st && !ee_given && !(st = stored_early_exit(ck->text, &has_ee, &ee, &e2)) && has_ee)
+        r->ag->early_exit = ee;
     if (st) /* at the value in the scenario */
         return off_errf(err, OFF_EINVAL, ck->file, ck->line, ck->col, "checkpoint: %s",
                         e2.msg);
@@ -471,10 +513,12 @@ static off_status rl_create(void **state, const pol_cfg *cfg, rl_kind kind, off_
     if ((st = pol_param_choice(cfg, "greedy", yn, 1, &greedy, err)))
         goto fail;
     r->greedy = greedy;
-    if ((st = pol_param_double(cfg, "early_exit", 0.0, 0.0, 1.0, &r->early_exit, err)))
+    double ee;
+    if ((st = pol_param_double(cfg, "early_exit", 0.0, 0.0, 1.0, &ee, err)))
         goto fail;
-    st = cfg->train ? use_training_agent(r, kind, cfg, err)
-                    : load_checkpoint_agent(r, kind, cfg, err);
+    int ee_given = pol_cfg_param(cfg, "early_exit") != NULL;
+    st = cfg->train ? use_training_agent(r, kind, cfg, ee, ee_given, err)
+                    : load_checkpoint_agent(r, kind, cfg, ee, ee_given, err);
     if (st != OFF_OK)
         goto fail;
     if (kind != r->ag->kind) {
@@ -655,7 +699,7 @@ static void to_action(const rl_state *r, const int32_t *a, pol_action *act)
     act->exit = (int)e;
     act->split = (int)s;
     act->bits = m->bits[b];
-    act->entropy_threshold = r->early_exit;
+    act->entropy_threshold = ag->early_exit;
 }
 
 static void rl_decide(void *state, const pol_obs *o, pol_action *act)
@@ -722,12 +766,26 @@ off_status pol_rl_save(const pol_train *t, const char *path, off_err *err)
     const rl_agent *ag = t->agent;
     if (!ag)
         return off_errf(err, OFF_EINVAL, NULL, 0, 0, "no agent was trained");
-    uint8_t packed[8 * RS_N];
+    uint8_t packed[8 * RS_N], ee[8];
     state_pack(packed, ag, t);
-    pol_tensor extra = {RL_STATE, packed, sizeof packed, MDL_DT_U8};
+    uint64_t u = dbits(ag->early_exit);
+    pol_pack_u64(ee, &u, 1);
+    pol_tensor extra[2] = {{RL_STATE, packed, sizeof packed, MDL_DT_U8},
+                           {RL_EARLY_EXIT, ee, sizeof ee, MDL_DT_U8}};
+    size_t n_extra = ag->early_exit > 0.0 ? 2 : 1;
     return ag->kind == RL_PPO
-               ? pol_ppo_save(&ag->ppo, path, &extra, 1, err)
-               : pol_sac_save(&ag->sac, path, ag->save_replay, &extra, 1, err);
+               ? pol_ppo_save(&ag->ppo, path, extra, n_extra, err)
+               : pol_sac_save(&ag->sac, path, ag->save_replay, extra, n_extra, err);
+}
+
+off_status pol_rl_early_exit(const char *path, double *ee, off_err *err)
+{
+    int found = 0;
+    *ee = 0.0;
+    off_status st = stored_early_exit(path, &found, ee, err);
+    if (st != OFF_OK || !found)
+        *ee = 0.0;
+    return st;
 }
 
 uint64_t pol_rl_steps(const pol_train *t)

@@ -4,8 +4,10 @@
  * the mean and interval over seeds with missing runs), and its plan: the
  * experiment it writes loads and validates, one point per policy and seed,
  * every valid constant action of the model once, the agent of OUT.seedN
- * checkpoints, errors for a file that is not a checkpoint; the oracle's
- * reward bound read from the database its runs recorded it in.
+ * checkpoints, errors for a file that is not a checkpoint; the constant
+ * actions planned with the early exit a checkpoint carries when the key is
+ * not given; the oracle's reward bound read from the database its runs
+ * recorded it in.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <gsl/gsl_cdf.h>
@@ -17,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <sqlite3.h>
@@ -24,6 +27,7 @@
 #include "db_query.h"
 #include "exp.h"
 #include "exp_compare.h"
+#include "mdl_weights.h"
 
 #define SCENARIO "tests/data/sim/rl.yaml"
 /* in double precision (cmocka's assert_float_equal compares floats) */
@@ -199,11 +203,62 @@ static void bound_is_read_from_the_database_not_run_again(void **state)
     assert_int_equal(system(cmd), 0);
 }
 
+/* constant actions of a plan, and how many carry an early exit of 0.3 */
+static size_t plan_constants(const exp_compare_opts *o, size_t *with_ee)
+{
+    exp_compare c;
+    off_err err = {0};
+    assert_int_equal(exp_compare_plan(&c, o, &err), OFF_OK);
+    size_t cons = 0;
+    *with_ee = 0;
+    for (size_t r = 0; r < c.n_rows; r++) {
+        cons += c.row[r].kind == EXP_CMP_CONST;
+        *with_ee += c.row[r].kind == EXP_CMP_CONST && strstr(c.row[r].label, "early exit 0.3");
+    }
+    exp_compare_free(&c);
+    return cons;
+}
+
+static void plan_takes_the_stored_early_exit(void **state)
+{
+    (void)state;
+    /* an agent's checkpoint as far as the plan reads it: its kind, and
+     * the section with early_exit 0.3 (a double by its little-endian bits) */
+    char path[128];
+    snprintf(path, sizeof path, "/tmp/offsim-cmpee-%ld.ckpt", (long)getpid());
+    double v = 0.3;
+    uint64_t u;
+    memcpy(&u, &v, sizeof u);
+    uint8_t bits[8];
+    for (int i = 0; i < 8; i++)
+        bits[i] = (uint8_t)(u >> (8 * i));
+    mdl_tensor_rec t[2] = {{.name = "kind", .dtype = MDL_DT_U8, .ndim = 1, .dims = {3},
+                            .nbytes = 3, .data = "ppo"},
+                           {.name = "rl.early_exit", .dtype = MDL_DT_U8, .ndim = 1,
+                            .dims = {8}, .nbytes = 8, .data = bits}};
+    off_err err = {0};
+    assert_int_equal(mdl_weights_write(path, t, 2, &err), OFF_OK);
+    const char *const ck[] = {path};
+    exp_compare_opts o = {.scenario = SCENARIO, .seeds = 3, .ckpt = ck, .n_ckpt = 1};
+    size_t ee;
+    /* 29 plain, and the 22 of the second exit again with the threshold */
+    assert_int_equal(plan_constants(&o, &ee), 29 + 22);
+    assert_int_equal(ee, 22);
+    /* given, the key decides: 0 is no early exit */
+    const scn_override off[] = {{"policy.early_exit", "0"}};
+    o.set = off;
+    o.n_set = 1;
+    assert_int_equal(plan_constants(&o, &ee), 29);
+    assert_int_equal(ee, 0);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(pooled_by_hand),
         cmocka_unit_test(mean_half_skips_nan),
+        cmocka_unit_test(plan_takes_the_stored_early_exit),
         cmocka_unit_test(plan_loads_and_validates),
         cmocka_unit_test(plan_refuses_non_checkpoints),
         cmocka_unit_test(bound_is_read_from_the_database_not_run_again),

@@ -11,6 +11,9 @@
  *     SAC with its replay (held-out evaluations included); a resumed SAC
  *     without its replay still loads; a weights-only file cannot be
  *     resumed, and a checkpoint of another agent is refused naming both;
+ *     a training with early_exit 0.3, resumed without the key, keeps the
+ *     checkpoint's threshold (the same bytes as one go), and `early_exit: 0`
+ *     given overrides it;
  *   - the end of a run is a truncation: SAC stores its last transition as
  *     not done, bootstrapping from the last observation; PPO adds
  *     gamma V(s) of it to the last reward and cuts GAE there.
@@ -238,6 +241,35 @@ static void test_resume_is_bit_exact(void **state)
     }
 }
 
+static void test_resume_keeps_the_early_exit(void **state)
+{
+    (void)state;
+    char one[256], half[256], two[256], zero[256];
+    tmp_path(one, sizeof one, "ee-one.ckpt");
+    tmp_path(half, sizeof half, "ee-half.ckpt");
+    tmp_path(two, sizeof two, "ee-two.ckpt");
+    tmp_path(zero, sizeof zero, "ee-zero.ckpt");
+    train_to("ppo", "policy.early_exit=0.3", 2000, 0, NULL, one);
+    train_to("ppo", "policy.early_exit=0.3", 2000, 1000, NULL, half);
+    train_to("ppo", NULL, 2000, 0, half, two); /* not given: the checkpoint's */
+    assert_true(same_file(one, two));
+    /* given, the key overrides the stored value (and 0 is not stored) */
+    train_to("ppo", "policy.early_exit=0", 2000, 0, half, zero);
+    assert_false(same_file(one, zero));
+    mdl_weights w;
+    off_err err = {0};
+    assert_int_equal(mdl_weights_read(&w, zero, &err), OFF_OK);
+    assert_null(mdl_weights_find(&w, "rl.early_exit"));
+    mdl_weights_free(&w);
+    assert_int_equal(mdl_weights_read(&w, two, &err), OFF_OK);
+    assert_non_null(mdl_weights_find(&w, "rl.early_exit"));
+    mdl_weights_free(&w);
+    unlink(one);
+    unlink(half);
+    unlink(two);
+    unlink(zero);
+}
+
 static void test_resume_errors(void **state)
 {
     (void)state;
@@ -348,6 +380,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_best_checkpoint_survives_a_collapse),
         cmocka_unit_test(test_resume_is_bit_exact),
+        cmocka_unit_test(test_resume_keeps_the_early_exit),
         cmocka_unit_test(test_resume_errors),
         cmocka_unit_test(test_end_of_run_is_truncation),
     };
