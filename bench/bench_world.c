@@ -196,6 +196,13 @@ int main(int argc, char **argv)
         return 0;
     }
     if (argc >= 3 && strcmp(argv[1], "rate") == 0) {
+        /* Runs after the first reuse the heap: glibc would otherwise trim
+         * what a world frees (its threshold follows the sizes freed, so
+         * the record's size decides) and the next run would fault the
+         * same pages in again, a few ms of kernel time that has nothing
+         * to do with the simulation (bench/RESULTS.md). */
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+        mallopt(M_MMAP_THRESHOLD, 32 << 20);
         int runs = 3, last = argc;
         if (argc >= 4 && strcmp(argv[last - 1], "shadowed") == 0) {
             g_shadowed = true;
