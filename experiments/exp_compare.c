@@ -319,6 +319,15 @@ static off_status point_of(const exp_compare *c, const exp_experiment *e, size_t
     return OFF_OK;
 }
 
+/* The oracle's row, or n_rows if the comparison has none. */
+static size_t oracle_row(const exp_compare *c)
+{
+    size_t r = 0;
+    while (r < c->n_rows && c->row[r].kind != EXP_CMP_ORACLE)
+        r++;
+    return r;
+}
+
 off_status exp_compare_collect(exp_compare *c, const exp_experiment *e, const char *db_path,
                                off_err *err)
 {
@@ -346,9 +355,7 @@ off_status exp_compare_collect(exp_compare *c, const exp_experiment *e, const ch
     for (size_t r = 0; !st && r < c->n_rows; r++)
         memcpy(c->row[r].r, v + r * c->n_seeds, c->n_seeds * sizeof *v);
     /* the bound, as the oracle's runs recorded it (NaN where one did not) */
-    size_t o = 0;
-    while (o < c->n_rows && c->row[o].kind != EXP_CMP_ORACLE)
-        o++;
+    size_t o = oracle_row(c);
     free(c->bound);
     c->bound = NULL;
     if (!st && o < c->n_rows) {
@@ -377,9 +384,7 @@ off_status exp_compare_bound(exp_compare *c, const exp_experiment *e, size_t *re
 {
     if (reran)
         *reran = 0;
-    size_t r = 0;
-    while (r < c->n_rows && c->row[r].kind != EXP_CMP_ORACLE)
-        r++;
+    size_t r = oracle_row(c);
     if (r == c->n_rows)
         return off_errf(err, OFF_EINVAL, NULL, 0, 0, "the comparison has no oracle");
     if (!c->bound) {

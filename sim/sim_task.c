@@ -24,7 +24,6 @@
  */
 #include "sim_task.h"
 
-#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -36,13 +35,22 @@ static sim_handler ev_arrival, ev_dev_done, ev_up_done, ev_srv_arrive, ev_down_d
     ev_done;
 
 /* Draw the next arrival time of device d after now; INFINITY if none. */
+/* A Poisson gap from its uniform u, computed as gsl_ran_exponential does
+ * (-mu log1p(-u), bit for bit: test_sim_rng checks it), so that the first
+ * arrivals' past-the-end test below can use the uniform it drew. */
+static double poisson_gap(double u, double rate_hz)
+{
+    double mu = 1.0 / rate_hz;
+    return -mu * log1p(-u);
+}
+
 static double next_arrival(sim_world *w, sim_device *d, double now, bool first)
 {
     const scn_arrivals *a = &d->cfg->arrivals;
     gsl_rng g = sim_rng_view(&d->rng_arrivals);
     switch (a->kind) {
     case SCN_ARR_POISSON:
-        return now + gsl_ran_exponential(&g, 1.0 / a->rate_hz);
+        return now + poisson_gap(gsl_rng_uniform(&g), a->rate_hz);
     case SCN_ARR_PERIODIC:
         if (first)
             return a->phase_s >= 0 ? a->phase_s
@@ -73,27 +81,22 @@ static bool arrivals_open(const sim_world *w, double t)
 #define PREFETCH_MIN_BYTES ((size_t)1 << 20)
 
 /* The draw of a Poisson first arrival from which it is certainly at or
- * after the run's end (duration), or INFINITY for no test: u >= 1 -
- * exp(-duration * rate) means -log1p(-u) / rate >= duration, and the
- * margin of 1e-9 covers the few ulps by which the computed logarithm,
- * product and this bound can err. */
+ * after the run's end (duration): u >= 1 - exp(-duration * rate) means
+ * -log1p(-u) / rate >= duration, and the margin of 1e-9 covers the few
+ * ulps by which the computed logarithm, product and this bound can err. */
 static double first_arrival_cut(const scn_arrivals *a, double duration)
 {
     double mu = 1.0 / a->rate_hz;
-    double cut = -expm1(-duration / mu) + 1e-9;
-    /* the test costs a second draw of the arrivals that may come in time:
-     * it pays only when most do not (callgrind: 10^5 devices, 10 % past
-     * the end, 45 instructions a task dearer with it) */
-    return cut > 0.5 ? INFINITY : cut;
+    return -expm1(-duration / mu) + 1e-9;
 }
 
 /* Device d's first arrival, as next_arrival(w, d, 0, true) draws it, or
  * INFINITY (the stream advanced just the same) when a Poisson arrival is
- * certainly past the end: its uniform is drawn on a copy of the stream and
- * compared with *cut, and only the arrivals that may come in time are
- * drawn again, exactly, by next_arrival.  The logarithm is most of a
- * draw's cost, and with 10^6 devices 80 % never arrive.  *cut_for: the
- * arrivals configuration *cut is for (devices of a group are adjacent). */
+ * certainly past the end: its uniform is compared with *cut first, and
+ * only the arrivals that may come in time take the logarithm, which is
+ * most of a draw's cost (with 10^6 devices 80 % never arrive).  *cut_for:
+ * the arrivals configuration *cut is for (devices of a group are
+ * adjacent). */
 static double first_arrival(sim_world *w, sim_device *d, const scn_arrivals **cut_for,
                             double *cut)
 {
@@ -103,14 +106,9 @@ static double first_arrival(sim_world *w, sim_device *d, const scn_arrivals **cu
             *cut = first_arrival_cut(a, w->scn->duration_s);
             *cut_for = a;
         }
-        if (*cut == INFINITY) /* most come in time: no test */
-            return next_arrival(w, d, 0.0, true);
-        sim_rng_state s = d->rng_arrivals;
-        gsl_rng g = sim_rng_view(&s);
-        if (gsl_rng_uniform(&g) >= *cut) {
-            d->rng_arrivals = s;
-            return INFINITY;
-        }
+        gsl_rng g = sim_rng_view(&d->rng_arrivals);
+        double u = gsl_rng_uniform(&g);
+        return u >= *cut ? INFINITY : 0.0 + poisson_gap(u, a->rate_hz);
     }
     return next_arrival(w, d, 0.0, true);
 }

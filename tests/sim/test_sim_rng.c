@@ -12,6 +12,8 @@
 
 #include <math.h>
 
+#include <gsl/gsl_randist.h>
+
 #include "sim_rng.h"
 
 static int cmp_u64(const void *a, const void *b);
@@ -216,6 +218,28 @@ static void uniforms(uint64_t master, const char *name, uint32_t purpose, double
  * seeds; draw k against draw k and against draw k+1 (lag 1).  Each |z| <
  * 5.5 (all 2,400 pairs: p < 1e-4 under independence), and the z's of the
  * device pairs average to about 0 and have variance about 1. */
+/* sim_task.c draws a Poisson gap as -mu log1p(-u) from the stream's
+ * uniform (so that the first arrivals' past-the-end test can reuse the
+ * uniform it drew) and relies on that being gsl_ran_exponential's value
+ * bit for bit, as with every earlier binary: a GSL that computed it
+ * otherwise would change every run's arrivals. */
+static void test_rng_poisson_gap_is_gsl_exponential_bit_for_bit(void **state)
+{
+    (void)state;
+    uint64_t k = sim_rng_entity_key("device:ue#3");
+    sim_rng a, b;
+    sim_rng_init(&a, 5, k, SIM_RNG_ARRIVALS);
+    sim_rng_init(&b, 5, k, SIM_RNG_ARRIVALS);
+    for (int i = 0; i < 200000; i++) {
+        double rate = 1e-6 * (double)(1 + i % 1000003) + 1e-3 * (i % 7);
+        double mu = 1.0 / rate;
+        double x = gsl_ran_exponential(&a.g, 1.0 / rate);
+        double y = -mu * log1p(-gsl_rng_uniform(&b.g));
+        if (memcmp(&x, &y, sizeof x) != 0)
+            fail_msg("draw %d, rate %g: gsl %.17g, -mu log1p(-u) %.17g", i, rate, x, y);
+    }
+}
+
 static void test_rng_adjacent_streams_are_uncorrelated(void **state)
 {
     (void)state;
@@ -392,6 +416,7 @@ int main(void)
         cmocka_unit_test(test_rng_philox_matches_known_answers),
         cmocka_unit_test(test_rng_fixed_stream_matches_golden_values),
         cmocka_unit_test(test_rng_inline_stream_is_a_gsl_rng_of_small_state),
+        cmocka_unit_test(test_rng_poisson_gap_is_gsl_exponential_bit_for_bit),
         cmocka_unit_test(test_rng_adjacent_streams_are_uncorrelated),
         cmocka_unit_test(test_rng_passes_chi_square_gap_and_birthday_tests),
         cmocka_unit_test(test_rng_seeds_of_many_names_are_distinct_and_spread),
