@@ -13,18 +13,8 @@ set yrange [0:3300]
 set grid
 set key bottom left
 set title "offsim: cost per task against population (medians of 5 runs, bars: min-max)"
-# 2026-12-06 evening, alternated runs at load average 3.6-4.0 (bench_world
-# rate 1000 10000 100000 1000000 5x): before = main at 4bb56b7, after =
-# the first arrivals batched (sorted run beside the heap, records fetched
-# eight arrivals ahead, no logarithm for arrivals past the end)
-$b1 << EOD
-1000    2915.821 2060.830 2933.507
-10000   2145.388 2005.172 2284.349
-100000  1541.837 1205.152 1577.827
-1000000 801.962  765.672  879.560
-EOD
-# 2026-12-06 evening, load average ~1 (a quiet VM), both binaries with the
-# heap kept between runs (bench_world's mallopt): before = main at 4bb56b7,
+# The data of bench/RESULTS.md's table (load average ~1), both binaries
+# with the heap kept between runs (bench_world's mallopt): before = main at 4bb56b7,
 # main = the 496-byte record (shared channel blocks, huge pages) and the
 # batched first arrivals; alternated B M B M, then main with `shadowed`
 # (every uplink its own channel state). bench_world rate 1000 10000 100000

@@ -25,8 +25,8 @@ typedef struct sim_link_shadow {
  * sim_link_rate's last answer first (the cell asks it at every start and
  * end of an upload), so that it shares a cache line with the rate chain's
  * start (the arrival prefetches l->chan); then the shadowing and the rate
- * chain.  Line-aligned (192 bytes today: three whole lines in the
- * world's array of them, which is 64-byte aligned). */
+ * chain.  Line-aligned (192 bytes: three whole lines in the world's
+ * array of them, which is 64-byte aligned). */
 typedef struct sim_link_var {
     _Alignas(64) double memo_t; /* sim_link_rate's last answer: from memo_t */
     double memo_next, memo_rate; /* to memo_next, memo_rate                 */
