@@ -97,6 +97,18 @@ static inline gsl_rng sim_rng_view(sim_rng_state *s)
     return g;
 }
 
+/* The next word (as gsl_rng_get draws it; gsl_rng_uniform is the word
+ * times 2^-32) of each of n distinct streams, the states at s and every
+ * stride bytes after it (the streams of an array of records), each
+ * advanced by one word: the same words and states as n calls of
+ * gsl_rng_get in any order, but the blocks of the streams that start a
+ * new one are computed SIM_RNG_LANES at a time, lane by lane, so that
+ * their rounds overlap and vectorise: for a pass over a population's
+ * fresh streams, where one block alone is a chain of ten dependent
+ * multiplies. */
+#define SIM_RNG_LANES 8
+void sim_rng_words(sim_rng_state *s, size_t stride, size_t n, uint32_t w[]);
+
 /* dst = src, dst->g pointing at dst's own state. */
 void sim_rng_copy(sim_rng *dst, const sim_rng *src);
 

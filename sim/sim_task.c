@@ -92,25 +92,62 @@ static double first_arrival_cut(const scn_arrivals *a, double duration)
 
 /* Device d's first arrival, as next_arrival(w, d, 0, true) draws it, or
  * INFINITY (the stream advanced just the same) when a Poisson arrival is
- * certainly past the end: its uniform is compared with *cut first, and
+ * certainly past the end: its uniform is compared with the cut first, and
  * only the arrivals that may come in time take the logarithm, which is
- * most of a draw's cost (with 10^6 devices 80 % never arrive).  *cut_for:
- * the arrivals configuration *cut is for (devices of a group are
- * adjacent). */
-static double first_arrival(sim_world *w, sim_device *d, const scn_arrivals **cut_for,
-                            double *cut)
+ * most of a draw's cost (with 10^6 devices 80 % never arrive). */
+static double first_arrival(sim_world *w, sim_device *d, double cut)
 {
     const scn_arrivals *a = &d->cfg->arrivals;
     if (a->kind == SCN_ARR_POISSON) {
-        if (a != *cut_for) {
-            *cut = first_arrival_cut(a, w->scn->duration_s);
-            *cut_for = a;
-        }
         gsl_rng g = sim_rng_view(&d->rng_arrivals);
         double u = gsl_rng_uniform(&g);
-        return u >= *cut ? INFINITY : 0.0 + poisson_gap(u, a->rate_hz);
+        return u >= cut ? INFINITY : 0.0 + poisson_gap(u, a->rate_hz);
     }
     return next_arrival(w, d, 0.0, true);
+}
+
+/* The cut of arrivals a (first_arrival_cut), kept in *cut for *cut_for:
+ * devices of a group are adjacent, so it is computed once a group. */
+static double cut_of(const sim_world *w, const scn_arrivals *a, const scn_arrivals **cut_for,
+                     double *cut)
+{
+    if (a != *cut_for) {
+        *cut = first_arrival_cut(a, w->scn->duration_s);
+        *cut_for = a;
+    }
+    return *cut;
+}
+
+/* The first arrivals of devices [i0, i0 + n), n <= SIM_RNG_LANES, into
+ * t[], as first_arrival draws them.  When all n are of one Poisson group
+ * (most of a large population), their streams' words are drawn together
+ * (sim_rng_words: the streams are fresh, and a block alone is a chain of
+ * dependent multiplies), compared with the cut as numbers of 2^-32
+ * (exactly: a word times 2^-32 is the uniform, and the cut times 2^32 is
+ * exact too), and only the few that may come in time are turned into
+ * times. */
+static void first_arrivals(sim_world *w, size_t i0, size_t n, double t[],
+                           const scn_arrivals **cut_for, double *cut)
+{
+    sim_device *d = &w->dev[i0];
+    const scn_arrivals *a = &d->cfg->arrivals;
+    bool group = a->kind == SCN_ARR_POISSON;
+    for (size_t j = 1; j < n && group; j++)
+        group = d[j].cfg == d->cfg;
+    if (!group) {
+        for (size_t j = 0; j < n; j++) {
+            const scn_arrivals *aj = &d[j].cfg->arrivals;
+            double c = aj->kind == SCN_ARR_POISSON ? cut_of(w, aj, cut_for, cut) : 0;
+            t[j] = first_arrival(w, &d[j], c);
+        }
+        return;
+    }
+    uint32_t word[SIM_RNG_LANES];
+    sim_rng_words(&d->rng_arrivals, sizeof *d, n, word);
+    double cut32 = cut_of(w, a, cut_for, cut) * 0x1p32;
+    for (size_t j = 0; j < n; j++)
+        t[j] = (double)word[j] >= cut32 ? INFINITY
+                                        : 0.0 + poisson_gap(word[j] * 0x1p-32, a->rate_hz);
 }
 
 void sim_tasks_start(sim_world *w)
@@ -135,23 +172,27 @@ void sim_tasks_start(sim_world *w)
     }
     const scn_arrivals *cut_for = NULL;
     double cut = 0;
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i0 = 0; i0 < n; i0 += SIM_RNG_LANES) {
+        size_t k = n - i0 < SIM_RNG_LANES ? n - i0 : SIM_RNG_LANES;
 #if defined(__GNUC__)
         /* a pass over every record (10^6 of them: out of cache), reading
          * its configuration and arrival stream: fetch a few records ahead */
-        if (i + START_AHEAD < w->n_dev) {
-            const char *p = (const char *)&w->dev[i + START_AHEAD];
+        for (size_t j = i0 + START_AHEAD; j < i0 + START_AHEAD + k && j < n; j++) {
+            const char *p = (const char *)&w->dev[j];
             __builtin_prefetch(p);
             __builtin_prefetch(p + offsetof(sim_device, rng_outcome) - 1);
         }
 #endif
-        double t = first_arrival(w, &w->dev[i], &cut_for, &cut);
-        if (!arrivals_open(w, t)) /* t < duration: never NaN or infinite */
-            continue;
-        if (batch)
-            ev[m++] = (sim_batch_ev){ t, i };
-        else if (sim_schedule(w, t, ev_arrival, i))
-            w->arr_pending++;
+        double t[SIM_RNG_LANES];
+        first_arrivals(w, i0, k, t, &cut_for, &cut);
+        for (size_t j = 0; j < k; j++) {
+            if (!arrivals_open(w, t[j])) /* t < duration: never NaN or infinite */
+                continue;
+            if (batch)
+                ev[m++] = (sim_batch_ev){ t[j], i0 + j };
+            else if (sim_schedule(w, t[j], ev_arrival, i0 + j))
+                w->arr_pending++;
+        }
     }
     if (batch) {
         if (sim_engine_schedule_batch(w->eng, ev, m, ev_arrival, w))

@@ -188,6 +188,43 @@ static void test_rng_inline_stream_is_a_gsl_rng_of_small_state(void **state)
     gsl_rng_free(h);
 }
 
+/* sim_rng_words (a population's streams drawn together, lane by lane)
+ * gives each stream the word and the state gsl_rng_get gives it alone:
+ * streams in records (a stride), 37 of them (lanes left over), at every
+ * position in their block (fresh, mid-block, past the first block), over
+ * several passes; none drawn from when n is 0. */
+static void test_rng_words_of_many_streams_are_those_of_each_alone(void **state)
+{
+    (void)state;
+    enum { N = 37 };
+    struct rec {
+        char before[40];
+        sim_rng_state s;
+        double after;
+    } r[N];
+    sim_rng_state ref[N];
+    for (int i = 0; i < N; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "ue[%d]", i);
+        sim_rng_state_init(&r[i].s, 17, sim_rng_entity_key(name), SIM_RNG_ARRIVALS);
+        gsl_rng g = sim_rng_view(&r[i].s);
+        for (int k = 0; k < i % 6; k++)
+            gsl_rng_get(&g);
+        ref[i] = r[i].s;
+    }
+    uint32_t w[N];
+    sim_rng_words(&r[0].s, sizeof r[0], 0, w);
+    assert_memory_equal(&r[0].s, &ref[0], sizeof ref[0]);
+    for (int pass = 0; pass < 6; pass++) {
+        sim_rng_words(&r[0].s, sizeof r[0], N, w);
+        for (int i = 0; i < N; i++) {
+            gsl_rng g = sim_rng_view(&ref[i]);
+            assert_int_equal(w[i], gsl_rng_get(&g));
+            assert_memory_equal(&r[i].s, &ref[i], sizeof ref[i]);
+        }
+    }
+}
+
 /* Pearson correlation of x and y, times sqrt(n): about N(0, 1) for
  * independent uniforms. */
 static double corr_z(const double *x, const double *y, size_t n)
@@ -213,11 +250,6 @@ static void uniforms(uint64_t master, const char *name, uint32_t purpose, double
         u[i] = gsl_rng_uniform(&r.g);
 }
 
-/* Adjacent streams are uncorrelated: devices ue#i and ue#(i+1) (the keys
- * a group's members get), the purposes of one device, consecutive master
- * seeds; draw k against draw k and against draw k+1 (lag 1).  Each |z| <
- * 5.5 (all 2,400 pairs: p < 1e-4 under independence), and the z's of the
- * device pairs average to about 0 and have variance about 1. */
 /* sim_task.c draws a Poisson gap as -mu log1p(-u) from the stream's
  * uniform (so that the first arrivals' past-the-end test can reuse the
  * uniform it drew) and relies on that being gsl_ran_exponential's value
@@ -240,6 +272,11 @@ static void test_rng_poisson_gap_is_gsl_exponential_bit_for_bit(void **state)
     }
 }
 
+/* Adjacent streams are uncorrelated: devices ue#i and ue#(i+1) (the keys
+ * a group's members get), the purposes of one device, consecutive master
+ * seeds; draw k against draw k and against draw k+1 (lag 1).  Each |z| <
+ * 5.5 (all 2,400 pairs: p < 1e-4 under independence), and the z's of the
+ * device pairs average to about 0 and have variance about 1. */
 static void test_rng_adjacent_streams_are_uncorrelated(void **state)
 {
     (void)state;
@@ -416,6 +453,7 @@ int main(void)
         cmocka_unit_test(test_rng_philox_matches_known_answers),
         cmocka_unit_test(test_rng_fixed_stream_matches_golden_values),
         cmocka_unit_test(test_rng_inline_stream_is_a_gsl_rng_of_small_state),
+        cmocka_unit_test(test_rng_words_of_many_streams_are_those_of_each_alone),
         cmocka_unit_test(test_rng_poisson_gap_is_gsl_exponential_bit_for_bit),
         cmocka_unit_test(test_rng_adjacent_streams_are_uncorrelated),
         cmocka_unit_test(test_rng_passes_chi_square_gap_and_birthday_tests),
