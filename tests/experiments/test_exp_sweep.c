@@ -285,33 +285,43 @@ static void test_resume_after_sigkill(void **state)
 
 /* Ctrl-C (SIGINT) or SIGTERM part-way: exit 130, the worker files gone,
  * the running points recorded 'interrupted' and named, one line each; the
- * sweep again runs every point not ok. */
+ * sweep again runs every point not ok.  A point is interrupted only if
+ * its worker is in the simulation's loop when the signal comes, which
+ * each of the 2 workers is about 85 % of the time (the rest: building the
+ * world, recording the run, waiting for its next point); a signal that
+ * finds neither there (about 1 in 40) is reported as 0 interrupted, which
+ * is checked too, and the sweep is signalled again, up to 5 times, until
+ * one is. */
 static void interrupt_and_resume(int sig, const char *name)
 {
     char db[256], sweep_dir[300];
-    snprintf(db, sizeof db, "%s/%s.db", dir, name);
-    snprintf(sweep_dir, sizeof sweep_dir, "%s.sweep", db);
-    int ws = sweep_and_signal(db, sig);
-    assert_true(WIFEXITED(ws));
-    assert_int_equal(WEXITSTATUS(ws), 130);
-    assert_int_equal(access(sweep_dir, F_OK), -1); /* worker files removed */
-    const char *text = out_text(), *m = strstr(text, " interrupted; ");
-    if (!m || !strstr(text, "the same sweep again runs every point not ok"))
-        fail_msg("no interruption report in:\n%s", text);
-    while (m > text && m[-1] != ' ')
-        m--;
-    long long n_int = strtoll(m, NULL, 10);
-    size_t named = 0;
-    for (const char *q = text; (q = strstr(q, "recorded 'interrupted', runs again on resume")); q++)
-        named++;
-    assert_int_equal((long long)named, n_int);
-    assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE status='interrupted'"), n_int);
-    /* 2 workers, each about 50 ms a point in the simulation's loop */
-    assert_true(n_int >= 1);
-    /* in point order with the others */
-    assert_int_equal(query(db, "SELECT count(*) FROM runs a JOIN runs b ON b.run_id > a.run_id "
-                               "WHERE b.point < a.point"),
-                     0);
+    long long n_int = 0;
+    for (int attempt = 0; attempt < 5 && n_int == 0; attempt++) {
+        snprintf(db, sizeof db, "%s/%s-%d.db", dir, name, attempt);
+        snprintf(sweep_dir, sizeof sweep_dir, "%s.sweep", db);
+        int ws = sweep_and_signal(db, sig);
+        assert_true(WIFEXITED(ws));
+        assert_int_equal(WEXITSTATUS(ws), 130);
+        assert_int_equal(access(sweep_dir, F_OK), -1); /* worker files removed */
+        const char *text = out_text(), *m = strstr(text, " interrupted; ");
+        if (!m || !strstr(text, "the same sweep again runs every point not ok"))
+            fail_msg("no interruption report in:\n%s", text);
+        while (m > text && m[-1] != ' ')
+            m--;
+        n_int = strtoll(m, NULL, 10);
+        size_t named = 0;
+        for (const char *q = text; (q = strstr(q, "recorded 'interrupted', runs again on resume"));
+             q++)
+            named++;
+        assert_int_equal((long long)named, n_int);
+        assert_int_equal(query(db, "SELECT count(*) FROM runs WHERE status='interrupted'"), n_int);
+        /* in point order with the others */
+        assert_int_equal(query(db, "SELECT count(*) FROM runs a JOIN runs b ON b.run_id > "
+                                   "a.run_id WHERE b.point < a.point"),
+                         0);
+    }
+    if (n_int < 1)
+        fail_msg("5 signals found no point in the simulation's loop");
     resume(db);
 }
 
