@@ -14,7 +14,9 @@
  *                                 same ~232,000 tasks in 400 s: tasks per
  *                                 second of simulation, of wall time and of
  *                                 CPU time (world built beforehand, no
- *                                 database), median of runs; `shadowed`:
+ *                                 database), median of runs (taken round
+ *                                 the sizes: run 1 of each, run 2, ...);
+ *                                 at most 16 sizes; `shadowed`:
  *                                 every uplink with its own 4 dB
  *                                 shadowing draw, so no device shares its
  *                                 channel state (192 bytes more each)
@@ -218,23 +220,28 @@ int main(int argc, char **argv)
          * time, which a loaded machine inflates less */
         printf("%12s %10s %14s %10s %10s %14s %10s %10s\n", "devices", "tasks", "tasks/s",
                "min", "max", "per CPU s", "min", "max");
-        for (int i = 2; i < last; i++) {
-            size_t n = (size_t)atoll(argv[i]);
-            double v[99], c[99];
-            size_t tasks = 0;
-            for (int r = 0; r < runs; r++) {
+        /* The runs go round the sizes (run 1 of every size, then run
+         * 2, ...), so that a slow spell of the machine (a VM's neighbours)
+         * falls on every size alike, not on one of them. */
+        enum { MAX_SIZES = 16 };
+        int n_sizes = last - 2 < MAX_SIZES ? last - 2 : MAX_SIZES;
+        double v[MAX_SIZES][99], c[MAX_SIZES][99];
+        size_t tasks[MAX_SIZES] = {0};
+        for (int r = 0; r < runs; r++)
+            for (int i = 0; i < n_sizes; i++) {
                 res_summary sum;
                 double secs, bpd, dt;
-                run_world(n, "400 s", &sum, &secs, &bpd, &dt);
-                tasks = sum.n_tasks;
-                v[r] = (double)sum.n_tasks / dt;
-                c[r] = (double)sum.n_tasks / g_run_cpu_s;
+                run_world((size_t)atoll(argv[2 + i]), "400 s", &sum, &secs, &bpd, &dt);
+                tasks[i] = sum.n_tasks;
+                v[i][r] = (double)sum.n_tasks / dt;
+                c[i][r] = (double)sum.n_tasks / g_run_cpu_s;
             }
-            qsort(v, (size_t)runs, sizeof v[0], cmp);
-            qsort(c, (size_t)runs, sizeof c[0], cmp);
-            printf("%12zu %10zu %14.0f %10.0f %10.0f %14.0f %10.0f %10.0f\n", n, tasks,
-                   v[runs / 2], v[0], v[runs - 1], c[runs / 2], c[0], c[runs - 1]);
-            fflush(stdout);
+        for (int i = 0; i < n_sizes; i++) {
+            qsort(v[i], (size_t)runs, sizeof v[i][0], cmp);
+            qsort(c[i], (size_t)runs, sizeof c[i][0], cmp);
+            printf("%12lld %10zu %14.0f %10.0f %10.0f %14.0f %10.0f %10.0f\n", atoll(argv[2 + i]),
+                   tasks[i], v[i][runs / 2], v[i][0], v[i][runs - 1], c[i][runs / 2], c[i][0],
+                   c[i][runs - 1]);
         }
         return 0;
     }

@@ -36,6 +36,7 @@
 #define SIM_RNG_H
 
 #include <gsl/gsl_rng.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "off.h"
@@ -108,6 +109,11 @@ static inline gsl_rng sim_rng_view(sim_rng_state *s)
  * multiplies. */
 #define SIM_RNG_LANES 8
 void sim_rng_words(sim_rng_state *s, size_t stride, size_t n, uint32_t w[]);
+
+/* sim_rng_words computes its blocks with AVX2 where the CPU has it, else
+ * in portable C (the same words): true forces the portable form, false
+ * goes back to the choice by CPU (for tests and benchmarks). */
+void sim_rng_force_portable(bool portable);
 
 /* dst = src, dst->g pointing at dst's own state. */
 void sim_rng_copy(sim_rng *dst, const sim_rng *src);

@@ -34,7 +34,6 @@
 static sim_handler ev_arrival, ev_dev_done, ev_up_done, ev_srv_arrive, ev_down_done,
     ev_done;
 
-/* Draw the next arrival time of device d after now; INFINITY if none. */
 /* A Poisson gap from its uniform u, computed as gsl_ran_exponential does
  * (-mu log1p(-u), bit for bit: test_sim_rng checks it), so that the first
  * arrivals' past-the-end test below can use the uniform it drew. */
@@ -44,10 +43,11 @@ static double poisson_gap(double u, double rate_hz)
     return -mu * log1p(-u);
 }
 
+/* Draw the next arrival time of device d after now; INFINITY if none. */
 static double next_arrival(sim_world *w, sim_device *d, double now, bool first)
 {
     const scn_arrivals *a = &d->cfg->arrivals;
-    gsl_rng g = sim_rng_view(&d->rng_arrivals);
+    gsl_rng g = sim_rng_view(&w->arr_rng[d - w->dev]);
     switch (a->kind) {
     case SCN_ARR_POISSON:
         return now + poisson_gap(gsl_rng_uniform(&g), a->rate_hz);
@@ -73,9 +73,6 @@ static bool arrivals_open(const sim_world *w, double t)
     return true;
 }
 
-/* Devices ahead of the one whose first arrival is drawn whose record is
- * fetched (enough to cover a memory latency of a few hundred ns). */
-#define START_AHEAD 16
 /* Device records beyond which the next arrival's is prefetched (above a
  * typical L2 cache). */
 #define PREFETCH_MIN_BYTES ((size_t)1 << 20)
@@ -90,68 +87,45 @@ static double first_arrival_cut(const scn_arrivals *a, double duration)
     return -expm1(-duration / mu) + 1e-9;
 }
 
-/* Device d's first arrival, as next_arrival(w, d, 0, true) draws it, or
- * INFINITY (the stream advanced just the same) when a Poisson arrival is
- * certainly past the end: its uniform is compared with the cut first, and
- * only the arrivals that may come in time take the logarithm, which is
- * most of a draw's cost (with 10^6 devices 80 % never arrive). */
-static double first_arrival(sim_world *w, sim_device *d, double cut)
+/* Device i's first arrival at t, if it comes in time: into the batch
+ * (ev, *m) if there is one, else scheduled. */
+static void start_arrival(sim_world *w, size_t i, double t, sim_batch_ev *ev, size_t *m)
 {
-    const scn_arrivals *a = &d->cfg->arrivals;
-    if (a->kind == SCN_ARR_POISSON) {
-        gsl_rng g = sim_rng_view(&d->rng_arrivals);
-        double u = gsl_rng_uniform(&g);
-        return u >= cut ? INFINITY : 0.0 + poisson_gap(u, a->rate_hz);
-    }
-    return next_arrival(w, d, 0.0, true);
-}
-
-/* The cut of arrivals a (first_arrival_cut), kept in *cut for *cut_for:
- * devices of a group are adjacent, so it is computed once a group. */
-static double cut_of(const sim_world *w, const scn_arrivals *a, const scn_arrivals **cut_for,
-                     double *cut)
-{
-    if (a != *cut_for) {
-        *cut = first_arrival_cut(a, w->scn->duration_s);
-        *cut_for = a;
-    }
-    return *cut;
-}
-
-/* The first arrivals of devices [i0, i0 + n), n <= SIM_RNG_LANES, into
- * t[], as first_arrival draws them.  When all n are of one Poisson group
- * (most of a large population), their streams' words are drawn together
- * (sim_rng_words: the streams are fresh, and a block alone is a chain of
- * dependent multiplies), compared with the cut as numbers of 2^-32
- * (exactly: a word times 2^-32 is the uniform, and the cut times 2^32 is
- * exact too), and only the few that may come in time are turned into
- * times. */
-static void first_arrivals(sim_world *w, size_t i0, size_t n, double t[],
-                           const scn_arrivals **cut_for, double *cut)
-{
-    sim_device *d = &w->dev[i0];
-    const scn_arrivals *a = &d->cfg->arrivals;
-    bool group = a->kind == SCN_ARR_POISSON;
-    for (size_t j = 1; j < n && group; j++)
-        group = d[j].cfg == d->cfg;
-    if (!group) {
-        for (size_t j = 0; j < n; j++) {
-            const scn_arrivals *aj = &d[j].cfg->arrivals;
-            double c = aj->kind == SCN_ARR_POISSON ? cut_of(w, aj, cut_for, cut) : 0;
-            t[j] = first_arrival(w, &d[j], c);
-        }
+    if (!arrivals_open(w, t)) /* t < duration: never NaN or infinite */
         return;
+    if (ev)
+        ev[(*m)++] = (sim_batch_ev){ t, i };
+    else if (sim_schedule(w, t, ev_arrival, i))
+        w->arr_pending++;
+}
+
+/* The first arrivals of a Poisson group, devices [k, end), as
+ * next_arrival(w, d, 0, true) draws them: one pass over their arrival
+ * streams (w->arr_rng, 32 bytes a device, in order: the records are not
+ * read), 8 streams at a time (sim_rng_words: the streams are fresh, and
+ * one block alone is a chain of dependent multiplies).  A word is
+ * compared with the cut first, as a number of 2^-32 (exactly: the word
+ * times 2^-32 is the uniform, and the cut times 2^32 is exact too): an
+ * arrival certainly past the end (with 10^6 devices 80 % of them) takes
+ * no logarithm and is not scheduled; its stream advanced just the same. */
+static void start_poisson_group(sim_world *w, const scn_arrivals *a, size_t k, size_t end,
+                                sim_batch_ev *ev, size_t *m)
+{
+    double cut32 = first_arrival_cut(a, w->scn->duration_s) * 0x1p32;
+    for (size_t i0 = k; i0 < end; i0 += SIM_RNG_LANES) {
+        size_t n = end - i0 < SIM_RNG_LANES ? end - i0 : SIM_RNG_LANES;
+        uint32_t word[SIM_RNG_LANES];
+        sim_rng_words(&w->arr_rng[i0], sizeof *w->arr_rng, n, word);
+        for (size_t j = 0; j < n; j++)
+            if ((double)word[j] < cut32)
+                start_arrival(w, i0 + j, 0.0 + poisson_gap(word[j] * 0x1p-32, a->rate_hz), ev,
+                              m);
     }
-    uint32_t word[SIM_RNG_LANES];
-    sim_rng_words(&d->rng_arrivals, sizeof *d, n, word);
-    double cut32 = cut_of(w, a, cut_for, cut) * 0x1p32;
-    for (size_t j = 0; j < n; j++)
-        t[j] = (double)word[j] >= cut32 ? INFINITY
-                                        : 0.0 + poisson_gap(word[j] * 0x1p-32, a->rate_hz);
 }
 
 void sim_tasks_start(sim_world *w)
 {
+    const scn_scenario *s = w->scn;
     /* Prefetching the next arrival's record pays only once the records
      * outgrow the caches; below that it is a cost on every event. */
     w->arrival_fn = w->n_dev * sizeof *w->dev > PREFETCH_MIN_BYTES ? ev_arrival : NULL;
@@ -164,35 +138,20 @@ void sim_tasks_start(sim_world *w)
      * one schedule each measured faster (bench/RESULTS.md). */
     bool batch = w->arrival_fn != NULL;
     sim_batch_ev *ev = batch ? malloc(w->n_dev * sizeof *ev) : NULL;
-    size_t m = 0, n = w->n_dev;
+    size_t m = 0, groups = s->n_devices;
     if (batch && !ev) { /* nothing is drawn: the run stops here */
         sim_fail(w, OFF_ENOMEM, "out of memory scheduling an event");
         batch = false;
-        n = 0;
+        groups = 0;
     }
-    const scn_arrivals *cut_for = NULL;
-    double cut = 0;
-    for (size_t i0 = 0; i0 < n; i0 += SIM_RNG_LANES) {
-        size_t k = n - i0 < SIM_RNG_LANES ? n - i0 : SIM_RNG_LANES;
-#if defined(__GNUC__)
-        /* a pass over every record (10^6 of them: out of cache), reading
-         * its configuration and arrival stream: fetch a few records ahead */
-        for (size_t j = i0 + START_AHEAD; j < i0 + START_AHEAD + k && j < n; j++) {
-            const char *p = (const char *)&w->dev[j];
-            __builtin_prefetch(p);
-            __builtin_prefetch(p + offsetof(sim_device, rng_outcome) - 1);
-        }
-#endif
-        double t[SIM_RNG_LANES];
-        first_arrivals(w, i0, k, t, &cut_for, &cut);
-        for (size_t j = 0; j < k; j++) {
-            if (!arrivals_open(w, t[j])) /* t < duration: never NaN or infinite */
-                continue;
-            if (batch)
-                ev[m++] = (sim_batch_ev){ t[j], i0 + j };
-            else if (sim_schedule(w, t[j], ev_arrival, i0 + j))
-                w->arr_pending++;
-        }
+    /* devices are built group by group, count each, in order */
+    for (size_t g = 0, k = 0; g < groups; k += s->devices[g++].count) {
+        const scn_device *sd = &s->devices[g];
+        if (sd->arrivals.kind == SCN_ARR_POISSON)
+            start_poisson_group(w, &sd->arrivals, k, k + sd->count, ev, &m);
+        else
+            for (size_t i = k; i < k + sd->count; i++)
+                start_arrival(w, i, next_arrival(w, &w->dev[i], 0.0, true), ev, &m);
     }
     if (batch) {
         if (sim_engine_schedule_batch(w->eng, ev, m, ev_arrival, w))
@@ -604,7 +563,7 @@ static void prefetch_batched(const sim_world *w, const sim_engine *e)
     sim_handler *fn;
     uint64_t a;
     if (sim_engine_peek_batched(e, BATCH_AHEAD, &fn, &a) && fn == ev_arrival)
-        sim_device_prefetch(&w->dev[a]);
+        sim_arrival_prefetch(w, a);
 #if defined(__GNUC__)
     /* the uplink's rate chain of one nearer, whose record came earlier */
     if (sim_engine_peek_batched(e, BATCH_AHEAD / 2, &fn, &a) && fn == ev_arrival &&
@@ -620,7 +579,7 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
     /* With many devices the record is out of cache (unless the event
      * before this one fetched it, sim_prefetch_next): fetch all of it at
      * once, then the uplink's rate chain, a separate allocation */
-    sim_device_prefetch(d);
+    sim_arrival_prefetch(w, arg);
 #if defined(__GNUC__)
     if (d->up.chan)
         __builtin_prefetch(d->up.chan);

@@ -374,7 +374,8 @@ static off_status build_devices(sim_world *w, off_err *err)
         return off_errf(err, OFF_EINVAL, s->file, 0, 0, "%zu devices: need 1..%u", n,
                         UINT32_MAX / 2);
     w->dev = sim_world_bulk(n, sizeof *w->dev, &w->dev_mem);
-    if (!w->dev)
+    w->arr_rng = sim_world_bulk(n, sizeof *w->arr_rng, &w->arr_mem);
+    if (!w->dev || !w->arr_rng)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     w->n_dev = n;
     sim_power_ext *exts;
@@ -419,7 +420,7 @@ static off_status build_devices(sim_world *w, off_err *err)
              * growing a group leaves its existing members' draws alone. */
             d->index = (uint32_t)i;
             uint64_t ek = device_key(sd, i);
-            sim_rng_state_init(&d->rng_arrivals, s->seed, ek, SIM_RNG_ARRIVALS);
+            sim_rng_state_init(&w->arr_rng[k], s->seed, ek, SIM_RNG_ARRIVALS);
             sim_rng_state_init(&d->rng_outcome, s->seed, ek, SIM_RNG_OUTCOME);
             if (trained) /* the two share their place: see sim_device */
                 sim_rng_state_init(&d->rng_samples, s->seed, ek, SIM_RNG_SAMPLES);
@@ -614,6 +615,7 @@ void sim_world_free(sim_world *w)
         sim_fifo_free(&d->down_q);
     }
     free(w->dev_mem);
+    free(w->arr_mem);
     free(w->link_mem);
     free(w->pw_mem);
     sim_cells_free(w);

@@ -47,6 +47,15 @@ static inline void sim_device_prefetch(const sim_device *d)
 #endif
 }
 
+/* What device i's arrival reads: its record and its arrival stream. */
+static inline void sim_arrival_prefetch(const sim_world *w, size_t i)
+{
+    sim_device_prefetch(&w->dev[i]);
+#if defined(__GNUC__)
+    __builtin_prefetch(&w->arr_rng[i]);
+#endif
+}
+
 /* When the engine's next event is a device's arrival, start fetching that
  * device's record now, so that it arrives while the engine pops the event
  * (a hint: nothing changes if another event comes first).  Called at the
@@ -56,7 +65,7 @@ static inline void sim_prefetch_next(const sim_world *w)
     sim_handler *fn;
     uint64_t arg;
     if (w->arrival_fn && sim_engine_peek(w->eng, &fn, &arg) && fn == w->arrival_fn)
-        sim_device_prefetch(&w->dev[arg]);
+        sim_arrival_prefetch(w, arg);
 }
 
 /* One draw of a distribution (its mean for deterministic). */

@@ -65,18 +65,21 @@ typedef struct sim_mob {
 
 /* The fields every task touches come first, so that they share a few
  * cache lines (an arrival lands on a device not touched for a while, and
- * with 10^5 devices and more the record is not in cache): the streams an
- * arrival draws from are held inline (their bare 32-byte states) next
- * to them.  What only some scenarios use is held out of the record: a
- * channel model's state (sim_link_var), radio tails and batteries
+ * with 10^5 devices and more the record is not in cache): the streams a
+ * task draws from are held inline (their bare 32-byte states) next to
+ * them.  The arrival stream is held apart, in the world's arr_rng: the
+ * first arrivals are drawn in one pass over every device before the run,
+ * which then reads 32 bytes a device in order instead of the records.
+ * What only some scenarios use is held out of the record too: a channel
+ * model's state (sim_link_var), radio tails and batteries
  * (sim_power_ext), mobility (sim_mob); the channel stream, drawn from only
- * while the links are built, is not kept at all.  496 bytes
-  * (x86-64; docs/design.md, "Large device populations"). */
+ * while the links are built, is not kept at all.  464 bytes
+ * (x86-64; docs/design.md, "Large device populations"). */
 typedef struct sim_device {
     const scn_device *cfg;
     uint32_t server;           /* index in w->srv (a world has < 2^32)   */
     uint32_t index;            /* within its group (its streams' key)    */
-    sim_rng_state rng_arrivals, rng_outcome; /* bare: see sim_rng_view */
+    sim_rng_state rng_outcome; /* bare: see sim_rng_view */
     const mdl_profile *prof;   /* hardware profile, or NULL: speed only  */
     double speed_macs;         /* given, or the profile's full-model rate */
     const double *ptab;        /* profile seconds per (exit, split), or NULL */
@@ -128,10 +131,12 @@ struct sim_world {
     gsl_rng *rng_policy;
     sim_device *dev;          /* n_dev of them, in dev_mem              */
     size_t n_dev;
-    /* The per-device arrays (sim_world_bulk): the records, the channel
-     * state of the links that have a channel model, the power state of
-     * the devices with a radio tail or a battery; what to free. */
-    void *dev_mem, *link_mem, *pw_mem;
+    /* The per-device arrays (sim_world_bulk): the records, their
+     * arrival streams, the channel state of the links that have a channel
+     * model, the power state of the devices with a radio tail or a
+     * battery; what to free. */
+    void *dev_mem, *arr_mem, *link_mem, *pw_mem;
+    sim_rng_state *arr_rng;   /* device i's arrival stream: arr_rng[i]   */
     sim_link_var *link_vars;  /* in link_mem, in device order            */
     sim_server *srv;
     size_t n_srv;

@@ -192,7 +192,8 @@ static void test_rng_inline_stream_is_a_gsl_rng_of_small_state(void **state)
  * gives each stream the word and the state gsl_rng_get gives it alone:
  * streams in records (a stride), 37 of them (lanes left over), at every
  * position in their block (fresh, mid-block, past the first block), over
- * several passes; none drawn from when n is 0. */
+ * several passes, with the AVX2 and the portable blocks; none drawn from
+ * when n is 0. */
 static void test_rng_words_of_many_streams_are_those_of_each_alone(void **state)
 {
     (void)state;
@@ -216,6 +217,8 @@ static void test_rng_words_of_many_streams_are_those_of_each_alone(void **state)
     sim_rng_words(&r[0].s, sizeof r[0], 0, w);
     assert_memory_equal(&r[0].s, &ref[0], sizeof ref[0]);
     for (int pass = 0; pass < 6; pass++) {
+        /* both forms of the blocks: AVX2 (where the CPU has it), C */
+        sim_rng_force_portable(pass % 2 == 1);
         sim_rng_words(&r[0].s, sizeof r[0], N, w);
         for (int i = 0; i < N; i++) {
             gsl_rng g = sim_rng_view(&ref[i]);
@@ -223,6 +226,7 @@ static void test_rng_words_of_many_streams_are_those_of_each_alone(void **state)
             assert_memory_equal(&r[i].s, &ref[i], sizeof ref[i]);
         }
     }
+    sim_rng_force_portable(false);
 }
 
 /* Pearson correlation of x and y, times sqrt(n): about N(0, 1) for

@@ -25,10 +25,11 @@
 #define SCN "tests/data/sim/cell_ps.yaml" /* a shared cell, Shannon uplinks */
 
 /* The documented bounds: heap bytes a device of the shared-cell world
- * costs (its record with its streams and links; the group's devices share
- * one channel block, as their channel never changes: 496 bytes on
- * x86-64), and the same with a shadowing draw of its own, so a channel
- * block of its own (a 192-byte sim_link_var). */
+ * costs (its record with its streams and links, and its arrival stream
+ * beside it; the group's devices share one channel block, as their
+ * channel never changes: 464 + 32 bytes on x86-64), and the same with a
+ * shadowing draw of its own, so a channel block of its own (a 192-byte
+ * sim_link_var). */
 #define SIM_DEVICE_BYTES_MAX 512
 #define SIM_DEVICE_CHAN_BYTES_MAX 720
 
