@@ -187,7 +187,7 @@ void sim_mobility_handover(sim_world *w, sim_device *d, double t)
     if (j == d->server || !(dn + d->cfg->handover_margin_m < distance_to(w, d->server, x, y)))
         return;
     d->server = j;
-    d->n_handovers++;
+    d->mob->n_handovers++;
     if (d->up.cell) { /* its uploads now share the new server's cell */
         d->up.cell = &w->cells[j];
         size_t nsub = d->cfg->uplink.chan.subchannels;

@@ -24,7 +24,7 @@ static off_status record_devices(sim_world *w, off_err *err)
             .n_tasks = d->n_tasks,
             .n_done = d->n_done,
             .n_offloaded = d->n_offloaded,
-            .handovers = d->n_handovers,
+            .handovers = d->mob ? d->mob->n_handovers : 0,
             .energy_j = e.energy_j,
             .tail_j = e.tail_j,
             .tail_unattributed_j = e.tail_unattributed_j,

@@ -399,6 +399,10 @@ static off_status build_devices(sim_world *w, off_err *err)
                                 "device '%s' names server '%s', which is not in "
                                 "'servers'", sd->name, sd->server);
         }
+        if (sd->arrivals.kind == SCN_ARR_TRACE && sd->arrivals.n_trace > UINT32_MAX)
+            return off_errf(err, OFF_EINVAL, s->file, sd->pos.line, sd->pos.col,
+                            "device '%s': %zu arrival times in its trace: at most %u",
+                            sd->name, sd->arrivals.n_trace, UINT32_MAX);
         const mdl_profile *prof = NULL;
         bool ext = sim_power_needs_ext(sd);
         if (sd->profile && (st = get_profile(w, sd->profile, sd->profile_pos, &prof, err)))

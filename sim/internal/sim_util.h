@@ -39,9 +39,8 @@ static inline void sim_device_prefetch(const sim_device *d)
 {
 #if defined(__GNUC__)
     const char *p = (const char *)d;
-    for (size_t off = 0; off < sizeof *d; off += 64)
+    for (size_t off = 0; off < sizeof *d; off += 64) /* records are line-aligned */
         __builtin_prefetch(p + off);
-    __builtin_prefetch(p + sizeof *d - 1); /* records are not line-aligned */
 #else
     (void)d;
 #endif

@@ -61,6 +61,7 @@ typedef struct sim_mob {
     double s0;                 /* path length walked up to t0 (waypoint) or
                                   to trace row hint                        */
     size_t hint;               /* trace: the row last found               */
+    uint64_t n_handovers;      /* re-attachments (`handover`)             */
 } sim_mob;
 
 /* The fields every task touches come first, so that they share a few
@@ -73,10 +74,10 @@ typedef struct sim_mob {
  * What only some scenarios use is held out of the record too: a channel
  * model's state (sim_link_var), radio tails and batteries
  * (sim_power_ext), mobility (sim_mob); the channel stream, drawn from only
- * while the links are built, is not kept at all.  464 bytes
- * (x86-64; docs/design.md, "Large device populations"). */
+ * while the links are built, is not kept at all.  448 bytes, 7 whole
+ * cache lines (x86-64; docs/design.md, "Large device populations"). */
 typedef struct sim_device {
-    const scn_device *cfg;
+    _Alignas(64) const scn_device *cfg; /* records start on a cache line */
     uint32_t server;           /* index in w->srv (a world has < 2^32)   */
     uint32_t index;            /* within its group (its streams' key)    */
     sim_rng_state rng_outcome; /* bare: see sim_rng_view */
@@ -85,13 +86,14 @@ typedef struct sim_device {
     const double *ptab;        /* profile seconds per (exit, split), or NULL */
     int compute_bits;
     uint32_t n_unsent;         /* offloaded tasks not yet fully uploaded  */
-    size_t trace_pos;
     sim_fifo cpu_q, up_q, down_q;
     bool cpu_busy, up_busy, down_busy;
+    uint32_t trace_pos;        /* the next of its arrival trace's times (a
+                                  trace has < 2^32 of them: sim_world.c) */
     double cpu_free_at, up_free_at; /* for the backlog observations */
-    /* for its `devices` row: tasks generated, finished, sent to a server;
-     * re-attachments (`handover`) */
-    uint64_t n_tasks, n_done, n_offloaded, n_handovers;
+    /* for its `devices` row: tasks generated, finished, sent to a server
+     * (re-attachments, `handover`, are counted in its sim_mob) */
+    uint64_t n_tasks, n_done, n_offloaded;
     sim_power pw;              /* drain, DVFS; tail, battery (sim_power.c) */
     /* drawn work (synthetic models) or the test image a task carries
      * (trained models): a world draws from one of the two, never both, so

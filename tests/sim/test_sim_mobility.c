@@ -180,7 +180,7 @@ static void run_text(const char *text, rows *k, size_t *server)
         *server = w->dev[0].server;
     if (k && sim_world_run(w, NULL, 0, keep, k, &sum, &e) != OFF_OK)
         fail_msg("%s", e.msg);
-    last_handovers = w->dev[0].n_handovers;
+    last_handovers = w->dev[0].mob ? w->dev[0].mob->n_handovers : 0;
     sim_world_free(w);
     scn_free(&s);
 }

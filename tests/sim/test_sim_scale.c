@@ -27,7 +27,7 @@
 /* The documented bounds: heap bytes a device of the shared-cell world
  * costs (its record with its streams and links, and its arrival stream
  * beside it; the group's devices share one channel block, as their
- * channel never changes: 464 + 32 bytes on x86-64), and the same with a
+ * channel never changes: 448 + 32 bytes on x86-64), and the same with a
  * shadowing draw of its own, so a channel block of its own (a 192-byte
  * sim_link_var). */
 #define SIM_DEVICE_BYTES_MAX 512
