@@ -75,39 +75,17 @@ static inline uint32_t next_word(sim_rng_state *s)
 }
 
 /* Philox4x32-10 of counters (c0, c1, 0, 0) under keys (k0, k1), lane by
- * lane: word w of block j in out[w][j].  The portable form: the compiler
- * overlaps (and partly vectorises) the independent lanes. */
-static void philox_lanes_c(const uint32_t c0in[SIM_RNG_LANES], const uint32_t c1in[SIM_RNG_LANES],
-                           const uint32_t k0in[SIM_RNG_LANES], const uint32_t k1in[SIM_RNG_LANES],
+ * lane: word w of block j in out[w][j].  The portable form: one block at
+ * a time (the compiler overlaps the independent lanes' rounds as it can). */
+static void philox_lanes_c(const uint32_t c0[SIM_RNG_LANES], const uint32_t c1[SIM_RNG_LANES],
+                           const uint32_t k0[SIM_RNG_LANES], const uint32_t k1[SIM_RNG_LANES],
                            uint32_t out[4][SIM_RNG_LANES])
 {
-    enum { L = SIM_RNG_LANES };
-    uint32_t c0[L], c1[L], c2[L], c3[L], k0[L], k1[L];
-    for (int j = 0; j < L; j++) {
-        c0[j] = c0in[j];
-        c1[j] = c1in[j];
-        c2[j] = c3[j] = 0;
-        k0[j] = k0in[j];
-        k1[j] = k1in[j];
-    }
-    for (int round = 0; round < 10; round++) {
-        for (int j = 0; j < L; j++) {
-            uint64_t p0 = (uint64_t)PHILOX_M0 * c0[j], p1 = (uint64_t)PHILOX_M1 * c2[j];
-            uint32_t hi0 = (uint32_t)(p0 >> 32), lo0 = (uint32_t)p0;
-            uint32_t hi1 = (uint32_t)(p1 >> 32), lo1 = (uint32_t)p1;
-            c0[j] = hi1 ^ c1[j] ^ k0[j];
-            c1[j] = lo1;
-            c2[j] = hi0 ^ c3[j] ^ k1[j];
-            c3[j] = lo0;
-            k0[j] += PHILOX_W0;
-            k1[j] += PHILOX_W1;
-        }
-    }
-    for (int j = 0; j < L; j++) {
-        out[0][j] = c0[j];
-        out[1][j] = c1[j];
-        out[2][j] = c2[j];
-        out[3][j] = c3[j];
+    for (int j = 0; j < SIM_RNG_LANES; j++) {
+        uint32_t ctr[4] = {c0[j], c1[j], 0, 0}, key[2] = {k0[j], k1[j]}, o[4];
+        sim_rng_philox4x32_10(ctr, key, o);
+        for (int w = 0; w < 4; w++)
+            out[w][j] = o[w];
     }
 }
 
@@ -128,7 +106,8 @@ __attribute__((target("avx2"))) static inline void mul_hilo(__m256i x, __m256i m
 }
 
 /* philox_lanes_c with AVX2: eight lanes a register, about 20 instructions
- * a round where the compiler's form takes some 60 (the same words). */
+ * a round for all eight (the compiler's vectorisation of a lane loop took
+ * some 60); the same words. */
 __attribute__((target("avx2"))) static void
 philox_lanes_avx2(const uint32_t c0in[SIM_RNG_LANES], const uint32_t c1in[SIM_RNG_LANES],
                   const uint32_t k0in[SIM_RNG_LANES], const uint32_t k1in[SIM_RNG_LANES],
