@@ -577,8 +577,9 @@ static void ev_arrival(sim_engine *e, void *ud, uint64_t arg)
     sim_world *w = ud;
     sim_device *d = &w->dev[arg];
     /* With many devices the record is out of cache (unless the event
-     * before this one fetched it, sim_prefetch_next): fetch all of it at
-     * once, then the uplink's rate chain, a separate allocation */
+     * before this one fetched it, sim_prefetch_next): fetch all of it and
+     * the arrival stream at once, then the uplink's rate chain, a
+     * separate allocation */
     sim_arrival_prefetch(w, arg);
 #if defined(__GNUC__)
     if (d->up.chan)

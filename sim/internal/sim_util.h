@@ -56,7 +56,7 @@ static inline void sim_arrival_prefetch(const sim_world *w, size_t i)
 }
 
 /* When the engine's next event is a device's arrival, start fetching that
- * device's record now, so that it arrives while the engine pops the event
+ * device's record and arrival stream now, so that it arrives while the engine pops the event
  * (a hint: nothing changes if another event comes first).  Called at the
  * start of the handlers of a run's events. */
 static inline void sim_prefetch_next(const sim_world *w)
