@@ -364,7 +364,11 @@ static off_status build_device_blocks(sim_world *w, sim_power_ext **exts, off_er
     return OFF_OK;
 }
 
-static off_status build_devices(sim_world *w, off_err *err)
+/* The devices, group by group, with their streams; the entity key of
+ * device i into keys[i] (an array of n_dev the caller frees), for
+ * build_links: the key hashes the device's formatted name, which is not
+ * worth doing twice a device. */
+static off_status build_devices(sim_world *w, uint64_t **keys, off_err *err)
 {
     const scn_scenario *s = w->scn;
     size_t n = 0;
@@ -375,7 +379,8 @@ static off_status build_devices(sim_world *w, off_err *err)
                         UINT32_MAX / 2);
     w->dev = sim_world_bulk(n, sizeof *w->dev, &w->dev_mem);
     w->arr_rng = sim_world_bulk(n, sizeof *w->arr_rng, &w->arr_mem);
-    if (!w->dev || !w->arr_rng)
+    *keys = malloc(n * sizeof **keys);
+    if (!w->dev || !w->arr_rng || !*keys)
         return off_errf(err, OFF_ENOMEM, NULL, 0, 0, "out of memory");
     w->n_dev = n;
     sim_power_ext *exts;
@@ -423,7 +428,7 @@ static off_status build_devices(sim_world *w, off_err *err)
             /* The stream key is group#index whatever the count, so that
              * growing a group leaves its existing members' draws alone. */
             d->index = (uint32_t)i;
-            uint64_t ek = device_key(sd, i);
+            uint64_t ek = (*keys)[k] = device_key(sd, i);
             sim_rng_state_init(&w->arr_rng[k], s->seed, ek, SIM_RNG_ARRIVALS);
             sim_rng_state_init(&d->rng_outcome, s->seed, ek, SIM_RNG_OUTCOME);
             if (trained) /* the two share their place: see sim_device */
@@ -437,7 +442,7 @@ static off_status build_devices(sim_world *w, off_err *err)
 
 /* Every device's uplink and downlink (after the servers: a shared uplink
  * joins its server's cell). */
-static off_status build_links(sim_world *w, off_err *err)
+static off_status build_links(sim_world *w, const uint64_t *keys, off_err *err)
 {
     off_status st;
     if ((st = sim_chan_mcs_cqi1_gap(&w->mcs, SIM_CHAN_GAP_BER, err)) ||
@@ -447,10 +452,7 @@ static off_status build_links(sim_world *w, off_err *err)
     for (size_t i = 0; i < w->n_dev; i++) {
         sim_device *d = &w->dev[i];
         const scn_device *sd = d->cfg;
-        /* the key of the device's own streams (group#index, as above): its
-         * index within the group was kept when it was built, so this loop
-         * stays linear in the number of devices */
-        uint64_t ek = device_key(sd, d->index);
+        uint64_t ek = keys[i]; /* of the device's own streams (build_devices) */
         if ((st = sim_mobility_init(w, d, ek, err)))
             return st;
         /* the channel stream: drawn from here only, so not kept */
@@ -552,7 +554,8 @@ off_status sim_world_new_train(sim_world **out, const scn_scenario *s, pol_train
                   SIM_JOB_BG);
     mdl_blas_single_thread();
     off_status st;
-    if ((st = build_model(w, err)) || (st = build_devices(w, err)))
+    uint64_t *keys = NULL; /* the devices' entity keys, while they are built */
+    if ((st = build_model(w, err)) || (st = build_devices(w, &keys, err)))
         goto fail;
     w->srv = calloc(s->n_servers ? s->n_servers : 1, sizeof *w->srv);
     if (!w->srv) {
@@ -573,7 +576,10 @@ off_status sim_world_new_train(sim_world **out, const scn_scenario *s, pol_train
         if ((st = sim_server_init(w, j, err)))
             goto fail;
     }
-    if ((st = build_links(w, err)) || (st = build_policy(w, err)))
+    st = build_links(w, keys, err);
+    free(keys);
+    keys = NULL;
+    if (st || (st = build_policy(w, err)))
         goto fail;
     if (s->n_servers == 0) {
         st = off_errf(err, OFF_EINVAL, s->file, 0, 0, "the scenario has no servers");
@@ -586,6 +592,7 @@ off_status sim_world_new_train(sim_world **out, const scn_scenario *s, pol_train
     *out = w;
     return OFF_OK;
 fail:
+    free(keys);
     sim_world_free(w);
     return st;
 }
